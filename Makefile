@@ -1,0 +1,81 @@
+# portsyncd in C. `make` builds the daemon; `make test` runs every suite; `make lint` checks the
+# core's purity and the generated sources; `make bench` prints the benchmark figures.
+CC ?= cc
+WERROR ?= $(if $(CI),-Werror,)
+OPT ?= -O2
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	-Wvla -Wformat=2 -Wno-unused-parameter $(WERROR)
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore
+PKGS := libnl-3.0 libnl-route-3.0 hiredis libsystemd jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+RAGEL_SRC := $(wildcard core/*.rl)
+GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
+CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
+SIM_SRC := sim/nl_build.c
+ADAPTER_SRC := $(wildcard adapters/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
+UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
+
+.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo
+
+all: build/portsyncd build/portsyncd-asan
+
+build build/asan:
+	mkdir -p $@
+
+# Generated sources are committed; `make ragel` regenerates them (ragel 6.10, -T0, no #line).
+ragel: $(RAGEL_SRC)
+	for f in $(RAGEL_SRC); do tools/ragel-gen.sh $$f $${f%.rl}.gen.c || exit 1; done
+
+check-generated:
+	tools/check-generated.sh $(RAGEL_SRC)
+
+fsm-docs:
+	for f in $(RAGEL_SRC); do tools/ragel-dot.sh $$f || exit 1; done
+
+build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
+
+build/portsyncd-asan: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build
+	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
+
+build/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build
+	$(CC) $(ALL_CFLAGS) -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC) -lcmocka
+
+build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC) -lcmocka
+
+build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
+	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
+
+build/nl-flood: tools/nl-flood.c | build
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+unit: $(UNIT_BIN)
+	tools/run-units.sh $(UNIT_BIN)
+
+unit-asan: $(UNIT_ASAN_BIN)
+	tools/run-units.sh $(UNIT_ASAN_BIN)
+
+integration: build/portsyncd build/portsyncd-asan
+	tests/integration/run.sh build/portsyncd-asan
+
+test: lint unit unit-asan integration
+
+lint:
+	tools/lint-core.sh
+	tools/check-generated.sh $(RAGEL_SRC)
+
+bench: build/bench_core build/portsyncd
+	bench/run.sh
+
+demo: build/portsyncd
+	tools/demo.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,56 @@
+/*
+ * The daemon around the core: each adapter turns I/O into core events and core actions into
+ * I/O, and decides nothing. main.c owns the loop and the core; the adapters own their sockets.
+ */
+#ifndef PSD_ADAPTERS_H
+#define PSD_ADAPTERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "psd/core.h"
+
+#define PSD_UNIX_PATH_MAX 108u
+
+struct psd_db_endpoint {
+	char unix_socket[PSD_UNIX_PATH_MAX];
+	uint32_t id;
+	char separator[PSD_SEPARATOR_LEN_MAX + 1];
+};
+
+struct psd_daemon;
+
+/* dbconfig.c: database_config.json. 0, or -1 with a message naming file and field in err. */
+int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
+		      size_t err_size);
+
+/* log.c */
+void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
+void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* redis.c: one async connection per database, on the loop. */
+struct psd_redis;
+/* NULL with a message in err when a connection cannot be made. */
+struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
+				 const struct psd_db_endpoint ep[_PSD_DB_MAX], char *err,
+				 size_t err_size);
+void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t argc,
+		       const char *const *argv, const size_t *argv_len);
+struct psd_redis *psd_redis_close(struct psd_redis *r);
+
+/* netlink.c: the event socket (RTNLGRP_LINK), the dump socket and link requests. */
+struct psd_netlink;
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char *err,
+				     size_t err_size);
+int psd_netlink_dump(struct psd_netlink *n, uint32_t seq);
+int psd_netlink_listen(struct psd_netlink *n);
+int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name);
+struct psd_netlink *psd_netlink_close(struct psd_netlink *n);
+
+/* main.c: what the adapters call back into. */
+void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
+void psd_daemon_fail(struct psd_daemon *d, const char *what);
+
+#endif

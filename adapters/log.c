@@ -1,0 +1,44 @@
+/*
+ * Log output: syslog (LOG_USER, program name as ident, as upstream) or one line per record on
+ * stdout or stderr, the level name right-aligned in 6 columns. Level and output change at run
+ * time when CONFIG_DB LOGGER|portsyncd changes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include "adapters.h"
+
+static enum psd_log_level current_level = PSD_LOG_NOTICE;
+static enum psd_log_output current_output = PSD_LOG_SYSLOG;
+
+void psd_log_setup(enum psd_log_level level, enum psd_log_output output)
+{
+	current_level = level;
+	current_output = output;
+}
+
+void psd_log(enum psd_log_level level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (level > current_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	switch (current_output) {
+	case PSD_LOG_SYSLOG:
+		syslog((int)level, ":- %s", line);
+		return;
+	case PSD_LOG_STDOUT:
+	case PSD_LOG_STDERR:
+		fprintf(current_output == PSD_LOG_STDOUT ? stdout : stderr, "%6s: %s\n",
+			psd_log_level_name(level), line);
+		fflush(current_output == PSD_LOG_STDOUT ? stdout : stderr);
+		return;
+	case _PSD_LOG_OUTPUT_MAX:
+		break;
+	}
+}

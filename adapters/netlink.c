@@ -1,0 +1,214 @@
+/*
+ * Netlink adapter. Three NETLINK_ROUTE sockets set up with libnl-3:
+ *  - the event socket, joined to RTNLGRP_LINK, 16 MiB receive buffer (capped by rmem_max);
+ *  - the dump socket, for RTM_GETLINK dumps with the sequence number the core chose;
+ *  - the request socket, for RTM_NEWLINK "clear IFF_UP" requests, answered by an ACK.
+ * Received datagrams go to the core as bytes, unparsed, with the sender's port id. The dump
+ * socket is read first when both are readable, so a dump snapshot never overtakes events that
+ * happened after it.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "adapters.h"
+
+#define PSD_NL_RCVBUF_BYTES (16 * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
+#define PSD_NL_SNDBUF_BYTES 32768
+#define PSD_NL_DATAGRAM_MAX (64 * 1024)        /* receive buffer per read */
+
+struct psd_netlink {
+	struct psd_daemon *daemon;
+	struct nl_sock *events;
+	struct nl_sock *dump;
+	struct nl_sock *request;
+	sd_event_source *events_io;
+	sd_event_source *dump_io;
+	uint8_t *buf;
+};
+
+static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dump)
+{
+	for (;;) {
+		struct sockaddr_nl from;
+		struct iovec iov = {n->buf, PSD_NL_DATAGRAM_MAX};
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+		ssize_t len = recvmsg(nl_socket_get_fd(sk), &mh, MSG_DONTWAIT);
+
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			psd_log(PSD_LOG_ERROR, "netlink %s socket: %s", from_dump ? "dump" : "event",
+				strerror(errno));
+			if (errno != ENOBUFS)
+				return;
+			continue; /* ENOBUFS: messages were lost; the socket still works */
+		}
+		if (mh.msg_flags & MSG_TRUNC) {
+			psd_log(PSD_LOG_ERROR, "netlink %s socket: datagram truncated",
+				from_dump ? "dump" : "event");
+			continue;
+		}
+		struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+		ev.u.nl.bytes = n->buf;
+		ev.u.nl.len = (size_t)len;
+		ev.u.nl.sender_pid = from.nl_pid;
+		ev.u.nl.from_dump = from_dump;
+		psd_daemon_push(n->daemon, &ev);
+	}
+}
+
+static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct psd_netlink *n = userdata;
+	read_socket(n, n->events, false);
+	return 0;
+}
+
+static int on_dump(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct psd_netlink *n = userdata;
+	read_socket(n, n->dump, true);
+	return 0;
+}
+
+static struct nl_sock *open_sock(char *err, size_t err_size, const char *what)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+	if (sk == NULL) {
+		snprintf(err, err_size, "netlink %s socket: out of memory", what);
+		return NULL;
+	}
+	nl_socket_disable_seq_check(sk);
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		snprintf(err, err_size, "netlink %s socket: %s", what, nl_geterror(r));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char *err,
+				     size_t err_size)
+{
+	struct psd_netlink *n = calloc(1, sizeof(*n));
+	int r;
+
+	if (n == NULL || (n->buf = malloc(PSD_NL_DATAGRAM_MAX)) == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return psd_netlink_close(n);
+	}
+	n->daemon = d;
+	n->events = open_sock(err, err_size, "event");
+	n->dump = n->events != NULL ? open_sock(err, err_size, "dump") : NULL;
+	n->request = n->dump != NULL ? open_sock(err, err_size, "request") : NULL;
+	if (n->request == NULL)
+		return psd_netlink_close(n);
+	nl_socket_set_buffer_size(n->events, PSD_NL_RCVBUF_BYTES, PSD_NL_SNDBUF_BYTES);
+	nl_socket_set_buffer_size(n->dump, PSD_NL_RCVBUF_BYTES, PSD_NL_SNDBUF_BYTES);
+	r = nl_socket_add_membership(n->events, RTNLGRP_LINK);
+	if (r < 0) {
+		snprintf(err, err_size, "netlink: cannot join RTNLGRP_LINK: %s", nl_geterror(r));
+		return psd_netlink_close(n);
+	}
+	nl_socket_set_nonblocking(n->events);
+	nl_socket_set_nonblocking(n->dump);
+	if (sd_event_add_io(loop, &n->events_io, nl_socket_get_fd(n->events), EPOLLIN, on_events,
+			    n) < 0 ||
+	    sd_event_add_io(loop, &n->dump_io, nl_socket_get_fd(n->dump), EPOLLIN, on_dump, n) < 0) {
+		snprintf(err, err_size, "netlink: cannot watch the sockets");
+		return psd_netlink_close(n);
+	}
+	/* the dump socket runs first among ready sources (lower value = higher priority) */
+	sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1);
+	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
+	sd_event_source_set_enabled(n->dump_io, SD_EVENT_OFF);
+	return n;
+}
+
+int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
+{
+	struct rtgenmsg gen = {.rtgen_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
+	int r;
+
+	if (msg == NULL)
+		return -ENOMEM;
+	r = nlmsg_append(msg, &gen, sizeof(gen), NLMSG_ALIGNTO);
+	if (r == 0) {
+		nlmsg_hdr(msg)->nlmsg_seq = seq;
+		nlmsg_hdr(msg)->nlmsg_pid = nl_socket_get_local_port(n->dump);
+		r = nl_send(n->dump, msg);
+	}
+	nlmsg_free(msg);
+	if (r < 0) {
+		psd_log(PSD_LOG_ERROR, "netlink: dump request failed: %s", nl_geterror(r));
+		return r;
+	}
+	return 0;
+}
+
+int psd_netlink_listen(struct psd_netlink *n)
+{
+	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
+	sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
+	return 0;
+}
+
+int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_index = ifindex,
+		.ifi_flags = 0,
+		.ifi_change = IFF_UP,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+	int r;
+
+	if (msg == NULL)
+		return -ENOMEM;
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r == 0)
+		r = nl_send_sync(n->request, msg); /* frees msg, waits for the ACK */
+	else
+		nlmsg_free(msg);
+	if (r < 0)
+		psd_log(PSD_LOG_WARN, "Failed to bring down old interface %s(%d): %s", name, ifindex,
+			nl_geterror(r));
+	return r;
+}
+
+struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
+{
+	if (n == NULL)
+		return NULL;
+	n->events_io = sd_event_source_disable_unref(n->events_io);
+	n->dump_io = sd_event_source_disable_unref(n->dump_io);
+	if (n->events != NULL)
+		nl_socket_free(n->events);
+	if (n->dump != NULL)
+		nl_socket_free(n->dump);
+	if (n->request != NULL)
+		nl_socket_free(n->request);
+	free(n->buf);
+	free(n);
+	return NULL;
+}

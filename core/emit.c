@@ -1,0 +1,298 @@
+/*
+ * Formatting of what psd_core_pull() hands out. Every Redis command of the daemon is spelled
+ * here, once, with the keys and field orders of the contract (§1, §2.3, §4). The argv points
+ * into the core (scratch slots, port entries, the pending config copy) and stays valid until
+ * the next push or pull.
+ */
+#include <string.h>
+
+#include "engine.h"
+#include "psd_assert.h"
+
+/* Our producer "set" script: same KEYS/ARGV meaning as swss-common's ProducerStateTable set.
+ * KEYS = [channel, key set, staging key x N]; ARGV = ["G", key, f1, v1, ... fN, vN]. */
+static const char producer_set_lua[] =
+	"local added = redis.call('SADD', KEYS[2], ARGV[2])\n"
+	"for i = 3, #KEYS do\n"
+	"  redis.call('HSET', KEYS[i], ARGV[2*i-3], ARGV[2*i-2])\n"
+	"end\n"
+	"if added > 0 then\n"
+	"  redis.call('PUBLISH', KEYS[1], ARGV[1])\n"
+	"end\n";
+
+enum scratch_slot {
+	SLOT_KEY,
+	SLOT_KEY2,
+	SLOT_NUM,
+	SLOT_NUM2,
+	SLOT_CHANNEL,
+};
+
+static void arg(struct psd_core *c, uint32_t i, const char *s, size_t len)
+{
+	PSD_ASSERT(i < sizeof(c->argv) / sizeof(c->argv[0]));
+	c->argv[i] = s;
+	c->argv_len[i] = len;
+}
+
+static void lit(struct psd_core *c, uint32_t i, const char *s)
+{
+	arg(c, i, s, strlen(s));
+}
+
+static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, uint64_t tag,
+		    uint32_t argc)
+{
+	ret->type = PSD_ACT_DB_COMMAND;
+	ret->u.cmd.db = db;
+	ret->u.cmd.tag = tag;
+	ret->u.cmd.argc = argc;
+	ret->u.cmd.argv = c->argv;
+	ret->u.cmd.argv_len = c->argv_len;
+	c->inflight++;
+}
+
+size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
+		     const char *name, size_t name_len)
+{
+	struct psd_text t;
+	PSD_ASSERT(slot < sizeof(c->scratch) / sizeof(c->scratch[0]));
+	psd_text_init(&t, c->scratch[slot], sizeof(c->scratch[slot]));
+	psd_text_str(&t, table);
+	psd_text_str(&t, c->cfg.separator[db]);
+	psd_text_mem(&t, name, name_len);
+	PSD_ASSERT(!t.truncated); /* table names are ours and names are at most 15 bytes */
+	return t.len;
+}
+
+static void hget(struct psd_core *c, struct psd_action *ret, enum psd_db db, const char *table,
+		 const char *name, const char *field, uint64_t tag)
+{
+	size_t n = psd_table_key(c, SLOT_KEY, db, table, name, strlen(name));
+	lit(c, 0, "HGET");
+	arg(c, 1, c->scratch[SLOT_KEY], n);
+	lit(c, 2, field);
+	command(c, ret, db, tag, 3);
+}
+
+static size_t number(struct psd_core *c, unsigned slot, uint64_t v)
+{
+	return psd_u64_to_dec(v, c->scratch[slot]);
+}
+
+/* EVALSHA <set> <N+2> PORT_TABLE_CHANNEL@<id> PORT_TABLE_KEY_SET _PORT_TABLE:K x N G K f v ... */
+static void producer_set(struct psd_core *c, struct psd_action *ret, const char *key,
+			 size_t key_len, const struct psd_str *field, const struct psd_str *value,
+			 uint32_t pairs, uint64_t tag)
+{
+	struct psd_text ch;
+	uint32_t i = 0;
+	size_t staging_len = psd_table_key(c, SLOT_KEY2, PSD_DB_APPL, "_PORT_TABLE", key, key_len);
+
+	PSD_ASSERT(pairs <= PSD_PORT_FIELDS_MAX);
+	psd_text_init(&ch, c->scratch[SLOT_CHANNEL], sizeof(c->scratch[SLOT_CHANNEL]));
+	psd_text_str(&ch, "PORT_TABLE_CHANNEL@");
+	psd_text_u64(&ch, c->cfg.db_id[PSD_DB_APPL]);
+
+	lit(c, i++, "EVALSHA");
+	arg(c, i++, c->script_sha, 40);
+	arg(c, i++, c->scratch[SLOT_NUM], number(c, SLOT_NUM, (uint64_t)pairs + 2));
+	arg(c, i++, ch.buf, ch.len);
+	lit(c, i++, "PORT_TABLE_KEY_SET");
+	for (uint32_t k = 0; k < pairs; k++)
+		arg(c, i++, c->scratch[SLOT_KEY2], staging_len);
+	lit(c, i++, "G");
+	arg(c, i++, key, key_len);
+	for (uint32_t k = 0; k < pairs; k++) {
+		arg(c, i++, field[k].ptr, field[k].len);
+		arg(c, i++, value[k].ptr, value[k].len);
+	}
+	command(c, ret, PSD_DB_APPL, tag, i);
+}
+
+static void marker(struct psd_core *c, struct psd_action *ret, const char *key, const char *field,
+		   uint64_t v, uint64_t tag)
+{
+	struct psd_str f = {field, strlen(field)};
+	struct psd_str val = {c->scratch[SLOT_NUM2], number(c, SLOT_NUM2, v)};
+	producer_set(c, ret, key, strlen(key), &f, &val, 1, tag);
+}
+
+static void simple(struct psd_action *ret, enum psd_action_type type)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->type = type;
+}
+
+void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
+{
+	switch (t) {
+	case TODO_HGET_LOG_LEVEL:
+	case TODO_POLL_LOG_LEVEL:
+		hget(c, ret, PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGLEVEL",
+		     PSD_TAG(t == TODO_HGET_LOG_LEVEL ? TAG_LOG_LEVEL : TAG_POLL_LEVEL, 0));
+		return;
+	case TODO_HGET_LOG_OUTPUT:
+	case TODO_POLL_LOG_OUTPUT:
+		hget(c, ret, PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGOUTPUT",
+		     PSD_TAG(t == TODO_HGET_LOG_OUTPUT ? TAG_LOG_OUTPUT : TAG_POLL_OUTPUT, 0));
+		return;
+	case TODO_HSET_LOGGER: {
+		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "LOGGER", "portsyncd", 9);
+		lit(c, 0, "HSET");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		lit(c, 2, "LOGLEVEL");
+		lit(c, 3, c->log_level_text);
+		lit(c, 4, "LOGOUTPUT");
+		lit(c, 5, c->log_output_text);
+		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_LOG_SET, 0), 6);
+		return;
+	}
+	case TODO_SCRIPT_LOAD:
+		lit(c, 0, "SCRIPT");
+		lit(c, 1, "LOAD");
+		arg(c, 2, producer_set_lua, sizeof(producer_set_lua) - 1);
+		command(c, ret, PSD_DB_APPL, PSD_TAG(TAG_SCRIPT_LOAD, 0), 3);
+		return;
+	case TODO_HGET_SWITCH_TYPE:
+		hget(c, ret, PSD_DB_CONFIG, "DEVICE_METADATA", "localhost", "switch_type",
+		     PSD_TAG(TAG_SWITCH_TYPE, 0));
+		return;
+	case TODO_HGET_WARM_SYSTEM:
+		hget(c, ret, PSD_DB_STATE, "WARM_RESTART_ENABLE_TABLE", "system", "enable",
+		     PSD_TAG(TAG_WARM_SYSTEM, 0));
+		return;
+	case TODO_HGET_WARM_SWSS:
+		hget(c, ret, PSD_DB_STATE, "WARM_RESTART_ENABLE_TABLE", "swss", "enable",
+		     PSD_TAG(TAG_WARM_SWSS, 0));
+		return;
+	case TODO_HGET_RESTORE:
+		hget(c, ret, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", "restore_count",
+		     PSD_TAG(TAG_RESTORE_GET, 0));
+		return;
+	case TODO_HSET_RESTORE: {
+		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", 9);
+		lit(c, 0, "HSET");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		lit(c, 2, "restore_count");
+		arg(c, 3, c->scratch[SLOT_NUM], number(c, SLOT_NUM, c->restore_count));
+		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_RESTORE_SET, 0), 4);
+		return;
+	}
+	case TODO_KEYS_PORT: {
+		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "PORT", "*", 1);
+		lit(c, 0, "KEYS");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_KEYS, 0), 2);
+		return;
+	}
+	case TODO_CONFIG_DONE:
+		marker(c, ret, "PortConfigDone", "count", c->config_written, PSD_TAG(TAG_CONFIG_DONE, 0));
+		return;
+	case TODO_INIT_DONE:
+		marker(c, ret, "PortInitDone", "lanes", 0, PSD_TAG(TAG_INIT_DONE, 0));
+		return;
+	case TODO_NL_DUMP:
+		simple(ret, PSD_ACT_NL_DUMP);
+		ret->u.dump.seq = c->dump_seq;
+		return;
+	case TODO_NL_LISTEN:
+		simple(ret, PSD_ACT_NL_LISTEN);
+		return;
+	case TODO_LIST_IFACES:
+		simple(ret, PSD_ACT_LIST_IFACES);
+		return;
+	case TODO_LOG_CONFIG:
+		simple(ret, PSD_ACT_LOG_CONFIG);
+		ret->u.log_config.level = c->log_level;
+		ret->u.log_config.output = c->log_output;
+		return;
+	case TODO_NOTIFY_READY:
+		simple(ret, PSD_ACT_NOTIFY);
+		ret->u.notify.text = "READY=1";
+		return;
+	case TODO_NOTIFY_STATUS: {
+		struct psd_text st;
+		char line[sizeof(c->status) - 8];
+		psd_core_status(c, line, sizeof(line));
+		psd_text_init(&st, c->status, sizeof(c->status));
+		psd_text_str(&st, "STATUS=");
+		psd_text_str(&st, line);
+		simple(ret, PSD_ACT_NOTIFY);
+		ret->u.notify.text = c->status;
+		return;
+	}
+	case TODO_NOTIFY_STOPPING:
+		simple(ret, PSD_ACT_NOTIFY);
+		ret->u.notify.text = "STOPPING=1";
+		return;
+	}
+	PSD_UNREACHABLE();
+}
+
+void psd_emit_config_get(struct psd_core *c, uint32_t port, struct psd_action *ret)
+{
+	const struct psd_port *p = &c->ports.ports[port];
+	size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "PORT", p->name, p->name_len);
+	lit(c, 0, "HGETALL");
+	arg(c, 1, c->scratch[SLOT_KEY], n);
+	command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_CONFIG_GET, port), 2);
+}
+
+void psd_emit_config_set(struct psd_core *c, struct psd_action *ret)
+{
+	const struct psd_config_copy *cp = &c->copy;
+	const struct psd_port *p = &c->ports.ports[cp->port];
+	PSD_ASSERT(cp->pending);
+	producer_set(c, ret, p->name, p->name_len, cp->field, cp->value, cp->pairs,
+		     PSD_TAG(TAG_CONFIG_SET, cp->port));
+}
+
+void psd_emit_prune(struct psd_core *c, uint32_t port, struct psd_action *ret)
+{
+	const struct psd_port *p = &c->ports.ports[port];
+	size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_APPL, "PORT_TABLE", p->name, p->name_len);
+	lit(c, 0, "HEXISTS");
+	arg(c, 1, c->scratch[SLOT_KEY], n);
+	lit(c, 2, "admin_status");
+	command(c, ret, PSD_DB_APPL, PSD_TAG(TAG_PRUNE, port), 3);
+}
+
+void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
+{
+	const struct psd_port *p = &c->ports.ports[port];
+	size_t n;
+
+	switch ((enum psd_port_op)p->op) {
+	case PSD_OP_LOOKUP:
+		/* EXISTS is HGETALL's "non-empty?" answer: Redis never keeps an empty hash. */
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_APPL, "PORT_TABLE", p->name, p->name_len);
+		lit(c, 0, "EXISTS");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		command(c, ret, PSD_DB_APPL, PSD_TAG(TAG_LOOKUP, port), 2);
+		return;
+	case PSD_OP_WRITE:
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_TABLE", p->name, p->name_len);
+		lit(c, 0, "HSET");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		lit(c, 2, "state");
+		lit(c, 3, "ok");
+		lit(c, 4, "netdev_oper_status");
+		lit(c, 5, p->oper_up ? "up" : "down");
+		lit(c, 6, "admin_status");
+		lit(c, 7, p->admin_up ? "up" : "down");
+		lit(c, 8, "mtu");
+		arg(c, 9, c->scratch[SLOT_NUM], number(c, SLOT_NUM, p->mtu));
+		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_WRITE, port), 10);
+		return;
+	case PSD_OP_DELETE:
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_TABLE", p->name, p->name_len);
+		lit(c, 0, "DEL");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_DELETE, port), 2);
+		return;
+	case PSD_OP_NONE:
+		break;
+	}
+	PSD_UNREACHABLE();
+}

@@ -1,0 +1,375 @@
+/*
+ * The core's public API (core.h): memory layout, event dispatch, the order in which pull hands
+ * out work, timers, logging records and the invariant check.
+ *
+ * Pull order: log records; a pending producer set (so a port's copy precedes anything queued
+ * after its HGETALL reply); singleton work (start-up commands, markers, notifications);
+ * iterated start-up work; port commands; the final exit. Commands beyond the producer set and
+ * singletons wait while lim.inflight_max commands are unanswered.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+#include "port_fsm.h"
+#include "psd_assert.h"
+
+static size_t align8(size_t n)
+{
+	return (n + 7u) & ~(size_t)7u;
+}
+
+static bool limits_valid(const struct psd_limits *lim)
+{
+	return lim->ports_max > 0 && lim->ports_max <= PSD_PORTS_LIMIT && lim->inflight_max > 0 &&
+	       lim->inflight_max <= PSD_INFLIGHT_LIMIT;
+}
+
+size_t psd_core_size(const struct psd_limits *lim)
+{
+	if (!limits_valid(lim))
+		return 0;
+	return align8(sizeof(struct psd_core)) + align8(psd_port_table_size(lim->ports_max)) +
+	       align8(psd_imap_size(lim->ports_max)) +
+	       align8((size_t)lim->ports_max * sizeof(struct psd_old_iface)) +
+	       align8((size_t)lim->ports_max * sizeof(uint32_t));
+}
+
+int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim,
+		  const struct psd_config *cfg)
+{
+	uint8_t *p = mem;
+	struct psd_core *c;
+
+	if (!limits_valid(lim) || ((uintptr_t)mem & 7u) != 0)
+		return -EINVAL;
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		if (strnlen(cfg->separator[db], PSD_SEPARATOR_LEN_MAX + 1) > PSD_SEPARATOR_LEN_MAX)
+			return -EINVAL;
+	c = (struct psd_core *)p;
+	memset(c, 0, sizeof(*c));
+	p += align8(sizeof(*c));
+	c->lim = *lim;
+	c->cfg = *cfg;
+	psd_port_table_init(&c->ports, p, lim->ports_max);
+	p += align8(psd_port_table_size(lim->ports_max));
+	psd_imap_init(&c->old_by_ifindex, p, lim->ports_max);
+	p += align8(psd_imap_size(lim->ports_max));
+	c->old_ifaces = (struct psd_old_iface *)p;
+	p += align8((size_t)lim->ports_max * sizeof(struct psd_old_iface));
+	c->sendq = (uint32_t *)p;
+
+	c->phase = PH_IDLE;
+	c->log_level = cfg->log_level_pinned ? cfg->log_level : PSD_LOG_NOTICE;
+	c->log_output = cfg->log_output_pinned ? cfg->log_output : PSD_LOG_SYSLOG;
+	c->park_head = c->park_tail = PSD_NO_PORT;
+	c->recheck_due_ns = UINT64_MAX;
+	c->log_poll_due_ns = UINT64_MAX;
+	c->exit_deadline_ns = UINT64_MAX;
+	c->dump_seq = 1;
+	*ret = c;
+	return 0;
+}
+
+void psd_todo(struct psd_core *c, enum psd_todo t)
+{
+	PSD_ASSERT(c->todo_len < PSD_TODO_RING); /* bounded by the phases: a few per step */
+	c->todo[(c->todo_head + c->todo_len) % PSD_TODO_RING] = (uint8_t)t;
+	c->todo_len++;
+}
+
+struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t)
+{
+	if (level > c->log_level)
+		return NULL;
+	if (c->log_len == PSD_LOG_RING) {
+		c->stats.log_dropped++; /* the oldest record gives way */
+		c->log_head = (c->log_head + 1) % PSD_LOG_RING;
+		c->log_len--;
+	}
+	struct psd_log_record *rec = &c->logs[(c->log_head + c->log_len) % PSD_LOG_RING];
+	rec->level = level;
+	psd_text_init(t, rec->text, sizeof(rec->text));
+	return t;
+}
+
+void psd_log_end(struct psd_core *c, struct psd_text *t)
+{
+	PSD_ASSERT(c->log_len < PSD_LOG_RING);
+	PSD_ASSERT(t->buf == c->logs[(c->log_head + c->log_len) % PSD_LOG_RING].text);
+	c->log_len++;
+}
+
+void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, const char *b)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, level, &t) == NULL)
+		return;
+	psd_text_str(&t, a);
+	psd_text_str(&t, b);
+	psd_log_end(c, &t);
+}
+
+static void on_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	PSD_ASSERT(c->inflight > 0);
+	c->inflight--;
+	switch (PSD_TAG_KIND(r->tag)) {
+	case TAG_POLL_LEVEL:
+	case TAG_POLL_OUTPUT:
+		psd_logger_reply(c, r);
+		return;
+	case TAG_LOOKUP:
+	case TAG_WRITE:
+	case TAG_DELETE:
+	case TAG_INIT_DONE:
+		psd_links_reply(c, r);
+		return;
+	case TAG_CONFIG_SET:
+		if (r->type == PSD_REPLY_ERROR) {
+			c->stats.db_errors++;
+			psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
+				     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
+		}
+		return;
+	default:
+		psd_startup_reply(c, r);
+		return;
+	}
+}
+
+static void on_timer(struct psd_core *c)
+{
+	psd_links_timer(c);
+	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
+		c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+		if (!c->log_poll_inflight) {
+			c->log_poll_inflight = true;
+			psd_todo(c, TODO_POLL_LOG_LEVEL);
+			psd_todo(c, TODO_POLL_LOG_OUTPUT);
+		}
+	}
+}
+
+int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
+{
+	PSD_ASSERT(now_ns >= c->now_ns); /* time never goes backwards */
+	c->now_ns = now_ns;
+	switch (ev->type) {
+	case PSD_EV_START:
+		if (c->phase != PH_IDLE)
+			return -EINVAL;
+		psd_startup_begin(c);
+		return 0;
+	case PSD_EV_NL_DATAGRAM:
+		if (c->phase != PH_RUNNING && c->phase != PH_STOPPING)
+			return -EINVAL;
+		if (ev->u.nl.sender_pid != 0) {
+			c->stats.nl_foreign_sender++;
+			psd_log_line(c, PSD_LOG_WARN, "netlink: datagram not from the kernel ignored", "");
+			return 0;
+		}
+		if (c->phase == PH_RUNNING)
+			psd_links_datagram(c, ev->u.nl.bytes, ev->u.nl.len, ev->u.nl.from_dump);
+		return 0;
+	case PSD_EV_DB_REPLY:
+		if (c->inflight == 0)
+			return -EINVAL;
+		on_reply(c, &ev->u.reply);
+		return 0;
+	case PSD_EV_IFACES:
+		if (c->phase != PH_IFACES || c->old_emitted != 0 || c->old_count != 0)
+			return -EINVAL;
+		psd_startup_ifaces(c, ev->u.ifaces.ifaces, ev->u.ifaces.count);
+		return 0;
+	case PSD_EV_TIMER:
+		on_timer(c);
+		return 0;
+	case PSD_EV_SHUTDOWN:
+		if (c->phase >= PH_STOPPING)
+			return 0;
+		c->phase = PH_STOPPING;
+		c->exit_deadline_ns = now_ns + PSD_SHUTDOWN_FLUSH_NS;
+		psd_todo(c, TODO_NOTIFY_STOPPING);
+		psd_log_line(c, PSD_LOG_NOTICE, "stopping: flushing pending writes", "");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool pull_exit(struct psd_core *c, struct psd_action *ret)
+{
+	if (c->phase != PH_STOPPING || c->exit_emitted)
+		return false;
+	bool flushed = c->inflight == 0 && c->sendq_len == 0;
+	if (!flushed && c->now_ns < c->exit_deadline_ns)
+		return false;
+	if (!flushed)
+		psd_log_line(c, PSD_LOG_WARN, "stopping with writes still pending", "");
+	c->exit_emitted = true;
+	c->phase = PH_EXITED;
+	memset(ret, 0, sizeof(*ret));
+	ret->type = PSD_ACT_EXIT;
+	ret->u.exit.status = 0;
+	return true;
+}
+
+bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
+{
+	if (c->log_len > 0) {
+		const struct psd_log_record *rec = &c->logs[c->log_head];
+		memset(ret, 0, sizeof(*ret));
+		ret->type = PSD_ACT_LOG;
+		ret->u.log.level = rec->level;
+		ret->u.log.text = rec->text;
+		c->log_head = (c->log_head + 1) % PSD_LOG_RING;
+		c->log_len--;
+		return true;
+	}
+	if (c->copy.pending) {
+		psd_emit_config_set(c, ret);
+		c->copy.pending = false;
+		return true;
+	}
+	if (c->todo_len > 0) {
+		enum psd_todo t = (enum psd_todo)c->todo[c->todo_head];
+		c->todo_head = (c->todo_head + 1) % PSD_TODO_RING;
+		c->todo_len--;
+		psd_emit_todo(c, t, ret);
+		return true;
+	}
+	if (psd_startup_pull(c, ret))
+		return true;
+	if (psd_links_pull(c, ret))
+		return true;
+	return pull_exit(c, ret);
+}
+
+uint64_t psd_core_next_deadline(const struct psd_core *c)
+{
+	uint64_t d = c->recheck_due_ns;
+	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
+		d = c->log_poll_due_ns;
+	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
+		d = c->exit_deadline_ns;
+	return d;
+}
+
+void psd_core_check(const struct psd_core *c)
+{
+	uint32_t queued = 0, parked = 0, portset = 0, configured = 0;
+
+	PSD_ASSERT(c->sendq_len <= c->ports.capacity);
+	PSD_ASSERT(c->todo_len <= PSD_TODO_RING);
+	PSD_ASSERT(c->log_len <= PSD_LOG_RING);
+	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		if (!p->used)
+			continue;
+		PSD_ASSERT(psd_port_find(&c->ports, p->name, p->name_len) == i);
+		PSD_ASSERT(!(p->queued && p->sent));
+		PSD_ASSERT(!p->parked || (!p->queued && !p->sent));
+		if (p->ifindex != 0)
+			PSD_ASSERT(psd_imap_get(&c->ports.by_ifindex, p->ifindex) == i);
+		queued += p->queued;
+		parked += p->parked;
+		portset += p->in_portset;
+		configured += p->configured;
+		if (p->in_portset)
+			PSD_ASSERT(p->configured);
+	}
+	PSD_ASSERT(queued == c->sendq_len);
+	PSD_ASSERT(parked == c->parked);
+	PSD_ASSERT(portset == c->portset_count);
+	PSD_ASSERT(configured == c->config_ports);
+	PSD_ASSERT(c->parked == 0 || c->recheck_due_ns != UINT64_MAX);
+	for (uint32_t n = 0, i = c->park_head; i != PSD_NO_PORT; i = c->ports.ports[i].park_next) {
+		PSD_ASSERT(c->ports.ports[i].parked);
+		PSD_ASSERT(++n <= c->parked);
+	}
+}
+
+const struct psd_stats *psd_core_stats(const struct psd_core *c)
+{
+	return &c->stats;
+}
+
+static const char *const phase_names[] = {
+	[PH_IDLE] = "idle",         [PH_LOGGER] = "starting",      [PH_LOGGER_SET] = "starting",
+	[PH_SWITCH_TYPE] = "starting", [PH_WARM_ENABLE] = "starting", [PH_RESTORE_GET] = "starting",
+	[PH_RESTORE_SET] = "starting", [PH_KEYS] = "reading-config", [PH_CONFIG_COPY] = "copying-config",
+	[PH_CONFIG_DONE] = "copying-config", [PH_PRUNE] = "pruning", [PH_IFACES] = "old-interfaces",
+	[PH_RUNNING] = "running",   [PH_STOPPING] = "stopping",    [PH_EXITED] = "exited",
+};
+
+size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
+{
+	struct psd_text t;
+	psd_text_init(&t, buf, size);
+	psd_text_str(&t, phase_names[c->phase]);
+	psd_text_str(&t, c->warm ? " (warm)" : " (cold)");
+	psd_text_str(&t, "; ports ");
+	psd_text_u64(&t, psd_port_count(&c->ports));
+	psd_text_str(&t, ", configured ");
+	psd_text_u64(&t, c->config_ports);
+	psd_text_str(&t, ", awaited ");
+	psd_text_u64(&t, c->portset_count);
+	psd_text_str(&t, ", pending writes ");
+	psd_text_u64(&t, (uint64_t)c->sendq_len + c->inflight);
+	psd_text_str(&t, ", missing in APPL_DB ");
+	psd_text_u64(&t, c->parked);
+	psd_text_str(&t, c->init_done_sent ? "; PortInitDone sent" : "");
+	return t.len;
+}
+
+bool psd_core_port_init_done(const struct psd_core *c)
+{
+	return c->init_done_sent;
+}
+
+uint32_t psd_core_ports_in_use(const struct psd_core *c)
+{
+	return psd_port_count(&c->ports);
+}
+
+static const char *const level_names[_PSD_LOG_LEVEL_MAX] = {
+	"EMERG", "ALERT", "CRIT", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG",
+};
+static const char *const output_names[_PSD_LOG_OUTPUT_MAX] = {"SYSLOG", "STDOUT", "STDERR"};
+
+const char *psd_log_level_name(enum psd_log_level l)
+{
+	return (unsigned)l < _PSD_LOG_LEVEL_MAX ? level_names[l] : "?";
+}
+
+const char *psd_log_output_name(enum psd_log_output o)
+{
+	return (unsigned)o < _PSD_LOG_OUTPUT_MAX ? output_names[o] : "?";
+}
+
+static int lookup_name(const char *const *names, int n, const char *s, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return i;
+	return -EINVAL;
+}
+
+int psd_log_level_parse(const char *s, size_t len, enum psd_log_level *ret)
+{
+	int i = lookup_name(level_names, _PSD_LOG_LEVEL_MAX, s, len);
+	if (i < 0)
+		return i;
+	*ret = (enum psd_log_level)i;
+	return 0;
+}
+
+int psd_log_output_parse(const char *s, size_t len, enum psd_log_output *ret)
+{
+	int i = lookup_name(output_names, _PSD_LOG_OUTPUT_MAX, s, len);
+	if (i < 0)
+		return i;
+	*ret = (enum psd_log_output)i;
+	return 0;
+}

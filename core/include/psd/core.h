@@ -1,0 +1,214 @@
+/*
+ * The portsyncd core: a pure state machine. Events are pushed in with the current monotonic
+ * time; actions are pulled out one at a time; the core says when it next needs a timer.
+ *
+ * Invariants:
+ *  - the core makes no system call, reads no clock, allocates nothing: its memory is one block
+ *    of psd_core_size() bytes handed to psd_core_init();
+ *  - event payloads are borrowed for the duration of psd_core_push();
+ *  - an action's pointers stay valid until the next psd_core_push() or psd_core_pull();
+ *  - at most one Redis command per port key is in flight; memory is O(ports), never O(events);
+ *  - time passed in never goes backwards (asserted).
+ */
+#ifndef PSD_CORE_H
+#define PSD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psd/limits.h"
+#include "psd/link.h"
+
+enum psd_db {
+	PSD_DB_CONFIG,
+	PSD_DB_APPL,
+	PSD_DB_STATE,
+	_PSD_DB_MAX,
+};
+
+/* syslog priorities, as SONiC's LOGGER table names them. */
+enum psd_log_level {
+	PSD_LOG_EMERG,
+	PSD_LOG_ALERT,
+	PSD_LOG_CRIT,
+	PSD_LOG_ERROR,
+	PSD_LOG_WARN,
+	PSD_LOG_NOTICE,
+	PSD_LOG_INFO,
+	PSD_LOG_DEBUG,
+	_PSD_LOG_LEVEL_MAX,
+};
+
+enum psd_log_output {
+	PSD_LOG_SYSLOG,
+	PSD_LOG_STDOUT,
+	PSD_LOG_STDERR,
+	_PSD_LOG_OUTPUT_MAX,
+};
+
+struct psd_config {
+	/* Table separators and numeric ids, from database_config.json. */
+	char separator[_PSD_DB_MAX][PSD_SEPARATOR_LEN_MAX + 1];
+	uint32_t db_id[_PSD_DB_MAX];
+	/* Reproduce the C++ daemon where it is wrong (field-bugs.md `compat` expectations). */
+	bool compat;
+	/* Level and output given on the command line: CONFIG_DB LOGGER does not override them. */
+	bool log_level_pinned;
+	enum psd_log_level log_level;
+	bool log_output_pinned;
+	enum psd_log_output log_output;
+};
+
+/* A Redis reply, borrowed. Arrays hold bulk strings only (KEYS, HGETALL). */
+enum psd_reply_type {
+	PSD_REPLY_NIL,
+	PSD_REPLY_INTEGER,
+	PSD_REPLY_STRING, /* bulk or status */
+	PSD_REPLY_ARRAY,
+	PSD_REPLY_ERROR,
+};
+
+struct psd_str {
+	const char *ptr;
+	size_t len;
+};
+
+struct psd_reply {
+	uint64_t tag; /* the tag of the command it answers */
+	enum psd_reply_type type;
+	int64_t integer;
+	struct psd_str str;
+	const struct psd_str *elements;
+	size_t element_count;
+};
+
+struct psd_iface {
+	int32_t ifindex;
+	const char *name;
+};
+
+enum psd_event_type {
+	PSD_EV_START,       /* the adapters are connected: begin start-up */
+	PSD_EV_NL_DATAGRAM, /* one datagram from the event socket or the dump socket */
+	PSD_EV_DB_REPLY,
+	PSD_EV_IFACES,      /* answer to PSD_ACT_LIST_IFACES: the netdevs that exist now */
+	PSD_EV_TIMER,       /* psd_core_next_deadline() has passed */
+	PSD_EV_SHUTDOWN,    /* SIGTERM or SIGINT */
+};
+
+struct psd_event {
+	enum psd_event_type type;
+	union {
+		struct {
+			const uint8_t *bytes;
+			size_t len;
+			uint32_t sender_pid; /* sockaddr_nl.nl_pid: 0 for the kernel */
+			bool from_dump;      /* read from the dump socket */
+		} nl;
+		struct psd_reply reply;
+		struct {
+			const struct psd_iface *ifaces;
+			size_t count;
+		} ifaces;
+	} u;
+};
+
+enum psd_action_type {
+	PSD_ACT_DB_COMMAND,  /* send argv to db; answer with PSD_EV_DB_REPLY carrying tag */
+	PSD_ACT_LOG,         /* a log record */
+	PSD_ACT_LOG_CONFIG,  /* apply a log level and output */
+	PSD_ACT_NL_DUMP,     /* send RTM_GETLINK dump with seq on the dump socket */
+	PSD_ACT_NL_LISTEN,   /* start reading the netlink sockets */
+	PSD_ACT_LIST_IFACES, /* enumerate netdevs (if_nameindex) and push PSD_EV_IFACES */
+	PSD_ACT_LINK_DOWN,   /* clear IFF_UP on ifindex through netlink */
+	PSD_ACT_NOTIFY,      /* an sd_notify state string */
+	PSD_ACT_EXIT,        /* leave the loop with this status */
+};
+
+#define PSD_ARGV_MAX (2u * PSD_PORT_FIELDS_MAX + 8u)
+
+struct psd_action {
+	enum psd_action_type type;
+	union {
+		struct {
+			enum psd_db db;
+			uint64_t tag;
+			uint32_t argc;
+			const char *const *argv;
+			const size_t *argv_len;
+		} cmd;
+		struct {
+			enum psd_log_level level;
+			const char *text;
+		} log;
+		struct {
+			enum psd_log_level level;
+			enum psd_log_output output;
+		} log_config;
+		struct {
+			uint32_t seq;
+		} dump;
+		struct {
+			int32_t ifindex;
+			const char *name;
+		} link_down;
+		struct {
+			const char *text;
+		} notify;
+		struct {
+			int status;
+		} exit;
+	} u;
+};
+
+/* Counters an operator (and the tests) can read. */
+struct psd_stats {
+	uint64_t nl_datagrams;
+	uint64_t nl_messages;
+	uint64_t nl_links;
+	uint64_t nl_malformed[_PSD_NLE_MAX];
+	uint64_t nl_foreign_sender; /* datagrams not from the kernel */
+	uint64_t nl_bad_seq;        /* event or dump message with an unexpected sequence */
+	uint64_t nl_ignored_types;
+	uint64_t nl_overruns;
+	uint64_t names_invalid;
+	uint64_t msgs_filtered;     /* not Ethernet/PortChannel, team, enslaved DELLINK */
+	uint64_t msgs_old_ifindex;
+	uint64_t renames;
+	uint64_t appl_lookups;
+	uint64_t appl_missing;
+	uint64_t state_writes;
+	uint64_t state_deletes;
+	uint64_t producer_sets;
+	uint64_t db_errors;
+	uint64_t ports_refused;     /* port table full */
+	uint64_t config_refused;    /* CONFIG_DB port too large or malformed */
+	uint64_t log_dropped;
+};
+
+struct psd_core;
+
+size_t psd_core_size(const struct psd_limits *lim);
+/* 0, or -EINVAL for limits out of range. mem is psd_core_size() bytes, aligned for uint64_t. */
+int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim,
+		  const struct psd_config *cfg);
+/* 0, or -EINVAL for an event the core cannot take now (a bug in the caller). */
+int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev);
+bool psd_core_pull(struct psd_core *c, struct psd_action *ret);
+uint64_t psd_core_next_deadline(const struct psd_core *c); /* UINT64_MAX: none */
+void psd_core_check(const struct psd_core *c);            /* asserts every invariant */
+const struct psd_stats *psd_core_stats(const struct psd_core *c);
+
+/* One-line summary for STATUS=: ports, pending writes, phase. */
+size_t psd_core_status(const struct psd_core *c, char *buf, size_t size);
+bool psd_core_port_init_done(const struct psd_core *c);
+uint32_t psd_core_ports_in_use(const struct psd_core *c);
+
+const char *psd_log_level_name(enum psd_log_level l);
+const char *psd_log_output_name(enum psd_log_output o);
+/* 0 and *ret set, or -EINVAL. Names as in CONFIG_DB: EMERG..DEBUG, SYSLOG|STDOUT|STDERR. */
+int psd_log_level_parse(const char *s, size_t len, enum psd_log_level *ret);
+int psd_log_output_parse(const char *s, size_t len, enum psd_log_output *ret);
+
+#endif

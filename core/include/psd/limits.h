@@ -1,0 +1,42 @@
+/*
+ * Named limits of the core. Every table, queue, name and nesting depth the core handles has one
+ * here; the core enforces each where data enters and asserts it where data is used.
+ * Run-time sizes (ports, in-flight writes) live in struct psd_limits and are fixed at init.
+ */
+#ifndef PSD_LIMITS_H
+#define PSD_LIMITS_H
+
+#include <stdint.h>
+
+#define PSD_IFNAME_LEN_MAX 15u          /* IFNAMSIZ - 1: longest interface name */
+#define PSD_KIND_LEN_MAX 31u            /* longest IFLA_INFO_KIND we keep */
+#define PSD_ADDR_LEN_MAX 32u            /* longest IFLA_ADDRESS we keep */
+#define PSD_NL_NEST_DEPTH_MAX 1u        /* attribute nesting the walker descends into */
+#define PSD_NL_ATTRS_MAX 512u           /* attributes per link message before it is malformed */
+
+#define PSD_PORTS_DEFAULT 16384u        /* default port-table capacity */
+#define PSD_PORTS_LIMIT (1u << 20)      /* largest port table psd_limits may ask for */
+#define PSD_INFLIGHT_DEFAULT 4096u      /* default Redis commands in flight */
+#define PSD_INFLIGHT_LIMIT (1u << 20)
+
+#define PSD_PORT_FIELDS_MAX 64u         /* field/value pairs copied per CONFIG_DB port */
+#define PSD_PORT_CONFIG_BYTES_MAX 16384u /* bytes of one CONFIG_DB port hash (names+values) */
+#define PSD_DB_KEY_LEN_MAX 64u          /* longest Redis key the core builds */
+#define PSD_DB_VALUE_LEN_MAX 64u        /* longest CONFIG_DB scalar the core reads (levels, flags) */
+#define PSD_SEPARATOR_LEN_MAX 3u        /* longest table separator in database_config.json */
+
+#define PSD_LOG_RING 64u                /* log records buffered between two pulls */
+#define PSD_LOG_LINE_MAX 240u           /* bytes of one log record */
+
+#define PSD_NS_PER_MS 1000000ull
+#define PSD_APPL_RECHECK_NS (1000ull * PSD_NS_PER_MS)   /* re-look-up of ports missing in APPL_DB */
+#define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
+#define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
+#define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
+
+struct psd_limits {
+	uint32_t ports_max;    /* port table capacity: configured ports plus live netdevs */
+	uint32_t inflight_max; /* Redis commands sent and not yet answered */
+};
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * Link messages to STATE_DB: the decision chain of contract §2.3, the port machine's work
+ * (port_fsm.rl), the per-key send queue, the APPL_DB re-check list and PortInitDone.
+ *
+ * Invariants:
+ *  - a port is on the send queue at most once and has at most one command in flight;
+ *  - a parked port is on the re-check list exactly while its machine is in `parked`;
+ *  - PortInitDone goes out at most once, after the STATE_DB write of the last configured port
+ *    has been acknowledged and after at least one netlink datagram.
+ *
+ * Where we differ from the C++ daemon (docs/compatibility.md), cfg.compat restores it:
+ *  - FB-14: a NEWLINK whose port is not in APPL_DB yet is parked and looked up again every
+ *    PSD_APPL_RECHECK_NS, not dropped for good (port names only; sub-interfaces and
+ *    PortChannels can never be in PORT_TABLE);
+ *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry;
+ *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set.
+ */
+#include <string.h>
+
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+
+#include "engine.h"
+#include "names.h"
+#include "port_fsm.h"
+#include "psd_assert.h"
+
+static void sendq_push(struct psd_core *c, uint32_t idx)
+{
+	struct psd_port *p = &c->ports.ports[idx];
+	if (p->queued)
+		return;
+	PSD_ASSERT(c->sendq_len < c->ports.capacity);
+	c->sendq[(c->sendq_head + c->sendq_len) % c->ports.capacity] = idx;
+	c->sendq_len++;
+	p->queued = true;
+}
+
+static void park(struct psd_core *c, uint32_t idx)
+{
+	struct psd_port *p = &c->ports.ports[idx];
+	PSD_ASSERT(!p->parked);
+	p->parked = true;
+	p->park_next = PSD_NO_PORT;
+	p->park_prev = c->park_tail;
+	if (c->park_tail != PSD_NO_PORT)
+		c->ports.ports[c->park_tail].park_next = idx;
+	else
+		c->park_head = idx;
+	c->park_tail = idx;
+	c->parked++;
+	if (c->recheck_due_ns == UINT64_MAX)
+		c->recheck_due_ns = c->now_ns + PSD_APPL_RECHECK_NS;
+}
+
+static void unpark(struct psd_core *c, uint32_t idx)
+{
+	struct psd_port *p = &c->ports.ports[idx];
+	PSD_ASSERT(p->parked);
+	if (p->park_prev != PSD_NO_PORT)
+		c->ports.ports[p->park_prev].park_next = p->park_next;
+	else
+		c->park_head = p->park_next;
+	if (p->park_next != PSD_NO_PORT)
+		c->ports.ports[p->park_next].park_prev = p->park_prev;
+	else
+		c->park_tail = p->park_prev;
+	p->parked = false;
+	p->park_prev = p->park_next = PSD_NO_PORT;
+	c->parked--;
+	if (c->parked == 0)
+		c->recheck_due_ns = UINT64_MAX;
+}
+
+/* Forgets a port that holds nothing: not configured, no netdev, nothing queued. */
+static void release_if_idle(struct psd_core *c, uint32_t idx)
+{
+	struct psd_port *p = &c->ports.ports[idx];
+	/* a live netdev stays known, so that a rename of its ifindex can be recognised */
+	if (p->configured || p->queued || p->sent || p->parked || p->present)
+		return;
+	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
+		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
+	psd_port_remove(&c->ports, idx);
+}
+
+static void log_port(struct psd_core *c, enum psd_log_level level, const char *a,
+		     const struct psd_port *p, const char *b)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, level, &t) == NULL)
+		return;
+	psd_text_str(&t, a);
+	psd_text_mem(&t, p->name, p->name_len);
+	psd_text_str(&t, b);
+	psd_log_end(c, &t);
+}
+
+static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
+{
+	struct psd_port *p = &c->ports.ports[idx];
+	unsigned work = 0;
+	int next = psd_port_fsm_step(p->fsm_state, sym, &work);
+
+	PSD_ASSERT(next >= 0); /* every symbol the engine makes has a transition */
+	p->fsm_state = (int16_t)next;
+	if (work & PSD_PW_DIRTY)
+		p->dirty = true;
+	if (work & PSD_PW_UNPARK)
+		unpark(c, idx);
+	if (work & (PSD_PW_LOOKUP | PSD_PW_WRITE | PSD_PW_DELETE)) {
+		p->op = (work & PSD_PW_LOOKUP)  ? PSD_OP_LOOKUP :
+			(work & PSD_PW_WRITE) ? PSD_OP_WRITE :
+						PSD_OP_DELETE;
+		p->dirty = false;
+		sendq_push(c, idx);
+	}
+	if (work & PSD_PW_PARK) {
+		park(c, idx);
+		log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
+	}
+	if (work & PSD_PW_FORGET)
+		log_port(c, PSD_LOG_INFO, "Cannot find ", p, " in port table");
+	if (work & PSD_PW_SETTLE) {
+		p->op = PSD_OP_NONE;
+		release_if_idle(c, idx);
+	}
+}
+
+static void log_link(struct psd_core *c, const struct psd_link *l)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_INFO, &t) == NULL)
+		return;
+	psd_text_str(&t, "nlmsg type:");
+	psd_text_u64(&t, l->msg_type);
+	psd_text_str(&t, " key:");
+	psd_text_str(&t, l->name);
+	psd_text_str(&t, " admin:");
+	psd_text_u64(&t, (l->flags & IFF_UP) != 0);
+	psd_text_str(&t, " oper:");
+	psd_text_u64(&t, (l->flags & IFF_RUNNING) != 0);
+	psd_text_str(&t, " addr:");
+	psd_text_mac(&t, l->addr, l->addr_len);
+	psd_text_str(&t, " ifindex:");
+	psd_text_i64(&t, l->ifindex);
+	psd_text_str(&t, " master:");
+	psd_text_u64(&t, l->master);
+	if (l->has_kind) {
+		psd_text_str(&t, " type:");
+		psd_text_escaped(&t, l->kind, l->kind_len);
+	}
+	psd_text_str(&t, " flags:");
+	psd_text_u64(&t, l->flags);
+	psd_log_end(c, &t);
+}
+
+static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_name_class cls)
+{
+	uint32_t idx = psd_port_find(&c->ports, l->name, l->name_len);
+	if (idx != PSD_NO_PORT)
+		return idx;
+	idx = psd_port_add(&c->ports, l->name, l->name_len);
+	if (idx == PSD_NO_PORT) {
+		c->stats.ports_refused++;
+		psd_log_line(c, PSD_LOG_ERROR, "port table full (raise ports_max); dropped event for ",
+			     l->name);
+		return PSD_NO_PORT;
+	}
+	c->ports.ports[idx].name_class = (uint8_t)cls;
+	c->ports.ports[idx].fsm_state = (int16_t)psd_port_fsm_start();
+	return idx;
+}
+
+/* FB-25: the ifindex had another name; that name's netdev is gone. */
+static void retire_renamed(struct psd_core *c, const struct psd_link *l, uint32_t idx)
+{
+	uint32_t other = psd_imap_get(&c->ports.by_ifindex, l->ifindex);
+	if (other == PSD_NO_PORT || other == idx)
+		return;
+	struct psd_port *o = &c->ports.ports[other];
+	struct psd_text t;
+	c->stats.renames++;
+	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+		psd_text_str(&t, "ifindex ");
+		psd_text_i64(&t, l->ifindex);
+		psd_text_str(&t, " renamed from ");
+		psd_text_mem(&t, o->name, o->name_len);
+		psd_text_str(&t, " to ");
+		psd_text_str(&t, l->name);
+		psd_log_end(c, &t);
+	}
+	psd_imap_del(&c->ports.by_ifindex, l->ifindex);
+	o->ifindex = 0;
+	o->present = false;
+	step(c, other, PSD_PS_DEL);
+}
+
+static void track_ifindex(struct psd_core *c, struct psd_port *p, uint32_t idx, int32_t ifindex)
+{
+	if (p->ifindex == ifindex)
+		return;
+	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
+		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
+	p->ifindex = ifindex;
+	if (ifindex != 0 && psd_imap_put(&c->ports.by_ifindex, ifindex, idx) < 0)
+		p->ifindex = 0; /* cannot happen: the map holds as many entries as the table */
+}
+
+static void handle_link(struct psd_core *c, const struct psd_link *l)
+{
+	enum psd_name_class cls = psd_name_classify(l->name, l->name_len);
+	bool del = l->msg_type == RTM_DELLINK;
+	uint32_t idx;
+
+	if (cls == PSD_NAME_INVALID) {
+		c->stats.names_invalid++;
+		struct psd_text t;
+		if (psd_log_begin(c, PSD_LOG_WARN, &t) != NULL) {
+			psd_text_str(&t, "netlink: invalid interface name '");
+			psd_text_escaped(&t, l->name, l->name_len);
+			psd_text_str(&t, "' ignored");
+			psd_log_end(c, &t);
+		}
+		return;
+	}
+	if (cls == PSD_NAME_OTHER) {
+		c->stats.msgs_filtered++;
+		return;
+	}
+	log_link(c, l);
+	if ((l->has_kind && psd_kind_classify(l->kind, l->kind_len) == PSD_KIND_TEAM) ||
+	    (del && l->master != 0)) {
+		c->stats.msgs_filtered++;
+		return;
+	}
+	if (l->ifindex != 0 && psd_imap_get(&c->old_by_ifindex, l->ifindex) != PSD_NO_PORT) {
+		c->stats.msgs_old_ifindex++;
+		psd_log_line(c, PSD_LOG_INFO, "Ignoring message for old interface ", l->name);
+		if (del && !c->cfg.compat)
+			psd_imap_del(&c->old_by_ifindex, l->ifindex);
+		return;
+	}
+	idx = port_for(c, l, cls);
+	if (idx == PSD_NO_PORT)
+		return;
+	struct psd_port *p = &c->ports.ports[idx];
+	if (del) {
+		p->present = false;
+		track_ifindex(c, p, idx, 0);
+		step(c, idx, PSD_PS_DEL);
+		return;
+	}
+	if (!c->cfg.compat && l->ifindex != 0)
+		retire_renamed(c, l, idx);
+	track_ifindex(c, p, idx, l->ifindex);
+	p->present = true;
+	p->admin_up = (l->flags & IFF_UP) != 0;
+	p->oper_up = (l->flags & IFF_RUNNING) != 0;
+	p->mtu = l->mtu;
+	step(c, idx, PSD_PS_NEW);
+}
+
+static void log_malformed(struct psd_core *c, int err, bool from_dump)
+{
+	struct psd_text t;
+	c->stats.nl_malformed[-err]++;
+	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return;
+	psd_text_str(&t, from_dump ? "netlink dump socket: " : "netlink event socket: ");
+	psd_text_str(&t, "malformed message (");
+	psd_text_str(&t, psd_nl_error_name((enum psd_nl_error)-err));
+	psd_text_str(&t, "); rest of the datagram dropped");
+	psd_log_end(c, &t);
+}
+
+void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
+{
+	struct psd_nl_cursor cur;
+	struct psd_nl_msg m;
+	struct psd_link link;
+	int r;
+
+	c->stats.nl_datagrams++;
+	c->saw_datagram = true;
+	psd_nl_cursor_init(&cur, bytes, len);
+	while ((r = psd_nl_cursor_next(&cur, &m)) > 0) {
+		c->stats.nl_messages++;
+		if (from_dump && m.seq != c->dump_seq) {
+			c->stats.nl_bad_seq++; /* not an answer to our dump */
+			continue;
+		}
+		switch (m.kind) {
+		case PSD_NLMSG_LINK:
+			r = psd_nl_parse_link(&m, &link);
+			if (r < 0) {
+				log_malformed(c, r, from_dump);
+				continue;
+			}
+			c->stats.nl_links++;
+			handle_link(c, &link);
+			break;
+		case PSD_NLMSG_OVERRUN:
+			c->stats.nl_overruns++;
+			psd_log_line(c, PSD_LOG_ERROR, "netlink reports an overrun: link messages were "
+						       "lost", "");
+			break;
+		case PSD_NLMSG_ERROR:
+			if (m.error != 0)
+				psd_log_line(c, PSD_LOG_ERROR, "netlink dump request failed", "");
+			break;
+		case PSD_NLMSG_DONE:
+			break;
+		case PSD_NLMSG_IGNORED:
+			c->stats.nl_ignored_types++;
+			break;
+		}
+	}
+	if (r < 0)
+		log_malformed(c, r, from_dump);
+	psd_links_check_init_done(c);
+}
+
+void psd_links_check_init_done(struct psd_core *c)
+{
+	if (c->phase != PH_RUNNING || c->init_done_sent || c->portset_count != 0 ||
+	    !c->saw_datagram)
+		return;
+	c->init_done_sent = true;
+	psd_todo(c, TODO_INIT_DONE);
+	psd_log_line(c, PSD_LOG_NOTICE, "PortInitDone", "");
+}
+
+static enum psd_port_sym lookup_symbol(struct psd_core *c, struct psd_port *p,
+				       const struct psd_reply *r)
+{
+	if (!p->present)
+		return PSD_PS_GONE;
+	if (r->type == PSD_REPLY_INTEGER && r->integer > 0)
+		return PSD_PS_FOUND;
+	c->stats.appl_missing++;
+	if (r->type == PSD_REPLY_ERROR) {
+		c->stats.db_errors++;
+		log_port(c, PSD_LOG_ERROR, "APPL_DB look-up failed for ", p, "");
+	}
+	if (c->cfg.compat || p->name_class != PSD_NAME_PORT)
+		return PSD_PS_DROP;
+	return PSD_PS_MISSING;
+}
+
+static enum psd_port_sym ack_symbol(const struct psd_port *p)
+{
+	if (!p->dirty)
+		return PSD_PS_ACK_CLEAN;
+	return p->present ? PSD_PS_ACK_PRESENT : PSD_PS_ACK_ABSENT;
+}
+
+void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
+	uint32_t idx = PSD_TAG_INDEX(r->tag);
+
+	if (kind == TAG_INIT_DONE) {
+		if (r->type == PSD_REPLY_ERROR) {
+			c->stats.db_errors++;
+			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed", "");
+		}
+		return;
+	}
+	PSD_ASSERT(idx < c->ports.high_water);
+	struct psd_port *p = &c->ports.ports[idx];
+	PSD_ASSERT(p->used && p->sent);
+	p->sent = false;
+	switch (kind) {
+	case TAG_LOOKUP:
+		c->stats.appl_lookups++;
+		step(c, idx, lookup_symbol(c, p, r));
+		return;
+	case TAG_WRITE:
+	case TAG_DELETE:
+		if (r->type == PSD_REPLY_ERROR) {
+			c->stats.db_errors++;
+			log_port(c, PSD_LOG_ERROR, "STATE_DB write failed for ", p, "");
+		} else if (kind == TAG_WRITE) {
+			c->stats.state_writes++;
+			if (p->in_portset) {
+				p->in_portset = false;
+				c->portset_count--;
+			}
+		} else {
+			c->stats.state_deletes++;
+		}
+		step(c, idx, ack_symbol(p));
+		if (kind == TAG_WRITE)
+			psd_links_check_init_done(c);
+		return;
+	default:
+		PSD_UNREACHABLE();
+	}
+}
+
+void psd_links_timer(struct psd_core *c)
+{
+	if (c->now_ns < c->recheck_due_ns)
+		return;
+	c->recheck_due_ns = UINT64_MAX;
+	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->park_head != PSD_NO_PORT; n++)
+		step(c, c->park_head, PSD_PS_RECHECK);
+	if (c->parked > 0)
+		c->recheck_due_ns = c->now_ns + PSD_APPL_RECHECK_NS;
+}
+
+bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
+{
+	if (c->sendq_len == 0 || c->inflight >= c->lim.inflight_max)
+		return false;
+	uint32_t idx = c->sendq[c->sendq_head];
+	struct psd_port *p = &c->ports.ports[idx];
+	c->sendq_head = (c->sendq_head + 1) % c->ports.capacity;
+	c->sendq_len--;
+	PSD_ASSERT(p->queued && !p->sent);
+	p->queued = false;
+	p->sent = true;
+	if (p->op == PSD_OP_WRITE)
+		log_port(c, PSD_LOG_INFO, "Publish ", p, p->oper_up ? "(ok:up) to state db" :
+								     "(ok:down) to state db");
+	else if (p->op == PSD_OP_DELETE)
+		log_port(c, PSD_LOG_INFO, "Delete ", p, "(ok) from state db");
+	psd_emit_port_op(c, idx, ret);
+	return true;
+}

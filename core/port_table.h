@@ -1,0 +1,80 @@
+/*
+ * The port table: a dense array of port entries with two open-addressing indexes, by name and
+ * by ifindex, all sized once from psd_limits. Lookups, inserts and removals are O(1) expected;
+ * nothing grows after init. A full table refuses the insert; the caller counts and reports it.
+ */
+#ifndef PSD_PORT_TABLE_H
+#define PSD_PORT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psd/limits.h"
+
+#define PSD_NO_PORT UINT32_MAX
+
+enum psd_port_op {
+	PSD_OP_NONE,
+	PSD_OP_LOOKUP,
+	PSD_OP_WRITE,
+	PSD_OP_DELETE,
+};
+
+struct psd_port {
+	char name[PSD_IFNAME_LEN_MAX + 1];
+	uint8_t name_len;
+	uint8_t name_class;   /* enum psd_name_class */
+	uint8_t op;           /* enum psd_port_op: the command queued or in flight */
+	int16_t fsm_state;    /* port_fsm.rl state */
+	bool used : 1;
+	bool configured : 1;  /* a CONFIG_DB PORT|<name> key at start-up */
+	bool in_portset : 1;  /* PortInitDone still waits for this port */
+	bool present : 1;     /* desired: the netdev exists */
+	bool dirty : 1;       /* a newer state waits behind the command in flight */
+	bool queued : 1;      /* on the send queue */
+	bool sent : 1;        /* its command is in flight */
+	bool parked : 1;      /* on the APPL_DB re-check list */
+	bool pruned : 1;      /* APPL_DB had admin_status at a cold start */
+	bool admin_up : 1;
+	bool oper_up : 1;
+	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
+	uint32_t mtu;
+	uint32_t park_prev;
+	uint32_t park_next;
+};
+
+/* An open-addressing map from ifindex (non-zero) to a 32-bit value. */
+struct psd_imap {
+	uint64_t *slots; /* (uint32 ifindex << 32) | (value + 1); 0 is empty */
+	uint32_t mask;
+	uint32_t count;
+	uint32_t capacity; /* entries allowed: half the slots */
+};
+
+struct psd_port_table {
+	struct psd_port *ports;
+	uint32_t *name_slots; /* port index + 1; 0 is empty */
+	uint32_t name_mask;
+	uint32_t *free_stack;
+	uint32_t free_count;
+	uint32_t capacity;
+	uint32_t high_water; /* ports[0..high_water) have been used at least once */
+	struct psd_imap by_ifindex;
+};
+
+size_t psd_imap_size(uint32_t capacity);
+void psd_imap_init(struct psd_imap *m, void *mem, uint32_t capacity);
+uint32_t psd_imap_get(const struct psd_imap *m, int32_t ifindex); /* PSD_NO_PORT: absent */
+int psd_imap_put(struct psd_imap *m, int32_t ifindex, uint32_t value); /* -ENOSPC when full */
+void psd_imap_del(struct psd_imap *m, int32_t ifindex);
+
+size_t psd_port_table_size(uint32_t capacity);
+void psd_port_table_init(struct psd_port_table *t, void *mem, uint32_t capacity);
+uint32_t psd_port_find(const struct psd_port_table *t, const char *name, size_t len);
+/* A new zeroed entry named name, or PSD_NO_PORT when the table is full. Name must be absent. */
+uint32_t psd_port_add(struct psd_port_table *t, const char *name, size_t len);
+void psd_port_remove(struct psd_port_table *t, uint32_t idx);
+uint32_t psd_port_count(const struct psd_port_table *t);
+
+#endif

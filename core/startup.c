@@ -1,0 +1,509 @@
+/*
+ * The start-up sequence of contract §1, in its order: logger link, switch type, warm-start
+ * decision and restore_count, dump request, CONFIG_DB PORT|* (copied to APPL_DB on a cold
+ * start, then PortConfigDone), the APPL_DB prune, and the old-interface bring-down.
+ *
+ * Invariants: one phase at a time; a phase ends only when every reply it asked for has come;
+ * nothing is written to STATE_DB PORT_TABLE before the daemon listens to netlink.
+ *
+ * Where we differ from the C++ daemon (docs/compatibility.md), cfg.compat restores it:
+ *  - a pre-existing Ethernet* netdev is "old" only when its port was not found in APPL_DB by
+ *    the prune (FB-04, FB-05); compat: every pre-existing Ethernet* netdev is old;
+ *  - a corrupt restore_count is an error and a cold start, not an exit;
+ *  - a CONFIG_DB port that vanished between KEYS and HGETALL is skipped, not written empty.
+ */
+#include <string.h>
+
+#include "engine.h"
+#include "names.h"
+#include "port_fsm.h"
+#include "psd_assert.h"
+
+static void enter(struct psd_core *c, enum psd_phase phase, unsigned replies)
+{
+	c->phase = phase;
+	c->replies_awaited = replies;
+}
+
+void psd_startup_begin(struct psd_core *c)
+{
+	psd_todo(c, TODO_HGET_LOG_LEVEL);
+	psd_todo(c, TODO_HGET_LOG_OUTPUT);
+	psd_todo(c, TODO_SCRIPT_LOAD);
+	enter(c, PH_LOGGER, 3);
+}
+
+/* Copies a short string reply into dst; false for nil, non-strings and over-long values. */
+static bool reply_text(const struct psd_reply *r, char *dst, size_t size)
+{
+	if (r->type != PSD_REPLY_STRING || r->str.len >= size)
+		return false;
+	memcpy(dst, r->str.ptr, r->str.len);
+	dst[r->str.len] = '\0';
+	return true;
+}
+
+static void log_bad_value(struct psd_core *c, const char *what, const struct psd_reply *r,
+			  const char *fallback)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return;
+	psd_text_str(&t, what);
+	psd_text_str(&t, ": value '");
+	psd_text_escaped(&t, r->str.ptr, r->type == PSD_REPLY_STRING ? r->str.len : 0);
+	psd_text_str(&t, "' is not valid, using ");
+	psd_text_str(&t, fallback);
+	psd_log_end(c, &t);
+}
+
+/* Applies LOGLEVEL/LOGOUTPUT replies (start-up and poll); true when the setting changed. */
+static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool level)
+{
+	char text[PSD_DB_VALUE_LEN_MAX + 1];
+	bool found = reply_text(r, text, sizeof(text));
+	bool changed = false;
+
+	if (r->type == PSD_REPLY_STRING && !found)
+		log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
+					 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT",
+			      r, level ? "NOTICE" : "SYSLOG");
+	if (level) {
+		enum psd_log_level v = PSD_LOG_NOTICE;
+		if (found && psd_log_level_parse(text, strlen(text), &v) < 0)
+			log_bad_value(c, "CONFIG_DB LOGGER|portsyncd LOGLEVEL", r, "NOTICE");
+		if (c->phase < PH_RUNNING) {
+			c->log_level_found = found;
+			memcpy(c->log_level_text, found ? text : "NOTICE", found ? strlen(text) + 1 : 7);
+		}
+		if (!c->cfg.log_level_pinned && v != c->log_level) {
+			c->log_level = v;
+			changed = true;
+		}
+	} else {
+		enum psd_log_output v = PSD_LOG_SYSLOG;
+		if (found && psd_log_output_parse(text, strlen(text), &v) < 0)
+			log_bad_value(c, "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, "SYSLOG");
+		if (c->phase < PH_RUNNING) {
+			c->log_output_found = found;
+			memcpy(c->log_output_text, found ? text : "SYSLOG", found ? strlen(text) + 1 : 7);
+		}
+		if (!c->cfg.log_output_pinned && v != c->log_output) {
+			c->log_output = v;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+void psd_logger_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	bool level = PSD_TAG_KIND(r->tag) == TAG_POLL_LEVEL;
+	if (level)
+		c->log_poll_inflight = false;
+	if (r->type == PSD_REPLY_ERROR) {
+		c->stats.db_errors++;
+		return;
+	}
+	if (logger_field(c, r, level)) {
+		psd_todo(c, TODO_LOG_CONFIG);
+		psd_log_line(c, PSD_LOG_NOTICE, "log settings changed to ",
+			     level ? psd_log_level_name(c->log_level) :
+				     psd_log_output_name(c->log_output));
+	}
+}
+
+static void after_logger(struct psd_core *c)
+{
+	psd_todo(c, TODO_HGET_SWITCH_TYPE);
+	enter(c, PH_SWITCH_TYPE, 1);
+}
+
+static void restore_set(struct psd_core *c)
+{
+	psd_todo(c, TODO_HSET_RESTORE);
+	enter(c, PH_RESTORE_SET, 1);
+}
+
+static void on_restore_count(struct psd_core *c, const struct psd_reply *r)
+{
+	uint64_t n;
+	struct psd_text t;
+
+	if (r->type != PSD_REPLY_STRING || r->str.len == 0) {
+		psd_log_line(c, PSD_LOG_WARN, "portsyncd restore_count not found in stateDB "
+					      "WARM_RESTART_TABLE table, fall back to cold start", "");
+		c->warm = false;
+		c->restore_count = 0;
+	} else if (psd_dec_to_u64(r->str.ptr, r->str.len, &n) < 0 || n == UINT64_MAX) {
+		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+			psd_text_str(&t, "STATE_DB WARM_RESTART_TABLE|portsyncd restore_count '");
+			psd_text_escaped(&t, r->str.ptr, r->str.len);
+			psd_text_str(&t, "' is not a count, fall back to cold start");
+			psd_log_end(c, &t);
+		}
+		c->warm = false;
+		c->restore_count = 0;
+	} else {
+		c->warm = true;
+		c->restore_count = n + 1;
+		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+			psd_text_str(&t, "portsyncd doing warm start, restore count ");
+			psd_text_u64(&t, c->restore_count);
+			psd_log_end(c, &t);
+		}
+	}
+	restore_set(c);
+}
+
+static void add_config_port(struct psd_core *c, const struct psd_str *key)
+{
+	size_t prefix = 4 + strlen(c->cfg.separator[PSD_DB_CONFIG]); /* "PORT" + separator */
+	const char *name = key->ptr + prefix;
+	size_t len = key->len - prefix;
+	struct psd_text t;
+	uint32_t idx;
+
+	if (key->len <= prefix || psd_name_classify(name, len) == PSD_NAME_INVALID) {
+		c->stats.config_refused++;
+		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+			psd_text_str(&t, "CONFIG_DB key '");
+			psd_text_escaped(&t, key->ptr, key->len);
+			psd_text_str(&t, "' does not name a valid interface (1 to 15 printable bytes "
+					 "without '/', ':' or spaces); port skipped");
+			psd_log_end(c, &t);
+		}
+		return;
+	}
+	if (psd_port_find(&c->ports, name, len) != PSD_NO_PORT)
+		return;
+	idx = psd_port_add(&c->ports, name, len);
+	if (idx == PSD_NO_PORT) {
+		c->stats.ports_refused++;
+		psd_log_line(c, PSD_LOG_ERROR, "port table full (raise ports_max); skipped port ",
+			     name);
+		return;
+	}
+	struct psd_port *p = &c->ports.ports[idx];
+	p->configured = true;
+	p->in_portset = true;
+	p->fsm_state = (int16_t)psd_port_fsm_start();
+	p->name_class = (uint8_t)psd_name_classify(name, len);
+	c->config_ports++;
+	c->portset_count++;
+}
+
+static void leave_portset(struct psd_core *c, struct psd_port *p)
+{
+	if (p->in_portset) {
+		p->in_portset = false;
+		c->portset_count--;
+	}
+}
+
+static void begin_cursor(struct psd_core *c, enum psd_phase phase)
+{
+	c->cursor = 0;
+	c->cursor_replies = 0;
+	enter(c, phase, 0);
+}
+
+static void start_listening(struct psd_core *c)
+{
+	psd_todo(c, TODO_NL_LISTEN);
+	psd_todo(c, TODO_NOTIFY_READY);
+	psd_todo(c, TODO_NOTIFY_STATUS);
+	enter(c, PH_RUNNING, 0);
+	c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+	psd_log_line(c, PSD_LOG_NOTICE, "Listen to link messages...", "");
+}
+
+static void after_prune(struct psd_core *c)
+{
+	if (c->dpu) {
+		start_listening(c);
+		return;
+	}
+	psd_todo(c, TODO_LIST_IFACES);
+	enter(c, PH_IFACES, 0);
+}
+
+static void on_keys(struct psd_core *c, const struct psd_reply *r)
+{
+	if (r->type == PSD_REPLY_ARRAY)
+		for (size_t i = 0; i < r->element_count; i++)
+			add_config_port(c, &r->elements[i]);
+	if (c->config_ports == 0)
+		psd_log_line(c, PSD_LOG_NOTICE, "ConfigDB does not have port information, however "
+						"ports can be added later on, continuing...", "");
+	if (c->warm) {
+		start_listening(c); /* warm: no APPL_DB writes, no prune, no old interfaces */
+		return;
+	}
+	begin_cursor(c, PH_CONFIG_COPY);
+	if (c->ports.high_water == 0) {
+		psd_todo(c, TODO_CONFIG_DONE);
+		enter(c, PH_CONFIG_DONE, 1);
+	}
+}
+
+/* Keeps an HGETALL reply for the producer set; false (and a log line) when it cannot be. */
+static bool keep_config(struct psd_core *c, uint32_t port, const struct psd_reply *r)
+{
+	struct psd_config_copy *cp = &c->copy;
+	const struct psd_port *p = &c->ports.ports[port];
+	const char *why = NULL;
+
+	PSD_ASSERT(!cp->pending);
+	cp->port = port;
+	cp->pairs = 0;
+	cp->used = 0;
+	if (r->type != PSD_REPLY_ARRAY || r->element_count % 2 != 0)
+		why = "is not a hash";
+	else if (r->element_count == 0)
+		why = "vanished between KEYS and HGETALL";
+	else if (r->element_count / 2 > PSD_PORT_FIELDS_MAX)
+		why = "has more fields than PSD_PORT_FIELDS_MAX (64)";
+	for (size_t i = 0; why == NULL && i < r->element_count; i += 2) {
+		const struct psd_str *f = &r->elements[i];
+		const struct psd_str *v = &r->elements[i + 1];
+		const char *at = memchr(f->ptr, '@', f->len); /* field names are cut at '@' */
+		size_t flen = at != NULL ? (size_t)(at - f->ptr) : f->len;
+		if (cp->used + flen + v->len > sizeof(cp->bytes)) {
+			why = "is larger than PSD_PORT_CONFIG_BYTES_MAX (16384 bytes)";
+			break;
+		}
+		memcpy(cp->bytes + cp->used, f->ptr, flen);
+		cp->field[cp->pairs] = (struct psd_str){cp->bytes + cp->used, flen};
+		cp->used += flen;
+		memcpy(cp->bytes + cp->used, v->ptr, v->len);
+		cp->value[cp->pairs] = (struct psd_str){cp->bytes + cp->used, v->len};
+		cp->used += v->len;
+		cp->pairs++;
+	}
+	if (why != NULL) {
+		c->stats.config_refused++;
+		psd_log_line(c, PSD_LOG_ERROR, "CONFIG_DB port not copied to APPL_DB: ", p->name);
+		psd_log_line(c, PSD_LOG_ERROR, "  reason: the hash ", why);
+		return false;
+	}
+	cp->pending = true;
+	return true;
+}
+
+static void on_config_get(struct psd_core *c, const struct psd_reply *r)
+{
+	uint32_t port = PSD_TAG_INDEX(r->tag);
+	struct psd_port *p = &c->ports.ports[port];
+
+	PSD_ASSERT(c->cursor_replies > 0);
+	c->cursor_replies--;
+	if (r->type == PSD_REPLY_ERROR)
+		c->stats.db_errors++;
+	if (keep_config(c, port, r)) {
+		c->config_written++;
+		c->stats.producer_sets++;
+	} else {
+		leave_portset(c, p); /* not in APPL_DB: PortInitDone must not wait for it */
+	}
+	if (c->cursor == c->ports.high_water && c->cursor_replies == 0) {
+		psd_todo(c, TODO_CONFIG_DONE);
+		enter(c, PH_CONFIG_DONE, 1);
+	}
+}
+
+static void on_prune(struct psd_core *c, const struct psd_reply *r)
+{
+	struct psd_port *p = &c->ports.ports[PSD_TAG_INDEX(r->tag)];
+
+	PSD_ASSERT(c->cursor_replies > 0);
+	c->cursor_replies--;
+	if (r->type == PSD_REPLY_INTEGER && r->integer == 1) {
+		p->pruned = true;
+		leave_portset(c, p);
+	} else if (r->type == PSD_REPLY_ERROR) {
+		c->stats.db_errors++;
+	}
+	if (c->cursor == c->ports.high_water && c->cursor_replies == 0)
+		after_prune(c);
+}
+
+static bool reply_is(const struct psd_reply *r, const char *lit)
+{
+	return r->type == PSD_REPLY_STRING && psd_str_is(&r->str, lit);
+}
+
+static void phase_done(struct psd_core *c)
+{
+	switch (c->phase) {
+	case PH_LOGGER:
+		psd_todo(c, TODO_LOG_CONFIG);
+		if (!c->log_level_found || !c->log_output_found) {
+			psd_todo(c, TODO_HSET_LOGGER);
+			enter(c, PH_LOGGER_SET, 1);
+		} else {
+			after_logger(c);
+		}
+		return;
+	case PH_LOGGER_SET:
+		after_logger(c);
+		return;
+	case PH_SWITCH_TYPE:
+		psd_todo(c, TODO_HGET_WARM_SYSTEM);
+		psd_todo(c, TODO_HGET_WARM_SWSS);
+		enter(c, PH_WARM_ENABLE, 2);
+		return;
+	case PH_WARM_ENABLE:
+		if (c->warm_enabled) {
+			psd_todo(c, TODO_HGET_RESTORE);
+			enter(c, PH_RESTORE_GET, 1);
+		} else {
+			c->restore_count = 0;
+			restore_set(c);
+		}
+		return;
+	case PH_RESTORE_SET:
+		psd_todo(c, TODO_NL_DUMP);
+		psd_todo(c, TODO_KEYS_PORT);
+		psd_log_line(c, PSD_LOG_NOTICE, "Getting port configuration from ConfigDB...", "");
+		enter(c, PH_KEYS, 1);
+		return;
+	case PH_CONFIG_DONE:
+		begin_cursor(c, PH_PRUNE);
+		if (c->ports.high_water == 0)
+			after_prune(c);
+		return;
+	default:
+		PSD_UNREACHABLE();
+	}
+}
+
+void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
+
+	if (r->type == PSD_REPLY_ERROR && kind != TAG_CONFIG_GET && kind != TAG_PRUNE) {
+		c->stats.db_errors++;
+		psd_log_line(c, PSD_LOG_ERROR, "start-up command failed: ", "");
+	}
+	switch (kind) {
+	case TAG_LOG_LEVEL:
+	case TAG_LOG_OUTPUT:
+		logger_field(c, r, kind == TAG_LOG_LEVEL);
+		break;
+	case TAG_SCRIPT_LOAD:
+		if (!reply_text(r, c->script_sha, sizeof(c->script_sha)) || strlen(c->script_sha) != 40)
+			memset(c->script_sha, '0', 40); /* EVALSHA will fail loudly: NOSCRIPT */
+		break;
+	case TAG_SWITCH_TYPE:
+		c->dpu = reply_is(r, "dpu");
+		break;
+	case TAG_WARM_SYSTEM:
+	case TAG_WARM_SWSS:
+		c->warm_enabled = c->warm_enabled || reply_is(r, "true");
+		break;
+	case TAG_RESTORE_GET:
+		on_restore_count(c, r);
+		return;
+	case TAG_KEYS:
+		on_keys(c, r);
+		return;
+	case TAG_CONFIG_GET:
+		on_config_get(c, r);
+		return;
+	case TAG_PRUNE:
+		on_prune(c, r);
+		return;
+	case TAG_LOG_SET:
+	case TAG_RESTORE_SET:
+	case TAG_CONFIG_DONE:
+		break;
+	default:
+		PSD_UNREACHABLE();
+	}
+	PSD_ASSERT(c->replies_awaited > 0);
+	if (--c->replies_awaited == 0)
+		phase_done(c);
+}
+
+/* field: is the port this netdev belongs to (itself, or a sub-interface's parent) not known to
+ * APPL_DB? Only then is the netdev a leftover of an earlier run. */
+static bool is_old(struct psd_core *c, const char *name, size_t len)
+{
+	if (c->cfg.compat)
+		return true;
+	uint32_t idx = psd_port_find(&c->ports, name, psd_name_parent_len(name, len));
+	return idx == PSD_NO_PORT || !c->ports.ports[idx].pruned;
+}
+
+void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size_t count)
+{
+	PSD_ASSERT(c->phase == PH_IFACES);
+	for (size_t i = 0; i < count; i++) {
+		const char *name = ifaces[i].name;
+		size_t len = strnlen(name, PSD_IFNAME_LEN_MAX + 1);
+		enum psd_name_class cls = psd_name_classify(name, len);
+
+		if (ifaces[i].ifindex == 0)
+			break; /* if_nameindex() ends at index 0 */
+		if (cls != PSD_NAME_PORT && cls != PSD_NAME_SUBIF)
+			continue;
+		if (!is_old(c, name, len))
+			continue;
+		if (psd_imap_put(&c->old_by_ifindex, ifaces[i].ifindex, c->old_count) < 0) {
+			psd_log_line(c, PSD_LOG_ERROR, "too many old interfaces (ports_max); "
+						       "not brought down: ", name);
+			continue;
+		}
+		struct psd_old_iface *o = &c->old_ifaces[c->old_count++];
+		o->ifindex = ifaces[i].ifindex;
+		memcpy(o->name, name, len);
+		o->name[len] = '\0';
+	}
+	c->old_emitted = 0;
+	if (c->old_count == 0)
+		start_listening(c);
+}
+
+static bool pull_old_iface(struct psd_core *c, struct psd_action *ret)
+{
+	struct psd_text t;
+	const struct psd_old_iface *o = &c->old_ifaces[c->old_emitted++];
+
+	if (psd_log_begin(c, PSD_LOG_INFO, &t) != NULL) {
+		psd_text_str(&t, "Bring down old interface ");
+		psd_text_str(&t, o->name);
+		psd_text_str(&t, "(");
+		psd_text_i64(&t, o->ifindex);
+		psd_text_str(&t, ")");
+		psd_log_end(c, &t);
+	}
+	memset(ret, 0, sizeof(*ret));
+	ret->type = PSD_ACT_LINK_DOWN;
+	ret->u.link_down.ifindex = o->ifindex;
+	ret->u.link_down.name = o->name;
+	if (c->old_emitted == c->old_count)
+		start_listening(c);
+	return true;
+}
+
+/* Start-up work that iterates: HGETALL and prune per port, old interfaces. */
+bool psd_startup_pull(struct psd_core *c, struct psd_action *ret)
+{
+	if (c->phase == PH_IFACES && c->old_emitted < c->old_count)
+		return pull_old_iface(c, ret);
+	if (c->phase != PH_CONFIG_COPY && c->phase != PH_PRUNE)
+		return false;
+	while (c->cursor < c->ports.high_water && c->inflight < c->lim.inflight_max) {
+		uint32_t port = c->cursor++;
+		if (!c->ports.ports[port].configured)
+			continue;
+		c->cursor_replies++;
+		if (c->phase == PH_CONFIG_COPY)
+			psd_emit_config_get(c, port, ret);
+		else
+			psd_emit_prune(c, port, ret);
+		return true;
+	}
+	return false;
+}
