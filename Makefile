@@ -15,7 +15,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
-SIM_SRC := sim/nl_build.c
+SIM_SRC := sim/nl_build.c sim/redis_model.c
 ADAPTER_SRC := $(wildcard adapters/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)

@@ -203,7 +203,12 @@ static void track_ifindex(struct psd_core *c, struct psd_port *p, uint32_t idx, 
 	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
 		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
 	p->ifindex = ifindex;
-	if (ifindex != 0 && psd_imap_put(&c->ports.by_ifindex, ifindex, idx) < 0)
+	if (ifindex == 0)
+		return;
+	uint32_t other = psd_imap_get(&c->ports.by_ifindex, ifindex);
+	if (other != PSD_NO_PORT)
+		c->ports.ports[other].ifindex = 0; /* compat: the old name keeps its entry */
+	if (psd_imap_put(&c->ports.by_ifindex, ifindex, idx) < 0)
 		p->ifindex = 0; /* cannot happen: the map holds as many entries as the table */
 }
 

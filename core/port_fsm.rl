@@ -5,7 +5,9 @@
  *   writing  HSET STATE_DB PORT_TABLE|<name> in flight
  *   deleting DEL STATE_DB PORT_TABLE|<name> in flight
  *   parked   netdev present, APPL_DB entry missing; waiting for the re-check timer
- * Actions only record work bits; the engine does the work.
+ * Actions only record work bits; the engine does the work. `writing` and `deleting` have the
+ * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
+ * engine's per-port op says which command it is.
  */
 #include "port_fsm.h"
 

@@ -1,0 +1,294 @@
+/* In-memory Redis model (see redis_model.h). */
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "redis_model.h"
+
+static char *dup_mem(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d == NULL)
+		abort();
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+void psd_model_init(struct psd_model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void free_key(struct psd_model_key *k)
+{
+	for (size_t i = 0; i < k->count; i++) {
+		free(k->fields[i].name);
+		free(k->fields[i].value);
+	}
+	free(k->fields);
+	free(k->key);
+}
+
+void psd_model_free(struct psd_model *m)
+{
+	for (size_t i = 0; i < m->count; i++)
+		free_key(&m->keys[i]);
+	free(m->keys);
+	free(m->elements);
+	free(m->reply_text);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct psd_model_key *find(const struct psd_model *m, uint32_t db, const char *key,
+				  size_t len)
+{
+	for (size_t i = 0; i < m->count; i++)
+		if (m->keys[i].db == db && strlen(m->keys[i].key) == len &&
+		    memcmp(m->keys[i].key, key, len) == 0)
+			return &m->keys[i];
+	return NULL;
+}
+
+static struct psd_model_key *create(struct psd_model *m, uint32_t db, const char *key, size_t len,
+				    bool is_set)
+{
+	struct psd_model_key *k = find(m, db, key, len);
+	if (k != NULL)
+		return k;
+	if (m->count == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->keys = realloc(m->keys, m->cap * sizeof(*m->keys));
+		if (m->keys == NULL)
+			abort();
+	}
+	k = &m->keys[m->count++];
+	memset(k, 0, sizeof(*k));
+	k->db = db;
+	k->key = dup_mem(key, len);
+	k->is_set = is_set;
+	return k;
+}
+
+static void remove_key(struct psd_model *m, struct psd_model_key *k)
+{
+	free_key(k);
+	*k = m->keys[--m->count];
+}
+
+static struct psd_model_field *field_of(struct psd_model_key *k, const char *name, size_t len)
+{
+	for (size_t i = 0; i < k->count; i++)
+		if (strlen(k->fields[i].name) == len && memcmp(k->fields[i].name, name, len) == 0)
+			return &k->fields[i];
+	return NULL;
+}
+
+/* Adds or replaces; returns 1 when the field (or member) is new. */
+static int put_field(struct psd_model_key *k, const char *name, size_t nlen, const char *value,
+		     size_t vlen)
+{
+	struct psd_model_field *f = field_of(k, name, nlen);
+	if (f != NULL) {
+		if (value != NULL) {
+			free(f->value);
+			f->value = dup_mem(value, vlen);
+		}
+		return 0;
+	}
+	k->fields = realloc(k->fields, (k->count + 1) * sizeof(*k->fields));
+	if (k->fields == NULL)
+		abort();
+	k->fields[k->count].name = dup_mem(name, nlen);
+	k->fields[k->count].value = value != NULL ? dup_mem(value, vlen) : NULL;
+	k->count++;
+	return 1;
+}
+
+static void reply_int(struct psd_reply *r, int64_t v)
+{
+	r->type = PSD_REPLY_INTEGER;
+	r->integer = v;
+}
+
+static void reply_str(struct psd_model *m, struct psd_reply *r, const char *s)
+{
+	free(m->reply_text);
+	m->reply_text = dup_mem(s, strlen(s));
+	r->type = PSD_REPLY_STRING;
+	r->str = (struct psd_str){m->reply_text, strlen(s)};
+}
+
+static void reply_array(struct psd_model *m, struct psd_reply *r, size_t n)
+{
+	if (n > m->elements_cap) {
+		m->elements_cap = n;
+		m->elements = realloc(m->elements, n * sizeof(*m->elements));
+		if (m->elements == NULL)
+			abort();
+	}
+	r->type = PSD_REPLY_ARRAY;
+	r->elements = m->elements;
+	r->element_count = n;
+}
+
+static bool is(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+
+static void producer_set(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
+			 const size_t *len, struct psd_reply *r)
+{
+	/* EVALSHA sha numkeys channel keyset staging... G key f v ... */
+	uint32_t numkeys = (uint32_t)strtoul(argv[2], NULL, 10);
+	const char *const *keys = argv + 3;
+	const size_t *klen = len + 3;
+	const char *const *args = argv + 3 + numkeys;
+	const size_t *alen = len + 3 + numkeys;
+	struct psd_model_key *set = create(m, db, keys[1], klen[1], true);
+	int added = put_field(set, args[1], alen[1], NULL, 0);
+
+	for (uint32_t i = 2; i < numkeys; i++) {
+		struct psd_model_key *h = create(m, db, keys[i], klen[i], false);
+		put_field(h, args[2 * i - 2], alen[2 * i - 2], args[2 * i - 1], alen[2 * i - 1]);
+	}
+	if (added) {
+		m->publishes++;
+		size_t n = klen[0] < sizeof(m->last_channel) - 1 ? klen[0] : sizeof(m->last_channel) - 1;
+		memcpy(m->last_channel, keys[0], n);
+		m->last_channel[n] = '\0';
+	}
+	r->type = PSD_REPLY_NIL;
+	(void)argc;
+}
+
+void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
+		    const size_t *len, struct psd_reply *r)
+{
+	const char *cmd = argv[0];
+	size_t cl = len[0];
+	struct psd_model_key *k = argc > 1 ? find(m, db, argv[1], len[1]) : NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (is(cmd, cl, "HGET")) {
+		struct psd_model_field *f = k != NULL ? field_of(k, argv[2], len[2]) : NULL;
+		if (f == NULL)
+			r->type = PSD_REPLY_NIL;
+		else
+			reply_str(m, r, f->value);
+	} else if (is(cmd, cl, "HSET")) {
+		int64_t added = 0;
+		k = create(m, db, argv[1], len[1], false);
+		for (uint32_t i = 2; i + 1 < argc; i += 2)
+			added += put_field(k, argv[i], len[i], argv[i + 1], len[i + 1]);
+		reply_int(r, added);
+	} else if (is(cmd, cl, "HGETALL")) {
+		size_t n = k != NULL ? k->count : 0;
+		reply_array(m, r, 2 * n);
+		for (size_t i = 0; i < n; i++) {
+			m->elements[2 * i] = (struct psd_str){k->fields[i].name, strlen(k->fields[i].name)};
+			m->elements[2 * i + 1] =
+				(struct psd_str){k->fields[i].value, strlen(k->fields[i].value)};
+		}
+	} else if (is(cmd, cl, "KEYS")) {
+		size_t plen = len[1] > 0 && argv[1][len[1] - 1] == '*' ? len[1] - 1 : len[1];
+		size_t n = 0;
+		for (size_t i = 0; i < m->count; i++)
+			n += m->keys[i].db == db && strncmp(m->keys[i].key, argv[1], plen) == 0;
+		reply_array(m, r, n);
+		n = 0;
+		for (size_t i = 0; i < m->count; i++)
+			if (m->keys[i].db == db && strncmp(m->keys[i].key, argv[1], plen) == 0)
+				m->elements[n++] =
+					(struct psd_str){m->keys[i].key, strlen(m->keys[i].key)};
+	} else if (is(cmd, cl, "EXISTS")) {
+		reply_int(r, k != NULL);
+	} else if (is(cmd, cl, "HEXISTS")) {
+		reply_int(r, k != NULL && field_of(k, argv[2], len[2]) != NULL);
+	} else if (is(cmd, cl, "DEL")) {
+		reply_int(r, k != NULL);
+		if (k != NULL)
+			remove_key(m, k);
+	} else if (is(cmd, cl, "SCRIPT")) {
+		reply_str(m, r, PSD_MODEL_SHA);
+	} else if (is(cmd, cl, "EVALSHA")) {
+		if (!is(argv[1], len[1], PSD_MODEL_SHA)) {
+			r->type = PSD_REPLY_ERROR;
+			r->str = (struct psd_str){"NOSCRIPT No matching script.", 28};
+			return;
+		}
+		producer_set(m, db, argc, argv, len, r);
+	} else {
+		r->type = PSD_REPLY_ERROR;
+		r->str = (struct psd_str){"ERR unknown command", 19};
+	}
+}
+
+void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const char *field,
+		    const char *value)
+{
+	struct psd_model_key *k = create(m, db, key, strlen(key), false);
+	put_field(k, field, strlen(field), value, strlen(value));
+}
+
+const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *key,
+			   const char *field)
+{
+	struct psd_model_key *k = find(m, db, key, strlen(key));
+	struct psd_model_field *f = k != NULL ? field_of(k, field, strlen(field)) : NULL;
+	return f != NULL ? f->value : NULL;
+}
+
+bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key)
+{
+	return find(m, db, key, strlen(key)) != NULL;
+}
+
+size_t psd_model_fields(const struct psd_model *m, uint32_t db, const char *key)
+{
+	struct psd_model_key *k = find(m, db, key, strlen(key));
+	return k != NULL ? k->count : 0;
+}
+
+bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key,
+			 const char *member)
+{
+	struct psd_model_key *k = find(m, db, key, strlen(key));
+	return k != NULL && k->is_set && field_of(k, member, strlen(member)) != NULL;
+}
+
+void psd_model_del(struct psd_model *m, uint32_t db, const char *key)
+{
+	struct psd_model_key *k = find(m, db, key, strlen(key));
+	if (k != NULL)
+		remove_key(m, k);
+}
+
+size_t psd_model_consume(struct psd_model *m, uint32_t db)
+{
+	struct psd_model_key *set = find(m, db, "PORT_TABLE_KEY_SET", 18);
+	size_t popped = 0;
+	char staging[128], table[128];
+
+	while (set != NULL && set->count > 0) {
+		char *name = set->fields[set->count - 1].name;
+		set->fields[set->count - 1].name = NULL;
+		set->count--;
+		snprintf(staging, sizeof(staging), "_PORT_TABLE:%s", name);
+		snprintf(table, sizeof(table), "PORT_TABLE:%s", name);
+		struct psd_model_key *src = find(m, db, staging, strlen(staging));
+		for (size_t i = 0; src != NULL && i < src->count; i++)
+			psd_model_hset(m, db, table, src->fields[i].name, src->fields[i].value);
+		src = find(m, db, staging, strlen(staging));
+		if (src != NULL)
+			remove_key(m, src);
+		free(name);
+		popped++;
+		set = find(m, db, "PORT_TABLE_KEY_SET", 18);
+	}
+	if (set != NULL && set->count == 0)
+		remove_key(m, set);
+	return popped;
+}

@@ -1,0 +1,62 @@
+/*
+ * An in-memory model of the Redis commands the core sends, with Redis's semantics: hashes and
+ * sets per database, HSET merging, empty hashes removed, KEYS with a trailing '*', and the
+ * producer "set" script executed natively (SADD, HSET per pair, PUBLISH when newly added).
+ * psd_model_consume() pops PORT_TABLE_KEY_SET the way orchagent's consumer does. Test and
+ * simulation code only: it allocates freely and favours clarity over speed.
+ */
+#ifndef PSD_REDIS_MODEL_H
+#define PSD_REDIS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psd/core.h"
+
+#define PSD_MODEL_SHA "5e1ac7e0a0e1f2b3c4d5e6f708192a3b4c5d6e7f"
+
+struct psd_model_field {
+	char *name;
+	char *value;
+};
+
+struct psd_model_key {
+	uint32_t db;
+	char *key;
+	bool is_set;
+	size_t count;
+	struct psd_model_field *fields; /* sets keep members in name, value NULL */
+};
+
+struct psd_model {
+	struct psd_model_key *keys;
+	size_t count;
+	size_t cap;
+	uint64_t publishes;      /* PUBLISH calls made by the producer script */
+	char last_channel[64];
+	/* reply storage for the last command, valid until the next call */
+	struct psd_str *elements;
+	size_t elements_cap;
+	char *reply_text;
+};
+
+void psd_model_init(struct psd_model *m);
+void psd_model_free(struct psd_model *m);
+/* Executes argv on database db; fills *ret (borrowing model storage). */
+void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
+		    const size_t *argv_len, struct psd_reply *ret);
+/* Test helpers: db ids are Redis numbers (0 APPL, 4 CONFIG, 6 STATE in SONiC's layout). */
+void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const char *field,
+		    const char *value);
+const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *key,
+			   const char *field);
+bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key);
+size_t psd_model_fields(const struct psd_model *m, uint32_t db, const char *key);
+bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key,
+			 const char *member);
+void psd_model_del(struct psd_model *m, uint32_t db, const char *key);
+/* orchagent's pop of APPL_DB (db) PORT_TABLE_KEY_SET into PORT_TABLE:<k>; returns keys popped. */
+size_t psd_model_consume(struct psd_model *m, uint32_t db);
+
+#endif

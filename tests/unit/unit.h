@@ -1,0 +1,394 @@
+/*
+ * A small deterministic world for the unit tests: the real core, the in-memory Redis model,
+ * netlink datagrams built with nl_build, and a record of every action (the DB command trace,
+ * link-down requests, notifications). Commands run against the model as they are sent; with
+ * hold set they stay in flight until world_release(), to test coalescing.
+ */
+#ifndef PSD_UNIT_H
+#define PSD_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+
+#include "nl_build.h"
+#include "psd/core.h"
+#include "redis_model.h"
+
+#define APPL 0u
+#define CONFIG 4u
+#define STATE 6u
+#define WORLD_TRACE_MAX 4096
+#define WORLD_HELD_MAX 4096
+
+struct held_cmd {
+	uint32_t db;
+	uint64_t tag;
+	uint32_t argc;
+	char **argv;
+	size_t *len;
+};
+
+struct queued_reply {
+	struct psd_reply r;
+	char *str;
+	struct psd_str *elements;
+	char **element_text;
+};
+
+struct world {
+	struct psd_model m;
+	struct psd_core *core;
+	void *mem;
+	struct psd_config cfg;
+	struct psd_limits lim;
+	uint64_t now;
+	bool hold;
+	struct held_cmd held[WORLD_HELD_MAX];
+	size_t held_count;
+	struct queued_reply *replies;
+	size_t reply_count;
+	char *trace[WORLD_TRACE_MAX];
+	size_t trace_count;
+	int32_t downs[64];
+	size_t down_count;
+	char notify[16][160];
+	size_t notify_count;
+	uint32_t dump_seq;
+	bool listening;
+	bool exited;
+	int exit_status;
+	struct psd_iface ifaces[16];
+	size_t iface_count;
+	char logs[256][256];
+	size_t log_count;
+};
+
+static inline uint32_t world_db_id(const struct world *w, enum psd_db db)
+{
+	return w->cfg.db_id[db];
+}
+
+static inline void world_config(struct world *w)
+{
+	memset(&w->cfg, 0, sizeof(w->cfg));
+	strcpy(w->cfg.separator[PSD_DB_CONFIG], "|");
+	strcpy(w->cfg.separator[PSD_DB_APPL], ":");
+	strcpy(w->cfg.separator[PSD_DB_STATE], "|");
+	w->cfg.db_id[PSD_DB_CONFIG] = CONFIG;
+	w->cfg.db_id[PSD_DB_APPL] = APPL;
+	w->cfg.db_id[PSD_DB_STATE] = STATE;
+	w->cfg.log_level_pinned = true;
+	w->cfg.log_level = PSD_LOG_DEBUG;
+	w->lim.ports_max = 64;
+	w->lim.inflight_max = 64;
+}
+
+static inline struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	psd_model_init(&w->m);
+	world_config(w);
+	w->now = 1000;
+	return w;
+}
+
+static inline void world_trace(struct world *w, uint32_t db, uint32_t argc,
+			       const char *const *argv, const size_t *len)
+{
+	char line[1024];
+	size_t n = (size_t)snprintf(line, sizeof(line), "%u", db);
+	for (uint32_t i = 0; i < argc && n < sizeof(line) - 2; i++) {
+		size_t take = len[i] < 60 ? len[i] : 60; /* scripts are long: keep the head */
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %.*s", (int)take, argv[i]);
+	}
+	assert_true(w->trace_count < WORLD_TRACE_MAX);
+	w->trace[w->trace_count++] = strdup(line);
+}
+
+static inline void world_queue_reply(struct world *w, uint64_t tag, const struct psd_reply *src)
+{
+	w->replies = realloc(w->replies, (w->reply_count + 1) * sizeof(*w->replies));
+	struct queued_reply *q = &w->replies[w->reply_count++];
+	memset(q, 0, sizeof(*q));
+	q->r = *src;
+	q->r.tag = tag;
+	if (src->type == PSD_REPLY_STRING || src->type == PSD_REPLY_ERROR) {
+		q->str = strndup(src->str.ptr, src->str.len);
+		q->r.str.ptr = q->str;
+	}
+	if (src->type == PSD_REPLY_ARRAY) {
+		q->elements = calloc(src->element_count + 1, sizeof(*q->elements));
+		q->element_text = calloc(src->element_count + 1, sizeof(char *));
+		for (size_t i = 0; i < src->element_count; i++) {
+			q->element_text[i] = strndup(src->elements[i].ptr, src->elements[i].len);
+			q->elements[i] = (struct psd_str){q->element_text[i], src->elements[i].len};
+		}
+		q->r.elements = q->elements;
+	}
+}
+
+static inline void world_exec(struct world *w, uint32_t db, uint64_t tag, uint32_t argc,
+			      const char *const *argv, const size_t *len)
+{
+	struct psd_reply r;
+	psd_model_exec(&w->m, db, argc, argv, len, &r);
+	world_queue_reply(w, tag, &r);
+}
+
+static inline void world_command(struct world *w, const struct psd_action *a)
+{
+	uint32_t db = world_db_id(w, a->u.cmd.db);
+	world_trace(w, db, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+	if (!w->hold) {
+		world_exec(w, db, a->u.cmd.tag, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+		return;
+	}
+	assert_true(w->held_count < WORLD_HELD_MAX);
+	struct held_cmd *h = &w->held[w->held_count++];
+	h->db = db;
+	h->tag = a->u.cmd.tag;
+	h->argc = a->u.cmd.argc;
+	h->argv = calloc(h->argc, sizeof(char *));
+	h->len = calloc(h->argc, sizeof(size_t));
+	for (uint32_t i = 0; i < h->argc; i++) {
+		h->argv[i] = malloc(a->u.cmd.argv_len[i] + 1);
+		memcpy(h->argv[i], a->u.cmd.argv[i], a->u.cmd.argv_len[i]);
+		h->argv[i][a->u.cmd.argv_len[i]] = '\0';
+		h->len[i] = a->u.cmd.argv_len[i];
+	}
+}
+
+static inline void world_push(struct world *w, const struct psd_event *ev);
+
+static inline void world_drain(struct world *w)
+{
+	struct psd_action a;
+	bool list_ifaces = false;
+	while (psd_core_pull(w->core, &a)) {
+		switch (a.type) {
+		case PSD_ACT_DB_COMMAND:
+			world_command(w, &a);
+			break;
+		case PSD_ACT_LOG:
+			if (w->log_count < 256)
+				snprintf(w->logs[w->log_count++], 256, "%s", a.u.log.text);
+			break;
+		case PSD_ACT_LOG_CONFIG:
+			break;
+		case PSD_ACT_NL_DUMP:
+			w->dump_seq = a.u.dump.seq;
+			break;
+		case PSD_ACT_NL_LISTEN:
+			w->listening = true;
+			break;
+		case PSD_ACT_LIST_IFACES:
+			list_ifaces = true;
+			break;
+		case PSD_ACT_LINK_DOWN:
+			assert_true(w->down_count < 64);
+			w->downs[w->down_count++] = a.u.link_down.ifindex;
+			break;
+		case PSD_ACT_NOTIFY:
+			assert_true(w->notify_count < 16);
+			snprintf(w->notify[w->notify_count++], 160, "%s", a.u.notify.text);
+			break;
+		case PSD_ACT_EXIT:
+			w->exited = true;
+			w->exit_status = a.u.exit.status;
+			break;
+		}
+	}
+	psd_core_check(w->core);
+	if (list_ifaces) {
+		struct psd_event ev = {.type = PSD_EV_IFACES};
+		ev.u.ifaces.ifaces = w->ifaces;
+		ev.u.ifaces.count = w->iface_count;
+		world_push(w, &ev);
+	}
+}
+
+static inline void world_push(struct world *w, const struct psd_event *ev)
+{
+	assert_int_equal(psd_core_push(w->core, w->now, ev), 0);
+	world_drain(w);
+}
+
+/* Delivers queued replies until none is left. */
+static inline void world_settle(struct world *w)
+{
+	while (w->reply_count > 0) {
+		struct queued_reply q = w->replies[0];
+		memmove(w->replies, w->replies + 1, (w->reply_count - 1) * sizeof(*w->replies));
+		w->reply_count--;
+		struct psd_event ev = {.type = PSD_EV_DB_REPLY};
+		ev.u.reply = q.r;
+		world_push(w, &ev);
+		free(q.str);
+		for (size_t i = 0; q.element_text != NULL && q.element_text[i] != NULL; i++)
+			free(q.element_text[i]);
+		free(q.element_text);
+		free(q.elements);
+	}
+}
+
+/* Executes the commands held in flight, in order, then settles. */
+static inline void world_release(struct world *w)
+{
+	size_t n = w->held_count;
+	w->hold = false;
+	for (size_t i = 0; i < n; i++) {
+		struct held_cmd *h = &w->held[i];
+		world_exec(w, h->db, h->tag, h->argc, (const char *const *)h->argv, h->len);
+		for (uint32_t k = 0; k < h->argc; k++)
+			free(h->argv[k]);
+		free(h->argv);
+		free(h->len);
+	}
+	w->held_count = 0;
+	world_settle(w);
+}
+
+static inline void world_add_iface(struct world *w, int32_t ifindex, const char *name)
+{
+	w->ifaces[w->iface_count++] = (struct psd_iface){ifindex, name};
+}
+
+/* Starts the core and runs start-up to the end. */
+static inline void world_start(struct world *w)
+{
+	w->mem = aligned_alloc(8, (psd_core_size(&w->lim) + 7) & ~(size_t)7);
+	assert_int_equal(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg), 0);
+	struct psd_event ev = {.type = PSD_EV_START};
+	world_push(w, &ev);
+	world_settle(w);
+}
+
+static inline void world_datagram(struct world *w, const uint8_t *buf, size_t len, bool dump)
+{
+	struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+	ev.u.nl.bytes = buf;
+	ev.u.nl.len = len;
+	ev.u.nl.from_dump = dump;
+	world_push(w, &ev);
+	world_settle(w);
+}
+
+/* One link message in its own datagram. flags: IFF_*; kind may be NULL. */
+static inline void world_link(struct world *w, uint16_t type, const char *name, int32_t ifindex,
+			      uint32_t flags, uint32_t mtu, uint32_t master, const char *kind)
+{
+	uint8_t buf[512];
+	struct psd_nl_link_spec s = {
+		.type = type, .name = name, .ifindex = ifindex, .flags = flags, .mtu = mtu,
+		.master = master, .kind = kind,
+	};
+	size_t len = psd_nl_build_link(buf, sizeof(buf), 0, &s);
+	assert_true(len > 0);
+	world_datagram(w, buf, len, false);
+}
+
+static inline void world_new_link(struct world *w, const char *name, int32_t ifindex,
+				  uint32_t flags)
+{
+	world_link(w, RTM_NEWLINK, name, ifindex, flags, 9100, 0, NULL);
+}
+
+static inline void world_del_link(struct world *w, const char *name, int32_t ifindex)
+{
+	world_link(w, RTM_DELLINK, name, ifindex, 0, 9100, 0, NULL);
+}
+
+/* The dump reply's end, which makes every start-up complete its first netlink read. */
+static inline void world_dump_done(struct world *w)
+{
+	uint8_t buf[64];
+	size_t len = psd_nl_build_done(buf, sizeof(buf), 0, w->dump_seq, 0);
+	world_datagram(w, buf, len, true);
+}
+
+static inline void world_advance(struct world *w, uint64_t ns)
+{
+	w->now += ns;
+	struct psd_event ev = {.type = PSD_EV_TIMER};
+	world_push(w, &ev);
+	world_settle(w);
+}
+
+static inline bool world_traced(const struct world *w, const char *line)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		if (strcmp(w->trace[i], line) == 0)
+			return true;
+	return false;
+}
+
+static inline size_t world_trace_index(const struct world *w, const char *prefix)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		if (strncmp(w->trace[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static inline size_t world_trace_count(const struct world *w, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->trace_count; i++)
+		n += strncmp(w->trace[i], prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+static inline bool world_logged(const struct world *w, const char *part)
+{
+	for (size_t i = 0; i < w->log_count; i++)
+		if (strstr(w->logs[i], part) != NULL)
+			return true;
+	return false;
+}
+
+static inline void world_free(struct world *w)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		free(w->trace[i]);
+	for (size_t i = 0; i < w->held_count; i++) {
+		for (uint32_t k = 0; k < w->held[i].argc; k++)
+			free(w->held[i].argv[k]);
+		free(w->held[i].argv);
+		free(w->held[i].len);
+	}
+	free(w->replies);
+	free(w->mem);
+	psd_model_free(&w->m);
+	free(w);
+}
+
+/* The state STATE_DB holds for a port, as "oper admin mtu", or "absent". */
+static inline const char *world_state(struct world *w, const char *port)
+{
+	static char buf[64];
+	char key[64];
+	snprintf(key, sizeof(key), "PORT_TABLE|%s", port);
+	if (!psd_model_exists(&w->m, STATE, key))
+		return "absent";
+	snprintf(buf, sizeof(buf), "%s %s %s %s", psd_model_hget(&w->m, STATE, key, "state"),
+		 psd_model_hget(&w->m, STATE, key, "netdev_oper_status"),
+		 psd_model_hget(&w->m, STATE, key, "admin_status"),
+		 psd_model_hget(&w->m, STATE, key, "mtu"));
+	return buf;
+}
+
+#define UP (IFF_UP | 0x1000u | 0x2u)
+#define UP_RUNNING (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | 0x1000u | 0x2u)
+#define DOWN (0x1000u | 0x2u)
+
+#endif
