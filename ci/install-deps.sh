@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
+set -eu
+packages="build-essential pkg-config ragel clang libnl-3-dev libnl-route-3-dev libhiredis-dev
+	libsystemd-dev libjansson-dev libcmocka-dev redis-server redis-tools iproute2 valgrind"
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

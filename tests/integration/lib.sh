@@ -1,0 +1,200 @@
+# Integration test library: a private redis-server on a unix socket, a network namespace with
+# veth netdevs, and the real daemon binary. Every helper fails the current test with a reason;
+# nothing is skipped. Waits poll until a condition holds, with a generous bound that is a hang
+# guard, not a speed target.
+
+R_TIMEOUT=${R_TIMEOUT:-15}   # seconds a wait may take before the test fails
+
+fail() {
+	echo "    FAIL: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "    $*"
+}
+
+# --- environment --------------------------------------------------------------------------
+
+setup_env() {
+	T=$(mktemp -d /tmp/psd-it.XXXXXX)
+	NS="psdit$$_$TEST_SEQ"
+	SOCK="$T/redis.sock"
+	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
+		--appendonly no --daemonize yes --pidfile "$T/redis.pid" --logfile "$T/redis.log" \
+		--dir "$T" >/dev/null || fail "redis-server did not start"
+	wait_until "redis-server answers" rcli 0 PING
+	cat > "$T/database_config.json" <<JSON
+{
+  "INSTANCES": {"redis": {"hostname": "127.0.0.1", "port": 6379, "unix_socket_path": "$SOCK"}},
+  "DATABASES": {
+    "APPL_DB": {"id": 0, "separator": ":", "instance": "redis"},
+    "CONFIG_DB": {"id": 4, "separator": "|", "instance": "redis"},
+    "STATE_DB": {"id": 6, "separator": "|", "instance": "redis"}
+  },
+  "VERSION": "1.0"
+}
+JSON
+	ip netns add "$NS" || fail "cannot create network namespace $NS"
+	ip -n "$NS" link set lo up
+}
+
+teardown_env() {
+	[ -n "${DAEMON_PID:-}" ] && kill -KILL "$DAEMON_PID" 2>/dev/null
+	[ -n "${MONITOR_PID:-}" ] && kill "$MONITOR_PID" 2>/dev/null
+	[ -n "${SUB_PID:-}" ] && kill "$SUB_PID" 2>/dev/null
+	if [ -f "$T/redis.pid" ]; then
+		local pid n=0
+		pid=$(cat "$T/redis.pid")
+		kill "$pid" 2>/dev/null
+		while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
+			sleep 0.02
+			n=$((n + 1))
+		done
+	fi
+	ip netns del "$NS" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+
+# --- redis --------------------------------------------------------------------------------
+
+rcli() {
+	local db=$1
+	shift
+	redis-cli -s "$SOCK" -n "$db" "$@"
+}
+
+# Sorted "field=value" lines of a hash.
+hash_of() {
+	rcli "$1" HGETALL "$2" | paste -d= - - | sort
+}
+
+# expect_hash DB KEY "f1=v1" "f2=v2" ...: the hash holds exactly these pairs.
+expect_hash() {
+	local db=$1 key=$2
+	shift 2
+	local want got
+	want=$(printf '%s\n' "$@" | sort)
+	got=$(hash_of "$db" "$key")
+	[ "$got" = "$want" ] || fail "$key in db $db is {$(echo $got)}, expected {$(echo $want)}"
+}
+
+expect_absent() {
+	[ "$(rcli "$1" EXISTS "$2")" = 0 ] || fail "$2 in db $1 exists: {$(echo $(hash_of "$1" "$2"))}"
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "${3:-value}: got '$1', expected '$2'"
+}
+
+config_port() { # config_port NAME LANES [field value ...]
+	local name=$1 lanes=$2
+	shift 2
+	rcli 4 HSET "PORT|$name" admin_status up alias "$name" lanes "$lanes" mtu 9100 \
+		speed 100000 "$@" >/dev/null
+}
+
+# orchagent's ConsumerStateTable pop: PORT_TABLE_KEY_SET into PORT_TABLE:<k>.
+POP_LUA="local out = {} local ks = redis.call('SPOP', KEYS[1], ARGV[1]) for _, k in ipairs(ks) do if redis.call('SREM', KEYS[3], k) == 1 then redis.call('DEL', KEYS[2] .. k) end local fv = redis.call('HGETALL', ARGV[2] .. KEYS[2] .. k) for i = 1, #fv, 2 do redis.call('HSET', KEYS[2] .. k, fv[i], fv[i+1]) end redis.call('DEL', ARGV[2] .. KEYS[2] .. k) table.insert(out, k) end return out"
+consume() {
+	rcli 0 EVAL "$POP_LUA" 3 PORT_TABLE_KEY_SET PORT_TABLE: PORT_TABLE_DEL_SET 100000 _ >/dev/null
+}
+
+start_monitor() {
+	redis-cli -s "$SOCK" MONITOR > "$T/monitor.log" 2>&1 &
+	MONITOR_PID=$!
+	wait_until "MONITOR attached" grep -q OK "$T/monitor.log"
+}
+
+start_subscriber() {
+	redis-cli -s "$SOCK" SUBSCRIBE "PORT_TABLE_CHANNEL@0" > "$T/sub.log" 2>&1 &
+	SUB_PID=$!
+	wait_until "subscriber attached" grep -q "PORT_TABLE_CHANNEL@0" "$T/sub.log"
+}
+
+# Messages received on PORT_TABLE_CHANNEL@0 (each is "message", channel, payload).
+publishes() {
+	grep -c '^G$' "$T/sub.log"
+}
+
+# --- netdevs ------------------------------------------------------------------------------
+
+nsip() {
+	ip -n "$NS" "$@"
+}
+
+add_port() { # add_port NAME: a veth named NAME with its peer p-NAME (peer down)
+	nsip link add "$1" type veth peer name "p$1" || fail "cannot create veth $1"
+}
+
+ifindex_of() {
+	nsip -o link show "$1" | cut -d: -f1
+}
+
+is_up() {
+	nsip -o link show "$1" | grep -q '<[^>]*\bUP\b'
+}
+
+# --- daemon -------------------------------------------------------------------------------
+
+start_daemon() {
+	: > "$T/daemon.log"
+	ip netns exec "$NS" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		"$PSD_BIN" --db-config "$T/database_config.json" --log-output stderr \
+		--log-level INFO "$@" >> "$T/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_until "daemon listening" grep -q "Listen to link messages" "$T/daemon.log"
+}
+
+daemon_alive() {
+	kill -0 "$DAEMON_PID" 2>/dev/null
+}
+
+stop_daemon() {
+	kill -TERM "$DAEMON_PID" 2>/dev/null || fail "daemon is not running"
+	wait "$DAEMON_PID"
+	local status=$?
+	DAEMON_PID=
+	[ $status -eq 0 ] || { tail -n 20 "$T/daemon.log" >&2; fail "daemon exited with $status"; }
+	! grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$T/daemon.log" ||
+		{ cat "$T/daemon.log" >&2; fail "sanitizer report"; }
+}
+
+# wait_until DESCRIPTION CMD...: polls CMD every 50 ms.
+wait_until() {
+	local what=$1
+	shift
+	local deadline=$(($(date +%s) + R_TIMEOUT))
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge $deadline ]; then
+			[ -f "${T:-/nonexistent}/daemon.log" ] && tail -n 15 "$T/daemon.log" >&2
+			fail "timed out waiting for: $what"
+		fi
+		sleep 0.05
+	done
+}
+
+state_is() { # state_is PORT "oper admin mtu": STATE_DB holds our four fields with these values
+	local got
+	got=$(rcli 6 HMGET "PORT_TABLE|$1" state netdev_oper_status admin_status mtu | tr '\n' ' ')
+	[ "$got" = "ok $2 " ]
+}
+
+wait_state() {
+	wait_until "STATE_DB PORT_TABLE|$1 = $2 (now: $(rcli 6 HMGET "PORT_TABLE|$1" state netdev_oper_status admin_status mtu | tr '\n' ' '))" state_is "$1" "$2"
+}
+
+key_exists() {
+	[ "$(rcli "$1" EXISTS "$2")" = 1 ]
+}
+
+key_absent() {
+	[ "$(rcli "$1" EXISTS "$2")" = 0 ]
+}
+
+# A sync point: a port's MTU change reaches STATE_DB, so everything before it has been handled.
+sync_on() { # sync_on PORT MTU "oper admin"
+	nsip link set "$1" mtu "$2"
+	wait_state "$1" "$3 $2"
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Integration suite: each test runs in its own subshell with a fresh redis-server, network
+# namespace and daemon, and is torn down whatever happens. Usage: run.sh DAEMON [TEST...]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+PSD_BIN=$(realpath "${1:?usage: run.sh DAEMON [TEST...]}")
+shift
+export PSD_BIN
+
+if [ "$(id -u)" != 0 ]; then
+	echo "integration: FAILED: needs root (network namespaces and veth netdevs)" >&2
+	echo "integration: 0 passed, 1 failed"
+	exit 1
+fi
+for tool in redis-server redis-cli ip; do
+	command -v $tool >/dev/null || {
+		echo "integration: FAILED: $tool is not installed" >&2
+		echo "integration: 0 passed, 1 failed"
+		exit 1
+	}
+done
+
+. "$here/lib.sh"
+for f in "$here"/test_*.sh; do
+	. "$f"
+done
+
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && mapfile -t tests < <(declare -F | awk '{print $3}' | grep '^it_' | sort -V)
+
+passed=0
+failed=0
+failed_names=()
+TEST_SEQ=0
+for t in "${tests[@]}"; do
+	TEST_SEQ=$((TEST_SEQ + 1))
+	start=$(date +%s.%N)
+	(
+		trap teardown_env EXIT
+		setup_env
+		"$t"
+	)
+	status=$?
+	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+	if [ $status -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'ok   %-46s %5.1fs\n' "$t" "$secs"
+	else
+		failed=$((failed + 1))
+		failed_names+=("$t")
+		printf 'FAIL %-46s %5.1fs\n' "$t" "$secs"
+	fi
+done
+[ $failed -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "integration: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,77 @@
+# Field bugs where the C++ daemon is wrong and we are not (field-bugs.md), against the real
+# daemon, and the compatibility mode that reproduces the C++ behaviour.
+
+# FB-14: a NEWLINK before orchagent consumed the port is not dropped for good.
+it_fb14_newlink_before_consume() {
+	config_port Ethernet12 12
+	start_daemon
+	add_port Ethernet12
+	wait_until "look-up miss" grep -q "Cannot find Ethernet12 in port table" "$T/daemon.log"
+	expect_absent 6 "PORT_TABLE|Ethernet12"
+	consume # no further netlink message for Ethernet12
+	wait_state Ethernet12 "down down 1500"
+	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
+	stop_daemon
+}
+
+it_fb14_compat_drops() {
+	config_port Ethernet12 12
+	start_daemon --compat
+	add_port Ethernet12
+	wait_until "look-up miss" grep -q "Cannot find Ethernet12 in port table" "$T/daemon.log"
+	consume
+	add_port Ethernet99 # a later, unrelated event: Ethernet12 still has no entry
+	sleep 1.5
+	expect_absent 6 "PORT_TABLE|Ethernet12"
+	stop_daemon
+}
+
+# FB-25: renaming a port's netdev removes the entry of the old name.
+it_fb25_rename() {
+	config_port Ethernet8 8
+	start_daemon
+	consume
+	add_port Ethernet8
+	nsip link set Ethernet8 up
+	wait_state Ethernet8 "down up 1500"
+	nsip link set Ethernet8 down
+	nsip link set Ethernet8 name Ethernet8x
+	wait_until "old name deleted" key_absent 6 "PORT_TABLE|Ethernet8"
+	nsip link set Ethernet8x up
+	add_port Ethernet4 # sync: a later event was handled
+	sleep 0.5
+	expect_absent 6 "PORT_TABLE|Ethernet8x"
+	stop_daemon
+}
+
+# FB-04 / FB-05: a netdev that exists at start for a port APPL_DB already knows is published,
+# not brought down; --compat brings it down and ignores it, as the C++ daemon does.
+it_fb04_preexisting_known_port() {
+	config_port Ethernet24 24
+	config_port Ethernet28 28
+	rcli 0 HSET "PORT_TABLE:Ethernet24" admin_status up lanes 24 >/dev/null
+	rcli 0 HSET "PORT_TABLE:Ethernet28" admin_status up lanes 28 >/dev/null
+	add_port Ethernet24
+	nsip link set Ethernet24 up
+	start_daemon
+	wait_state Ethernet24 "down up 1500"
+	is_up Ethernet24 || fail "Ethernet24 was brought down"
+	add_port Ethernet28
+	wait_state Ethernet28 "down down 1500"
+	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
+	stop_daemon
+}
+
+it_fb04_compat_brings_down() {
+	config_port Ethernet24 24
+	rcli 0 HSET "PORT_TABLE:Ethernet24" admin_status up lanes 24 >/dev/null
+	add_port Ethernet24
+	nsip link set Ethernet24 up
+	start_daemon --compat
+	wait_until "Ethernet24 brought down" sh -c "! ip -n $NS -o link show Ethernet24 | grep -q '<[^>]*[,<]UP[,>]'"
+	nsip link set Ethernet24 up
+	add_port Ethernet28
+	sleep 0.5
+	expect_absent 6 "PORT_TABLE|Ethernet24"
+	stop_daemon
+}
