@@ -38,6 +38,8 @@ struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
 				 size_t err_size);
 void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t argc,
 		       const char *const *argv, const size_t *argv_len);
+/* Writes what the commands of this loop turn left in hiredis's buffers. */
+void psd_redis_flush(struct psd_redis *r);
 struct psd_redis *psd_redis_close(struct psd_redis *r);
 
 /* netlink.c: the event socket (RTNLGRP_LINK), the dump socket and link requests. */
@@ -51,6 +53,8 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n);
 
 /* main.c: what the adapters call back into. */
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
+/* Ends a loop turn: every event handler calls it last, so one turn's commands share a write. */
+void psd_daemon_flush(struct psd_daemon *d);
 void psd_daemon_fail(struct psd_daemon *d, const char *what);
 
 #endif

@@ -131,6 +131,11 @@ void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev)
 		drain(d);
 }
 
+void psd_daemon_flush(struct psd_daemon *d)
+{
+	psd_redis_flush(d->redis);
+}
+
 void psd_daemon_fail(struct psd_daemon *d, const char *what)
 {
 	fprintf(stderr, "portsyncd: %s\n", what);
@@ -143,6 +148,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	psd_daemon_push(userdata, &ev);
+	psd_daemon_flush(userdata);
 	return 0;
 }
 
@@ -150,6 +156,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 {
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
 	psd_daemon_push(userdata, &ev);
+	psd_daemon_flush(userdata);
 	return 0;
 }
 
@@ -281,7 +288,7 @@ static int setup(struct psd_daemon *d, const struct options *o)
 		memcpy(cfg.separator[db], ep[db].separator, sizeof(cfg.separator[db]));
 		cfg.db_id[db] = ep[db].id;
 	}
-	d->core_mem = aligned_alloc(8, (psd_core_size(&o->lim) + 7) & ~(size_t)7);
+	d->core_mem = calloc(1, psd_core_size(&o->lim)); /* zero-filled, as the core asks */
 	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &o->lim, &cfg) < 0) {
 		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n",
 			o->lim.ports_max);
@@ -343,6 +350,7 @@ int main(int argc, char **argv)
 	}
 	struct psd_event start = {.type = PSD_EV_START};
 	psd_daemon_push(&d, &start);
+	psd_daemon_flush(&d);
 	r = d.failed ? 1 : sd_event_loop(d.loop);
 	teardown(&d);
 	return r < 0 ? 1 : r;

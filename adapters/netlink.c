@@ -3,9 +3,9 @@
  *  - the event socket, joined to RTNLGRP_LINK, 16 MiB receive buffer (capped by rmem_max);
  *  - the dump socket, for RTM_GETLINK dumps with the sequence number the core chose;
  *  - the request socket, for RTM_NEWLINK "clear IFF_UP" requests, answered by an ACK.
- * Received datagrams go to the core as bytes, unparsed, with the sender's port id. The dump
- * socket is read first when both are readable, so a dump snapshot never overtakes events that
- * happened after it.
+ * Received datagrams go to the core as bytes, unparsed, with the sender's port id, read up to
+ * PSD_NL_BATCH at a time with recvmmsg(). The dump socket is read first when both are readable,
+ * so a dump snapshot never overtakes events that happened after it.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -25,7 +25,8 @@
 
 #define PSD_NL_RCVBUF_BYTES (16 * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
 #define PSD_NL_SNDBUF_BYTES 32768
-#define PSD_NL_DATAGRAM_MAX (64 * 1024)        /* receive buffer per read */
+#define PSD_NL_DATAGRAM_MAX (32 * 1024)        /* receive buffer per datagram */
+#define PSD_NL_BATCH 16                        /* datagrams per recvmmsg() */
 
 struct psd_netlink {
 	struct psd_daemon *daemon;
@@ -34,49 +35,74 @@ struct psd_netlink {
 	struct nl_sock *request;
 	sd_event_source *events_io;
 	sd_event_source *dump_io;
+	sd_event_source *resume; /* re-enables events_io PSD_NL_READ_INTERVAL_NS after a read */
 	uint8_t *buf;
 };
 
+/* Reads every datagram waiting on sk, PSD_NL_BATCH per system call. */
 static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dump)
 {
-	for (;;) {
-		struct sockaddr_nl from;
-		struct iovec iov = {n->buf, PSD_NL_DATAGRAM_MAX};
-		struct msghdr mh = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-		};
-		ssize_t len = recvmsg(nl_socket_get_fd(sk), &mh, MSG_DONTWAIT);
+	struct sockaddr_nl from[PSD_NL_BATCH];
+	struct iovec iov[PSD_NL_BATCH];
+	struct mmsghdr mm[PSD_NL_BATCH];
+	int got;
 
-		if (len < 0) {
+	do {
+		for (int i = 0; i < PSD_NL_BATCH; i++) {
+			iov[i] = (struct iovec){n->buf + (size_t)i * PSD_NL_DATAGRAM_MAX,
+						PSD_NL_DATAGRAM_MAX};
+			mm[i].msg_hdr = (struct msghdr){
+				.msg_name = &from[i],
+				.msg_namelen = sizeof(from[i]),
+				.msg_iov = &iov[i],
+				.msg_iovlen = 1,
+			};
+		}
+		got = recvmmsg(nl_socket_get_fd(sk), mm, PSD_NL_BATCH, MSG_DONTWAIT, NULL);
+		if (got < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				return;
+				break;
 			psd_log(PSD_LOG_ERROR, "netlink %s socket: %s", from_dump ? "dump" : "event",
 				strerror(errno));
 			if (errno != ENOBUFS)
-				return;
-			continue; /* ENOBUFS: messages were lost; the socket still works */
-		}
-		if (mh.msg_flags & MSG_TRUNC) {
-			psd_log(PSD_LOG_ERROR, "netlink %s socket: datagram truncated",
-				from_dump ? "dump" : "event");
+				break;
+			got = PSD_NL_BATCH; /* ENOBUFS: messages were lost; the socket still works */
 			continue;
 		}
-		struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
-		ev.u.nl.bytes = n->buf;
-		ev.u.nl.len = (size_t)len;
-		ev.u.nl.sender_pid = from.nl_pid;
-		ev.u.nl.from_dump = from_dump;
-		psd_daemon_push(n->daemon, &ev);
-	}
+		for (int i = 0; i < got; i++) {
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				psd_log(PSD_LOG_ERROR, "netlink %s socket: datagram truncated",
+					from_dump ? "dump" : "event");
+				continue;
+			}
+			struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+			ev.u.nl.bytes = iov[i].iov_base;
+			ev.u.nl.len = mm[i].msg_len;
+			ev.u.nl.sender_pid = from[i].nl_pid;
+			ev.u.nl.from_dump = from_dump;
+			psd_daemon_push(n->daemon, &ev);
+		}
+	} while (got == PSD_NL_BATCH);
+	psd_daemon_flush(n->daemon);
+}
+
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct psd_netlink *n = userdata;
+	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
+	return 0;
 }
 
 static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct psd_netlink *n = userdata;
+	uint64_t now_usec;
 	read_socket(n, n->events, false);
+	/* hold further reads for PSD_NL_READ_INTERVAL_NS: a storm is read in batches */
+	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
+	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now_usec);
+	sd_event_source_set_time(n->resume, now_usec + PSD_NL_READ_INTERVAL_NS / 1000);
+	sd_event_source_set_enabled(n->resume, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -111,7 +137,7 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char 
 	struct psd_netlink *n = calloc(1, sizeof(*n));
 	int r;
 
-	if (n == NULL || (n->buf = malloc(PSD_NL_DATAGRAM_MAX)) == NULL) {
+	if (n == NULL || (n->buf = malloc((size_t)PSD_NL_BATCH * PSD_NL_DATAGRAM_MAX)) == NULL) {
 		snprintf(err, err_size, "out of memory");
 		return psd_netlink_close(n);
 	}
@@ -136,6 +162,11 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char 
 		snprintf(err, err_size, "netlink: cannot watch the sockets");
 		return psd_netlink_close(n);
 	}
+	if (sd_event_add_time(loop, &n->resume, CLOCK_MONOTONIC, UINT64_MAX, 0, on_resume, n) < 0) {
+		snprintf(err, err_size, "netlink: cannot create the read timer");
+		return psd_netlink_close(n);
+	}
+	sd_event_source_set_enabled(n->resume, SD_EVENT_OFF);
 	/* the dump socket runs first among ready sources (lower value = higher priority) */
 	sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1);
 	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
@@ -202,6 +233,7 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
 		return NULL;
 	n->events_io = sd_event_source_disable_unref(n->events_io);
 	n->dump_io = sd_event_source_disable_unref(n->dump_io);
+	n->resume = sd_event_source_disable_unref(n->resume);
 	if (n->events != NULL)
 		nl_socket_free(n->events);
 	if (n->dump != NULL)

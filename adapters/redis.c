@@ -1,8 +1,9 @@
 /*
  * Redis adapter: one hiredis async connection per database (CONFIG_DB, APPL_DB, STATE_DB), each
  * SELECTing its id first, driven by sd-event (hiredis 0.14 has no sd-event adapter, so the five
- * ev hooks are implemented here). Commands are appended as the core emits them, so commands for
- * different keys share one write and are pipelined; replies go back to the core in order with
+ * ev hooks are implemented here). Commands are appended as the core emits them and written by
+ * psd_redis_flush() once per loop turn, so the commands of one turn share one write (pipelined);
+ * EPOLLOUT is armed only when a write could not finish. Replies go back to the core in order with
  * the tag they were sent with.
  */
 #include <errno.h>
@@ -22,6 +23,7 @@ struct psd_redis_conn {
 	redisAsyncContext *ac;
 	sd_event_source *io;
 	uint32_t events;
+	bool write_pending; /* hiredis has output buffered */
 };
 
 struct psd_redis {
@@ -56,12 +58,15 @@ static void ev_del_read(void *p)
 
 static void ev_add_write(void *p)
 {
-	update_io(p, EPOLLOUT, 0);
+	struct psd_redis_conn *c = p;
+	c->write_pending = true; /* written by psd_redis_flush() at the end of this turn */
 }
 
 static void ev_del_write(void *p)
 {
-	update_io(p, 0, EPOLLOUT);
+	struct psd_redis_conn *c = p;
+	c->write_pending = false;
+	update_io(c, 0, EPOLLOUT);
 }
 
 static void ev_cleanup(void *p)
@@ -79,6 +84,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	/* the context may be gone now (disconnect): ev_cleanup cleared c->io */
 	if (c->io != NULL && (revents & EPOLLOUT))
 		redisAsyncHandleWrite(c->ac);
+	psd_daemon_flush(c->owner->daemon);
 	return 0;
 }
 
@@ -236,6 +242,18 @@ void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint3
 		return; /* already reported as a lost connection */
 	redisAsyncCommandArgv(c->ac, on_reply, (void *)(uintptr_t)tag, (int)argc,
 			      (const char **)argv, argv_len);
+}
+
+void psd_redis_flush(struct psd_redis *rd)
+{
+	for (int db = 0; rd != NULL && db < _PSD_DB_MAX; db++) {
+		struct psd_redis_conn *c = &rd->conn[db];
+		if (!c->write_pending || c->ac == NULL)
+			continue;
+		redisAsyncHandleWrite(c->ac);
+		if (c->ac != NULL && c->write_pending)
+			update_io(c, EPOLLOUT, 0); /* the socket is full: finish when writable */
+	}
 }
 
 struct psd_redis *psd_redis_close(struct psd_redis *rd)

@@ -76,8 +76,11 @@ static void unpark(struct psd_core *c, uint32_t idx)
 static void release_if_idle(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
-	/* a live netdev stays known, so that a rename of its ifindex can be recognised */
-	if (p->configured || p->queued || p->sent || p->parked || p->present)
+	/* a live port netdev stays known, so that a rename of its ifindex can be recognised;
+	 * sub-interfaces and PortChannels are never written, so they are not kept */
+	if (p->configured || p->queued || p->sent || p->parked)
+		return;
+	if (p->present && p->name_class == PSD_NAME_PORT)
 		return;
 	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
 		psd_imap_del(&c->ports.by_ifindex, p->ifindex);

@@ -38,8 +38,7 @@ size_t psd_imap_size(uint32_t capacity)
 void psd_imap_init(struct psd_imap *m, void *mem, uint32_t capacity)
 {
 	uint32_t slots = pow2_at_least(2 * capacity);
-	m->slots = mem;
-	memset(m->slots, 0, (size_t)slots * sizeof(uint64_t));
+	m->slots = mem; /* zero-filled by the caller: untouched slots cost no resident memory */
 	m->mask = slots - 1;
 	m->count = 0;
 	m->capacity = capacity;
@@ -137,8 +136,7 @@ void psd_port_table_init(struct psd_port_table *t, void *mem, uint32_t capacity)
 	p += psd_imap_size(capacity);
 	t->ports = (struct psd_port *)p;
 	p += (size_t)capacity * sizeof(struct psd_port);
-	t->name_slots = (uint32_t *)p;
-	memset(t->name_slots, 0, (size_t)name_slots * sizeof(uint32_t));
+	t->name_slots = (uint32_t *)p; /* zero-filled by the caller */
 	p += (size_t)name_slots * sizeof(uint32_t);
 	t->free_stack = (uint32_t *)p;
 	t->name_mask = name_slots - 1;

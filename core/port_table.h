@@ -63,6 +63,7 @@ struct psd_port_table {
 	struct psd_imap by_ifindex;
 };
 
+/* Both tables take zero-filled memory (calloc), so pages never used stay unmapped. */
 size_t psd_imap_size(uint32_t capacity);
 void psd_imap_init(struct psd_imap *m, void *mem, uint32_t capacity);
 uint32_t psd_imap_get(const struct psd_imap *m, int32_t ifindex); /* PSD_NO_PORT: absent */

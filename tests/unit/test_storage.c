@@ -22,7 +22,7 @@ static void test_port_table_random(void **state)
 {
 	enum { CAP = 512, ROUNDS = 200000 };
 	struct psd_port_table t;
-	void *mem = malloc(psd_port_table_size(CAP));
+	void *mem = calloc(1, psd_port_table_size(CAP));
 	bool present[CAP * 2] = {0};
 	char name[16];
 
@@ -65,7 +65,7 @@ static void test_port_table_random(void **state)
 static void test_imap_capacity(void **state)
 {
 	struct psd_imap m;
-	void *mem = malloc(psd_imap_size(4));
+	void *mem = calloc(1, psd_imap_size(4));
 	psd_imap_init(&m, mem, 4);
 	for (int i = 1; i <= 4; i++)
 		assert_int_equal(psd_imap_put(&m, i * 1000, (uint32_t)i), 0);

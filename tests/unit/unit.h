@@ -266,7 +266,7 @@ static inline void world_add_iface(struct world *w, int32_t ifindex, const char 
 /* Starts the core and runs start-up to the end. */
 static inline void world_start(struct world *w)
 {
-	w->mem = aligned_alloc(8, (psd_core_size(&w->lim) + 7) & ~(size_t)7);
+	w->mem = calloc(1, psd_core_size(&w->lim));
 	assert_int_equal(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg), 0);
 	struct psd_event ev = {.type = PSD_EV_START};
 	world_push(w, &ev);

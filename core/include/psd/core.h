@@ -190,7 +190,8 @@ struct psd_stats {
 struct psd_core;
 
 size_t psd_core_size(const struct psd_limits *lim);
-/* 0, or -EINVAL for limits out of range. mem is psd_core_size() bytes, aligned for uint64_t. */
+/* 0, or -EINVAL for limits out of range. mem is psd_core_size() zero-filled bytes (calloc),
+ * aligned for uint64_t; pages the core never touches stay unmapped. */
 int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim,
 		  const struct psd_config *cfg);
 /* 0, or -EINVAL for an event the core cannot take now (a bug in the caller). */

@@ -14,7 +14,7 @@
 #define PSD_NL_NEST_DEPTH_MAX 1u        /* attribute nesting the walker descends into */
 #define PSD_NL_ATTRS_MAX 512u           /* attributes per link message before it is malformed */
 
-#define PSD_PORTS_DEFAULT 16384u        /* default port-table capacity */
+#define PSD_PORTS_DEFAULT 4096u         /* default port-table capacity */
 #define PSD_PORTS_LIMIT (1u << 20)      /* largest port table psd_limits may ask for */
 #define PSD_INFLIGHT_DEFAULT 4096u      /* default Redis commands in flight */
 #define PSD_INFLIGHT_LIMIT (1u << 20)
@@ -33,6 +33,10 @@
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
 #define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
+/* The event socket is read at most once per interval: the first message after a quiet spell is
+ * read at once, and under a storm messages wait at most this long, so one loop turn (one Redis
+ * pipeline, one wake-up) serves a whole batch. */
+#define PSD_NL_READ_INTERVAL_NS (1ull * PSD_NS_PER_MS)
 
 struct psd_limits {
 	uint32_t ports_max;    /* port table capacity: configured ports plus live netdevs */
