@@ -23,7 +23,7 @@ UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 
 .PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo
 
-all: build/portsyncd build/portsyncd-asan
+all: build/portsyncd build/asan/portsyncd
 
 build build/asan:
 	mkdir -p $@
@@ -41,7 +41,7 @@ fsm-docs:
 build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
 
-build/portsyncd-asan: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build
+build/asan/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
 
 build/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build
@@ -62,8 +62,8 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	tools/run-units.sh $(UNIT_ASAN_BIN)
 
-integration: build/portsyncd build/portsyncd-asan
-	tests/integration/run.sh build/portsyncd-asan
+integration: build/portsyncd build/asan/portsyncd
+	tests/integration/run.sh build/asan/portsyncd
 
 test: lint unit unit-asan integration
 

@@ -15,7 +15,7 @@ R() { db=$1; shift; redis-cli -s "$SOCK" -n "$db" "$@"; }
 cleanup() {
 	[ -n "${PID:-}" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 	[ -n "${REC:-}" ] && kill "$REC" 2>/dev/null
-	kill "$(cat "$D/redis.pid" 2>/dev/null)" 2>/dev/null
+	kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	sleep 0.2
 	rm -rf "$D"
@@ -28,8 +28,9 @@ wait_for() { # wait_for SECONDS CMD...
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 split_ticks() { awk '{print "user", $14, "system", $15}' "/proc/$PID/stat"; }
 
-redis-server --port 0 --unixsocket "$SOCK" --save '' --appendonly no --daemonize yes \
-	--pidfile "$D/redis.pid" --logfile "$D/redis.log" --dir "$D" >/dev/null
+redis-server --port 0 --unixsocket "$SOCK" --save '' --appendonly no \
+	--logfile "$D/redis.log" --dir "$D" >/dev/null &
+REDIS_PID=$!
 redis_up() { R 0 PING >/dev/null 2>&1; }
 wait_for 5 redis_up
 cat > "$D/db.json" <<JSON

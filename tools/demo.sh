@@ -10,7 +10,7 @@ SOCK=$D/redis.sock
 R() { db=$1; shift; redis-cli -s "$SOCK" -n "$db" "$@"; }
 cleanup() {
 	[ -n "${PID:-}" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	kill "$(cat "$D/redis.pid" 2>/dev/null)" 2>/dev/null
+	[ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	sleep 0.2
 	rm -rf "$D"
@@ -27,8 +27,9 @@ POP="local ks = redis.call('SPOP', KEYS[1], ARGV[1]) for _, k in ipairs(ks) do l
 consume() { R 0 EVAL "$POP" 3 PORT_TABLE_KEY_SET PORT_TABLE: PORT_TABLE_DEL_SET 100000 _ >/dev/null; }
 
 step "private redis-server on $SOCK"
-redis-server --port 0 --unixsocket "$SOCK" --save '' --appendonly no --daemonize yes \
-	--pidfile "$D/redis.pid" --logfile "$D/redis.log" --dir "$D" >/dev/null
+redis-server --port 0 --unixsocket "$SOCK" --save '' --appendonly no \
+	--logfile "$D/redis.log" --dir "$D" >/dev/null &
+REDIS_PID=$!
 sleep 0.3
 cat > "$D/database_config.json" <<JSON
 {"INSTANCES": {"redis": {"hostname": "127.0.0.1", "port": 6379, "unix_socket_path": "$SOCK"}},

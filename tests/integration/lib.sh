@@ -21,8 +21,8 @@ setup_env() {
 	NS="psdit$$_$TEST_SEQ"
 	SOCK="$T/redis.sock"
 	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
-		--appendonly no --daemonize yes --pidfile "$T/redis.pid" --logfile "$T/redis.log" \
-		--dir "$T" >/dev/null || fail "redis-server did not start"
+		--appendonly no --logfile "$T/redis.log" --dir "$T" >/dev/null &
+	REDIS_PID=$!
 	wait_until "redis-server answers" rcli 0 PING
 	cat > "$T/database_config.json" <<JSON
 {
@@ -43,15 +43,7 @@ teardown_env() {
 	[ -n "${DAEMON_PID:-}" ] && kill -KILL "$DAEMON_PID" 2>/dev/null
 	[ -n "${MONITOR_PID:-}" ] && kill "$MONITOR_PID" 2>/dev/null
 	[ -n "${SUB_PID:-}" ] && kill "$SUB_PID" 2>/dev/null
-	if [ -f "$T/redis.pid" ]; then
-		local pid n=0
-		pid=$(cat "$T/redis.pid")
-		kill "$pid" 2>/dev/null
-		while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
-			sleep 0.02
-			n=$((n + 1))
-		done
-	fi
+	[ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$T"
@@ -78,6 +70,16 @@ expect_hash() {
 	want=$(printf '%s\n' "$@" | sort)
 	got=$(hash_of "$db" "$key")
 	[ "$got" = "$want" ] || fail "$key in db $db is {$(echo $got)}, expected {$(echo $want)}"
+}
+
+# expect_keys DB PATTERN [KEY...]: KEYS PATTERN is exactly these keys.
+expect_keys() {
+	local db=$1 pattern=$2
+	shift 2
+	local want got
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort | tr '\n' ' ')
+	got=$(rcli "$db" KEYS "$pattern" | sed '/^$/d' | sort | tr '\n' ' ')
+	[ "$got" = "$want" ] || fail "KEYS $pattern in db $db: {$got}, expected {$want}"
 }
 
 expect_absent() {

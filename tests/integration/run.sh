@@ -34,21 +34,21 @@ failed_names=()
 TEST_SEQ=0
 for t in "${tests[@]}"; do
 	TEST_SEQ=$((TEST_SEQ + 1))
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	(
 		trap teardown_env EXIT
 		setup_env
 		"$t"
 	)
 	status=$?
-	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+	ms=$((($(date +%s%N) - start) / 1000000))
 	if [ $status -eq 0 ]; then
 		passed=$((passed + 1))
-		printf 'ok   %-46s %5.1fs\n' "$t" "$secs"
+		printf 'ok   %-46s %4d.%03ds\n' "$t" $((ms / 1000)) $((ms % 1000))
 	else
 		failed=$((failed + 1))
 		failed_names+=("$t")
-		printf 'FAIL %-46s %5.1fs\n' "$t" "$secs"
+		printf 'FAIL %-46s %4d.%03ds\n' "$t" $((ms / 1000)) $((ms % 1000))
 	fi
 done
 [ $failed -gt 0 ] && echo "failed: ${failed_names[*]}"

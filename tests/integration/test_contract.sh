@@ -67,6 +67,7 @@ it_d03_newlink_mapping() {
 	wait_state Ethernet0 "down up 9100"
 	expect_hash 6 "PORT_TABLE|Ethernet0" state=ok netdev_oper_status=down admin_status=up \
 		mtu=9100 speed=100000
+	expect_keys 6 'PORT_TABLE|*' "PORT_TABLE|Ethernet0"
 	stop_daemon
 }
 
@@ -87,6 +88,8 @@ it_d04_old_interface() {
 	nsip link del Ethernet0
 	add_port Ethernet0
 	wait_state Ethernet0 "down down 1500"
+	expect_hash 6 "PORT_TABLE|Ethernet0" state=ok netdev_oper_status=down admin_status=down mtu=1500
+	expect_keys 6 'PORT_TABLE|*' "PORT_TABLE|Ethernet0"
 	stop_daemon
 }
 
@@ -100,6 +103,7 @@ it_d05_dpu() {
 	start_daemon
 	wait_state Ethernet0 "down up 1500"
 	is_up Ethernet0 || fail "Ethernet0 was brought down on a DPU"
+	expect_hash 6 "PORT_TABLE|Ethernet0" state=ok netdev_oper_status=down admin_status=up mtu=1500
 	stop_daemon
 }
 
@@ -115,8 +119,9 @@ it_d06_warm_start() {
 	wait_state Ethernet0 "down up 1500"
 	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
 	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=6
-	expect_absent 0 "_PORT_TABLE:Ethernet0"
-	expect_absent 0 "_PORT_TABLE:PortConfigDone"
+	expect_keys 0 '*' "PORT_TABLE:Ethernet0" "_PORT_TABLE:PortInitDone" "PORT_TABLE_KEY_SET"
+	expect_hash 0 "_PORT_TABLE:PortInitDone" lanes=0
+	expect_hash 6 "PORT_TABLE|Ethernet0" state=ok netdev_oper_status=down admin_status=up mtu=1500
 	is_up Ethernet0 || fail "warm start brought Ethernet0 down"
 	stop_daemon
 }
@@ -143,6 +148,7 @@ it_d07_master_dellink() {
 	key_exists 6 "PORT_TABLE|Ethernet0" || fail "leaving the bridge deleted the entry"
 	nsip link del Ethernet0
 	wait_until "entry deleted" key_absent 6 "PORT_TABLE|Ethernet0"
+	expect_keys 6 'PORT_TABLE|*'
 	stop_daemon
 }
 
@@ -186,6 +192,8 @@ it_d09_port_init_done_gating() {
 	add_port Ethernet0
 	sync_on Ethernet0 9001 "down down"
 	expect_eq "$(grep -c '"G" "PortInitDone"' "$T/monitor.log")" 1 "PortInitDone writes"
+	expect_keys 6 'PORT_TABLE|*' "PORT_TABLE|Ethernet0" "PORT_TABLE|Ethernet4"
+	expect_hash 6 "PORT_TABLE|Ethernet4" state=ok netdev_oper_status=down admin_status=up mtu=1500
 	stop_daemon
 }
 
@@ -251,7 +259,7 @@ it_v03_warm_restart() {
 	wait_state Ethernet16 "up up 1500"
 	rcli 6 HSET "PORT_TABLE|Ethernet16" host_tx_ready true >/dev/null
 	rcli 6 HSET "WARM_RESTART_ENABLE_TABLE|swss" enable true >/dev/null
-	pgrep -x portsyncd >/dev/null || pgrep -f "$PSD_BIN" >/dev/null || fail "no process"
+	pgrep -x portsyncd | grep -qx "$DAEMON_PID" || fail "the process is not named portsyncd"
 	stop_daemon
 	start_daemon
 	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=1
@@ -276,7 +284,7 @@ it_v05_member_with_master() {
 	wait_state Ethernet0 "up up 1500"
 	expect_absent 0 "PORT_TABLE:PortChannel111"
 	expect_absent 0 "_PORT_TABLE:PortChannel111"
-	expect_absent 6 "PORT_TABLE|PortChannel111"
+	expect_keys 6 'PORT_TABLE|*' "PORT_TABLE|Ethernet0"
 	stop_daemon
 }
 
