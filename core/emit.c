@@ -124,19 +124,36 @@ static void simple(struct psd_action *ret, enum psd_action_type type)
 	ret->type = type;
 }
 
+/* The single-field reads of start-up and of the LOGGER poll. */
+static const struct {
+	enum psd_db db;
+	const char *table;
+	const char *name;
+	const char *field;
+	enum psd_tag_kind tag;
+} hgets[] = {
+	[TODO_HGET_LOG_LEVEL] = {PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGLEVEL", TAG_LOG_LEVEL},
+	[TODO_HGET_LOG_OUTPUT] = {PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGOUTPUT", TAG_LOG_OUTPUT},
+	[TODO_POLL_LOG_LEVEL] = {PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGLEVEL", TAG_POLL_LEVEL},
+	[TODO_POLL_LOG_OUTPUT] = {PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGOUTPUT", TAG_POLL_OUTPUT},
+	[TODO_HGET_SWITCH_TYPE] = {PSD_DB_CONFIG, "DEVICE_METADATA", "localhost", "switch_type",
+				   TAG_SWITCH_TYPE},
+	[TODO_HGET_WARM_SYSTEM] = {PSD_DB_STATE, "WARM_RESTART_ENABLE_TABLE", "system", "enable",
+				   TAG_WARM_SYSTEM},
+	[TODO_HGET_WARM_SWSS] = {PSD_DB_STATE, "WARM_RESTART_ENABLE_TABLE", "swss", "enable",
+				 TAG_WARM_SWSS},
+	[TODO_HGET_RESTORE] = {PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", "restore_count",
+			       TAG_RESTORE_GET},
+};
+
 void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 {
+	if ((size_t)t < sizeof(hgets) / sizeof(hgets[0]) && hgets[t].table != NULL) {
+		hget(c, ret, hgets[t].db, hgets[t].table, hgets[t].name, hgets[t].field,
+		     PSD_TAG(hgets[t].tag, 0));
+		return;
+	}
 	switch (t) {
-	case TODO_HGET_LOG_LEVEL:
-	case TODO_POLL_LOG_LEVEL:
-		hget(c, ret, PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGLEVEL",
-		     PSD_TAG(t == TODO_HGET_LOG_LEVEL ? TAG_LOG_LEVEL : TAG_POLL_LEVEL, 0));
-		return;
-	case TODO_HGET_LOG_OUTPUT:
-	case TODO_POLL_LOG_OUTPUT:
-		hget(c, ret, PSD_DB_CONFIG, "LOGGER", "portsyncd", "LOGOUTPUT",
-		     PSD_TAG(t == TODO_HGET_LOG_OUTPUT ? TAG_LOG_OUTPUT : TAG_POLL_OUTPUT, 0));
-		return;
 	case TODO_HSET_LOGGER: {
 		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "LOGGER", "portsyncd", 9);
 		lit(c, 0, "HSET");
@@ -153,22 +170,6 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		lit(c, 1, "LOAD");
 		arg(c, 2, producer_set_lua, sizeof(producer_set_lua) - 1);
 		command(c, ret, PSD_DB_APPL, PSD_TAG(TAG_SCRIPT_LOAD, 0), 3);
-		return;
-	case TODO_HGET_SWITCH_TYPE:
-		hget(c, ret, PSD_DB_CONFIG, "DEVICE_METADATA", "localhost", "switch_type",
-		     PSD_TAG(TAG_SWITCH_TYPE, 0));
-		return;
-	case TODO_HGET_WARM_SYSTEM:
-		hget(c, ret, PSD_DB_STATE, "WARM_RESTART_ENABLE_TABLE", "system", "enable",
-		     PSD_TAG(TAG_WARM_SYSTEM, 0));
-		return;
-	case TODO_HGET_WARM_SWSS:
-		hget(c, ret, PSD_DB_STATE, "WARM_RESTART_ENABLE_TABLE", "swss", "enable",
-		     PSD_TAG(TAG_WARM_SWSS, 0));
-		return;
-	case TODO_HGET_RESTORE:
-		hget(c, ret, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", "restore_count",
-		     PSD_TAG(TAG_RESTORE_GET, 0));
 		return;
 	case TODO_HSET_RESTORE: {
 		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", 9);
@@ -226,6 +227,15 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		simple(ret, PSD_ACT_NOTIFY);
 		ret->u.notify.text = "STOPPING=1";
 		return;
+	case TODO_HGET_LOG_LEVEL:
+	case TODO_HGET_LOG_OUTPUT:
+	case TODO_POLL_LOG_LEVEL:
+	case TODO_POLL_LOG_OUTPUT:
+	case TODO_HGET_SWITCH_TYPE:
+	case TODO_HGET_WARM_SYSTEM:
+	case TODO_HGET_WARM_SWSS:
+	case TODO_HGET_RESTORE:
+		break; /* served by hgets[] above */
 	}
 	PSD_UNREACHABLE();
 }

@@ -57,43 +57,42 @@ static void log_bad_value(struct psd_core *c, const char *what, const struct psd
 	psd_log_end(c, &t);
 }
 
-/* Applies LOGLEVEL/LOGOUTPUT replies (start-up and poll); true when the setting changed. */
+static int parse_setting(bool level, const char *text, int *ret)
+{
+	enum psd_log_level l;
+	enum psd_log_output o;
+	int r = level ? psd_log_level_parse(text, strlen(text), &l) :
+			psd_log_output_parse(text, strlen(text), &o);
+	if (r == 0)
+		*ret = level ? (int)l : (int)o;
+	return r;
+}
+
+/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed. */
 static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool level)
 {
 	char text[PSD_DB_VALUE_LEN_MAX + 1];
+	const char *fallback = level ? "NOTICE" : "SYSLOG";
 	bool found = reply_text(r, text, sizeof(text));
-	bool changed = false;
+	int v = level ? PSD_LOG_NOTICE : PSD_LOG_SYSLOG;
 
-	if (r->type == PSD_REPLY_STRING && !found)
+	if (r->type == PSD_REPLY_STRING && (!found || parse_setting(level, text, &v) < 0))
 		log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
-					 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT",
-			      r, level ? "NOTICE" : "SYSLOG");
-	if (level) {
-		enum psd_log_level v = PSD_LOG_NOTICE;
-		if (found && psd_log_level_parse(text, strlen(text), &v) < 0)
-			log_bad_value(c, "CONFIG_DB LOGGER|portsyncd LOGLEVEL", r, "NOTICE");
-		if (c->phase < PH_RUNNING) {
-			c->log_level_found = found;
-			memcpy(c->log_level_text, found ? text : "NOTICE", found ? strlen(text) + 1 : 7);
-		}
-		if (!c->cfg.log_level_pinned && v != c->log_level) {
-			c->log_level = v;
-			changed = true;
-		}
-	} else {
-		enum psd_log_output v = PSD_LOG_SYSLOG;
-		if (found && psd_log_output_parse(text, strlen(text), &v) < 0)
-			log_bad_value(c, "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, "SYSLOG");
-		if (c->phase < PH_RUNNING) {
-			c->log_output_found = found;
-			memcpy(c->log_output_text, found ? text : "SYSLOG", found ? strlen(text) + 1 : 7);
-		}
-		if (!c->cfg.log_output_pinned && v != c->log_output) {
-			c->log_output = v;
-			changed = true;
-		}
+					 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
+	if (c->phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
+		char *keep = level ? c->log_level_text : c->log_output_text;
+		memcpy(keep, found ? text : fallback, strlen(found ? text : fallback) + 1);
+		*(level ? &c->log_level_found : &c->log_output_found) = found;
 	}
-	return changed;
+	if (level ? c->cfg.log_level_pinned : c->cfg.log_output_pinned)
+		return false;
+	if (v == (level ? (int)c->log_level : (int)c->log_output))
+		return false;
+	if (level)
+		c->log_level = (enum psd_log_level)v;
+	else
+		c->log_output = (enum psd_log_output)v;
+	return true;
 }
 
 void psd_logger_reply(struct psd_core *c, const struct psd_reply *r)

@@ -76,3 +76,33 @@ it_fb04_compat_brings_down() {
 	expect_keys 6 'PORT_TABLE|*'
 	stop_daemon
 }
+
+# FB-05: portsyncd restarted alone (cold) while orchagent keeps running: the config and markers
+# are written again, PortInitDone follows the first netlink read, no link is touched, and later
+# changes are tracked.
+it_fb05_restart_alone() {
+	config_port Ethernet0 0
+	config_port Ethernet4 4
+	start_daemon
+	consume
+	add_port Ethernet0
+	add_port Ethernet4
+	nsip link set Ethernet0 up
+	nsip link set Ethernet4 up
+	nsip link set pEthernet0 up
+	nsip link set pEthernet4 up
+	wait_state Ethernet4 "up up 1500"
+	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
+	consume
+	stop_daemon
+	start_daemon
+	wait_until "PortInitDone again" key_exists 0 "_PORT_TABLE:PortInitDone"
+	expect_hash 0 "_PORT_TABLE:PortConfigDone" count=2
+	expect_hash 0 "_PORT_TABLE:Ethernet0" admin_status=up alias=Ethernet0 lanes=0 mtu=9100 \
+		speed=100000
+	is_up Ethernet0 && is_up Ethernet4 || fail "a link was brought down"
+	nsip link set pEthernet4 down
+	wait_state Ethernet4 "down up 1500"
+	expect_hash 6 "PORT_TABLE|Ethernet0" state=ok netdev_oper_status=up admin_status=up mtu=1500
+	stop_daemon
+}

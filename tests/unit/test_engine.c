@@ -483,8 +483,8 @@ static void test_logger_link(void **state)
 	world_free(w);
 }
 
-/* SIGTERM: STOPPING=1, writes in flight are flushed before the exit. */
-static void test_shutdown_flushes(void **state)
+/* A running daemon with a write in flight, then SIGTERM. */
+static struct world *stop_with_write_in_flight(void)
 {
 	struct world *w = world_new();
 	config_port(w, "Ethernet0", "0");
@@ -494,6 +494,13 @@ static void test_shutdown_flushes(void **state)
 	world_new_link(w, "Ethernet0", 10, UP);
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
 	world_push(w, &ev);
+	return w;
+}
+
+/* SIGTERM: STOPPING=1, writes in flight are flushed before the exit. */
+static void test_shutdown_flushes(void **state)
+{
+	struct world *w = stop_with_write_in_flight();
 	assert_true(notified(w, "STOPPING=1"));
 	assert_false(w->exited);
 	world_release(w);
@@ -505,14 +512,7 @@ static void test_shutdown_flushes(void **state)
 
 static void test_shutdown_deadline(void **state)
 {
-	struct world *w = world_new();
-	config_port(w, "Ethernet0", "0");
-	world_start(w);
-	psd_model_consume(&w->m, APPL);
-	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, UP);
-	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
-	world_push(w, &ev);
+	struct world *w = stop_with_write_in_flight();
 	w->now = psd_core_next_deadline(w->core);
 	struct psd_event tick = {.type = PSD_EV_TIMER};
 	world_push(w, &tick);

@@ -62,6 +62,40 @@ static void test_port_table_random(void **state)
 	free(mem);
 }
 
+/* 100K ports: every name and ifindex found, probe runs stay short, every slot freed again. */
+static void test_port_table_100k(void **state)
+{
+	enum { CAP = 100000 };
+	struct psd_port_table t;
+	void *mem = calloc(1, psd_port_table_size(CAP));
+	char name[16];
+
+	psd_port_table_init(&t, mem, CAP);
+	for (uint32_t i = 0; i < CAP; i++) {
+		int n = snprintf(name, sizeof(name), "Ethernet%u", i);
+		uint32_t idx = psd_port_add(&t, name, (size_t)n);
+		assert_int_not_equal(idx, PSD_NO_PORT);
+		assert_int_equal(psd_imap_put(&t.by_ifindex, (int32_t)i + 1, idx), 0);
+	}
+	assert_int_equal(psd_port_add(&t, "Ethernet-full", 13), PSD_NO_PORT);
+	uint32_t longest = 0;
+	for (uint32_t s = 0, run = 0; s <= 2 * (t.name_mask + 1); s++) {
+		run = t.name_slots[s & t.name_mask] != 0 ? run + 1 : 0;
+		longest = run > longest ? run : longest;
+	}
+	assert_true(longest < 64); /* load factor <= 1/2 keeps linear probes short */
+	for (uint32_t i = 0; i < CAP; i++) {
+		int n = snprintf(name, sizeof(name), "Ethernet%u", i);
+		uint32_t idx = psd_port_find(&t, name, (size_t)n);
+		assert_int_equal(psd_imap_get(&t.by_ifindex, (int32_t)i + 1), idx);
+		psd_imap_del(&t.by_ifindex, (int32_t)i + 1);
+		psd_port_remove(&t, idx);
+	}
+	assert_int_equal(psd_port_count(&t), 0);
+	assert_int_equal(t.by_ifindex.count, 0);
+	free(mem);
+}
+
 static void test_imap_capacity(void **state)
 {
 	struct psd_imap m;
@@ -123,6 +157,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_table_random),
+		cmocka_unit_test(test_port_table_100k),
 		cmocka_unit_test(test_imap_capacity),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_core_limits_and_names),
