@@ -43,13 +43,15 @@ static void lit(struct psd_core *c, uint32_t i, const char *s)
 static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, uint64_t tag,
 		    uint32_t argc)
 {
+	PSD_ASSERT(c->db_up[db]); /* nothing is sent to a database that is down */
 	ret->type = PSD_ACT_DB_COMMAND;
 	ret->u.cmd.db = db;
-	ret->u.cmd.tag = tag;
+	ret->u.cmd.tag = tag | ((uint64_t)db << 48);
 	ret->u.cmd.argc = argc;
 	ret->u.cmd.argv = c->argv;
 	ret->u.cmd.argv_len = c->argv_len;
 	c->inflight++;
+	c->inflight_db[db]++;
 }
 
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
@@ -144,7 +146,35 @@ static const struct {
 				 TAG_WARM_SWSS},
 	[TODO_HGET_RESTORE] = {PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", "restore_count",
 			       TAG_RESTORE_GET},
+	[TODO_VERIFY_STATE] = {PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", "restore_count",
+			       TAG_VERIFY_STATE},
 };
+
+bool psd_todo_is_command(enum psd_todo t)
+{
+	switch (t) {
+	case TODO_NL_DUMP:
+	case TODO_NL_LISTEN:
+	case TODO_LIST_IFACES:
+	case TODO_LOG_CONFIG:
+	case TODO_NOTIFY_READY:
+	case TODO_NOTIFY_STATUS:
+	case TODO_NOTIFY_STOPPING:
+	case TODO_NOTIFY_WATCHDOG:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void exists(struct psd_core *c, struct psd_action *ret, const char *table,
+		   const char *name, enum psd_tag_kind tag)
+{
+	size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_APPL, table, name, __builtin_strlen(name));
+	lit(c, 0, "EXISTS");
+	arg(c, 1, c->scratch[SLOT_KEY], n);
+	command(c, ret, PSD_DB_APPL, PSD_TAG(tag, 0), 2);
+}
 
 void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 {
@@ -166,18 +196,28 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		return;
 	}
 	case TODO_SCRIPT_LOAD:
+	case TODO_VERIFY_SCRIPT:
 		lit(c, 0, "SCRIPT");
 		lit(c, 1, "LOAD");
 		arg(c, 2, producer_set_lua, sizeof(producer_set_lua) - 1);
-		command(c, ret, PSD_DB_APPL, PSD_TAG(TAG_SCRIPT_LOAD, 0), 3);
+		command(c, ret, PSD_DB_APPL,
+			PSD_TAG(t == TODO_SCRIPT_LOAD ? TAG_SCRIPT_LOAD : TAG_VERIFY_SCRIPT, 0), 3);
 		return;
-	case TODO_HSET_RESTORE: {
+	case TODO_VERIFY_APPL:
+		exists(c, ret, "PORT_TABLE", "PortConfigDone", TAG_VERIFY_APPL);
+		return;
+	case TODO_VERIFY_STAGED:
+		exists(c, ret, "_PORT_TABLE", "PortConfigDone", TAG_VERIFY_STAGED);
+		return;
+	case TODO_HSET_RESTORE:
+	case TODO_RESTORE_REWRITE: {
 		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", 9);
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
 		lit(c, 2, "restore_count");
 		arg(c, 3, c->scratch[SLOT_NUM], number(c, SLOT_NUM, c->restore_count));
-		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_RESTORE_SET, 0), 4);
+		command(c, ret, PSD_DB_STATE,
+			PSD_TAG(t == TODO_HSET_RESTORE ? TAG_RESTORE_SET : TAG_REWRITE, 0), 4);
 		return;
 	}
 	case TODO_KEYS_PORT: {
@@ -227,6 +267,10 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		simple(ret, PSD_ACT_NOTIFY);
 		ret->u.notify.text = "STOPPING=1";
 		return;
+	case TODO_NOTIFY_WATCHDOG:
+		simple(ret, PSD_ACT_NOTIFY);
+		ret->u.notify.text = "WATCHDOG=1";
+		return;
 	case TODO_HGET_LOG_LEVEL:
 	case TODO_HGET_LOG_OUTPUT:
 	case TODO_POLL_LOG_LEVEL:
@@ -235,6 +279,7 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 	case TODO_HGET_WARM_SYSTEM:
 	case TODO_HGET_WARM_SWSS:
 	case TODO_HGET_RESTORE:
+	case TODO_VERIFY_STATE:
 		break; /* served by hgets[] above */
 	}
 	PSD_UNREACHABLE();

@@ -19,6 +19,23 @@ static size_t align8(size_t n)
 	return (n + 7u) & ~(size_t)7u;
 }
 
+/* Fills defaults for zero timings; false when one is out of its range. */
+static bool timings_valid(struct psd_config *cfg)
+{
+	if (cfg->reconnect_min_ns == 0)
+		cfg->reconnect_min_ns = PSD_RECONNECT_MIN_DEFAULT_NS;
+	if (cfg->reconnect_max_ns == 0)
+		cfg->reconnect_max_ns = PSD_RECONNECT_MAX_DEFAULT_NS;
+	if (cfg->redump_interval_ns == 0)
+		cfg->redump_interval_ns = PSD_REDUMP_INTERVAL_DEFAULT_NS;
+	return cfg->reconnect_min_ns >= PSD_RECONNECT_MIN_NS &&
+	       cfg->reconnect_max_ns <= PSD_RECONNECT_MAX_NS &&
+	       cfg->reconnect_min_ns <= cfg->reconnect_max_ns &&
+	       cfg->redump_interval_ns >= PSD_REDUMP_INTERVAL_MIN_NS &&
+	       cfg->redump_interval_ns <= PSD_REDUMP_INTERVAL_MAX_NS &&
+	       (cfg->watchdog_ns == 0 || cfg->watchdog_ns >= PSD_WATCHDOG_MIN_NS);
+}
+
 static bool limits_valid(const struct psd_limits *lim)
 {
 	return lim->ports_max > 0 && lim->ports_max <= PSD_PORTS_LIMIT && lim->inflight_max > 0 &&
@@ -40,8 +57,9 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 {
 	uint8_t *p = mem;
 	struct psd_core *c;
+	struct psd_config checked = *cfg;
 
-	if (!limits_valid(lim) || ((uintptr_t)mem & 7u) != 0)
+	if (!limits_valid(lim) || ((uintptr_t)mem & 7u) != 0 || !timings_valid(&checked))
 		return -EINVAL;
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		if (strnlen(cfg->separator[db], PSD_SEPARATOR_LEN_MAX + 1) > PSD_SEPARATOR_LEN_MAX)
@@ -50,7 +68,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	memset(c, 0, sizeof(*c));
 	p += align8(sizeof(*c));
 	c->lim = *lim;
-	c->cfg = *cfg;
+	c->cfg = checked;
 	psd_port_table_init(&c->ports, p, lim->ports_max);
 	p += align8(psd_port_table_size(lim->ports_max));
 	psd_imap_init(&c->old_by_ifindex, p, lim->ports_max);
@@ -66,7 +84,9 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->recheck_due_ns = UINT64_MAX;
 	c->log_poll_due_ns = UINT64_MAX;
 	c->exit_deadline_ns = UINT64_MAX;
-	c->dump_seq = 1;
+	c->redump_due_ns = UINT64_MAX;
+	c->watchdog_due_ns = UINT64_MAX;
+	psd_recovery_init(c);
 	*ret = c;
 	return 0;
 }
@@ -112,9 +132,21 @@ void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, c
 
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
 {
-	PSD_ASSERT(c->inflight > 0);
+	enum psd_db db = PSD_TAG_DB(r->tag);
+	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
 	c->inflight--;
+	c->inflight_db[db]--;
+	c->last_reply_ns = c->now_ns;
 	switch (PSD_TAG_KIND(r->tag)) {
+	case TAG_VERIFY_SCRIPT:
+	case TAG_VERIFY_STATE:
+	case TAG_VERIFY_APPL:
+	case TAG_VERIFY_STAGED:
+		psd_recovery_reply(c, r);
+		return;
+	case TAG_REWRITE:
+		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
+		return;
 	case TAG_POLL_LEVEL:
 	case TAG_POLL_OUTPUT:
 		psd_logger_reply(c, r);
@@ -138,12 +170,28 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	}
 }
 
+static bool healthy(const struct psd_core *c)
+{
+	/* commands unanswered for PSD_STALL_NS on live connections: something is wedged */
+	return c->inflight == 0 || c->now_ns - c->last_reply_ns < PSD_STALL_NS;
+}
+
 static void on_timer(struct psd_core *c)
 {
+	psd_recovery_timer(c);
+	psd_resync_timer(c);
+	if (c->now_ns >= c->watchdog_due_ns) {
+		c->watchdog_due_ns = c->now_ns + c->cfg.watchdog_ns / 2;
+		if (healthy(c))
+			psd_todo(c, TODO_NOTIFY_WATCHDOG);
+		else
+			psd_log_line(c, PSD_LOG_ERROR, "Redis has not answered for 30 s: "
+						       "watchdog not fed", "");
+	}
 	psd_links_timer(c);
 	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
 		c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-		if (!c->log_poll_inflight) {
+		if (!c->log_poll_inflight && psd_all_up(c)) {
 			c->log_poll_inflight = true;
 			psd_todo(c, TODO_POLL_LOG_LEVEL);
 			psd_todo(c, TODO_POLL_LOG_OUTPUT);
@@ -159,8 +207,44 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	case PSD_EV_START:
 		if (c->phase != PH_IDLE)
 			return -EINVAL;
+		c->last_reply_ns = now_ns;
+		if (c->cfg.watchdog_ns != 0)
+			c->watchdog_due_ns = now_ns;
 		psd_startup_begin(c);
 		return 0;
+	case PSD_EV_DB_UP:
+	case PSD_EV_DB_DOWN:
+		if ((unsigned)ev->u.db >= _PSD_DB_MAX ||
+		    (ev->type == PSD_EV_DB_UP && c->db_up[ev->u.db]))
+			return -EINVAL;
+		if (ev->type == PSD_EV_DB_UP)
+			psd_recovery_up(c, ev->u.db);
+		else
+			psd_recovery_down(c, ev->u.db);
+		return 0;
+	case PSD_EV_NL_LOSS:
+		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
+			return -EINVAL;
+		if (c->phase == PH_RUNNING)
+			psd_resync_loss(c, ev->u.loss);
+		return 0;
+	case PSD_EV_RECONFIGURE: {
+		struct psd_config next = *ev->u.cfg;
+		if (!timings_valid(&next))
+			return -EINVAL;
+		psd_log_line(c, PSD_LOG_NOTICE, "configuration reloaded", "");
+		c->cfg.reconnect_min_ns = next.reconnect_min_ns;
+		c->cfg.reconnect_max_ns = next.reconnect_max_ns;
+		c->cfg.redump_interval_ns = next.redump_interval_ns;
+		c->cfg.log_level_pinned = next.log_level_pinned;
+		c->cfg.log_output_pinned = next.log_output_pinned;
+		if (next.log_level_pinned)
+			c->log_level = next.log_level;
+		if (next.log_output_pinned)
+			c->log_output = next.log_output;
+		psd_todo(c, TODO_LOG_CONFIG);
+		return 0;
+	}
 	case PSD_EV_NL_DATAGRAM:
 		if (c->phase != PH_RUNNING && c->phase != PH_STOPPING)
 			return -EINVAL;
@@ -214,6 +298,26 @@ static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 	return true;
 }
 
+/* The oldest singleton that can go now: commands wait while a database is down. */
+static bool pull_todo(struct psd_core *c, struct psd_action *ret)
+{
+	bool up = psd_all_up(c);
+	for (uint32_t i = 0; i < c->todo_len; i++) {
+		uint32_t at = (c->todo_head + i) % PSD_TODO_RING;
+		enum psd_todo t = (enum psd_todo)c->todo[at];
+		if (!up && psd_todo_is_command(t))
+			continue;
+		for (uint32_t k = i; k > 0; k--) /* close the gap; the ring holds a few entries */
+			c->todo[(c->todo_head + k) % PSD_TODO_RING] =
+				c->todo[(c->todo_head + k - 1) % PSD_TODO_RING];
+		c->todo_head = (c->todo_head + 1) % PSD_TODO_RING;
+		c->todo_len--;
+		psd_emit_todo(c, t, ret);
+		return true;
+	}
+	return false;
+}
+
 bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->log_len > 0) {
@@ -226,19 +330,16 @@ bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 		c->log_len--;
 		return true;
 	}
-	if (c->copy.pending) {
+	if (psd_recovery_pull(c, ret))
+		return true;
+	if (c->copy.pending && psd_all_up(c)) {
 		psd_emit_config_set(c, ret);
 		c->copy.pending = false;
 		return true;
 	}
-	if (c->todo_len > 0) {
-		enum psd_todo t = (enum psd_todo)c->todo[c->todo_head];
-		c->todo_head = (c->todo_head + 1) % PSD_TODO_RING;
-		c->todo_len--;
-		psd_emit_todo(c, t, ret);
+	if (pull_todo(c, ret))
 		return true;
-	}
-	if (psd_startup_pull(c, ret))
+	if (psd_all_up(c) && psd_startup_pull(c, ret))
 		return true;
 	if (psd_links_pull(c, ret))
 		return true;
@@ -248,6 +349,13 @@ bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 uint64_t psd_core_next_deadline(const struct psd_core *c)
 {
 	uint64_t d = c->recheck_due_ns;
+	uint64_t r = psd_recovery_deadline(c);
+	if (r < d)
+		d = r;
+	if (c->redump_due_ns < d)
+		d = c->redump_due_ns;
+	if (c->watchdog_due_ns < d)
+		d = c->watchdog_due_ns;
 	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
 		d = c->log_poll_due_ns;
 	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
@@ -260,6 +368,9 @@ void psd_core_check(const struct psd_core *c)
 	uint32_t queued = 0, parked = 0, portset = 0, configured = 0;
 
 	PSD_ASSERT(c->sendq_len <= c->ports.capacity);
+	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		PSD_ASSERT(c->db_up[db] || c->inflight_db[db] == 0);
 	PSD_ASSERT(c->todo_len <= PSD_TODO_RING);
 	PSD_ASSERT(c->log_len <= PSD_LOG_RING);
 	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);

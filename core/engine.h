@@ -53,10 +53,17 @@ enum psd_tag_kind {
 	TAG_INIT_DONE,
 	TAG_POLL_LEVEL,
 	TAG_POLL_OUTPUT,
+	TAG_VERIFY_SCRIPT,   /* after a reconnect: SCRIPT LOAD again (a restarted Redis forgot it) */
+	TAG_VERIFY_STATE,    /* after a reconnect: does STATE_DB still hold restore_count? */
+	TAG_VERIFY_APPL,     /* after a reconnect: does APPL_DB still hold PortConfigDone? */
+	TAG_VERIFY_STAGED,   /* ... or its producer (not yet consumed) form */
+	TAG_REWRITE,         /* restore_count written again after a Redis lost it */
 };
 
+/* Tags: the kind in the top byte, the database below it, a port index or zero at the bottom. */
 #define PSD_TAG(kind, index) (((uint64_t)(kind) << 56) | (uint64_t)(index))
 #define PSD_TAG_KIND(tag) ((enum psd_tag_kind)((tag) >> 56))
+#define PSD_TAG_DB(tag) ((enum psd_db)(((tag) >> 48) & 0xffu))
 #define PSD_TAG_INDEX(tag) ((uint32_t)(tag))
 
 /* Singleton work queued for pull: start-up commands and daemon actions. */
@@ -82,6 +89,12 @@ enum psd_todo {
 	TODO_NOTIFY_READY,
 	TODO_NOTIFY_STATUS,
 	TODO_NOTIFY_STOPPING,
+	TODO_NOTIFY_WATCHDOG,
+	TODO_VERIFY_SCRIPT,
+	TODO_VERIFY_STATE,
+	TODO_VERIFY_APPL,
+	TODO_VERIFY_STAGED,
+	TODO_RESTORE_REWRITE, /* HSET restore_count again after STATE_DB lost it */
 };
 
 #define PSD_TODO_RING 32u
@@ -140,10 +153,39 @@ struct psd_core {
 	uint32_t old_emitted;
 	struct psd_imap old_by_ifindex; /* ifindex -> index in old_ifaces */
 
+	/* Redis connections (recovery.c) */
+	bool db_up[_PSD_DB_MAX];
+	bool db_connecting[_PSD_DB_MAX];
+	uint32_t db_attempts[_PSD_DB_MAX];
+	uint64_t db_connect_due_ns[_PSD_DB_MAX];
+	uint32_t db_connect_emit;   /* bit per database: PSD_ACT_DB_CONNECT to hand out */
+	uint32_t inflight_db[_PSD_DB_MAX];
+	bool outage;                /* a connection was lost since the last full recovery */
+	unsigned verify_awaited;    /* verification replies outstanding after a reconnect */
+	bool verify_state_lost;
+	bool verify_appl_found;
+	bool recopy;                /* rewriting APPL_DB port entries after Redis lost them */
+	bool startup_restart;       /* start-up was interrupted: run it again once reconnected */
+	bool restore_decided;       /* warm or cold decided, restore_count chosen */
+	uint64_t rng;
+	uint64_t last_reply_ns;
+
+	/* netlink resynchronisation (resync.c) */
+	uint32_t resync_gen;        /* generation of the current (or last) dump */
+	bool dump_active;           /* a dump was requested and its DONE has not come */
+	bool dump_tainted;          /* the current dump had a malformed datagram: no sweep */
+	bool redump_wanted;         /* data was lost: a new dump is needed */
+	uint64_t last_dump_ns;
+	uint64_t redump_due_ns;
+
+	/* systemd watchdog */
+	uint64_t watchdog_due_ns;
+
 	/* running */
 	uint32_t dump_seq;
 	bool saw_datagram;
 	bool init_done_sent;
+	bool init_done_acked;
 	uint32_t portset_count;
 	uint64_t exit_deadline_ns;
 	bool exit_emitted;
@@ -189,12 +231,38 @@ void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size
 bool psd_startup_pull(struct psd_core *c, struct psd_action *ret);
 void psd_logger_reply(struct psd_core *c, const struct psd_reply *r);
 
+/* recovery.c: Redis connections, backoff, verification after a reconnect */
+void psd_recovery_init(struct psd_core *c);
+void psd_recovery_up(struct psd_core *c, enum psd_db db);
+void psd_recovery_down(struct psd_core *c, enum psd_db db);
+void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r);
+void psd_recovery_timer(struct psd_core *c);
+bool psd_recovery_pull(struct psd_core *c, struct psd_action *ret);
+uint64_t psd_recovery_deadline(const struct psd_core *c);
+bool psd_all_up(const struct psd_core *c);
+bool psd_todo_is_command(enum psd_todo t);
+
+/* resync.c: netlink loss and re-dumps */
+void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why);
+void psd_resync_dump_request(struct psd_core *c);
+void psd_resync_dump_done(struct psd_core *c, bool interrupted);
+void psd_resync_timer(struct psd_core *c);
+
+/* startup.c, again */
+void psd_startup_restart(struct psd_core *c);
+
 /* links.c */
 void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump);
 void psd_links_reply(struct psd_core *c, const struct psd_reply *r);
 void psd_links_timer(struct psd_core *c);
 bool psd_links_pull(struct psd_core *c, struct psd_action *ret);
 void psd_links_check_init_done(struct psd_core *c);
+/* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
+void psd_links_rewrite_all(struct psd_core *c);
+/* Treats a port as deleted (resync sweep, rename). */
+void psd_links_gone(struct psd_core *c, uint32_t idx);
+/* Requeues the port commands lost with db's connection. */
+void psd_links_replay(struct psd_core *c, enum psd_db db);
 
 /* emit.c */
 void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <linux/if.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "engine.h"
@@ -193,10 +194,7 @@ static void retire_renamed(struct psd_core *c, const struct psd_link *l, uint32_
 		psd_text_str(&t, l->name);
 		psd_log_end(c, &t);
 	}
-	psd_imap_del(&c->ports.by_ifindex, l->ifindex);
-	o->ifindex = 0;
-	o->present = false;
-	step(c, other, PSD_PS_DEL);
+	psd_links_gone(c, other);
 }
 
 static void track_ifindex(struct psd_core *c, struct psd_port *p, uint32_t idx, int32_t ifindex)
@@ -213,6 +211,43 @@ static void track_ifindex(struct psd_core *c, struct psd_port *p, uint32_t idx, 
 		c->ports.ports[other].ifindex = 0; /* compat: the old name keeps its entry */
 	if (psd_imap_put(&c->ports.by_ifindex, ifindex, idx) < 0)
 		p->ifindex = 0; /* cannot happen: the map holds as many entries as the table */
+}
+
+static enum psd_db op_db(enum psd_port_op op)
+{
+	return op == PSD_OP_LOOKUP ? PSD_DB_APPL : PSD_DB_STATE;
+}
+
+void psd_links_replay(struct psd_core *c, enum psd_db db)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (!p->used || !p->sent || op_db((enum psd_port_op)p->op) != db)
+			continue;
+		p->sent = false; /* the command is idempotent: send it again once reconnected */
+		c->stats.commands_replayed++;
+		sendq_push(c, i);
+	}
+}
+
+void psd_links_rewrite_all(struct psd_core *c)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (p->used && p->present && p->name_class == PSD_NAME_PORT &&
+		    p->fsm_state == psd_port_fsm_start())
+			step(c, i, PSD_PS_NEW);
+	}
+}
+
+void psd_links_gone(struct psd_core *c, uint32_t idx)
+{
+	struct psd_port *p = &c->ports.ports[idx];
+	p->present = false;
+	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
+		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
+	p->ifindex = 0;
+	step(c, idx, PSD_PS_DEL);
 }
 
 static void handle_link(struct psd_core *c, const struct psd_link *l)
@@ -253,10 +288,9 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	if (idx == PSD_NO_PORT)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
+	p->seen_gen = c->resync_gen;
 	if (del) {
-		p->present = false;
-		track_ifindex(c, p, idx, 0);
-		step(c, idx, PSD_PS_DEL);
+		psd_links_gone(c, idx);
 		return;
 	}
 	if (!c->cfg.compat && l->ifindex != 0)
@@ -280,6 +314,10 @@ static void log_malformed(struct psd_core *c, int err, bool from_dump)
 	psd_text_str(&t, psd_nl_error_name((enum psd_nl_error)-err));
 	psd_text_str(&t, "); rest of the datagram dropped");
 	psd_log_end(c, &t);
+	if (from_dump)
+		c->dump_tainted = true;
+	else
+		psd_resync_loss(c, PSD_LOSS_MALFORMED);
 }
 
 void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
@@ -310,14 +348,20 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 			break;
 		case PSD_NLMSG_OVERRUN:
 			c->stats.nl_overruns++;
-			psd_log_line(c, PSD_LOG_ERROR, "netlink reports an overrun: link messages were "
-						       "lost", "");
+			psd_resync_loss(c, PSD_LOSS_OVERRUN);
 			break;
 		case PSD_NLMSG_ERROR:
-			if (m.error != 0)
+			if (m.error != 0 && from_dump) {
 				psd_log_line(c, PSD_LOG_ERROR, "netlink dump request failed", "");
+				psd_resync_dump_done(c, true);
+			}
 			break;
 		case PSD_NLMSG_DONE:
+			if (from_dump) {
+				bool tainted = c->dump_tainted;
+				c->dump_tainted = false;
+				psd_resync_dump_done(c, tainted || (m.flags & NLM_F_DUMP_INTR) != 0);
+			}
 			break;
 		case PSD_NLMSG_IGNORED:
 			c->stats.nl_ignored_types++;
@@ -332,9 +376,10 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 void psd_links_check_init_done(struct psd_core *c)
 {
 	if (c->phase != PH_RUNNING || c->init_done_sent || c->portset_count != 0 ||
-	    !c->saw_datagram)
+	    !c->saw_datagram || c->recopy)
 		return;
 	c->init_done_sent = true;
+	c->init_done_acked = false;
 	psd_todo(c, TODO_INIT_DONE);
 	psd_log_line(c, PSD_LOG_NOTICE, "PortInitDone", "");
 }
@@ -369,6 +414,7 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 
 	if (kind == TAG_INIT_DONE) {
+		c->init_done_acked = true;
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed", "");
@@ -420,7 +466,8 @@ void psd_links_timer(struct psd_core *c)
 
 bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
 {
-	if (c->sendq_len == 0 || c->inflight >= c->lim.inflight_max)
+	if (c->sendq_len == 0 || c->inflight >= c->lim.inflight_max || !psd_all_up(c) ||
+	    c->verify_awaited > 0)
 		return false;
 	uint32_t idx = c->sendq[c->sendq_head];
 	struct psd_port *p = &c->ports.ports[idx];

@@ -42,6 +42,7 @@ struct psd_port {
 	uint32_t mtu;
 	uint32_t park_prev;
 	uint32_t park_next;
+	uint32_t seen_gen;    /* the netlink dump generation that last reported this netdev */
 };
 
 /* An open-addressing map from ifindex (non-zero) to a 32-bit value. */

@@ -4,7 +4,9 @@
  * start, then PortConfigDone), the APPL_DB prune, and the old-interface bring-down.
  *
  * Invariants: one phase at a time; a phase ends only when every reply it asked for has come;
- * nothing is written to STATE_DB PORT_TABLE before the daemon listens to netlink.
+ * nothing is written to STATE_DB PORT_TABLE before the daemon listens to netlink. A start-up
+ * interrupted by a lost Redis connection runs again from the start once every connection is
+ * back, keeping the warm/cold decision and restore_count it had already written.
  *
  * Where we differ from the C++ daemon (docs/compatibility.md), cfg.compat restores it:
  *  - a pre-existing Ethernet* netdev is "old" only when its port was not found in APPL_DB by
@@ -120,6 +122,7 @@ static void after_logger(struct psd_core *c)
 
 static void restore_set(struct psd_core *c)
 {
+	c->restore_decided = true;
 	psd_todo(c, TODO_HSET_RESTORE);
 	enter(c, PH_RESTORE_SET, 1);
 }
@@ -302,12 +305,13 @@ static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 	if (keep_config(c, port, r)) {
 		c->config_written++;
 		c->stats.producer_sets++;
-	} else {
+	} else if (!c->recopy) {
 		leave_portset(c, p); /* not in APPL_DB: PortInitDone must not wait for it */
 	}
 	if (c->cursor == c->ports.high_water && c->cursor_replies == 0) {
 		psd_todo(c, TODO_CONFIG_DONE);
-		enter(c, PH_CONFIG_DONE, 1);
+		if (!c->recopy)
+			enter(c, PH_CONFIG_DONE, 1);
 	}
 }
 
@@ -348,6 +352,10 @@ static void phase_done(struct psd_core *c)
 		after_logger(c);
 		return;
 	case PH_SWITCH_TYPE:
+		if (c->restore_decided) { /* a restarted start-up: write the same decision again */
+			restore_set(c);
+			return;
+		}
 		psd_todo(c, TODO_HGET_WARM_SYSTEM);
 		psd_todo(c, TODO_HGET_WARM_SWSS);
 		enter(c, PH_WARM_ENABLE, 2);
@@ -362,7 +370,8 @@ static void phase_done(struct psd_core *c)
 		}
 		return;
 	case PH_RESTORE_SET:
-		psd_todo(c, TODO_NL_DUMP);
+		if (!c->dump_active)
+			psd_resync_dump_request(c);
 		psd_todo(c, TODO_KEYS_PORT);
 		psd_log_line(c, PSD_LOG_NOTICE, "Getting port configuration from ConfigDB...", "");
 		enter(c, PH_KEYS, 1);
@@ -380,6 +389,21 @@ static void phase_done(struct psd_core *c)
 void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
+
+	if (c->recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
+		if (kind == TAG_CONFIG_GET) {
+			on_config_get(c, r);
+			return;
+		}
+		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
+		if (c->init_done_sent) {
+			c->init_done_sent = false;
+			psd_links_check_init_done(c);
+		}
+		return;
+	}
+	if (c->phase >= PH_RUNNING)
+		return; /* a late start-up reply cannot come: an outage restarts start-up */
 
 	if (r->type == PSD_REPLY_ERROR && kind != TAG_CONFIG_GET && kind != TAG_PRUNE) {
 		c->stats.db_errors++;
@@ -491,18 +515,33 @@ bool psd_startup_pull(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->phase == PH_IFACES && c->old_emitted < c->old_count)
 		return pull_old_iface(c, ret);
-	if (c->phase != PH_CONFIG_COPY && c->phase != PH_PRUNE)
+	if (c->phase != PH_CONFIG_COPY && c->phase != PH_PRUNE && !c->recopy)
 		return false;
 	while (c->cursor < c->ports.high_water && c->inflight < c->lim.inflight_max) {
 		uint32_t port = c->cursor++;
 		if (!c->ports.ports[port].configured)
 			continue;
 		c->cursor_replies++;
-		if (c->phase == PH_CONFIG_COPY)
+		if (c->phase == PH_CONFIG_COPY || c->recopy)
 			psd_emit_config_get(c, port, ret);
 		else
 			psd_emit_prune(c, port, ret);
 		return true;
 	}
 	return false;
+}
+
+void psd_startup_restart(struct psd_core *c)
+{
+	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted by a lost Redis connection: "
+					"starting it again", "");
+	for (uint32_t i = 0; i < c->old_count; i++)
+		psd_imap_del(&c->old_by_ifindex, c->old_ifaces[i].ifindex);
+	c->old_count = 0;
+	c->old_emitted = 0;
+	c->cursor = 0;
+	c->cursor_replies = 0;
+	c->config_written = 0;
+	c->copy.pending = false;
+	psd_startup_begin(c);
 }

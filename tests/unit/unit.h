@@ -70,6 +70,8 @@ struct world {
 	size_t iface_count;
 	char logs[256][256];
 	size_t log_count;
+	unsigned connects[3]; /* PSD_ACT_DB_CONNECT requests per database */
+	unsigned watchdogs;
 };
 
 static inline uint32_t world_db_id(const struct world *w, enum psd_db db)
@@ -199,8 +201,15 @@ static inline void world_drain(struct world *w)
 			w->downs[w->down_count++] = a.u.link_down.ifindex;
 			break;
 		case PSD_ACT_NOTIFY:
+			if (strcmp(a.u.notify.text, "WATCHDOG=1") == 0) {
+				w->watchdogs++;
+				break;
+			}
 			assert_true(w->notify_count < 16);
 			snprintf(w->notify[w->notify_count++], 160, "%s", a.u.notify.text);
+			break;
+		case PSD_ACT_DB_CONNECT:
+			w->connects[a.u.db]++;
 			break;
 		case PSD_ACT_EXIT:
 			w->exited = true;
@@ -255,6 +264,89 @@ static inline void world_release(struct world *w)
 		free(h->len);
 	}
 	w->held_count = 0;
+	world_settle(w);
+}
+
+static inline unsigned tag_db(uint64_t tag)
+{
+	return (unsigned)((tag >> 48) & 0xffu);
+}
+
+/* A connection drops: its commands in flight and their unread replies are lost. */
+static inline void world_db_down(struct world *w, enum psd_db db)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < w->held_count; i++) {
+		if (tag_db(w->held[i].tag) != db) {
+			w->held[kept++] = w->held[i];
+			continue;
+		}
+		for (uint32_t k = 0; k < w->held[i].argc; k++)
+			free(w->held[i].argv[k]);
+		free(w->held[i].argv);
+		free(w->held[i].len);
+	}
+	w->held_count = kept;
+	kept = 0;
+	for (size_t i = 0; i < w->reply_count; i++) {
+		if (tag_db(w->replies[i].r.tag) != db) {
+			w->replies[kept++] = w->replies[i];
+			continue;
+		}
+		free(w->replies[i].str);
+		for (size_t k = 0; w->replies[i].element_text != NULL && w->replies[i].element_text[k];
+		     k++)
+			free(w->replies[i].element_text[k]);
+		free(w->replies[i].element_text);
+		free(w->replies[i].elements);
+	}
+	w->reply_count = kept;
+	struct psd_event ev = {.type = PSD_EV_DB_DOWN};
+	ev.u.db = db;
+	world_push(w, &ev);
+}
+
+static inline void world_db_up(struct world *w, enum psd_db db)
+{
+	struct psd_event ev = {.type = PSD_EV_DB_UP};
+	ev.u.db = db;
+	world_push(w, &ev);
+}
+
+/* Every connection drops (one Redis for all databases). */
+static inline void world_redis_down(struct world *w)
+{
+	world_db_down(w, PSD_DB_CONFIG);
+	world_db_down(w, PSD_DB_APPL);
+	world_db_down(w, PSD_DB_STATE);
+}
+
+/* Advances time to the core's next deadline and fires the timer. */
+static inline void world_tick(struct world *w)
+{
+	uint64_t d = psd_core_next_deadline(w->core);
+	assert_true(d != UINT64_MAX);
+	if (d > w->now)
+		w->now = d;
+	struct psd_event ev = {.type = PSD_EV_TIMER};
+	world_push(w, &ev);
+	world_settle(w);
+}
+
+/* Reconnects every database as soon as the core asks, and settles. */
+static inline void world_redis_up(struct world *w)
+{
+	unsigned before[3] = {w->connects[0], w->connects[1], w->connects[2]};
+	for (int guard = 0; guard < 64; guard++) {
+		if (w->connects[0] > before[0] && w->connects[1] > before[1] &&
+		    w->connects[2] > before[2])
+			break;
+		world_tick(w);
+	}
+	for (int db = 0; db < 3; db++) {
+		assert_true(w->connects[db] > before[db]);
+		world_db_up(w, (enum psd_db)db);
+	}
 	world_settle(w);
 }
 

@@ -58,6 +58,23 @@ struct psd_config {
 	enum psd_log_level log_level;
 	bool log_output_pinned;
 	enum psd_log_output log_output;
+	/* Seed of the core's PRNG (reconnect jitter); the adapter draws it, the simulator sets it. */
+	uint64_t seed;
+	/* Timings, each within the range its PSD_*_MIN/MAX limit names; 0 takes the default. */
+	uint64_t reconnect_min_ns;   /* first Redis reconnect delay */
+	uint64_t reconnect_max_ns;   /* cap of the exponential backoff */
+	uint64_t redump_interval_ns; /* least time between two netlink re-dumps */
+	uint64_t watchdog_ns;        /* WATCHDOG_USEC in ns; 0: no watchdog */
+};
+
+/* Why netlink data was lost (PSD_EV_NL_LOSS). */
+enum psd_nl_loss {
+	PSD_LOSS_ENOBUFS,   /* the receive buffer overran */
+	PSD_LOSS_TRUNCATED, /* a datagram did not fit the receive buffer */
+	PSD_LOSS_OVERRUN,   /* NLMSG_OVERRUN */
+	PSD_LOSS_MALFORMED, /* a malformed datagram on the event socket */
+	PSD_LOSS_DUMP_INTR, /* a dump ended with NLM_F_DUMP_INTR or an error */
+	_PSD_LOSS_MAX,
 };
 
 /* A Redis reply, borrowed. Arrays hold bulk strings only (KEYS, HGETALL). */
@@ -95,6 +112,10 @@ enum psd_event_type {
 	PSD_EV_IFACES,      /* answer to PSD_ACT_LIST_IFACES: the netdevs that exist now */
 	PSD_EV_TIMER,       /* psd_core_next_deadline() has passed */
 	PSD_EV_SHUTDOWN,    /* SIGTERM or SIGINT */
+	PSD_EV_DB_UP,       /* a connection is (re)established and has SELECTed its database */
+	PSD_EV_DB_DOWN,     /* a connection was lost, or a PSD_ACT_DB_CONNECT attempt failed */
+	PSD_EV_NL_LOSS,     /* the adapter saw netlink data lost (ENOBUFS, MSG_TRUNC) */
+	PSD_EV_RECONFIGURE, /* new run-time settings (SIGHUP) */
 };
 
 struct psd_event {
@@ -111,6 +132,9 @@ struct psd_event {
 			const struct psd_iface *ifaces;
 			size_t count;
 		} ifaces;
+		enum psd_db db;
+		enum psd_nl_loss loss;
+		const struct psd_config *cfg; /* only run-time settings are taken */
 	} u;
 };
 
@@ -124,6 +148,7 @@ enum psd_action_type {
 	PSD_ACT_LINK_DOWN,   /* clear IFF_UP on ifindex through netlink */
 	PSD_ACT_NOTIFY,      /* an sd_notify state string */
 	PSD_ACT_EXIT,        /* leave the loop with this status */
+	PSD_ACT_DB_CONNECT,  /* (re)connect db; answer with PSD_EV_DB_UP or PSD_EV_DB_DOWN */
 };
 
 #define PSD_ARGV_MAX (2u * PSD_PORT_FIELDS_MAX + 8u)
@@ -159,6 +184,7 @@ struct psd_action {
 		struct {
 			int status;
 		} exit;
+		enum psd_db db;
 	} u;
 };
 
@@ -185,6 +211,13 @@ struct psd_stats {
 	uint64_t ports_refused;     /* port table full */
 	uint64_t config_refused;    /* CONFIG_DB port too large or malformed */
 	uint64_t log_dropped;
+	uint64_t redis_disconnects;
+	uint64_t redis_connect_failures;
+	uint64_t redis_data_lost;   /* reconnects that found a database emptied */
+	uint64_t commands_replayed; /* port commands lost with a connection and sent again */
+	uint64_t nl_losses[_PSD_LOSS_MAX];
+	uint64_t resyncs;           /* netlink re-dumps requested */
+	uint64_t resync_deleted;    /* ports found gone by a completed re-dump */
 };
 
 struct psd_core;

@@ -38,6 +38,19 @@
  * pipeline, one wake-up) serves a whole batch. */
 #define PSD_NL_READ_INTERVAL_NS (1ull * PSD_NS_PER_MS)
 
+/* Ranges of the timings in struct psd_config (0 there takes the default). */
+#define PSD_RECONNECT_MIN_DEFAULT_NS (100ull * PSD_NS_PER_MS)
+#define PSD_RECONNECT_MAX_DEFAULT_NS (5000ull * PSD_NS_PER_MS)
+#define PSD_RECONNECT_MIN_NS (10ull * PSD_NS_PER_MS)      /* lowest first delay */
+#define PSD_RECONNECT_MAX_NS (600000ull * PSD_NS_PER_MS)  /* highest backoff cap: 10 min */
+#define PSD_REDUMP_INTERVAL_DEFAULT_NS (1000ull * PSD_NS_PER_MS)
+#define PSD_REDUMP_INTERVAL_MIN_NS (10ull * PSD_NS_PER_MS)
+#define PSD_REDUMP_INTERVAL_MAX_NS (600000ull * PSD_NS_PER_MS)
+#define PSD_WATCHDOG_MIN_NS (100ull * PSD_NS_PER_MS)
+/* A Redis command unanswered this long on a live connection: the loop is not healthy and the
+ * watchdog stops being fed, so systemd restarts the daemon. */
+#define PSD_STALL_NS (30000ull * PSD_NS_PER_MS)
+
 struct psd_limits {
 	uint32_t ports_max;    /* port table capacity: configured ports plus live netdevs */
 	uint32_t inflight_max; /* Redis commands sent and not yet answered */

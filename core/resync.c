@@ -1,0 +1,86 @@
+/*
+ * Netlink loss is a state, not a log line. When link messages may have been lost (ENOBUFS,
+ * MSG_TRUNC, NLMSG_OVERRUN, a malformed datagram, a dump that ended interrupted) the core asks
+ * for a new dump of every link, under a new generation, at most once per redump_interval_ns.
+ * Live events keep being applied meanwhile, and mark the ports they name as seen. When the dump
+ * completes, a port whose netdev was present but which neither the dump nor a live event
+ * mentioned is gone: it is deleted, as if its DELLINK had arrived. A loss during a dump asks for
+ * another dump after it.
+ *
+ * Invariants: at most one dump is outstanding; dumps are at least redump_interval_ns apart;
+ * only a dump that completed without interruption sweeps.
+ */
+#include "engine.h"
+#include "psd_assert.h"
+
+static const char *const loss_names[_PSD_LOSS_MAX] = {
+	[PSD_LOSS_ENOBUFS] = "receive buffer overrun (ENOBUFS)",
+	[PSD_LOSS_TRUNCATED] = "datagram truncated",
+	[PSD_LOSS_OVERRUN] = "NLMSG_OVERRUN",
+	[PSD_LOSS_MALFORMED] = "malformed datagram",
+	[PSD_LOSS_DUMP_INTR] = "dump interrupted",
+};
+
+void psd_resync_dump_request(struct psd_core *c)
+{
+	PSD_ASSERT(!c->dump_active);
+	c->dump_seq++;
+	c->resync_gen++;
+	c->dump_active = true;
+	c->redump_wanted = false;
+	c->redump_due_ns = UINT64_MAX;
+	c->last_dump_ns = c->now_ns;
+	psd_todo(c, TODO_NL_DUMP);
+}
+
+static void maybe_redump(struct psd_core *c)
+{
+	if (!c->redump_wanted || c->dump_active || c->phase != PH_RUNNING)
+		return;
+	uint64_t earliest = c->last_dump_ns + c->cfg.redump_interval_ns;
+	if (c->now_ns >= earliest) {
+		c->stats.resyncs++;
+		psd_log_line(c, PSD_LOG_NOTICE, "netlink: re-dumping every link to resynchronise", "");
+		psd_resync_dump_request(c);
+	} else {
+		c->redump_due_ns = earliest; /* rate limit: wait for the interval */
+	}
+}
+
+void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why)
+{
+	PSD_ASSERT((unsigned)why < _PSD_LOSS_MAX);
+	c->stats.nl_losses[why]++;
+	if (!c->redump_wanted)
+		psd_log_line(c, PSD_LOG_ERROR, "netlink: link messages may be lost: ", loss_names[why]);
+	c->redump_wanted = true;
+	maybe_redump(c);
+}
+
+void psd_resync_dump_done(struct psd_core *c, bool interrupted)
+{
+	if (!c->dump_active)
+		return;
+	c->dump_active = false;
+	if (interrupted) {
+		psd_resync_loss(c, PSD_LOSS_DUMP_INTR);
+		return;
+	}
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (p->used && p->present && p->seen_gen != c->resync_gen) {
+			c->stats.resync_deleted++;
+			psd_log_line(c, PSD_LOG_NOTICE, "netlink: resync found gone: ", p->name);
+			psd_links_gone(c, i);
+		}
+	}
+	maybe_redump(c);
+}
+
+void psd_resync_timer(struct psd_core *c)
+{
+	if (c->now_ns >= c->redump_due_ns) {
+		c->redump_due_ns = UINT64_MAX;
+		maybe_redump(c);
+	}
+}
