@@ -7,7 +7,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointe
 	-Wvla -Wformat=2 -Wno-unused-parameter $(WERROR)
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore
-PKGS := libnl-3.0 hiredis libsystemd jansson
+PKGS := libnl-3.0 hiredis libsystemd jansson inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -53,7 +53,7 @@ build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) 
 build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
 	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
 
-build/nl-record: tools/nl-record.c | build
+build/nl-record build/nl-inject: build/%: tools/%.c | build
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 unit: $(UNIT_BIN)
@@ -62,7 +62,7 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	tools/run-units.sh $(UNIT_ASAN_BIN)
 
-integration: build/portsyncd build/asan/portsyncd
+integration: build/portsyncd build/asan/portsyncd build/nl-inject
 	tests/integration/run.sh build/asan/portsyncd
 
 test: lint unit unit-asan integration

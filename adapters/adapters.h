@@ -38,14 +38,17 @@ struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
 				 size_t err_size);
 void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t argc,
 		       const char *const *argv, const size_t *argv_len);
+/* Tries to connect db again; reports PSD_EV_DB_UP or PSD_EV_DB_DOWN to the daemon. */
+void psd_redis_connect(struct psd_redis *r, enum psd_db db);
 /* Writes what the commands of this loop turn left in hiredis's buffers. */
 void psd_redis_flush(struct psd_redis *r);
 struct psd_redis *psd_redis_close(struct psd_redis *r);
 
 /* netlink.c: the event socket (RTNLGRP_LINK), the dump socket and link requests. */
 struct psd_netlink;
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char *err,
-				     size_t err_size);
+/* rcvbuf_bytes: SO_RCVBUF of the event and dump sockets (the kernel caps it at rmem_max). */
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, int rcvbuf_bytes,
+				     char *err, size_t err_size);
 int psd_netlink_dump(struct psd_netlink *n, uint32_t seq);
 int psd_netlink_listen(struct psd_netlink *n);
 int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name);
@@ -55,6 +58,5 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n);
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
 /* Ends a loop turn: every event handler calls it last, so one turn's commands share a write. */
 void psd_daemon_flush(struct psd_daemon *d);
-void psd_daemon_fail(struct psd_daemon *d, const char *what);
 
 #endif

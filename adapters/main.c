@@ -4,7 +4,6 @@
  * then the timer is re-armed for the core's next deadline. Fatal start-up errors (no database
  * config, Redis unreachable, netlink refused) print one line naming what is missing and exit 1.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -12,14 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "adapters.h"
+#include "settings.h"
 
-#define PSD_VERSION "0.1.0"
-#define PSD_DEFAULT_DB_CONFIG "/var/run/redis/sonic-db/database_config.json"
+#define PSD_VERSION "0.2.0"
+#define PSD_FLAGS_MAX 64 /* flag occurrences kept for a SIGHUP reload */
 
 struct psd_daemon {
 	sd_event *loop;
@@ -29,13 +31,13 @@ struct psd_daemon {
 	struct psd_redis *redis;
 	struct psd_netlink *netlink;
 	bool draining;
-	bool failed;
-};
-
-struct options {
-	const char *db_config;
-	struct psd_config cfg;
-	struct psd_limits lim;
+	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
+	const char *config_file;
+	bool config_file_required;
+	int flag_count;
+	int flag_index[PSD_FLAGS_MAX];
+	const char *flag_value[PSD_FLAGS_MAX];
+	struct psd_settings settings;
 };
 
 static uint64_t now_ns(void)
@@ -80,8 +82,11 @@ static void dispatch(struct psd_daemon *d, const struct psd_action *a)
 		psd_log_setup(a->u.log_config.level, a->u.log_config.output);
 		return;
 	case PSD_ACT_NL_DUMP:
-		if (psd_netlink_dump(d->netlink, a->u.dump.seq) < 0)
-			psd_daemon_fail(d, "netlink: cannot send the RTM_GETLINK dump request");
+		if (psd_netlink_dump(d->netlink, a->u.dump.seq) < 0) {
+			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+			ev.u.loss = PSD_LOSS_DUMP_INTR; /* the core asks again after its interval */
+			psd_daemon_push(d, &ev);
+		}
 		return;
 	case PSD_ACT_NL_LISTEN:
 		psd_netlink_listen(d->netlink);
@@ -97,6 +102,9 @@ static void dispatch(struct psd_daemon *d, const struct psd_action *a)
 		return;
 	case PSD_ACT_EXIT:
 		sd_event_exit(d->loop, a->u.exit.status);
+		return;
+	case PSD_ACT_DB_CONNECT:
+		psd_redis_connect(d->redis, a->u.db);
 		return;
 	}
 }
@@ -136,14 +144,6 @@ void psd_daemon_flush(struct psd_daemon *d)
 	psd_redis_flush(d->redis);
 }
 
-void psd_daemon_fail(struct psd_daemon *d, const char *what)
-{
-	fprintf(stderr, "portsyncd: %s\n", what);
-	psd_log(PSD_LOG_ERROR, "%s", what);
-	d->failed = true;
-	sd_event_exit(d->loop, 1);
-}
-
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct psd_event ev = {.type = PSD_EV_TIMER};
@@ -162,65 +162,55 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: portsyncd [OPTION]...\n"
-		"Mirror front-panel netdevs into SONiC's Redis (APPL_DB and STATE_DB PORT_TABLE).\n"
-		"\n"
-		"  --db-config PATH     database_config.json (default %s)\n"
-		"  --log-level LEVEL    EMERG ALERT CRIT ERROR WARN NOTICE INFO DEBUG; pins the level\n"
-		"                       (default: CONFIG_DB LOGGER|portsyncd, else NOTICE)\n"
-		"  --log-output OUTPUT  syslog, stdout or stderr; pins the output\n"
-		"  --compat             reproduce the C++ portsyncd where it is known to be wrong\n"
-		"  --ports-max N        port table capacity (default %u, 1 to %u)\n"
-		"  --inflight-max N     Redis commands in flight (default %u, 1 to %u)\n"
-		"  -h, --help           print this help and exit\n"
-		"  -V, --version        print the version and exit\n",
-		PSD_DEFAULT_DB_CONFIG, PSD_PORTS_DEFAULT, PSD_PORTS_LIMIT, PSD_INFLIGHT_DEFAULT,
-		PSD_INFLIGHT_LIMIT);
+	fprintf(f, "Usage: portsyncd [OPTION]...\n"
+		   "Mirror front-panel netdevs into SONiC's Redis (APPL_DB and STATE_DB PORT_TABLE).\n"
+		   "Settings come from the file, then PORTSYNCD_<SECTION>_<KEY>, then these flags.\n\n"
+		   "  -c, --config FILE      settings file (default %s; optional)\n",
+		PSD_DEFAULT_CONFIG_FILE);
+	for (int i = 0; i < psd_settings_flag_count(); i++)
+		fprintf(f, "  --%-20s %s\n", psd_settings_flag_name(i), psd_settings_flag_help(i));
+	fprintf(f, "  -h, --help             print this help and exit\n"
+		   "  -V, --version          print the version and exit\n");
 }
 
-static int parse_count(const char *opt, const char *s, uint32_t max, uint32_t *ret)
+/* Settings from scratch: defaults, the file, the environment, the flags given at start. */
+static int load_settings(const struct psd_daemon *d, struct psd_settings *s, char *err,
+			 size_t size)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v == 0 || v > max) {
-		fprintf(stderr, "portsyncd: %s '%s': expected a whole number from 1 to %u\n", opt, s,
-			max);
+	psd_settings_defaults(s);
+	if (psd_settings_file(s, d->config_file, d->config_file_required, err, size) < 0 ||
+	    psd_settings_env(s, err, size) < 0)
+		return -1;
+	for (int i = 0; i < d->flag_count; i++)
+		if (psd_settings_flag(s, d->flag_index[i], d->flag_value[i], err, size) < 0)
+			return -1;
+	if (s->reconnect_min_ms > s->reconnect_max_ms) {
+		snprintf(err, size, "reconnect_min_ms (%llu) must not exceed reconnect_max_ms (%llu)",
+			 (unsigned long long)s->reconnect_min_ms,
+			 (unsigned long long)s->reconnect_max_ms);
 		return -1;
 	}
-	*ret = (uint32_t)v;
 	return 0;
 }
 
-static void upper(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] != '\0' && i + 1 < size; i++)
-		dst[i] = (char)toupper((unsigned char)src[i]);
-	dst[i] = '\0';
-}
-
 /* 0: run; 1: exit 0 (help, version); -1: exit 2 (bad usage, message printed). */
-static int parse_options(int argc, char **argv, struct options *o)
+static int parse_options(int argc, char **argv, struct psd_daemon *d)
 {
-	enum { OPT_DB_CONFIG = 256, OPT_LOG_LEVEL, OPT_LOG_OUTPUT, OPT_COMPAT, OPT_PORTS_MAX,
-	       OPT_INFLIGHT_MAX };
-	static const struct option longopts[] = {
-		{"db-config", required_argument, NULL, OPT_DB_CONFIG},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"log-output", required_argument, NULL, OPT_LOG_OUTPUT},
-		{"compat", no_argument, NULL, OPT_COMPAT},
-		{"ports-max", required_argument, NULL, OPT_PORTS_MAX},
-		{"inflight-max", required_argument, NULL, OPT_INFLIGHT_MAX},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
-	};
-	char word[16];
-	int c;
+	static struct option longopts[64];
+	int n = 0, c, index;
 
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	for (int i = 0; i < psd_settings_flag_count(); i++) {
+		bool is_bool = strcmp(psd_settings_flag_name(i), "compat") == 0;
+		longopts[n++] = (struct option){psd_settings_flag_name(i),
+						is_bool ? optional_argument : required_argument,
+						NULL, 256 + i};
+	}
+	longopts[n++] = (struct option){"config", required_argument, NULL, 'c'};
+	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
+	longopts[n] = (struct option){0};
+	d->config_file = PSD_DEFAULT_CONFIG_FILE;
+	while ((c = getopt_long(argc, argv, "hVc:", longopts, &index)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -228,42 +218,30 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("portsyncd %s\n", PSD_VERSION);
 			return 1;
-		case OPT_DB_CONFIG:
-			o->db_config = optarg;
+		case 'c':
+			d->config_file = optarg;
+			d->config_file_required = true;
 			break;
-		case OPT_LOG_LEVEL:
-			upper(word, sizeof(word), optarg);
-			if (psd_log_level_parse(word, strlen(word), &o->cfg.log_level) < 0) {
-				fprintf(stderr, "portsyncd: --log-level '%s': expected EMERG, ALERT, "
-						"CRIT, ERROR, WARN, NOTICE, INFO or DEBUG\n", optarg);
-				return -1;
-			}
-			o->cfg.log_level_pinned = true;
-			break;
-		case OPT_LOG_OUTPUT:
-			upper(word, sizeof(word), optarg);
-			if (psd_log_output_parse(word, strlen(word), &o->cfg.log_output) < 0) {
-				fprintf(stderr, "portsyncd: --log-output '%s': expected syslog, stdout "
-						"or stderr\n", optarg);
-				return -1;
-			}
-			o->cfg.log_output_pinned = true;
-			break;
-		case OPT_COMPAT:
-			o->cfg.compat = true;
-			break;
-		case OPT_PORTS_MAX:
-			if (parse_count("--ports-max", optarg, PSD_PORTS_LIMIT, &o->lim.ports_max) < 0)
-				return -1;
-			break;
-		case OPT_INFLIGHT_MAX:
-			if (parse_count("--inflight-max", optarg, PSD_INFLIGHT_LIMIT,
-					&o->lim.inflight_max) < 0)
-				return -1;
-			break;
-		default:
+		case '?':
 			fprintf(stderr, "Try 'portsyncd --help' for more information.\n");
 			return -1;
+		default: {
+			char err[600];
+			struct psd_settings probe;
+			if (d->flag_count == PSD_FLAGS_MAX) {
+				fprintf(stderr, "portsyncd: more than %d flags\n", PSD_FLAGS_MAX);
+				return -1;
+			}
+			psd_settings_defaults(&probe); /* reject a bad value now, with its flag */
+			if (psd_settings_flag(&probe, c - 256, optarg != NULL ? optarg : "true", err,
+					      sizeof(err)) < 0) {
+				fprintf(stderr, "portsyncd: %s\n", err);
+				return -1;
+			}
+			d->flag_index[d->flag_count] = c - 256;
+			d->flag_value[d->flag_count++] = optarg != NULL ? optarg : "true";
+			break;
+		}
 		}
 	}
 	if (optind < argc) {
@@ -273,14 +251,50 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int setup(struct psd_daemon *d, const struct options *o)
+/* SIGHUP: the settings again from the file, the environment and the start-up flags. */
+static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct psd_daemon *d = userdata;
+	struct psd_settings next;
+	struct psd_config cfg = {0};
+	struct psd_limits lim;
+	char err[600];
+
+	if (load_settings(d, &next, err, sizeof(err)) < 0) {
+		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
+		return 0;
+	}
+	if (strcmp(next.db_config, d->settings.db_config) != 0 ||
+	    next.ports_max != d->settings.ports_max ||
+	    next.inflight_max != d->settings.inflight_max || next.compat != d->settings.compat ||
+	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes)
+		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat and "
+				      "rcvbuf_bytes take effect at the next start");
+	psd_settings_to_core(&next, &cfg, &lim);
+	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
+	ev.u.cfg = &cfg;
+	psd_daemon_push(d, &ev);
+	psd_daemon_flush(d);
+	d->settings = next;
+	return 0;
+}
+
+static int setup(struct psd_daemon *d)
 {
 	struct psd_db_endpoint ep[_PSD_DB_MAX];
-	struct psd_config cfg = o->cfg;
-	char err[512];
+	struct psd_config cfg = {0};
+	struct psd_limits lim;
+	char err[600];
 	sigset_t mask;
 
-	if (psd_dbconfig_load(o->db_config, ep, err, sizeof(err)) < 0) {
+	if (load_settings(d, &d->settings, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: bad configuration: %s\n", err);
+		return -1;
+	}
+	psd_settings_to_core(&d->settings, &cfg, &lim);
+	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
+		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
+	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: cannot read the database config: %s\n", err);
 		return -1;
 	}
@@ -288,10 +302,14 @@ static int setup(struct psd_daemon *d, const struct options *o)
 		memcpy(cfg.separator[db], ep[db].separator, sizeof(cfg.separator[db]));
 		cfg.db_id[db] = ep[db].id;
 	}
-	d->core_mem = calloc(1, psd_core_size(&o->lim)); /* zero-filled, as the core asks */
-	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &o->lim, &cfg) < 0) {
-		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n",
-			o->lim.ports_max);
+	uint64_t watchdog_usec = 0;
+	if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
+		cfg.watchdog_ns = watchdog_usec * 1000;
+	if (getrandom(&cfg.seed, sizeof(cfg.seed), GRND_NONBLOCK) != sizeof(cfg.seed))
+		cfg.seed = now_ns() ^ (uint64_t)getpid(); /* jitter only: any seed will do */
+	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
+	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
+		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
 		return -1;
 	}
 	if (sd_event_new(&d->loop) < 0) {
@@ -301,15 +319,17 @@ static int setup(struct psd_daemon *d, const struct options *o)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d) < 0 ||
+	    sd_event_add_signal(d->loop, NULL, SIGHUP, on_reload, d) < 0 ||
 	    sd_event_add_time(d->loop, &d->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, d) < 0) {
 		fprintf(stderr, "portsyncd: cannot set up signals and timers\n");
 		return -1;
 	}
-	d->netlink = psd_netlink_open(d->loop, d, err, sizeof(err));
+	d->netlink = psd_netlink_open(d->loop, d, (int)d->settings.nl_rcvbuf_bytes, err, sizeof(err));
 	if (d->netlink == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -333,25 +353,19 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct options o = {
-		.db_config = PSD_DEFAULT_DB_CONFIG,
-		.lim = {.ports_max = PSD_PORTS_DEFAULT, .inflight_max = PSD_INFLIGHT_DEFAULT},
-	};
 	struct psd_daemon d = {0};
-	int r = parse_options(argc, argv, &o);
+	int r = parse_options(argc, argv, &d);
 
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	psd_log_setup(o.cfg.log_level_pinned ? o.cfg.log_level : PSD_LOG_NOTICE,
-		      o.cfg.log_output_pinned ? o.cfg.log_output : PSD_LOG_SYSLOG);
-	if (setup(&d, &o) < 0) {
+	if (setup(&d) < 0) {
 		teardown(&d);
 		return 1;
 	}
 	struct psd_event start = {.type = PSD_EV_START};
 	psd_daemon_push(&d, &start);
 	psd_daemon_flush(&d);
-	r = d.failed ? 1 : sd_event_loop(d.loop);
+	r = sd_event_loop(d.loop);
 	teardown(&d);
 	return r < 0 ? 1 : r;
 }

@@ -1,6 +1,7 @@
 /*
  * Netlink adapter. Three NETLINK_ROUTE sockets set up with libnl-3:
- *  - the event socket, joined to RTNLGRP_LINK, 16 MiB receive buffer (capped by rmem_max);
+ *  - the event socket, joined to RTNLGRP_LINK, receive buffer from the settings (16 MiB by
+ *    default, capped by rmem_max);
  *  - the dump socket, for RTM_GETLINK dumps with the sequence number the core chose;
  *  - the request socket, for RTM_NEWLINK "clear IFF_UP" requests, answered by an ACK.
  * Received datagrams go to the core as bytes, unparsed, with the sender's port id, read up to
@@ -23,8 +24,7 @@
 
 #include "adapters.h"
 
-#define PSD_NL_RCVBUF_BYTES (16 * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
-#define PSD_NL_SNDBUF_BYTES 32768
+#define PSD_NL_SNDBUF_BYTES 32768              /* as upstream */
 #define PSD_NL_DATAGRAM_MAX (32 * 1024)        /* receive buffer per datagram */
 #define PSD_NL_BATCH 16                        /* datagrams per recvmmsg() */
 
@@ -38,6 +38,13 @@ struct psd_netlink {
 	sd_event_source *resume; /* re-enables events_io PSD_NL_READ_INTERVAL_NS after a read */
 	uint8_t *buf;
 };
+
+static void report_loss(struct psd_netlink *n, enum psd_nl_loss why)
+{
+	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+	ev.u.loss = why;
+	psd_daemon_push(n->daemon, &ev);
+}
 
 /* Reads every datagram waiting on sk, PSD_NL_BATCH per system call. */
 static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dump)
@@ -62,17 +69,18 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 		if (got < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			psd_log(PSD_LOG_ERROR, "netlink %s socket: %s", from_dump ? "dump" : "event",
-				strerror(errno));
-			if (errno != ENOBUFS)
+			if (errno != ENOBUFS) {
+				psd_log(PSD_LOG_ERROR, "netlink %s socket: %s",
+					from_dump ? "dump" : "event", strerror(errno));
 				break;
-			got = PSD_NL_BATCH; /* ENOBUFS: messages were lost; the socket still works */
+			}
+			report_loss(n, PSD_LOSS_ENOBUFS); /* the socket still works: read on */
+			got = PSD_NL_BATCH;
 			continue;
 		}
 		for (int i = 0; i < got; i++) {
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				psd_log(PSD_LOG_ERROR, "netlink %s socket: datagram truncated",
-					from_dump ? "dump" : "event");
+				report_loss(n, PSD_LOSS_TRUNCATED);
 				continue;
 			}
 			struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
@@ -131,8 +139,8 @@ static struct nl_sock *open_sock(char *err, size_t err_size, const char *what)
 	return sk;
 }
 
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char *err,
-				     size_t err_size)
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, int rcvbuf_bytes,
+				     char *err, size_t err_size)
 {
 	struct psd_netlink *n = calloc(1, sizeof(*n));
 	int r;
@@ -147,8 +155,8 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, char 
 	n->request = n->dump != NULL ? open_sock(err, err_size, "request") : NULL;
 	if (n->request == NULL)
 		return psd_netlink_close(n);
-	nl_socket_set_buffer_size(n->events, PSD_NL_RCVBUF_BYTES, PSD_NL_SNDBUF_BYTES);
-	nl_socket_set_buffer_size(n->dump, PSD_NL_RCVBUF_BYTES, PSD_NL_SNDBUF_BYTES);
+	nl_socket_set_buffer_size(n->events, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES);
+	nl_socket_set_buffer_size(n->dump, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES);
 	r = nl_socket_add_membership(n->events, RTNLGRP_LINK);
 	if (r < 0) {
 		snprintf(err, err_size, "netlink: cannot join RTNLGRP_LINK: %s", nl_geterror(r));

@@ -4,7 +4,9 @@
  * ev hooks are implemented here). Commands are appended as the core emits them and written by
  * psd_redis_flush() once per loop turn, so the commands of one turn share one write (pipelined);
  * EPOLLOUT is armed only when a write could not finish. Replies go back to the core in order with
- * the tag they were sent with.
+ * the tag they were sent with. A lost connection is reported to the core (PSD_EV_DB_DOWN); the
+ * core decides when to connect again (PSD_ACT_DB_CONNECT), and a connection whose SELECT
+ * succeeded is reported up (PSD_EV_DB_UP).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,8 @@ struct psd_redis_conn {
 	sd_event_source *io;
 	uint32_t events;
 	bool write_pending; /* hiredis has output buffered */
+	bool reconnecting;  /* a PSD_ACT_DB_CONNECT attempt: report the SELECT's outcome */
+	struct psd_db_endpoint ep;
 };
 
 struct psd_redis {
@@ -88,16 +92,23 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+static void report(struct psd_redis_conn *c, enum psd_event_type type)
+{
+	struct psd_event ev = {.type = type};
+	ev.u.db = c->db;
+	psd_daemon_push(c->owner->daemon, &ev);
+}
+
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
 	struct psd_redis_conn *c = ac->ev.data;
-	char what[160];
 	c->ac = NULL;
 	if (status == REDIS_OK)
 		return; /* our own close */
-	snprintf(what, sizeof(what), "lost the %s connection: %s", db_label[c->db],
-		 ac->errstr != NULL ? ac->errstr : "closed by the server");
-	psd_daemon_fail(c->owner->daemon, what);
+	psd_log(PSD_LOG_ERROR, "Redis: %s connection lost: %s", db_label[c->db],
+		ac->errstr != NULL && ac->errstr[0] != '\0' ? ac->errstr : "closed by the server");
+	c->reconnecting = false;
+	report(c, PSD_EV_DB_DOWN);
 }
 
 static bool to_str(const redisReply *r, struct psd_str *ret)
@@ -173,12 +184,18 @@ static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct psd_redis_conn *c = ac->ev.data;
 	const redisReply *r = reply;
-	char what[160];
-	if (r == NULL || r->type != REDIS_REPLY_ERROR)
+	if (r == NULL)
+		return; /* the connection went away: on_disconnect reports it */
+	if (r->type == REDIS_REPLY_ERROR) {
+		psd_log(PSD_LOG_ERROR, "Redis: SELECT %u for %s failed: %s",
+			(unsigned)(uintptr_t)privdata, db_label[c->db], r->str);
+		redisAsyncDisconnect(ac); /* reported down; the core retries later */
 		return;
-	snprintf(what, sizeof(what), "SELECT %u for %s failed: %s", (unsigned)(uintptr_t)privdata,
-		 db_label[c->db], r->str);
-	psd_daemon_fail(c->owner->daemon, what);
+	}
+	if (c->reconnecting) {
+		c->reconnecting = false;
+		report(c, PSD_EV_DB_UP);
+	}
 }
 
 static int open_conn(struct psd_redis *rd, enum psd_db db, const struct psd_db_endpoint *ep,
@@ -190,6 +207,9 @@ static int open_conn(struct psd_redis *rd, enum psd_db db, const struct psd_db_e
 
 	c->owner = rd;
 	c->db = db;
+	c->ep = *ep;
+	c->events = 0;
+	c->write_pending = false;
 	c->ac = redisAsyncConnectUnix(ep->unix_socket);
 	if (c->ac == NULL || c->ac->err) {
 		snprintf(err, err_size, "cannot connect to Redis for %s at unix socket %s: %s",
@@ -232,6 +252,28 @@ struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
 			return psd_redis_close(rd);
 	}
 	return rd;
+}
+
+void psd_redis_connect(struct psd_redis *rd, enum psd_db db)
+{
+	struct psd_redis_conn *c = &rd->conn[db];
+	char err[256];
+
+	if (c->ac != NULL) /* cannot happen: the core asks only for a database it knows is down */
+		return;
+	c->io = sd_event_source_disable_unref(c->io);
+	if (open_conn(rd, db, &c->ep, err, sizeof(err)) < 0) {
+		psd_log(PSD_LOG_WARN, "Redis: %s", err);
+		if (c->ac != NULL) {
+			redisAsyncContext *ac = c->ac;
+			c->ac = NULL;
+			ac->onDisconnect = NULL;
+			redisAsyncFree(ac);
+		}
+		report(c, PSD_EV_DB_DOWN);
+		return;
+	}
+	c->reconnecting = true;
 }
 
 void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint32_t argc,

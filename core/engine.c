@@ -225,7 +225,9 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	case PSD_EV_NL_LOSS:
 		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
 			return -EINVAL;
-		if (c->phase == PH_RUNNING)
+		if (ev->u.loss == PSD_LOSS_DUMP_INTR && c->dump_active)
+			psd_resync_dump_done(c, true); /* the dump request itself failed */
+		else if (c->phase == PH_RUNNING)
 			psd_resync_loss(c, ev->u.loss);
 		return 0;
 	case PSD_EV_RECONFIGURE: {

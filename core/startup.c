@@ -217,6 +217,8 @@ static void start_listening(struct psd_core *c)
 	psd_todo(c, TODO_NOTIFY_STATUS);
 	enter(c, PH_RUNNING, 0);
 	c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+	if (c->redump_wanted && !c->dump_active)
+		psd_resync_loss(c, PSD_LOSS_DUMP_INTR); /* the start-up dump could not be sent */
 	psd_log_line(c, PSD_LOG_NOTICE, "Listen to link messages...", "");
 }
 

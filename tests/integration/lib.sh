@@ -20,10 +20,7 @@ setup_env() {
 	T=$(mktemp -d /tmp/psd-it.XXXXXX)
 	NS="psdit$$_$TEST_SEQ"
 	SOCK="$T/redis.sock"
-	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
-		--appendonly no --logfile "$T/redis.log" --dir "$T" >/dev/null &
-	REDIS_PID=$!
-	wait_until "redis-server answers" rcli 0 PING
+	start_redis
 	cat > "$T/database_config.json" <<JSON
 {
   "INSTANCES": {"redis": {"hostname": "127.0.0.1", "port": 6379, "unix_socket_path": "$SOCK"}},
@@ -37,6 +34,20 @@ setup_env() {
 JSON
 	ip netns add "$NS" || fail "cannot create network namespace $NS"
 	ip -n "$NS" link set lo up
+}
+
+# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped).
+start_redis() {
+	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
+		--appendonly no --logfile "$T/redis.log" --dir "$T" "$@" >/dev/null &
+	REDIS_PID=$!
+	wait_until "redis-server answers" rcli 0 PING
+}
+
+kill_redis() {
+	kill -KILL "$REDIS_PID"
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
 }
 
 teardown_env() {
@@ -142,9 +153,10 @@ is_up() {
 
 start_daemon() {
 	: > "$T/daemon.log"
+	# shellcheck disable=SC2086
 	ip netns exec "$NS" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		"$PSD_BIN" --db-config "$T/database_config.json" --log-output stderr \
-		--log-level INFO "$@" >> "$T/daemon.log" 2>&1 &
+		"$PSD_BIN" --db-config "$T/database_config.json" \
+		${DAEMON_LOG_FLAGS:---log-output stderr --log-level INFO} "$@" >> "$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_until "daemon listening" grep -q "Listen to link messages" "$T/daemon.log"
 }
@@ -199,4 +211,67 @@ key_absent() {
 sync_on() { # sync_on PORT MTU "oper admin"
 	nsip link set "$1" mtu "$2"
 	wait_state "$1" "$3 $2"
+}
+
+# --- convergence ----------------------------------------------------------------------------
+
+# "EthernetN oper admin mtu" for every Ethernet* netdev, from the kernel: admin is IFF_UP in
+# flags, oper is IFF_RUNNING, which the kernel derives from operstate (up or unknown).
+kernel_truth() {
+	ip netns exec "$NS" sh -c 'for d in /sys/class/net/Ethernet*; do
+		[ -e "$d" ] || continue
+		f=$(cat "$d/flags"); m=$(cat "$d/mtu"); o=$(cat "$d/operstate")
+		case $o in up|unknown) r=1 ;; *) r=0 ;; esac
+		echo "${d##*/} $r $(( f & 1 )) $m"
+	done' | awk '{ printf "%s %s %s %s\n", $1, ($2 ? "up" : "down"), ($3 ? "up" : "down"), $4 }' | sort
+}
+
+# The same lines from STATE_DB.
+state_truth() {
+	rcli 6 EVAL "local out = {} for _, k in ipairs(redis.call('KEYS', 'PORT_TABLE|Ethernet*')) do local v = redis.call('HMGET', k, 'netdev_oper_status', 'admin_status', 'mtu') table.insert(out, string.sub(k, 12) .. ' ' .. tostring(v[1]) .. ' ' .. tostring(v[2]) .. ' ' .. tostring(v[3])) end return out" 0 | sort
+}
+
+converged() {
+	[ "$(kernel_truth)" = "$(state_truth)" ]
+}
+
+# wait_converged [consume]: STATE_DB equals the kernel for every port (consuming APPL_DB first,
+# as orchagent would, when asked).
+wait_converged() {
+	local deadline=$(($(date +%s) + ${CONVERGE_TIMEOUT:-60}))
+	until { [ "${1:-}" != consume ] || consume; } && converged; do
+		if [ "$(date +%s)" -ge $deadline ]; then
+			diff <(kernel_truth) <(state_truth) | head -n 10 >&2
+			tail -n 20 "$T/daemon.log" >&2
+			fail "STATE_DB did not converge to the kernel's state"
+		fi
+		sleep 0.2
+	done
+}
+
+# add_ports N: N veths Ethernet0..N-1 (peers p0..), admin up, in one ip -batch.
+add_ports() {
+	local i
+	for i in $(seq 0 $(($1 - 1))); do
+		echo "link add Ethernet$i type veth peer name p$i"
+		echo "link set Ethernet$i up"
+	done > "$T/create.batch"
+	nsip -batch "$T/create.batch" || fail "cannot create $1 veths"
+}
+
+# storm_batch N ROUNDS FILE: every peer up then down, ROUNDS times, then every even peer up.
+storm_batch() {
+	local n=$1 rounds=$2 r i
+	for r in $(seq 1 "$rounds"); do
+		for i in $(seq 0 $((n - 1))); do echo "link set p$i up"; done
+		for i in $(seq 0 $((n - 1))); do echo "link set p$i down"; done
+	done > "$3"
+	for i in $(seq 0 2 $((n - 1))); do echo "link set p$i up"; done >> "$3"
+}
+
+config_ports() { # config_ports N: CONFIG_DB PORT|Ethernet0..N-1
+	local i
+	for i in $(seq 0 $(($1 - 1))); do
+		echo "HSET PORT|Ethernet$i admin_status up alias Ethernet$i lanes $i mtu 9100 speed 100000"
+	done | rcli 4 >/dev/null
 }

@@ -6,9 +6,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 PSD_BIN=$(realpath "${1:?usage: run.sh DAEMON [TEST...]}")
 shift
 export PSD_BIN
+NL_INJECT=$(realpath "$here/../../build/nl-inject")
 
 if [ "$(id -u)" != 0 ]; then
 	echo "integration: FAILED: needs root (network namespaces and veth netdevs)" >&2
+	echo "integration: 0 passed, 1 failed"
+	exit 1
+fi
+if [ ! -x "$NL_INJECT" ]; then
+	echo "integration: FAILED: $NL_INJECT is missing (make build/nl-inject)" >&2
 	echo "integration: 0 passed, 1 failed"
 	exit 1
 fi

@@ -1,0 +1,59 @@
+/*
+ * Daemon settings from a configuration file, PORTSYNCD_* environment variables and command-line
+ * flags, in increasing precedence. One table describes every key (section, name, flag, range,
+ * default); errors name the source (file and line, variable, or flag), the key, the value and
+ * what is allowed.
+ */
+#ifndef PSD_SETTINGS_H
+#define PSD_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psd/core.h"
+
+#define PSD_PATH_MAX 4096
+#define PSD_DEFAULT_CONFIG_FILE "/etc/sonic/portsyncd.conf"
+#define PSD_DEFAULT_DB_CONFIG "/var/run/redis/sonic-db/database_config.json"
+#define PSD_NL_RCVBUF_DEFAULT (16u * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
+#define PSD_NL_RCVBUF_MIN 4096u
+#define PSD_NL_RCVBUF_MAX (1024u * 1024 * 1024)
+
+struct psd_settings {
+	char db_config[PSD_PATH_MAX];
+	bool compat;
+	uint32_t ports_max;
+	uint32_t inflight_max;
+	bool log_level_set;
+	enum psd_log_level log_level;
+	bool log_output_set;
+	enum psd_log_output log_output;
+	uint64_t reconnect_min_ms;
+	uint64_t reconnect_max_ms;
+	uint64_t redump_interval_ms;
+	uint64_t nl_rcvbuf_bytes;
+};
+
+struct psd_setting_flag {
+	const char *flag; /* long option without the dashes */
+	int index;        /* entry in the settings table */
+};
+
+void psd_settings_defaults(struct psd_settings *s);
+/* 0; -1 with a message in err. A missing file is an error only when required. */
+int psd_settings_file(struct psd_settings *s, const char *path, bool required, char *err,
+		      size_t err_size);
+int psd_settings_env(struct psd_settings *s, char *err, size_t err_size);
+/* A command-line flag's value for table entry index. */
+int psd_settings_flag(struct psd_settings *s, int index, const char *value, char *err,
+		      size_t err_size);
+/* The flags, for getopt_long: count and the i-th flag name. */
+int psd_settings_flag_count(void);
+const char *psd_settings_flag_name(int index);
+const char *psd_settings_flag_help(int index);
+/* The core's view of the settings. */
+void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
+			  struct psd_limits *lim);
+
+#endif
