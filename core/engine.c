@@ -432,6 +432,9 @@ size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 	psd_text_u64(&t, (uint64_t)c->sendq_len + c->inflight);
 	psd_text_str(&t, ", missing in APPL_DB ");
 	psd_text_u64(&t, c->parked);
+	psd_text_str(&t, psd_all_up(c) ? "; Redis up" : "; Redis down, reconnecting");
+	if (c->redump_wanted || c->dump_active)
+		psd_text_str(&t, "; netlink resync");
 	psd_text_str(&t, c->init_done_sent ? "; PortInitDone sent" : "");
 	return t.len;
 }

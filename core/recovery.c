@@ -4,7 +4,7 @@
  * A lost connection is an event, never an exit. The core keeps every port's desired state,
  * requeues the commands that were in flight on that connection, sends nothing to a database
  * that is down, and asks the adapter to reconnect after a capped exponential backoff with equal
- * jitter: delay = min(max, min * 2^attempt); wait delay/2 + random(0 .. delay/2).
+ * jitter: delay = min(max, min * 2^attempt); wait delay/2 plus a draw from 0 to delay/2.
  *
  * Once every connection is back, a running daemon verifies Redis before it writes again: it
  * loads the producer script again (a restarted Redis forgets scripts), and asks whether STATE_DB
@@ -109,6 +109,8 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 			c->init_done_sent = false; /* sent again once Redis is back */
 		c->verify_awaited = 0; /* the verification starts over after this outage */
 		c->recopy = false;     /* so does a re-copy of CONFIG_DB */
+		if (c->phase >= PH_RUNNING)
+			psd_todo(c, TODO_NOTIFY_STATUS);
 	} else {
 		c->stats.redis_connect_failures++;
 	}
@@ -176,6 +178,7 @@ static void verified(struct psd_core *c)
 		psd_log_end(c, &t);
 	}
 	psd_links_check_init_done(c);
+	psd_todo(c, TODO_NOTIFY_STATUS);
 }
 
 void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r)

@@ -205,8 +205,8 @@ static inline void world_drain(struct world *w)
 				w->watchdogs++;
 				break;
 			}
-			assert_true(w->notify_count < 16);
-			snprintf(w->notify[w->notify_count++], 160, "%s", a.u.notify.text);
+			if (w->notify_count < 16) /* the first sixteen are kept */
+				snprintf(w->notify[w->notify_count++], 160, "%s", a.u.notify.text);
 			break;
 		case PSD_ACT_DB_CONNECT:
 			w->connects[a.u.db]++;
