@@ -53,7 +53,7 @@ build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) 
 build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
 	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
 
-build/nl-record build/nl-inject: build/%: tools/%.c | build
+build/nl-record build/nl-inject build/notify-listen: build/%: tools/%.c | build
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 unit: $(UNIT_BIN)
@@ -62,7 +62,7 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	tools/run-units.sh $(UNIT_ASAN_BIN)
 
-integration: build/portsyncd build/asan/portsyncd build/nl-inject
+integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen
 	tests/integration/run.sh build/asan/portsyncd
 
 test: lint unit unit-asan integration

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@
 #include "settings.h"
 
 #define PSD_VERSION "0.2.0"
-#define PSD_FLAGS_MAX 64 /* flag occurrences kept for a SIGHUP reload */
+#define PSD_FLAGS_MAX 64                /* flag occurrences kept for a SIGHUP reload */
+#define PSD_HEAP_SLACK_BYTES (32 * 1024) /* free heap kept before it goes back to the system */
 
 struct psd_daemon {
 	sd_event *loop;
@@ -358,6 +360,9 @@ int main(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	/* a small, steady footprint: give freed heap back instead of keeping 128 KiB of slack */
+	mallopt(M_TOP_PAD, PSD_HEAP_SLACK_BYTES);
+	mallopt(M_TRIM_THRESHOLD, PSD_HEAP_SLACK_BYTES);
 	if (setup(&d) < 0) {
 		teardown(&d);
 		return 1;

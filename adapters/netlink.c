@@ -26,7 +26,7 @@
 
 #define PSD_NL_SNDBUF_BYTES 32768              /* as upstream */
 #define PSD_NL_DATAGRAM_MAX (32 * 1024)        /* receive buffer per datagram */
-#define PSD_NL_BATCH 16                        /* datagrams per recvmmsg() */
+#define PSD_NL_BATCH 8                         /* datagrams per recvmmsg() */
 
 struct psd_netlink {
 	struct psd_daemon *daemon;

@@ -32,7 +32,11 @@ if [ "$(id -u)" = 0 ]; then
 	echo "bench: daemon CPU per message over a 512-port storm (median of 3): $(echo "$runs" |
 		sed -n 's/.*CPU: \([0-9.]*\) us.*/\1/p' | median) us; RSS (median): $(echo "$runs" |
 		sed -n 's/.*RSS \([0-9]*\) KiB.*/\1/p' | median) KiB"
+	runs=$(for i in 1 2 3; do bench/outage.sh build/portsyncd 1000 2; done)
+	echo "$runs"
+	echo "bench: convergence after a 2 s Redis outage, 1000 ports dirty (median of 3): $(echo "$runs" |
+		sed -n 's/.*converged \([0-9]*\) ms.*/\1/p' | median) ms"
 else
-	echo "bench: FAILED: the daemon storm needs root (network namespaces)" >&2
+	echo "bench: FAILED: the daemon benchmarks need root (network namespaces)" >&2
 	exit 1
 fi

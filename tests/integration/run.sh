@@ -7,14 +7,15 @@ PSD_BIN=$(realpath "${1:?usage: run.sh DAEMON [TEST...]}")
 shift
 export PSD_BIN
 NL_INJECT=$(realpath "$here/../../build/nl-inject")
+NOTIFY_LISTEN=$(realpath "$here/../../build/notify-listen")
 
 if [ "$(id -u)" != 0 ]; then
 	echo "integration: FAILED: needs root (network namespaces and veth netdevs)" >&2
 	echo "integration: 0 passed, 1 failed"
 	exit 1
 fi
-if [ ! -x "$NL_INJECT" ]; then
-	echo "integration: FAILED: $NL_INJECT is missing (make build/nl-inject)" >&2
+if [ ! -x "$NL_INJECT" ] || [ ! -x "$NOTIFY_LISTEN" ]; then
+	echo "integration: FAILED: test tools missing (make build/nl-inject build/notify-listen)" >&2
 	echo "integration: 0 passed, 1 failed"
 	exit 1
 fi

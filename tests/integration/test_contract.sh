@@ -18,7 +18,8 @@ it_d01_cold_config_copy() {
 	expect_hash 0 "_PORT_TABLE:PortConfigDone" count=2
 	expect_eq "$(rcli 0 SMEMBERS PORT_TABLE_KEY_SET | sort | tr '\n' ' ')" \
 		"Ethernet0 Ethernet4 PortConfigDone " "PORT_TABLE_KEY_SET"
-	wait_until "3 publishes" test "$(publishes)" = 3
+	publishes_are() { [ "$(publishes)" = "$1" ]; }
+	wait_until "3 publishes" publishes_are 3
 	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
 	expect_hash 4 "LOGGER|portsyncd" LOGLEVEL=NOTICE LOGOUTPUT=SYSLOG
 	# the wire: the producer script with the upstream KEYS/ARGV layout

@@ -41,7 +41,8 @@ outage() {
 	expect_eq "$(rcli 0 EXISTS PORT_TABLE:Ethernet7)" 1 "APPL_DB port entry"
 	if [ "$mode" = empty ]; then
 		grep -q "STATE_DB was emptied" "$T/daemon.log" || fail "no rewrite logged"
-		wait_until "PortInitDone again" sh -c "consume_once() { :; }; [ \"\$(redis-cli -s $SOCK -n 0 EXISTS PORT_TABLE:PortInitDone)\" = 1 ] || [ \"\$(redis-cli -s $SOCK -n 0 EXISTS _PORT_TABLE:PortInitDone)\" = 1 ]"
+		init_done_any() { key_exists 0 PORT_TABLE:PortInitDone || key_exists 0 _PORT_TABLE:PortInitDone; }
+		wait_until "PortInitDone again" init_done_any
 		expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
 	else
 		grep -q "STATE_DB kept its data" "$T/daemon.log" || fail "no verification logged"
@@ -102,4 +103,25 @@ it_r08_sigterm_during_storm() {
 	local partial
 	partial=$(rcli 6 EVAL "local n = 0 for _, k in ipairs(redis.call('KEYS', 'PORT_TABLE|Ethernet*')) do if redis.call('HLEN', k) ~= 4 then n = n + 1 end end return n" 0)
 	expect_eq "$partial" 0 "STATE_DB entries without all four fields"
+}
+
+# systemd: READY=1 after start-up, STATUS= lines, WATCHDOG=1 at half of WATCHDOG_USEC,
+# STOPPING=1 on SIGTERM.
+it_r09_systemd_notify() {
+	"$NOTIFY_LISTEN" "$T/notify.sock" > "$T/notify.log" 2>&1 &
+	local listener=$!
+	wait_until "listener bound" test -S "$T/notify.sock"
+	config_port Ethernet0 0
+	NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=400000 start_daemon
+	wait_until "READY=1" grep -qx "READY=1" "$T/notify.log"
+	grep -q "^STATUS=running (cold); ports 1, configured 1, awaited 1" "$T/notify.log" ||
+		fail "no STATUS line: $(cat "$T/notify.log")"
+	pings_at_least() { [ "$(grep -cx WATCHDOG=1 "$T/notify.log")" -ge "$1" ]; }
+	wait_until "three watchdog pings" pings_at_least 3
+	kill_redis
+	wait_until "STATUS says Redis is down" grep -q "Redis down, reconnecting" "$T/notify.log"
+	stop_daemon
+	kill "$listener"
+	wait "$listener" 2>/dev/null
+	grep -qx "STOPPING=1" "$T/notify.log" || fail "no STOPPING=1"
 }
