@@ -17,14 +17,6 @@ static const char *const db_names[_PSD_DB_MAX] = {
 	[PSD_DB_STATE] = "STATE_DB",
 };
 
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int load_db(const char *path, json_t *root, enum psd_db db, struct psd_db_endpoint *ep,
 		   char *err, size_t size)
@@ -35,25 +27,25 @@ static int load_db(const char *path, json_t *root, enum psd_db db, struct psd_db
 	const char *inst_name;
 
 	if (!json_is_object(dbj))
-		return fail(err, size, "%s: DATABASES.%s is missing", path, name);
+		return psd_errorf(err, size, "%s: DATABASES.%s is missing", path, name);
 	id = json_object_get(dbj, "id");
 	if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > 65535)
-		return fail(err, size, "%s: DATABASES.%s.id must be an integer from 0 to 65535", path,
+		return psd_errorf(err, size, "%s: DATABASES.%s.id must be an integer from 0 to 65535", path,
 			    name);
 	sep = json_object_get(dbj, "separator");
 	if (!json_is_string(sep) || json_string_length(sep) == 0 ||
 	    json_string_length(sep) > PSD_SEPARATOR_LEN_MAX)
-		return fail(err, size, "%s: DATABASES.%s.separator must be a string of 1 to %u bytes",
+		return psd_errorf(err, size, "%s: DATABASES.%s.separator must be a string of 1 to %u bytes",
 			    path, name, PSD_SEPARATOR_LEN_MAX);
 	inst = json_object_get(dbj, "instance");
 	if (!json_is_string(inst))
-		return fail(err, size, "%s: DATABASES.%s.instance must be a string", path, name);
+		return psd_errorf(err, size, "%s: DATABASES.%s.instance must be a string", path, name);
 	inst_name = json_string_value(inst);
 	sock = json_object_get(json_object_get(json_object_get(root, "INSTANCES"), inst_name),
 			       "unix_socket_path");
 	if (!json_is_string(sock) || json_string_length(sock) == 0 ||
 	    json_string_length(sock) >= PSD_UNIX_PATH_MAX)
-		return fail(err, size,
+		return psd_errorf(err, size,
 			    "%s: INSTANCES.%s.unix_socket_path must be a path of 1 to %u bytes "
 			    "(needed by %s)",
 			    path, inst_name, PSD_UNIX_PATH_MAX - 1, name);
@@ -72,9 +64,9 @@ int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX],
 	int r = 0;
 
 	if (root == NULL && jerr.line < 1)
-		return fail(err, err_size, "%s", jerr.text); /* jansson names the file */
+		return psd_errorf(err, err_size, "%s", jerr.text); /* jansson names the file */
 	if (root == NULL)
-		return fail(err, err_size, "%s: line %d, column %d: %s", path, jerr.line,
+		return psd_errorf(err, err_size, "%s: line %d, column %d: %s", path, jerr.line,
 			    jerr.column, jerr.text);
 	for (int db = 0; db < _PSD_DB_MAX && r == 0; db++)
 		r = load_db(path, root, (enum psd_db)db, &ep[db], err, err_size);

@@ -12,6 +12,15 @@
 static enum psd_log_level current_level = PSD_LOG_NOTICE;
 static enum psd_log_output current_output = PSD_LOG_SYSLOG;
 
+int psd_errorf(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 void psd_log_setup(enum psd_log_level level, enum psd_log_output output)
 {
 	current_level = level;

@@ -8,6 +8,7 @@
 
 #include <ini.h>
 
+#include "adapters.h"
 #include "settings.h"
 
 enum kind {
@@ -71,14 +72,6 @@ void psd_settings_defaults(struct psd_settings *s)
 	s->nl_rcvbuf_bytes = PSD_NL_RCVBUF_DEFAULT;
 }
 
-static int fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void upper(char *dst, size_t size, const char *src)
 {
@@ -99,7 +92,7 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 	switch (k->kind) {
 	case KIND_PATH:
 		if (value[0] == '\0' || strlen(value) > k->max)
-			return fail(err, size, "%s '%s': expected a path of 1 to %llu bytes", k->name,
+			return psd_errorf(err, size, "%s '%s': expected a path of 1 to %llu bytes", k->name,
 				    value, (unsigned long long)k->max);
 		strcpy(field, value);
 		return 0;
@@ -110,14 +103,14 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 			 strcmp(value, "no") == 0)
 			*(bool *)field = false;
 		else
-			return fail(err, size, "%s '%s': expected true or false", k->name, value);
+			return psd_errorf(err, size, "%s '%s': expected true or false", k->name, value);
 		return 0;
 	case KIND_COUNT: {
 		errno = 0;
 		unsigned long long v = strtoull(value, &end, 10);
 		if (errno != 0 || value[0] == '\0' || value[0] == '-' || *end != '\0' || v < k->min ||
 		    v > k->max)
-			return fail(err, size, "%s '%s': expected a whole number from %llu to %llu",
+			return psd_errorf(err, size, "%s '%s': expected a whole number from %llu to %llu",
 				    k->name, value, (unsigned long long)k->min,
 				    (unsigned long long)k->max);
 		if (k->offset == AT(ports_max) || k->offset == AT(inflight_max))
@@ -129,19 +122,19 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 	case KIND_LEVEL:
 		upper(word, sizeof(word), value);
 		if (psd_log_level_parse(word, strlen(word), &s->log_level) < 0)
-			return fail(err, size, "%s '%s': expected EMERG, ALERT, CRIT, ERROR, WARN, "
+			return psd_errorf(err, size, "%s '%s': expected EMERG, ALERT, CRIT, ERROR, WARN, "
 					       "NOTICE, INFO or DEBUG", k->name, value);
 		s->log_level_set = true;
 		return 0;
 	case KIND_OUTPUT:
 		upper(word, sizeof(word), value);
 		if (psd_log_output_parse(word, strlen(word), &s->log_output) < 0)
-			return fail(err, size, "%s '%s': expected syslog, stdout or stderr", k->name,
+			return psd_errorf(err, size, "%s '%s': expected syslog, stdout or stderr", k->name,
 				    value);
 		s->log_output_set = true;
 		return 0;
 	}
-	return fail(err, size, "%s: unknown kind", k->name);
+	return psd_errorf(err, size, "%s: unknown kind", k->name);
 }
 
 struct file_ctx {
@@ -164,7 +157,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	f->failed = true;
-	fail(f->err, f->err_size, "unknown key '%s' in section [%s]; see docs/configuration.md",
+	psd_errorf(f->err, f->err_size, "unknown key '%s' in section [%s]; see docs/configuration.md",
 	     name, section);
 	return 0;
 }
@@ -181,12 +174,12 @@ int psd_settings_file(struct psd_settings *s, const char *path, bool required, c
 	if (in == NULL) {
 		if (!required && errno == ENOENT)
 			return 0;
-		return fail(err, err_size, "%s: %s", path, strerror(errno));
+		return psd_errorf(err, err_size, "%s: %s", path, strerror(errno));
 	}
 	line = ini_parse_file(in, on_ini, &f);
 	fclose(in);
 	if (line != 0)
-		return fail(err, err_size, "%s:%d: %s", path, line,
+		return psd_errorf(err, err_size, "%s:%d: %s", path, line,
 			    f.failed ? why : "not an INI line ([section] or key = value)");
 	*s = next;
 	return 0;
@@ -200,7 +193,7 @@ int psd_settings_env(struct psd_settings *s, char *err, size_t err_size)
 		upper(var, sizeof(var), var);
 		const char *value = getenv(var);
 		if (value != NULL && apply(s, &keys[i], value, why, sizeof(why)) < 0)
-			return fail(err, err_size, "environment %s: %s", var, why);
+			return psd_errorf(err, err_size, "environment %s: %s", var, why);
 	}
 	return 0;
 }
@@ -210,9 +203,9 @@ int psd_settings_flag(struct psd_settings *s, int index, const char *value, char
 {
 	char why[512];
 	if (index < 0 || index >= KEY_COUNT)
-		return fail(err, err_size, "no such setting");
+		return psd_errorf(err, err_size, "no such setting");
 	if (apply(s, &keys[index], value, why, sizeof(why)) < 0)
-		return fail(err, err_size, "--%s%s", keys[index].flag, why + strlen(keys[index].name));
+		return psd_errorf(err, err_size, "--%s%s", keys[index].flag, why + strlen(keys[index].name));
 	return 0;
 }
 
