@@ -15,13 +15,13 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
-SIM_SRC := sim/nl_build.c sim/redis_model.c
+SIM_SRC := sim/nl_build.c sim/redis_model.c sim/world.c
 ADAPTER_SRC := $(wildcard adapters/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 
-.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo
+.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay
 
 all: build/portsyncd build/asan/portsyncd
 
@@ -65,7 +65,7 @@ unit-asan: $(UNIT_ASAN_BIN)
 integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen
 	tests/integration/run.sh build/asan/portsyncd
 
-test: lint unit unit-asan integration
+test: lint unit unit-asan fuzz-replay integration
 
 lint:
 	tools/lint-core.sh
@@ -79,3 +79,43 @@ demo: build/portsyncd
 
 clean:
 	rm -rf build
+
+# Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
+# runs the corpus and every past crash inside `make test`.
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig
+FUZZ_SRC := $(CORE_SRC) $(SIM_SRC) adapters/settings.c adapters/dbconfig.c adapters/log.c
+FUZZ_INC := -Isim -Iadapters -Ifuzz $(shell pkg-config --cflags libsystemd)
+FUZZ_LIBS := -linih -ljansson
+FUZZ_DICT_netlink := -dict=fuzz/netlink.dict
+FUZZ_DICT_roundtrip := -dict=fuzz/netlink.dict
+SECONDS ?= 60
+
+build/fuzz:
+	mkdir -p $@
+
+build/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay_main.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
+	$(CC) $(ALL_CFLAGS) $(SAN) $(FUZZ_INC) -o $@ $< fuzz/replay_main.c $(FUZZ_SRC) $(FUZZ_LIBS)
+
+build/fuzz/libfuzzer-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include \
+		-Icore $(FUZZ_INC) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
+
+build/fuzz/afl-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
+	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast -std=c17 -D_GNU_SOURCE -g -O1 \
+		-fsanitize=fuzzer -Icore/include -Icore $(FUZZ_INC) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
+
+fuzz-replay: $(FUZZ_TARGETS:%=build/fuzz/replay-%)
+	tools/fuzz-replay.sh $(FUZZ_TARGETS)
+
+# make fuzz TARGET=netlink SECONDS=600: libFuzzer; new inputs land in build/fuzz/corpus-TARGET
+fuzz: build/fuzz/libfuzzer-$(TARGET)
+	mkdir -p build/fuzz/corpus-$(TARGET)
+	build/fuzz/libfuzzer-$(TARGET) -max_total_time=$(SECONDS) -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/crash-$(TARGET)- $(FUZZ_DICT_$(TARGET)) \
+		build/fuzz/corpus-$(TARGET) fuzz/corpus/$(TARGET)
+
+# make fuzz-afl TARGET=netlink SECONDS=600: AFL++ with its libFuzzer driver
+fuzz-afl: build/fuzz/afl-$(TARGET)
+	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+		afl-fuzz -V $(SECONDS) -i fuzz/corpus/$(TARGET) -o build/fuzz/afl-out-$(TARGET) \
+		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)

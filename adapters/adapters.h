@@ -26,6 +26,10 @@ struct psd_daemon;
 int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
 		      size_t err_size);
 
+/* The same from bytes in memory; name stands for the file in messages. */
+int psd_dbconfig_parse(const char *name, const char *text, size_t len,
+		       struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size);
+
 /* log.c. psd_errorf formats a message into err and returns -1, for "return psd_errorf(...)". */
 int psd_errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void psd_log_setup(enum psd_log_level level, enum psd_log_output output);

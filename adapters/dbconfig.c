@@ -55,23 +55,37 @@ static int load_db(const char *path, json_t *root, enum psd_db db, struct psd_db
 	return 0;
 }
 
-int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
-		      size_t err_size)
+static int parse_root(const char *path, json_t *root, const json_error_t *jerr,
+		      struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	struct psd_db_endpoint ep[_PSD_DB_MAX];
 	int r = 0;
 
-	if (root == NULL && jerr.line < 1)
-		return psd_errorf(err, err_size, "%s", jerr.text); /* jansson names the file */
+	if (root == NULL && jerr->line < 1)
+		return psd_errorf(err, err_size, "%s", jerr->text); /* jansson names the file */
 	if (root == NULL)
-		return psd_errorf(err, err_size, "%s: line %d, column %d: %s", path, jerr.line,
-			    jerr.column, jerr.text);
+		return psd_errorf(err, err_size, "%s: line %d, column %d: %s", path, jerr->line,
+				  jerr->column, jerr->text);
 	for (int db = 0; db < _PSD_DB_MAX && r == 0; db++)
 		r = load_db(path, root, (enum psd_db)db, &ep[db], err, err_size);
 	json_decref(root);
 	if (r == 0)
 		memcpy(ret, ep, sizeof(ep));
 	return r;
+}
+
+int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
+		      size_t err_size)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	return parse_root(path, root, &jerr, ret, err, err_size);
+}
+
+int psd_dbconfig_parse(const char *name, const char *text, size_t len,
+		       struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	return parse_root(name, root, &jerr, ret, err, err_size);
 }

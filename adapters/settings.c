@@ -162,27 +162,35 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	return 0;
 }
 
-int psd_settings_file(struct psd_settings *s, const char *path, bool required, char *err,
-		      size_t err_size)
+int psd_settings_stream(struct psd_settings *s, FILE *in, const char *path, char *err,
+			size_t err_size)
 {
 	struct psd_settings next = *s;
 	char why[512] = "";
 	struct file_ctx f = {&next, why, sizeof(why), false};
+	int line = ini_parse_file(in, on_ini, &f);
+
+	if (line != 0)
+		return psd_errorf(err, err_size, "%s:%d: %s", path, line,
+			    f.failed ? why : "not an INI line ([section] or key = value)");
+	*s = next;
+	return 0;
+}
+
+int psd_settings_file(struct psd_settings *s, const char *path, bool required, char *err,
+		      size_t err_size)
+{
 	FILE *in = fopen(path, "r");
-	int line;
+	int r;
 
 	if (in == NULL) {
 		if (!required && errno == ENOENT)
 			return 0;
 		return psd_errorf(err, err_size, "%s: %s", path, strerror(errno));
 	}
-	line = ini_parse_file(in, on_ini, &f);
+	r = psd_settings_stream(s, in, path, err, err_size);
 	fclose(in);
-	if (line != 0)
-		return psd_errorf(err, err_size, "%s:%d: %s", path, line,
-			    f.failed ? why : "not an INI line ([section] or key = value)");
-	*s = next;
-	return 0;
+	return r;
 }
 
 int psd_settings_env(struct psd_settings *s, char *err, size_t err_size)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "psd/core.h"
 
@@ -44,6 +45,9 @@ void psd_settings_defaults(struct psd_settings *s);
 /* 0; -1 with a message in err. A missing file is an error only when required. */
 int psd_settings_file(struct psd_settings *s, const char *path, bool required, char *err,
 		      size_t err_size);
+/* The same from an open stream; path names it in messages. */
+int psd_settings_stream(struct psd_settings *s, FILE *in, const char *path, char *err,
+			size_t err_size);
 int psd_settings_env(struct psd_settings *s, char *err, size_t err_size);
 /* A command-line flag's value for table entry index. */
 int psd_settings_flag(struct psd_settings *s, int index, const char *value, char *err,

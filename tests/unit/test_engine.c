@@ -7,7 +7,7 @@
 
 #define SEC 1000000000ull
 
-static void config_port(struct world *w, const char *name, const char *lanes)
+static void config_port(struct psd_world *w, const char *name, const char *lanes)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "PORT|%s", name);
@@ -17,7 +17,7 @@ static void config_port(struct world *w, const char *name, const char *lanes)
 	psd_model_hset(&w->m, CONFIG, key, "mtu", "9100");
 }
 
-static void appl_port(struct world *w, const char *name, bool admin_status)
+static void appl_port(struct psd_world *w, const char *name, bool admin_status)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "PORT_TABLE:%s", name);
@@ -26,7 +26,7 @@ static void appl_port(struct world *w, const char *name, bool admin_status)
 		psd_model_hset(&w->m, APPL, key, "admin_status", "up");
 }
 
-static bool notified(const struct world *w, const char *text)
+static bool notified(const struct psd_world *w, const char *text)
 {
 	for (size_t i = 0; i < w->notify_count; i++)
 		if (strcmp(w->notify[i], text) == 0)
@@ -37,10 +37,10 @@ static bool notified(const struct world *w, const char *text)
 /* D1: a cold start copies CONFIG_DB to APPL_DB through the producer script, in order. */
 static void test_cold_start_sequence(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0,1,2,3");
 	config_port(w, "Ethernet4", "4,5,6,7");
-	world_start(w);
+	psd_world_start(w);
 
 	const char *expected[] = {
 		"4 HGET LOGGER|portsyncd LOGLEVEL",
@@ -81,450 +81,450 @@ static void test_cold_start_sequence(void **state)
 	assert_true(w->listening);
 	assert_true(notified(w, "READY=1"));
 	assert_false(psd_core_port_init_done(w->core));
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* D2: no ports: PortConfigDone count 0, PortInitDone after the first netlink read. */
 static void test_empty_config(void **state)
 {
-	struct world *w = world_new();
-	world_start(w);
+	struct psd_world *w = psd_world_new();
+	psd_world_start(w);
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "0");
 	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
-	assert_true(world_logged(w, "ConfigDB does not have port information"));
-	world_dump_done(w);
+	assert_true(psd_world_logged(w, "ConfigDB does not have port information"));
+	psd_world_dump_done(w);
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortInitDone", "lanes"), "0");
 	assert_false(w->exited);
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* D3: admin from IFF_UP, oper from IFF_RUNNING, mtu from IFLA_MTU; other fields survive. */
 static void test_newlink_mapping(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet0", "speed", "100000");
-	world_new_link(w, "Ethernet0", 10, UP_RUNNING);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
-	assert_true(world_traced(w, "6 HSET PORT_TABLE|Ethernet0 state ok netdev_oper_status up "
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_true(psd_world_traced(w, "6 HSET PORT_TABLE|Ethernet0 state ok netdev_oper_status up "
 				    "admin_status up mtu 9100"));
-	world_new_link(w, "Ethernet0", 10, UP);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");
-	world_link(w, RTM_NEWLINK, "Ethernet0", 10, UP, 1500, 0, "veth");
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 1500");
-	world_new_link(w, "Ethernet0", 10, IFF_UP | IFF_LOWER_UP);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100"); /* FB-09 */
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+	psd_world_link(w, RTM_NEWLINK, "Ethernet0", 10, UP, 1500, 0, "veth");
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 1500");
+	psd_world_new_link(w, "Ethernet0", 10, IFF_UP | IFF_LOWER_UP);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100"); /* FB-09 */
 	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_TABLE|Ethernet0", "speed"), "100000");
 	/* every qualifying NEWLINK is written, changed or not (FB-19) */
-	size_t before = world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0");
-	world_new_link(w, "Ethernet0", 10, UP);
-	world_new_link(w, "Ethernet0", 10, UP);
-	assert_int_equal(world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), before + 2);
-	world_free(w);
+	size_t before = psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0");
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), before + 2);
+	psd_world_free(w);
 }
 
 /* D4 / FB-03: a leftover netdev is brought down and its ifindex ignored until it is deleted. */
 static void test_old_interface(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	appl_port(w, "Ethernet0", false);
-	world_add_iface(w, 1, "lo");
-	world_add_iface(w, 142, "Ethernet0");
-	world_start(w);
+	psd_world_add_iface(w, 1, "lo");
+	psd_world_add_iface(w, 142, "Ethernet0");
+	psd_world_start(w);
 	assert_int_equal(w->down_count, 1);
 	assert_int_equal(w->downs[0], 142);
-	world_new_link(w, "Ethernet0", 142, UP_RUNNING);
-	world_del_link(w, "Ethernet0", 142);
-	assert_string_equal(world_state(w, "Ethernet0"), "absent");
-	assert_int_equal(world_trace_count(w, "6 HSET PORT_TABLE") + world_trace_count(w, "6 DEL"), 0);
+	psd_world_new_link(w, "Ethernet0", 142, UP_RUNNING);
+	psd_world_del_link(w, "Ethernet0", 142);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE") + psd_world_trace_count(w, "6 DEL"), 0);
 	assert_int_equal(psd_core_stats(w->core)->msgs_old_ifindex, 2);
-	world_new_link(w, "Ethernet0", 150, UP);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");
+	psd_world_new_link(w, "Ethernet0", 150, UP);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
 	assert_true(psd_core_port_init_done(w->core));
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* D4 second half: APPL_DB admin_status prunes the port from the PortInitDone set. */
 static void test_prune_by_admin_status(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	appl_port(w, "Ethernet0", true);
-	world_start(w);
-	world_dump_done(w);
+	psd_world_start(w);
+	psd_world_dump_done(w);
 	assert_true(psd_core_port_init_done(w->core));
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* FB-04 / FB-05: a netdev whose port APPL_DB already knows is not "old" (field default). */
 static void test_preexisting_known_port_kept(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet24", "25");
 	config_port(w, "Ethernet28", "29");
 	appl_port(w, "Ethernet24", true);
 	appl_port(w, "Ethernet28", true);
-	world_add_iface(w, 75, "Ethernet24");
-	world_start(w);
+	psd_world_add_iface(w, 75, "Ethernet24");
+	psd_world_start(w);
 	assert_int_equal(w->down_count, 0);
 	psd_model_consume(&w->m, APPL);
-	world_link(w, RTM_NEWLINK, "Ethernet24", 75, DOWN, 9100, 0, "tun");
-	world_link(w, RTM_NEWLINK, "Ethernet28", 76, DOWN, 9100, 0, "tun");
-	assert_string_equal(world_state(w, "Ethernet24"), "ok down down 9100");
-	assert_string_equal(world_state(w, "Ethernet28"), "ok down down 9100");
+	psd_world_link(w, RTM_NEWLINK, "Ethernet24", 75, DOWN, 9100, 0, "tun");
+	psd_world_link(w, RTM_NEWLINK, "Ethernet28", 76, DOWN, 9100, 0, "tun");
+	assert_string_equal(psd_world_state(w, "Ethernet24"), "ok down down 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet28"), "ok down down 9100");
 	assert_true(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_preexisting_known_port_compat(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	w->cfg.compat = true;
 	config_port(w, "Ethernet24", "25");
 	appl_port(w, "Ethernet24", true);
-	world_add_iface(w, 75, "Ethernet24");
-	world_start(w);
+	psd_world_add_iface(w, 75, "Ethernet24");
+	psd_world_start(w);
 	assert_int_equal(w->down_count, 1);
-	world_new_link(w, "Ethernet24", 75, DOWN);
-	assert_string_equal(world_state(w, "Ethernet24"), "absent");
-	world_free(w);
+	psd_world_new_link(w, "Ethernet24", 75, DOWN);
+	assert_string_equal(psd_world_state(w, "Ethernet24"), "absent");
+	psd_world_free(w);
 }
 
 /* D5 / FB-23: on a DPU nothing is brought down and pre-existing netdevs are processed. */
 static void test_dpu(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	psd_model_hset(&w->m, CONFIG, "DEVICE_METADATA|localhost", "switch_type", "dpu");
-	world_add_iface(w, 5, "Ethernet0");
-	world_start(w);
+	psd_world_add_iface(w, 5, "Ethernet0");
+	psd_world_start(w);
 	assert_int_equal(w->down_count, 0);
 	psd_model_consume(&w->m, APPL);
-	world_new_link(w, "Ethernet0", 5, UP_RUNNING);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
-	world_free(w);
+	psd_world_new_link(w, "Ethernet0", 5, UP_RUNNING);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	psd_world_free(w);
 }
 
 /* D6 / FB-06: warm start increments restore_count and writes nothing to APPL_DB but
  * PortInitDone. */
 static void test_warm_start(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	appl_port(w, "Ethernet0", true);
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "5");
-	world_add_iface(w, 60, "Ethernet0");
-	world_start(w);
+	psd_world_add_iface(w, 60, "Ethernet0");
+	psd_world_start(w);
 	assert_string_equal(psd_model_hget(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd",
 					   "restore_count"), "6");
-	assert_int_equal(world_trace_count(w, "0 EVALSHA"), 0);
+	assert_int_equal(psd_world_trace_count(w, "0 EVALSHA"), 0);
 	assert_int_equal(w->down_count, 0);
-	assert_true(world_logged(w, "portsyncd doing warm start, restore count 6"));
-	world_new_link(w, "Ethernet0", 60, UP);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");
+	assert_true(psd_world_logged(w, "portsyncd doing warm start, restore count 6"));
+	psd_world_new_link(w, "Ethernet0", 60, UP);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortInitDone", "lanes"), "0");
 	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortConfigDone"));
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_warm_without_restore_count_is_cold(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|system", "enable", "true");
-	world_start(w);
+	psd_world_start(w);
 	assert_string_equal(psd_model_hget(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd",
 					   "restore_count"), "0");
 	assert_true(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortConfigDone"));
-	assert_true(world_logged(w, "fall back to cold start"));
-	world_free(w);
+	assert_true(psd_world_logged(w, "fall back to cold start"));
+	psd_world_free(w);
 }
 
 static void test_corrupt_restore_count_is_cold(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "7x\x01");
-	world_start(w);
+	psd_world_start(w);
 	assert_string_equal(psd_model_hget(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd",
 					   "restore_count"), "0");
-	assert_true(world_logged(w, "restore_count '7x\\x01' is not a count"));
+	assert_true(psd_world_logged(w, "restore_count '7x\\x01' is not a count"));
 	assert_true(w->listening);
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* D7 / FB-11: leaving a bridge (AF_BRIDGE DELLINK with a master) keeps the entry. */
 static void test_master_dellink_ignored(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet8", "8");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
-	world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
-	world_link(w, RTM_DELLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
-	assert_string_equal(world_state(w, "Ethernet8"), "ok up up 9100");
-	assert_int_equal(world_trace_count(w, "6 DEL"), 0);
-	world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 0, NULL);
-	world_del_link(w, "Ethernet8", 70);
-	assert_string_equal(world_state(w, "Ethernet8"), "absent");
-	world_free(w);
+	psd_world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
+	psd_world_link(w, RTM_DELLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "ok up up 9100");
+	assert_int_equal(psd_world_trace_count(w, "6 DEL"), 0);
+	psd_world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 0, NULL);
+	psd_world_del_link(w, "Ethernet8", 70);
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+	psd_world_free(w);
 }
 
 /* D8 / FB-21: names and kinds that are not ours cause no DB access. */
 static void test_filters(void **state)
 {
-	struct world *w = world_new();
-	world_start(w);
-	world_dump_done(w);
+	struct psd_world *w = psd_world_new();
+	psd_world_start(w);
+	psd_world_dump_done(w);
 	size_t before = w->trace_count;
-	world_new_link(w, "eth1", 2, UP_RUNNING);
-	world_new_link(w, "lo", 1, UP_RUNNING);
-	world_link(w, RTM_NEWLINK, "Vlan10", 31, UP, 9100, 0, "vlan");
-	world_del_link(w, "Bridge", 30);
-	world_link(w, RTM_NEWLINK, "PortChannel1", 60, UP_RUNNING, 9100, 0, "team");
-	world_link(w, RTM_DELLINK, "PortChannel1", 60, UP_RUNNING, 9100, 0, "team");
+	psd_world_new_link(w, "eth1", 2, UP_RUNNING);
+	psd_world_new_link(w, "lo", 1, UP_RUNNING);
+	psd_world_link(w, RTM_NEWLINK, "Vlan10", 31, UP, 9100, 0, "vlan");
+	psd_world_del_link(w, "Bridge", 30);
+	psd_world_link(w, RTM_NEWLINK, "PortChannel1", 60, UP_RUNNING, 9100, 0, "team");
+	psd_world_link(w, RTM_DELLINK, "PortChannel1", 60, UP_RUNNING, 9100, 0, "team");
 	assert_int_equal(w->trace_count, before);
-	world_link(w, RTM_NEWLINK, "Ethernet0.10", 200, UP, 9100, 0, "vlan");
+	psd_world_link(w, RTM_NEWLINK, "Ethernet0.10", 200, UP, 9100, 0, "vlan");
 	assert_int_equal(w->trace_count, before + 1);
 	assert_string_equal(w->trace[before], "0 EXISTS PORT_TABLE:Ethernet0.10");
-	world_link(w, RTM_DELLINK, "Ethernet0.10", 200, UP, 9100, 0, "vlan");
+	psd_world_link(w, RTM_DELLINK, "Ethernet0.10", 200, UP, 9100, 0, "vlan");
 	assert_string_equal(w->trace[w->trace_count - 1], "6 DEL PORT_TABLE|Ethernet0.10");
-	world_advance(w, 5 * SEC); /* sub-interfaces are never parked for a re-check */
-	assert_int_equal(world_trace_count(w, "0 EXISTS PORT_TABLE:Ethernet0.10"), 1);
-	world_free(w);
+	psd_world_advance(w, 5 * SEC); /* sub-interfaces are never parked for a re-check */
+	assert_int_equal(psd_world_trace_count(w, "0 EXISTS PORT_TABLE:Ethernet0.10"), 1);
+	psd_world_free(w);
 }
 
 /* D9: PortInitDone waits for every configured port, and goes out once. */
 static void test_port_init_done_gating(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	config_port(w, "Ethernet4", "4");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
-	world_dump_done(w);
-	world_new_link(w, "Ethernet0", 10, DOWN);
+	psd_world_dump_done(w);
+	psd_world_new_link(w, "Ethernet0", 10, DOWN);
 	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
-	world_new_link(w, "Ethernet4", 11, DOWN);
+	psd_world_new_link(w, "Ethernet4", 11, DOWN);
 	assert_true(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
 	/* PortInitDone follows the last port's STATE_DB write */
-	assert_true(world_trace_index(w, "6 HSET PORT_TABLE|Ethernet4") <
-		    world_trace_index(w, "0 EVALSHA " PSD_MODEL_SHA " 3 PORT_TABLE_CHANNEL@0 "
+	assert_true(psd_world_trace_index(w, "6 HSET PORT_TABLE|Ethernet4") <
+		    psd_world_trace_index(w, "0 EVALSHA " PSD_MODEL_SHA " 3 PORT_TABLE_CHANNEL@0 "
 					 "PORT_TABLE_KEY_SET _PORT_TABLE:PortInitDone"));
-	world_new_link(w, "Ethernet4", 11, UP);
-	world_del_link(w, "Ethernet0", 10);
-	world_new_link(w, "Ethernet0", 12, UP);
-	assert_int_equal(world_trace_count(w, "0 EVALSHA " PSD_MODEL_SHA " 3 PORT_TABLE_CHANNEL@0 "
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	psd_world_del_link(w, "Ethernet0", 10);
+	psd_world_new_link(w, "Ethernet0", 12, UP);
+	assert_int_equal(psd_world_trace_count(w, "0 EVALSHA " PSD_MODEL_SHA " 3 PORT_TABLE_CHANNEL@0 "
 					     "PORT_TABLE_KEY_SET _PORT_TABLE:PortInitDone"), 1);
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* FB-14: a NEWLINK that comes before orchagent consumed the port is not lost. */
 static void test_newlink_before_consume_is_rechecked(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet12", "12");
-	world_start(w);
-	world_new_link(w, "Ethernet12", 140, DOWN);
-	assert_string_equal(world_state(w, "Ethernet12"), "absent");
-	assert_true(world_logged(w, "Cannot find Ethernet12 in port table"));
-	world_advance(w, SEC);
-	assert_string_equal(world_state(w, "Ethernet12"), "absent");
+	psd_world_start(w);
+	psd_world_new_link(w, "Ethernet12", 140, DOWN);
+	assert_string_equal(psd_world_state(w, "Ethernet12"), "absent");
+	assert_true(psd_world_logged(w, "Cannot find Ethernet12 in port table"));
+	psd_world_advance(w, SEC);
+	assert_string_equal(psd_world_state(w, "Ethernet12"), "absent");
 	psd_model_consume(&w->m, APPL);
 	assert_int_equal(psd_core_next_deadline(w->core) <= w->now + SEC, true);
-	world_advance(w, SEC);
-	assert_string_equal(world_state(w, "Ethernet12"), "ok down down 9100");
+	psd_world_advance(w, SEC);
+	assert_string_equal(psd_world_state(w, "Ethernet12"), "ok down down 9100");
 	assert_true(psd_model_exists(&w->m, APPL, "PORT_TABLE:PortInitDone") ||
 		    psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_newlink_before_consume_compat_drops(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	w->cfg.compat = true;
 	config_port(w, "Ethernet12", "12");
-	world_start(w);
-	world_new_link(w, "Ethernet12", 140, DOWN);
+	psd_world_start(w);
+	psd_world_new_link(w, "Ethernet12", 140, DOWN);
 	psd_model_consume(&w->m, APPL);
-	world_advance(w, 5 * SEC);
-	assert_string_equal(world_state(w, "Ethernet12"), "absent");
+	psd_world_advance(w, 5 * SEC);
+	assert_string_equal(psd_world_state(w, "Ethernet12"), "absent");
 	assert_false(psd_core_port_init_done(w->core));
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* FB-25: a new name on a known ifindex retires the old name's STATE_DB entry. */
 static void test_rename(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet8", "8");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
-	world_new_link(w, "Ethernet8", 80, UP_RUNNING);
-	world_new_link(w, "Ethernet8", 80, DOWN);
-	world_new_link(w, "Ethernet8x", 80, DOWN);
-	world_new_link(w, "Ethernet8x", 80, UP_RUNNING);
-	assert_string_equal(world_state(w, "Ethernet8"), "absent");
-	assert_string_equal(world_state(w, "Ethernet8x"), "absent");
+	psd_world_new_link(w, "Ethernet8", 80, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet8", 80, DOWN);
+	psd_world_new_link(w, "Ethernet8x", 80, DOWN);
+	psd_world_new_link(w, "Ethernet8x", 80, UP_RUNNING);
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+	assert_string_equal(psd_world_state(w, "Ethernet8x"), "absent");
 	assert_int_equal(psd_core_stats(w->core)->renames, 1);
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_rename_compat(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	w->cfg.compat = true;
 	config_port(w, "Ethernet8", "8");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
-	world_new_link(w, "Ethernet8", 80, DOWN);
-	world_new_link(w, "Ethernet8x", 80, DOWN);
-	assert_string_equal(world_state(w, "Ethernet8"), "ok down down 9100");
-	world_free(w);
+	psd_world_new_link(w, "Ethernet8", 80, DOWN);
+	psd_world_new_link(w, "Ethernet8x", 80, DOWN);
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "ok down down 9100");
+	psd_world_free(w);
 }
 
 /* One command per key in flight; newer states coalesce; keys are pipelined. */
 static void test_coalescing_and_pipelining(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	config_port(w, "Ethernet4", "4");
 	config_port(w, "Ethernet8", "8");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, DOWN);
-	world_new_link(w, "Ethernet4", 11, DOWN);
-	world_new_link(w, "Ethernet8", 12, DOWN);
+	psd_world_new_link(w, "Ethernet0", 10, DOWN);
+	psd_world_new_link(w, "Ethernet4", 11, DOWN);
+	psd_world_new_link(w, "Ethernet8", 12, DOWN);
 	assert_int_equal(w->held_count, 3); /* three keys in flight at once */
-	world_new_link(w, "Ethernet0", 10, UP);
-	world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
 	assert_int_equal(w->held_count, 3); /* nothing more for a key already in flight */
-	world_release(w);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
-	assert_int_equal(world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), 1);
+	psd_world_release(w);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), 1);
 	/* a write in flight, then two events: the latest goes next, once */
 	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, DOWN);
-	world_release(w);
+	psd_world_new_link(w, "Ethernet0", 10, DOWN);
+	psd_world_release(w);
 	w->hold = true;
-	world_new_link(w, "Ethernet4", 11, UP);
-	world_release(w);
-	assert_int_equal(world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), 2);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down down 9100");
-	world_free(w);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	psd_world_release(w);
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), 2);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down down 9100");
+	psd_world_free(w);
 }
 
 /* A DELLINK while the look-up is in flight: DEL goes out, no HSET. */
 static void test_delete_during_lookup(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, UP);
-	world_del_link(w, "Ethernet0", 10);
-	world_release(w);
-	assert_int_equal(world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), 0);
-	assert_int_equal(world_trace_count(w, "6 DEL PORT_TABLE|Ethernet0"), 1);
-	assert_string_equal(world_state(w, "Ethernet0"), "absent");
-	world_free(w);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_del_link(w, "Ethernet0", 10);
+	psd_world_release(w);
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0"), 0);
+	assert_int_equal(psd_world_trace_count(w, "6 DEL PORT_TABLE|Ethernet0"), 1);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	psd_world_free(w);
 }
 
 /* inflight_max bounds the commands in flight; the rest wait and all complete. */
 static void test_inflight_limit(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	char name[16];
 	w->lim.inflight_max = 2;
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
 		config_port(w, name, "0");
 	}
-	world_start(w);
+	psd_world_start(w);
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "6");
 	psd_model_consume(&w->m, APPL);
 	w->hold = true;
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
-		world_new_link(w, name, 10 + i, UP);
+		psd_world_new_link(w, name, 10 + i, UP);
 	}
 	assert_int_equal(w->held_count, 2);
 	while (w->held_count > 0) {
-		world_release(w);
+		psd_world_release(w);
 		w->hold = true;
-		world_drain(w);
+		psd_world_drain(w);
 	}
 	w->hold = false;
 	for (int i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
-		assert_string_equal(world_state(w, name), "ok down up 9100");
+		assert_string_equal(psd_world_state(w, name), "ok down up 9100");
 	}
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* The LOGGER fields are written only when missing; bad values are reported. */
 static void test_logger_link(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	w->cfg.log_level_pinned = false;
 	psd_model_hset(&w->m, CONFIG, "LOGGER|portsyncd", "LOGLEVEL", "LOUD");
 	psd_model_hset(&w->m, CONFIG, "LOGGER|portsyncd", "LOGOUTPUT", "STDERR");
-	world_start(w);
-	assert_int_equal(world_trace_count(w, "4 HSET LOGGER"), 0);
-	assert_true(world_logged(w, "LOGLEVEL: value 'LOUD' is not valid, using NOTICE"));
+	psd_world_start(w);
+	assert_int_equal(psd_world_trace_count(w, "4 HSET LOGGER"), 0);
+	assert_true(psd_world_logged(w, "LOGLEVEL: value 'LOUD' is not valid, using NOTICE"));
 	psd_model_hset(&w->m, CONFIG, "LOGGER|portsyncd", "LOGLEVEL", "INFO");
-	world_advance(w, SEC);
-	assert_true(world_logged(w, "log settings changed to INFO"));
-	world_free(w);
+	psd_world_advance(w, SEC);
+	assert_true(psd_world_logged(w, "log settings changed to INFO"));
+	psd_world_free(w);
 }
 
 /* A running daemon with a write in flight, then SIGTERM. */
-static struct world *stop_with_write_in_flight(void)
+static struct psd_world *stop_with_write_in_flight(void)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
-	world_push(w, &ev);
+	psd_world_push(w, &ev);
 	return w;
 }
 
 /* SIGTERM: STOPPING=1, writes in flight are flushed before the exit. */
 static void test_shutdown_flushes(void **state)
 {
-	struct world *w = stop_with_write_in_flight();
+	struct psd_world *w = stop_with_write_in_flight();
 	assert_true(notified(w, "STOPPING=1"));
 	assert_false(w->exited);
-	world_release(w);
+	psd_world_release(w);
 	assert_true(w->exited);
 	assert_int_equal(w->exit_status, 0);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");
-	world_free(w);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+	psd_world_free(w);
 }
 
 static void test_shutdown_deadline(void **state)
 {
-	struct world *w = stop_with_write_in_flight();
+	struct psd_world *w = stop_with_write_in_flight();
 	w->now = psd_core_next_deadline(w->core);
 	struct psd_event tick = {.type = PSD_EV_TIMER};
-	world_push(w, &tick);
+	psd_world_push(w, &tick);
 	assert_true(w->exited);
-	assert_true(world_logged(w, "stopping with writes still pending"));
-	world_free(w);
+	assert_true(psd_world_logged(w, "stopping with writes still pending"));
+	psd_world_free(w);
 }
 
 /* Limits: a full port table refuses and counts; an oversized CONFIG_DB port is not copied. */
 static void test_limits(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	char field[16];
 	w->lim.ports_max = 3;
 	config_port(w, "Ethernet0", "0");
@@ -534,29 +534,29 @@ static void test_limits(void **state)
 	}
 	psd_model_hset(&w->m, CONFIG, "PORT|Ethernet0", "speed@1", "100000");
 	psd_model_hset(&w->m, CONFIG, "PORT|Bad/Name", "lanes", "1");
-	world_start(w);
+	psd_world_start(w);
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "1");
 	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:Ethernet4"));
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:Ethernet0", "speed"), "100000");
 	assert_int_equal(psd_core_stats(w->core)->config_refused, 2);
-	assert_true(world_logged(w, "'PORT|Bad/Name' does not name a valid interface"));
+	assert_true(psd_world_logged(w, "'PORT|Bad/Name' does not name a valid interface"));
 	psd_model_consume(&w->m, APPL);
-	world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
 	assert_true(psd_core_port_init_done(w->core)); /* not waiting for the refused port */
-	world_new_link(w, "Ethernet8", 11, UP);
-	world_new_link(w, "Ethernet12", 12, UP);
-	world_new_link(w, "Ethernet16", 13, UP);
+	psd_world_new_link(w, "Ethernet8", 11, UP);
+	psd_world_new_link(w, "Ethernet12", 12, UP);
+	psd_world_new_link(w, "Ethernet16", 13, UP);
 	assert_true(psd_core_stats(w->core)->ports_refused >= 1);
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* Datagrams not from the kernel and dump replies with a foreign sequence are ignored. */
 static void test_foreign_datagrams(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	uint8_t buf[256];
 	config_port(w, "Ethernet0", "0");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	struct psd_nl_link_spec s = {.type = RTM_NEWLINK, .name = "Ethernet0", .ifindex = 10,
 				     .flags = UP, .mtu = 9100, .seq = 77};
@@ -565,23 +565,23 @@ static void test_foreign_datagrams(void **state)
 	ev.u.nl.bytes = buf;
 	ev.u.nl.len = len;
 	ev.u.nl.sender_pid = 4242;
-	world_push(w, &ev);
-	world_datagram(w, buf, len, true); /* dump socket, but not our dump's sequence */
-	assert_string_equal(world_state(w, "Ethernet0"), "absent");
+	psd_world_push(w, &ev);
+	psd_world_datagram(w, buf, len, true); /* dump socket, but not our dump's sequence */
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
 	assert_int_equal(psd_core_stats(w->core)->nl_foreign_sender, 1);
 	assert_int_equal(psd_core_stats(w->core)->nl_bad_seq, 1);
-	world_datagram(w, buf, len, false); /* event socket: any sequence (a requester's) */
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");
-	world_free(w);
+	psd_world_datagram(w, buf, len, false); /* event socket: any sequence (a requester's) */
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+	psd_world_free(w);
 }
 
 /* A malformed message is counted and reported; the messages before it still count. */
 static void test_malformed_datagram(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	uint8_t buf[512];
 	config_port(w, "Ethernet0", "0");
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	struct psd_nl_link_spec s = {.type = RTM_NEWLINK, .name = "Ethernet0", .ifindex = 10,
 				     .flags = UP_RUNNING, .mtu = 9100};
@@ -589,11 +589,11 @@ static void test_malformed_datagram(void **state)
 	buf[len] = 0xff; /* three stray bytes after a good message */
 	buf[len + 1] = 0xff;
 	buf[len + 2] = 0xff;
-	world_datagram(w, buf, len + 3, false);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
+	psd_world_datagram(w, buf, len + 3, false);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
 	assert_int_equal(psd_core_stats(w->core)->nl_malformed[PSD_NLE_SHORT_DATAGRAM], 1);
-	assert_true(world_logged(w, "malformed message (short-datagram)"));
-	world_free(w);
+	assert_true(psd_world_logged(w, "malformed message (short-datagram)"));
+	psd_world_free(w);
 }
 
 int main(void)

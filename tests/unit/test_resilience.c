@@ -11,7 +11,7 @@
 #define SEC 1000000000ull
 #define MS 1000000ull
 
-static void config_port(struct world *w, const char *name)
+static void config_port(struct psd_world *w, const char *name)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "PORT|%s", name);
@@ -20,92 +20,92 @@ static void config_port(struct world *w, const char *name)
 }
 
 /* Fires timers until the core asks to connect db; returns the time that took. */
-static uint64_t until_connect(struct world *w, enum psd_db db)
+static uint64_t until_connect(struct psd_world *w, enum psd_db db)
 {
 	uint64_t start = w->now;
 	unsigned before = w->connects[db];
 	for (int guard = 0; w->connects[db] == before; guard++) {
 		assert_true(guard < 100);
-		world_tick(w);
+		psd_world_tick(w);
 	}
 	return w->now - start;
 }
 
 /* Fires timers until a new dump is requested. */
-static void until_dump(struct world *w, uint32_t seq)
+static void until_dump(struct psd_world *w, uint32_t seq)
 {
 	for (int guard = 0; w->dump_seq == seq; guard++) {
 		assert_true(guard < 100);
-		world_tick(w);
+		psd_world_tick(w);
 	}
 }
 
-static struct world *running_world(int ports)
+static struct psd_world *running_world(int ports)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	char name[16];
 	w->cfg.seed = 42;
 	for (int i = 0; i < ports; i++) {
 		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
 		config_port(w, name);
 	}
-	world_start(w);
+	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
-	world_dump_done(w);
+	psd_world_dump_done(w);
 	return w;
 }
 
 static void test_outage_keeps_and_replays_writes(void **state)
 {
-	struct world *w = running_world(2);
+	struct psd_world *w = running_world(2);
 	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, UP);  /* look-up in flight when Redis drops */
-	world_redis_down(w);
+	psd_world_new_link(w, "Ethernet0", 10, UP);  /* look-up in flight when Redis drops */
+	psd_world_redis_down(w);
 	assert_int_equal(w->held_count, 0);
 	size_t sent = w->trace_count;
-	world_new_link(w, "Ethernet4", 11, UP_RUNNING);
-	world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
 	assert_int_equal(w->trace_count, sent); /* nothing goes to a database that is down */
 	w->hold = false;
-	world_redis_up(w);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
-	assert_string_equal(world_state(w, "Ethernet4"), "ok up up 9100");
+	psd_world_redis_up(w);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
 	assert_int_equal(psd_core_stats(w->core)->redis_disconnects, 3);
 	assert_true(psd_core_stats(w->core)->commands_replayed >= 1);
-	assert_true(world_traced(w, "0 EXISTS PORT_TABLE:PortConfigDone"));
-	assert_true(world_logged(w, "STATE_DB kept its data"));
+	assert_true(psd_world_traced(w, "0 EXISTS PORT_TABLE:PortConfigDone"));
+	assert_true(psd_world_logged(w, "STATE_DB kept its data"));
 	assert_int_equal(psd_core_stats(w->core)->redis_data_lost, 0);
-	world_free(w);
+	psd_world_free(w);
 }
 
 /* Ten minutes without Redis and an event every second: bounded queues, then convergence. */
 static void test_long_outage_is_bounded(void **state)
 {
-	struct world *w = running_world(2);
-	world_new_link(w, "Ethernet0", 10, UP);
-	world_redis_down(w);
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_redis_down(w);
 	for (int s = 0; s < 600; s++) {
-		world_new_link(w, s % 2 ? "Ethernet0" : "Ethernet4", 10 + s % 2,
+		psd_world_new_link(w, s % 2 ? "Ethernet0" : "Ethernet4", 10 + s % 2,
 			       s % 3 ? UP : UP_RUNNING);
 		unsigned before[3] = {w->connects[0], w->connects[1], w->connects[2]};
-		world_advance(w, SEC);
+		psd_world_advance(w, SEC);
 		for (int db = 0; db < 3; db++)
 			if (w->connects[db] != before[db])
-				world_db_down(w, (enum psd_db)db); /* the attempt fails */
+				psd_world_db_down(w, (enum psd_db)db); /* the attempt fails */
 	}
 	assert_true(psd_core_stats(w->core)->redis_connect_failures > 100);
 	assert_true(psd_core_stats(w->core)->log_dropped > 0 || w->log_count > 0);
-	world_redis_up(w);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");  /* s = 599 */
-	assert_string_equal(world_state(w, "Ethernet4"), "ok down up 9100");  /* s = 598 */
-	world_free(w);
+	psd_world_redis_up(w);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");  /* s = 599 */
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");  /* s = 598 */
+	psd_world_free(w);
 }
 
 static void test_backoff_grows_capped_with_jitter(void **state)
 {
-	struct world *w = running_world(1);
+	struct psd_world *w = running_world(1);
 	uint64_t prev_delay = 0;
-	world_db_down(w, PSD_DB_STATE);
+	psd_world_db_down(w, PSD_DB_STATE);
 	for (int attempt = 1; attempt <= 12; attempt++) {
 		uint64_t delay = until_connect(w, PSD_DB_STATE);
 		uint64_t full = 100 * MS << (attempt - 1);
@@ -115,44 +115,44 @@ static void test_backoff_grows_capped_with_jitter(void **state)
 		if (attempt <= 5)
 			assert_true(delay > prev_delay / 2);
 		prev_delay = delay;
-		world_db_down(w, PSD_DB_STATE); /* the attempt failed */
+		psd_world_db_down(w, PSD_DB_STATE); /* the attempt failed */
 	}
 	assert_int_equal(psd_core_stats(w->core)->redis_connect_failures, 12);
-	world_db_up(w, PSD_DB_STATE);
-	world_settle(w);
-	world_new_link(w, "Ethernet0", 10, UP);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok down up 9100");
-	world_free(w);
+	psd_world_db_up(w, PSD_DB_STATE);
+	psd_world_settle(w);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+	psd_world_free(w);
 }
 
 static void test_same_seed_same_schedule(void **state)
 {
 	uint64_t delays[2][6];
 	for (int run = 0; run < 2; run++) {
-		struct world *w = running_world(1);
+		struct psd_world *w = running_world(1);
 		for (int i = 0; i < 6; i++) {
-			world_db_down(w, PSD_DB_CONFIG);
+			psd_world_db_down(w, PSD_DB_CONFIG);
 			delays[run][i] = until_connect(w, PSD_DB_CONFIG);
 		}
-		world_free(w);
+		psd_world_free(w);
 	}
 	assert_memory_equal(delays[0], delays[1], sizeof(delays[0]));
 }
 
 static void test_redis_back_empty_gets_everything(void **state)
 {
-	struct world *w = running_world(2);
-	world_new_link(w, "Ethernet0", 10, UP_RUNNING);
-	world_new_link(w, "Ethernet4", 11, UP);
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
 	assert_true(psd_core_port_init_done(w->core));
-	world_redis_down(w);
+	psd_world_redis_down(w);
 	psd_model_free(&w->m); /* restarted without persistence */
 	psd_model_init(&w->m);
 	config_port(w, "Ethernet0"); /* CONFIG_DB is loaded again from config_db.json */
 	config_port(w, "Ethernet4");
-	world_new_link(w, "Ethernet4", 11, UP_RUNNING); /* a change during the outage */
-	world_redis_up(w);
-	assert_true(world_logged(w, "STATE_DB was emptied"));
+	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING); /* a change during the outage */
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "STATE_DB was emptied"));
 	assert_string_equal(psd_model_hget(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd",
 					   "restore_count"), "0");
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:Ethernet0", "lanes"), "0");
@@ -160,55 +160,55 @@ static void test_redis_back_empty_gets_everything(void **state)
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortInitDone", "lanes"), "0");
 	/* the look-ups wait for orchagent to consume the rewritten entries, then write */
 	psd_model_consume(&w->m, APPL);
-	world_advance(w, SEC);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
-	assert_string_equal(world_state(w, "Ethernet4"), "ok up up 9100");
+	psd_world_advance(w, SEC);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
 	assert_int_equal(psd_core_stats(w->core)->redis_data_lost, 2);
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_outage_during_startup_restarts_it(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "5");
 	w->mem = calloc(1, psd_core_size(&w->lim));
 	assert_int_equal(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg), 0);
 	struct psd_event ev = {.type = PSD_EV_START};
-	world_push(w, &ev);
+	psd_world_push(w, &ev);
 	/* let start-up run until restore_count is written, then lose Redis before KEYS answers */
-	while (!world_traced(w, "4 KEYS PORT|*")) {
-		struct queued_reply q = w->replies[0];
+	while (!psd_world_traced(w, "4 KEYS PORT|*")) {
+		struct psd_world_reply q = w->replies[0];
 		memmove(w->replies, w->replies + 1, (w->reply_count - 1) * sizeof(*w->replies));
 		w->reply_count--;
 		struct psd_event r = {.type = PSD_EV_DB_REPLY};
 		r.u.reply = q.r;
-		world_push(w, &r);
+		psd_world_push(w, &r);
 		free(q.str);
 	}
-	world_redis_down(w);
+	psd_world_redis_down(w);
 	assert_false(w->listening);
-	world_redis_up(w);
+	psd_world_redis_up(w);
 	assert_true(w->listening);
-	assert_true(world_logged(w, "start-up interrupted"));
+	assert_true(psd_world_logged(w, "start-up interrupted"));
 	/* the warm decision is kept: restore_count is 6, not 7 */
 	assert_string_equal(psd_model_hget(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd",
 					   "restore_count"), "6");
-	assert_int_equal(world_trace_count(w, "6 HGET WARM_RESTART_TABLE|portsyncd restore_count"), 1);
-	world_free(w);
+	assert_int_equal(psd_world_trace_count(w, "6 HGET WARM_RESTART_TABLE|portsyncd restore_count"), 1);
+	psd_world_free(w);
 }
 
-static void overrun(struct world *w)
+static void overrun(struct psd_world *w)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
 	ev.u.loss = PSD_LOSS_ENOBUFS;
-	world_push(w, &ev);
-	world_settle(w);
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
 }
 
 /* The dump reply: the given ports present, then DONE with flags. */
-static void dump_reply(struct world *w, const char *const *names, int count, uint16_t done_flags)
+static void dump_reply(struct psd_world *w, const char *const *names, int count, uint16_t done_flags)
 {
 	uint8_t buf[4096];
 	size_t off = 0;
@@ -219,34 +219,34 @@ static void dump_reply(struct world *w, const char *const *names, int count, uin
 		off = psd_nl_build_link(buf, sizeof(buf), off, &s);
 	}
 	off = psd_nl_build_done(buf, sizeof(buf), off, w->dump_seq, done_flags);
-	world_datagram(w, buf, off, true);
+	psd_world_datagram(w, buf, off, true);
 }
 
 static void test_overrun_resync_sweeps_gone_ports(void **state)
 {
-	struct world *w = running_world(3);
-	world_new_link(w, "Ethernet0", 10, UP);
-	world_new_link(w, "Ethernet4", 11, UP);
-	world_new_link(w, "Ethernet8", 12, UP);
+	struct psd_world *w = running_world(3);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	psd_world_new_link(w, "Ethernet8", 12, UP);
 	uint32_t seq = w->dump_seq;
 	w->now += 2 * SEC; /* past the re-dump interval since the start-up dump */
 	overrun(w); /* meanwhile: Ethernet0 came up, Ethernet8 was deleted */
 	assert_int_equal(w->dump_seq, seq + 1);
-	assert_true(world_logged(w, "receive buffer overrun (ENOBUFS)"));
+	assert_true(psd_world_logged(w, "receive buffer overrun (ENOBUFS)"));
 	const char *present[] = {"Ethernet0", "Ethernet4"};
 	dump_reply(w, present, 2, 0);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
-	assert_string_equal(world_state(w, "Ethernet4"), "ok up up 9100");
-	assert_string_equal(world_state(w, "Ethernet8"), "absent");
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
 	assert_int_equal(psd_core_stats(w->core)->resync_deleted, 1);
 	assert_int_equal(psd_core_stats(w->core)->nl_losses[PSD_LOSS_ENOBUFS], 1);
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_redump_rate_limit_and_interrupted_dump(void **state)
 {
-	struct world *w = running_world(1);
-	world_new_link(w, "Ethernet0", 10, UP);
+	struct psd_world *w = running_world(1);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
 	w->now += 2 * SEC;
 	overrun(w);
 	uint32_t seq = w->dump_seq;
@@ -261,66 +261,66 @@ static void test_redump_rate_limit_and_interrupted_dump(void **state)
 	until_dump(w, seq + 1);
 	assert_int_equal(w->dump_seq, seq + 2);
 	dump_reply(w, present, 1, 0);
-	assert_string_equal(world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
 	assert_int_equal(psd_core_stats(w->core)->resyncs, 3);
-	world_free(w);
+	psd_world_free(w);
 }
 
 static void test_stale_and_malformed_dumps_do_not_sweep(void **state)
 {
-	struct world *w = running_world(2);
-	world_new_link(w, "Ethernet0", 10, UP);
-	world_new_link(w, "Ethernet4", 11, UP);
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
 	w->now += 2 * SEC;
 	overrun(w);
 	/* a malformed datagram in the dump: the dump cannot prove a port is gone */
 	uint8_t bad[8] = {0xff};
-	world_datagram(w, bad, sizeof(bad), true);
+	psd_world_datagram(w, bad, sizeof(bad), true);
 	const char *present[] = {"Ethernet0"};
 	dump_reply(w, present, 1, 0);
-	assert_string_equal(world_state(w, "Ethernet4"), "ok down up 9100");
-	world_free(w);
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
+	psd_world_free(w);
 }
 
 static void test_watchdog(void **state)
 {
-	struct world *w = world_new();
+	struct psd_world *w = psd_world_new();
 	w->cfg.watchdog_ns = 10 * SEC;
 	config_port(w, "Ethernet0");
-	world_start(w);
+	psd_world_start(w);
 	for (int i = 0; i < 4; i++)
-		world_advance(w, 5 * SEC);
+		psd_world_advance(w, 5 * SEC);
 	assert_true(w->watchdogs >= 4);
 	/* a command that never gets an answer: after PSD_STALL_NS the watchdog is not fed */
 	psd_model_consume(&w->m, APPL);
-	world_dump_done(w);
+	psd_world_dump_done(w);
 	w->hold = true;
-	world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
 	unsigned fed = w->watchdogs;
 	for (int i = 0; i < 8; i++)
-		world_advance(w, 5 * SEC);
+		psd_world_advance(w, 5 * SEC);
 	assert_true(w->watchdogs <= fed + 6);
-	assert_true(world_logged(w, "watchdog not fed"));
-	world_free(w);
+	assert_true(psd_world_logged(w, "watchdog not fed"));
+	psd_world_free(w);
 }
 
 static void test_reconfigure(void **state)
 {
-	struct world *w = running_world(1);
+	struct psd_world *w = running_world(1);
 	struct psd_config next = w->cfg;
 	next.reconnect_max_ns = 1000 * MS;
 	next.log_level_pinned = true;
 	next.log_level = PSD_LOG_WARN;
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &next;
-	world_push(w, &ev);
-	assert_true(world_logged(w, "configuration reloaded"));
+	psd_world_push(w, &ev);
+	assert_true(psd_world_logged(w, "configuration reloaded"));
 	next.reconnect_min_ns = 1; /* below PSD_RECONNECT_MIN_NS */
 	assert_int_equal(psd_core_push(w->core, w->now, &ev), -EINVAL);
 	for (int i = 0; i < 8; i++)
-		world_db_down(w, PSD_DB_CONFIG);
+		psd_world_db_down(w, PSD_DB_CONFIG);
 	assert_true(until_connect(w, PSD_DB_CONFIG) <= 1000 * MS); /* the new cap applies */
-	world_free(w);
+	psd_world_free(w);
 }
 
 int main(void)

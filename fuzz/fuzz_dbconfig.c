@@ -1,0 +1,20 @@
+/* database_config.json (jansson and our reader): any bytes, no crash, and an accepted file
+ * names a socket and a separator within their limits for every database. */
+#include "adapters.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct psd_db_endpoint ep[_PSD_DB_MAX];
+	char err[600];
+
+	if (psd_dbconfig_parse("fuzz.json", (const char *)data, size, ep, err, sizeof(err)) < 0) {
+		FZ_CHECK(strlen(err) > 0);
+		return 0;
+	}
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		FZ_CHECK(strlen(ep[db].unix_socket) > 0 && strlen(ep[db].unix_socket) < PSD_UNIX_PATH_MAX);
+		FZ_CHECK(strlen(ep[db].separator) > 0 && strlen(ep[db].separator) <= PSD_SEPARATOR_LEN_MAX);
+	}
+	return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * The plain replay driver: runs every file named (or found in the directories named) through
+ * LLVMFuzzerTestOneInput, each in its own child process, so a crash is counted and named and
+ * the rest still run. Corpora and past crashes (fuzz/repro/<target>/) replay in make test.
+ * Usage: replay-<target> PATH...
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+static int passed, failed;
+
+static void run_file(const char *path)
+{
+	FILE *in = fopen(path, "rb");
+	if (in == NULL) {
+		fprintf(stderr, "replay: %s: cannot open\n", path);
+		failed++;
+		return;
+	}
+	fseek(in, 0, SEEK_END);
+	long size = ftell(in);
+	rewind(in);
+	uint8_t *data = malloc(size > 0 ? (size_t)size : 1);
+	size_t got = data != NULL ? fread(data, 1, (size_t)size, in) : 0;
+	fclose(in);
+	pid_t pid = fork();
+	if (pid == 0) {
+		LLVMFuzzerTestOneInput(data, got);
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	free(data);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		passed++;
+	} else {
+		failed++;
+		fprintf(stderr, "replay: FAILED: %s\n", path);
+	}
+}
+
+static void run_path(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "replay: %s: missing\n", path);
+		failed++;
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		run_file(path);
+		return;
+	}
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char file[4096];
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		run_file(file);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = strrchr(argv[0], '/');
+	for (int i = 1; i < argc; i++)
+		run_path(argv[i]);
+	printf("%s: %d passed, %d failed\n", name != NULL ? name + 1 : argv[0], passed, failed);
+	return failed == 0 && passed > 0 ? 0 : 1;
+}

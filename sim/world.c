@@ -1,0 +1,428 @@
+/* The deterministic world (see world.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/rtnetlink.h>
+
+#include "world.h"
+
+static void world_fail(const char *what)
+{
+	fprintf(stderr, "world: %s\n", what);
+	abort();
+}
+
+uint32_t psd_world_db_id(const struct psd_world *w, enum psd_db db)
+{
+	return w->cfg.db_id[db];
+}
+
+void psd_world_config(struct psd_world *w)
+{
+	memset(&w->cfg, 0, sizeof(w->cfg));
+	strcpy(w->cfg.separator[PSD_DB_CONFIG], "|");
+	strcpy(w->cfg.separator[PSD_DB_APPL], ":");
+	strcpy(w->cfg.separator[PSD_DB_STATE], "|");
+	w->cfg.db_id[PSD_DB_CONFIG] = PSD_WORLD_CONFIG;
+	w->cfg.db_id[PSD_DB_APPL] = PSD_WORLD_APPL;
+	w->cfg.db_id[PSD_DB_STATE] = PSD_WORLD_STATE;
+	w->cfg.log_level_pinned = true;
+	w->cfg.log_level = PSD_LOG_DEBUG;
+	w->lim.ports_max = 64;
+	w->lim.inflight_max = 64;
+}
+
+struct psd_world *psd_world_new(void)
+{
+	struct psd_world *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		world_fail("out of memory");
+	psd_model_init(&w->m);
+	psd_world_config(w);
+	w->now = 1000;
+	return w;
+}
+
+void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
+			       const char *const *argv, const size_t *len)
+{
+	char line[1024];
+	size_t n = (size_t)snprintf(line, sizeof(line), "%u", db);
+	for (uint32_t i = 0; i < argc && n < sizeof(line) - 2; i++) {
+		size_t take = len[i] < 60 ? len[i] : 60; /* scripts are long: keep the head */
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %.*s", (int)take, argv[i]);
+	}
+	if (w->trace_count == PSD_WORLD_TRACE_MAX) {
+		w->trace_dropped++; /* the first PSD_WORLD_TRACE_MAX commands are kept */
+		return;
+	}
+	w->trace[w->trace_count++] = strdup(line);
+}
+
+void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src)
+{
+	w->replies = realloc(w->replies, (w->reply_count + 1) * sizeof(*w->replies));
+	struct psd_world_reply *q = &w->replies[w->reply_count++];
+	memset(q, 0, sizeof(*q));
+	q->r = *src;
+	q->r.tag = tag;
+	if (src->type == PSD_REPLY_STRING || src->type == PSD_REPLY_ERROR) {
+		q->str = strndup(src->str.ptr, src->str.len);
+		q->r.str.ptr = q->str;
+	}
+	if (src->type == PSD_REPLY_ARRAY) {
+		q->elements = calloc(src->element_count + 1, sizeof(*q->elements));
+		q->element_text = calloc(src->element_count + 1, sizeof(char *));
+		for (size_t i = 0; i < src->element_count; i++) {
+			q->element_text[i] = strndup(src->elements[i].ptr, src->elements[i].len);
+			q->elements[i] = (struct psd_str){q->element_text[i], src->elements[i].len};
+		}
+		q->r.elements = q->elements;
+	}
+}
+
+void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
+			      const char *const *argv, const size_t *len)
+{
+	struct psd_reply r;
+	psd_model_exec(&w->m, db, argc, argv, len, &r);
+	psd_world_queue_reply(w, tag, &r);
+}
+
+void psd_world_command(struct psd_world *w, const struct psd_action *a)
+{
+	uint32_t db = psd_world_db_id(w, a->u.cmd.db);
+	psd_world_trace(w, db, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+	if (!w->hold) {
+		psd_world_exec(w, db, a->u.cmd.tag, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+		return;
+	}
+	if (!(w->held_count < PSD_WORLD_HELD_MAX))
+		world_fail("w->held_count < PSD_WORLD_HELD_MAX");
+	struct psd_world_cmd *h = &w->held[w->held_count++];
+	h->db = db;
+	h->tag = a->u.cmd.tag;
+	h->argc = a->u.cmd.argc;
+	h->argv = calloc(h->argc, sizeof(char *));
+	h->len = calloc(h->argc, sizeof(size_t));
+	for (uint32_t i = 0; i < h->argc; i++) {
+		h->argv[i] = malloc(a->u.cmd.argv_len[i] + 1);
+		memcpy(h->argv[i], a->u.cmd.argv[i], a->u.cmd.argv_len[i]);
+		h->argv[i][a->u.cmd.argv_len[i]] = '\0';
+		h->len[i] = a->u.cmd.argv_len[i];
+	}
+}
+
+void psd_world_drain(struct psd_world *w)
+{
+	struct psd_action a;
+	bool list_ifaces = false;
+	while (psd_core_pull(w->core, &a)) {
+		switch (a.type) {
+		case PSD_ACT_DB_COMMAND:
+			psd_world_command(w, &a);
+			break;
+		case PSD_ACT_LOG:
+			if (w->log_count < 256)
+				snprintf(w->logs[w->log_count++], 256, "%s", a.u.log.text);
+			break;
+		case PSD_ACT_LOG_CONFIG:
+			break;
+		case PSD_ACT_NL_DUMP:
+			w->dump_seq = a.u.dump.seq;
+			break;
+		case PSD_ACT_NL_LISTEN:
+			w->listening = true;
+			break;
+		case PSD_ACT_LIST_IFACES:
+			list_ifaces = true;
+			break;
+		case PSD_ACT_LINK_DOWN:
+			if (w->down_count < 64) /* the first 64 are kept */
+				w->downs[w->down_count++] = a.u.link_down.ifindex;
+			break;
+		case PSD_ACT_NOTIFY:
+			if (strcmp(a.u.notify.text, "WATCHDOG=1") == 0) {
+				w->watchdogs++;
+				break;
+			}
+			if (w->notify_count < 16) /* the first sixteen are kept */
+				snprintf(w->notify[w->notify_count++], 160, "%s", a.u.notify.text);
+			break;
+		case PSD_ACT_DB_CONNECT:
+			w->connects[a.u.db]++;
+			break;
+		case PSD_ACT_EXIT:
+			w->exited = true;
+			w->exit_status = a.u.exit.status;
+			break;
+		}
+	}
+	psd_core_check(w->core);
+	if (list_ifaces) {
+		struct psd_event ev = {.type = PSD_EV_IFACES};
+		ev.u.ifaces.ifaces = w->ifaces;
+		ev.u.ifaces.count = w->iface_count;
+		psd_world_push(w, &ev);
+	}
+}
+
+void psd_world_push(struct psd_world *w, const struct psd_event *ev)
+{
+	if (psd_core_push(w->core, w->now, ev) < 0)
+		world_fail("the core refused an event");
+	psd_world_drain(w);
+}
+
+/* Delivers queued replies until none is left. */
+void psd_world_settle(struct psd_world *w)
+{
+	while (w->reply_count > 0) {
+		struct psd_world_reply q = w->replies[0];
+		memmove(w->replies, w->replies + 1, (w->reply_count - 1) * sizeof(*w->replies));
+		w->reply_count--;
+		struct psd_event ev = {.type = PSD_EV_DB_REPLY};
+		ev.u.reply = q.r;
+		psd_world_push(w, &ev);
+		free(q.str);
+		for (size_t i = 0; q.element_text != NULL && q.element_text[i] != NULL; i++)
+			free(q.element_text[i]);
+		free(q.element_text);
+		free(q.elements);
+	}
+}
+
+/* Executes the commands held in flight, in order, then settles. */
+void psd_world_release(struct psd_world *w)
+{
+	size_t n = w->held_count;
+	w->hold = false;
+	for (size_t i = 0; i < n; i++) {
+		struct psd_world_cmd *h = &w->held[i];
+		psd_world_exec(w, h->db, h->tag, h->argc, (const char *const *)h->argv, h->len);
+		for (uint32_t k = 0; k < h->argc; k++)
+			free(h->argv[k]);
+		free(h->argv);
+		free(h->len);
+	}
+	w->held_count = 0;
+	psd_world_settle(w);
+}
+
+static unsigned tag_db(uint64_t tag)
+{
+	return (unsigned)((tag >> 48) & 0xffu);
+}
+
+/* A connection drops: its commands in flight and their unread replies are lost. */
+void psd_world_db_down(struct psd_world *w, enum psd_db db)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < w->held_count; i++) {
+		if (tag_db(w->held[i].tag) != db) {
+			w->held[kept++] = w->held[i];
+			continue;
+		}
+		for (uint32_t k = 0; k < w->held[i].argc; k++)
+			free(w->held[i].argv[k]);
+		free(w->held[i].argv);
+		free(w->held[i].len);
+	}
+	w->held_count = kept;
+	kept = 0;
+	for (size_t i = 0; i < w->reply_count; i++) {
+		if (tag_db(w->replies[i].r.tag) != db) {
+			w->replies[kept++] = w->replies[i];
+			continue;
+		}
+		free(w->replies[i].str);
+		for (size_t k = 0; w->replies[i].element_text != NULL && w->replies[i].element_text[k];
+		     k++)
+			free(w->replies[i].element_text[k]);
+		free(w->replies[i].element_text);
+		free(w->replies[i].elements);
+	}
+	w->reply_count = kept;
+	struct psd_event ev = {.type = PSD_EV_DB_DOWN};
+	ev.u.db = db;
+	psd_world_push(w, &ev);
+}
+
+void psd_world_db_up(struct psd_world *w, enum psd_db db)
+{
+	struct psd_event ev = {.type = PSD_EV_DB_UP};
+	ev.u.db = db;
+	psd_world_push(w, &ev);
+}
+
+/* Every connection drops (one Redis for all databases). */
+void psd_world_redis_down(struct psd_world *w)
+{
+	psd_world_db_down(w, PSD_DB_CONFIG);
+	psd_world_db_down(w, PSD_DB_APPL);
+	psd_world_db_down(w, PSD_DB_STATE);
+}
+
+/* Advances time to the core's next deadline and fires the timer. */
+void psd_world_tick(struct psd_world *w)
+{
+	uint64_t d = psd_core_next_deadline(w->core);
+	if (!(d != UINT64_MAX))
+		world_fail("d != UINT64_MAX");
+	if (d > w->now)
+		w->now = d;
+	struct psd_event ev = {.type = PSD_EV_TIMER};
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
+}
+
+/* Reconnects every database as soon as the core asks, and settles. */
+void psd_world_redis_up(struct psd_world *w)
+{
+	unsigned before[3] = {w->connects[0], w->connects[1], w->connects[2]};
+	for (int guard = 0; guard < 64; guard++) {
+		if (w->connects[0] > before[0] && w->connects[1] > before[1] &&
+		    w->connects[2] > before[2])
+			break;
+		psd_world_tick(w);
+	}
+	for (int db = 0; db < 3; db++) {
+		if (!(w->connects[db] > before[db]))
+		world_fail("w->connects[db] > before[db]");
+		psd_world_db_up(w, (enum psd_db)db);
+	}
+	psd_world_settle(w);
+}
+
+void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name)
+{
+	w->ifaces[w->iface_count++] = (struct psd_iface){ifindex, name};
+}
+
+/* Starts the core and runs start-up to the end. */
+void psd_world_start(struct psd_world *w)
+{
+	w->mem = calloc(1, psd_core_size(&w->lim));
+	if (psd_core_init(&w->core, w->mem, &w->lim, &w->cfg) < 0)
+		world_fail("psd_core_init refused the world's limits");
+	struct psd_event ev = {.type = PSD_EV_START};
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
+}
+
+void psd_world_datagram(struct psd_world *w, const uint8_t *buf, size_t len, bool dump)
+{
+	struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+	ev.u.nl.bytes = buf;
+	ev.u.nl.len = len;
+	ev.u.nl.from_dump = dump;
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
+}
+
+/* One link message in its own datagram. flags: IFF_*; kind may be NULL. */
+void psd_world_link(struct psd_world *w, uint16_t type, const char *name, int32_t ifindex,
+			      uint32_t flags, uint32_t mtu, uint32_t master, const char *kind)
+{
+	uint8_t buf[512];
+	struct psd_nl_link_spec s = {
+		.type = type, .name = name, .ifindex = ifindex, .flags = flags, .mtu = mtu,
+		.master = master, .kind = kind,
+	};
+	size_t len = psd_nl_build_link(buf, sizeof(buf), 0, &s);
+	if (!(len > 0))
+		world_fail("len > 0");
+	psd_world_datagram(w, buf, len, false);
+}
+
+void psd_world_new_link(struct psd_world *w, const char *name, int32_t ifindex,
+				  uint32_t flags)
+{
+	psd_world_link(w, RTM_NEWLINK, name, ifindex, flags, 9100, 0, NULL);
+}
+
+void psd_world_del_link(struct psd_world *w, const char *name, int32_t ifindex)
+{
+	psd_world_link(w, RTM_DELLINK, name, ifindex, 0, 9100, 0, NULL);
+}
+
+/* The dump reply's end, which makes every start-up complete its first netlink read. */
+void psd_world_dump_done(struct psd_world *w)
+{
+	uint8_t buf[64];
+	size_t len = psd_nl_build_done(buf, sizeof(buf), 0, w->dump_seq, 0);
+	psd_world_datagram(w, buf, len, true);
+}
+
+void psd_world_advance(struct psd_world *w, uint64_t ns)
+{
+	w->now += ns;
+	struct psd_event ev = {.type = PSD_EV_TIMER};
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
+}
+
+bool psd_world_traced(const struct psd_world *w, const char *line)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		if (strcmp(w->trace[i], line) == 0)
+			return true;
+	return false;
+}
+
+size_t psd_world_trace_index(const struct psd_world *w, const char *prefix)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		if (strncmp(w->trace[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+size_t psd_world_trace_count(const struct psd_world *w, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->trace_count; i++)
+		n += strncmp(w->trace[i], prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+bool psd_world_logged(const struct psd_world *w, const char *part)
+{
+	for (size_t i = 0; i < w->log_count; i++)
+		if (strstr(w->logs[i], part) != NULL)
+			return true;
+	return false;
+}
+
+void psd_world_free(struct psd_world *w)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		free(w->trace[i]);
+	for (size_t i = 0; i < w->held_count; i++) {
+		for (uint32_t k = 0; k < w->held[i].argc; k++)
+			free(w->held[i].argv[k]);
+		free(w->held[i].argv);
+		free(w->held[i].len);
+	}
+	free(w->replies);
+	free(w->mem);
+	psd_model_free(&w->m);
+	free(w);
+}
+
+/* The state STATE_DB holds for a port, as "oper admin mtu", or "absent". */
+const char *psd_world_state(struct psd_world *w, const char *port)
+{
+	static char buf[64];
+	char key[64];
+	snprintf(key, sizeof(key), "PORT_TABLE|%s", port);
+	if (!psd_model_exists(&w->m, PSD_WORLD_STATE, key))
+		return "absent";
+	snprintf(buf, sizeof(buf), "%s %s %s %s", psd_model_hget(&w->m, PSD_WORLD_STATE, key, "state"),
+		 psd_model_hget(&w->m, PSD_WORLD_STATE, key, "netdev_oper_status"),
+		 psd_model_hget(&w->m, PSD_WORLD_STATE, key, "admin_status"),
+		 psd_model_hget(&w->m, PSD_WORLD_STATE, key, "mtu"));
+	return buf;
+}
+

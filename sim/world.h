@@ -1,0 +1,107 @@
+/*
+ * A deterministic world around the real core: the in-memory Redis model executes every command
+ * as it is sent (or later: hold), replies are delivered in order, connections drop and come back
+ * on request, netlink datagrams are built with nl_build, and every action is recorded (the DB
+ * command trace, link-down requests, notifications, logs). The unit tests, the fuzzers and the
+ * simulator drive the core through it. A world's own failures (a refused event, a full trace)
+ * abort: they are bugs in the caller or the core.
+ */
+#ifndef PSD_WORLD_H
+#define PSD_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nl_build.h"
+#include "psd/core.h"
+#include "redis_model.h"
+
+#define PSD_WORLD_APPL 0u   /* Redis database numbers in SONiC's layout */
+#define PSD_WORLD_CONFIG 4u
+#define PSD_WORLD_STATE 6u
+#define PSD_WORLD_TRACE_MAX 4096 /* commands remembered in the trace */
+#define PSD_WORLD_HELD_MAX 4096  /* commands held in flight */
+
+struct psd_world_cmd {
+	uint32_t db;
+	uint64_t tag;
+	uint32_t argc;
+	char **argv;
+	size_t *len;
+};
+
+struct psd_world_reply {
+	struct psd_reply r;
+	char *str;
+	struct psd_str *elements;
+	char **element_text;
+};
+
+struct psd_world {
+	struct psd_model m;
+	struct psd_core *core;
+	void *mem;
+	struct psd_config cfg;
+	struct psd_limits lim;
+	uint64_t now;
+	bool hold;
+	struct psd_world_cmd held[PSD_WORLD_HELD_MAX];
+	size_t held_count;
+	struct psd_world_reply *replies;
+	size_t reply_count;
+	char *trace[PSD_WORLD_TRACE_MAX];
+	size_t trace_count;
+	uint64_t trace_dropped;
+	int32_t downs[64];
+	size_t down_count;
+	char notify[16][160];
+	size_t notify_count;
+	uint32_t dump_seq;
+	bool listening;
+	bool exited;
+	int exit_status;
+	struct psd_iface ifaces[16];
+	size_t iface_count;
+	char logs[256][256];
+	size_t log_count;
+	unsigned connects[3]; /* PSD_ACT_DB_CONNECT requests per database */
+	unsigned watchdogs;
+};
+
+uint32_t psd_world_db_id(const struct psd_world *w, enum psd_db db);
+void psd_world_config(struct psd_world *w);
+struct psd_world *psd_world_new(void);
+void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
+			       const char *const *argv, const size_t *len);
+void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src);
+void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
+			      const char *const *argv, const size_t *len);
+void psd_world_command(struct psd_world *w, const struct psd_action *a);
+void psd_world_drain(struct psd_world *w);
+void psd_world_push(struct psd_world *w, const struct psd_event *ev);
+void psd_world_settle(struct psd_world *w);
+void psd_world_release(struct psd_world *w);
+void psd_world_db_down(struct psd_world *w, enum psd_db db);
+void psd_world_db_up(struct psd_world *w, enum psd_db db);
+void psd_world_redis_down(struct psd_world *w);
+void psd_world_tick(struct psd_world *w);
+void psd_world_redis_up(struct psd_world *w);
+void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name);
+void psd_world_start(struct psd_world *w);
+void psd_world_datagram(struct psd_world *w, const uint8_t *buf, size_t len, bool dump);
+void psd_world_link(struct psd_world *w, uint16_t type, const char *name, int32_t ifindex,
+			      uint32_t flags, uint32_t mtu, uint32_t master, const char *kind);
+void psd_world_new_link(struct psd_world *w, const char *name, int32_t ifindex,
+				  uint32_t flags);
+void psd_world_del_link(struct psd_world *w, const char *name, int32_t ifindex);
+void psd_world_dump_done(struct psd_world *w);
+void psd_world_advance(struct psd_world *w, uint64_t ns);
+bool psd_world_traced(const struct psd_world *w, const char *line);
+size_t psd_world_trace_index(const struct psd_world *w, const char *prefix);
+size_t psd_world_trace_count(const struct psd_world *w, const char *prefix);
+bool psd_world_logged(const struct psd_world *w, const char *part);
+void psd_world_free(struct psd_world *w);
+const char *psd_world_state(struct psd_world *w, const char *port);
+
+#endif
