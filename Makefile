@@ -71,7 +71,7 @@ lint:
 	tools/lint-core.sh
 	tools/check-generated.sh $(RAGEL_SRC)
 
-bench: build/bench_core build/portsyncd build/nl-record
+bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink
 	bench/run.sh
 
 demo: build/portsyncd
@@ -99,6 +99,11 @@ build/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay_main.c fuzz/fuzz.h $(FUZZ_SRC) | 
 build/fuzz/libfuzzer-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include \
 		-Icore $(FUZZ_INC) -o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
+
+# throughput build for make bench: libFuzzer without sanitizers
+build/fuzz/speed-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O2 -fsanitize=fuzzer -Icore/include -Icore $(FUZZ_INC) \
+		-o $@ $< $(FUZZ_SRC) $(FUZZ_LIBS)
 
 build/fuzz/afl-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
 	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast -std=c17 -D_GNU_SOURCE -g -O1 \

@@ -26,6 +26,13 @@ else
 	exit 1
 fi
 
+fuzz_rates=$(for i in 1 2 3; do
+	rm -rf build/fuzz/speed-corpus && mkdir -p build/fuzz/speed-corpus
+	build/fuzz/speed-netlink -max_total_time=10 -print_final_stats=1 build/fuzz/speed-corpus \
+		fuzz/corpus/netlink 2>&1 | sed -n 's/^stat::average_exec_per_sec: *//p'
+done)
+echo "bench: fuzz netlink datagram harness, libFuzzer without sanitizers, one core (median of 3): $(echo "$fuzz_rates" | median) exec/s"
+
 if [ "$(id -u)" = 0 ]; then
 	runs=$(for i in 1 2 3; do bench/storm.sh build/portsyncd build/nl-record 512 40; done)
 	echo "$runs"
