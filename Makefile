@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 
-.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay
+.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short
 
 all: build/portsyncd build/asan/portsyncd
 
@@ -65,7 +65,7 @@ unit-asan: $(UNIT_ASAN_BIN)
 integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen
 	tests/integration/run.sh build/asan/portsyncd
 
-test: lint unit unit-asan fuzz-replay integration
+test: lint unit unit-asan fuzz-replay chaos-short integration
 
 lint:
 	tools/lint-core.sh
@@ -124,3 +124,15 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 		afl-fuzz -V $(SECONDS) -i fuzz/corpus/$(TARGET) -o build/fuzz/afl-out-$(TARGET) \
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
+
+# The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
+build/psd-sim: sim/sim_main.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build
+	$(CC) $(ALL_CFLAGS) -Isim -o $@ sim/sim_main.c $(CORE_SRC) $(SIM_SRC)
+
+SEEDS ?= 10000
+chaos-short: build/psd-sim
+	tests/chaos/run.sh 300 600
+
+# make chaos SEEDS=10000: the long sweep
+chaos: build/psd-sim
+	tests/chaos/run.sh $(SEEDS) 2000

@@ -53,6 +53,14 @@ void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 		size_t take = len[i] < 60 ? len[i] : 60; /* scripts are long: keep the head */
 		n += (size_t)snprintf(line + n, sizeof(line) - n, " %.*s", (int)take, argv[i]);
 	}
+	if (w->trace_hash == 0)
+		w->trace_hash = 1469598103934665603ull;
+	for (const char *c = line; *c != '\0'; c++)
+		w->trace_hash = (w->trace_hash ^ (uint8_t)*c) * 1099511628211ull;
+	char *slot = w->recent[w->recent_total++ % 16];
+	size_t keep = strlen(line) < sizeof(w->recent[0]) ? strlen(line) : sizeof(w->recent[0]) - 1;
+	memcpy(slot, line, keep);
+	slot[keep] = '\0';
 	if (w->trace_count == PSD_WORLD_TRACE_MAX) {
 		w->trace_dropped++; /* the first PSD_WORLD_TRACE_MAX commands are kept */
 		return;
@@ -152,6 +160,7 @@ void psd_world_drain(struct psd_world *w)
 			break;
 		case PSD_ACT_DB_CONNECT:
 			w->connects[a.u.db]++;
+			w->connect_pending[a.u.db] = true;
 			break;
 		case PSD_ACT_EXIT:
 			w->exited = true;
@@ -244,6 +253,7 @@ void psd_world_db_down(struct psd_world *w, enum psd_db db)
 		free(w->replies[i].elements);
 	}
 	w->reply_count = kept;
+	w->connect_pending[db] = false;
 	struct psd_event ev = {.type = PSD_EV_DB_DOWN};
 	ev.u.db = db;
 	psd_world_push(w, &ev);
@@ -252,6 +262,7 @@ void psd_world_db_down(struct psd_world *w, enum psd_db db)
 void psd_world_db_up(struct psd_world *w, enum psd_db db)
 {
 	struct psd_event ev = {.type = PSD_EV_DB_UP};
+	w->connect_pending[db] = false;
 	ev.u.db = db;
 	psd_world_push(w, &ev);
 }
@@ -280,19 +291,25 @@ void psd_world_tick(struct psd_world *w)
 /* Reconnects every database as soon as the core asks, and settles. */
 void psd_world_redis_up(struct psd_world *w)
 {
-	unsigned before[3] = {w->connects[0], w->connects[1], w->connects[2]};
 	for (int guard = 0; guard < 64; guard++) {
-		if (w->connects[0] > before[0] && w->connects[1] > before[1] &&
-		    w->connects[2] > before[2])
+		if (w->connect_pending[0] && w->connect_pending[1] && w->connect_pending[2])
 			break;
 		psd_world_tick(w);
 	}
 	for (int db = 0; db < 3; db++) {
-		if (!(w->connects[db] > before[db]))
-		world_fail("w->connects[db] > before[db]");
+		if (!w->connect_pending[db])
+			world_fail("the core did not ask to reconnect");
 		psd_world_db_up(w, (enum psd_db)db);
 	}
 	psd_world_settle(w);
+}
+
+/* Answers every pending connect with a failure: Redis is still away. */
+void psd_world_refuse_connects(struct psd_world *w)
+{
+	for (int db = 0; db < 3; db++)
+		if (w->connect_pending[db])
+			psd_world_db_down(w, (enum psd_db)db);
 }
 
 void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name)

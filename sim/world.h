@@ -53,6 +53,9 @@ struct psd_world {
 	char *trace[PSD_WORLD_TRACE_MAX];
 	size_t trace_count;
 	uint64_t trace_dropped;
+	uint64_t trace_hash;   /* FNV-1a over every command sent, kept or not */
+	char recent[16][160];  /* the last commands, a ring */
+	uint64_t recent_total;
 	int32_t downs[64];
 	size_t down_count;
 	char notify[16][160];
@@ -66,6 +69,7 @@ struct psd_world {
 	char logs[256][256];
 	size_t log_count;
 	unsigned connects[3]; /* PSD_ACT_DB_CONNECT requests per database */
+	bool connect_pending[3]; /* asked to connect, not yet answered up or down */
 	unsigned watchdogs;
 };
 
@@ -87,6 +91,7 @@ void psd_world_db_up(struct psd_world *w, enum psd_db db);
 void psd_world_redis_down(struct psd_world *w);
 void psd_world_tick(struct psd_world *w);
 void psd_world_redis_up(struct psd_world *w);
+void psd_world_refuse_connects(struct psd_world *w);
 void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name);
 void psd_world_start(struct psd_world *w);
 void psd_world_datagram(struct psd_world *w, const uint8_t *buf, size_t len, bool dump);
