@@ -36,19 +36,53 @@ void psd_model_free(struct psd_model *m)
 	for (size_t i = 0; i < m->count; i++)
 		free_key(&m->keys[i]);
 	free(m->keys);
+	free(m->index);
 	free(m->elements);
 	free(m->reply_text);
 	memset(m, 0, sizeof(*m));
 }
 
+static uint32_t key_hash(uint32_t db, const char *key, size_t len)
+{
+	uint32_t h = 2166136261u ^ db;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)key[i]) * 16777619u;
+	return h;
+}
+
+static bool same(const struct psd_model_key *k, uint32_t db, const char *key, size_t len)
+{
+	return k->db == db && strlen(k->key) == len && memcmp(k->key, key, len) == 0;
+}
+
+/* The index slot holding (db, key), or the empty slot where it would go. */
+static size_t slot_of(const struct psd_model *m, uint32_t db, const char *key, size_t len)
+{
+	size_t mask = m->index_cap - 1;
+	for (size_t i = key_hash(db, key, len) & mask;; i = (i + 1) & mask)
+		if (m->index[i] == 0 || same(&m->keys[m->index[i] - 1], db, key, len))
+			return i;
+}
+
+static void reindex(struct psd_model *m)
+{
+	free(m->index);
+	m->index = calloc(m->index_cap, sizeof(*m->index));
+	if (m->index == NULL)
+		abort();
+	for (size_t k = 0; k < m->count; k++) {
+		const struct psd_model_key *e = &m->keys[k];
+		m->index[slot_of(m, e->db, e->key, strlen(e->key))] = (uint32_t)k + 1;
+	}
+}
+
 static struct psd_model_key *find(const struct psd_model *m, uint32_t db, const char *key,
 				  size_t len)
 {
-	for (size_t i = 0; i < m->count; i++)
-		if (m->keys[i].db == db && strlen(m->keys[i].key) == len &&
-		    memcmp(m->keys[i].key, key, len) == 0)
-			return &m->keys[i];
-	return NULL;
+	if (m->index_cap == 0)
+		return NULL;
+	uint32_t at = m->index[slot_of(m, db, key, len)];
+	return at != 0 ? &m->keys[at - 1] : NULL;
 }
 
 static struct psd_model_key *create(struct psd_model *m, uint32_t db, const char *key, size_t len,
@@ -62,25 +96,53 @@ static struct psd_model_key *create(struct psd_model *m, uint32_t db, const char
 		m->keys = realloc(m->keys, m->cap * sizeof(*m->keys));
 		if (m->keys == NULL)
 			abort();
+		m->index_cap = 4 * m->cap;
+		reindex(m);
 	}
 	k = &m->keys[m->count++];
 	memset(k, 0, sizeof(*k));
 	k->db = db;
 	k->key = dup_mem(key, len);
 	k->is_set = is_set;
+	m->index[slot_of(m, db, key, len)] = (uint32_t)m->count;
 	return k;
+}
+
+/* Frees index slot hole and pulls later entries of its probe run back (no tombstones). */
+static void unindex(struct psd_model *m, size_t hole)
+{
+	size_t mask = m->index_cap - 1;
+	m->index[hole] = 0;
+	for (size_t i = (hole + 1) & mask; m->index[i] != 0; i = (i + 1) & mask) {
+		const struct psd_model_key *e = &m->keys[m->index[i] - 1];
+		size_t home = key_hash(e->db, e->key, strlen(e->key)) & mask;
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			m->index[hole] = m->index[i];
+			m->index[i] = 0;
+			hole = i;
+		}
+	}
 }
 
 static void remove_key(struct psd_model *m, struct psd_model_key *k)
 {
+	size_t pos = (size_t)(k - m->keys), last = m->count - 1;
+	unindex(m, slot_of(m, k->db, k->key, strlen(k->key)));
 	free_key(k);
-	*k = m->keys[--m->count];
+	if (pos != last) { /* the last key moves into the gap; repoint its slot */
+		const struct psd_model_key *e = &m->keys[last];
+		m->index[slot_of(m, e->db, e->key, strlen(e->key))] = (uint32_t)pos + 1;
+		m->keys[pos] = m->keys[last];
+	}
+	m->count--;
 }
 
 static struct psd_model_field *field_of(struct psd_model_key *k, const char *name, size_t len)
 {
+	uint32_t h = key_hash(0, name, len);
 	for (size_t i = 0; i < k->count; i++)
-		if (strlen(k->fields[i].name) == len && memcmp(k->fields[i].name, name, len) == 0)
+		if (k->fields[i].hash == h && k->fields[i].len == len &&
+		    memcmp(k->fields[i].name, name, len) == 0)
 			return &k->fields[i];
 	return NULL;
 }
@@ -97,11 +159,15 @@ static int put_field(struct psd_model_key *k, const char *name, size_t nlen, con
 		}
 		return 0;
 	}
-	k->fields = realloc(k->fields, (k->count + 1) * sizeof(*k->fields));
-	if (k->fields == NULL)
-		abort();
+	if ((k->count & (k->count - 1)) == 0) { /* capacity doubles at each power of two */
+		k->fields = realloc(k->fields, (k->count ? 2 * k->count : 1) * sizeof(*k->fields));
+		if (k->fields == NULL)
+			abort();
+	}
 	k->fields[k->count].name = dup_mem(name, nlen);
 	k->fields[k->count].value = value != NULL ? dup_mem(value, vlen) : NULL;
+	k->fields[k->count].hash = key_hash(0, name, nlen);
+	k->fields[k->count].len = (uint32_t)nlen;
 	k->count++;
 	return 1;
 }

@@ -3,7 +3,8 @@
  * sets per database, HSET merging, empty hashes removed, KEYS with a trailing '*', and the
  * producer "set" script executed natively (SADD, HSET per pair, PUBLISH when newly added).
  * psd_model_consume() pops PORT_TABLE_KEY_SET the way orchagent's consumer does. Test and
- * simulation code only: it allocates freely and favours clarity over speed.
+ * simulation code only: it allocates freely; keys are found through a hash index, so 100K-port
+ * worlds stay fast (KEYS still scans, as Redis does).
  */
 #ifndef PSD_REDIS_MODEL_H
 #define PSD_REDIS_MODEL_H
@@ -19,6 +20,8 @@
 struct psd_model_field {
 	char *name;
 	char *value;
+	uint32_t hash; /* of name: compared before the bytes, so 100K-member sets stay usable */
+	uint32_t len;  /* of name */
 };
 
 struct psd_model_key {
@@ -33,6 +36,8 @@ struct psd_model {
 	struct psd_model_key *keys;
 	size_t count;
 	size_t cap;
+	uint32_t *index;   /* open addressing over (db, key): key position + 1; 0 is empty */
+	size_t index_cap;  /* a power of two, at least twice cap */
 	uint64_t publishes;      /* PUBLISH calls made by the producer script */
 	char last_channel[64];
 	/* reply storage for the last command, valid until the next call */

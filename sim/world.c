@@ -13,6 +13,15 @@ static void world_fail(const char *what)
 	abort();
 }
 
+static void free_reply(struct psd_world_reply *q)
+{
+	free(q->str);
+	for (size_t i = 0; q->element_text != NULL && q->element_text[i] != NULL; i++)
+		free(q->element_text[i]);
+	free(q->element_text);
+	free(q->elements);
+}
+
 uint32_t psd_world_db_id(const struct psd_world *w, enum psd_db db)
 {
 	return w->cfg.db_id[db];
@@ -70,8 +79,19 @@ void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 
 void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src)
 {
-	w->replies = realloc(w->replies, (w->reply_count + 1) * sizeof(*w->replies));
-	struct psd_world_reply *q = &w->replies[w->reply_count++];
+	if (w->reply_head + w->reply_count == w->reply_cap) {
+		if (w->reply_head > 0) { /* slide the pending replies to the front */
+			memmove(w->replies, w->replies + w->reply_head,
+				w->reply_count * sizeof(*w->replies));
+			w->reply_head = 0;
+		} else {
+			w->reply_cap = w->reply_cap ? 2 * w->reply_cap : 256;
+			w->replies = realloc(w->replies, w->reply_cap * sizeof(*w->replies));
+			if (w->replies == NULL)
+				world_fail("out of memory");
+		}
+	}
+	struct psd_world_reply *q = &w->replies[w->reply_head + w->reply_count++];
 	memset(q, 0, sizeof(*q));
 	q->r = *src;
 	q->r.tag = tag;
@@ -168,7 +188,8 @@ void psd_world_drain(struct psd_world *w)
 			break;
 		}
 	}
-	psd_core_check(w->core);
+	if (w->check_every <= 1 || ++w->drains % w->check_every == 0)
+		psd_core_check(w->core);
 	if (list_ifaces) {
 		struct psd_event ev = {.type = PSD_EV_IFACES};
 		ev.u.ifaces.ifaces = w->ifaces;
@@ -184,22 +205,27 @@ void psd_world_push(struct psd_world *w, const struct psd_event *ev)
 	psd_world_drain(w);
 }
 
+
+/* Delivers the oldest queued reply; false when none is queued. */
+bool psd_world_deliver_one(struct psd_world *w)
+{
+	if (w->reply_count == 0)
+		return false;
+	struct psd_world_reply q = w->replies[w->reply_head++];
+	if (--w->reply_count == 0)
+		w->reply_head = 0;
+	struct psd_event ev = {.type = PSD_EV_DB_REPLY};
+	ev.u.reply = q.r;
+	psd_world_push(w, &ev);
+	free_reply(&q);
+	return true;
+}
+
 /* Delivers queued replies until none is left. */
 void psd_world_settle(struct psd_world *w)
 {
-	while (w->reply_count > 0) {
-		struct psd_world_reply q = w->replies[0];
-		memmove(w->replies, w->replies + 1, (w->reply_count - 1) * sizeof(*w->replies));
-		w->reply_count--;
-		struct psd_event ev = {.type = PSD_EV_DB_REPLY};
-		ev.u.reply = q.r;
-		psd_world_push(w, &ev);
-		free(q.str);
-		for (size_t i = 0; q.element_text != NULL && q.element_text[i] != NULL; i++)
-			free(q.element_text[i]);
-		free(q.element_text);
-		free(q.elements);
-	}
+	while (psd_world_deliver_one(w))
+		;
 }
 
 /* Executes the commands held in flight, in order, then settles. */
@@ -218,6 +244,7 @@ void psd_world_release(struct psd_world *w)
 	w->held_count = 0;
 	psd_world_settle(w);
 }
+
 
 static unsigned tag_db(uint64_t tag)
 {
@@ -240,17 +267,11 @@ void psd_world_db_down(struct psd_world *w, enum psd_db db)
 	}
 	w->held_count = kept;
 	kept = 0;
-	for (size_t i = 0; i < w->reply_count; i++) {
-		if (tag_db(w->replies[i].r.tag) != db) {
-			w->replies[kept++] = w->replies[i];
-			continue;
-		}
-		free(w->replies[i].str);
-		for (size_t k = 0; w->replies[i].element_text != NULL && w->replies[i].element_text[k];
-		     k++)
-			free(w->replies[i].element_text[k]);
-		free(w->replies[i].element_text);
-		free(w->replies[i].elements);
+	for (size_t i = w->reply_head; i < w->reply_head + w->reply_count; i++) {
+		if (tag_db(w->replies[i].r.tag) != db)
+			w->replies[w->reply_head + kept++] = w->replies[i];
+		else
+			free_reply(&w->replies[i]);
 	}
 	w->reply_count = kept;
 	w->connect_pending[db] = false;
@@ -422,6 +443,8 @@ void psd_world_free(struct psd_world *w)
 		free(w->held[i].argv);
 		free(w->held[i].len);
 	}
+	for (size_t i = w->reply_head; i < w->reply_head + w->reply_count; i++)
+		free_reply(&w->replies[i]);
 	free(w->replies);
 	free(w->mem);
 	psd_model_free(&w->m);

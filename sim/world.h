@@ -48,8 +48,10 @@ struct psd_world {
 	bool hold;
 	struct psd_world_cmd held[PSD_WORLD_HELD_MAX];
 	size_t held_count;
-	struct psd_world_reply *replies;
+	struct psd_world_reply *replies; /* pending: replies[reply_head .. reply_head+reply_count) */
+	size_t reply_head;
 	size_t reply_count;
+	size_t reply_cap;
 	char *trace[PSD_WORLD_TRACE_MAX];
 	size_t trace_count;
 	uint64_t trace_dropped;
@@ -70,6 +72,8 @@ struct psd_world {
 	size_t log_count;
 	unsigned connects[3]; /* PSD_ACT_DB_CONNECT requests per database */
 	bool connect_pending[3]; /* asked to connect, not yet answered up or down */
+	uint32_t check_every;    /* psd_core_check() every this many drains (0 and 1: every one) */
+	uint64_t drains;
 	unsigned watchdogs;
 };
 
@@ -84,6 +88,7 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 void psd_world_command(struct psd_world *w, const struct psd_action *a);
 void psd_world_drain(struct psd_world *w);
 void psd_world_push(struct psd_world *w, const struct psd_event *ev);
+bool psd_world_deliver_one(struct psd_world *w);
 void psd_world_settle(struct psd_world *w);
 void psd_world_release(struct psd_world *w);
 void psd_world_db_down(struct psd_world *w, enum psd_db db);
