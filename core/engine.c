@@ -98,6 +98,20 @@ void psd_todo(struct psd_core *c, enum psd_todo t)
 	c->todo_len++;
 }
 
+void psd_todo_purge_commands(struct psd_core *c)
+{
+	uint32_t kept = 0;
+	uint8_t keep[PSD_TODO_RING];
+	for (uint32_t i = 0; i < c->todo_len; i++) {
+		uint8_t t = c->todo[(c->todo_head + i) % PSD_TODO_RING];
+		if (!psd_todo_is_command((enum psd_todo)t))
+			keep[kept++] = t;
+	}
+	memcpy(c->todo, keep, kept);
+	c->todo_head = 0;
+	c->todo_len = kept;
+}
+
 struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t)
 {
 	if (level > c->log_level)

@@ -219,6 +219,8 @@ struct psd_core {
 
 /* engine.c */
 void psd_todo(struct psd_core *c, enum psd_todo t);
+/* Drops the queued singletons that are Redis commands (an outage makes them stale). */
+void psd_todo_purge_commands(struct psd_core *c);
 /* A log record being built, or NULL when level is below the current threshold. */
 struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t);
 void psd_log_end(struct psd_core *c, struct psd_text *t);

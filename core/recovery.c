@@ -71,21 +71,6 @@ static void schedule_connect(struct psd_core *c, enum psd_db db)
 	}
 }
 
-/* Drops queued start-up commands: the interrupted start-up will issue them again. */
-static void purge_command_todos(struct psd_core *c)
-{
-	uint32_t kept = 0;
-	uint8_t keep[PSD_TODO_RING];
-	for (uint32_t i = 0; i < c->todo_len; i++) {
-		uint8_t t = c->todo[(c->todo_head + i) % PSD_TODO_RING];
-		if (!psd_todo_is_command((enum psd_todo)t))
-			keep[kept++] = t;
-	}
-	for (uint32_t i = 0; i < kept; i++)
-		c->todo[i] = keep[i];
-	c->todo_head = 0;
-	c->todo_len = kept;
-}
 
 void psd_recovery_down(struct psd_core *c, enum psd_db db)
 {
@@ -99,7 +84,7 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 		c->outage = true;
 		psd_links_replay(c, db);
 		/* queued singleton commands are dropped; what they were for is redone on recovery */
-		purge_command_todos(c);
+		psd_todo_purge_commands(c);
 		if (c->phase < PH_RUNNING && c->phase != PH_IDLE) {
 			c->startup_restart = true;
 			c->copy.pending = false;

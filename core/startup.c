@@ -404,8 +404,8 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		}
 		return;
 	}
-	if (c->phase >= PH_RUNNING)
-		return; /* a late start-up reply cannot come: an outage restarts start-up */
+	if (c->phase >= PH_RUNNING || c->startup_restart)
+		return; /* from a start-up an outage interrupted: it runs again from the start */
 
 	if (r->type == PSD_REPLY_ERROR && kind != TAG_CONFIG_GET && kind != TAG_PRUNE) {
 		c->stats.db_errors++;
@@ -533,6 +533,7 @@ bool psd_startup_pull(struct psd_core *c, struct psd_action *ret)
 	return false;
 }
 
+
 void psd_startup_restart(struct psd_core *c)
 {
 	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted by a lost Redis connection: "
@@ -545,5 +546,6 @@ void psd_startup_restart(struct psd_core *c)
 	c->cursor_replies = 0;
 	c->config_written = 0;
 	c->copy.pending = false;
+	psd_todo_purge_commands(c); /* what late replies of the interrupted start-up queued */
 	psd_startup_begin(c);
 }

@@ -192,6 +192,38 @@ static void test_outage_during_startup_restarts_it(void **state)
 	psd_world_free(w);
 }
 
+/* One database drops during start-up while the others answer: the late replies of the
+ * interrupted phase must not leak into the start-up that runs again. */
+static void test_partial_outage_during_startup(void **state)
+{
+	for (int cut = 1; cut < 12; cut++) {
+		struct psd_world *w = psd_world_new();
+		config_port(w, "Ethernet0");
+		w->mem = calloc(1, psd_core_size(&w->lim));
+		assert_int_equal(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg), 0);
+		struct psd_event ev = {.type = PSD_EV_START};
+		psd_world_push(w, &ev);
+		for (int i = 0; i < cut && psd_world_deliver_one(w); i++)
+			;
+		psd_world_db_down(w, PSD_DB_CONFIG);
+		psd_world_settle(w); /* APPL_DB and STATE_DB keep answering */
+		for (int guard = 0; !w->connect_pending[PSD_DB_CONFIG]; guard++) {
+			assert_true(guard < 64);
+			psd_world_tick(w);
+		}
+		psd_world_db_up(w, PSD_DB_CONFIG);
+		psd_world_settle(w);
+		assert_true(w->listening);
+		psd_world_dump_done(w);
+		psd_model_consume(&w->m, APPL);
+		psd_world_new_link(w, "Ethernet0", 10, UP);
+		assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+		assert_string_equal(psd_model_hget(&w->m, APPL, "PORT_TABLE:PortConfigDone", "count"),
+				    "1");
+		psd_world_free(w);
+	}
+}
+
 static void overrun(struct psd_world *w)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
@@ -325,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_schedule),
 		cmocka_unit_test(test_redis_back_empty_gets_everything),
 		cmocka_unit_test(test_outage_during_startup_restarts_it),
+		cmocka_unit_test(test_partial_outage_during_startup),
 		cmocka_unit_test(test_overrun_resync_sweeps_gone_ports),
 		cmocka_unit_test(test_redump_rate_limit_and_interrupted_dump),
 		cmocka_unit_test(test_stale_and_malformed_dumps_do_not_sweep),
