@@ -4,7 +4,8 @@
  * Grammar of a link message's attribute sequence, over the symbols of nl_accept.h.
  * Exactly one IFLA_IFNAME; at most one of each other attribute the core reads; anything else
  * ('o') any number of times, in any order. The machine runs one symbol at a time and keeps its
- * state in struct psd_attr_seq, so it needs no buffer.
+ * state in struct psd_attr_seq, so it needs no buffer. Since 'o' is a self-loop in every state,
+ * the walker does not feed it (most attributes of a kernel message are ones we do not read).
  */
 #include "nl_accept.h"
 
@@ -101,7 +102,6 @@ void psd_attr_seq_init(struct psd_attr_seq *s)
 	}
 
 	s->cs = cs;
-	s->count = 0;
 }
 
 void psd_attr_seq_push(struct psd_attr_seq *s, enum psd_attr_sym sym)
@@ -181,7 +181,6 @@ _match:
 	}
 
 	s->cs = cs;
-	s->count++;
 }
 
 bool psd_attr_seq_accepted(const struct psd_attr_seq *s)

@@ -21,7 +21,6 @@ enum psd_attr_sym {
 
 struct psd_attr_seq {
 	int cs;
-	unsigned count;
 };
 
 void psd_attr_seq_init(struct psd_attr_seq *s);

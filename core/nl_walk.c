@@ -244,6 +244,7 @@ int psd_nl_parse_link(const struct psd_nl_msg *msg, struct psd_link *ret)
 	struct psd_link link;
 	struct psd_attr_seq seq;
 	struct attr a;
+	unsigned attrs = 0;
 	int r;
 
 	PSD_ASSERT(msg->kind == PSD_NLMSG_LINK);
@@ -267,11 +268,11 @@ int psd_nl_parse_link(const struct psd_nl_msg *msg, struct psd_link *ret)
 	while ((r = attr_next(&it, &a)) > 0) {
 		const struct attr_policy *p =
 			policy_for(ifla_policy, sizeof(ifla_policy) / sizeof(ifla_policy[0]), a.type);
-		if (seq.count >= PSD_NL_ATTRS_MAX)
+		if (++attrs > PSD_NL_ATTRS_MAX)
 			return -PSD_NLE_TOO_MANY_ATTRS;
-		psd_attr_seq_push(&seq, p != NULL ? p->sym : PSD_ATTR_OTHER);
 		if (p == NULL)
-			continue;
+			continue; /* 'o': the grammar lets it stand anywhere, so it moves no state */
+		psd_attr_seq_push(&seq, p->sym);
 		r = apply_attr(&a, p, &link);
 		if (r < 0)
 			return r;
