@@ -26,6 +26,16 @@ static void appl_port(struct psd_world *w, const char *name, bool admin_status)
 		psd_model_hset(&w->m, APPL, key, "admin_status", "up");
 }
 
+/* A started world with one configured port whose APPL_DB entry orchagent has consumed. */
+static struct psd_world *running_with(const char *port, const char *lanes)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, port, lanes);
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	return w;
+}
+
 static bool notified(const struct psd_world *w, const char *text)
 {
 	for (size_t i = 0; i < w->notify_count; i++)
@@ -101,10 +111,7 @@ static void test_empty_config(void **state)
 /* D3: admin from IFF_UP, oper from IFF_RUNNING, mtu from IFLA_MTU; other fields survive. */
 static void test_newlink_mapping(void **state)
 {
-	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0", "0");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
+	struct psd_world *w = running_with("Ethernet0", "0");
 	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet0", "speed", "100000");
 	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
 	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
@@ -259,10 +266,7 @@ static void test_corrupt_restore_count_is_cold(void **state)
 /* D7 / FB-11: leaving a bridge (AF_BRIDGE DELLINK with a master) keeps the entry. */
 static void test_master_dellink_ignored(void **state)
 {
-	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet8", "8");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
+	struct psd_world *w = running_with("Ethernet8", "8");
 	psd_world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
 	psd_world_link(w, RTM_DELLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
 	assert_string_equal(psd_world_state(w, "Ethernet8"), "ok up up 9100");
@@ -300,11 +304,8 @@ static void test_filters(void **state)
 /* D9: PortInitDone waits for every configured port, and goes out once. */
 static void test_port_init_done_gating(void **state)
 {
-	struct psd_world *w = psd_world_new();
+	struct psd_world *w = running_with("Ethernet4", "4");
 	config_port(w, "Ethernet0", "0");
-	config_port(w, "Ethernet4", "4");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
 	psd_world_dump_done(w);
 	psd_world_new_link(w, "Ethernet0", 10, DOWN);
 	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
@@ -359,10 +360,7 @@ static void test_newlink_before_consume_compat_drops(void **state)
 /* FB-25: a new name on a known ifindex retires the old name's STATE_DB entry. */
 static void test_rename(void **state)
 {
-	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet8", "8");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
+	struct psd_world *w = running_with("Ethernet8", "8");
 	psd_world_new_link(w, "Ethernet8", 80, UP_RUNNING);
 	psd_world_new_link(w, "Ethernet8", 80, DOWN);
 	psd_world_new_link(w, "Ethernet8x", 80, DOWN);
@@ -421,10 +419,7 @@ static void test_coalescing_and_pipelining(void **state)
 /* A DELLINK while the look-up is in flight: DEL goes out, no HSET. */
 static void test_delete_during_lookup(void **state)
 {
-	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0", "0");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
+	struct psd_world *w = running_with("Ethernet0", "0");
 	w->hold = true;
 	psd_world_new_link(w, "Ethernet0", 10, UP);
 	psd_world_del_link(w, "Ethernet0", 10);
@@ -486,10 +481,7 @@ static void test_logger_link(void **state)
 /* A running daemon with a write in flight, then SIGTERM. */
 static struct psd_world *stop_with_write_in_flight(void)
 {
-	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0", "0");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
+	struct psd_world *w = running_with("Ethernet0", "0");
 	w->hold = true;
 	psd_world_new_link(w, "Ethernet0", 10, UP);
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
@@ -553,11 +545,8 @@ static void test_limits(void **state)
 /* Datagrams not from the kernel and dump replies with a foreign sequence are ignored. */
 static void test_foreign_datagrams(void **state)
 {
-	struct psd_world *w = psd_world_new();
+	struct psd_world *w = running_with("Ethernet0", "0");
 	uint8_t buf[256];
-	config_port(w, "Ethernet0", "0");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
 	struct psd_nl_link_spec s = {.type = RTM_NEWLINK, .name = "Ethernet0", .ifindex = 10,
 				     .flags = UP, .mtu = 9100, .seq = 77};
 	size_t len = psd_nl_build_link(buf, sizeof(buf), 0, &s);
@@ -578,11 +567,8 @@ static void test_foreign_datagrams(void **state)
 /* A malformed message is counted and reported; the messages before it still count. */
 static void test_malformed_datagram(void **state)
 {
-	struct psd_world *w = psd_world_new();
+	struct psd_world *w = running_with("Ethernet0", "0");
 	uint8_t buf[512];
-	config_port(w, "Ethernet0", "0");
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
 	struct psd_nl_link_spec s = {.type = RTM_NEWLINK, .name = "Ethernet0", .ifindex = 10,
 				     .flags = UP_RUNNING, .mtu = 9100};
 	size_t len = psd_nl_build_link(buf, sizeof(buf), 0, &s);
