@@ -46,7 +46,7 @@ static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, 
 	PSD_ASSERT(c->db_up[db]); /* nothing is sent to a database that is down */
 	ret->type = PSD_ACT_DB_COMMAND;
 	ret->u.cmd.db = db;
-	ret->u.cmd.tag = tag | ((uint64_t)db << 48);
+	ret->u.cmd.tag = tag | ((uint64_t)db << 48) | ((uint64_t)c->epoch << 32);
 	ret->u.cmd.argc = argc;
 	ret->u.cmd.argv = c->argv;
 	ret->u.cmd.argv_len = c->argv_len;

@@ -151,6 +151,8 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	c->inflight--;
 	c->inflight_db[db]--;
 	c->last_reply_ns = c->now_ns;
+	if (!psd_tag_is_port_command(PSD_TAG_KIND(r->tag)) && PSD_TAG_EPOCH(r->tag) != c->epoch)
+		return; /* a singleton from before an outage: recovery redid its work */
 	switch (PSD_TAG_KIND(r->tag)) {
 	case TAG_VERIFY_SCRIPT:
 	case TAG_VERIFY_STATE:
@@ -188,6 +190,12 @@ static bool healthy(const struct psd_core *c)
 {
 	/* commands unanswered for PSD_STALL_NS on live connections: something is wedged */
 	return c->inflight == 0 || c->now_ns - c->last_reply_ns < PSD_STALL_NS;
+}
+
+bool psd_tag_is_port_command(enum psd_tag_kind kind)
+{
+	/* a port's commands survive other connections' outages: lost ones are replayed */
+	return kind == TAG_LOOKUP || kind == TAG_WRITE || kind == TAG_DELETE;
 }
 
 static void on_timer(struct psd_core *c)

@@ -60,10 +60,12 @@ enum psd_tag_kind {
 	TAG_REWRITE,         /* restore_count written again after a Redis lost it */
 };
 
-/* Tags: the kind in the top byte, the database below it, a port index or zero at the bottom. */
+/* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
+ * or zero at the bottom. */
 #define PSD_TAG(kind, index) (((uint64_t)(kind) << 56) | (uint64_t)(index))
 #define PSD_TAG_KIND(tag) ((enum psd_tag_kind)((tag) >> 56))
 #define PSD_TAG_DB(tag) ((enum psd_db)(((tag) >> 48) & 0xffu))
+#define PSD_TAG_EPOCH(tag) ((uint16_t)((tag) >> 32))
 #define PSD_TAG_INDEX(tag) ((uint32_t)(tag))
 
 /* Singleton work queued for pull: start-up commands and daemon actions. */
@@ -161,6 +163,8 @@ struct psd_core {
 	uint32_t db_connect_emit;   /* bit per database: PSD_ACT_DB_CONNECT to hand out */
 	uint32_t inflight_db[_PSD_DB_MAX];
 	bool outage;                /* a connection was lost since the last full recovery */
+	uint16_t epoch;             /* +1 per lost connection; singleton replies of older epochs
+	                             * are ignored (their work is redone on recovery) */
 	unsigned verify_awaited;    /* verification replies outstanding after a reconnect */
 	bool verify_state_lost;
 	bool verify_appl_found;
@@ -219,6 +223,7 @@ struct psd_core {
 
 /* engine.c */
 void psd_todo(struct psd_core *c, enum psd_todo t);
+bool psd_tag_is_port_command(enum psd_tag_kind kind);
 /* Drops the queued singletons that are Redis commands (an outage makes them stale). */
 void psd_todo_purge_commands(struct psd_core *c);
 /* A log record being built, or NULL when level is below the current threshold. */

@@ -82,6 +82,7 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 		c->inflight -= c->inflight_db[db];
 		c->inflight_db[db] = 0;
 		c->outage = true;
+		c->epoch++;
 		psd_links_replay(c, db);
 		/* queued singleton commands are dropped; what they were for is redone on recovery */
 		psd_todo_purge_commands(c);

@@ -404,8 +404,8 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		}
 		return;
 	}
-	if (c->phase >= PH_RUNNING || c->startup_restart)
-		return; /* from a start-up an outage interrupted: it runs again from the start */
+	if (c->phase >= PH_RUNNING)
+		return; /* cannot happen: start-up replies of an earlier epoch are dropped */
 
 	if (r->type == PSD_REPLY_ERROR && kind != TAG_CONFIG_GET && kind != TAG_PRUNE) {
 		c->stats.db_errors++;
@@ -546,6 +546,5 @@ void psd_startup_restart(struct psd_core *c)
 	c->cursor_replies = 0;
 	c->config_written = 0;
 	c->copy.pending = false;
-	psd_todo_purge_commands(c); /* what late replies of the interrupted start-up queued */
 	psd_startup_begin(c);
 }

@@ -1,7 +1,9 @@
 /*
  * Sequences of events into the whole core: link messages (from templates with fuzzed fields,
- * or raw bytes), Redis replies held and released, connections lost and restored, netlink
- * losses, time, orchagent consuming APPL_DB, a Redis that restarts empty, and shutdown. The
+ * or raw bytes), Redis replies held and released or delivered one at a time, connections lost
+ * and restored, netlink losses, time, orchagent consuming APPL_DB, a Redis that restarts empty,
+ * and shutdown. The first byte chooses whether start-up completes first or runs under the
+ * program's control, so outages can interrupt any start-up phase. The
  * core's own invariant check runs after every step (inside the world); at the end every
  * connection is restored and the core must settle with nothing in flight.
  */
@@ -72,16 +74,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool up[3] = {true, true, true};
 	size_t len;
 
+	uint8_t mode = fz_u8(&f);
 	w->cfg.seed = 7;
-	w->cfg.compat = fz_u8(&f) & 1;
+	w->cfg.compat = mode & 1;
 	for (int i = 0; i < 4; i++) {
 		char key[32];
 		snprintf(key, sizeof(key), "PORT|Ethernet%d", i * 4);
 		psd_model_hset(&w->m, PSD_WORLD_CONFIG, key, "lanes", "0");
 	}
-	psd_world_start(w);
+	if (mode & 2) { /* start-up under the program's control: replies wait for op 11 */
+		w->mem = calloc(1, psd_core_size(&w->lim));
+		FZ_CHECK(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg) == 0);
+		struct psd_event start = {.type = PSD_EV_START};
+		psd_world_push(w, &start);
+	} else {
+		psd_world_start(w);
+	}
 	for (int steps = 0; f.n > 0 && steps < 256 && !w->exited; steps++) {
-		switch (fz_u8(&f) % 11) {
+		switch (fz_u8(&f) % 12) {
 		case 0:
 			if (w->listening)
 				link_message(w, &f);
@@ -148,6 +158,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 10:
 			if (all_up(up) && !w->hold)
 				psd_world_settle(w);
+			break;
+		case 11:
+			psd_world_deliver_one(w);
 			break;
 		}
 	}
