@@ -312,24 +312,11 @@ bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key)
 	return find(m, db, key, strlen(key)) != NULL;
 }
 
-size_t psd_model_fields(const struct psd_model *m, uint32_t db, const char *key)
-{
-	struct psd_model_key *k = find(m, db, key, strlen(key));
-	return k != NULL ? k->count : 0;
-}
-
 bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key,
 			 const char *member)
 {
 	struct psd_model_key *k = find(m, db, key, strlen(key));
 	return k != NULL && k->is_set && field_of(k, member, strlen(member)) != NULL;
-}
-
-void psd_model_del(struct psd_model *m, uint32_t db, const char *key)
-{
-	struct psd_model_key *k = find(m, db, key, strlen(key));
-	if (k != NULL)
-		remove_key(m, k);
 }
 
 size_t psd_model_consume(struct psd_model *m, uint32_t db)

@@ -57,10 +57,8 @@ void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const cha
 const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *key,
 			   const char *field);
 bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key);
-size_t psd_model_fields(const struct psd_model *m, uint32_t db, const char *key);
 bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key,
 			 const char *member);
-void psd_model_del(struct psd_model *m, uint32_t db, const char *key);
 /* orchagent's pop of APPL_DB (db) PORT_TABLE_KEY_SET into PORT_TABLE:<k>; returns keys popped. */
 size_t psd_model_consume(struct psd_model *m, uint32_t db);
 

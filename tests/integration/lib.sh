@@ -94,6 +94,17 @@ expect_keys() {
 	[ "$got" = "$want" ] || fail "KEYS $pattern in db $db: {$got}, expected {$want}"
 }
 
+# expect_refusal STATUS TEXT ARG...: the daemon run with ARG... exits with STATUS and its stderr
+# holds TEXT.
+expect_refusal() {
+	local want=$1 text=$2 status
+	shift 2
+	"$PSD_BIN" "$@" 2>"$T/err"
+	status=$?
+	[ "$status" = "$want" ] || fail "portsyncd $*: exit status $status, expected $want"
+	grep -qF -- "$text" "$T/err" || fail "portsyncd $*: no '$text' in: $(cat "$T/err")"
+}
+
 expect_absent() {
 	[ "$(rcli "$1" EXISTS "$2")" = 0 ] || fail "$2 in db $1 exists: {$(echo $(hash_of "$1" "$2"))}"
 }

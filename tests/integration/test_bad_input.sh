@@ -69,26 +69,19 @@ it_b04_corrupt_restore_count() {
 # A malformed database_config.json: exit 1, naming file and line or field.
 it_b05_malformed_database_config() {
 	printf '{"INSTANCES": {\n  "redis": \n}' > "$T/broken.json"
-	"$PSD_BIN" --db-config "$T/broken.json" 2>"$T/err"
-	expect_eq "$?" 1 "exit status"
-	grep -q "broken.json: line 3" "$T/err" || fail "message: $(cat "$T/err")"
+	expect_refusal 1 "broken.json: line 3" --db-config "$T/broken.json"
 	sed 's/"id": 6/"id": "six"/' "$T/database_config.json" > "$T/typed.json"
-	"$PSD_BIN" --db-config "$T/typed.json" 2>"$T/err"
-	expect_eq "$?" 1 "exit status"
-	grep -q "DATABASES.STATE_DB.id must be an integer" "$T/err" || fail "message: $(cat "$T/err")"
+	expect_refusal 1 "DATABASES.STATE_DB.id must be an integer" --db-config "$T/typed.json"
 }
 
 # A bad settings file: refuse to start naming file, line, key and allowed values; on SIGHUP,
 # keep the old settings and say why; a good file on SIGHUP applies.
 it_b06_settings_file() {
 	printf '[daemon]\nports_max = 64\n[log]\nlevel = LOUD\n' > "$T/bad.conf"
-	"$PSD_BIN" -c "$T/bad.conf" --db-config "$T/database_config.json" 2>"$T/err"
-	expect_eq "$?" 1 "exit status with a bad file"
-	grep -qF "bad.conf:4: level 'LOUD': expected EMERG, ALERT, CRIT, ERROR, WARN, NOTICE, INFO or DEBUG" "$T/err" ||
-		fail "message: $(cat "$T/err")"
-	PORTSYNCD_DAEMON_PORTS_MAX=0 "$PSD_BIN" --db-config "$T/database_config.json" 2>"$T/err"
-	expect_eq "$?" 1 "exit status with a bad environment variable"
-	grep -q "PORTSYNCD_DAEMON_PORTS_MAX: ports_max '0'" "$T/err" || fail "message: $(cat "$T/err")"
+	expect_refusal 1 "bad.conf:4: level 'LOUD': expected EMERG, ALERT, CRIT, ERROR, WARN, NOTICE, INFO or DEBUG" \
+		-c "$T/bad.conf" --db-config "$T/database_config.json"
+	PORTSYNCD_DAEMON_PORTS_MAX=0 expect_refusal 1 "PORTSYNCD_DAEMON_PORTS_MAX: ports_max '0'" \
+		--db-config "$T/database_config.json"
 	printf '[log]\nlevel = INFO\noutput = stderr\n' > "$T/good.conf"
 	config_port Ethernet0 0
 	DAEMON_LOG_FLAGS=" " start_daemon -c "$T/good.conf"
