@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 
-.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short
+.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short FORCE
 
 all: build/portsyncd build/asan/portsyncd
 
@@ -132,8 +132,13 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
-build/psd-sim: sim/sim_main.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build
-	$(CC) $(ALL_CFLAGS) -Isim -o $@ sim/sim_main.c $(CORE_SRC) $(SIM_SRC)
+build/psd-sim: sim/sim_main.c sim/kernel.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
+	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -o $@ sim/sim_main.c sim/kernel.c $(CORE_SRC) $(SIM_SRC)
+
+# The commit a failing simulation names; rewritten only when HEAD moves.
+build/commit: FORCE | build
+	@c=$$(git rev-parse HEAD 2>/dev/null || echo unknown); [ "$$(cat $@ 2>/dev/null)" = "$$c" ] || echo "$$c" > $@
+FORCE:
 
 SEEDS ?= 10000
 chaos-short: build/psd-sim

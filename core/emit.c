@@ -209,6 +209,12 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 	case TODO_VERIFY_STAGED:
 		exists(c, ret, "_PORT_TABLE", "PortConfigDone", TAG_VERIFY_STAGED);
 		return;
+	case TODO_SEEN_APPL:
+		exists(c, ret, "PORT_TABLE", "PortConfigDone", TAG_SEEN_APPL);
+		return;
+	case TODO_SEEN_STAGED:
+		exists(c, ret, "_PORT_TABLE", "PortConfigDone", TAG_SEEN_STAGED);
+		return;
 	case TODO_HSET_RESTORE:
 	case TODO_RESTORE_REWRITE: {
 		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", 9);

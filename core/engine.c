@@ -178,6 +178,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
 				     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
+			psd_recovery_refused(c);
 		}
 		return;
 	default:
@@ -378,6 +379,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = r;
 	if (c->redump_due_ns < d)
 		d = c->redump_due_ns;
+	if (c->refused_retry_ns < d)
+		d = c->refused_retry_ns;
 	if (c->watchdog_due_ns < d)
 		d = c->watchdog_due_ns;
 	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
@@ -418,7 +421,7 @@ void psd_core_check(const struct psd_core *c)
 	PSD_ASSERT(parked == c->parked);
 	PSD_ASSERT(portset == c->portset_count);
 	PSD_ASSERT(configured == c->config_ports);
-	PSD_ASSERT(c->parked == 0 || c->recheck_due_ns != UINT64_MAX);
+	PSD_ASSERT((c->parked == 0 && !c->init_done_retry) || c->recheck_due_ns != UINT64_MAX);
 	for (uint32_t n = 0, i = c->park_head; i != PSD_NO_PORT; i = c->ports.ports[i].park_next) {
 		PSD_ASSERT(c->ports.ports[i].parked);
 		PSD_ASSERT(++n <= c->parked);
@@ -435,6 +438,7 @@ static const char *const phase_names[] = {
 	[PH_SWITCH_TYPE] = "starting", [PH_WARM_ENABLE] = "starting", [PH_RESTORE_GET] = "starting",
 	[PH_RESTORE_SET] = "starting", [PH_KEYS] = "reading-config", [PH_CONFIG_COPY] = "copying-config",
 	[PH_CONFIG_DONE] = "copying-config", [PH_PRUNE] = "pruning", [PH_IFACES] = "old-interfaces",
+	[PH_REFUSED] = "refused-retrying",
 	[PH_RUNNING] = "running",   [PH_STOPPING] = "stopping",    [PH_EXITED] = "exited",
 };
 

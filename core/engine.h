@@ -26,6 +26,7 @@ enum psd_phase {
 	PH_CONFIG_DONE,   /* producer set PortConfigDone (cold) */
 	PH_PRUNE,         /* HEXISTS PORT_TABLE:<name> admin_status (cold) */
 	PH_IFACES,        /* waiting for PSD_EV_IFACES; then old netdevs go down */
+	PH_REFUSED,       /* Redis refused a start-up command: start again after a pause */
 	PH_RUNNING,
 	PH_STOPPING,
 	PH_EXITED,
@@ -58,6 +59,8 @@ enum psd_tag_kind {
 	TAG_VERIFY_APPL,     /* after a reconnect: does APPL_DB still hold PortConfigDone? */
 	TAG_VERIFY_STAGED,   /* ... or its producer (not yet consumed) form */
 	TAG_REWRITE,         /* restore_count written again after a Redis lost it */
+	TAG_SEEN_APPL,       /* start-up (field): did APPL_DB hold PortConfigDone before our copy? */
+	TAG_SEEN_STAGED,     /* ... or its producer form */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -97,6 +100,8 @@ enum psd_todo {
 	TODO_VERIFY_APPL,
 	TODO_VERIFY_STAGED,
 	TODO_RESTORE_REWRITE, /* HSET restore_count again after STATE_DB lost it */
+	TODO_SEEN_APPL,
+	TODO_SEEN_STAGED,
 };
 
 #define PSD_TODO_RING 32u
@@ -145,6 +150,7 @@ struct psd_core {
 	bool dpu;
 	bool warm_enabled;
 	bool warm;
+	bool appl_kept;           /* APPL_DB held PortConfigDone at start: it was not flushed */
 	uint64_t restore_count;
 	uint32_t config_ports;    /* configured ports in the table */
 	uint32_t config_written;  /* ports written to APPL_DB: PortConfigDone's count */
@@ -170,6 +176,9 @@ struct psd_core {
 	bool verify_appl_found;
 	bool recopy;                /* rewriting APPL_DB port entries after Redis lost them */
 	bool startup_restart;       /* start-up was interrupted: run it again once reconnected */
+	bool reconciled;            /* the first complete dump cleared stale STATE_DB entries */
+	bool recopy_refused;        /* Redis refused part of a re-copy: do it again after a pause */
+	uint64_t refused_retry_ns;  /* when refused start-up or re-copy work runs again */
 	bool restore_decided;       /* warm or cold decided, restore_count chosen */
 	uint64_t rng;
 	uint64_t last_reply_ns;
@@ -190,6 +199,7 @@ struct psd_core {
 	bool saw_datagram;
 	bool init_done_sent;
 	bool init_done_acked;
+	bool init_done_retry;  /* Redis refused PortInitDone: sent again at the next re-check */
 	uint32_t portset_count;
 	uint64_t exit_deadline_ns;
 	bool exit_emitted;
@@ -257,6 +267,8 @@ void psd_resync_timer(struct psd_core *c);
 
 /* startup.c, again */
 void psd_startup_restart(struct psd_core *c);
+void psd_recovery_refused(struct psd_core *c);
+void psd_recovery_recopy(struct psd_core *c);
 
 /* links.c */
 void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump);

@@ -6,16 +6,23 @@
  *  - a port is on the send queue at most once and has at most one command in flight;
  *  - a parked port is on the re-check list exactly while its machine is in `parked`;
  *  - PortInitDone goes out at most once, after the STATE_DB write of the last configured port
- *    has been acknowledged and after at least one netlink datagram.
+ *    has been acknowledged and after at least one netlink datagram;
+ *  - a STATE_DB command Redis refuses (an error reply) is not lost: the port is parked and its
+ *    latest state written at the next re-check; a refused PortInitDone is sent again then too.
  *
  * Where we differ from the C++ daemon (docs/compatibility.md), cfg.compat restores it:
  *  - FB-14: a NEWLINK whose port is not in APPL_DB yet is parked and looked up again every
  *    PSD_APPL_RECHECK_NS, not dropped for good (port names only; sub-interfaces and
  *    PortChannels can never be in PORT_TABLE);
  *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry;
- *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set.
+ *  - FB-11: only the bridge's DELLINK (AF_BRIDGE, master set) means "left the bridge"; a
+ *    netdev deleted while enslaved also carries its master, in an AF_UNSPEC DELLINK, and is
+ *    deleted (compat: every DELLINK with a master is ignored, so the entry stays forever);
+ *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set, and so does a
+ *    message that shows it under another name (renamed).
  */
 #include <string.h>
+
 
 #include <linux/if.h>
 #include <linux/netlink.h>
@@ -37,6 +44,12 @@ static void sendq_push(struct psd_core *c, uint32_t idx)
 	p->queued = true;
 }
 
+static void arm_recheck(struct psd_core *c)
+{
+	if (c->recheck_due_ns == UINT64_MAX)
+		c->recheck_due_ns = c->now_ns + PSD_APPL_RECHECK_NS;
+}
+
 static void park(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
@@ -50,8 +63,7 @@ static void park(struct psd_core *c, uint32_t idx)
 		c->park_head = idx;
 	c->park_tail = idx;
 	c->parked++;
-	if (c->recheck_due_ns == UINT64_MAX)
-		c->recheck_due_ns = c->now_ns + PSD_APPL_RECHECK_NS;
+	arm_recheck(c);
 }
 
 static void unpark(struct psd_core *c, uint32_t idx)
@@ -69,7 +81,7 @@ static void unpark(struct psd_core *c, uint32_t idx)
 	p->parked = false;
 	p->park_prev = p->park_next = PSD_NO_PORT;
 	c->parked--;
-	if (c->parked == 0)
+	if (c->parked == 0 && !c->init_done_retry)
 		c->recheck_due_ns = UINT64_MAX;
 }
 
@@ -121,7 +133,8 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 	}
 	if (work & PSD_PW_PARK) {
 		park(c, idx);
-		log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
+		if (sym == PSD_PS_MISSING)
+			log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
 	}
 	if (work & PSD_PW_FORGET)
 		log_port(c, PSD_LOG_INFO, "Cannot find ", p, " in port table");
@@ -250,6 +263,30 @@ void psd_links_gone(struct psd_core *c, uint32_t idx)
 	step(c, idx, PSD_PS_DEL);
 }
 
+/* A message for an ifindex start-up found left over (FB-03). Field: once that netdev is renamed it
+ * is no leftover any more (a leftover is deleted, never renamed into a port): it is forgotten from
+ * the old set and its messages count again. */
+static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
+{
+	uint32_t old = psd_imap_get(&c->old_by_ifindex, l->ifindex);
+	if (old == PSD_NO_PORT)
+		return false;
+	const char *was = c->old_ifaces[old].name;
+	if (c->cfg.compat || (strlen(was) == l->name_len && memcmp(was, l->name, l->name_len) == 0))
+		return true;
+	psd_imap_del(&c->old_by_ifindex, l->ifindex);
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+		psd_text_str(&t, "old interface ");
+		psd_text_str(&t, was);
+		psd_text_str(&t, " renamed to ");
+		psd_text_mem(&t, l->name, l->name_len);
+		psd_text_str(&t, ": no longer ignored");
+		psd_log_end(c, &t);
+	}
+	return false;
+}
+
 static void handle_link(struct psd_core *c, const struct psd_link *l)
 {
 	enum psd_name_class cls = psd_name_classify(l->name, l->name_len);
@@ -273,11 +310,11 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	}
 	log_link(c, l);
 	if ((l->has_kind && psd_kind_classify(l->kind, l->kind_len) == PSD_KIND_TEAM) ||
-	    (del && l->master != 0)) {
+	    (del && l->master != 0 && (l->family == PSD_AF_BRIDGE || c->cfg.compat))) {
 		c->stats.msgs_filtered++;
 		return;
 	}
-	if (l->ifindex != 0 && psd_imap_get(&c->old_by_ifindex, l->ifindex) != PSD_NO_PORT) {
+	if (l->ifindex != 0 && is_old_iface(c, l)) {
 		c->stats.msgs_old_ifindex++;
 		psd_log_line(c, PSD_LOG_INFO, "Ignoring message for old interface ", l->name);
 		if (del && !c->cfg.compat)
@@ -375,8 +412,9 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 
 void psd_links_check_init_done(struct psd_core *c)
 {
-	if (c->phase != PH_RUNNING || c->init_done_sent || c->portset_count != 0 ||
-	    !c->saw_datagram || c->recopy)
+	if (c->phase != PH_RUNNING || c->init_done_sent || c->init_done_retry ||
+	    c->portset_count != 0 || !c->saw_datagram || c->recopy || c->outage ||
+	    c->verify_awaited > 0) /* after an outage: not before Redis is known to hold the rest */
 		return;
 	c->init_done_sent = true;
 	c->init_done_acked = false;
@@ -414,11 +452,15 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 
 	if (kind == TAG_INIT_DONE) {
-		c->init_done_acked = true;
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
-			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed", "");
+			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed; will try again", "");
+			c->init_done_sent = false;
+			c->init_done_retry = true;
+			arm_recheck(c);
+			return;
 		}
+		c->init_done_acked = true;
 		return;
 	}
 	PSD_ASSERT(idx < c->ports.high_water);
@@ -434,8 +476,11 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_DELETE:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
-			log_port(c, PSD_LOG_ERROR, "STATE_DB write failed for ", p, "");
-		} else if (kind == TAG_WRITE) {
+			log_port(c, PSD_LOG_ERROR, "STATE_DB command refused for ", p, "; will try again");
+			step(c, idx, PSD_PS_FAILED);
+			return;
+		}
+		if (kind == TAG_WRITE) {
 			c->stats.state_writes++;
 			if (p->in_portset) {
 				p->in_portset = false;
@@ -461,7 +506,11 @@ void psd_links_timer(struct psd_core *c)
 	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->park_head != PSD_NO_PORT; n++)
 		step(c, c->park_head, PSD_PS_RECHECK);
 	if (c->parked > 0)
-		c->recheck_due_ns = c->now_ns + PSD_APPL_RECHECK_NS;
+		arm_recheck(c);
+	if (c->init_done_retry) {
+		c->init_done_retry = false;
+		psd_links_check_init_done(c);
+	}
 }
 
 bool psd_links_pull(struct psd_core *c, struct psd_action *ret)

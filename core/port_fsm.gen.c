@@ -6,7 +6,8 @@
  *   lookup   EXISTS APPL_DB PORT_TABLE:<name> in flight
  *   writing  HSET STATE_DB PORT_TABLE|<name> in flight
  *   deleting DEL STATE_DB PORT_TABLE|<name> in flight
- *   parked   netdev present, APPL_DB entry missing; waiting for the re-check timer
+ *   parked   waiting for the re-check timer: the netdev is present but APPL_DB lacks the port,
+ *            or Redis refused the STATE_DB command (an error reply: OOM, LOADING ...)
  * Actions only record work bits; the engine does the work. `writing` and `deleting` have the
  * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
  * engine's per-port op says which command it is.
@@ -27,17 +28,17 @@ static const char _psd_port_actions[] = {
 };
 
 static const char _psd_port_key_offsets[] = {
-	0, 0, 2, 7, 13
+	0, 0, 2, 8, 11
 };
 
 static const unsigned char _psd_port_trans_keys[] = {
-	68u, 78u, 68u, 78u, 99u, 100u, 110u, 68u,
-	70u, 71u, 78u, 88u, 90u, 68u, 78u, 82u,
-	0
+	68u, 78u, 68u, 78u, 99u, 100u, 101u, 110u,
+	68u, 78u, 82u, 68u, 70u, 71u, 78u, 88u,
+	90u, 0
 };
 
 static const char _psd_port_single_lengths[] = {
-	0, 2, 5, 6, 3
+	0, 2, 6, 3, 6
 };
 
 static const char _psd_port_range_lengths[] = {
@@ -45,19 +46,19 @@ static const char _psd_port_range_lengths[] = {
 };
 
 static const char _psd_port_index_offsets[] = {
-	0, 0, 3, 9, 16
+	0, 0, 3, 10, 14
 };
 
 static const char _psd_port_trans_targs[] = {
-	2, 3, 0, 2, 2, 1, 2, 3,
-	0, 3, 2, 2, 3, 4, 1, 0,
-	2, 3, 3, 0, 0
+	2, 4, 0, 2, 2, 1, 2, 3,
+	4, 0, 2, 4, 4, 0, 4, 2,
+	2, 4, 3, 1, 0, 0
 };
 
 static const char _psd_port_trans_actions[] = {
-	5, 1, 0, 7, 7, 11, 5, 1,
-	0, 7, 3, 5, 7, 9, 19, 0,
-	16, 13, 13, 0, 0
+	5, 1, 0, 7, 7, 11, 5, 9,
+	1, 0, 16, 13, 13, 0, 7, 3,
+	5, 7, 9, 19, 0, 0
 };
 
 static const int psd_port_start = 1;

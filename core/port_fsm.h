@@ -21,6 +21,7 @@ enum psd_port_sym {
 	PSD_PS_ACK_PRESENT = 'n', /* write acknowledged, a newer NEWLINK is waiting */
 	PSD_PS_ACK_ABSENT = 'd',  /* write acknowledged, a newer DELLINK is waiting */
 	PSD_PS_RECHECK = 'R',     /* re-check timer for a parked port */
+	PSD_PS_FAILED = 'e',      /* the STATE_DB command was answered with an error: retry later */
 };
 
 enum psd_port_work {

@@ -4,7 +4,8 @@
  *   lookup   EXISTS APPL_DB PORT_TABLE:<name> in flight
  *   writing  HSET STATE_DB PORT_TABLE|<name> in flight
  *   deleting DEL STATE_DB PORT_TABLE|<name> in flight
- *   parked   netdev present, APPL_DB entry missing; waiting for the re-check timer
+ *   parked   waiting for the re-check timer: the netdev is present but APPL_DB lacks the port,
+ *            or Redis refused the STATE_DB command (an error reply: OOM, LOADING ...)
  * Actions only record work bits; the engine does the work. `writing` and `deleting` have the
  * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
  * engine's per-port op says which command it is.
@@ -43,13 +44,15 @@
 			[ND] @do_dirty -> writing |
 			'c' @do_settle -> start |
 			'n' @do_lookup -> lookup |
-			'd' @do_delete -> deleting
+			'd' @do_delete -> deleting |
+			'e' @do_park -> parked
 		),
 		deleting: (
 			[ND] @do_dirty -> deleting |
 			'c' @do_settle -> start |
 			'n' @do_lookup -> lookup |
-			'd' @do_delete -> deleting
+			'd' @do_delete -> deleting |
+			'e' @do_park -> parked
 		),
 		parked: (
 			[NR] @do_unpark @do_lookup -> lookup |

@@ -36,6 +36,7 @@ struct psd_port {
 	bool sent : 1;        /* its command is in flight */
 	bool parked : 1;      /* on the APPL_DB re-check list */
 	bool pruned : 1;      /* APPL_DB had admin_status at a cold start */
+	bool old_netdev : 1;  /* start-up found a leftover netdev of this name (FB-03) */
 	bool admin_up : 1;
 	bool oper_up : 1;
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */

@@ -11,7 +11,9 @@
  * still holds restore_count and APPL_DB still holds PortConfigDone. A Redis that came back empty
  * gets the daemon's whole state rewritten: restore_count, every port's STATE_DB entry and, after
  * a cold start, the APPL_DB port entries, PortConfigDone and PortInitDone. A start-up that was
- * interrupted starts again, keeping decisions already taken.
+ * interrupted starts again, keeping decisions already taken. A command of the start-up or of a
+ * re-copy that Redis refuses (an error reply: MISCONF, OOM, LOADING) makes that work run again
+ * after PSD_REFUSED_RETRY_NS, with the connections kept.
  *
  * Invariants: no command goes to a database that is down; inflight equals the sum of
  * inflight_db; memory does not grow with the length of an outage.
@@ -36,6 +38,7 @@ void psd_recovery_init(struct psd_core *c)
 		c->db_connect_due_ns[db] = UINT64_MAX;
 	}
 	c->rng = c->cfg.seed;
+	c->refused_retry_ns = UINT64_MAX;
 }
 
 bool psd_all_up(const struct psd_core *c)
@@ -89,6 +92,7 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 		if (c->phase < PH_RUNNING && c->phase != PH_IDLE) {
 			c->startup_restart = true;
 			c->copy.pending = false;
+			c->refused_retry_ns = UINT64_MAX; /* the reconnect starts it again */
 		}
 		c->log_poll_inflight = false;
 		if (c->init_done_sent && !c->init_done_acked)
@@ -144,22 +148,16 @@ static void verified(struct psd_core *c)
 		psd_todo(c, TODO_RESTORE_REWRITE);
 		psd_links_rewrite_all(c);
 	}
-	if (appl_lost && !c->warm) {
+	if (appl_lost) { /* a warm start's APPL_DB is gone too: nothing is left to keep */
 		c->stats.redis_data_lost++;
-		c->recopy = true;
-		c->cursor = 0;
-		c->cursor_replies = 0;
-		c->config_written = 0;
-	} else if (appl_lost && c->init_done_sent) {
-		psd_todo(c, TODO_INIT_DONE); /* warm: only PortInitDone was ours */
+		psd_recovery_recopy(c);
 	}
 	if (psd_log_begin(c, c->verify_state_lost || appl_lost ? PSD_LOG_WARN : PSD_LOG_NOTICE,
 			  &t) != NULL) {
 		psd_text_str(&t, "Redis: recovered; ");
 		psd_text_str(&t, c->verify_state_lost ? "STATE_DB was emptied, rewriting every port"
 						      : "STATE_DB kept its data");
-		psd_text_str(&t, appl_lost ? (c->warm ? "; APPL_DB was emptied, PortInitDone again"
-						      : "; APPL_DB was emptied, copying CONFIG_DB again")
+		psd_text_str(&t, appl_lost ? "; APPL_DB was emptied, copying CONFIG_DB again"
 					   : "; APPL_DB kept its data");
 		psd_log_end(c, &t);
 	}
@@ -189,8 +187,47 @@ void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r)
 		verified(c);
 }
 
+void psd_recovery_recopy(struct psd_core *c)
+{
+	c->recopy = true;
+	c->recopy_refused = false;
+	c->cursor = 0;
+	c->cursor_replies = 0;
+	c->config_written = 0;
+}
+
+void psd_recovery_refused(struct psd_core *c)
+{
+	if (c->phase >= PH_RUNNING) {
+		c->recopy_refused = c->recopy_refused || c->recopy;
+		return; /* the re-copy's end schedules it again */
+	}
+	if (c->phase == PH_REFUSED || c->phase == PH_IDLE)
+		return;
+	psd_log_line(c, PSD_LOG_ERROR, "Redis refused a start-up command: starting again in 1 s", "");
+	c->epoch++; /* replies still due belong to the abandoned attempt */
+	psd_todo_purge_commands(c);
+	c->copy.pending = false;
+	c->phase = PH_REFUSED;
+	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
+}
+
+static void refused_timer(struct psd_core *c)
+{
+	if (c->now_ns < c->refused_retry_ns)
+		return;
+	c->refused_retry_ns = UINT64_MAX;
+	if (!psd_all_up(c) || c->outage)
+		return; /* the reconnect starts the work again */
+	if (c->phase == PH_REFUSED)
+		psd_startup_restart(c);
+	else if (c->recopy)
+		psd_recovery_recopy(c);
+}
+
 void psd_recovery_timer(struct psd_core *c)
 {
+	refused_timer(c);
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
 		if (c->db_up[db] || c->db_connecting[db] || c->now_ns < c->db_connect_due_ns[db])
 			continue;

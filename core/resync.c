@@ -4,13 +4,19 @@
  * for a new dump of every link, under a new generation, at most once per redump_interval_ns.
  * Live events keep being applied meanwhile, and mark the ports they name as seen. When the dump
  * completes, a port whose netdev was present but which neither the dump nor a live event
- * mentioned is gone: it is deleted, as if its DELLINK had arrived. A loss during a dump asks for
- * another dump after it.
+ * mentioned is gone: it is deleted, as if its DELLINK had arrived. A loss during a dump abandons
+ * it (the lost datagram may have been one of its own, or its end): it cannot sweep, and the next
+ * dump, under a new sequence number, replaces it; its remaining datagrams are ignored.
+ *
+ * The first complete dump after a cold start also reconciles: a configured port that has no
+ * netdev (and no leftover one, FB-03) gets its STATE_DB entry deleted, since a previous run may
+ * have left one behind for a netdev deleted or renamed while no daemon listened (FB-12, FB-25).
  *
  * Invariants: at most one dump is outstanding; dumps are at least redump_interval_ns apart;
  * only a dump that completed without interruption sweeps.
  */
 #include "engine.h"
+#include "port_fsm.h"
 #include "psd_assert.h"
 
 static const char *const loss_names[_PSD_LOSS_MAX] = {
@@ -51,6 +57,10 @@ void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why)
 {
 	PSD_ASSERT((unsigned)why < _PSD_LOSS_MAX);
 	c->stats.nl_losses[why]++;
+	if (c->dump_active) {
+		c->dump_active = false;
+		c->dump_tainted = false;
+	}
 	if (!c->redump_wanted)
 		psd_log_line(c, PSD_LOG_ERROR, "netlink: link messages may be lost: ", loss_names[why]);
 	c->redump_wanted = true;
@@ -66,8 +76,13 @@ void psd_resync_dump_done(struct psd_core *c, bool interrupted)
 		psd_resync_loss(c, PSD_LOSS_DUMP_INTR);
 		return;
 	}
+	bool reconcile = !c->reconciled && !c->warm;
+	c->reconciled = true;
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
+		if (reconcile && p->used && p->configured && !p->present && !p->old_netdev &&
+		    p->fsm_state == psd_port_fsm_start())
+			psd_links_gone(c, i);
 		if (p->used && p->present && p->seen_gen != c->resync_gen) {
 			c->stats.resync_deleted++;
 			psd_log_line(c, PSD_LOG_NOTICE, "netlink: resync found gone: ", p->name);

@@ -9,9 +9,13 @@
  * back, keeping the warm/cold decision and restore_count it had already written.
  *
  * Where we differ from the C++ daemon (docs/compatibility.md), cfg.compat restores it:
- *  - a pre-existing Ethernet* netdev is "old" only when its port was not found in APPL_DB by
- *    the prune (FB-04, FB-05); compat: every pre-existing Ethernet* netdev is old;
+ *  - a pre-existing Ethernet* netdev is "old" only when APPL_DB was flushed before the start
+ *    (no PortConfigDone in either form: the cold swss start of FB-03) and its port was not
+ *    found in APPL_DB by the prune (FB-04, FB-05); compat: every pre-existing Ethernet* netdev
+ *    is old;
  *  - a corrupt restore_count is an error and a cold start, not an exit;
+ *  - a warm start that finds no PortConfigDone in APPL_DB (Redis lost it) copies CONFIG_DB
+ *    again, keeping the warm start's other choices (no prune, no old interfaces);
  *  - a CONFIG_DB port that vanished between KEYS and HGETALL is skipped, not written empty.
  */
 #include <string.h>
@@ -237,13 +241,20 @@ static void on_keys(struct psd_core *c, const struct psd_reply *r)
 	if (r->type == PSD_REPLY_ARRAY)
 		for (size_t i = 0; i < r->element_count; i++)
 			add_config_port(c, &r->elements[i]);
+}
+
+static void after_keys(struct psd_core *c)
+{
 	if (c->config_ports == 0)
 		psd_log_line(c, PSD_LOG_NOTICE, "ConfigDB does not have port information, however "
 						"ports can be added later on, continuing...", "");
-	if (c->warm) {
+	if (c->warm && (c->appl_kept || c->cfg.compat)) {
 		start_listening(c); /* warm: no APPL_DB writes, no prune, no old interfaces */
 		return;
 	}
+	if (c->warm) /* field: a warm start over an emptied APPL_DB would keep nothing */
+		psd_log_line(c, PSD_LOG_WARN, "warm start, but APPL_DB has no PortConfigDone: "
+					      "copying CONFIG_DB again", "");
 	begin_cursor(c, PH_CONFIG_COPY);
 	if (c->ports.high_water == 0) {
 		psd_todo(c, TODO_CONFIG_DONE);
@@ -326,8 +337,6 @@ static void on_prune(struct psd_core *c, const struct psd_reply *r)
 	if (r->type == PSD_REPLY_INTEGER && r->integer == 1) {
 		p->pruned = true;
 		leave_portset(c, p);
-	} else if (r->type == PSD_REPLY_ERROR) {
-		c->stats.db_errors++;
 	}
 	if (c->cursor == c->ports.high_water && c->cursor_replies == 0)
 		after_prune(c);
@@ -376,9 +385,23 @@ static void phase_done(struct psd_core *c)
 			psd_resync_dump_request(c);
 		psd_todo(c, TODO_KEYS_PORT);
 		psd_log_line(c, PSD_LOG_NOTICE, "Getting port configuration from ConfigDB...", "");
-		enter(c, PH_KEYS, 1);
+		c->appl_kept = false;
+		if (c->cfg.compat) {
+			enter(c, PH_KEYS, 1);
+			return;
+		}
+		psd_todo(c, TODO_SEEN_APPL);
+		psd_todo(c, TODO_SEEN_STAGED);
+		enter(c, PH_KEYS, 3);
+		return;
+	case PH_KEYS:
+		after_keys(c);
 		return;
 	case PH_CONFIG_DONE:
+		if (c->warm) { /* the re-copy of a warm start: still no prune, no old interfaces */
+			start_listening(c);
+			return;
+		}
 		begin_cursor(c, PH_PRUNE);
 		if (c->ports.high_water == 0)
 			after_prune(c);
@@ -393,8 +416,17 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 
 	if (c->recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
+		if (r->type == PSD_REPLY_ERROR)
+			c->recopy_refused = true;
 		if (kind == TAG_CONFIG_GET) {
 			on_config_get(c, r);
+			return;
+		}
+		if (c->recopy_refused) { /* some of it was refused: all of it again after a pause */
+			c->recopy_refused = false;
+			c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
+			psd_log_line(c, PSD_LOG_ERROR, "Redis refused part of the CONFIG_DB copy: "
+						       "copying again in 1 s", "");
 			return;
 		}
 		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
@@ -407,9 +439,10 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	if (c->phase >= PH_RUNNING)
 		return; /* cannot happen: start-up replies of an earlier epoch are dropped */
 
-	if (r->type == PSD_REPLY_ERROR && kind != TAG_CONFIG_GET && kind != TAG_PRUNE) {
+	if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
-		psd_log_line(c, PSD_LOG_ERROR, "start-up command failed: ", "");
+		psd_recovery_refused(c);
+		return;
 	}
 	switch (kind) {
 	case TAG_LOG_LEVEL:
@@ -432,7 +465,11 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		return;
 	case TAG_KEYS:
 		on_keys(c, r);
-		return;
+		break;
+	case TAG_SEEN_APPL:
+	case TAG_SEEN_STAGED:
+		c->appl_kept = c->appl_kept || (r->type == PSD_REPLY_INTEGER && r->integer > 0);
+		break;
 	case TAG_CONFIG_GET:
 		on_config_get(c, r);
 		return;
@@ -457,6 +494,8 @@ static bool is_old(struct psd_core *c, const char *name, size_t len)
 {
 	if (c->cfg.compat)
 		return true;
+	if (c->appl_kept)
+		return false; /* not the flushed cold start of FB-03: these netdevs are the system's */
 	uint32_t idx = psd_port_find(&c->ports, name, psd_name_parent_len(name, len));
 	return idx == PSD_NO_PORT || !c->ports.ports[idx].pruned;
 }
@@ -480,6 +519,9 @@ void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size
 						       "not brought down: ", name);
 			continue;
 		}
+		uint32_t port = psd_port_find(&c->ports, name, len);
+		if (port != PSD_NO_PORT)
+			c->ports.ports[port].old_netdev = true;
 		struct psd_old_iface *o = &c->old_ifaces[c->old_count++];
 		o->ifindex = ifaces[i].ifindex;
 		memcpy(o->name, name, len);
@@ -536,10 +578,14 @@ bool psd_startup_pull(struct psd_core *c, struct psd_action *ret)
 
 void psd_startup_restart(struct psd_core *c)
 {
-	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted by a lost Redis connection: "
-					"starting it again", "");
-	for (uint32_t i = 0; i < c->old_count; i++)
-		psd_imap_del(&c->old_by_ifindex, c->old_ifaces[i].ifindex);
+	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted: starting it again", "");
+	for (uint32_t i = 0; i < c->old_count; i++) {
+		const struct psd_old_iface *o = &c->old_ifaces[i];
+		uint32_t port = psd_port_find(&c->ports, o->name, strlen(o->name));
+		if (port != PSD_NO_PORT)
+			c->ports.ports[port].old_netdev = false;
+		psd_imap_del(&c->old_by_ifindex, o->ifindex);
+	}
 	c->old_count = 0;
 	c->old_emitted = 0;
 	c->cursor = 0;

@@ -28,6 +28,7 @@ static void free_key(struct psd_model_key *k)
 		free(k->fields[i].value);
 	}
 	free(k->fields);
+	free(k->field_index);
 	free(k->key);
 }
 
@@ -140,11 +141,40 @@ static void remove_key(struct psd_model *m, struct psd_model_key *k)
 static struct psd_model_field *field_of(struct psd_model_key *k, const char *name, size_t len)
 {
 	uint32_t h = key_hash(0, name, len);
+	if (k->field_index != NULL) {
+		size_t mask = k->field_index_cap - 1;
+		for (size_t i = h & mask; k->field_index[i] != 0; i = (i + 1) & mask) {
+			struct psd_model_field *f = &k->fields[k->field_index[i] - 1];
+			if (f->hash == h && f->len == len && memcmp(f->name, name, len) == 0)
+				return f;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < k->count; i++)
 		if (k->fields[i].hash == h && k->fields[i].len == len &&
 		    memcmp(k->fields[i].name, name, len) == 0)
 			return &k->fields[i];
 	return NULL;
+}
+
+static void index_field(struct psd_model_key *k, size_t pos)
+{
+	size_t mask = k->field_index_cap - 1, i = k->fields[pos].hash & mask;
+	while (k->field_index[i] != 0)
+		i = (i + 1) & mask;
+	k->field_index[i] = (uint32_t)pos + 1;
+}
+
+/* Builds the index again for capacity fields, once a hash outgrows scanning. */
+static void reindex_fields(struct psd_model_key *k, size_t capacity)
+{
+	free(k->field_index);
+	k->field_index_cap = 4 * capacity;
+	k->field_index = calloc(k->field_index_cap, sizeof(*k->field_index));
+	if (k->field_index == NULL)
+		abort();
+	for (size_t i = 0; i < k->count; i++)
+		index_field(k, i);
 }
 
 /* Adds or replaces; returns 1 when the field (or member) is new. */
@@ -160,14 +190,19 @@ static int put_field(struct psd_model_key *k, const char *name, size_t nlen, con
 		return 0;
 	}
 	if ((k->count & (k->count - 1)) == 0) { /* capacity doubles at each power of two */
-		k->fields = realloc(k->fields, (k->count ? 2 * k->count : 1) * sizeof(*k->fields));
+		size_t capacity = k->count ? 2 * k->count : 1;
+		k->fields = realloc(k->fields, capacity * sizeof(*k->fields));
 		if (k->fields == NULL)
 			abort();
+		if (capacity > PSD_MODEL_SCAN_FIELDS)
+			reindex_fields(k, capacity);
 	}
 	k->fields[k->count].name = dup_mem(name, nlen);
 	k->fields[k->count].value = value != NULL ? dup_mem(value, vlen) : NULL;
 	k->fields[k->count].hash = key_hash(0, name, nlen);
 	k->fields[k->count].len = (uint32_t)nlen;
+	if (k->field_index != NULL)
+		index_field(k, k->count);
 	k->count++;
 	return 1;
 }
@@ -307,6 +342,18 @@ const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *k
 	return f != NULL ? f->value : NULL;
 }
 
+size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *prefix)
+{
+	size_t removed = 0, plen = strlen(prefix);
+	for (size_t i = m->count; i-- > 0;) { /* removal moves the last key into i: go down */
+		if (m->keys[i].db == db && strncmp(m->keys[i].key, prefix, plen) == 0) {
+			remove_key(m, &m->keys[i]);
+			removed++;
+		}
+	}
+	return removed;
+}
+
 bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key)
 {
 	return find(m, db, key, strlen(key)) != NULL;
@@ -325,6 +372,10 @@ size_t psd_model_consume(struct psd_model *m, uint32_t db)
 	size_t popped = 0;
 	char staging[128], table[128];
 
+	if (set != NULL) { /* every member is popped: the index goes first */
+		free(set->field_index);
+		set->field_index = NULL;
+	}
 	while (set != NULL && set->count > 0) {
 		char *name = set->fields[set->count - 1].name;
 		set->fields[set->count - 1].name = NULL;

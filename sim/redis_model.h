@@ -15,6 +15,7 @@
 
 #include "psd/core.h"
 
+#define PSD_MODEL_SCAN_FIELDS 16u /* hashes this small are scanned, larger ones indexed */
 #define PSD_MODEL_SHA "5e1ac7e0a0e1f2b3c4d5e6f708192a3b4c5d6e7f"
 
 struct psd_model_field {
@@ -30,6 +31,8 @@ struct psd_model_key {
 	bool is_set;
 	size_t count;
 	struct psd_model_field *fields; /* sets keep members in name, value NULL */
+	uint32_t *field_index; /* beyond PSD_MODEL_SCAN_FIELDS: open addressing, position + 1 */
+	size_t field_index_cap; /* a power of two, at least twice the fields' capacity */
 };
 
 struct psd_model {
@@ -56,6 +59,8 @@ void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const cha
 		    const char *value);
 const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *key,
 			   const char *field);
+/* Deletes every key of db starting with prefix ("" for FLUSHDB); returns how many. */
+size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *prefix);
 bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key);
 bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key,
 			 const char *member);

@@ -1,66 +1,121 @@
 /*
  * psd-sim: the real core in a deterministic world, driven from one seed.
  *
- * A kernel model holds every port's netdev (ifindex, IFF_UP, carrier, MTU) and turns each change
- * into real rtnetlink bytes (nl_build), queued as the event socket would queue them; a requested
- * dump is answered from the model's state. Redis is the in-memory model, with an orchagent-like
- * consumer. Each seed draws its own fault rates (swarm testing): flaps, admin and MTU changes,
- * deletes and re-creates, netlink overruns, Redis outages and restarts that lose data.
+ * The kernel model (kernel.c) turns each change into real rtnetlink bytes; the Redis model
+ * executes the core's commands, with an orchagent-like consumer. Each seed draws its own fault
+ * rates (swarm testing): flaps, admin and MTU changes, deletes and re-creates, renames, bridge
+ * enslave and release, netlink overruns, truncated and interrupted dumps, Redis outages, restarts
+ * that lose data, slow replies, refused writes (OOM), and daemon restarts: warm, cold, and the
+ * cold swss restart that leaves old netdevs behind (FB-03).
  *
- * Safety: the core's invariants (psd_core_check) and: a STATE_DB port entry written by us always
- * has an APPL_DB port behind it. Both are O(ports): checked after every step up to
- * PSD_SIM_CHECK_ALL_PORTS ports, every PSD_SIM_CHECK_EVERY steps beyond. Liveness: after the fault phase, the world
- * heals and STATE_DB must equal the kernel for every port within PSD_SIM_CONVERGE_NS of virtual
- * time. A failure prints the command that reproduces the run. The same seed gives the same trace
- * hash. --canary drop-loss hides overruns from the core (the C++ daemon's behaviour): the
- * oracle must catch it.
+ * Safety: the invariants below, checked on every command Redis executes, after every step, and
+ * (the O(ports) structural check) every PSD_SIM_CHECK_SPAN / ports steps. Liveness: after the
+ * fault phase the world heals and STATE_DB must equal the kernel for every port within
+ * PSD_SIM_CONVERGE_NS of virtual time. A failure prints the command that reproduces the run and
+ * the last commands. The same seed gives the same trace hash. --canary drop-loss hides overruns
+ * from the core (the C++ daemon's behaviour): the oracle must catch it.
  *
- * Usage: psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
+ * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none]
+ *                [--canary drop-loss] [--verbose]    (faults: swarm, none, or a list: overrun,rename,...)
  */
 #include <inttypes.h>
-#include <linux/if.h>
-#include <linux/rtnetlink.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "kernel.h"
 #include "world.h"
 
+#ifndef PSD_COMMIT
+#define PSD_COMMIT "unknown"
+#endif
+
 #define PSD_SIM_PORTS_MAX 200000u
-#define PSD_SIM_QUEUE_MAX 65536u                 /* kernel messages queued for the core */
+#define PSD_SIM_STEPS_MAX 100000000u
+#define PSD_SIM_STORM_MAX 1000u
 #define PSD_SIM_CONVERGE_NS (60ull * 1000000000ull) /* liveness bound, virtual time */
-#define PSD_SIM_CHECK_ALL_PORTS 4096u
-#define PSD_SIM_CHECK_EVERY 1000u
+#define PSD_SIM_CHECK_ALL_PORTS 4096u /* up to this many ports, the core is checked every step */
+#define PSD_SIM_CHECK_SPAN 8u         /* beyond: ports checked per step, amortised */
+#define PSD_SIM_INFLIGHT_MAX 4000u    /* below PSD_WORLD_HELD_MAX: singletons fit beside */
 #define MS 1000000ull
 
-struct port {
-	int32_t ifindex; /* 0: no netdev */
-	bool up;
-	bool carrier;
-	uint32_t mtu;
+/* The named invariants; docs/simulator.md says what each one means. */
+enum invariant {
+	INV_CORE,            /* psd_core_check(): the core's own structure (asserts) */
+	INV_STATE_NEEDS_APPL,
+	INV_NO_OLD_IFINDEX,
+	INV_NO_FALSE_DELETE,
+	INV_INIT_DONE_ONCE,
+	INV_MEMORY_BOUNDED,
+	INV_CONVERGED,       /* liveness */
 };
 
-struct queued {
-	uint16_t type;
-	uint32_t port;
+static const char *const invariant_names[] = {
+	[INV_CORE] = "core-structure",
+	[INV_STATE_NEEDS_APPL] = "state-needs-appl",
+	[INV_NO_OLD_IFINDEX] = "no-old-ifindex",
+	[INV_NO_FALSE_DELETE] = "no-false-delete",
+	[INV_INIT_DONE_ONCE] = "init-done-once",
+	[INV_MEMORY_BOUNDED] = "memory-bounded",
+	[INV_CONVERGED] = "converged",
+};
+
+enum fault {
+	F_OVERRUN,
+	F_OUTAGE,
+	F_WIPE,
+	F_DELETE,
+	F_RENAME,
+	F_ENSLAVE,
+	F_SLOW,
+	F_OOM,
+	F_DUMP_TRUNCATED,
+	F_DUMP_INTERRUPTED,
+	F_RESTART_WARM,
+	F_RESTART_COLD,
+	F_RESTART_SWSS,
+	F_MAX,
+};
+
+static const char *const fault_names[F_MAX] = {
+	"overrun", "outage", "wipe", "delete", "rename", "enslave", "slow", "oom",
+	"dump-truncated", "dump-interrupted", "restart-warm", "restart-cold", "restart-swss",
 };
 
 struct sim {
-	uint64_t rng[4];          /* xoshiro256** state of the workload and faults */
+	uint64_t rng[4]; /* xoshiro256** state of the workload and faults */
 	struct psd_world *w;
-	struct port *ports;
+	struct psd_kernel k;
 	uint32_t nports;
-	int32_t next_ifindex;
-	struct queued *queue;
-	uint32_t qhead, qlen;
-	uint32_t served_dump_seq;
 	bool redis_up;
+	bool refuse_writes; /* OOM: Redis answers writes with an error */
+	bool sai_pending;   /* a cold swss restart's netdevs are still the old ones */
 	bool canary_drop_loss;
-	/* swarm: this seed's rates, per 1000 steps */
-	unsigned rate_overrun, rate_outage, rate_wipe, rate_delete, rate_consume;
-	uint64_t events, faults;
+	bool faults_on;
+	unsigned rate[F_MAX]; /* this seed's rates, per 1000 steps (kernel faults: per 1000 changes) */
+	unsigned rate_consume;
+	uint64_t faults[F_MAX];
+	/* invariant state */
+	int32_t *old_ifindex;   /* the netdev the core declared old (forced down) at its start */
+	bool *old_renamed;      /* the name it had then */
+	bool *warm_stale;       /* not seen since a warm start: a STATE_DB entry may stay stale */
+	bool *fresh;            /* the core was told of a netdev of the port that is not old */
+	bool *told_gone;        /* the core was told the port's netdev went away since its last
+				   STATE_DB write was sent */
+	unsigned init_done_writes; /* since the last daemon start or loss of APPL_DB */
+	enum invariant violated;
+	char why[256];
+	bool failed;
 };
+
+static char reproduce_line[512];
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -93,110 +148,184 @@ static uint32_t below(struct sim *s, uint32_t n)
 	return (uint32_t)(next(s) % n);
 }
 
-static void port_name(uint32_t i, char *buf)
+static void violate(struct sim *s, enum invariant inv, const char *what, const char *key,
+		    size_t key_len)
 {
-	snprintf(buf, 16, "Ethernet%u", i);
+	if (s->failed)
+		return; /* the first violation is the one reported */
+	s->failed = true;
+	s->violated = inv;
+	snprintf(s->why, sizeof(s->why), "%s %.*s", what, (int)key_len, key);
 }
 
-static void enqueue(struct sim *s, uint16_t type, uint32_t port)
+/* The port a STATE_DB key names: "PORT_TABLE|Ethernet<i>" gives i; UINT32_MAX otherwise. */
+static uint32_t port_of(const struct sim *s, const char *key, size_t len, bool *renamed)
 {
-	if (s->qlen == PSD_SIM_QUEUE_MAX) { /* the socket buffer is full: an overrun */
-		s->qhead = (s->qhead + 1) % PSD_SIM_QUEUE_MAX;
-		s->qlen--;
-	}
-	s->queue[(s->qhead + s->qlen++) % PSD_SIM_QUEUE_MAX] = (struct queued){type, port};
+	static const char prefix[] = "PORT_TABLE|Ethernet";
+	size_t p = sizeof(prefix) - 1;
+	uint64_t i = 0;
+	if (len <= p || memcmp(key, prefix, p) != 0)
+		return UINT32_MAX;
+	for (; p < len && key[p] >= '0' && key[p] <= '9' && i < s->nports; p++)
+		i = i * 10 + (uint64_t)(key[p] - '0');
+	*renamed = p + 1 == len && key[p] == 'x';
+	return (p == len || *renamed) && i < s->nports ? (uint32_t)i : UINT32_MAX;
 }
 
-static size_t encode(const struct sim *s, uint8_t *buf, size_t size, size_t off, uint16_t type,
-		     uint32_t port, uint32_t seq, int32_t ifindex)
+static bool is_arg(const char *arg, size_t len, const char *lit)
 {
-	char name[16];
-	const struct port *p = &s->ports[port];
-	port_name(port, name);
-	struct psd_nl_link_spec spec = {
-		.type = type, .seq = seq, .ifindex = ifindex, .name = name, .mtu = p->mtu,
-		.nlflags = seq != 0 ? NLM_F_MULTI : 0, .kind = "veth",
-		.flags = 0x1002u | (p->up ? IFF_UP : 0) | (p->up && p->carrier ? IFF_RUNNING : 0),
-	};
-	return psd_nl_build_link(buf, size, off, &spec);
+	return len == strlen(lit) && memcmp(arg, lit, len) == 0;
 }
 
-/* Delivers up to n queued kernel messages, one datagram each. */
-static void deliver(struct sim *s, uint32_t n)
+/* What Redis is asked to write for a port must follow from what the core was told. */
+static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+		    const size_t *len)
 {
-	uint8_t buf[512];
-	for (; n > 0 && s->qlen > 0 && s->w->listening && !s->w->exited; n--) {
-		struct queued q = s->queue[s->qhead];
-		s->qhead = (s->qhead + 1) % PSD_SIM_QUEUE_MAX;
-		s->qlen--;
-		int32_t ifindex = s->ports[q.port].ifindex;
-		if (q.type == RTM_DELLINK)
-			ifindex = -ifindex; /* a deleted netdev's old ifindex is kept negated */
-		size_t len = encode(s, buf, sizeof(buf), 0, q.type, q.port, 0, ifindex);
-		psd_world_datagram(s->w, buf, len, false);
-		s->events++;
-	}
-}
-
-/* Answers a dump the core asked for with the kernel's present state. */
-static void serve_dump(struct sim *s)
-{
-	static uint8_t buf[1 << 16];
-	size_t off = 0;
-	uint32_t seq = s->w->dump_seq;
-
-	if (seq == s->served_dump_seq || !s->w->listening || s->w->exited)
+	struct sim *s = ctx;
+	bool hset = is_arg(argv[0], len[0], "HSET"), del = is_arg(argv[0], len[0], "DEL");
+	bool renamed = false;
+	if (db != PSD_WORLD_STATE || !(hset || del) || argc < 2)
 		return;
-	s->served_dump_seq = seq;
-	for (uint32_t i = 0; i < s->nports; i++) {
-		if (s->ports[i].ifindex <= 0)
-			continue;
-		if (off + 256 > sizeof(buf)) {
-			psd_world_datagram(s->w, buf, off, true);
-			off = 0;
-		}
-		off = encode(s, buf, sizeof(buf), off, RTM_NEWLINK, i, seq, s->ports[i].ifindex);
+	uint32_t i = port_of(s, argv[1], len[1], &renamed);
+	if (i == UINT32_MAX || renamed)
+		return;
+	if (!s->fresh[i])
+		violate(s, INV_NO_OLD_IFINDEX, "STATE_DB changed by an old interface's message:",
+			argv[1], len[1]);
+	if (del && !s->told_gone[i])
+		violate(s, INV_NO_FALSE_DELETE, "deleted, though the core was told of no deletion:",
+			argv[1], len[1]);
+	if (hset)
+		s->told_gone[i] = false;
+}
+
+/* A STATE_DB port entry lands only where APPL_DB has the port (consumed). */
+static void check_state_needs_appl(struct sim *s, uint32_t argc, const char *const *argv,
+				   const size_t *len)
+{
+	char appl[64];
+	if (argc < 2 || !is_arg(argv[0], len[0], "HSET") || len[1] <= 11 || len[1] >= 60 ||
+	    memcmp(argv[1], "PORT_TABLE|", 11) != 0)
+		return;
+	snprintf(appl, sizeof(appl), "PORT_TABLE:%.*s", (int)(len[1] - 11), argv[1] + 11);
+	if (!psd_model_exists(&s->w->m, PSD_WORLD_APPL, appl))
+		violate(s, INV_STATE_NEEDS_APPL, "STATE_DB written without APPL_DB", appl,
+			strlen(appl));
+}
+
+static bool names_init_done(uint32_t argc, const char *const *argv, const size_t *len)
+{
+	for (uint32_t a = 1; a < argc; a++)
+		if (is_arg(argv[a], len[a], "_PORT_TABLE:PortInitDone") ||
+		    is_arg(argv[a], len[a], "PORT_TABLE:PortInitDone"))
+			return true;
+	return false;
+}
+
+/* Every command Redis executes passes here: the invariants on writes, and the OOM fault. */
+static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+		       const size_t *len)
+{
+	struct sim *s = ctx;
+	bool write = is_arg(argv[0], len[0], "HSET") || is_arg(argv[0], len[0], "DEL") ||
+		     is_arg(argv[0], len[0], "EVALSHA");
+	if (s->refuse_writes && write)
+		return false;
+	if (db == PSD_WORLD_STATE)
+		check_state_needs_appl(s, argc, argv, len);
+	if (db == PSD_WORLD_APPL && write && names_init_done(argc, argv, len) &&
+	    ++s->init_done_writes > 1)
+		violate(s, INV_INIT_DONE_ONCE, "PortInitDone written twice", "", 0);
+	return true;
+}
+
+/* The core forces the netdevs it declares old down: from now on they must not move STATE_DB. */
+static void on_link_down(void *ctx, int32_t ifindex)
+{
+	struct sim *s = ctx;
+	uint32_t port = psd_kernel_link_down(&s->k, ifindex);
+	if (port == UINT32_MAX)
+		return;
+	s->old_ifindex[port] = ifindex;
+	s->old_renamed[port] = s->k.ports[port].renamed;
+	if (!s->old_renamed[port]) /* Ethernet<i>x never has a STATE_DB entry */
+		s->fresh[port] = false;
+}
+
+static size_t on_list_ifaces(void *ctx, const struct psd_iface **ret)
+{
+	struct sim *s = ctx;
+	return psd_kernel_list(&s->k, ret);
+}
+
+static void on_seen(void *ctx, const struct psd_kernel_msg *msg)
+{
+	struct sim *s = ctx;
+	if (msg->family != AF_BRIDGE && (msg->type == RTM_DELLINK || msg->renamed))
+		s->told_gone[msg->port] = true; /* leaving a bridge is no deletion (FB-11) */
+	if (msg->ifindex == s->old_ifindex[msg->port]) {
+		if (msg->renamed == s->old_renamed[msg->port])
+			return;
+		s->old_ifindex[msg->port] = 0; /* renamed: no leftover any more */
 	}
-	off = psd_nl_build_done(buf, sizeof(buf), off, seq, 0);
-	psd_world_datagram(s->w, buf, off, true);
+	if (!msg->renamed) {
+		s->fresh[msg->port] = true;
+		s->warm_stale[msg->port] = false; /* the netdev is back: its entry follows it again */
+	}
+}
+
+static void on_dump_missing(void *ctx, uint32_t port)
+{
+	struct sim *s = ctx;
+	s->told_gone[port] = true;
+}
+
+/* CONFIG_DB PORT|Ethernet<i> as SONiC's minigraph makes it. */
+static void config_ports(struct sim *s)
+{
+	char key[32], lanes[16];
+	for (uint32_t i = 0; i < s->nports; i++) {
+		snprintf(key, sizeof(key), "PORT|Ethernet%u", i);
+		snprintf(lanes, sizeof(lanes), "%u", i);
+		psd_model_hset(&s->w->m, PSD_WORLD_CONFIG, key, "admin_status", "up");
+		psd_model_hset(&s->w->m, PSD_WORLD_CONFIG, key, "mtu", "9100");
+		psd_model_hset(&s->w->m, PSD_WORLD_CONFIG, key, "lanes", lanes);
+	}
 }
 
 static void kernel_change(struct sim *s)
 {
 	uint32_t i = below(s, s->nports);
-	struct port *p = &s->ports[i];
-	if (p->ifindex <= 0) { /* re-create with a new ifindex */
-		p->ifindex = s->next_ifindex++;
-		p->up = false;
-		p->carrier = false;
-		p->mtu = 9100;
-		enqueue(s, RTM_NEWLINK, i);
+	struct psd_kernel_port *p = &s->k.ports[i];
+	if (p->ifindex == 0) {
+		psd_kernel_create(&s->k, i);
 		return;
 	}
 	unsigned what = below(s, 1000);
-	if (what < s->rate_delete) {
-		enqueue(s, RTM_DELLINK, i);
-		p->ifindex = -p->ifindex;
-		s->faults++;
-		return;
+	unsigned del = s->rate[F_DELETE], ren = del + s->rate[F_RENAME];
+	unsigned ens = ren + s->rate[F_ENSLAVE];
+	if (what < del) {
+		psd_kernel_delete(&s->k, i);
+		s->faults[F_DELETE]++;
+	} else if (what < ren) {
+		psd_kernel_rename(&s->k, i);
+		s->faults[F_RENAME]++;
+	} else if (what < ens) {
+		psd_kernel_enslave(&s->k, i);
+		s->faults[F_ENSLAVE]++;
+	} else if (what < 600) {
+		psd_kernel_set(&s->k, i, p->up, !p->carrier, p->mtu);
+	} else if (what < 900) {
+		psd_kernel_set(&s->k, i, !p->up, p->carrier, p->mtu);
+	} else {
+		psd_kernel_set(&s->k, i, p->up, p->carrier, 1500 + below(s, 8000));
 	}
-	if (what < 600)
-		p->carrier = !p->carrier;
-	else if (what < 900)
-		p->up = !p->up;
-	else
-		p->mtu = 1500 + below(s, 8000);
-	enqueue(s, RTM_NEWLINK, i);
 }
 
 static void overrun(struct sim *s)
 {
-	uint32_t drop = 1 + below(s, 64);
-	while (drop-- > 0 && s->qlen > 0) {
-		s->qhead = (s->qhead + 1) % PSD_SIM_QUEUE_MAX;
-		s->qlen--;
-	}
-	s->faults++;
+	psd_kernel_overrun(&s->k, 1 + below(s, 64));
+	s->faults[F_OVERRUN]++;
 	if (s->canary_drop_loss || !s->w->listening)
 		return;
 	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
@@ -205,50 +334,100 @@ static void overrun(struct sim *s)
 	psd_world_settle(s->w);
 }
 
-static void config_ports(struct sim *s)
-{
-	char key[32];
-	for (uint32_t i = 0; i < s->nports; i++) {
-		snprintf(key, sizeof(key), "PORT|Ethernet%u", i);
-		psd_model_hset(&s->w->m, PSD_WORLD_CONFIG, key, "lanes", "0");
-	}
-}
-
 static void redis_fault(struct sim *s, bool wipe)
 {
-	if (s->redis_up) {
-		psd_world_redis_down(s->w);
-		s->redis_up = false;
-		s->faults++;
-		if (wipe) { /* restarted without persistence; CONFIG_DB loaded again */
-			psd_model_free(&s->w->m);
-			psd_model_init(&s->w->m);
-			config_ports(s);
-		}
-	} else {
+	if (!s->redis_up) {
 		psd_world_redis_up(s->w);
 		s->redis_up = true;
+		return;
+	}
+	psd_world_redis_down(s->w);
+	s->redis_up = false;
+	s->faults[F_OUTAGE]++;
+	if (wipe) { /* restarted without persistence; CONFIG_DB loaded again */
+		psd_model_free(&s->w->m);
+		psd_model_init(&s->w->m);
+		config_ports(s);
+		s->init_done_writes = 0;
+		s->sai_pending = true; /* SONiC restarts syncd with Redis: host interfaces again */
+		s->faults[F_WIPE]++;
 	}
 }
 
-/* A STATE_DB entry we wrote (it has `state`) has an APPL_DB port behind it, consumed or not. */
-static const char *check_state_has_appl(struct sim *s)
+static void slow_fault(struct sim *s)
 {
-	static char why[128];
-	char key[48];
-	for (size_t k = 0; k < s->w->m.count; k++) {
-		const struct psd_model_key *mk = &s->w->m.keys[k];
-		if (mk->db != PSD_WORLD_STATE || strncmp(mk->key, "PORT_TABLE|", 11) != 0)
-			continue;
-		if (psd_model_hget(&s->w->m, PSD_WORLD_STATE, mk->key, "state") == NULL)
-			continue;
-		snprintf(key, sizeof(key), "PORT_TABLE:%s", mk->key + 11);
-		if (!psd_model_exists(&s->w->m, PSD_WORLD_APPL, key)) {
-			snprintf(why, sizeof(why), "%s written without APPL_DB %s", mk->key, key);
-			return why;
-		}
+	if (s->w->hold) {
+		psd_world_release(s->w);
+		return;
 	}
-	return NULL;
+	s->w->hold = true;
+	s->faults[F_SLOW]++;
+}
+
+static void daemon_restart(struct sim *s, enum fault kind)
+{
+	static const char *const warm_key = "WARM_RESTART_ENABLE_TABLE|swss";
+	if (!s->redis_up || s->w->hold)
+		return; /* systemd starts the daemon again once Redis answers */
+	s->faults[kind]++;
+	if (kind == F_RESTART_WARM)
+		psd_model_hset(&s->w->m, PSD_WORLD_STATE, warm_key, "enable", "true");
+	if (kind == F_RESTART_SWSS) { /* swss.sh: FLUSHDB APPL_DB, STATE_DB PORT_TABLE* deleted */
+		psd_model_del_matching(&s->w->m, PSD_WORLD_APPL, "");
+		psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, "PORT_TABLE|");
+		s->sai_pending = true;
+	}
+	for (uint32_t i = 0; i < s->nports; i++) { /* the new core decides anew what is old */
+		s->old_ifindex[i] = 0;
+		s->fresh[i] = true;
+		s->warm_stale[i] = kind == F_RESTART_WARM;
+	}
+	psd_kernel_drop_queue(&s->k); /* the old sockets are closed */
+	s->init_done_writes = 0;
+	psd_world_restart(s->w);
+	if (kind == F_RESTART_WARM)
+		psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, warm_key);
+}
+
+/* SAI creates the host interfaces again after a cold swss start, new ifindexes, once orchagent
+ * has consumed the new PortConfigDone. */
+static void sai_recreate(struct sim *s)
+{
+	if (!s->sai_pending || !psd_model_exists(&s->w->m, PSD_WORLD_APPL, "PORT_TABLE:PortConfigDone"))
+		return;
+	psd_kernel_recreate_all(&s->k);
+	s->sai_pending = false;
+}
+
+static enum psd_dump_fault dump_fault(struct sim *s)
+{
+	if (s->w->dump_seq == s->k.served_dump_seq || !s->faults_on)
+		return PSD_DUMP_CLEAN;
+	unsigned r = below(s, 1000);
+	if (r < s->rate[F_DUMP_TRUNCATED]) {
+		s->faults[F_DUMP_TRUNCATED]++;
+		return PSD_DUMP_TRUNCATED;
+	}
+	if (r < s->rate[F_DUMP_TRUNCATED] + s->rate[F_DUMP_INTERRUPTED]) {
+		s->faults[F_DUMP_INTERRUPTED]++;
+		return PSD_DUMP_INTERRUPTED;
+	}
+	return PSD_DUMP_CLEAN;
+}
+
+static void serve_dump(struct sim *s)
+{
+	psd_kernel_serve_dump(&s->k, s->w, dump_fault(s));
+}
+
+/* Memory follows ports, never events: the core's table and the databases stay within bounds. */
+static void check_memory(struct sim *s)
+{
+	uint32_t in_use = psd_core_ports_in_use(s->w->core);
+	if (in_use > 2 * s->nports) /* each port's name and its renamed name */
+		violate(s, INV_MEMORY_BOUNDED, "port table holds more entries than netdev names", "", 0);
+	if (s->w->m.count > 4 * (size_t)s->nports + 64)
+		violate(s, INV_MEMORY_BOUNDED, "Redis holds more keys than ports explain", "", 0);
 }
 
 /* STATE_DB equals the kernel for every port; NULL, or what differs. */
@@ -257,18 +436,19 @@ static const char *check_converged(struct sim *s)
 	static char why[160];
 	char key[48];
 	for (uint32_t i = 0; i < s->nports; i++) {
-		const struct port *p = &s->ports[i];
+		const struct psd_kernel_port *p = &s->k.ports[i];
 		snprintf(key, sizeof(key), "PORT_TABLE|Ethernet%u", i);
-		const char *oper = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "netdev_oper_status");
-		const char *admin = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "admin_status");
-		const char *mtu = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "mtu");
-		if (p->ifindex <= 0) {
-			if (psd_model_exists(&s->w->m, PSD_WORLD_STATE, key)) {
-				snprintf(why, sizeof(why), "%s exists but Ethernet%u was deleted", key, i);
+		if (p->ifindex == 0 || p->renamed) {
+			if (!s->warm_stale[i] && psd_model_exists(&s->w->m, PSD_WORLD_STATE, key)) {
+				snprintf(why, sizeof(why), "%s exists but its netdev is %s", key,
+					 p->renamed ? "renamed" : "deleted");
 				return why;
 			}
 			continue;
 		}
+		const char *oper = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "netdev_oper_status");
+		const char *admin = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "admin_status");
+		const char *mtu = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "mtu");
 		char want_mtu[16];
 		snprintf(want_mtu, sizeof(want_mtu), "%u", p->mtu);
 		const char *want_oper = p->up && p->carrier ? "up" : "down";
@@ -284,7 +464,6 @@ static const char *check_converged(struct sim *s)
 	return NULL;
 }
 
-
 static uint64_t parse_seed(const char *text)
 {
 	uint64_t seed = 0;
@@ -296,27 +475,187 @@ static uint64_t parse_seed(const char *text)
 	return strtoull(text, NULL, 0);
 }
 
+/* "swarm" (every fault), "none", or a comma-separated list of fault names. */
+static bool parse_faults(const char *text, uint32_t *ret)
+{
+	if (strcmp(text, "swarm") == 0) {
+		*ret = (1u << F_MAX) - 1;
+		return true;
+	}
+	*ret = 0;
+	if (strcmp(text, "none") == 0)
+		return true;
+	for (const char *c = text; *c != '\0';) {
+		size_t n = strcspn(c, ",");
+		int f = 0;
+		while (f < F_MAX && !(strlen(fault_names[f]) == n && strncmp(c, fault_names[f], n) == 0))
+			f++;
+		if (f == F_MAX)
+			return false;
+		*ret |= 1u << f;
+		c += n + (c[n] == ',');
+	}
+	return true;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]\n");
+	fprintf(stderr, "usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] "
+			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
+			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
+			"dump-interrupted restart-warm restart-cold restart-swss\n");
 	return 2;
 }
 
-static void fail(struct sim *s, const char *seed_text, uint32_t steps, const char *what)
+static void print_recent(const struct psd_world *w)
 {
-	printf("psd-sim: FAILED: %s\n", what);
 	printf("psd-sim: last commands:\n");
-	uint64_t from = s->w->recent_total > 16 ? s->w->recent_total - 16 : 0;
-	for (uint64_t i = from; i < s->w->recent_total; i++)
-		printf("  %s\n", s->w->recent[i % 16]);
-	printf("psd-sim: reproduce with: build/psd-sim --seed %s --ports %u --steps %u%s\n",
-	       seed_text, s->nports, steps, s->canary_drop_loss ? " --canary drop-loss" : "");
+	uint64_t from = w->recent_total > 16 ? w->recent_total - 16 : 0;
+	for (uint64_t i = from; i < w->recent_total; i++)
+		printf("  %s\n", w->recent[i % 16]);
+}
+
+static int fail(struct sim *s, enum invariant inv, const char *what)
+{
+	printf("psd-sim: FAILED: invariant %s: %s\n", invariant_names[inv], what);
+	print_recent(s->w);
+	printf("psd-sim: reproduce with: %s\n", reproduce_line);
+	return 1;
+}
+
+/* The core's own checks abort: say how to reproduce before dying. */
+static void on_abort(int sig)
+{
+	static const char head[] = "psd-sim: FAILED: invariant core-structure\n"
+				   "psd-sim: reproduce with: ";
+	(void)sig;
+	if (write(STDOUT_FILENO, head, sizeof(head) - 1) < 0 ||
+	    write(STDOUT_FILENO, reproduce_line, strlen(reproduce_line)) < 0 ||
+	    write(STDOUT_FILENO, "\n", 1) < 0)
+		_exit(134);
+	_exit(134);
+}
+
+/* Draws this step's fault, if any; false when none fired. */
+static bool fault_step(struct sim *s)
+{
+	static const enum fault order[] = {F_OVERRUN, F_OUTAGE, F_SLOW, F_OOM, F_RESTART_WARM,
+					   F_RESTART_COLD, F_RESTART_SWSS};
+	unsigned r = below(s, 1000), at = 0;
+	for (size_t f = 0; f < sizeof(order) / sizeof(order[0]); f++) {
+		at += s->rate[order[f]];
+		if (r >= at)
+			continue;
+		switch (order[f]) {
+		case F_OVERRUN:
+			overrun(s);
+			break;
+		case F_OUTAGE:
+			redis_fault(s, below(s, 10) < s->rate[F_WIPE]);
+			break;
+		case F_SLOW:
+			slow_fault(s);
+			break;
+		case F_OOM:
+			s->refuse_writes = !s->refuse_writes;
+			s->faults[F_OOM] += s->refuse_writes;
+			break;
+		default:
+			daemon_restart(s, order[f]);
+			break;
+		}
+		return true;
+	}
+	return false;
+}
+
+static void step(struct sim *s)
+{
+	if (!fault_step(s)) {
+		unsigned r = below(s, 1000);
+		if (r < s->rate_consume) {
+			psd_model_consume(&s->w->m, PSD_WORLD_APPL);
+			if (below(s, 4) == 0)
+				sai_recreate(s);
+		} else if (r < 700) {
+			kernel_change(s);
+		} else if (r < 950) {
+			psd_kernel_deliver(&s->k, s->w, 1 + below(s, 32));
+		} else {
+			psd_world_advance(s->w, below(s, 500) * MS);
+		}
+	}
+	serve_dump(s);
+	if (!s->redis_up)
+		psd_world_refuse_connects(s->w);
+	check_memory(s);
+}
+
+/* Every port flaps once, delivered in socket-sized batches, then settles. */
+static void storm_round(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->nports; i++) {
+		struct psd_kernel_port *p = &s->k.ports[i];
+		if (p->ifindex != 0)
+			psd_kernel_set(&s->k, i, p->up, !p->carrier, p->mtu);
+		if (s->k.qlen >= 1024)
+			psd_kernel_deliver(&s->k, s->w, s->k.qlen);
+	}
+	psd_kernel_deliver(&s->k, s->w, s->k.qlen);
+	psd_world_advance(s->w, 10 * MS);
+	serve_dump(s);
+	check_memory(s);
+}
+
+/* Faults stop, the world heals; returns the virtual time it took, or UINT64_MAX. */
+static uint64_t heal(struct sim *s, const char **why)
+{
+	if (!s->redis_up)
+		redis_fault(s, false);
+	s->refuse_writes = false;
+	if (s->w->hold)
+		psd_world_release(s->w);
+	uint64_t next_check = 500 * MS;
+	for (uint64_t t = 500 * MS; t <= PSD_SIM_CONVERGE_NS; t += 500 * MS) {
+		psd_kernel_deliver(&s->k, s->w, PSD_KERNEL_QUEUE_MAX);
+		serve_dump(s);
+		psd_model_consume(&s->w->m, PSD_WORLD_APPL);
+		sai_recreate(s);
+		psd_world_advance(s->w, 500 * MS);
+		serve_dump(s);
+		if (t < next_check && t < PSD_SIM_CONVERGE_NS)
+			continue;
+		next_check = 2 * t; /* O(ports) each: checked at 0.5, 1, 2, 4 ... s and at the bound */
+		*why = check_converged(s);
+		if (*why == NULL)
+			return t;
+	}
+	return UINT64_MAX;
+}
+
+static void draw_rates(struct sim *s)
+{
+	s->rate[F_OVERRUN] = below(s, 20);
+	s->rate[F_OUTAGE] = below(s, 10);
+	s->rate[F_WIPE] = below(s, 3); /* of ten outages */
+	s->rate[F_SLOW] = below(s, 6);
+	s->rate[F_OOM] = below(s, 4);
+	s->rate[F_RESTART_WARM] = below(s, 2);
+	s->rate[F_RESTART_COLD] = below(s, 2);
+	s->rate[F_RESTART_SWSS] = below(s, 2);
+	s->rate[F_DELETE] = below(s, 50);
+	s->rate[F_RENAME] = below(s, 20);
+	s->rate[F_ENSLAVE] = below(s, 30);
+	s->rate[F_DUMP_TRUNCATED] = below(s, 300); /* of 1000 dumps */
+	s->rate[F_DUMP_INTERRUPTED] = below(s, 300);
+	s->rate_consume = 5 + below(s, 100);
 }
 
 int main(int argc, char **argv)
 {
-	const char *seed_text = NULL;
-	uint32_t ports = 16, steps = 2000;
+	const char *seed_text = NULL, *faults = "swarm";
+	uint32_t ports = 16, steps = 2000, storm = 0;
+	bool verbose = false;
 	static struct sim s;
 	struct timespec t0, t1;
 
@@ -327,89 +666,105 @@ int main(int argc, char **argv)
 			ports = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc)
 			steps = (uint32_t)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--storm") == 0 && i + 1 < argc)
+			storm = (uint32_t)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--faults") == 0 && i + 1 < argc)
+			faults = argv[++i];
+		else if (strcmp(argv[i], "--verbose") == 0)
+			verbose = true;
 		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
 			 strcmp(argv[i + 1], "drop-loss") == 0)
 			s.canary_drop_loss = ++i > 0;
 		else
 			return usage();
 	}
-	if (seed_text == NULL || ports == 0 || ports > PSD_SIM_PORTS_MAX)
+	if (seed_text == NULL || ports == 0 || ports > PSD_SIM_PORTS_MAX ||
+	    steps > PSD_SIM_STEPS_MAX || storm > PSD_SIM_STORM_MAX)
 		return usage();
+	snprintf(reproduce_line, sizeof(reproduce_line),
+		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
+		 "--steps %u --storm %u --faults %s%s", PSD_COMMIT, seed_text, ports, steps, storm,
+		 faults, s.canary_drop_loss ? " --canary drop-loss" : "");
+	signal(SIGABRT, on_abort);
+
 	uint64_t seed = parse_seed(seed_text), sub = seed;
 	for (int i = 0; i < 4; i++)
 		s.rng[i] = splitmix(&sub);
 	s.nports = ports;
-	s.ports = calloc(ports, sizeof(*s.ports));
-	s.queue = calloc(PSD_SIM_QUEUE_MAX, sizeof(*s.queue));
-	s.w = psd_world_new();
-	if (s.ports == NULL || s.queue == NULL)
+	uint32_t enabled = 0;
+	if (!parse_faults(faults, &enabled))
+		return usage();
+	s.faults_on = enabled != 0;
+	s.fresh = calloc(ports, sizeof(*s.fresh));
+	s.told_gone = calloc(ports, sizeof(*s.told_gone));
+	s.old_ifindex = calloc(ports, sizeof(*s.old_ifindex));
+	s.old_renamed = calloc(ports, sizeof(*s.old_renamed));
+	s.warm_stale = calloc(ports, sizeof(*s.warm_stale));
+	if (s.fresh == NULL || s.told_gone == NULL || s.old_ifindex == NULL || s.old_renamed == NULL ||
+	    s.warm_stale == NULL)
 		return 1;
+	memset(s.fresh, 1, ports * sizeof(*s.fresh));
+	psd_kernel_init(&s.k, ports);
+	s.k.seen = on_seen;
+	s.k.dump_missing = on_dump_missing;
+	s.k.seen_ctx = &s;
+	s.w = psd_world_new();
+	s.w->hooks = (struct psd_world_hooks){&s, on_command, on_sent, on_link_down, on_list_ifaces};
 	s.w->cfg.seed = splitmix(&sub);
-	s.w->cfg.log_level = PSD_LOG_WARN;
+	s.w->cfg.log_level = verbose ? PSD_LOG_DEBUG : PSD_LOG_WARN;
+	s.w->echo = verbose;
 	s.w->lim.ports_max = 2 * ports + 16;
-	s.w->lim.inflight_max = 4096;
-	uint32_t check_every = ports <= PSD_SIM_CHECK_ALL_PORTS ? 1 : PSD_SIM_CHECK_EVERY;
-	s.w->check_every = check_every;
-	s.rate_overrun = below(&s, 20);
-	s.rate_outage = below(&s, 10);
-	s.rate_wipe = below(&s, 3);
-	s.rate_delete = below(&s, 50);
-	s.rate_consume = 5 + below(&s, 100);
-	s.next_ifindex = 100;
+	s.w->lim.inflight_max = PSD_SIM_INFLIGHT_MAX;
+	s.w->check_every = ports <= PSD_SIM_CHECK_ALL_PORTS ? 1 : ports / PSD_SIM_CHECK_SPAN;
+	draw_rates(&s);
+	for (int f = 0; f < F_MAX; f++)
+		if (!(enabled & (1u << f)))
+			s.rate[f] = 0;
 	s.redis_up = true;
-	printf("psd-sim: seed %s (%#" PRIx64 "), %u ports, %u steps; per 1000 steps: overrun %u, "
-	       "outage %u, wipe %u, delete %u, consume %u\n", seed_text, seed, ports, steps,
-	       s.rate_overrun, s.rate_outage, s.rate_wipe, s.rate_delete, s.rate_consume);
+	printf("psd-sim: seed %s (%#" PRIx64 "), %u ports, %u steps, storm %u; rates:", seed_text,
+	       seed, ports, steps, storm);
+	for (int f = 0; f < F_MAX; f++)
+		printf(" %s %u", fault_names[f], s.rate[f]);
+	printf(", consume %u\n", s.rate_consume);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	config_ports(&s);
 	psd_world_start(s.w);
-	for (uint32_t step = 0; step < steps; step++) {
-		unsigned r = below(&s, 1000);
-		if (r < s.rate_overrun)
-			overrun(&s);
-		else if (r < s.rate_overrun + s.rate_outage)
-			redis_fault(&s, below(&s, 10) < s.rate_wipe);
-		else if (r < s.rate_overrun + s.rate_outage + s.rate_consume)
-			psd_model_consume(&s.w->m, PSD_WORLD_APPL);
-		else if (r < 700)
-			kernel_change(&s);
-		else if (r < 950)
-			deliver(&s, 1 + below(&s, 32));
-		else
-			psd_world_advance(s.w, below(&s, 500) * MS);
-		serve_dump(&s);
-		if (!s.redis_up)
-			psd_world_refuse_connects(s.w);
-		const char *bad = step % check_every == 0 ? check_state_has_appl(&s) : NULL;
-		if (bad != NULL) {
-			fail(&s, seed_text, steps, bad);
-			return 1;
-		}
-	}
-	/* liveness: faults stop, the world heals, the core must converge within the bound */
-	if (!s.redis_up)
-		redis_fault(&s, false);
-	const char *bad = "not converged";
-	for (uint64_t t = 0; t <= PSD_SIM_CONVERGE_NS && bad != NULL; t += 500 * MS) {
-		deliver(&s, PSD_SIM_QUEUE_MAX);
-		serve_dump(&s);
-		psd_model_consume(&s.w->m, PSD_WORLD_APPL);
-		psd_world_advance(s.w, 500 * MS);
-		serve_dump(&s);
-		bad = check_converged(&s);
-	}
-	if (bad != NULL) {
-		fail(&s, seed_text, steps, bad);
-		return 1;
-	}
+	for (uint32_t i = 0; i < ports; i++) /* SAI creates the host interfaces */
+		psd_kernel_create(&s.k, i);
+	for (uint32_t n = 0; n < steps && !s.failed; n++)
+		step(&s);
+	for (uint32_t n = 0; n < storm && !s.failed; n++)
+		storm_round(&s);
+	if (s.failed)
+		return fail(&s, s.violated, s.why);
+	const char *why = "not converged";
+	uint64_t took = heal(&s, &why);
+	if (s.failed)
+		return fail(&s, s.violated, s.why);
+	if (took == UINT64_MAX)
+		return fail(&s, INV_CONVERGED, why);
+	psd_core_check(s.w->core);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("psd-sim: ok: %" PRIu64 " netlink events, %" PRIu64 " faults, %.0f simulated events/s, "
-	       "trace hash %016" PRIx64 "\n", s.events, s.faults, (double)s.events / secs,
-	       s.w->trace_hash);
+	uint64_t nfaults = 0;
+	for (int f = 0; f < F_MAX; f++)
+		nfaults += s.faults[f];
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("psd-sim: faults:");
+	for (int f = 0; f < F_MAX; f++)
+		printf(" %s %" PRIu64, fault_names[f], s.faults[f]);
+	printf("\npsd-sim: ok: %" PRIu64 " events (%" PRIu64 " netlink messages), %" PRIu64
+	       " faults, converged in %llu ms virtual, %.0f simulated events/s, max RSS %ld "
+	       "KiB, trace hash %016" PRIx64 "\n", s.w->events, s.k.messages, nfaults, (unsigned long long)(took / MS),
+	       (double)s.w->events / secs, ru.ru_maxrss, s.w->trace_hash);
 	psd_world_free(s.w);
-	free(s.ports);
-	free(s.queue);
+	psd_kernel_free(&s.k);
+	free(s.fresh);
+	free(s.told_gone);
+	free(s.old_ifindex);
+	free(s.old_renamed);
+	free(s.warm_stale);
 	return 0;
 }

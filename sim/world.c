@@ -53,23 +53,34 @@ struct psd_world *psd_world_new(void)
 	return w;
 }
 
+static size_t append(char *line, size_t n, size_t size, const char *s, size_t len)
+{
+	size_t take = len < size - 1 - n ? len : size - 1 - n;
+	memcpy(line + n, s, take);
+	return n + take;
+}
+
 void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 			       const char *const *argv, const size_t *len)
 {
 	char line[1024];
-	size_t n = (size_t)snprintf(line, sizeof(line), "%u", db);
+	size_t n = 0;
+	line[n++] = (char)('0' + db % 10); /* SONiC's database numbers are single digits */
 	for (uint32_t i = 0; i < argc && n < sizeof(line) - 2; i++) {
-		size_t take = len[i] < 60 ? len[i] : 60; /* scripts are long: keep the head */
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " %.*s", (int)take, argv[i]);
+		n = append(line, n, sizeof(line), " ", 1);
+		n = append(line, n, sizeof(line), argv[i], len[i] < 60 ? len[i] : 60); /* scripts: the head */
 	}
+	line[n] = '\0';
 	if (w->trace_hash == 0)
 		w->trace_hash = 1469598103934665603ull;
-	for (const char *c = line; *c != '\0'; c++)
+	for (const char *c = line; c < line + n; c++)
 		w->trace_hash = (w->trace_hash ^ (uint8_t)*c) * 1099511628211ull;
 	char *slot = w->recent[w->recent_total++ % 16];
-	size_t keep = strlen(line) < sizeof(w->recent[0]) ? strlen(line) : sizeof(w->recent[0]) - 1;
+	size_t keep = n < sizeof(w->recent[0]) ? n : sizeof(w->recent[0]) - 1;
 	memcpy(slot, line, keep);
 	slot[keep] = '\0';
+	if (w->echo)
+		fprintf(stderr, "%12.3f cmd %s\n", (double)w->now / 1e9, line);
 	if (w->trace_count == PSD_WORLD_TRACE_MAX) {
 		w->trace_dropped++; /* the first PSD_WORLD_TRACE_MAX commands are kept */
 		return;
@@ -77,21 +88,26 @@ void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 	w->trace[w->trace_count++] = strdup(line);
 }
 
+static struct psd_world_reply *reply_at(const struct psd_world *w, size_t i)
+{
+	return &w->replies[(w->reply_head + i) & (w->reply_cap - 1)];
+}
+
 void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src)
 {
-	if (w->reply_head + w->reply_count == w->reply_cap) {
-		if (w->reply_head > 0) { /* slide the pending replies to the front */
-			memmove(w->replies, w->replies + w->reply_head,
-				w->reply_count * sizeof(*w->replies));
-			w->reply_head = 0;
-		} else {
-			w->reply_cap = w->reply_cap ? 2 * w->reply_cap : 256;
-			w->replies = realloc(w->replies, w->reply_cap * sizeof(*w->replies));
-			if (w->replies == NULL)
-				world_fail("out of memory");
-		}
+	if (w->reply_count == w->reply_cap) { /* a ring of a power of two: unroll into twice the room */
+		size_t cap = w->reply_cap ? 2 * w->reply_cap : 256;
+		struct psd_world_reply *ring = malloc(cap * sizeof(*ring));
+		if (ring == NULL)
+			world_fail("out of memory");
+		for (size_t i = 0; i < w->reply_count; i++)
+			ring[i] = *reply_at(w, i);
+		free(w->replies);
+		w->replies = ring;
+		w->reply_cap = cap;
+		w->reply_head = 0;
 	}
-	struct psd_world_reply *q = &w->replies[w->reply_head + w->reply_count++];
+	struct psd_world_reply *q = reply_at(w, w->reply_count++);
 	memset(q, 0, sizeof(*q));
 	q->r = *src;
 	q->r.tag = tag;
@@ -114,6 +130,12 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 			      const char *const *argv, const size_t *len)
 {
 	struct psd_reply r;
+	if (w->hooks.command != NULL && !w->hooks.command(w->hooks.ctx, db, argc, argv, len)) {
+		static const char oom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+		r = (struct psd_reply){.type = PSD_REPLY_ERROR, .str = {oom, sizeof(oom) - 1}};
+		psd_world_queue_reply(w, tag, &r);
+		return;
+	}
 	psd_model_exec(&w->m, db, argc, argv, len, &r);
 	psd_world_queue_reply(w, tag, &r);
 }
@@ -122,6 +144,8 @@ void psd_world_command(struct psd_world *w, const struct psd_action *a)
 {
 	uint32_t db = psd_world_db_id(w, a->u.cmd.db);
 	psd_world_trace(w, db, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+	if (w->hooks.sent != NULL)
+		w->hooks.sent(w->hooks.ctx, db, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
 	if (!w->hold) {
 		psd_world_exec(w, db, a->u.cmd.tag, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
 		return;
@@ -152,6 +176,8 @@ void psd_world_drain(struct psd_world *w)
 			psd_world_command(w, &a);
 			break;
 		case PSD_ACT_LOG:
+			if (w->echo)
+				fprintf(stderr, "%12.3f log %s\n", (double)w->now / 1e9, a.u.log.text);
 			if (w->log_count < 256)
 				snprintf(w->logs[w->log_count++], 256, "%s", a.u.log.text);
 			break;
@@ -169,6 +195,8 @@ void psd_world_drain(struct psd_world *w)
 		case PSD_ACT_LINK_DOWN:
 			if (w->down_count < 64) /* the first 64 are kept */
 				w->downs[w->down_count++] = a.u.link_down.ifindex;
+			if (w->hooks.link_down != NULL)
+				w->hooks.link_down(w->hooks.ctx, a.u.link_down.ifindex);
 			break;
 		case PSD_ACT_NOTIFY:
 			if (strcmp(a.u.notify.text, "WATCHDOG=1") == 0) {
@@ -194,6 +222,8 @@ void psd_world_drain(struct psd_world *w)
 		struct psd_event ev = {.type = PSD_EV_IFACES};
 		ev.u.ifaces.ifaces = w->ifaces;
 		ev.u.ifaces.count = w->iface_count;
+		if (w->hooks.list_ifaces != NULL)
+			ev.u.ifaces.count = w->hooks.list_ifaces(w->hooks.ctx, &ev.u.ifaces.ifaces);
 		psd_world_push(w, &ev);
 	}
 }
@@ -202,6 +232,7 @@ void psd_world_push(struct psd_world *w, const struct psd_event *ev)
 {
 	if (psd_core_push(w->core, w->now, ev) < 0)
 		world_fail("the core refused an event");
+	w->events++;
 	psd_world_drain(w);
 }
 
@@ -211,9 +242,9 @@ bool psd_world_deliver_one(struct psd_world *w)
 {
 	if (w->reply_count == 0)
 		return false;
-	struct psd_world_reply q = w->replies[w->reply_head++];
-	if (--w->reply_count == 0)
-		w->reply_head = 0;
+	struct psd_world_reply q = *reply_at(w, 0);
+	w->reply_head = (w->reply_head + 1) & (w->reply_cap - 1);
+	w->reply_count--;
 	struct psd_event ev = {.type = PSD_EV_DB_REPLY};
 	ev.u.reply = q.r;
 	psd_world_push(w, &ev);
@@ -267,11 +298,12 @@ void psd_world_db_down(struct psd_world *w, enum psd_db db)
 	}
 	w->held_count = kept;
 	kept = 0;
-	for (size_t i = w->reply_head; i < w->reply_head + w->reply_count; i++) {
-		if (tag_db(w->replies[i].r.tag) != db)
-			w->replies[w->reply_head + kept++] = w->replies[i];
+	for (size_t i = 0; i < w->reply_count; i++) {
+		struct psd_world_reply *q = reply_at(w, i);
+		if (tag_db(q->r.tag) != db)
+			*reply_at(w, kept++) = *q;
 		else
-			free_reply(&w->replies[i]);
+			free_reply(q);
 	}
 	w->reply_count = kept;
 	w->connect_pending[db] = false;
@@ -433,18 +465,40 @@ bool psd_world_logged(const struct psd_world *w, const char *part)
 	return false;
 }
 
-void psd_world_free(struct psd_world *w)
+/* Forgets every command in flight and every unread reply: the connections are gone. */
+static void drop_connections(struct psd_world *w)
 {
-	for (size_t i = 0; i < w->trace_count; i++)
-		free(w->trace[i]);
 	for (size_t i = 0; i < w->held_count; i++) {
 		for (uint32_t k = 0; k < w->held[i].argc; k++)
 			free(w->held[i].argv[k]);
 		free(w->held[i].argv);
 		free(w->held[i].len);
 	}
-	for (size_t i = w->reply_head; i < w->reply_head + w->reply_count; i++)
-		free_reply(&w->replies[i]);
+	w->held_count = 0;
+	for (size_t i = 0; i < w->reply_count; i++)
+		free_reply(reply_at(w, i));
+	w->reply_count = 0;
+	w->reply_head = 0;
+}
+
+/* The daemon exits and starts again: a new core; Redis and the kernel keep their state. */
+void psd_world_restart(struct psd_world *w)
+{
+	drop_connections(w);
+	free(w->mem);
+	w->hold = false;
+	w->listening = false;
+	w->exited = false;
+	w->dump_seq = 0;
+	memset(w->connect_pending, 0, sizeof(w->connect_pending));
+	psd_world_start(w);
+}
+
+void psd_world_free(struct psd_world *w)
+{
+	for (size_t i = 0; i < w->trace_count; i++)
+		free(w->trace[i]);
+	drop_connections(w);
 	free(w->replies);
 	free(w->mem);
 	psd_model_free(&w->m);

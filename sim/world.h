@@ -38,6 +38,20 @@ struct psd_world_reply {
 	char **element_text;
 };
 
+/* What a simulation adds to the world; every member may be NULL. */
+struct psd_world_hooks {
+	void *ctx;
+	/* Redis is about to execute a command: false answers it with an OOM error instead */
+	bool (*command)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			const size_t *len);
+	/* the core sent a command (it executes now, or later when replies are held) */
+	void (*sent)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+		     const size_t *len);
+	void (*link_down)(void *ctx, int32_t ifindex); /* the core cleared IFF_UP */
+	/* the netdevs that exist, for PSD_ACT_LIST_IFACES (else the ifaces added by hand) */
+	size_t (*list_ifaces)(void *ctx, const struct psd_iface **ret);
+};
+
 struct psd_world {
 	struct psd_model m;
 	struct psd_core *core;
@@ -48,7 +62,7 @@ struct psd_world {
 	bool hold;
 	struct psd_world_cmd held[PSD_WORLD_HELD_MAX];
 	size_t held_count;
-	struct psd_world_reply *replies; /* pending: replies[reply_head .. reply_head+reply_count) */
+	struct psd_world_reply *replies; /* a ring of reply_cap (a power of two) slots */
 	size_t reply_head;
 	size_t reply_count;
 	size_t reply_cap;
@@ -75,6 +89,9 @@ struct psd_world {
 	uint32_t check_every;    /* psd_core_check() every this many drains (0 and 1: every one) */
 	uint64_t drains;
 	unsigned watchdogs;
+	uint64_t events;         /* events pushed into the core */
+	bool echo;               /* print every command and log line to stderr as it happens */
+	struct psd_world_hooks hooks;
 };
 
 uint32_t psd_world_db_id(const struct psd_world *w, enum psd_db db);
@@ -99,6 +116,7 @@ void psd_world_redis_up(struct psd_world *w);
 void psd_world_refuse_connects(struct psd_world *w);
 void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name);
 void psd_world_start(struct psd_world *w);
+void psd_world_restart(struct psd_world *w);
 void psd_world_datagram(struct psd_world *w, const uint8_t *buf, size_t len, bool dump);
 void psd_world_link(struct psd_world *w, uint16_t type, const char *name, int32_t ifindex,
 			      uint32_t flags, uint32_t mtu, uint32_t master, const char *kind);

@@ -62,6 +62,8 @@ static void test_cold_start_sequence(void **state)
 		"6 HGET WARM_RESTART_ENABLE_TABLE|swss enable",
 		"6 HSET WARM_RESTART_TABLE|portsyncd restore_count 0",
 		"4 KEYS PORT|*",
+		"0 EXISTS PORT_TABLE:PortConfigDone",
+		"0 EXISTS _PORT_TABLE:PortConfigDone",
 		"4 HGETALL PORT|Ethernet0",
 		"4 HGETALL PORT|Ethernet4",
 		"0 EVALSHA " PSD_MODEL_SHA " 6 PORT_TABLE_CHANNEL@0 PORT_TABLE_KEY_SET "
@@ -222,6 +224,7 @@ static void test_warm_start(void **state)
 	struct psd_world *w = psd_world_new();
 	config_port(w, "Ethernet0", "0");
 	appl_port(w, "Ethernet0", true);
+	psd_model_hset(&w->m, APPL, "PORT_TABLE:PortConfigDone", "count", "1");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "5");
 	psd_world_add_iface(w, 60, "Ethernet0");
@@ -263,18 +266,60 @@ static void test_corrupt_restore_count_is_cold(void **state)
 	psd_world_free(w);
 }
 
-/* D7 / FB-11: leaving a bridge (AF_BRIDGE DELLINK with a master) keeps the entry. */
+/* A bridge port message, as the bridge driver sends it (family AF_BRIDGE, master set). */
+static void bridge_link(struct psd_world *w, uint16_t type, const char *name, int32_t ifindex)
+{
+	uint8_t buf[512];
+	struct psd_nl_link_spec spec = {
+		.type = type, .family = PSD_AF_BRIDGE, .name = name, .ifindex = ifindex,
+		.flags = UP_RUNNING, .mtu = 9100, .master = 30,
+	};
+	size_t len = psd_nl_build_link(buf, sizeof(buf), 0, &spec);
+	assert_true(len > 0);
+	psd_world_datagram(w, buf, len, false);
+}
+
+/* D7 / FB-11: leaving a bridge (AF_BRIDGE DELLINK with a master) keeps the entry; a netdev
+ * deleted while enslaved (AF_UNSPEC DELLINK, master still set) loses it, except in compat. */
 static void test_master_dellink_ignored(void **state)
 {
-	struct psd_world *w = running_with("Ethernet8", "8");
-	psd_world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
-	psd_world_link(w, RTM_DELLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
-	assert_string_equal(psd_world_state(w, "Ethernet8"), "ok up up 9100");
-	assert_int_equal(psd_world_trace_count(w, "6 DEL"), 0);
-	psd_world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 0, NULL);
-	psd_world_del_link(w, "Ethernet8", 70);
-	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
-	psd_world_free(w);
+	for (int compat = 0; compat <= 1; compat++) {
+		struct psd_world *w = psd_world_new();
+		w->cfg.compat = compat;
+		config_port(w, "Ethernet8", "8");
+		psd_world_start(w);
+		psd_model_consume(&w->m, APPL);
+		psd_world_link(w, RTM_NEWLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
+		bridge_link(w, RTM_NEWLINK, "Ethernet8", 70);
+		bridge_link(w, RTM_DELLINK, "Ethernet8", 70);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "ok up up 9100");
+		assert_int_equal(psd_world_trace_count(w, "6 DEL"), 0);
+		psd_world_link(w, RTM_DELLINK, "Ethernet8", 70, UP_RUNNING, 9100, 30, NULL);
+		assert_string_equal(psd_world_state(w, "Ethernet8"),
+				    compat ? "ok up up 9100" : "absent");
+		psd_world_free(w);
+	}
+}
+
+/* A warm start over an APPL_DB that lost PortConfigDone (Redis restarted empty) copies
+ * CONFIG_DB again, and still brings no interface down; compat keeps the C++ warm path. */
+static void test_warm_start_appl_emptied(void **state)
+{
+	for (int compat = 0; compat <= 1; compat++) {
+		struct psd_world *w = psd_world_new();
+		w->cfg.compat = compat;
+		config_port(w, "Ethernet0", "0");
+		psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
+		psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "1");
+		psd_world_add_iface(w, 60, "Ethernet0");
+		psd_world_start(w);
+		assert_true(psd_world_logged(w, "portsyncd doing warm start, restore count 2"));
+		assert_true(w->listening);
+		assert_int_equal(w->down_count, 0);
+		assert_int_equal(psd_model_exists(&w->m, APPL, "_PORT_TABLE:Ethernet0"), !compat);
+		assert_int_equal(psd_world_logged(w, "APPL_DB has no PortConfigDone"), !compat);
+		psd_world_free(w);
+	}
 }
 
 /* D8 / FB-21: names and kinds that are not ours cause no DB access. */
@@ -594,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_preexisting_known_port_compat),
 		cmocka_unit_test(test_dpu),
 		cmocka_unit_test(test_warm_start),
+		cmocka_unit_test(test_warm_start_appl_emptied),
 		cmocka_unit_test(test_warm_without_restore_count_is_cold),
 		cmocka_unit_test(test_corrupt_restore_count_is_cold),
 		cmocka_unit_test(test_master_dellink_ignored),

@@ -74,28 +74,31 @@ static void test_port_machine_table(void **state)
 	static const enum psd_port_sym syms[] = {
 		PSD_PS_NEW, PSD_PS_DEL, PSD_PS_FOUND, PSD_PS_MISSING, PSD_PS_DROP,
 		PSD_PS_GONE, PSD_PS_ACK_CLEAN, PSD_PS_ACK_PRESENT, PSD_PS_ACK_ABSENT, PSD_PS_RECHECK,
+		PSD_PS_FAILED,
 	};
 	/* expected target state (-1: no transition) and work, per state and symbol */
 	static const struct {
 		int to;
 		unsigned work;
-	} table[S_COUNT][10] = {
+	} table[S_COUNT][11] = {
 		[S_IDLE] = {{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0}, {-1, 0},
-			    {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}},
+			    {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}},
 		[S_LOOKUP] = {{S_LOOKUP, PSD_PW_DIRTY}, {S_LOOKUP, PSD_PW_DIRTY},
 			      {S_WRITING, PSD_PW_WRITE}, {S_PARKED, PSD_PW_PARK},
 			      {S_IDLE, PSD_PW_FORGET | PSD_PW_SETTLE}, {S_DELETING, PSD_PW_DELETE},
-			      {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}},
+			      {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}},
 		[S_WRITING] = {{S_WRITING, PSD_PW_DIRTY}, {S_WRITING, PSD_PW_DIRTY}, {-1, 0},
 			       {-1, 0}, {-1, 0}, {-1, 0}, {S_IDLE, PSD_PW_SETTLE},
-			       {S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0}},
+			       {S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0},
+			       {S_PARKED, PSD_PW_PARK}},
 		[S_DELETING] = {{S_DELETING, PSD_PW_DIRTY}, {S_DELETING, PSD_PW_DIRTY}, {-1, 0},
 				{-1, 0}, {-1, 0}, {-1, 0}, {S_IDLE, PSD_PW_SETTLE},
-				{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0}},
+				{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0},
+				{S_PARKED, PSD_PW_PARK}},
 		[S_PARKED] = {{S_LOOKUP, PSD_PW_UNPARK | PSD_PW_LOOKUP},
 			      {S_DELETING, PSD_PW_UNPARK | PSD_PW_DELETE}, {-1, 0}, {-1, 0},
 			      {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0},
-			      {S_LOOKUP, PSD_PW_UNPARK | PSD_PW_LOOKUP}},
+			      {S_LOOKUP, PSD_PW_UNPARK | PSD_PW_LOOKUP}, {-1, 0}},
 	};
 	int state_cs[S_COUNT];
 	for (int s = 0; s < S_COUNT; s++) {

@@ -29,6 +29,7 @@
 #define PSD_LOG_LINE_MAX 240u           /* bytes of one log record */
 
 #define PSD_NS_PER_MS 1000000ull
+#define PSD_REFUSED_RETRY_NS (1000ull * PSD_NS_PER_MS)  /* pause after Redis refused start-up work */
 #define PSD_APPL_RECHECK_NS (1000ull * PSD_NS_PER_MS)   /* re-look-up of ports missing in APPL_DB */
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */

@@ -34,12 +34,14 @@ enum psd_nl_error {
 	_PSD_NLE_MAX,
 };
 
+#define PSD_AF_BRIDGE 7u /* AF_BRIDGE, named here so the core needs no <sys/socket.h> */
+
 struct psd_link {
 	uint16_t msg_type;   /* RTM_NEWLINK or RTM_DELLINK */
 	uint16_t msg_flags;  /* nlmsg_flags */
 	uint32_t msg_seq;
 	uint32_t msg_pid;
-	uint8_t family;      /* AF_UNSPEC or AF_BRIDGE in practice */
+	uint8_t family;      /* AF_UNSPEC or PSD_AF_BRIDGE in practice */
 	int32_t ifindex;
 	uint32_t flags;      /* ifi_flags: IFF_UP 0x1, IFF_RUNNING 0x40 */
 	uint32_t mtu;        /* IFLA_MTU or 0 */

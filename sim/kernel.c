@@ -1,0 +1,262 @@
+/* The simulator's kernel (see kernel.h). */
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "kernel.h"
+
+#define IFF_KERNEL_DEFAULT 0x1002u /* IFF_BROADCAST | IFF_MULTICAST */
+#define DUMP_DATAGRAM_MAX (1u << 16)
+
+static void *zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void psd_kernel_init(struct psd_kernel *k, uint32_t ports)
+{
+	memset(k, 0, sizeof(*k));
+	k->nports = ports;
+	k->ports = zalloc(ports, sizeof(*k->ports));
+	k->queue = zalloc(PSD_KERNEL_QUEUE_MAX, sizeof(*k->queue));
+	k->ifaces = zalloc(ports, sizeof(*k->ifaces));
+	k->iface_names = zalloc(ports, sizeof(*k->iface_names));
+}
+
+void psd_kernel_free(struct psd_kernel *k)
+{
+	free(k->ports);
+	free(k->queue);
+	free(k->ifaces);
+	free(k->iface_names);
+}
+
+void psd_kernel_name(const struct psd_kernel *k, uint32_t port, bool renamed, char buf[16])
+{
+	(void)k;
+	snprintf(buf, 16, renamed ? "Ethernet%ux" : "Ethernet%u", port);
+}
+
+static struct psd_kernel_msg snapshot(const struct psd_kernel *k, uint32_t port, uint16_t type)
+{
+	const struct psd_kernel_port *p = &k->ports[port];
+	return (struct psd_kernel_msg){
+		.ifindex = p->ifindex, .port = port, .mtu = p->mtu, .type = type,
+		.family = AF_UNSPEC, .up = p->up, .carrier = p->carrier, .renamed = p->renamed,
+		.enslaved = p->enslaved,
+	};
+}
+
+static void enqueue(struct psd_kernel *k, struct psd_kernel_msg msg)
+{
+	if (k->qlen == PSD_KERNEL_QUEUE_MAX) /* the socket buffer is full: the oldest is lost */
+		psd_kernel_overrun(k, 1);
+	k->queue[(k->qhead + k->qlen++) % PSD_KERNEL_QUEUE_MAX] = msg;
+}
+
+static void notify(struct psd_kernel *k, uint32_t port)
+{
+	enqueue(k, snapshot(k, port, RTM_NEWLINK));
+}
+
+void psd_kernel_create(struct psd_kernel *k, uint32_t port)
+{
+	struct psd_kernel_port *p = &k->ports[port];
+	int64_t ifindex;
+	do { /* a new generation, wrapping before INT32_MAX */
+		p->generation++;
+		ifindex = PSD_KERNEL_IFINDEX_BASE + port + (int64_t)k->nports * p->generation;
+		if (ifindex > INT32_MAX)
+			p->generation = 0;
+	} while (ifindex > INT32_MAX);
+	p->ifindex = (int32_t)ifindex;
+	p->up = p->carrier = p->renamed = p->enslaved = false;
+	p->mtu = 9100;
+	notify(k, port);
+}
+
+void psd_kernel_delete(struct psd_kernel *k, uint32_t port)
+{
+	struct psd_kernel_port *p = &k->ports[port];
+	enqueue(k, snapshot(k, port, RTM_DELLINK));
+	p->ifindex = 0;
+}
+
+void psd_kernel_set(struct psd_kernel *k, uint32_t port, bool up, bool carrier, uint32_t mtu)
+{
+	struct psd_kernel_port *p = &k->ports[port];
+	p->up = up;
+	p->carrier = carrier;
+	p->mtu = mtu;
+	notify(k, port);
+}
+
+void psd_kernel_rename(struct psd_kernel *k, uint32_t port)
+{
+	struct psd_kernel_port *p = &k->ports[port];
+	if (p->up) { /* a netdev is renamed only while down */
+		p->up = false;
+		notify(k, port);
+	}
+	p->renamed = !p->renamed;
+	notify(k, port);
+}
+
+void psd_kernel_enslave(struct psd_kernel *k, uint32_t port)
+{
+	struct psd_kernel_port *p = &k->ports[port];
+	struct psd_kernel_msg bridge = snapshot(k, port, RTM_NEWLINK);
+	bridge.family = AF_BRIDGE;
+	if (p->enslaved) { /* release: the bridge says the port left it, master still set */
+		bridge.type = RTM_DELLINK;
+		enqueue(k, bridge);
+		p->enslaved = false;
+		notify(k, port);
+		return;
+	}
+	p->enslaved = true;
+	notify(k, port);
+	bridge.enslaved = true;
+	enqueue(k, bridge);
+}
+
+uint32_t psd_kernel_link_down(struct psd_kernel *k, int32_t ifindex)
+{
+	if (ifindex < PSD_KERNEL_IFINDEX_BASE)
+		return UINT32_MAX;
+	uint32_t port = (uint32_t)(ifindex - PSD_KERNEL_IFINDEX_BASE) % k->nports;
+	struct psd_kernel_port *p = &k->ports[port];
+	if (p->ifindex != ifindex)
+		return UINT32_MAX;
+	if (p->up) {
+		p->up = false;
+		notify(k, port);
+	}
+	return port;
+}
+
+void psd_kernel_recreate_all(struct psd_kernel *k)
+{
+	for (uint32_t i = 0; i < k->nports; i++) {
+		if (k->ports[i].ifindex == 0)
+			continue;
+		psd_kernel_delete(k, i);
+		psd_kernel_create(k, i);
+	}
+}
+
+uint32_t psd_kernel_overrun(struct psd_kernel *k, uint32_t n)
+{
+	uint32_t lost = n < k->qlen ? n : k->qlen;
+	k->qhead = (k->qhead + lost) % PSD_KERNEL_QUEUE_MAX;
+	k->qlen -= lost;
+	k->dropped += lost;
+	return lost;
+}
+
+void psd_kernel_drop_queue(struct psd_kernel *k)
+{
+	k->qhead = k->qlen = 0;
+	k->served_dump_seq = 0;
+}
+
+static size_t encode(const struct psd_kernel *k, uint8_t *buf, size_t size, size_t off,
+		     const struct psd_kernel_msg *m, uint32_t seq)
+{
+	char name[16];
+	psd_kernel_name(k, m->port, m->renamed, name);
+	struct psd_nl_link_spec spec = {
+		.type = m->type, .seq = seq, .ifindex = m->ifindex, .name = name, .mtu = m->mtu,
+		.nlflags = seq != 0 ? NLM_F_MULTI : 0, .kind = "veth", .family = m->family,
+		.master = m->enslaved || (m->family == AF_BRIDGE) ? PSD_KERNEL_BRIDGE_IFINDEX : 0,
+		.flags = IFF_KERNEL_DEFAULT | (m->up ? IFF_UP : 0) |
+			 (m->up && m->carrier ? IFF_RUNNING | IFF_LOWER_UP : 0),
+	};
+	return psd_nl_build_link(buf, size, off, &spec);
+}
+
+static void seen(struct psd_kernel *k, const struct psd_kernel_msg *m)
+{
+	k->messages++;
+	if (k->seen != NULL)
+		k->seen(k->seen_ctx, m);
+}
+
+void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n)
+{
+	uint8_t buf[512];
+	for (; n > 0 && k->qlen > 0 && w->listening && !w->exited; n--) {
+		struct psd_kernel_msg m = k->queue[k->qhead];
+		k->qhead = (k->qhead + 1) % PSD_KERNEL_QUEUE_MAX;
+		k->qlen--;
+		size_t len = encode(k, buf, sizeof(buf), 0, &m, 0);
+		seen(k, &m);
+		psd_world_datagram(w, buf, len, false);
+	}
+}
+
+/* Hands one dump datagram over, or loses it to MSG_TRUNC; msgs are the messages it holds. */
+static void dump_datagram(struct psd_kernel *k, struct psd_world *w, const uint8_t *buf,
+			  size_t len, const struct psd_kernel_msg *msgs, size_t count, bool truncate)
+{
+	if (truncate) {
+		struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+		ev.u.loss = PSD_LOSS_TRUNCATED;
+		psd_world_push(w, &ev);
+		psd_world_settle(w);
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		seen(k, &msgs[i]);
+	psd_world_datagram(w, buf, len, true);
+}
+
+void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_dump_fault fault)
+{
+	static uint8_t buf[DUMP_DATAGRAM_MAX];
+	static struct psd_kernel_msg msgs[DUMP_DATAGRAM_MAX / 64];
+	size_t off = 0, count = 0, datagrams = 0;
+	uint32_t seq = w->dump_seq;
+
+	if (seq == k->served_dump_seq || !w->listening || w->exited)
+		return;
+	k->served_dump_seq = seq;
+	for (uint32_t i = 0; i < k->nports; i++) {
+		if (k->ports[i].ifindex == 0) {
+			if (k->dump_missing != NULL)
+				k->dump_missing(k->seen_ctx, i);
+			continue;
+		}
+		if (off + 256 > sizeof(buf) || count == sizeof(msgs) / sizeof(msgs[0])) {
+			/* the first datagram is the one a truncating fault loses */
+			dump_datagram(k, w, buf, off, msgs, count,
+				      fault == PSD_DUMP_TRUNCATED && datagrams++ == 0);
+			off = count = 0;
+		}
+		msgs[count] = snapshot(k, i, RTM_NEWLINK);
+		off = encode(k, buf, sizeof(buf), off, &msgs[count++], seq);
+	}
+	off = psd_nl_build_done(buf, sizeof(buf), off, seq,
+				fault == PSD_DUMP_INTERRUPTED ? NLM_F_DUMP_INTR : 0);
+	dump_datagram(k, w, buf, off, msgs, count, fault == PSD_DUMP_TRUNCATED && datagrams == 0);
+}
+
+size_t psd_kernel_list(struct psd_kernel *k, const struct psd_iface **ret)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < k->nports; i++) {
+		if (k->ports[i].ifindex == 0)
+			continue;
+		psd_kernel_name(k, i, k->ports[i].renamed, k->iface_names[n]);
+		k->ifaces[n] = (struct psd_iface){k->ports[i].ifindex, k->iface_names[n]};
+		n++;
+	}
+	*ret = k->ifaces;
+	return n;
+}

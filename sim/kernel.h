@@ -1,0 +1,92 @@
+/*
+ * The simulator's kernel: one netdev per configured port, whose changes become rtnetlink messages
+ * the way the kernel makes them. Each queued message is a snapshot taken when the change happened
+ * (ifindex, flags, MTU, master, name), so late messages about an old ifindex are as real as on a
+ * switch. A requested dump is answered from the present state; an overrun drops queued messages.
+ *
+ * Port i's netdev is "Ethernet<i>", or "Ethernet<i>x" while renamed. Its ifindex is
+ * PSD_KERNEL_IFINDEX_BASE + i + ports * generation: unique per netdev ever created (until the
+ * generation wraps past INT32_MAX, as real ifindexes may), and the port is found from it in O(1).
+ *
+ * Invariants: at most PSD_KERNEL_QUEUE_MAX messages queued (more is an overrun, oldest first
+ * lost); memory is O(ports), fixed at init.
+ */
+#ifndef PSD_SIM_KERNEL_H
+#define PSD_SIM_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "world.h"
+
+#define PSD_KERNEL_QUEUE_MAX 65536u
+#define PSD_KERNEL_IFINDEX_BASE 100
+#define PSD_KERNEL_BRIDGE_IFINDEX 7 /* the one bridge ports are enslaved to */
+
+struct psd_kernel_port {
+	int32_t ifindex; /* 0: no netdev */
+	uint32_t generation;
+	uint32_t mtu;
+	bool up;
+	bool carrier;
+	bool renamed;
+	bool enslaved;
+};
+
+struct psd_kernel_msg {
+	int32_t ifindex;
+	uint32_t port;
+	uint32_t mtu;
+	uint16_t type;   /* RTM_NEWLINK, RTM_DELLINK */
+	uint8_t family;  /* AF_UNSPEC, AF_BRIDGE */
+	bool up, carrier, renamed, enslaved;
+};
+
+/* What happened to a message handed to the core: the simulation watches ifindexes. */
+typedef void psd_kernel_seen_fn(void *ctx, const struct psd_kernel_msg *msg);
+
+struct psd_kernel {
+	struct psd_kernel_port *ports;
+	uint32_t nports;
+	struct psd_kernel_msg *queue;
+	uint32_t qhead, qlen;
+	uint32_t served_dump_seq;
+	struct psd_iface *ifaces; /* for PSD_ACT_LIST_IFACES */
+	char (*iface_names)[16];
+	uint64_t messages;        /* messages handed to the core, dumps included */
+	uint64_t dropped;         /* lost to overruns */
+	psd_kernel_seen_fn *seen;
+	void (*dump_missing)(void *ctx, uint32_t port); /* a dump handed over without this port */
+	void *seen_ctx;
+};
+
+void psd_kernel_init(struct psd_kernel *k, uint32_t ports);
+void psd_kernel_free(struct psd_kernel *k);
+void psd_kernel_name(const struct psd_kernel *k, uint32_t port, bool renamed, char buf[16]);
+/* Changes; each queues the messages the kernel would send. */
+void psd_kernel_create(struct psd_kernel *k, uint32_t port);
+void psd_kernel_delete(struct psd_kernel *k, uint32_t port);
+void psd_kernel_set(struct psd_kernel *k, uint32_t port, bool up, bool carrier, uint32_t mtu);
+void psd_kernel_rename(struct psd_kernel *k, uint32_t port);   /* toggles; takes the link down */
+void psd_kernel_enslave(struct psd_kernel *k, uint32_t port);  /* toggles bridge membership */
+/* A request from the daemon; returns the port whose netdev has that ifindex, or UINT32_MAX. */
+uint32_t psd_kernel_link_down(struct psd_kernel *k, int32_t ifindex);
+/* Every present netdev is deleted and created again with a new ifindex, down (SAI's
+ * create_switch after a cold start). */
+void psd_kernel_recreate_all(struct psd_kernel *k);
+/* Loses up to n queued messages; returns how many. */
+uint32_t psd_kernel_overrun(struct psd_kernel *k, uint32_t n);
+/* Hands up to n queued messages to the core, one datagram each. */
+void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n);
+void psd_kernel_drop_queue(struct psd_kernel *k); /* the daemon's socket closed */
+
+enum psd_dump_fault {
+	PSD_DUMP_CLEAN,
+	PSD_DUMP_TRUNCATED,   /* one datagram exceeds the receive buffer: MSG_TRUNC, dropped */
+	PSD_DUMP_INTERRUPTED, /* links changed during the dump: NLMSG_DONE has NLM_F_DUMP_INTR */
+};
+/* Answers the dump the core asked for, if it has not been answered yet. */
+void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_dump_fault fault);
+size_t psd_kernel_list(struct psd_kernel *k, const struct psd_iface **ret);
+
+#endif
