@@ -430,10 +430,8 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 			return;
 		}
 		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
-		if (c->init_done_sent) {
-			c->init_done_sent = false;
-			psd_links_check_init_done(c);
-		}
+		c->init_done_sent = false; /* PortInitDone again, sent or lost with the outage */
+		psd_links_check_init_done(c);
 		return;
 	}
 	if (c->phase >= PH_RUNNING)

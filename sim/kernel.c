@@ -197,6 +197,7 @@ void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n)
 		k->qlen--;
 		size_t len = encode(k, buf, sizeof(buf), 0, &m, 0);
 		seen(k, &m);
+		k->datagrams++;
 		psd_world_datagram(w, buf, len, false);
 	}
 }
@@ -214,6 +215,7 @@ static void dump_datagram(struct psd_kernel *k, struct psd_world *w, const uint8
 	}
 	for (size_t i = 0; i < count; i++)
 		seen(k, &msgs[i]);
+	k->datagrams++;
 	psd_world_datagram(w, buf, len, true);
 }
 
@@ -240,6 +242,7 @@ void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_d
 			off = count = 0;
 		}
 		msgs[count] = snapshot(k, i, RTM_NEWLINK);
+		msgs[count].dump = true;
 		off = encode(k, buf, sizeof(buf), off, &msgs[count++], seq);
 	}
 	off = psd_nl_build_done(buf, sizeof(buf), off, seq,

@@ -40,6 +40,7 @@ struct psd_kernel_msg {
 	uint16_t type;   /* RTM_NEWLINK, RTM_DELLINK */
 	uint8_t family;  /* AF_UNSPEC, AF_BRIDGE */
 	bool up, carrier, renamed, enslaved;
+	bool dump;       /* part of a dump's answer */
 };
 
 /* What happened to a message handed to the core: the simulation watches ifindexes. */
@@ -54,6 +55,7 @@ struct psd_kernel {
 	struct psd_iface *ifaces; /* for PSD_ACT_LIST_IFACES */
 	char (*iface_names)[16];
 	uint64_t messages;        /* messages handed to the core, dumps included */
+	uint64_t datagrams;       /* the datagrams that carried them */
 	uint64_t dropped;         /* lost to overruns */
 	psd_kernel_seen_fn *seen;
 	void (*dump_missing)(void *ctx, uint32_t port); /* a dump handed over without this port */

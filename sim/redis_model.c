@@ -4,11 +4,25 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hash.h"
 #include "redis_model.h"
 
 static char *dup_mem(const char *s, size_t n)
 {
 	char *d = malloc(n + 1);
+	if (d == NULL)
+		abort();
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+#define VALUE_CAP_MIN 16u /* the fields portsyncd writes fit: rewrites need no allocation */
+
+static char *dup_value(const char *s, size_t n, uint32_t *cap)
+{
+	*cap = (uint32_t)(n + 1 > VALUE_CAP_MIN ? n + 1 : VALUE_CAP_MIN);
+	char *d = malloc(*cap);
 	if (d == NULL)
 		abort();
 	memcpy(d, s, n);
@@ -45,24 +59,29 @@ void psd_model_free(struct psd_model *m)
 
 static uint32_t key_hash(uint32_t db, const char *key, size_t len)
 {
-	uint32_t h = 2166136261u ^ db;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)key[i]) * 16777619u;
-	return h;
+	return (uint32_t)psd_sim_hash(db, key, len);
 }
 
-static bool same(const struct psd_model_key *k, uint32_t db, const char *key, size_t len)
+static bool same(const struct psd_model_key *k, uint32_t h, uint32_t db, const char *key,
+		 size_t len)
 {
-	return k->db == db && strlen(k->key) == len && memcmp(k->key, key, len) == 0;
+	return k->key_hash == h && k->db == db && k->key_len == len &&
+	       memcmp(k->key, key, len) == 0;
 }
 
 /* The index slot holding (db, key), or the empty slot where it would go. */
 static size_t slot_of(const struct psd_model *m, uint32_t db, const char *key, size_t len)
 {
 	size_t mask = m->index_cap - 1;
-	for (size_t i = key_hash(db, key, len) & mask;; i = (i + 1) & mask)
-		if (m->index[i] == 0 || same(&m->keys[m->index[i] - 1], db, key, len))
+	uint32_t h = key_hash(db, key, len);
+	for (size_t i = h & mask;; i = (i + 1) & mask)
+		if (m->index[i] == 0 || same(&m->keys[m->index[i] - 1], h, db, key, len))
 			return i;
+}
+
+static size_t slot_of_key(const struct psd_model *m, const struct psd_model_key *k)
+{
+	return slot_of(m, k->db, k->key, k->key_len);
 }
 
 static void reindex(struct psd_model *m)
@@ -73,7 +92,7 @@ static void reindex(struct psd_model *m)
 		abort();
 	for (size_t k = 0; k < m->count; k++) {
 		const struct psd_model_key *e = &m->keys[k];
-		m->index[slot_of(m, e->db, e->key, strlen(e->key))] = (uint32_t)k + 1;
+		m->index[slot_of_key(m, e)] = (uint32_t)k + 1;
 	}
 }
 
@@ -104,6 +123,8 @@ static struct psd_model_key *create(struct psd_model *m, uint32_t db, const char
 	memset(k, 0, sizeof(*k));
 	k->db = db;
 	k->key = dup_mem(key, len);
+	k->key_len = (uint32_t)len;
+	k->key_hash = key_hash(db, key, len);
 	k->is_set = is_set;
 	m->index[slot_of(m, db, key, len)] = (uint32_t)m->count;
 	return k;
@@ -116,7 +137,7 @@ static void unindex(struct psd_model *m, size_t hole)
 	m->index[hole] = 0;
 	for (size_t i = (hole + 1) & mask; m->index[i] != 0; i = (i + 1) & mask) {
 		const struct psd_model_key *e = &m->keys[m->index[i] - 1];
-		size_t home = key_hash(e->db, e->key, strlen(e->key)) & mask;
+		size_t home = e->key_hash & mask;
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
 			m->index[hole] = m->index[i];
 			m->index[i] = 0;
@@ -128,11 +149,11 @@ static void unindex(struct psd_model *m, size_t hole)
 static void remove_key(struct psd_model *m, struct psd_model_key *k)
 {
 	size_t pos = (size_t)(k - m->keys), last = m->count - 1;
-	unindex(m, slot_of(m, k->db, k->key, strlen(k->key)));
+	unindex(m, slot_of_key(m, k));
 	free_key(k);
 	if (pos != last) { /* the last key moves into the gap; repoint its slot */
 		const struct psd_model_key *e = &m->keys[last];
-		m->index[slot_of(m, e->db, e->key, strlen(e->key))] = (uint32_t)pos + 1;
+		m->index[slot_of_key(m, e)] = (uint32_t)pos + 1;
 		m->keys[pos] = m->keys[last];
 	}
 	m->count--;
@@ -183,9 +204,12 @@ static int put_field(struct psd_model_key *k, const char *name, size_t nlen, con
 {
 	struct psd_model_field *f = field_of(k, name, nlen);
 	if (f != NULL) {
-		if (value != NULL) {
+		if (value != NULL && vlen < f->value_cap) {
+			memcpy(f->value, value, vlen);
+			f->value[vlen] = '\0';
+		} else if (value != NULL) {
 			free(f->value);
-			f->value = dup_mem(value, vlen);
+			f->value = dup_value(value, vlen, &f->value_cap);
 		}
 		return 0;
 	}
@@ -198,7 +222,8 @@ static int put_field(struct psd_model_key *k, const char *name, size_t nlen, con
 			reindex_fields(k, capacity);
 	}
 	k->fields[k->count].name = dup_mem(name, nlen);
-	k->fields[k->count].value = value != NULL ? dup_mem(value, vlen) : NULL;
+	k->fields[k->count].value =
+		value != NULL ? dup_value(value, vlen, &k->fields[k->count].value_cap) : NULL;
 	k->fields[k->count].hash = key_hash(0, name, nlen);
 	k->fields[k->count].len = (uint32_t)nlen;
 	if (k->field_index != NULL)
@@ -303,7 +328,7 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 		for (size_t i = 0; i < m->count; i++)
 			if (m->keys[i].db == db && strncmp(m->keys[i].key, argv[1], plen) == 0)
 				m->elements[n++] =
-					(struct psd_str){m->keys[i].key, strlen(m->keys[i].key)};
+					(struct psd_str){m->keys[i].key, m->keys[i].key_len};
 	} else if (is(cmd, cl, "EXISTS")) {
 		reply_int(r, k != NULL);
 	} else if (is(cmd, cl, "HEXISTS")) {

@@ -21,12 +21,15 @@
 struct psd_model_field {
 	char *name;
 	char *value;
+	uint32_t value_cap; /* bytes allocated for value: rewritten in place when it fits */
 	uint32_t hash; /* of name: compared before the bytes, so 100K-member sets stay usable */
 	uint32_t len;  /* of name */
 };
 
 struct psd_model_key {
 	uint32_t db;
+	uint32_t key_len;
+	uint32_t key_hash; /* of (db, key): compared first, and the index slot's home */
 	char *key;
 	bool is_set;
 	size_t count;

@@ -5,6 +5,7 @@
 
 #include <linux/rtnetlink.h>
 
+#include "hash.h"
 #include "world.h"
 
 static void world_fail(const char *what)
@@ -71,10 +72,7 @@ void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 		n = append(line, n, sizeof(line), argv[i], len[i] < 60 ? len[i] : 60); /* scripts: the head */
 	}
 	line[n] = '\0';
-	if (w->trace_hash == 0)
-		w->trace_hash = 1469598103934665603ull;
-	for (const char *c = line; c < line + n; c++)
-		w->trace_hash = (w->trace_hash ^ (uint8_t)*c) * 1099511628211ull;
+	w->trace_hash = psd_sim_hash(w->trace_hash, line, n); /* chained over every command */
 	char *slot = w->recent[w->recent_total++ % 16];
 	size_t keep = n < sizeof(w->recent[0]) ? n : sizeof(w->recent[0]) - 1;
 	memcpy(slot, line, keep);

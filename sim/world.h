@@ -69,7 +69,7 @@ struct psd_world {
 	char *trace[PSD_WORLD_TRACE_MAX];
 	size_t trace_count;
 	uint64_t trace_dropped;
-	uint64_t trace_hash;   /* FNV-1a over every command sent, kept or not */
+	uint64_t trace_hash;   /* chained hash of every command sent, kept or not */
 	char recent[16][160];  /* the last commands, a ring */
 	uint64_t recent_total;
 	int32_t downs[64];

@@ -156,6 +156,71 @@ static void test_old_interface(void **state)
 	psd_world_free(w);
 }
 
+/* FB-03 field: a leftover netdev that shows up under another name was renamed, so it is no
+ * leftover: it leaves the old set and its messages count again. */
+static void test_renamed_old_interface_counts_again(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, "Ethernet0", "0");
+	config_port(w, "Ethernet4", "4");
+	psd_world_add_iface(w, 142, "Ethernet0");
+	psd_world_start(w);
+	assert_int_equal(w->down_count, 1);
+	psd_model_consume(&w->m, APPL);
+	psd_world_new_link(w, "Ethernet0", 142, UP); /* still the leftover: ignored */
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	psd_world_new_link(w, "Ethernet4", 142, UP_RUNNING); /* renamed */
+	assert_true(psd_world_logged(w, "old interface Ethernet0 renamed to Ethernet4"));
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
+	psd_world_free(w);
+}
+
+/* FB-03 vs FB-04: netdevs are leftovers only after a flushed APPL_DB. PortConfigDone there
+ * (consumed or not) means this is a restart of portsyncd alone: nothing is brought down. */
+static void test_old_only_after_flushed_appl(void **state)
+{
+	const char *done[] = {"PORT_TABLE:PortConfigDone", "_PORT_TABLE:PortConfigDone"};
+	for (int i = 0; i < 2; i++) {
+		struct psd_world *w = psd_world_new();
+		config_port(w, "Ethernet0", "0");
+		psd_model_hset(&w->m, APPL, done[i], "count", "1");
+		psd_world_add_iface(w, 142, "Ethernet0");
+		psd_world_start(w);
+		assert_int_equal(w->down_count, 0);
+		psd_model_consume(&w->m, APPL);
+		psd_world_new_link(w, "Ethernet0", 142, UP);
+		assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+		psd_world_free(w);
+	}
+}
+
+/* FB-12 / FB-25 after a restart: the first complete dump of a cold start deletes the STATE_DB
+ * entry of a configured port whose netdev went away while no daemon listened. */
+static void test_first_dump_reconciles(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, "Ethernet0", "0");
+	config_port(w, "Ethernet4", "4");
+	appl_port(w, "Ethernet0", true);
+	appl_port(w, "Ethernet4", true);
+	psd_model_hset(&w->m, APPL, "PORT_TABLE:PortConfigDone", "count", "2");
+	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet0", "state", "ok");
+	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet4", "state", "ok");
+	psd_world_add_iface(w, 75, "Ethernet4");
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	uint8_t buf[512];
+	struct psd_nl_link_spec spec = {.type = RTM_NEWLINK, .name = "Ethernet4", .ifindex = 75,
+					.flags = UP, .mtu = 9100, .seq = w->dump_seq,
+					.nlflags = NLM_F_MULTI};
+	size_t off = psd_nl_build_link(buf, sizeof(buf), 0, &spec);
+	off = psd_nl_build_done(buf, sizeof(buf), off, w->dump_seq, 0);
+	psd_world_datagram(w, buf, off, true);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
+	psd_world_free(w);
+}
+
 /* D4 second half: APPL_DB admin_status prunes the port from the PortInitDone set. */
 static void test_prune_by_admin_status(void **state)
 {
@@ -634,6 +699,9 @@ int main(void)
 		cmocka_unit_test(test_empty_config),
 		cmocka_unit_test(test_newlink_mapping),
 		cmocka_unit_test(test_old_interface),
+		cmocka_unit_test(test_renamed_old_interface_counts_again),
+		cmocka_unit_test(test_old_only_after_flushed_appl),
+		cmocka_unit_test(test_first_dump_reconciles),
 		cmocka_unit_test(test_prune_by_admin_status),
 		cmocka_unit_test(test_preexisting_known_port_kept),
 		cmocka_unit_test(test_preexisting_known_port_compat),

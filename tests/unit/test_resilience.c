@@ -307,6 +307,110 @@ static void test_stale_and_malformed_dumps_do_not_sweep(void **state)
 	psd_world_free(w);
 }
 
+/* A datagram lost during a dump (MSG_TRUNC) may have been one of the dump's own: that dump
+ * cannot prove a port is gone; it is abandoned and another one replaces it. */
+static void test_loss_during_dump_abandons_it(void **state)
+{
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	w->now += 2 * SEC;
+	overrun(w);
+	uint32_t seq = w->dump_seq;
+	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+	ev.u.loss = PSD_LOSS_TRUNCATED; /* the datagram that held Ethernet4 */
+	psd_world_push(w, &ev);
+	const char *present[] = {"Ethernet0"};
+	dump_reply(w, present, 1, 0);
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
+	assert_int_equal(psd_core_stats(w->core)->resync_deleted, 0);
+	until_dump(w, seq);
+	const char *both[] = {"Ethernet0", "Ethernet4"};
+	dump_reply(w, both, 2, 0);
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
+	psd_world_free(w);
+}
+
+static bool refuse_writes(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			  const size_t *len)
+{
+	(void)ctx, (void)db, (void)argc, (void)len;
+	return strcmp(argv[0], "HSET") != 0 && strcmp(argv[0], "DEL") != 0 &&
+	       strcmp(argv[0], "EVALSHA") != 0;
+}
+
+/* Redis refusing writes (MISCONF, OOM) loses nothing: port writes and PortInitDone are tried
+ * again at the next re-check, once Redis accepts them. */
+static void test_refused_writes_are_retried(void **state)
+{
+	struct psd_world *w = running_world(1);
+	w->hooks.command = refuse_writes;
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	assert_true(psd_world_logged(w, "STATE_DB command refused for Ethernet0; will try again"));
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	psd_world_advance(w, SEC);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent"); /* still refused */
+	w->hooks.command = NULL;
+	psd_world_advance(w, SEC);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_true(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone"));
+	psd_world_free(w);
+}
+
+/* A start-up command refused runs the start-up again after a pause, connections kept. */
+static void test_refused_startup_runs_again(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, "Ethernet0");
+	w->hooks.command = refuse_writes;
+	psd_world_start(w);
+	assert_true(psd_world_logged(w, "Redis refused a start-up command: starting again in 1 s"));
+	assert_false(w->listening);
+	w->hooks.command = NULL;
+	psd_world_tick(w);
+	assert_true(w->listening);
+	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "1");
+	assert_int_equal(w->connects[PSD_DB_APPL], 0);
+	psd_world_free(w);
+}
+
+/* After an outage, PortInitDone waits until Redis is verified (and refilled): a Redis that came
+ * back empty must not see it before PortConfigDone. */
+static void test_init_done_after_verification(void **state)
+{
+	struct psd_world *w = running_world(1);
+	uint8_t buf[512];
+	struct psd_nl_link_spec spec = {.type = RTM_NEWLINK, .name = "Ethernet0", .ifindex = 10,
+					.flags = UP, .mtu = 9100};
+	struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+	ev.u.nl.bytes = buf;
+	ev.u.nl.len = psd_nl_build_link(buf, sizeof(buf), 0, &spec);
+	psd_world_push(w, &ev);
+	/* replies one at a time, until PortInitDone is sent; its reply is lost with Redis */
+	while (psd_world_trace_count(w, "0 EVALSHA " PSD_MODEL_SHA " 3 PORT_TABLE_CHANNEL@0 "
+					"PORT_TABLE_KEY_SET _PORT_TABLE:PortInitDone") == 0)
+		assert_true(psd_world_deliver_one(w));
+	psd_world_redis_down(w);
+	psd_model_free(&w->m);
+	psd_model_init(&w->m);
+	config_port(w, "Ethernet0");
+	size_t before = w->trace_count;
+	w->hold = true; /* a link message arrives while the verification is under way */
+	psd_world_redis_up(w);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_release(w);
+	size_t config_done = SIZE_MAX, init_done = SIZE_MAX;
+	for (size_t i = before; i < w->trace_count; i++) {
+		if (strstr(w->trace[i], "KEY_SET _PORT_TABLE:PortConfigDone") && config_done == SIZE_MAX)
+			config_done = i;
+		if (strstr(w->trace[i], "KEY_SET _PORT_TABLE:PortInitDone") && init_done == SIZE_MAX)
+			init_done = i;
+	}
+	assert_true(config_done != SIZE_MAX && init_done != SIZE_MAX);
+	assert_true(config_done < init_done);
+	psd_world_free(w);
+}
+
 static void test_watchdog(void **state)
 {
 	struct psd_world *w = psd_world_new();
@@ -361,6 +465,10 @@ int main(void)
 		cmocka_unit_test(test_overrun_resync_sweeps_gone_ports),
 		cmocka_unit_test(test_redump_rate_limit_and_interrupted_dump),
 		cmocka_unit_test(test_stale_and_malformed_dumps_do_not_sweep),
+		cmocka_unit_test(test_loss_during_dump_abandons_it),
+		cmocka_unit_test(test_refused_writes_are_retried),
+		cmocka_unit_test(test_refused_startup_runs_again),
+		cmocka_unit_test(test_init_done_after_verification),
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_reconfigure),
 	};
