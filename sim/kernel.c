@@ -55,8 +55,10 @@ static struct psd_kernel_msg snapshot(const struct psd_kernel *k, uint32_t port,
 
 static void enqueue(struct psd_kernel *k, struct psd_kernel_msg msg)
 {
-	if (k->qlen == PSD_KERNEL_QUEUE_MAX) /* the socket buffer is full: the oldest is lost */
+	if (k->qlen == PSD_KERNEL_QUEUE_MAX) { /* the socket buffer is full: the oldest is lost */
 		psd_kernel_overrun(k, 1);
+		k->overflowed = true;
+	}
 	k->queue[(k->qhead + k->qlen++) % PSD_KERNEL_QUEUE_MAX] = msg;
 }
 
@@ -163,6 +165,7 @@ uint32_t psd_kernel_overrun(struct psd_kernel *k, uint32_t n)
 void psd_kernel_drop_queue(struct psd_kernel *k)
 {
 	k->qhead = k->qlen = 0;
+	k->overflowed = false;
 	k->served_dump_seq = 0;
 }
 
@@ -191,6 +194,15 @@ static void seen(struct psd_kernel *k, const struct psd_kernel_msg *m)
 void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n)
 {
 	uint8_t buf[512];
+	if (k->overflowed && w->listening && !w->exited) {
+		k->overflowed = false;
+		if (!k->hide_losses) {
+			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+			ev.u.loss = PSD_LOSS_ENOBUFS;
+			psd_world_push(w, &ev);
+			psd_world_settle(w);
+		}
+	}
 	for (; n > 0 && k->qlen > 0 && w->listening && !w->exited; n--) {
 		struct psd_kernel_msg m = k->queue[k->qhead];
 		k->qhead = (k->qhead + 1) % PSD_KERNEL_QUEUE_MAX;

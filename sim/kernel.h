@@ -9,7 +9,7 @@
  * generation wraps past INT32_MAX, as real ifindexes may), and the port is found from it in O(1).
  *
  * Invariants: at most PSD_KERNEL_QUEUE_MAX messages queued (more is an overrun, oldest first
- * lost); memory is O(ports), fixed at init.
+ * lost, and the next read reports ENOBUFS, as recvmsg does); memory is O(ports), fixed at init.
  */
 #ifndef PSD_SIM_KERNEL_H
 #define PSD_SIM_KERNEL_H
@@ -57,6 +57,8 @@ struct psd_kernel {
 	uint64_t messages;        /* messages handed to the core, dumps included */
 	uint64_t datagrams;       /* the datagrams that carried them */
 	uint64_t dropped;         /* lost to overruns */
+	bool overflowed;          /* the queue overflowed: the next read reports ENOBUFS */
+	bool hide_losses;         /* canary drop-loss: overflows are not reported */
 	psd_kernel_seen_fn *seen;
 	void (*dump_missing)(void *ctx, uint32_t port); /* a dump handed over without this port */
 	void *seen_ctx;

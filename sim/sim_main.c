@@ -709,6 +709,7 @@ int main(int argc, char **argv)
 	memset(s.fresh, 1, ports * sizeof(*s.fresh));
 	psd_kernel_init(&s.k, ports);
 	s.k.seen = on_seen;
+	s.k.hide_losses = s.canary_drop_loss;
 	s.k.dump_missing = on_dump_missing;
 	s.k.seen_ctx = &s;
 	s.w = psd_world_new();

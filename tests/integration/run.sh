@@ -1,6 +1,7 @@
 #!/bin/bash
 # Integration suite: each test runs in its own subshell with a fresh redis-server, network
 # namespace and daemon, and is torn down whatever happens. Usage: run.sh DAEMON [TEST...]
+# IT_EXTRA names more test files (space-separated) to load, e.g. the stress suite's.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 PSD_BIN=$(realpath "${1:?usage: run.sh DAEMON [TEST...]}")
@@ -28,7 +29,7 @@ for tool in redis-server redis-cli ip; do
 done
 
 . "$here/lib.sh"
-for f in "$here"/test_*.sh; do
+for f in "$here"/test_*.sh ${IT_EXTRA:-}; do
 	. "$f"
 done
 
