@@ -78,7 +78,7 @@ lint:
 	tools/lint-core.sh
 	tools/check-generated.sh $(RAGEL_SRC)
 
-bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink
+bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd

@@ -3,6 +3,7 @@
 #  - core messages/s on recorded kernel datagrams (bench_core, wall clock)
 #  - core instructions per message (callgrind; the difference of two run lengths, so start-up
 #    cost cancels out)
+#  - the simulator at 100K ports: events/s, instructions per event, RSS (bench/sim.sh)
 #  - daemon CPU per message and RSS over a 512-port veth flap storm (needs root)
 set -eu
 cd "$(dirname "$0")/.."
@@ -25,6 +26,8 @@ else
 	echo "bench: FAILED: valgrind is not installed" >&2
 	exit 1
 fi
+
+bench/sim.sh
 
 fuzz_rates=$(for i in 1 2 3; do
 	rm -rf build/fuzz/speed-corpus && mkdir -p build/fuzz/speed-corpus

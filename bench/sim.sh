@@ -1,0 +1,30 @@
+#!/bin/sh
+# Simulator figures at 100K ports (make bench): simulated events per second on a clean load
+# (start-up, then flap storms over every port) and under the fault swarm, medians of three;
+# callgrind instructions per event, from the difference of two storm counts so start-up
+# cancels out; and max RSS after 10x more events, to show memory follows ports, not events.
+set -eu
+cd "$(dirname "$0")/.."
+SIM=build/psd-sim
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+field() { sed -n "s|.* \([0-9]*\) $1.*|\1|p"; } # the number before a label in the ok line
+
+rate() { for i in 1 2 3; do $SIM "$@" | tail -n 1 | field "simulated events/s"; done | median; }
+echo "bench: simulator, 100K ports, start-up + 5 storms, no faults (median of 3): $(rate --seed 1 \
+	--ports 100000 --steps 0 --storm 5 --faults none) simulated events/s"
+echo "bench: simulator, 100K ports, fault swarm, 20000 steps (median of 3): $(rate --seed 1 \
+	--ports 100000 --steps 20000) simulated events/s"
+
+ir() { # ir STORMS: instructions, then events
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null $SIM --seed 1 --ports 100000 \
+		--steps 0 --storm "$1" --faults none > "$2" 2> "$2.err"
+	sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$2.err"
+	field "events (" < "$2"
+}
+tmp=$(mktemp -d)
+set -- $(ir 1 "$tmp/a") $(ir 3 "$tmp/b")
+rm -rf "$tmp"
+echo "bench: simulator instructions per event (callgrind, 100K ports, 3 - 1 storms): $(( ($3 - $1) / ($4 - $2) ))"
+
+rss() { $SIM --seed 1 --ports 100000 --steps "$1" --faults none | tail -n 1 | field "KiB"; }
+echo "bench: simulator max RSS at 100K ports: $(rss 20000) KiB after 20000 steps, $(rss 200000) KiB after 200000 steps"
