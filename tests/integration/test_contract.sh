@@ -112,6 +112,7 @@ it_d05_dpu() {
 it_d06_warm_start() {
 	config_port Ethernet0 0
 	rcli 0 HSET "PORT_TABLE:Ethernet0" admin_status up lanes 0 >/dev/null
+	rcli 0 HSET "PORT_TABLE:PortConfigDone" count 1 >/dev/null # left by the cold start before
 	rcli 6 HSET "WARM_RESTART_ENABLE_TABLE|swss" enable true >/dev/null
 	rcli 6 HSET "WARM_RESTART_TABLE|portsyncd" restore_count 5 >/dev/null
 	add_port Ethernet0
@@ -120,7 +121,8 @@ it_d06_warm_start() {
 	wait_state Ethernet0 "down up 1500"
 	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
 	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=6
-	expect_keys 0 '*' "PORT_TABLE:Ethernet0" "_PORT_TABLE:PortInitDone" "PORT_TABLE_KEY_SET"
+	expect_keys 0 '*' "PORT_TABLE:Ethernet0" "PORT_TABLE:PortConfigDone" "_PORT_TABLE:PortInitDone" \
+		"PORT_TABLE_KEY_SET"
 	expect_hash 0 "_PORT_TABLE:PortInitDone" lanes=0
 	expect_hash 6 "PORT_TABLE|Ethernet0" state=ok netdev_oper_status=down admin_status=up mtu=1500
 	is_up Ethernet0 || fail "warm start brought Ethernet0 down"
