@@ -139,8 +139,8 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
-build/psd-sim: sim/sim_main.c sim/kernel.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
-	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -o $@ sim/sim_main.c sim/kernel.c $(CORE_SRC) $(SIM_SRC)
+build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
+	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c $(CORE_SRC) $(SIM_SRC)
 
 # The commit a failing simulation names; rewritten only when HEAD moves.
 build/commit: FORCE | build

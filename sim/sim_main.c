@@ -15,9 +15,12 @@
  * the last commands. The same seed gives the same trace hash. --canary drop-loss hides overruns
  * from the core (the C++ daemon's behaviour): the oracle must catch it.
  *
+ * psd-sim --fixture F runs one scenario instead (docs/fixtures.md).
+ *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none]
  *                [--canary drop-loss] [--verbose]    (faults: swarm, none, or a list: overrun,rename,...)
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "fixture.h"
 #include "kernel.h"
 #include "world.h"
 
@@ -503,7 +507,8 @@ static bool parse_faults(const char *text, uint32_t *ret)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] "
+	fprintf(stderr, "usage: psd-sim --fixture FILE\n"
+			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
 			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss\n");
@@ -654,8 +659,43 @@ static void draw_rates(struct sim *s)
 	s->rate_consume = 5 + below(s, 100);
 }
 
+/* --fixture F: the scenario in field mode, and in compat mode when it has compat lines. */
+static int run_fixture(const char *path)
+{
+	static char text[1 << 20];
+	char why[512];
+	FILE *in = fopen(path, "r");
+	if (in == NULL) {
+		fprintf(stderr, "psd-sim: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	size_t len = fread(text, 1, sizeof(text), in);
+	bool too_long = len == sizeof(text);
+	fclose(in);
+	if (too_long) {
+		fprintf(stderr, "psd-sim: %s: longer than %zu bytes\n", path, sizeof(text) - 1);
+		return 2;
+	}
+	struct psd_fixture *f = psd_fixture_parse(path, text, len, why, sizeof(why));
+	if (f == NULL) {
+		fprintf(stderr, "psd-sim: %s\n", why);
+		return 2;
+	}
+	unsigned failed = 0;
+	for (int compat = 0; compat <= (int)psd_fixture_has_compat(f); compat++) {
+		unsigned n = psd_fixture_run(f, compat, stdout);
+		printf("psd-sim: %s %s: %s\n", path, compat ? "compat" : "field",
+		       n == 0 ? "ok" : "FAILED");
+		failed += n;
+	}
+	psd_fixture_free(f);
+	return failed == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--fixture") == 0)
+		return run_fixture(argv[2]);
 	const char *seed_text = NULL, *faults = "swarm";
 	uint32_t ports = 16, steps = 2000, storm = 0;
 	bool verbose = false;
