@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 
-.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short stress stress-short FORCE
+.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short stress stress-short fixtures FORCE
 
 all: build/portsyncd build/asan/portsyncd
 
@@ -65,7 +65,11 @@ unit-asan: $(UNIT_ASAN_BIN)
 integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen
 	tests/integration/run.sh build/asan/portsyncd
 
-test: lint unit unit-asan fuzz-replay chaos-short stress-short integration
+test: lint unit unit-asan fuzz-replay fixtures chaos-short stress-short integration
+
+# every field bug of fixtures/field, replayed in the simulator (docs/fixtures.md)
+fixtures: build/psd-sim
+	tests/fixtures/run.sh
 
 # 100K-port simulator loads and the real daemon over 1,000 veths; `make stress` is the full size
 stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen

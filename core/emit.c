@@ -348,6 +348,16 @@ void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
 		return;
 	case PSD_OP_DELETE:
 		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_TABLE", p->name, p->name_len);
+		if (p->reconciling) { /* only what we write: other daemons' fields stay (FB-24) */
+			lit(c, 0, "HDEL");
+			arg(c, 1, c->scratch[SLOT_KEY], n);
+			lit(c, 2, "state");
+			lit(c, 3, "netdev_oper_status");
+			lit(c, 4, "admin_status");
+			lit(c, 5, "mtu");
+			command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_DELETE, port), 6);
+			return;
+		}
 		lit(c, 0, "DEL");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
 		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_DELETE, port), 2);

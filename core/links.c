@@ -326,6 +326,7 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
 	p->seen_gen = c->resync_gen;
+	p->reconciling = false; /* a real message: a DELLINK deletes the whole entry, as upstream */
 	if (del) {
 		psd_links_gone(c, idx);
 		return;

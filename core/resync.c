@@ -9,8 +9,10 @@
  * dump, under a new sequence number, replaces it; its remaining datagrams are ignored.
  *
  * The first complete dump after a cold start also reconciles: a configured port that has no
- * netdev (and no leftover one, FB-03) gets its STATE_DB entry deleted, since a previous run may
- * have left one behind for a netdev deleted or renamed while no daemon listened (FB-12, FB-25).
+ * netdev (and no leftover one, FB-03) loses the four fields we write (HDEL; `state` is the
+ * "netdev exists" marker, FB-24), since a previous run may have left them behind for a netdev
+ * deleted or renamed while no daemon listened (FB-12, FB-25). Fields other daemons wrote before
+ * the netdev appeared (supported_speeds, host_tx_ready) stay.
  *
  * Invariants: at most one dump is outstanding; dumps are at least redump_interval_ns apart;
  * only a dump that completed without interruption sweeps.
@@ -81,8 +83,10 @@ void psd_resync_dump_done(struct psd_core *c, bool interrupted)
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (reconcile && p->used && p->configured && !p->present && !p->old_netdev &&
-		    p->fsm_state == psd_port_fsm_start())
+		    p->fsm_state == psd_port_fsm_start()) {
+			p->reconciling = true;
 			psd_links_gone(c, i);
+		}
 		if (p->used && p->present && p->seen_gen != c->resync_gen) {
 			c->stats.resync_deleted++;
 			psd_log_line(c, PSD_LOG_NOTICE, "netlink: resync found gone: ", p->name);

@@ -232,6 +232,16 @@ static int put_field(struct psd_model_key *k, const char *name, size_t nlen, con
 	return 1;
 }
 
+/* Removes a field: the last one moves into its place. */
+static void remove_field(struct psd_model_key *k, struct psd_model_field *f)
+{
+	free(f->name);
+	free(f->value);
+	*f = k->fields[--k->count];
+	if (k->field_index != NULL)
+		reindex_fields(k, k->field_index_cap / 4);
+}
+
 static void reply_int(struct psd_reply *r, int64_t v)
 {
 	r->type = PSD_REPLY_INTEGER;
@@ -333,6 +343,18 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 		reply_int(r, k != NULL);
 	} else if (is(cmd, cl, "HEXISTS")) {
 		reply_int(r, k != NULL && field_of(k, argv[2], len[2]) != NULL);
+	} else if (is(cmd, cl, "HDEL")) {
+		int64_t removed = 0;
+		for (uint32_t i = 2; k != NULL && i < argc; i++) {
+			struct psd_model_field *f = field_of(k, argv[i], len[i]);
+			if (f != NULL) {
+				remove_field(k, f);
+				removed++;
+			}
+		}
+		if (k != NULL && k->count == 0) /* Redis keeps no empty hash */
+			remove_key(m, k);
+		reply_int(r, removed);
 	} else if (is(cmd, cl, "DEL")) {
 		reply_int(r, k != NULL);
 		if (k != NULL)

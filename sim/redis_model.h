@@ -1,6 +1,6 @@
 /*
  * An in-memory model of the Redis commands the core sends, with Redis's semantics: hashes and
- * sets per database, HSET merging, empty hashes removed, KEYS with a trailing '*', and the
+ * sets per database, HSET merging, HDEL, empty hashes removed, KEYS with a trailing '*', and the
  * producer "set" script executed natively (SADD, HSET per pair, PUBLISH when newly added).
  * psd_model_consume() pops PORT_TABLE_KEY_SET the way orchagent's consumer does. Test and
  * simulation code only: it allocates freely; keys are found through a hash index, so 100K-port

@@ -186,7 +186,8 @@ static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *ar
 		    const size_t *len)
 {
 	struct sim *s = ctx;
-	bool hset = is_arg(argv[0], len[0], "HSET"), del = is_arg(argv[0], len[0], "DEL");
+	bool hset = is_arg(argv[0], len[0], "HSET");
+	bool del = is_arg(argv[0], len[0], "DEL") || is_arg(argv[0], len[0], "HDEL");
 	bool renamed = false;
 	if (db != PSD_WORLD_STATE || !(hset || del) || argc < 2)
 		return;
@@ -232,7 +233,7 @@ static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const 
 {
 	struct sim *s = ctx;
 	bool write = is_arg(argv[0], len[0], "HSET") || is_arg(argv[0], len[0], "DEL") ||
-		     is_arg(argv[0], len[0], "EVALSHA");
+		     is_arg(argv[0], len[0], "HDEL") || is_arg(argv[0], len[0], "EVALSHA");
 	if (s->refuse_writes && write)
 		return false;
 	if (db == PSD_WORLD_STATE)

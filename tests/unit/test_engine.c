@@ -194,8 +194,8 @@ static void test_old_only_after_flushed_appl(void **state)
 	}
 }
 
-/* FB-12 / FB-25 after a restart: the first complete dump of a cold start deletes the STATE_DB
- * entry of a configured port whose netdev went away while no daemon listened. */
+/* FB-12 / FB-25 after a restart: the first complete dump of a cold start removes our fields from
+ * the STATE_DB entry of a configured port whose netdev went away while no daemon listened. */
 static void test_first_dump_reconciles(void **state)
 {
 	struct psd_world *w = psd_world_new();
@@ -205,6 +205,8 @@ static void test_first_dump_reconciles(void **state)
 	appl_port(w, "Ethernet4", true);
 	psd_model_hset(&w->m, APPL, "PORT_TABLE:PortConfigDone", "count", "2");
 	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet0", "state", "ok");
+	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet0", "mtu", "9100");
+	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet0", "host_tx_ready", "true");
 	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet4", "state", "ok");
 	psd_world_add_iface(w, 75, "Ethernet4");
 	psd_world_start(w);
@@ -216,7 +218,11 @@ static void test_first_dump_reconciles(void **state)
 	size_t off = psd_nl_build_link(buf, sizeof(buf), 0, &spec);
 	off = psd_nl_build_done(buf, sizeof(buf), off, w->dump_seq, 0);
 	psd_world_datagram(w, buf, off, true);
-	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	/* our fields go; another daemon's stay (FB-24) */
+	assert_null(psd_model_hget(&w->m, STATE, "PORT_TABLE|Ethernet0", "state"));
+	assert_null(psd_model_hget(&w->m, STATE, "PORT_TABLE|Ethernet0", "mtu"));
+	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_TABLE|Ethernet0", "host_tx_ready"),
+			    "true");
 	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
 	psd_world_free(w);
 }
