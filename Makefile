@@ -93,14 +93,16 @@ clean:
 
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`.
-FUZZ_TARGETS := netlink roundtrip core settings dbconfig
-FUZZ_SRC := $(CORE_SRC) $(SIM_SRC) adapters/settings.c adapters/dbconfig.c adapters/log.c
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture
+FUZZ_SRC := $(CORE_SRC) $(SIM_SRC) adapters/settings.c adapters/dbconfig.c adapters/log.c \
+	adapters/pcap.c sim/fixture.c
 # each target links only what it exercises: fewer instrumented edges, faster runs
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
 FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
 FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c adapters/log.c
 FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c adapters/log.c
+FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c adapters/pcap.c adapters/log.c
 FUZZ_INC := -Isim -Iadapters -Ifuzz $(shell pkg-config --cflags libsystemd)
 FUZZ_LIBS := -linih -ljansson
 FUZZ_DICT_netlink := -dict=fuzz/netlink.dict
@@ -143,8 +145,8 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
-build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
-	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c $(CORE_SRC) $(SIM_SRC)
+build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
+	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -Iadapters $(PKG_CFLAGS) -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC)
 
 # The commit a failing simulation names; rewritten only when HEAD moves.
 build/commit: FORCE | build

@@ -49,11 +49,18 @@ void psd_redis_connect(struct psd_redis *r, enum psd_db db);
 void psd_redis_flush(struct psd_redis *r);
 struct psd_redis *psd_redis_close(struct psd_redis *r);
 
-/* netlink.c: the event socket (RTNLGRP_LINK), the dump socket and link requests. */
+/* netlink.c: the event socket (RTNLGRP_LINK), the dump socket and link requests; or a capture
+ * replayed in their place. */
 struct psd_netlink;
-/* rcvbuf_bytes: SO_RCVBUF of the event and dump sockets (the kernel caps it at rmem_max). */
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, int rcvbuf_bytes,
-				     char *err, size_t err_size);
+struct psd_netlink_options {
+	int rcvbuf_bytes;          /* SO_RCVBUF of the sockets (the kernel caps it at rmem_max) */
+	const char *record_path;   /* "" or NULL: no capture */
+	const char *replay_path;   /* "" or NULL: the live sockets */
+	bool replay_recorded_time; /* false: full speed */
+};
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
+				     const struct psd_netlink_options *o, char *err,
+				     size_t err_size);
 int psd_netlink_dump(struct psd_netlink *n, uint32_t seq);
 int psd_netlink_listen(struct psd_netlink *n);
 int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name);

@@ -94,6 +94,11 @@ static void dispatch(struct psd_daemon *d, const struct psd_action *a)
 		psd_netlink_listen(d->netlink);
 		return;
 	case PSD_ACT_LIST_IFACES:
+		if (d->settings.replay[0] != '\0') { /* a replay's kernel is the capture's, not ours */
+			struct psd_event ev = {.type = PSD_EV_IFACES};
+			psd_daemon_push(d, &ev);
+			return;
+		}
 		push_ifaces(d);
 		return;
 	case PSD_ACT_LINK_DOWN:
@@ -202,7 +207,7 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	int n = 0, c, index;
 
 	for (int i = 0; i < psd_settings_flag_count(); i++) {
-		bool is_bool = strcmp(psd_settings_flag_name(i), "compat") == 0;
+		bool is_bool = psd_settings_flag_is_bool(i);
 		longopts[n++] = (struct option){psd_settings_flag_name(i),
 						is_bool ? optional_argument : required_argument,
 						NULL, 256 + i};
@@ -269,9 +274,13 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	if (strcmp(next.db_config, d->settings.db_config) != 0 ||
 	    next.ports_max != d->settings.ports_max ||
 	    next.inflight_max != d->settings.inflight_max || next.compat != d->settings.compat ||
-	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes)
-		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat and "
-				      "rcvbuf_bytes take effect at the next start");
+	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes ||
+	    strcmp(next.record, d->settings.record) != 0 ||
+	    strcmp(next.replay, d->settings.replay) != 0 ||
+	    next.replay_recorded_time != d->settings.replay_recorded_time)
+		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat, "
+				      "rcvbuf_bytes and the capture settings take effect at the next "
+				      "start");
 	psd_settings_to_core(&next, &cfg, &lim);
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
@@ -331,7 +340,13 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: cannot set up signals and timers\n");
 		return -1;
 	}
-	d->netlink = psd_netlink_open(d->loop, d, (int)d->settings.nl_rcvbuf_bytes, err, sizeof(err));
+	struct psd_netlink_options nl = {
+		.rcvbuf_bytes = (int)d->settings.nl_rcvbuf_bytes,
+		.record_path = d->settings.record,
+		.replay_path = d->settings.replay,
+		.replay_recorded_time = d->settings.replay_recorded_time,
+	};
+	d->netlink = psd_netlink_open(d->loop, d, &nl, err, sizeof(err));
 	if (d->netlink == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;

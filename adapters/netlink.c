@@ -7,6 +7,12 @@
  * Received datagrams go to the core as bytes, unparsed, with the sender's port id, read up to
  * PSD_NL_BATCH at a time with recvmmsg(). The dump socket is read first when both are readable,
  * so a dump snapshot never overtakes events that happened after it.
+ *
+ * --record FILE writes every datagram (and every loss) to a pcap capture (pcap.h) as it is read.
+ * --replay FILE opens no socket: the capture's datagrams are fed instead, at full speed
+ * (PSD_REPLAY_BATCH per loop turn, so Redis replies interleave) or in recorded time. A replayed
+ * dump answer carries the sequence number of the dump the core asks for now; link-down
+ * requests are logged, not sent.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -15,6 +21,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -23,10 +30,12 @@
 #include <netlink/socket.h>
 
 #include "adapters.h"
+#include "pcap.h"
 
 #define PSD_NL_SNDBUF_BYTES 32768              /* as upstream */
 #define PSD_NL_DATAGRAM_MAX (32 * 1024)        /* receive buffer per datagram */
 #define PSD_NL_BATCH 8                         /* datagrams per recvmmsg() */
+#define PSD_REPLAY_BATCH 256                   /* replayed datagrams per loop turn */
 
 struct psd_netlink {
 	struct psd_daemon *daemon;
@@ -37,11 +46,44 @@ struct psd_netlink {
 	sd_event_source *dump_io;
 	sd_event_source *resume; /* re-enables events_io PSD_NL_READ_INTERVAL_NS after a read */
 	uint8_t *buf;
+	FILE *record;            /* --record: the capture being written */
+	struct psd_pcap_reader *replay; /* --replay: the capture being fed */
+	sd_event_source *replay_src;
+	bool replay_recorded_time;
+	bool replay_pending;     /* a record read but not yet fed (waiting for its time) */
+	struct psd_pcap_record next;
+	uint64_t replay_base_usec, replay_first_ns;
+	uint64_t replayed;
+	uint32_t dump_seq;       /* the dump the core asked for last */
+	char replay_path[256];
 };
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void record(struct psd_netlink *n, const uint8_t *bytes, size_t len, uint32_t pid,
+		   bool from_dump)
+{
+	struct psd_pcap_record r = {realtime_ns(), pid, from_dump, bytes, len};
+	if (n->record != NULL && psd_pcap_append(n->record, &r) < 0) {
+		psd_log(PSD_LOG_ERROR, "capture: write failed (%s); recording stopped",
+			strerror(errno));
+		fclose(n->record);
+		n->record = NULL;
+	}
+}
 
 static void report_loss(struct psd_netlink *n, enum psd_nl_loss why)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+	if (n->record != NULL && psd_pcap_append_loss(n->record, realtime_ns(), false) < 0) {
+		fclose(n->record);
+		n->record = NULL;
+	}
 	ev.u.loss = why;
 	psd_daemon_push(n->daemon, &ev);
 }
@@ -84,6 +126,7 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 				continue;
 			}
 			struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+			record(n, iov[i].iov_base, mm[i].msg_len, from[i].nl_pid, from_dump);
 			ev.u.nl.bytes = iov[i].iov_base;
 			ev.u.nl.len = mm[i].msg_len;
 			ev.u.nl.sender_pid = from[i].nl_pid;
@@ -121,6 +164,102 @@ static int on_dump(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+/* A replayed dump answer gets the sequence number of the dump the core asks for now. */
+static void resequence(struct psd_netlink *n, uint8_t *bytes, size_t len)
+{
+	struct nlmsghdr h;
+	for (size_t off = 0; off + sizeof(h) <= len; off += NLMSG_ALIGN(h.nlmsg_len)) {
+		memcpy(&h, bytes + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			return; /* malformed: the core says so */
+		h.nlmsg_seq = n->dump_seq;
+		memcpy(bytes + off, &h, sizeof(h));
+	}
+}
+
+static void feed(struct psd_netlink *n, const struct psd_pcap_record *r)
+{
+	struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+	if (r->from_dump)
+		resequence(n, (uint8_t *)r->bytes, r->len);
+	ev.u.nl.bytes = r->bytes;
+	ev.u.nl.len = r->len;
+	ev.u.nl.sender_pid = r->sender_pid;
+	ev.u.nl.from_dump = r->from_dump;
+	psd_daemon_push(n->daemon, &ev);
+	n->replayed++;
+}
+
+/* Feeds up to PSD_REPLAY_BATCH records, each when its time has come in recorded time. */
+static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec);
+	struct psd_netlink *n = userdata;
+	char err[512];
+	for (int i = 0; i < PSD_REPLAY_BATCH; i++) {
+		if (!n->replay_pending) {
+			int r = psd_pcap_next(n->replay, &n->next, err, sizeof(err));
+			if (r <= 0) {
+				if (r < 0)
+					psd_log(PSD_LOG_ERROR, "replay: %s; the rest is not fed", err);
+				uint64_t ms = (usec - n->replay_base_usec) / 1000;
+				psd_log(PSD_LOG_NOTICE, "replay: %llu datagrams fed from %s in %llu ms; "
+					"capture ended", (unsigned long long)n->replayed,
+					n->replay_path, (unsigned long long)ms);
+				sd_event_source_set_enabled(s, SD_EVENT_OFF);
+				psd_daemon_flush(n->daemon);
+				return 0;
+			}
+			n->replay_pending = true;
+			if (n->replay_first_ns == 0)
+				n->replay_first_ns = n->next.ts_ns;
+		}
+		if (n->replay_recorded_time && n->next.ts_ns > n->replay_first_ns) {
+			uint64_t due = n->replay_base_usec + (n->next.ts_ns - n->replay_first_ns) / 1000;
+			if (due > usec) {
+				sd_event_source_set_time(s, due);
+				sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+				psd_daemon_flush(n->daemon);
+				return 0;
+			}
+		}
+		feed(n, &n->next);
+		n->replay_pending = false;
+	}
+	if (n->replay_recorded_time) { /* more: again on the next loop turn */
+		sd_event_source_set_time(s, usec);
+		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	} /* full speed: a defer source, on until the capture ends */
+	psd_daemon_flush(n->daemon);
+	return 0;
+}
+
+static int on_replay_defer(sd_event_source *s, void *userdata)
+{
+	return on_replay(s, 0, userdata);
+}
+
+static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
+				       const struct psd_netlink_options *o, char *err,
+				       size_t err_size)
+{
+	n->replay = psd_pcap_open(o->replay_path, err, err_size);
+	if (n->replay == NULL)
+		return psd_netlink_close(n);
+	snprintf(n->replay_path, sizeof(n->replay_path), "%s", o->replay_path);
+	n->replay_recorded_time = o->replay_recorded_time;
+	int r = n->replay_recorded_time ?
+			sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1,
+					  on_replay, n) :
+			sd_event_add_defer(loop, &n->replay_src, on_replay_defer, n);
+	if (r < 0) {
+		snprintf(err, err_size, "replay: cannot create the replay source");
+		return psd_netlink_close(n);
+	}
+	sd_event_source_set_enabled(n->replay_src, SD_EVENT_OFF);
+	return n;
+}
+
 static struct nl_sock *open_sock(char *err, size_t err_size, const char *what)
 {
 	struct nl_sock *sk = nl_socket_alloc();
@@ -139,17 +278,27 @@ static struct nl_sock *open_sock(char *err, size_t err_size, const char *what)
 	return sk;
 }
 
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d, int rcvbuf_bytes,
-				     char *err, size_t err_size)
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
+				     const struct psd_netlink_options *o, char *err, size_t err_size)
 {
 	struct psd_netlink *n = calloc(1, sizeof(*n));
+	int rcvbuf_bytes = o->rcvbuf_bytes;
 	int r;
 
-	if (n == NULL || (n->buf = malloc((size_t)PSD_NL_BATCH * PSD_NL_DATAGRAM_MAX)) == NULL) {
+	if (n == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	n->daemon = d;
+	if (o->replay_path != NULL && o->replay_path[0] != '\0')
+		return open_replay(n, loop, o, err, err_size);
+	if (o->record_path != NULL && o->record_path[0] != '\0' &&
+	    (n->record = psd_pcap_create(o->record_path, err, err_size)) == NULL)
+		return psd_netlink_close(n);
+	if ((n->buf = malloc((size_t)PSD_NL_BATCH * PSD_NL_DATAGRAM_MAX)) == NULL) {
 		snprintf(err, err_size, "out of memory");
 		return psd_netlink_close(n);
 	}
-	n->daemon = d;
 	n->events = open_sock(err, err_size, "event");
 	n->dump = n->events != NULL ? open_sock(err, err_size, "dump") : NULL;
 	n->request = n->dump != NULL ? open_sock(err, err_size, "request") : NULL;
@@ -188,6 +337,11 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
 	int r;
 
+	if (n->replay != NULL) { /* the capture holds the answers */
+		nlmsg_free(msg);
+		n->dump_seq = seq;
+		return 0;
+	}
 	if (msg == NULL)
 		return -ENOMEM;
 	r = nlmsg_append(msg, &gen, sizeof(gen), NLMSG_ALIGNTO);
@@ -206,6 +360,17 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 
 int psd_netlink_listen(struct psd_netlink *n)
 {
+	if (n->replay != NULL) {
+		sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
+			     &n->replay_base_usec);
+		if (n->replay_recorded_time) {
+			sd_event_source_set_time(n->replay_src, n->replay_base_usec);
+			sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
+		} else {
+			sd_event_source_set_enabled(n->replay_src, SD_EVENT_ON);
+		}
+		return 0;
+	}
 	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
 	sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
 	return 0;
@@ -219,10 +384,15 @@ int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *na
 		.ifi_flags = 0,
 		.ifi_change = IFF_UP,
 	};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+	struct nl_msg *msg;
 	int r;
 
-	if (msg == NULL)
+	if (n->replay != NULL) {
+		psd_log(PSD_LOG_NOTICE, "replay: not bringing down old interface %s(%d)", name,
+			ifindex);
+		return 0;
+	}
+	if ((msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)) == NULL)
 		return -ENOMEM;
 	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	if (r == 0)
@@ -242,6 +412,10 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
 	n->events_io = sd_event_source_disable_unref(n->events_io);
 	n->dump_io = sd_event_source_disable_unref(n->dump_io);
 	n->resume = sd_event_source_disable_unref(n->resume);
+	n->replay_src = sd_event_source_disable_unref(n->replay_src);
+	psd_pcap_close(n->replay);
+	if (n->record != NULL)
+		fclose(n->record);
 	if (n->events != NULL)
 		nl_socket_free(n->events);
 	if (n->dump != NULL)

@@ -54,6 +54,12 @@ static const struct key keys[] = {
 	{"netlink", "rcvbuf_bytes", "nl-rcvbuf-bytes", KIND_COUNT, PSD_NL_RCVBUF_MIN,
 	 PSD_NL_RCVBUF_MAX, AT(nl_rcvbuf_bytes),
 	 "event socket receive buffer, capped by net.core.rmem_max (default 16777216)"},
+	{"capture", "record", "record", KIND_PATH, 1, PSD_PATH_MAX - 1, AT(record),
+	 "write every netlink datagram received to this pcap file (LINKTYPE_NETLINK)"},
+	{"capture", "replay", "replay", KIND_PATH, 1, PSD_PATH_MAX - 1, AT(replay),
+	 "feed this pcap capture instead of the live netlink sockets"},
+	{"capture", "replay_recorded_time", "replay-recorded-time", KIND_BOOL, 0, 1,
+	 AT(replay_recorded_time), "replay at the capture's pace (default: full speed)"},
 };
 
 #define KEY_COUNT (int)(sizeof(keys) / sizeof(keys[0]))
@@ -225,6 +231,11 @@ int psd_settings_flag_count(void)
 const char *psd_settings_flag_name(int index)
 {
 	return keys[index].flag;
+}
+
+bool psd_settings_flag_is_bool(int index)
+{
+	return keys[index].kind == KIND_BOOL;
 }
 
 const char *psd_settings_flag_help(int index)

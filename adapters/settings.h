@@ -34,6 +34,9 @@ struct psd_settings {
 	uint64_t reconnect_max_ms;
 	uint64_t redump_interval_ms;
 	uint64_t nl_rcvbuf_bytes;
+	char record[PSD_PATH_MAX];  /* "": no capture */
+	char replay[PSD_PATH_MAX];  /* "": the live sockets */
+	bool replay_recorded_time;
 };
 
 struct psd_setting_flag {
@@ -56,6 +59,7 @@ int psd_settings_flag(struct psd_settings *s, int index, const char *value, char
 int psd_settings_flag_count(void);
 const char *psd_settings_flag_name(int index);
 const char *psd_settings_flag_help(int index);
+bool psd_settings_flag_is_bool(int index); /* its value may be left out: --flag means true */
 /* The core's view of the settings. */
 void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 			  struct psd_limits *lim);

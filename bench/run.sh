@@ -5,6 +5,7 @@
 #    cost cancels out)
 #  - the simulator at 100K ports: events/s, instructions per event, RSS (bench/sim.sh)
 #  - daemon CPU per message and RSS over a 512-port veth flap storm (needs root)
+#  - replay throughput of a recorded storm into redis-server, against redis-benchmark (needs root)
 set -eu
 cd "$(dirname "$0")/.."
 FIXTURE=fixtures/netlink/veth-flaps.bin
@@ -42,6 +43,7 @@ if [ "$(id -u)" = 0 ]; then
 	echo "bench: daemon CPU per message over a 512-port storm (median of 3): $(echo "$runs" |
 		sed -n 's/.*CPU: \([0-9.]*\) us.*/\1/p' | median) us; RSS (median): $(echo "$runs" |
 		sed -n 's/.*RSS \([0-9]*\) KiB.*/\1/p' | median) KiB"
+	bench/replay.sh build/portsyncd 512 40
 	runs=$(for i in 1 2 3; do bench/outage.sh build/portsyncd 1000 2; done)
 	echo "$runs"
 	echo "bench: convergence after a 2 s Redis outage, 1000 ports dirty (median of 3): $(echo "$runs" |

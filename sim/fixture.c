@@ -1,6 +1,7 @@
 /* Fixtures: parse a scenario, then run it through the world (see fixture.h). */
 #include <errno.h>
 #include <linux/if.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "fixture.h"
+#include "pcap.h"
 #include "world.h"
 
 #define MS 1000000ull
@@ -27,6 +29,7 @@ enum step_kind {
 	S_RESTART,       /* warm or cold */
 	S_KERNEL_NOW,    /* a netdev in the kernel truth later dumps return */
 	S_WAIT,          /* ms */
+	S_PCAP,          /* the datagrams of a capture (--record), in order */
 	S_EXPECT,        /* <DB> <key> {...}: these fields hold these values */
 	S_EXPECT_ABSENT,
 	S_EXPECT_DOWN,   /* the daemon brought this netdev down */
@@ -308,6 +311,10 @@ static bool parse_step(struct cursor *c, struct step *s, bool *started)
 		}
 		return link_of(c, &s->link);
 	}
+	if (strcmp(word, "PCAP") == 0) {
+		s->kind = S_PCAP;
+		return token(c, s->text, "capture file", false);
+	}
 	if (strcmp(word, "KERNEL_NOW") == 0) {
 		s->kind = S_KERNEL_NOW;
 		return link_of(c, &s->link);
@@ -506,6 +513,36 @@ static void event(struct run *r, const struct step *s)
 		psd_world_datagram(r->w, buf, len, false);
 }
 
+/* Feeds a capture; its dump answers get the sequence number of the dump the core asks for now. */
+static void replay(struct run *r, const struct step *s)
+{
+	char path[512], err[512];
+	const char *slash = strrchr(r->f->name, '/');
+	int dir = slash != NULL ? (int)(slash - r->f->name) + 1 : 0;
+	snprintf(path, sizeof(path), "%.*s%s", dir, r->f->name, s->text);
+	struct psd_pcap_reader *in = psd_pcap_open(path, err, sizeof(err));
+	struct psd_pcap_record rec;
+	int got = in != NULL ? 1 : -1;
+	while (in != NULL && (got = psd_pcap_next(in, &rec, err, sizeof(err))) > 0) {
+		uint8_t *bytes = (uint8_t *)rec.bytes;
+		struct nlmsghdr h;
+		for (size_t off = 0; rec.from_dump && off + sizeof(h) <= rec.len;
+		     off += NLMSG_ALIGN(h.nlmsg_len)) {
+			memcpy(&h, bytes + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h))
+				break;
+			h.nlmsg_seq = r->w->dump_seq;
+			memcpy(bytes + off, &h, sizeof(h));
+			r->served_seq = r->w->dump_seq;
+		}
+		if (r->w->listening && !r->w->exited)
+			psd_world_datagram(r->w, bytes, rec.len, rec.from_dump);
+	}
+	if (got < 0)
+		report(r, s, "%s", err);
+	psd_pcap_close(in);
+}
+
 static void redis_down(struct run *r, uint64_t ms)
 {
 	psd_world_redis_down(r->w);
@@ -668,6 +705,9 @@ static void step(struct run *r, const struct step *s)
 		return;
 	case S_WAIT:
 		psd_world_advance(w, s->number * MS);
+		return;
+	case S_PCAP:
+		replay(r, s);
 		return;
 	default:
 		expect(r, s);

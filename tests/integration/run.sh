@@ -7,6 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 PSD_BIN=$(realpath "${1:?usage: run.sh DAEMON [TEST...]}")
 shift
 export PSD_BIN
+FIXTURES=$(realpath "$here/../../fixtures")
+export FIXTURES
 NL_INJECT=$(realpath "$here/../../build/nl-inject")
 NOTIFY_LISTEN=$(realpath "$here/../../build/notify-listen")
 
