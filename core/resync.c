@@ -9,7 +9,7 @@
  * dump, under a new sequence number, replaces it; its remaining datagrams are ignored.
  *
  * The first complete dump after a cold start also reconciles: a configured port that has no
- * netdev (and no leftover one, FB-03) loses the four fields we write (HDEL; `state` is the
+ * netdev (and no leftover one, FB-03) loses our four fields, by HDEL (`state` is the
  * "netdev exists" marker, FB-24), since a previous run may have left them behind for a netdev
  * deleted or renamed while no daemon listened (FB-12, FB-25). Fields other daemons wrote before
  * the netdev appeared (supported_speeds, host_tx_ready) stay.
