@@ -389,6 +389,10 @@ struct psd_fixture *psd_fixture_parse(const char *name, const char *text, size_t
 		if (at_end(&c))
 			continue;
 		unsigned modes = MODE_FIELD | MODE_COMPAT;
+		if ((size_t)(c.end - c.p) >= 4 && memcmp(c.p, "sim:", 4) == 0) {
+			c.p += 4; /* holds in the deterministic world only: the real runner skips it */
+			skip_space(&c);
+		}
 		if ((size_t)(c.end - c.p) >= 6 && memcmp(c.p, "field:", 6) == 0) {
 			modes = MODE_FIELD;
 			c.p += 6;

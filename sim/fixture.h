@@ -2,7 +2,8 @@
  * Fixtures: a field bug as a replayable scenario (docs/fixtures.md). A fixture is text, one step
  * per line: database contents and netdevs before the start, then netlink events and faults in
  * delivery order, with expectations placed where they must hold. Lines prefixed `field:` or
- * `compat:` belong to that mode only.
+ * `compat:` belong to that mode only; a `sim:` prefix (before those) marks a line that holds in
+ * the deterministic world only, such as an exact message count, which real runs skip.
  *
  * psd_fixture_parse() checks the whole text first (every error names its line and what is
  * wrong) and never aborts on bad input; psd_fixture_run() then drives the real core through the
