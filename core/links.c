@@ -18,6 +18,9 @@
  *  - FB-11: only the bridge's DELLINK (AF_BRIDGE, master set) means "left the bridge"; a
  *    netdev deleted while enslaved also carries its master, in an AF_UNSPEC DELLINK, and is
  *    deleted (compat: every DELLINK with a master is ignored, so the entry stays forever);
+ *  - FB-07 / FB-08: after a cold start, PortConfigDone's count follows the ports: a port found in
+ *    APPL_DB that it did not count (a breakout, a port added to an empty CONFIG_DB) raises it
+ *    and PortConfigDone is written again (compat: the count of the start stays);
  *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set, and so does a
  *    message that shows it under another name (renamed).
  */
@@ -440,6 +443,18 @@ static enum psd_port_sym lookup_symbol(struct psd_core *c, struct psd_port *p,
 	return PSD_PS_MISSING;
 }
 
+/* FB-07 / FB-08: a port APPL_DB has, which PortConfigDone did not count yet. */
+static void count_port(struct psd_core *c, struct psd_port *p)
+{
+	if (c->cfg.compat || c->warm || p->counted || p->name_class != PSD_NAME_PORT ||
+	    c->recopy || c->phase != PH_RUNNING)
+		return;
+	p->counted = true;
+	c->config_written++;
+	psd_todo(c, TODO_CONFIG_DONE);
+	log_port(c, PSD_LOG_NOTICE, "PortConfigDone counts ", p, " too");
+}
+
 static enum psd_port_sym ack_symbol(const struct psd_port *p)
 {
 	if (!p->dirty)
@@ -469,10 +484,14 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	PSD_ASSERT(p->used && p->sent);
 	p->sent = false;
 	switch (kind) {
-	case TAG_LOOKUP:
+	case TAG_LOOKUP: {
+		enum psd_port_sym sym = lookup_symbol(c, p, r);
 		c->stats.appl_lookups++;
-		step(c, idx, lookup_symbol(c, p, r));
+		if (sym == PSD_PS_FOUND)
+			count_port(c, p);
+		step(c, idx, sym);
 		return;
+	}
 	case TAG_WRITE:
 	case TAG_DELETE:
 		if (r->type == PSD_REPLY_ERROR) {

@@ -38,6 +38,7 @@ struct psd_port {
 	bool pruned : 1;      /* APPL_DB had admin_status at a cold start */
 	bool old_netdev : 1;  /* start-up found a leftover netdev of this name (FB-03) */
 	bool reconciling : 1; /* its delete is the first dump's: only our four fields go */
+	bool counted : 1;     /* included in PortConfigDone's count */
 	bool admin_up : 1;
 	bool oper_up : 1;
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */

@@ -189,6 +189,8 @@ void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r)
 
 void psd_recovery_recopy(struct psd_core *c)
 {
+	for (uint32_t i = 0; i < c->ports.high_water; i++)
+		c->ports.ports[i].counted = false; /* counted again as they are copied */
 	c->recopy = true;
 	c->recopy_refused = false;
 	c->cursor = 0;

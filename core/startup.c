@@ -317,6 +317,7 @@ static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 		c->stats.db_errors++;
 	if (keep_config(c, port, r)) {
 		c->config_written++;
+		p->counted = true;
 		c->stats.producer_sets++;
 	} else if (!c->recopy) {
 		leave_portset(c, p); /* not in APPL_DB: PortInitDone must not wait for it */
