@@ -164,24 +164,11 @@ static int on_dump(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
-/* A replayed dump answer gets the sequence number of the dump the core asks for now. */
-static void resequence(struct psd_netlink *n, uint8_t *bytes, size_t len)
-{
-	struct nlmsghdr h;
-	for (size_t off = 0; off + sizeof(h) <= len; off += NLMSG_ALIGN(h.nlmsg_len)) {
-		memcpy(&h, bytes + off, sizeof(h));
-		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
-			return; /* malformed: the core says so */
-		h.nlmsg_seq = n->dump_seq;
-		memcpy(bytes + off, &h, sizeof(h));
-	}
-}
-
 static void feed(struct psd_netlink *n, const struct psd_pcap_record *r)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
 	if (r->from_dump)
-		resequence(n, (uint8_t *)r->bytes, r->len);
+		psd_pcap_resequence((uint8_t *)r->bytes, r->len, n->dump_seq);
 	ev.u.nl.bytes = r->bytes;
 	ev.u.nl.len = r->len;
 	ev.u.nl.sender_pid = r->sender_pid;

@@ -193,3 +193,15 @@ void psd_pcap_close(struct psd_pcap_reader *r)
 		fclose(r->f);
 	free(r);
 }
+
+void psd_pcap_resequence(uint8_t *bytes, size_t len, uint32_t seq)
+{
+	struct nlmsghdr h;
+	for (size_t off = 0; off + sizeof(h) <= len; off += NLMSG_ALIGN(h.nlmsg_len)) {
+		memcpy(&h, bytes + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			return;
+		h.nlmsg_seq = seq;
+		memcpy(bytes + off, &h, sizeof(h));
+	}
+}

@@ -48,5 +48,8 @@ struct psd_pcap_reader *psd_pcap_open_memory(const char *name, const uint8_t *da
 int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *err,
 		  size_t err_size);
 void psd_pcap_close(struct psd_pcap_reader *r);
+/* A replayed dump answer: every message of the datagram gets seq, the sequence number of the
+ * dump asked for now (a malformed message ends the walk: the parser will say so). */
+void psd_pcap_resequence(uint8_t *bytes, size_t len, uint32_t seq);
 
 #endif

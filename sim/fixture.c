@@ -1,7 +1,6 @@
 /* Fixtures: parse a scenario, then run it through the world (see fixture.h). */
 #include <errno.h>
 #include <linux/if.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -528,19 +527,12 @@ static void replay(struct run *r, const struct step *s)
 	struct psd_pcap_record rec;
 	int got = in != NULL ? 1 : -1;
 	while (in != NULL && (got = psd_pcap_next(in, &rec, err, sizeof(err))) > 0) {
-		uint8_t *bytes = (uint8_t *)rec.bytes;
-		struct nlmsghdr h;
-		for (size_t off = 0; rec.from_dump && off + sizeof(h) <= rec.len;
-		     off += NLMSG_ALIGN(h.nlmsg_len)) {
-			memcpy(&h, bytes + off, sizeof(h));
-			if (h.nlmsg_len < sizeof(h))
-				break;
-			h.nlmsg_seq = r->w->dump_seq;
-			memcpy(bytes + off, &h, sizeof(h));
+		if (rec.from_dump) {
+			psd_pcap_resequence((uint8_t *)rec.bytes, rec.len, r->w->dump_seq);
 			r->served_seq = r->w->dump_seq;
 		}
 		if (r->w->listening && !r->w->exited)
-			psd_world_datagram(r->w, bytes, rec.len, rec.from_dump);
+			psd_world_datagram(r->w, rec.bytes, rec.len, rec.from_dump);
 	}
 	if (got < 0)
 		report(r, s, "%s", err);
