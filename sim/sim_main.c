@@ -8,17 +8,18 @@
  * that lose data, slow replies, refused writes (OOM), and daemon restarts: warm, cold, and the
  * cold swss restart that leaves old netdevs behind (FB-03).
  *
- * Safety: the invariants below, checked on every command Redis executes, after every step, and
- * (the O(ports) structural check) every PSD_SIM_CHECK_SPAN / ports steps. Liveness: after the
- * fault phase the world heals and STATE_DB must equal the kernel for every port within
- * PSD_SIM_CONVERGE_NS of virtual time. A failure prints the command that reproduces the run and
- * the last commands. The same seed gives the same trace hash. --canary drop-loss hides overruns
- * from the core (the C++ daemon's behaviour): the oracle must catch it.
+ * Safety: the invariants below, checked on every command Redis executes or the core sends, after
+ * every step, and (the O(ports) structural check) after every event up to
+ * PSD_SIM_CHECK_ALL_PORTS ports, every ports / PSD_SIM_CHECK_SPAN events beyond.
+ * Liveness: after the fault phase the world heals and STATE_DB must equal the kernel for every
+ * port within PSD_SIM_CONVERGE_NS of virtual time. A failure prints the command that reproduces
+ * the run and the last commands. The same seed gives the same trace hash. --canary drop-loss
+ * hides overruns from the core (the C++ daemon's behaviour): the oracle must catch it.
  *
  * psd-sim --fixture F runs one scenario instead (docs/fixtures.md).
  *
- * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none]
- *                [--canary drop-loss] [--verbose]    (faults: swarm, none, or a list: overrun,rename,...)
+ * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
+ *                [--canary drop-loss] [--verbose]
  */
 #include <errno.h>
 #include <inttypes.h>
