@@ -55,7 +55,7 @@ struct psd_netlink {
 	uint64_t replay_base_usec, replay_first_ns;
 	uint64_t replayed;
 	uint32_t dump_seq;       /* the dump the core asked for last */
-	char replay_path[256];
+	char replay_path[PSD_PCAP_NAME_MAX];
 };
 
 static uint64_t realtime_ns(void)

@@ -83,7 +83,7 @@ int psd_pcap_append_loss(FILE *f, uint64_t ts_ns, bool from_dump)
 
 struct psd_pcap_reader {
 	FILE *f;
-	char name[256];
+	char name[PSD_PCAP_NAME_MAX];
 	bool swapped;
 	bool nanoseconds;
 	uint64_t records;

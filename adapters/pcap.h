@@ -22,6 +22,7 @@
 #define PSD_PCAP_SNAPLEN (256u * 1024)  /* the largest datagram a capture holds */
 #define PSD_PCAP_COOKED_LEN 16u
 #define PSD_PCAP_FROM_DUMP 0x01u
+#define PSD_PCAP_NAME_MAX 256u /* a capture's path as messages name it (longer ones are cut) */
 
 struct psd_pcap_record {
 	uint64_t ts_ns;      /* CLOCK_REALTIME when received */

@@ -268,6 +268,8 @@ void psd_resync_timer(struct psd_core *c);
 /* startup.c, again */
 void psd_startup_restart(struct psd_core *c);
 void psd_recovery_refused(struct psd_core *c);
+/* Logs what Redis refused and runs the refused work again after PSD_REFUSED_RETRY_NS. */
+void psd_recovery_retry_later(struct psd_core *c, const char *what);
 void psd_recovery_recopy(struct psd_core *c);
 
 /* links.c */

@@ -26,7 +26,6 @@
  */
 #include <string.h>
 
-
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>

@@ -206,12 +206,25 @@ void psd_recovery_refused(struct psd_core *c)
 	}
 	if (c->phase == PH_REFUSED || c->phase == PH_IDLE)
 		return;
-	psd_log_line(c, PSD_LOG_ERROR, "Redis refused a start-up command: starting again in 1 s", "");
 	c->epoch++; /* replies still due belong to the abandoned attempt */
 	psd_todo_purge_commands(c);
 	c->copy.pending = false;
 	c->phase = PH_REFUSED;
+	psd_recovery_retry_later(c, "a start-up command");
+}
+
+void psd_recovery_retry_later(struct psd_core *c, const char *what)
+{
+	struct psd_text t;
 	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
+	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return;
+	psd_text_str(&t, "Redis refused ");
+	psd_text_str(&t, what);
+	psd_text_str(&t, ": trying again in ");
+	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
+	psd_text_str(&t, " ms");
+	psd_log_end(c, &t);
 }
 
 static void refused_timer(struct psd_core *c)

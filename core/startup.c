@@ -425,9 +425,7 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		}
 		if (c->recopy_refused) { /* some of it was refused: all of it again after a pause */
 			c->recopy_refused = false;
-			c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
-			psd_log_line(c, PSD_LOG_ERROR, "Redis refused part of the CONFIG_DB copy: "
-						       "copying again in 1 s", "");
+			psd_recovery_retry_later(c, "part of the CONFIG_DB copy");
 			return;
 		}
 		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */

@@ -66,7 +66,7 @@ struct step {
 };
 
 struct psd_fixture {
-	char name[256];
+	char name[PSD_FIXTURE_NAME_MAX];
 	struct step *steps;
 	unsigned count;
 	bool has_compat;
@@ -519,7 +519,7 @@ static void event(struct run *r, const struct step *s)
 /* Feeds a capture; its dump answers get the sequence number of the dump the core asks for now. */
 static void replay(struct run *r, const struct step *s)
 {
-	char path[512], err[512];
+	char path[2 * PSD_FIXTURE_NAME_MAX], err[512];
 	const char *slash = strrchr(r->f->name, '/');
 	int dir = slash != NULL ? (int)(slash - r->f->name) + 1 : 0;
 	snprintf(path, sizeof(path), "%.*s%s", dir, r->f->name, s->text);

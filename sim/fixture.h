@@ -26,6 +26,7 @@
 #define PSD_FIXTURE_DUMP_MAX 256u
 #define PSD_FIXTURE_TEXT_MAX 64u /* a name, key, value or expected text */
 #define PSD_FIXTURE_MTU_MAX (1u << 24)
+#define PSD_FIXTURE_NAME_MAX 256u /* a fixture's path as messages name it (longer ones are cut) */
 
 struct psd_fixture;
 
