@@ -6,7 +6,7 @@ OPT ?= -O2
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
 	-Wvla -Wformat=2 -Wno-unused-parameter $(WERROR)
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore -Ilib
 PKGS := libnl-3.0 hiredis libsystemd jansson inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -15,8 +15,9 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
-SIM_SRC := sim/nl_build.c sim/redis_model.c sim/world.c
-ADAPTER_SRC := $(wildcard adapters/*.c)
+LIB_SRC := $(wildcard lib/*.c)
+SIM_SRC := $(LIB_SRC) sim/nl_build.c sim/redis_model.c sim/world.c
+ADAPTER_SRC := $(wildcard adapters/*.c) $(LIB_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
@@ -38,16 +39,16 @@ check-generated:
 fsm-docs:
 	for f in $(RAGEL_SRC); do tools/ragel-dot.sh $$f || exit 1; done
 
-build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build
+build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h lib/*.h) | build
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
 
-build/asan/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build/asan
+build/asan/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h lib/*.h) | build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
 
-build/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build
+build/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) | build
 	$(CC) $(ALL_CFLAGS) -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC) -lcmocka
 
-build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build/asan
+build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) | build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC) -lcmocka
 
 build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
@@ -103,7 +104,7 @@ FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
 FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c adapters/log.c
 FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c adapters/log.c
 FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c adapters/pcap.c adapters/log.c
-FUZZ_INC := -Isim -Iadapters -Ifuzz $(shell pkg-config --cflags libsystemd)
+FUZZ_INC := -Isim -Iadapters -Ifuzz -Ilib $(shell pkg-config --cflags libsystemd)
 FUZZ_LIBS := -linih -ljansson
 FUZZ_DICT_netlink := -dict=fuzz/netlink.dict
 FUZZ_DICT_roundtrip := -dict=fuzz/netlink.dict
@@ -145,7 +146,7 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
-build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
+build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) build/commit | build
 	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -Iadapters $(PKG_CFLAGS) -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC)
 
 # The commit a failing simulation names; rewritten only when HEAD moves.

@@ -43,8 +43,9 @@ struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
 				 size_t err_size);
 void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t argc,
 		       const char *const *argv, const size_t *argv_len);
-/* Tries to connect db again; reports PSD_EV_DB_UP or PSD_EV_DB_DOWN to the daemon. */
-void psd_redis_connect(struct psd_redis *r, enum psd_db db);
+/* Tries to connect db again: -1 when that failed at once; else PSD_EV_DB_UP or PSD_EV_DB_DOWN
+ * reaches the daemon once the SELECT is answered. */
+int psd_redis_connect(struct psd_redis *r, enum psd_db db);
 /* Writes what the commands of this loop turn left in hiredis's buffers. */
 void psd_redis_flush(struct psd_redis *r);
 struct psd_redis *psd_redis_close(struct psd_redis *r);
@@ -62,6 +63,8 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 				     const struct psd_netlink_options *o, char *err,
 				     size_t err_size);
 int psd_netlink_dump(struct psd_netlink *n, uint32_t seq);
+/* The event socket's receive buffer as the kernel sized it, in bytes (0 when replaying). */
+uint64_t psd_netlink_rcvbuf(const struct psd_netlink *n);
 int psd_netlink_listen(struct psd_netlink *n);
 int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name);
 struct psd_netlink *psd_netlink_close(struct psd_netlink *n);

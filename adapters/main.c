@@ -1,7 +1,7 @@
 /*
- * portsyncd: options, the sd-event loop, and the dispatch of core actions to the adapters.
- * After every event the core is drained: each action it hands out is carried out at once,
- * then the timer is re-armed for the core's next deadline. Fatal start-up errors (no database
+ * portsyncd: options, the sd-event loop, and the executor of the core's actions (the driver's
+ * hooks, lib/driver.h): each action the core hands out is carried out by the adapter it names,
+ * and the timer is re-armed for the core's next deadline with PSD_TIMER_ACCURACY_NS of slack. Fatal start-up errors (no database
  * config, Redis unreachable, netlink refused) print one line naming what is missing and exit 1.
  */
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "adapters.h"
+#include "driver.h"
 #include "settings.h"
 
 #define PSD_VERSION "0.2.0"
@@ -32,7 +33,10 @@ struct psd_daemon {
 	void *core_mem;
 	struct psd_redis *redis;
 	struct psd_netlink *netlink;
-	bool draining;
+	struct psd_driver driver;
+	struct if_nameindex *ifnames; /* the last interface list handed to the core */
+	struct psd_iface *ifaces;
+	uint64_t timer_accuracy_usec;
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
 	bool config_file_required;
@@ -49,101 +53,136 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void push_ifaces(struct psd_daemon *d)
+/* The netdevs that exist now, kept until the next call (the driver's list_ifaces). */
+static size_t list_ifaces(void *ctx, const struct psd_iface **ret)
 {
-	struct if_nameindex *list = if_nameindex();
-	struct psd_iface *ifaces = NULL;
+	struct psd_daemon *d = ctx;
 	size_t n = 0;
 
-	while (list != NULL && list[n].if_index != 0 && list[n].if_name != NULL)
+	*ret = NULL;
+	if (d->ifnames != NULL)
+		if_freenameindex(d->ifnames);
+	free(d->ifaces);
+	d->ifaces = NULL;
+	d->ifnames = NULL;
+	if (d->settings.replay[0] != '\0') /* a replay's kernel is the capture's, not ours */
+		return 0;
+	if ((d->ifnames = if_nameindex()) == NULL) {
+		psd_log(PSD_LOG_ERROR, "cannot list the interfaces: %s", strerror(errno));
+		return 0;
+	}
+	while (d->ifnames[n].if_index != 0 && d->ifnames[n].if_name != NULL)
 		n++;
-	if (n > 0 && (ifaces = calloc(n, sizeof(*ifaces))) == NULL)
-		n = 0;
+	if (n > 0 && (d->ifaces = calloc(n, sizeof(*d->ifaces))) == NULL) {
+		psd_log(PSD_LOG_ERROR, "cannot list the interfaces: out of memory");
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++)
-		ifaces[i] = (struct psd_iface){(int32_t)list[i].if_index, list[i].if_name};
-	struct psd_event ev = {.type = PSD_EV_IFACES};
-	ev.u.ifaces.ifaces = ifaces;
-	ev.u.ifaces.count = n;
-	psd_daemon_push(d, &ev);
-	free(ifaces);
-	if (list != NULL)
-		if_freenameindex(list);
+		d->ifaces[i] = (struct psd_iface){(int32_t)d->ifnames[i].if_index,
+						  d->ifnames[i].if_name};
+	*ret = d->ifaces;
+	return n;
 }
 
-static void dispatch(struct psd_daemon *d, const struct psd_action *a)
+static uint64_t daemon_now(void *ctx)
 {
-	switch (a->type) {
-	case PSD_ACT_DB_COMMAND:
-		psd_redis_command(d->redis, a->u.cmd.db, a->u.cmd.tag, a->u.cmd.argc, a->u.cmd.argv,
-				  a->u.cmd.argv_len);
-		return;
-	case PSD_ACT_LOG:
-		psd_log(a->u.log.level, "%s", a->u.log.text);
-		return;
-	case PSD_ACT_LOG_CONFIG:
-		psd_log_setup(a->u.log_config.level, a->u.log_config.output);
-		return;
-	case PSD_ACT_NL_DUMP:
-		if (psd_netlink_dump(d->netlink, a->u.dump.seq) < 0) {
-			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-			ev.u.loss = PSD_LOSS_DUMP_INTR; /* the core asks again after its interval */
-			psd_daemon_push(d, &ev);
+	return now_ns();
+}
+
+static void command(void *ctx, enum psd_db db, uint64_t tag, uint32_t argc,
+		    const char *const *argv, const size_t *argv_len)
+{
+	struct psd_daemon *d = ctx;
+	psd_redis_command(d->redis, db, tag, argc, argv, argv_len);
+}
+
+static void log_record(void *ctx, enum psd_log_level level, const char *text)
+{
+	psd_log(level, "%s", text);
+}
+
+static void log_config(void *ctx, enum psd_log_level level, enum psd_log_output output)
+{
+	psd_log_setup(level, output);
+}
+
+static int nl_dump(void *ctx, uint32_t seq)
+{
+	struct psd_daemon *d = ctx;
+	return psd_netlink_dump(d->netlink, seq);
+}
+
+static void nl_listen(void *ctx)
+{
+	struct psd_daemon *d = ctx;
+	psd_netlink_listen(d->netlink);
+}
+
+static void link_down(void *ctx, int32_t ifindex, const char *name)
+{
+	struct psd_daemon *d = ctx;
+	psd_netlink_link_down(d->netlink, ifindex, name);
+}
+
+static void notify(void *ctx, const char *text)
+{
+	sd_notify(0, text);
+}
+
+static void leave(void *ctx, int status)
+{
+	struct psd_daemon *d = ctx;
+	sd_event_exit(d->loop, status);
+}
+
+static int db_connect(void *ctx, enum psd_db db)
+{
+	struct psd_daemon *d = ctx;
+	return psd_redis_connect(d->redis, db);
+}
+
+/* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. */
+static void arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
+{
+	struct psd_daemon *d = ctx;
+	int r;
+	if (deadline_ns == UINT64_MAX) {
+		r = sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+	} else {
+		/* 0 would mean sd-event's default slack of 250 ms */
+		uint64_t accuracy_usec = accuracy_ns / 1000 > 0 ? accuracy_ns / 1000 : 1;
+		r = 0;
+		if (accuracy_usec != d->timer_accuracy_usec) {
+			r = sd_event_source_set_time_accuracy(d->timer, accuracy_usec);
+			d->timer_accuracy_usec = accuracy_usec;
 		}
-		return;
-	case PSD_ACT_NL_LISTEN:
-		psd_netlink_listen(d->netlink);
-		return;
-	case PSD_ACT_LIST_IFACES:
-		if (d->settings.replay[0] != '\0') { /* a replay's kernel is the capture's, not ours */
-			struct psd_event ev = {.type = PSD_EV_IFACES};
-			psd_daemon_push(d, &ev);
-			return;
-		}
-		push_ifaces(d);
-		return;
-	case PSD_ACT_LINK_DOWN:
-		psd_netlink_link_down(d->netlink, a->u.link_down.ifindex, a->u.link_down.name);
-		return;
-	case PSD_ACT_NOTIFY:
-		sd_notify(0, a->u.notify.text);
-		return;
-	case PSD_ACT_EXIT:
-		sd_event_exit(d->loop, a->u.exit.status);
-		return;
-	case PSD_ACT_DB_CONNECT:
-		psd_redis_connect(d->redis, a->u.db);
-		return;
+		if (r >= 0)
+			r = sd_event_source_set_time(d->timer, deadline_ns / 1000 + 1);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
 	}
+	if (r < 0)
+		psd_log(PSD_LOG_CRIT, "cannot arm the core's timer: %s", strerror(-r));
 }
 
-static void arm_timer(struct psd_daemon *d)
-{
-	uint64_t deadline = psd_core_next_deadline(d->core);
-	if (deadline == UINT64_MAX) {
-		sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
-		return;
-	}
-	sd_event_source_set_time(d->timer, deadline / 1000 + 1);
-	sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
-}
-
-static void drain(struct psd_daemon *d)
-{
-	struct psd_action a;
-	d->draining = true;
-	while (psd_core_pull(d->core, &a))
-		dispatch(d, &a);
-	d->draining = false;
-	arm_timer(d);
-}
+static const struct psd_driver_ops daemon_ops = {
+	.now = daemon_now,
+	.command = command,
+	.log = log_record,
+	.log_config = log_config,
+	.nl_dump = nl_dump,
+	.nl_listen = nl_listen,
+	.list_ifaces = list_ifaces,
+	.link_down = link_down,
+	.notify = notify,
+	.exit = leave,
+	.db_connect = db_connect,
+	.arm_timer = arm_timer,
+};
 
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev)
 {
-	int r = psd_core_push(d->core, now_ns(), ev);
-	if (r < 0)
-		psd_log(PSD_LOG_ERROR, "core refused event %d (a bug)", (int)ev->type);
-	if (!d->draining)
-		drain(d);
+	psd_driver_push(&d->driver, ev);
 }
 
 void psd_daemon_flush(struct psd_daemon *d)
@@ -318,11 +357,6 @@ static int setup(struct psd_daemon *d)
 		cfg.watchdog_ns = watchdog_usec * 1000;
 	if (getrandom(&cfg.seed, sizeof(cfg.seed), GRND_NONBLOCK) != sizeof(cfg.seed))
 		cfg.seed = now_ns() ^ (uint64_t)getpid(); /* jitter only: any seed will do */
-	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
-	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
-		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
-		return -1;
-	}
 	if (sd_event_new(&d->loop) < 0) {
 		fprintf(stderr, "portsyncd: cannot create the event loop\n");
 		return -1;
@@ -351,6 +385,13 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
+	cfg.nl_rcvbuf_bytes = psd_netlink_rcvbuf(d->netlink);
+	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
+	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
+		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
+		return -1;
+	}
+	psd_driver_init(&d->driver, d->core, &daemon_ops, d);
 	d->redis = psd_redis_open(d->loop, d, ep, err, sizeof(err));
 	if (d->redis == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
@@ -366,6 +407,9 @@ static void teardown(struct psd_daemon *d)
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
 	free(d->core_mem);
+	free(d->ifaces);
+	if (d->ifnames != NULL)
+		if_freenameindex(d->ifnames);
 }
 
 int main(int argc, char **argv)

@@ -5,8 +5,13 @@
  *  - the dump socket, for RTM_GETLINK dumps with the sequence number the core chose;
  *  - the request socket, for RTM_NEWLINK "clear IFF_UP" requests, answered by an ACK.
  * Received datagrams go to the core as bytes, unparsed, with the sender's port id, read up to
- * PSD_NL_BATCH at a time with recvmmsg(). The dump socket is read first when both are readable,
- * so a dump snapshot never overtakes events that happened after it.
+ * PSD_NL_BATCH at a time with recvmmsg(), as soon as a socket is readable and until it is empty:
+ * a storm is batched by what queued while the loop was busy, never by waiting, and the writes of
+ * one loop turn go to Redis together. Reading the event socket empty is reported to the core
+ * (PSD_EV_NL_DRAINED): after an overrun, that is where the backlog older than the loss ends.
+ * The dump socket is read first when both are readable, so a dump snapshot never overtakes
+ * events that happened after it. The receive buffers are sized with SO_RCVBUFFORCE (the daemon
+ * runs with CAP_NET_ADMIN), else SO_RCVBUF, which rmem_max caps.
  *
  * --record FILE writes every datagram (and every loss) to a pcap capture (pcap.h) as it is read.
  * --replay FILE opens no socket: the capture's datagrams are fed instead, at full speed
@@ -44,7 +49,6 @@ struct psd_netlink {
 	struct nl_sock *request;
 	sd_event_source *events_io;
 	sd_event_source *dump_io;
-	sd_event_source *resume; /* re-enables events_io PSD_NL_READ_INTERVAL_NS after a read */
 	uint8_t *buf;
 	FILE *record;            /* --record: the capture being written */
 	struct psd_pcap_reader *replay; /* --replay: the capture being fed */
@@ -88,12 +92,13 @@ static void report_loss(struct psd_netlink *n, enum psd_nl_loss why)
 	psd_daemon_push(n->daemon, &ev);
 }
 
-/* Reads every datagram waiting on sk, PSD_NL_BATCH per system call. */
+/* Reads every datagram waiting on sk, PSD_NL_BATCH per system call, until none is left. */
 static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dump)
 {
 	struct sockaddr_nl from[PSD_NL_BATCH];
 	struct iovec iov[PSD_NL_BATCH];
 	struct mmsghdr mm[PSD_NL_BATCH];
+	bool drained = false;
 	int got;
 
 	do {
@@ -109,8 +114,14 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 		}
 		got = recvmmsg(nl_socket_get_fd(sk), mm, PSD_NL_BATCH, MSG_DONTWAIT, NULL);
 		if (got < 0) {
-			if (errno == EAGAIN || errno == EINTR)
+			if (errno == EAGAIN) {
+				drained = true;
 				break;
+			}
+			if (errno == EINTR) {
+				got = PSD_NL_BATCH;
+				continue;
+			}
 			if (errno != ENOBUFS) {
 				psd_log(PSD_LOG_ERROR, "netlink %s socket: %s",
 					from_dump ? "dump" : "event", strerror(errno));
@@ -133,27 +144,19 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 			ev.u.nl.from_dump = from_dump;
 			psd_daemon_push(n->daemon, &ev);
 		}
-	} while (got == PSD_NL_BATCH);
+		drained = got < PSD_NL_BATCH; /* MSG_DONTWAIT: it stopped because nothing was left */
+	} while (!drained);
+	if (drained && !from_dump) {
+		struct psd_event ev = {.type = PSD_EV_NL_DRAINED};
+		psd_daemon_push(n->daemon, &ev);
+	}
 	psd_daemon_flush(n->daemon);
-}
-
-static int on_resume(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct psd_netlink *n = userdata;
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
-	return 0;
 }
 
 static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct psd_netlink *n = userdata;
-	uint64_t now_usec;
 	read_socket(n, n->events, false);
-	/* hold further reads for PSD_NL_READ_INTERVAL_NS: a storm is read in batches */
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
-	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now_usec);
-	sd_event_source_set_time(n->resume, now_usec + PSD_NL_READ_INTERVAL_NS / 1000);
-	sd_event_source_set_enabled(n->resume, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -265,6 +268,31 @@ static struct nl_sock *open_sock(char *err, size_t err_size, const char *what)
 	return sk;
 }
 
+/* SO_RCVBUFFORCE, else SO_RCVBUF (capped by rmem_max); the send buffer as upstream has it. */
+static int set_buffers(struct nl_sock *sk, int rcvbuf_bytes, char *err, size_t err_size)
+{
+	int fd = nl_socket_get_fd(sk), sndbuf_bytes = PSD_NL_SNDBUF_BYTES;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf_bytes, sizeof(sndbuf_bytes)) < 0 ||
+	    (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf_bytes, sizeof(rcvbuf_bytes)) < 0 &&
+	     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes)) < 0)) {
+		snprintf(err, err_size, "netlink: cannot size the socket buffers: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t psd_netlink_rcvbuf(const struct psd_netlink *n)
+{
+	int size = 0;
+	socklen_t len = sizeof(size);
+	if (n->events == NULL ||
+	    getsockopt(nl_socket_get_fd(n->events), SOL_SOCKET, SO_RCVBUF, &size, &len) < 0 ||
+	    size < 0)
+		return 0;
+	return (uint64_t)size;
+}
+
 struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 				     const struct psd_netlink_options *o, char *err, size_t err_size)
 {
@@ -291,8 +319,9 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 	n->request = n->dump != NULL ? open_sock(err, err_size, "request") : NULL;
 	if (n->request == NULL)
 		return psd_netlink_close(n);
-	nl_socket_set_buffer_size(n->events, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES);
-	nl_socket_set_buffer_size(n->dump, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES);
+	if (set_buffers(n->events, rcvbuf_bytes, err, err_size) < 0 ||
+	    set_buffers(n->dump, rcvbuf_bytes, err, err_size) < 0)
+		return psd_netlink_close(n);
 	r = nl_socket_add_membership(n->events, RTNLGRP_LINK);
 	if (r < 0) {
 		snprintf(err, err_size, "netlink: cannot join RTNLGRP_LINK: %s", nl_geterror(r));
@@ -306,11 +335,6 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 		snprintf(err, err_size, "netlink: cannot watch the sockets");
 		return psd_netlink_close(n);
 	}
-	if (sd_event_add_time(loop, &n->resume, CLOCK_MONOTONIC, UINT64_MAX, 0, on_resume, n) < 0) {
-		snprintf(err, err_size, "netlink: cannot create the read timer");
-		return psd_netlink_close(n);
-	}
-	sd_event_source_set_enabled(n->resume, SD_EVENT_OFF);
 	/* the dump socket runs first among ready sources (lower value = higher priority) */
 	sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1);
 	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
@@ -398,7 +422,6 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
 		return NULL;
 	n->events_io = sd_event_source_disable_unref(n->events_io);
 	n->dump_io = sd_event_source_disable_unref(n->dump_io);
-	n->resume = sd_event_source_disable_unref(n->resume);
 	n->replay_src = sd_event_source_disable_unref(n->replay_src);
 	psd_pcap_close(n->replay);
 	if (n->record != NULL)

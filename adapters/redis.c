@@ -254,13 +254,13 @@ struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
 	return rd;
 }
 
-void psd_redis_connect(struct psd_redis *rd, enum psd_db db)
+int psd_redis_connect(struct psd_redis *rd, enum psd_db db)
 {
 	struct psd_redis_conn *c = &rd->conn[db];
 	char err[256];
 
 	if (c->ac != NULL) /* cannot happen: the core asks only for a database it knows is down */
-		return;
+		return 0;
 	c->io = sd_event_source_disable_unref(c->io);
 	if (open_conn(rd, db, &c->ep, err, sizeof(err)) < 0) {
 		psd_log(PSD_LOG_WARN, "Redis: %s", err);
@@ -270,10 +270,10 @@ void psd_redis_connect(struct psd_redis *rd, enum psd_db db)
 			ac->onDisconnect = NULL;
 			redisAsyncFree(ac);
 		}
-		report(c, PSD_EV_DB_DOWN);
-		return;
+		return -1; /* the driver reports the database down */
 	}
 	c->reconnecting = true;
+	return 0;
 }
 
 void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint32_t argc,

@@ -278,8 +278,11 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 			psd_log_line(c, PSD_LOG_WARN, "netlink: datagram not from the kernel ignored", "");
 			return 0;
 		}
-		if (c->phase == PH_RUNNING)
+		if (c->phase == PH_RUNNING && (ev->u.nl.from_dump || !psd_resync_stale(c, ev->u.nl.len)))
 			psd_links_datagram(c, ev->u.nl.bytes, ev->u.nl.len, ev->u.nl.from_dump);
+		return 0;
+	case PSD_EV_NL_DRAINED:
+		psd_resync_drained(c);
 		return 0;
 	case PSD_EV_DB_REPLY:
 		if (c->inflight == 0)

@@ -188,6 +188,10 @@ struct psd_core {
 	bool dump_active;           /* a dump was requested and its DONE has not come */
 	bool dump_tainted;          /* the current dump had a malformed datagram: no sweep */
 	bool redump_wanted;         /* data was lost: a new dump is needed */
+	bool backlog_stale;         /* an overrun: what the event socket still holds predates the
+	                             * loss; discarded until read empty, then the re-dump */
+	uint64_t stale_bytes_left;  /* of that backlog at most (cfg.nl_rcvbuf_bytes) */
+	uint64_t stale_datagrams;   /* discarded in the current backlog */
 	uint64_t last_dump_ns;
 	uint64_t redump_due_ns;
 
@@ -264,6 +268,10 @@ void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why);
 void psd_resync_dump_request(struct psd_core *c);
 void psd_resync_dump_done(struct psd_core *c, bool interrupted);
 void psd_resync_timer(struct psd_core *c);
+/* An event-socket datagram: true when it is part of a stale backlog and must be discarded. */
+bool psd_resync_stale(struct psd_core *c, size_t len);
+/* The event socket was read empty: a stale backlog has ended. */
+void psd_resync_drained(struct psd_core *c);
 
 /* startup.c, again */
 void psd_startup_restart(struct psd_core *c);

@@ -376,6 +376,8 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 			c->stats.nl_bad_seq++; /* not an answer to our dump */
 			continue;
 		}
+		if (from_dump && (m.flags & NLM_F_DUMP_INTR) != 0)
+			c->dump_tainted = true; /* links changed while the kernel dumped them */
 		switch (m.kind) {
 		case PSD_NLMSG_LINK:
 			r = psd_nl_parse_link(&m, &link);

@@ -14,7 +14,15 @@
  * deleted or renamed while no daemon listened (FB-12, FB-25). Fields other daemons wrote before
  * the netdev appeared (supported_speeds, host_tx_ready) stay.
  *
- * Invariants: at most one dump is outstanding; dumps are at least redump_interval_ns apart;
+ * An overrun (ENOBUFS) loses the newest messages, not the oldest: the kernel drops what arrives
+ * while the receive queue is full and reports ENOBUFS once, and the queue still holds everything
+ * older than the loss. That backlog must not override the re-dump (a port whose DELLINK was lost
+ * would be re-created by its older NEWLINKs), so it is discarded, counted, until the event socket
+ * has been read empty or cfg.nl_rcvbuf_bytes of it have gone by (the queue never holds more);
+ * only then is the re-dump requested, and every message after it is newer than the loss.
+ *
+ * Invariants: at most one dump is outstanding; no dump is requested while a stale backlog is
+ * being discarded; dumps are at least redump_interval_ns apart;
  * only a dump that completed without interruption sweeps.
  */
 #include "engine.h"
@@ -43,7 +51,7 @@ void psd_resync_dump_request(struct psd_core *c)
 
 static void maybe_redump(struct psd_core *c)
 {
-	if (!c->redump_wanted || c->dump_active || c->phase != PH_RUNNING)
+	if (!c->redump_wanted || c->dump_active || c->backlog_stale || c->phase != PH_RUNNING)
 		return;
 	uint64_t earliest = c->last_dump_ns + c->cfg.redump_interval_ns;
 	if (c->now_ns >= earliest) {
@@ -65,6 +73,10 @@ void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why)
 	}
 	if (!c->redump_wanted)
 		psd_log_line(c, PSD_LOG_ERROR, "netlink: link messages may be lost: ", loss_names[why]);
+	if (why == PSD_LOSS_ENOBUFS) { /* what is queued now is older than the loss */
+		c->backlog_stale = true;
+		c->stale_bytes_left = c->cfg.nl_rcvbuf_bytes != 0 ? c->cfg.nl_rcvbuf_bytes : UINT64_MAX;
+	}
 	c->redump_wanted = true;
 	maybe_redump(c);
 }
@@ -94,6 +106,40 @@ void psd_resync_dump_done(struct psd_core *c, bool interrupted)
 		}
 	}
 	maybe_redump(c);
+}
+
+static void end_backlog(struct psd_core *c)
+{
+	struct psd_text t;
+	c->backlog_stale = false;
+	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+		psd_text_str(&t, "netlink: ");
+		psd_text_u64(&t, c->stale_datagrams);
+		psd_text_str(&t, " datagrams queued before the overrun discarded");
+		psd_log_end(c, &t);
+	}
+	c->stale_datagrams = 0;
+	maybe_redump(c);
+}
+
+bool psd_resync_stale(struct psd_core *c, size_t len)
+{
+	if (!c->backlog_stale)
+		return false;
+	c->stats.nl_stale_datagrams++;
+	c->stats.nl_stale_bytes += len;
+	c->stale_datagrams++;
+	if (len >= c->stale_bytes_left) /* the queue held no more than this: the rest is newer */
+		end_backlog(c);
+	else
+		c->stale_bytes_left -= len;
+	return true;
+}
+
+void psd_resync_drained(struct psd_core *c)
+{
+	if (c->backlog_stale)
+		end_backlog(c);
 }
 
 void psd_resync_timer(struct psd_core *c)

@@ -83,8 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		psd_model_hset(&w->m, PSD_WORLD_CONFIG, key, "lanes", "0");
 	}
 	if (mode & 2) { /* start-up under the program's control: replies wait for op 11 */
-		w->mem = calloc(1, psd_core_size(&w->lim));
-		FZ_CHECK(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg) == 0);
+		FZ_CHECK(psd_world_init_core(w));
 		struct psd_event start = {.type = PSD_EV_START};
 		psd_world_push(w, &start);
 	} else {
@@ -133,9 +132,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5:
 			psd_world_advance(w, (uint64_t)fz_u8(&f) * 20000000ull);
 			break;
-		case 6: {
-			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-			ev.u.loss = (enum psd_nl_loss)(fz_u8(&f) % _PSD_LOSS_MAX);
+		case 6: { /* a loss, or the event socket read empty */
+			uint8_t what = fz_u8(&f);
+			struct psd_event ev = {.type = what & 0x80 ? PSD_EV_NL_DRAINED : PSD_EV_NL_LOSS};
+			ev.u.loss = (enum psd_nl_loss)((what & 0x7f) % _PSD_LOSS_MAX);
 			psd_world_push(w, &ev);
 			psd_world_settle(w);
 			break;

@@ -23,7 +23,9 @@ enum step_kind {
 	S_CONSUME,
 	S_EXT_WRITE,
 	S_EXT_DEL,
-	S_OVERRUN,       /* the next n events are lost, then ENOBUFS */
+	S_OVERRUN,       /* the next n events are lost; the next read reports ENOBUFS */
+	S_PAUSE,         /* the daemon stops reading: events queue in the socket */
+	S_RESUME,        /* it reads again: ENOBUFS if events were lost, the queue, then empty */
 	S_REDIS_DOWN,    /* ms */
 	S_RESTART,       /* warm or cold */
 	S_KERNEL_NOW,    /* a netdev in the kernel truth later dumps return */
@@ -326,6 +328,10 @@ static bool parse_step(struct cursor *c, struct step *s, bool *started)
 		s->kind = strcmp(word, "EXT_DEL") == 0 ? S_EXT_DEL : S_EXPECT_ABSENT;
 		return db_of(c, &s->db) && token(c, s->key, "key", false);
 	}
+	if (strcmp(word, "PAUSE") == 0 || strcmp(word, "RESUME") == 0) {
+		s->kind = word[0] == 'P' ? S_PAUSE : S_RESUME;
+		return true;
+	}
 	if (strcmp(word, "OVERRUN") == 0) {
 		s->kind = S_OVERRUN;
 		return number(c, &s->number, 1000, "message count");
@@ -451,6 +457,10 @@ struct run {
 	bool kernel_now_open;  /* the last step was KERNEL_NOW: the next one adds to the set */
 	uint32_t served_seq;
 	uint64_t overrun_left;
+	bool paused;          /* the daemon does not read: events wait in backlog */
+	bool loss_pending;    /* events were lost while paused: the next read reports ENOBUFS */
+	const struct step *backlog[PSD_FIXTURE_STEPS_MAX];
+	unsigned backlog_count;
 };
 
 static void report(struct run *r, const struct step *s, const char *fmt, ...)
@@ -499,21 +509,62 @@ static void settle_dump(struct run *r)
 	}
 }
 
-static void event(struct run *r, const struct step *s)
+static void push_loss(struct run *r)
+{
+	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+	ev.u.loss = PSD_LOSS_ENOBUFS;
+	psd_world_push(r->w, &ev);
+	psd_world_settle(r->w);
+}
+
+/* The daemon read the event socket until it was empty. */
+static void drained(struct run *r)
+{
+	struct psd_event ev = {.type = PSD_EV_NL_DRAINED};
+	if (r->w->listening && !r->w->exited) {
+		psd_world_push(r->w, &ev);
+		psd_world_settle(r->w);
+	}
+}
+
+static void deliver(struct run *r, const struct step *s)
 {
 	uint8_t buf[512];
-	if (r->overrun_left > 0) { /* lost in the full socket buffer */
-		if (--r->overrun_left == 0) {
-			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-			ev.u.loss = PSD_LOSS_ENOBUFS;
-			psd_world_push(r->w, &ev);
-			psd_world_settle(r->w);
-		}
-		return;
-	}
 	size_t len = encode(buf, sizeof(buf), 0, &s->link, s->link.type, 0);
 	if (r->w->listening && !r->w->exited)
 		psd_world_datagram(r->w, buf, len, false);
+}
+
+/* As Linux does: a full receive queue keeps what it holds and loses what comes after it. */
+static void event(struct run *r, const struct step *s)
+{
+	if (r->overrun_left > 0) { /* lost in the full socket buffer */
+		if (--r->overrun_left == 0 && !r->paused) {
+			push_loss(r);
+			drained(r);
+		}
+		r->loss_pending = r->paused;
+		return;
+	}
+	if (r->paused) {
+		r->backlog[r->backlog_count++] = s; /* no more than the fixture's steps */
+		return;
+	}
+	deliver(r, s);
+	drained(r);
+}
+
+/* The daemon reads again: ENOBUFS first, then everything queued before the loss. */
+static void resume(struct run *r)
+{
+	r->paused = false;
+	if (r->loss_pending)
+		push_loss(r);
+	r->loss_pending = false;
+	for (unsigned i = 0; i < r->backlog_count; i++)
+		deliver(r, r->backlog[i]);
+	r->backlog_count = 0;
+	drained(r);
 }
 
 /* Feeds a capture; its dump answers get the sequence number of the dump the core asks for now. */
@@ -686,6 +737,12 @@ static void step(struct run *r, const struct step *s)
 	case S_OVERRUN:
 		r->overrun_left = s->number;
 		return;
+	case S_PAUSE:
+		r->paused = true;
+		return;
+	case S_RESUME:
+		resume(r);
+		return;
 	case S_REDIS_DOWN:
 		redis_down(r, s->number);
 		return;
@@ -724,6 +781,8 @@ unsigned psd_fixture_run(const struct psd_fixture *f, bool compat, FILE *out)
 	for (unsigned i = 0; i < f->count; i++)
 		if (f->steps[i].modes & (compat ? MODE_COMPAT : MODE_FIELD))
 			step(&r, &f->steps[i]);
+	if (r.paused)
+		resume(&r);
 	settle_dump(&r);
 	psd_world_free(r.w);
 	return r.failed;

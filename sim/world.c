@@ -138,102 +138,144 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 	psd_world_queue_reply(w, tag, &r);
 }
 
-void psd_world_command(struct psd_world *w, const struct psd_action *a)
+static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t argc,
+			  const char *const *argv, const size_t *argv_len)
 {
-	uint32_t db = psd_world_db_id(w, a->u.cmd.db);
-	psd_world_trace(w, db, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+	struct psd_world *w = ctx;
+	uint32_t db = psd_world_db_id(w, which);
+	psd_world_trace(w, db, argc, argv, argv_len);
 	if (w->hooks.sent != NULL)
-		w->hooks.sent(w->hooks.ctx, db, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+		w->hooks.sent(w->hooks.ctx, db, argc, argv, argv_len);
 	if (!w->hold) {
-		psd_world_exec(w, db, a->u.cmd.tag, a->u.cmd.argc, a->u.cmd.argv, a->u.cmd.argv_len);
+		psd_world_exec(w, db, tag, argc, argv, argv_len);
 		return;
 	}
 	if (!(w->held_count < PSD_WORLD_HELD_MAX))
 		world_fail("w->held_count < PSD_WORLD_HELD_MAX");
 	struct psd_world_cmd *h = &w->held[w->held_count++];
 	h->db = db;
-	h->tag = a->u.cmd.tag;
-	h->argc = a->u.cmd.argc;
+	h->tag = tag;
+	h->argc = argc;
 	h->argv = calloc(h->argc, sizeof(char *));
 	h->len = calloc(h->argc, sizeof(size_t));
 	for (uint32_t i = 0; i < h->argc; i++) {
-		h->argv[i] = malloc(a->u.cmd.argv_len[i] + 1);
-		memcpy(h->argv[i], a->u.cmd.argv[i], a->u.cmd.argv_len[i]);
-		h->argv[i][a->u.cmd.argv_len[i]] = '\0';
-		h->len[i] = a->u.cmd.argv_len[i];
+		h->argv[i] = malloc(argv_len[i] + 1);
+		memcpy(h->argv[i], argv[i], argv_len[i]);
+		h->argv[i][argv_len[i]] = '\0';
+		h->len[i] = argv_len[i];
 	}
 }
 
-void psd_world_drain(struct psd_world *w)
+static uint64_t world_now(void *ctx)
 {
-	struct psd_action a;
-	bool list_ifaces = false;
-	while (psd_core_pull(w->core, &a)) {
-		switch (a.type) {
-		case PSD_ACT_DB_COMMAND:
-			psd_world_command(w, &a);
-			break;
-		case PSD_ACT_LOG:
-			if (w->echo)
-				fprintf(stderr, "%12.3f log %s\n", (double)w->now / 1e9, a.u.log.text);
-			if (w->log_count < 256)
-				snprintf(w->logs[w->log_count++], 256, "%s", a.u.log.text);
-			break;
-		case PSD_ACT_LOG_CONFIG:
-			break;
-		case PSD_ACT_NL_DUMP:
-			w->dump_seq = a.u.dump.seq;
-			break;
-		case PSD_ACT_NL_LISTEN:
-			w->listening = true;
-			break;
-		case PSD_ACT_LIST_IFACES:
-			list_ifaces = true;
-			break;
-		case PSD_ACT_LINK_DOWN:
-			if (w->down_count < 64) /* the first 64 are kept */
-				w->downs[w->down_count++] = a.u.link_down.ifindex;
-			if (w->hooks.link_down != NULL)
-				w->hooks.link_down(w->hooks.ctx, a.u.link_down.ifindex);
-			break;
-		case PSD_ACT_NOTIFY:
-			if (strcmp(a.u.notify.text, "WATCHDOG=1") == 0) {
-				w->watchdogs++;
-				break;
-			}
-			if (w->notify_count < 16) /* the first sixteen are kept */
-				snprintf(w->notify[w->notify_count++], 160, "%s", a.u.notify.text);
-			break;
-		case PSD_ACT_DB_CONNECT:
-			w->connects[a.u.db]++;
-			w->connect_pending[a.u.db] = true;
-			break;
-		case PSD_ACT_EXIT:
-			w->exited = true;
-			w->exit_status = a.u.exit.status;
-			break;
-		}
-	}
-	if (w->check_every <= 1 || ++w->drains % w->check_every == 0)
-		psd_core_check(w->core);
-	if (list_ifaces) {
-		struct psd_event ev = {.type = PSD_EV_IFACES};
-		ev.u.ifaces.ifaces = w->ifaces;
-		ev.u.ifaces.count = w->iface_count;
-		if (w->hooks.list_ifaces != NULL)
-			ev.u.ifaces.count = w->hooks.list_ifaces(w->hooks.ctx, &ev.u.ifaces.ifaces);
-		psd_world_push(w, &ev);
-	}
+	const struct psd_world *w = ctx;
+	return w->now;
 }
+
+static void world_log(void *ctx, enum psd_log_level level, const char *text)
+{
+	struct psd_world *w = ctx;
+	(void)level;
+	if (w->echo)
+		fprintf(stderr, "%12.3f log %s\n", (double)w->now / 1e9, text);
+	if (w->log_count < 256)
+		snprintf(w->logs[w->log_count++], 256, "%s", text);
+}
+
+static void world_log_config(void *ctx, enum psd_log_level level, enum psd_log_output output)
+{
+	(void)ctx, (void)level, (void)output;
+}
+
+static int world_nl_dump(void *ctx, uint32_t seq)
+{
+	struct psd_world *w = ctx;
+	w->dump_seq = seq;
+	return 0;
+}
+
+static void world_nl_listen(void *ctx)
+{
+	struct psd_world *w = ctx;
+	w->listening = true;
+}
+
+static size_t world_list_ifaces(void *ctx, const struct psd_iface **ret)
+{
+	struct psd_world *w = ctx;
+	if (w->hooks.list_ifaces != NULL)
+		return w->hooks.list_ifaces(w->hooks.ctx, ret);
+	*ret = w->ifaces;
+	return w->iface_count;
+}
+
+static void world_link_down(void *ctx, int32_t ifindex, const char *name)
+{
+	struct psd_world *w = ctx;
+	(void)name;
+	if (w->down_count < 64) /* the first 64 are kept */
+		w->downs[w->down_count++] = ifindex;
+	if (w->hooks.link_down != NULL)
+		w->hooks.link_down(w->hooks.ctx, ifindex);
+}
+
+static void world_notify(void *ctx, const char *text)
+{
+	struct psd_world *w = ctx;
+	if (strcmp(text, "WATCHDOG=1") == 0) {
+		w->watchdogs++;
+		return;
+	}
+	if (w->notify_count < 16) /* the first sixteen are kept */
+		snprintf(w->notify[w->notify_count++], 160, "%s", text);
+}
+
+static void world_exit(void *ctx, int status)
+{
+	struct psd_world *w = ctx;
+	w->exited = true;
+	w->exit_status = status;
+}
+
+static int world_db_connect(void *ctx, enum psd_db db)
+{
+	struct psd_world *w = ctx;
+	w->connects[db]++;
+	w->connect_pending[db] = true;
+	return 0;
+}
+
+static void world_arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
+{
+	struct psd_world *w = ctx;
+	w->timer_due_ns = deadline_ns;
+	w->timer_accuracy_ns = accuracy_ns;
+}
+
+static const struct psd_driver_ops world_ops = {
+	.now = world_now,
+	.command = world_command,
+	.log = world_log,
+	.log_config = world_log_config,
+	.nl_dump = world_nl_dump,
+	.nl_listen = world_nl_listen,
+	.list_ifaces = world_list_ifaces,
+	.link_down = world_link_down,
+	.notify = world_notify,
+	.exit = world_exit,
+	.db_connect = world_db_connect,
+	.arm_timer = world_arm_timer,
+};
 
 void psd_world_push(struct psd_world *w, const struct psd_event *ev)
 {
-	if (psd_core_push(w->core, w->now, ev) < 0)
+	psd_driver_push(&w->driver, ev);
+	if (w->driver.refused != 0)
 		world_fail("the core refused an event");
 	w->events++;
-	psd_world_drain(w);
+	if (w->check_every <= 1 || ++w->drains % w->check_every == 0)
+		psd_core_check(w->core);
 }
-
 
 /* Delivers the oldest queued reply; false when none is queued. */
 bool psd_world_deliver_one(struct psd_world *w)
@@ -368,11 +410,22 @@ void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name)
 	w->ifaces[w->iface_count++] = (struct psd_iface){ifindex, name};
 }
 
+/* A new core with the world's limits and settings, driven by the world; false when the core
+ * refuses them. */
+bool psd_world_init_core(struct psd_world *w)
+{
+	free(w->mem);
+	w->mem = calloc(1, psd_core_size(&w->lim));
+	if (w->mem == NULL || psd_core_init(&w->core, w->mem, &w->lim, &w->cfg) < 0)
+		return false;
+	psd_driver_init(&w->driver, w->core, &world_ops, w);
+	return true;
+}
+
 /* Starts the core and runs start-up to the end. */
 void psd_world_start(struct psd_world *w)
 {
-	w->mem = calloc(1, psd_core_size(&w->lim));
-	if (psd_core_init(&w->core, w->mem, &w->lim, &w->cfg) < 0)
+	if (!psd_world_init_core(w))
 		world_fail("psd_core_init refused the world's limits");
 	struct psd_event ev = {.type = PSD_EV_START};
 	psd_world_push(w, &ev);
@@ -483,7 +536,6 @@ static void drop_connections(struct psd_world *w)
 void psd_world_restart(struct psd_world *w)
 {
 	drop_connections(w);
-	free(w->mem);
 	w->hold = false;
 	w->listening = false;
 	w->exited = false;

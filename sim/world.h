@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "driver.h"
 #include "nl_build.h"
 #include "psd/core.h"
 #include "redis_model.h"
@@ -55,6 +56,7 @@ struct psd_world_hooks {
 struct psd_world {
 	struct psd_model m;
 	struct psd_core *core;
+	struct psd_driver driver; /* the daemon's driver, with the world as its executor */
 	void *mem;
 	struct psd_config cfg;
 	struct psd_limits lim;
@@ -89,6 +91,8 @@ struct psd_world {
 	uint32_t check_every;    /* psd_core_check() every this many drains (0 and 1: every one) */
 	uint64_t drains;
 	unsigned watchdogs;
+	uint64_t timer_due_ns;      /* the core's next deadline, as the driver armed it */
+	uint64_t timer_accuracy_ns; /* and the slack it allowed */
 	uint64_t events;         /* events pushed into the core */
 	bool echo;               /* print every command and log line to stderr as it happens */
 	struct psd_world_hooks hooks;
@@ -102,8 +106,6 @@ void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src);
 void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
 			      const char *const *argv, const size_t *len);
-void psd_world_command(struct psd_world *w, const struct psd_action *a);
-void psd_world_drain(struct psd_world *w);
 void psd_world_push(struct psd_world *w, const struct psd_event *ev);
 bool psd_world_deliver_one(struct psd_world *w);
 void psd_world_settle(struct psd_world *w);
@@ -115,6 +117,7 @@ void psd_world_tick(struct psd_world *w);
 void psd_world_redis_up(struct psd_world *w);
 void psd_world_refuse_connects(struct psd_world *w);
 void psd_world_add_iface(struct psd_world *w, int32_t ifindex, const char *name);
+bool psd_world_init_core(struct psd_world *w);
 void psd_world_start(struct psd_world *w);
 void psd_world_restart(struct psd_world *w);
 void psd_world_datagram(struct psd_world *w, const uint8_t *buf, size_t len, bool dump);

@@ -173,8 +173,7 @@ static void test_outage_during_startup_restarts_it(void **state)
 	config_port(w, "Ethernet0");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "5");
-	w->mem = calloc(1, psd_core_size(&w->lim));
-	assert_int_equal(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg), 0);
+	assert_true(psd_world_init_core(w));
 	struct psd_event ev = {.type = PSD_EV_START};
 	psd_world_push(w, &ev);
 	/* let start-up run until restore_count is written, then lose Redis before KEYS answers */
@@ -199,8 +198,7 @@ static void test_partial_outage_during_startup(void **state)
 	for (int cut = 1; cut < 12; cut++) {
 		struct psd_world *w = psd_world_new();
 		config_port(w, "Ethernet0");
-		w->mem = calloc(1, psd_core_size(&w->lim));
-		assert_int_equal(psd_core_init(&w->core, w->mem, &w->lim, &w->cfg), 0);
+		assert_true(psd_world_init_core(w));
 		struct psd_event ev = {.type = PSD_EV_START};
 		psd_world_push(w, &ev);
 		for (int i = 0; i < cut && psd_world_deliver_one(w); i++)
@@ -224,12 +222,20 @@ static void test_partial_outage_during_startup(void **state)
 	}
 }
 
-static void overrun(struct psd_world *w)
+static void push_type(struct psd_world *w, enum psd_event_type type)
 {
-	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-	ev.u.loss = PSD_LOSS_ENOBUFS;
+	struct psd_event ev = {.type = type};
+	if (type == PSD_EV_NL_LOSS)
+		ev.u.loss = PSD_LOSS_ENOBUFS;
 	psd_world_push(w, &ev);
 	psd_world_settle(w);
+}
+
+/* ENOBUFS, then the adapter reads the event socket empty (nothing was queued before the loss). */
+static void overrun(struct psd_world *w)
+{
+	push_type(w, PSD_EV_NL_LOSS);
+	push_type(w, PSD_EV_NL_DRAINED);
 }
 
 /* The dump reply: the given ports present, then DONE with flags. */
@@ -265,6 +271,66 @@ static void test_overrun_resync_sweeps_gone_ports(void **state)
 	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
 	assert_int_equal(psd_core_stats(w->core)->resync_deleted, 1);
 	assert_int_equal(psd_core_stats(w->core)->nl_losses[PSD_LOSS_ENOBUFS], 1);
+	psd_world_free(w);
+}
+
+/* Linux keeps what the receive queue held when it overflowed and loses what came after: the
+ * backlog read after ENOBUFS is older than the loss and must not override the re-dump. Here
+ * Ethernet8's DELLINK was lost; its older NEWLINKs are still queued. */
+static void test_overrun_backlog_is_older_than_the_dump(void **state)
+{
+	struct psd_world *w = running_world(3);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	psd_world_new_link(w, "Ethernet8", 12, UP);
+	uint32_t seq = w->dump_seq;
+	w->now += 2 * SEC;
+	push_type(w, PSD_EV_NL_LOSS);
+	assert_int_equal(w->dump_seq, seq); /* no dump while the backlog is read */
+	size_t writes = psd_world_trace_count(w, "6 HSET PORT_TABLE|");
+	psd_world_new_link(w, "Ethernet8", 12, UP_RUNNING); /* the backlog: discarded */
+	psd_world_new_link(w, "Ethernet0", 10, 0);
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|"), writes);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+	push_type(w, PSD_EV_NL_DRAINED);
+	assert_int_equal(w->dump_seq, seq + 1);
+	assert_true(psd_world_logged(w, "2 datagrams queued before the overrun discarded"));
+	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING); /* newer than the loss: applied */
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
+	const char *present[] = {"Ethernet0", "Ethernet4"};
+	dump_reply(w, present, 2, 0);
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_int_equal(psd_core_stats(w->core)->nl_stale_datagrams, 2);
+	/* a second overrun during the re-dump's wait: the backlog is discarded again */
+	w->now += 2 * SEC;
+	push_type(w, PSD_EV_NL_LOSS);
+	psd_world_new_link(w, "Ethernet8", 12, UP_RUNNING);
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+	push_type(w, PSD_EV_NL_DRAINED);
+	assert_int_equal(w->dump_seq, seq + 2);
+	psd_world_free(w);
+}
+
+/* The backlog is never longer than the receive buffer: past that many bytes, what is read is
+ * newer than the loss, even if the socket is never read empty (a storm that does not stop). */
+static void test_overrun_backlog_ends_at_the_buffer_size(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	w->cfg.nl_rcvbuf_bytes = 40; /* each link message here is longer */
+	config_port(w, "Ethernet0");
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	uint32_t seq = w->dump_seq;
+	w->now += 2 * SEC;
+	push_type(w, PSD_EV_NL_LOSS);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_int_equal(w->dump_seq, seq + 1);
+	assert_int_equal(psd_core_stats(w->core)->nl_stale_datagrams, 1);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
 	psd_world_free(w);
 }
 
@@ -463,6 +529,8 @@ int main(void)
 		cmocka_unit_test(test_outage_during_startup_restarts_it),
 		cmocka_unit_test(test_partial_outage_during_startup),
 		cmocka_unit_test(test_overrun_resync_sweeps_gone_ports),
+		cmocka_unit_test(test_overrun_backlog_is_older_than_the_dump),
+		cmocka_unit_test(test_overrun_backlog_ends_at_the_buffer_size),
 		cmocka_unit_test(test_redump_rate_limit_and_interrupted_dump),
 		cmocka_unit_test(test_stale_and_malformed_dumps_do_not_sweep),
 		cmocka_unit_test(test_loss_during_dump_abandons_it),

@@ -65,6 +65,10 @@ struct psd_config {
 	uint64_t reconnect_max_ns;   /* cap of the exponential backoff */
 	uint64_t redump_interval_ns; /* least time between two netlink re-dumps */
 	uint64_t watchdog_ns;        /* WATCHDOG_USEC in ns; 0: no watchdog */
+	/* The event socket's receive buffer as the kernel sized it (SO_RCVBUF): after an overrun,
+	 * the messages still queued are older than the loss and hold at most this many bytes.
+	 * 0: unknown (the backlog ends only when the socket is read empty). */
+	uint64_t nl_rcvbuf_bytes;
 };
 
 /* Why netlink data was lost (PSD_EV_NL_LOSS). */
@@ -116,6 +120,7 @@ enum psd_event_type {
 	PSD_EV_DB_DOWN,     /* a connection was lost, or a PSD_ACT_DB_CONNECT attempt failed */
 	PSD_EV_NL_LOSS,     /* the adapter saw netlink data lost (ENOBUFS, MSG_TRUNC) */
 	PSD_EV_RECONFIGURE, /* new run-time settings (SIGHUP) */
+	PSD_EV_NL_DRAINED,  /* the event socket was read until empty (EAGAIN) */
 };
 
 struct psd_event {
@@ -218,6 +223,8 @@ struct psd_stats {
 	uint64_t nl_losses[_PSD_LOSS_MAX];
 	uint64_t resyncs;           /* netlink re-dumps requested */
 	uint64_t resync_deleted;    /* ports found gone by a completed re-dump */
+	uint64_t nl_stale_datagrams; /* queued before an overrun: discarded, the re-dump rules */
+	uint64_t nl_stale_bytes;
 };
 
 struct psd_core;
