@@ -23,6 +23,7 @@ void psd_kernel_init(struct psd_kernel *k, uint32_t ports)
 {
 	memset(k, 0, sizeof(*k));
 	k->nports = ports;
+	k->capacity = PSD_KERNEL_QUEUE_MAX;
 	k->ports = zalloc(ports, sizeof(*k->ports));
 	k->queue = zalloc(PSD_KERNEL_QUEUE_MAX, sizeof(*k->queue));
 	k->ifaces = zalloc(ports, sizeof(*k->ifaces));
@@ -53,11 +54,16 @@ static struct psd_kernel_msg snapshot(const struct psd_kernel *k, uint32_t port,
 	};
 }
 
+/* As Linux does: a full receive queue keeps what it holds and loses what arrives; ENOBUFS is
+ * reported once, and the socket stays congested (every new message lost, silently) until the
+ * daemon has read the queue empty. */
 static void enqueue(struct psd_kernel *k, struct psd_kernel_msg msg)
 {
-	if (k->qlen == PSD_KERNEL_QUEUE_MAX) { /* the socket buffer is full: the oldest is lost */
-		psd_kernel_overrun(k, 1);
-		k->overflowed = true;
+	if (k->qlen == k->capacity || k->congested) {
+		k->dropped++;
+		k->overflowed |= !k->congested;
+		k->congested = true;
+		return;
 	}
 	k->queue[(k->qhead + k->qlen++) % PSD_KERNEL_QUEUE_MAX] = msg;
 }
@@ -153,19 +159,12 @@ void psd_kernel_recreate_all(struct psd_kernel *k)
 	}
 }
 
-uint32_t psd_kernel_overrun(struct psd_kernel *k, uint32_t n)
-{
-	uint32_t lost = n < k->qlen ? n : k->qlen;
-	k->qhead = (k->qhead + lost) % PSD_KERNEL_QUEUE_MAX;
-	k->qlen -= lost;
-	k->dropped += lost;
-	return lost;
-}
-
 void psd_kernel_drop_queue(struct psd_kernel *k)
 {
 	k->qhead = k->qlen = 0;
+	k->congested = false;
 	k->overflowed = false;
+	k->stale_left = 0;
 	k->served_dump_seq = 0;
 }
 
@@ -194,7 +193,10 @@ static void seen(struct psd_kernel *k, const struct psd_kernel_msg *m)
 void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n)
 {
 	uint8_t buf[512];
-	if (k->overflowed && w->listening && !w->exited) {
+	if (!w->listening || w->exited)
+		return;
+	if (k->overflowed) { /* reported once, before what the queue still holds */
+		k->stale_left = k->hide_losses ? 0 : k->qlen;
 		k->overflowed = false;
 		if (!k->hide_losses) {
 			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
@@ -208,9 +210,18 @@ void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n)
 		k->qhead = (k->qhead + 1) % PSD_KERNEL_QUEUE_MAX;
 		k->qlen--;
 		size_t len = encode(k, buf, sizeof(buf), 0, &m, 0);
-		seen(k, &m);
+		if (k->stale_left > 0) /* older than the loss: the core discards it */
+			k->stale_left--, k->messages++;
+		else
+			seen(k, &m);
 		k->datagrams++;
 		psd_world_datagram(w, buf, len, false);
+	}
+	if (k->qlen == 0 && w->listening && !w->exited) { /* read until EAGAIN */
+		struct psd_event ev = {.type = PSD_EV_NL_DRAINED};
+		k->congested = false;
+		psd_world_push(w, &ev);
+		psd_world_settle(w);
 	}
 }
 

@@ -2,14 +2,18 @@
  * The simulator's kernel: one netdev per configured port, whose changes become rtnetlink messages
  * the way the kernel makes them. Each queued message is a snapshot taken when the change happened
  * (ifindex, flags, MTU, master, name), so late messages about an old ifindex are as real as on a
- * switch. A requested dump is answered from the present state; an overrun drops queued messages.
+ * switch. A requested dump is answered from the present state. An overrun behaves as Linux's
+ * receive queue does: what it holds stays, what arrives while it is full is lost, the next read
+ * reports ENOBUFS once before the messages still queued (older than the loss), and the socket
+ * stays congested, losing every new message silently, until it has been read empty.
  *
  * Port i's netdev is "Ethernet<i>", or "Ethernet<i>x" while renamed. Its ifindex is
  * PSD_KERNEL_IFINDEX_BASE + i + ports * generation: unique per netdev ever created (until the
  * generation wraps past INT32_MAX, as real ifindexes may), and the port is found from it in O(1).
  *
- * Invariants: at most PSD_KERNEL_QUEUE_MAX messages queued (more is an overrun, oldest first
- * lost, and the next read reports ENOBUFS, as recvmsg does); memory is O(ports), fixed at init.
+ * Invariants: at most capacity (<= PSD_KERNEL_QUEUE_MAX) messages queued (more is an overrun: the newest are
+ * lost, and the next read reports ENOBUFS, as recvmsg does); a read that empties the queue
+ * reports it (PSD_EV_NL_DRAINED); memory is O(ports), fixed at init.
  */
 #ifndef PSD_SIM_KERNEL_H
 #define PSD_SIM_KERNEL_H
@@ -51,12 +55,15 @@ struct psd_kernel {
 	uint32_t nports;
 	struct psd_kernel_msg *queue;
 	uint32_t qhead, qlen;
+	uint32_t capacity;        /* messages the receive queue holds, PSD_KERNEL_QUEUE_MAX at most */
 	uint32_t served_dump_seq;
 	struct psd_iface *ifaces; /* for PSD_ACT_LIST_IFACES */
 	char (*iface_names)[16];
 	uint64_t messages;        /* messages handed to the core, dumps included */
 	uint64_t datagrams;       /* the datagrams that carried them */
 	uint64_t dropped;         /* lost to overruns */
+	bool congested;           /* overflowed and not yet read empty: arrivals are lost */
+	uint32_t stale_left;      /* queued when ENOBUFS was reported: not news to the core */
 	bool overflowed;          /* the queue overflowed: the next read reports ENOBUFS */
 	bool hide_losses;         /* canary drop-loss: overflows are not reported */
 	psd_kernel_seen_fn *seen;
@@ -78,8 +85,6 @@ uint32_t psd_kernel_link_down(struct psd_kernel *k, int32_t ifindex);
 /* Every present netdev is deleted and created again with a new ifindex, down (SAI's
  * create_switch after a cold start). */
 void psd_kernel_recreate_all(struct psd_kernel *k);
-/* Loses up to n queued messages; returns how many. */
-uint32_t psd_kernel_overrun(struct psd_kernel *k, uint32_t n);
 /* Hands up to n queued messages to the core, one datagram each. */
 void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n);
 void psd_kernel_drop_queue(struct psd_kernel *k); /* the daemon's socket closed */

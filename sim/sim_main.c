@@ -50,6 +50,10 @@
 #define PSD_SIM_CHECK_SPAN 1u         /* beyond: ports checked per step, amortised */
 #define PSD_SIM_INFLIGHT_MAX 4000u    /* below PSD_WORLD_HELD_MAX: singletons fit beside */
 #define MS 1000000ull
+/* The event loop fires a timer late by up to its slack plus this (scheduling, other sources). */
+#define PSD_SIM_LOOP_LATE_NS (2ull * MS)
+/* Redis back from an outage: the daemon is connected to every database within this. */
+#define PSD_SIM_RECONNECT_NS (300ull * MS)
 
 /* The named invariants; docs/simulator.md says what each one means. */
 enum invariant {
@@ -59,6 +63,7 @@ enum invariant {
 	INV_NO_FALSE_DELETE,
 	INV_INIT_DONE_ONCE,
 	INV_MEMORY_BOUNDED,
+	INV_RECONNECTED,     /* Redis back: every database reconnected within the bound */
 	INV_CONVERGED,       /* liveness */
 };
 
@@ -69,6 +74,7 @@ static const char *const invariant_names[] = {
 	[INV_NO_FALSE_DELETE] = "no-false-delete",
 	[INV_INIT_DONE_ONCE] = "init-done-once",
 	[INV_MEMORY_BOUNDED] = "memory-bounded",
+	[INV_RECONNECTED] = "reconnected",
 	[INV_CONVERGED] = "converged",
 };
 
@@ -258,6 +264,12 @@ static void on_link_down(void *ctx, int32_t ifindex)
 		s->fresh[port] = false;
 }
 
+static uint64_t on_timer_late(void *ctx, uint64_t accuracy_ns)
+{
+	struct sim *s = ctx;
+	return (next(s) % (accuracy_ns + PSD_SIM_LOOP_LATE_NS + 1));
+}
+
 static size_t on_list_ifaces(void *ctx, const struct psd_iface **ret)
 {
 	struct sim *s = ctx;
@@ -331,23 +343,28 @@ static void kernel_change(struct sim *s)
 	}
 }
 
+/* The daemon stalls through a burst of changes that overflows its receive queue: the kernel
+ * keeps the oldest, loses the rest, and reports ENOBUFS at the daemon's next read. */
 static void overrun(struct sim *s)
 {
-	psd_kernel_overrun(&s->k, 1 + below(s, 64));
+	uint32_t burst = s->k.capacity - s->k.qlen + 1 + below(s, s->k.capacity);
+	for (uint32_t i = 0; i < burst; i++)
+		kernel_change(s);
 	s->faults[F_OVERRUN]++;
-	if (s->canary_drop_loss || !s->w->listening)
-		return;
-	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-	ev.u.loss = PSD_LOSS_ENOBUFS;
-	psd_world_push(s->w, &ev);
-	psd_world_settle(s->w);
 }
 
 static void redis_fault(struct sim *s, bool wipe)
 {
 	if (!s->redis_up) {
+		uint64_t back = s->w->now;
 		psd_world_redis_up(s->w);
 		s->redis_up = true;
+		if (s->w->now - back > PSD_SIM_RECONNECT_NS) {
+			char took[64];
+			snprintf(took, sizeof(took), "%llu ms after Redis was back",
+				 (unsigned long long)((s->w->now - back) / MS));
+			violate(s, INV_RECONNECTED, "reconnected", took, strlen(took));
+		}
 		return;
 	}
 	psd_world_redis_down(s->w);
@@ -608,7 +625,7 @@ static void storm_round(struct sim *s)
 		struct psd_kernel_port *p = &s->k.ports[i];
 		if (p->ifindex != 0)
 			psd_kernel_set(&s->k, i, p->up, !p->carrier, p->mtu);
-		if (s->k.qlen >= 1024)
+		if (s->k.qlen >= s->k.capacity / 2) /* the daemon keeps up */
 			psd_kernel_deliver(&s->k, s->w, s->k.qlen);
 	}
 	psd_kernel_deliver(&s->k, s->w, s->k.qlen);
@@ -646,6 +663,7 @@ static uint64_t heal(struct sim *s, const char **why)
 static void draw_rates(struct sim *s)
 {
 	s->rate[F_OVERRUN] = below(s, 20);
+	s->k.capacity = 16 + below(s, 1024); /* the receive queue, in messages */
 	s->rate[F_OUTAGE] = below(s, 10);
 	s->rate[F_WIPE] = below(s, 3); /* of ten outages */
 	s->rate[F_SLOW] = below(s, 6);
@@ -755,7 +773,8 @@ int main(int argc, char **argv)
 	s.k.dump_missing = on_dump_missing;
 	s.k.seen_ctx = &s;
 	s.w = psd_world_new();
-	s.w->hooks = (struct psd_world_hooks){&s, on_command, on_sent, on_link_down, on_list_ifaces};
+	s.w->hooks = (struct psd_world_hooks){&s, on_command, on_sent, on_link_down, on_list_ifaces,
+					      on_timer_late};
 	s.w->cfg.seed = splitmix(&sub);
 	s.w->cfg.log_level = verbose ? PSD_LOG_DEBUG : PSD_LOG_WARN;
 	s.w->echo = verbose;
@@ -771,7 +790,7 @@ int main(int argc, char **argv)
 	       seed, ports, steps, storm);
 	for (int f = 0; f < F_MAX; f++)
 		printf(" %s %u", fault_names[f], s.rate[f]);
-	printf(", consume %u\n", s.rate_consume);
+	printf(", consume %u, receive queue %u\n", s.rate_consume, s.k.capacity);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	config_ports(&s);

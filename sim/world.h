@@ -51,6 +51,8 @@ struct psd_world_hooks {
 	void (*link_down)(void *ctx, int32_t ifindex); /* the core cleared IFF_UP */
 	/* the netdevs that exist, for PSD_ACT_LIST_IFACES (else the ifaces added by hand) */
 	size_t (*list_ifaces)(void *ctx, const struct psd_iface **ret);
+	/* how late the loop fires a timer armed with this slack (else: on time) */
+	uint64_t (*timer_late)(void *ctx, uint64_t accuracy_ns);
 };
 
 struct psd_world {

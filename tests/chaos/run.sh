@@ -1,7 +1,8 @@
 #!/bin/sh
 # Chaos suite: a sweep of simulator seeds (each a different swarm of fault rates) must hold every
 # invariant and converge; one seed run twice must give the same trace hash; the planted canary
-# (overruns hidden from the core) must be caught. Usage: run.sh SEEDS [STEPS]
+# (overruns hidden from the core) must be caught; every seed in tests/chaos/regressions must pass.
+# Usage: run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
 STEPS=${2:-600}
@@ -17,6 +18,18 @@ for seed in $(seq 1 "$SEEDS"); do
 	fi
 done
 echo "chaos: $SEEDS seeds x $STEPS steps: $passed ok"
+# the seeds that once caught a defect (tests/chaos/regressions: arguments, tab, what they found)
+while IFS='	' read -r args found; do
+	case "$args" in '#'* | '') continue ;; esac
+	# shellcheck disable=SC2086
+	if out=$($SIM $args 2>&1); then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "chaos: FAILED: regression $args ($found)"
+		echo "$out" | tail -n 20
+	fi
+done < tests/chaos/regressions
 a=$($SIM --seed 4242 --ports 32 --steps 2000 | sed -n 's/.*trace hash //p')
 b=$($SIM --seed 4242 --ports 32 --steps 2000 | sed -n 's/.*trace hash //p')
 if [ -n "$a" ] && [ "$a" = "$b" ]; then

@@ -34,14 +34,13 @@
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
 #define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
-/* The event socket is read at most once per interval: the first message after a quiet spell is
- * read at once, and under a storm messages wait at most this long, so one loop turn (one Redis
- * pipeline, one wake-up) serves a whole batch. */
-#define PSD_NL_READ_INTERVAL_NS (1ull * PSD_NS_PER_MS)
 
 /* Ranges of the timings in struct psd_config (0 there takes the default). */
-#define PSD_RECONNECT_MIN_DEFAULT_NS (100ull * PSD_NS_PER_MS)
-#define PSD_RECONNECT_MAX_DEFAULT_NS (5000ull * PSD_NS_PER_MS)
+/* Redis is on a unix socket: an attempt costs microseconds, so the backoff is capped low enough
+ * that a Redis back from an outage is found within a quarter second, and attempts stay at four a
+ * second per database while it is away. */
+#define PSD_RECONNECT_MIN_DEFAULT_NS (20ull * PSD_NS_PER_MS)
+#define PSD_RECONNECT_MAX_DEFAULT_NS (250ull * PSD_NS_PER_MS)
 #define PSD_RECONNECT_MIN_NS (10ull * PSD_NS_PER_MS)      /* lowest first delay */
 #define PSD_RECONNECT_MAX_NS (600000ull * PSD_NS_PER_MS)  /* highest backoff cap: 10 min */
 #define PSD_REDUMP_INTERVAL_DEFAULT_NS (1000ull * PSD_NS_PER_MS)
