@@ -108,11 +108,11 @@ static void test_backoff_grows_capped_with_jitter(void **state)
 	psd_world_db_down(w, PSD_DB_STATE);
 	for (int attempt = 1; attempt <= 12; attempt++) {
 		uint64_t delay = until_connect(w, PSD_DB_STATE);
-		uint64_t full = 100 * MS << (attempt - 1);
-		if (full > 5 * SEC)
-			full = 5 * SEC;
+		uint64_t full = PSD_RECONNECT_MIN_DEFAULT_NS << (attempt - 1);
+		if (full > PSD_RECONNECT_MAX_DEFAULT_NS)
+			full = PSD_RECONNECT_MAX_DEFAULT_NS;
 		assert_true(delay >= full / 2 && delay <= full); /* equal jitter */
-		if (attempt <= 5)
+		if (attempt <= 4)
 			assert_true(delay > prev_delay / 2);
 		prev_delay = delay;
 		psd_world_db_down(w, PSD_DB_STATE); /* the attempt failed */
