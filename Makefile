@@ -54,7 +54,7 @@ build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) 
 build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
 	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
 
-build/nl-record build/nl-inject build/notify-listen: build/%: tools/%.c | build
+build/nl-record build/nl-inject build/notify-listen build/nl-backlog: build/%: tools/%.c | build
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 unit: $(UNIT_BIN)
@@ -63,7 +63,7 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	tools/run-units.sh $(UNIT_ASAN_BIN)
 
-integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen
+integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen build/nl-backlog
 	tests/integration/run.sh build/asan/portsyncd
 
 test: lint unit unit-asan fuzz-replay fixtures chaos-short stress-short integration

@@ -1,0 +1,91 @@
+/*
+ * nl-backlog: shows how Linux treats an overrun netlink socket, for the test that holds the
+ * simulator's kernel model to it. Joins RTNLGRP_LINK with a receive buffer of BYTES (set with
+ * SO_RCVBUFFORCE), prints "ready", then obeys commands read from standard input, one per line:
+ *   read N   N receive calls, each printed
+ *   drain    receive calls until the socket is empty (EAGAIN), each printed
+ * Each receive prints "ENOBUFS", or one line per link message: "<NEW|DEL> <name> mtu <mtu>".
+ * A test tool, not the daemon. Usage: nl-backlog BYTES
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#define BACKLOG_DATAGRAM_MAX (64 * 1024)
+
+static void print_links(const char *buf, int len)
+{
+	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, (unsigned)len);
+	     h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
+			continue;
+		const struct ifinfomsg *ifi = NLMSG_DATA(h);
+		int alen = (int)IFLA_PAYLOAD(h);
+		const char *name = "?";
+		unsigned mtu = 0;
+		for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+			if (a->rta_type == IFLA_IFNAME)
+				name = RTA_DATA(a);
+			else if (a->rta_type == IFLA_MTU)
+				memcpy(&mtu, RTA_DATA(a), sizeof(mtu));
+		}
+		printf("%s %s mtu %u\n", h->nlmsg_type == RTM_NEWLINK ? "NEW" : "DEL", name, mtu);
+	}
+}
+
+/* One receive call; false when the socket is empty. */
+static int receive(int fd)
+{
+	static char buf[BACKLOG_DATAGRAM_MAX];
+	int len = (int)recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (len < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		printf("%s\n", errno == ENOBUFS ? "ENOBUFS" : strerror(errno));
+		return 1;
+	}
+	print_links(buf, len);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	char line[64];
+	int bytes, fd;
+
+	if (argc != 2 || (bytes = atoi(argv[1])) <= 0) {
+		fprintf(stderr, "usage: nl-backlog BYTES\n");
+		return 2;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("nl-backlog");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		int n;
+		if (sscanf(line, "read %d", &n) == 1) {
+			for (int i = 0; i < n; i++)
+				receive(fd);
+		} else if (strncmp(line, "drain", 5) == 0) {
+			while (receive(fd))
+				;
+		} else {
+			fprintf(stderr, "nl-backlog: unknown command %s", line);
+			return 2;
+		}
+		printf("done\n");
+		fflush(stdout);
+	}
+	return 0;
+}
