@@ -46,6 +46,8 @@ void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32
 /* Tries to connect db again: -1 when that failed at once; else PSD_EV_DB_UP or PSD_EV_DB_DOWN
  * reaches the daemon once the SELECT is answered. */
 int psd_redis_connect(struct psd_redis *r, enum psd_db db);
+/* True while a command sent to Redis is unanswered. */
+bool psd_redis_busy(const struct psd_redis *r);
 /* Writes what the commands of this loop turn left in hiredis's buffers. */
 void psd_redis_flush(struct psd_redis *r);
 struct psd_redis *psd_redis_close(struct psd_redis *r);
@@ -58,6 +60,7 @@ struct psd_netlink_options {
 	const char *record_path;   /* "" or NULL: no capture */
 	const char *replay_path;   /* "" or NULL: the live sockets */
 	bool replay_recorded_time; /* false: full speed */
+	bool replay_lockstep;      /* each datagram once Redis has answered every command */
 };
 struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 				     const struct psd_netlink_options *o, char *err,
@@ -71,6 +74,8 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n);
 
 /* main.c: what the adapters call back into. */
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
+/* True while a command sent to Redis is unanswered. */
+bool psd_daemon_busy(const struct psd_daemon *d);
 /* Ends a loop turn: every event handler calls it last, so one turn's commands share a write. */
 void psd_daemon_flush(struct psd_daemon *d);
 

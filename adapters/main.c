@@ -185,6 +185,11 @@ void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev)
 	psd_driver_push(&d->driver, ev);
 }
 
+bool psd_daemon_busy(const struct psd_daemon *d)
+{
+	return psd_redis_busy(d->redis);
+}
+
 void psd_daemon_flush(struct psd_daemon *d)
 {
 	psd_redis_flush(d->redis);
@@ -316,7 +321,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes ||
 	    strcmp(next.record, d->settings.record) != 0 ||
 	    strcmp(next.replay, d->settings.replay) != 0 ||
-	    next.replay_recorded_time != d->settings.replay_recorded_time)
+	    next.replay_recorded_time != d->settings.replay_recorded_time ||
+	    next.replay_lockstep != d->settings.replay_lockstep)
 		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat, "
 				      "rcvbuf_bytes and the capture settings take effect at the next "
 				      "start");
@@ -379,6 +385,7 @@ static int setup(struct psd_daemon *d)
 		.record_path = d->settings.record,
 		.replay_path = d->settings.replay,
 		.replay_recorded_time = d->settings.replay_recorded_time,
+		.replay_lockstep = d->settings.replay_lockstep,
 	};
 	d->netlink = psd_netlink_open(d->loop, d, &nl, err, sizeof(err));
 	if (d->netlink == NULL) {

@@ -17,7 +17,8 @@
  * --replay FILE opens no socket: the capture's datagrams are fed instead, at full speed
  * (PSD_REPLAY_BATCH per loop turn, so Redis replies interleave) or in recorded time. A replayed
  * dump answer carries the sequence number of the dump the core asks for now; link-down
- * requests are logged, not sent.
+ * requests are logged, not sent. --replay-lockstep feeds each datagram only once Redis has
+ * answered every command, as the simulator's world does, so the two give one command trace.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -53,7 +54,9 @@ struct psd_netlink {
 	FILE *record;            /* --record: the capture being written */
 	struct psd_pcap_reader *replay; /* --replay: the capture being fed */
 	sd_event_source *replay_src;
+	sd_event_source *replay_wake; /* lockstep: after any dispatch, is Redis done answering? */
 	bool replay_recorded_time;
+	bool replay_lockstep;    /* each datagram once Redis has answered everything */
 	bool replay_pending;     /* a record read but not yet fed (waiting for its time) */
 	struct psd_pcap_record next;
 	uint64_t replay_base_usec, replay_first_ns;
@@ -213,6 +216,12 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 				return 0;
 			}
 		}
+		if (n->replay_lockstep && psd_daemon_busy(n->daemon)) {
+			/* wait without spinning: the wake source looks again after Redis's replies */
+			sd_event_source_set_enabled(s, SD_EVENT_OFF);
+			sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON);
+			break;
+		}
 		feed(n, &n->next);
 		n->replay_pending = false;
 	}
@@ -229,6 +238,17 @@ static int on_replay_defer(sd_event_source *s, void *userdata)
 	return on_replay(s, 0, userdata);
 }
 
+static int on_replay_wake(sd_event_source *s, void *userdata)
+{
+	struct psd_netlink *n = userdata;
+	if (psd_daemon_busy(n->daemon))
+		return 0;
+	sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	sd_event_source_set_enabled(n->replay_src,
+				    n->replay_recorded_time ? SD_EVENT_ONESHOT : SD_EVENT_ON);
+	return 0;
+}
+
 static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
 				       const struct psd_netlink_options *o, char *err,
 				       size_t err_size)
@@ -238,10 +258,14 @@ static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
 		return psd_netlink_close(n);
 	snprintf(n->replay_path, sizeof(n->replay_path), "%s", o->replay_path);
 	n->replay_recorded_time = o->replay_recorded_time;
+	n->replay_lockstep = o->replay_lockstep;
 	int r = n->replay_recorded_time ?
 			sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1,
 					  on_replay, n) :
 			sd_event_add_defer(loop, &n->replay_src, on_replay_defer, n);
+	if (r >= 0 && n->replay_lockstep &&
+	    (r = sd_event_add_post(loop, &n->replay_wake, on_replay_wake, n)) >= 0)
+		r = sd_event_source_set_enabled(n->replay_wake, SD_EVENT_OFF);
 	if (r < 0) {
 		snprintf(err, err_size, "replay: cannot create the replay source");
 		return psd_netlink_close(n);
@@ -423,6 +447,7 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
 	n->events_io = sd_event_source_disable_unref(n->events_io);
 	n->dump_io = sd_event_source_disable_unref(n->dump_io);
 	n->replay_src = sd_event_source_disable_unref(n->replay_src);
+	n->replay_wake = sd_event_source_disable_unref(n->replay_wake);
 	psd_pcap_close(n->replay);
 	if (n->record != NULL)
 		fclose(n->record);

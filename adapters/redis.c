@@ -286,6 +286,14 @@ void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint3
 			      (const char **)argv, argv_len);
 }
 
+bool psd_redis_busy(const struct psd_redis *rd)
+{
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		if (rd->conn[db].ac != NULL && rd->conn[db].ac->replies.head != NULL)
+			return true;
+	return false;
+}
+
 void psd_redis_flush(struct psd_redis *rd)
 {
 	for (int db = 0; rd != NULL && db < _PSD_DB_MAX; db++) {

@@ -60,6 +60,8 @@ static const struct key keys[] = {
 	 "feed this pcap capture instead of the live netlink sockets"},
 	{"capture", "replay_recorded_time", "replay-recorded-time", KIND_BOOL, 0, 1,
 	 AT(replay_recorded_time), "replay at the capture's pace (default: full speed)"},
+	{"capture", "replay_lockstep", "replay-lockstep", KIND_BOOL, 0, 1, AT(replay_lockstep),
+	 "feed the next datagram once Redis has answered everything (as the simulator does)"},
 };
 
 #define KEY_COUNT (int)(sizeof(keys) / sizeof(keys[0]))

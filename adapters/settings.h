@@ -37,6 +37,7 @@ struct psd_settings {
 	char record[PSD_PATH_MAX];  /* "": no capture */
 	char replay[PSD_PATH_MAX];  /* "": the live sockets */
 	bool replay_recorded_time;
+	bool replay_lockstep;       /* the next datagram once Redis has answered every command */
 };
 
 struct psd_setting_flag {

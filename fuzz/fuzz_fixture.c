@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		FILE *out = fopen("/dev/null", "w");
 		FZ_CHECK(out != NULL);
-		psd_fixture_run(f, false, out);
-		psd_fixture_run(f, true, out);
+		psd_fixture_run(f, false, out, NULL);
+		psd_fixture_run(f, true, out, NULL);
 		fclose(out);
 		psd_fixture_free(f);
 		return 0;

@@ -768,7 +768,7 @@ static void step(struct run *r, const struct step *s)
 	}
 }
 
-unsigned psd_fixture_run(const struct psd_fixture *f, bool compat, FILE *out)
+unsigned psd_fixture_run(const struct psd_fixture *f, bool compat, FILE *out, FILE *commands)
 {
 	static struct run r;
 	memset(&r, 0, sizeof(r));
@@ -776,6 +776,7 @@ unsigned psd_fixture_run(const struct psd_fixture *f, bool compat, FILE *out)
 	r.out = out;
 	r.w = psd_world_new();
 	r.w->cfg.compat = compat;
+	r.w->command_log = commands;
 	r.w->cfg.seed = 1;
 	r.w->lim.ports_max = 256;
 	for (unsigned i = 0; i < f->count; i++)

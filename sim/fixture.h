@@ -36,7 +36,8 @@ struct psd_fixture *psd_fixture_parse(const char *name, const char *text, size_t
 /* Whether the fixture has lines for compat mode (then it is run in both modes). */
 bool psd_fixture_has_compat(const struct psd_fixture *f);
 /* Runs it in one mode; the failed expectations are written to out. Returns how many failed. */
-unsigned psd_fixture_run(const struct psd_fixture *f, bool compat, FILE *out);
+/* commands: NULL, or where every command sent is written as MONITOR prints it */
+unsigned psd_fixture_run(const struct psd_fixture *f, bool compat, FILE *out, FILE *commands);
 void psd_fixture_free(struct psd_fixture *f);
 
 #endif

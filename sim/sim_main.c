@@ -16,7 +16,7 @@
  * the run and the last commands. The same seed gives the same trace hash. --canary drop-loss
  * hides overruns from the core (the C++ daemon's behaviour): the oracle must catch it.
  *
- * psd-sim --fixture F runs one scenario instead (docs/fixtures.md).
+ * psd-sim --fixture F [--commands FILE] runs one scenario instead (docs/fixtures.md).
  *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
  *                [--canary drop-loss] [--verbose]
@@ -526,7 +526,7 @@ static bool parse_faults(const char *text, uint32_t *ret)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: psd-sim --fixture FILE\n"
+	fprintf(stderr, "usage: psd-sim --fixture FILE [--commands FILE]\n"
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
 			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
@@ -679,8 +679,10 @@ static void draw_rates(struct sim *s)
 	s->rate_consume = 5 + below(s, 100);
 }
 
-/* --fixture F: the scenario in field mode, and in compat mode when it has compat lines. */
-static int run_fixture(const char *path)
+/* --fixture F: the scenario in field mode, and in compat mode when it has compat lines; with
+ * --commands FILE, the field run's commands are written there as redis-server's MONITOR prints
+ * them (without time and client), to compare with the daemon's. */
+static int run_fixture(const char *path, const char *commands_path)
 {
 	static char text[1 << 20];
 	char why[512];
@@ -701,21 +703,33 @@ static int run_fixture(const char *path)
 		fprintf(stderr, "psd-sim: %s\n", why);
 		return 2;
 	}
+	FILE *commands = NULL;
+	if (commands_path != NULL && (commands = fopen(commands_path, "w")) == NULL) {
+		fprintf(stderr, "psd-sim: %s: %s\n", commands_path, strerror(errno));
+		psd_fixture_free(f);
+		return 2;
+	}
 	unsigned failed = 0;
 	for (int compat = 0; compat <= (int)psd_fixture_has_compat(f); compat++) {
-		unsigned n = psd_fixture_run(f, compat, stdout);
+		unsigned n = psd_fixture_run(f, compat, stdout, compat ? NULL : commands);
 		printf("psd-sim: %s %s: %s\n", path, compat ? "compat" : "field",
 		       n == 0 ? "ok" : "FAILED");
 		failed += n;
 	}
 	psd_fixture_free(f);
+	if (commands != NULL && fclose(commands) != 0) {
+		fprintf(stderr, "psd-sim: %s: %s\n", commands_path, strerror(errno));
+		return 2;
+	}
 	return failed == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--fixture") == 0)
-		return run_fixture(argv[2]);
+		return run_fixture(argv[2], NULL);
+	if (argc == 5 && strcmp(argv[1], "--fixture") == 0 && strcmp(argv[3], "--commands") == 0)
+		return run_fixture(argv[2], argv[4]);
 	const char *seed_text = NULL, *faults = "swarm";
 	uint32_t ports = 16, steps = 2000, storm = 0;
 	bool verbose = false;

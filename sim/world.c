@@ -138,12 +138,43 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 	psd_world_queue_reply(w, tag, &r);
 }
 
+/* One command as redis-server's MONITOR prints it, without the time and client. */
+static void log_command(FILE *out, uint32_t db, uint32_t argc, const char *const *argv,
+			const size_t *len)
+{
+	fprintf(out, "%u", db);
+	for (uint32_t i = 0; i < argc; i++) {
+		fputs(" \"", out);
+		for (size_t k = 0; k < len[i]; k++) {
+			unsigned char ch = (unsigned char)argv[i][k];
+			switch (ch) {
+			case '\\': fputs("\\\\", out); break;
+			case '"': fputs("\\\"", out); break;
+			case '\n': fputs("\\n", out); break;
+			case '\r': fputs("\\r", out); break;
+			case '\t': fputs("\\t", out); break;
+			case '\a': fputs("\\a", out); break;
+			case '\b': fputs("\\b", out); break;
+			default:
+				if (ch >= 0x20 && ch < 0x7f)
+					fputc(ch, out);
+				else
+					fprintf(out, "\\x%02x", ch);
+			}
+		}
+		fputc('"', out);
+	}
+	fputc('\n', out);
+}
+
 static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t argc,
 			  const char *const *argv, const size_t *argv_len)
 {
 	struct psd_world *w = ctx;
 	uint32_t db = psd_world_db_id(w, which);
 	psd_world_trace(w, db, argc, argv, argv_len);
+	if (w->command_log != NULL)
+		log_command(w->command_log, db, argc, argv, argv_len);
 	if (w->hooks.sent != NULL)
 		w->hooks.sent(w->hooks.ctx, db, argc, argv, argv_len);
 	if (!w->hold) {

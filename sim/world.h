@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "driver.h"
 #include "nl_build.h"
@@ -97,6 +98,7 @@ struct psd_world {
 	uint64_t timer_accuracy_ns; /* and the slack it allowed */
 	uint64_t events;         /* events pushed into the core */
 	bool echo;               /* print every command and log line to stderr as it happens */
+	FILE *command_log;       /* every command sent, as MONITOR prints it (NULL: none) */
 	struct psd_world_hooks hooks;
 };
 
