@@ -15,7 +15,8 @@
  *
  * --record FILE writes every datagram (and every loss) to a pcap capture (pcap.h) as it is read.
  * --replay FILE opens no socket: the capture's datagrams are fed instead, at full speed
- * (PSD_REPLAY_BATCH per loop turn, so Redis replies interleave) or in recorded time. A replayed
+ * (PSD_REPLAY_BATCH per loop turn, from a timer source that is due at once, so the sockets are
+ * polled between turns and Redis replies interleave) or in recorded time. A replayed
  * dump answer carries the sequence number of the dump the core asks for now; link-down
  * requests are logged, not sent. --replay-lockstep feeds each datagram only once Redis has
  * answered every command, as the simulator's world does, so the two give one command trace.
@@ -218,24 +219,19 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 		}
 		if (n->replay_lockstep && psd_daemon_busy(n->daemon)) {
 			/* wait without spinning: the wake source looks again after Redis's replies */
-			sd_event_source_set_enabled(s, SD_EVENT_OFF);
 			sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON);
-			break;
+			psd_daemon_flush(n->daemon);
+			return 0;
 		}
 		feed(n, &n->next);
 		n->replay_pending = false;
 	}
-	if (n->replay_recorded_time) { /* more: again on the next loop turn */
-		sd_event_source_set_time(s, usec);
-		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	} /* full speed: a defer source, on until the capture ends */
+	/* more: again on the next loop turn, after the sockets have been polled (a defer source
+	 * would be dispatched again before sd-event ever polls them, starving Redis's replies) */
+	sd_event_source_set_time(s, usec);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	psd_daemon_flush(n->daemon);
 	return 0;
-}
-
-static int on_replay_defer(sd_event_source *s, void *userdata)
-{
-	return on_replay(s, 0, userdata);
 }
 
 static int on_replay_wake(sd_event_source *s, void *userdata)
@@ -243,9 +239,11 @@ static int on_replay_wake(sd_event_source *s, void *userdata)
 	struct psd_netlink *n = userdata;
 	if (psd_daemon_busy(n->daemon))
 		return 0;
+	uint64_t usec;
 	sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	sd_event_source_set_enabled(n->replay_src,
-				    n->replay_recorded_time ? SD_EVENT_ONESHOT : SD_EVENT_ON);
+	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec);
+	sd_event_source_set_time(n->replay_src, usec);
+	sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -259,10 +257,7 @@ static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
 	snprintf(n->replay_path, sizeof(n->replay_path), "%s", o->replay_path);
 	n->replay_recorded_time = o->replay_recorded_time;
 	n->replay_lockstep = o->replay_lockstep;
-	int r = n->replay_recorded_time ?
-			sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1,
-					  on_replay, n) :
-			sd_event_add_defer(loop, &n->replay_src, on_replay_defer, n);
+	int r = sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1, on_replay, n);
 	if (r >= 0 && n->replay_lockstep &&
 	    (r = sd_event_add_post(loop, &n->replay_wake, on_replay_wake, n)) >= 0)
 		r = sd_event_source_set_enabled(n->replay_wake, SD_EVENT_OFF);
@@ -398,12 +393,8 @@ int psd_netlink_listen(struct psd_netlink *n)
 	if (n->replay != NULL) {
 		sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
 			     &n->replay_base_usec);
-		if (n->replay_recorded_time) {
-			sd_event_source_set_time(n->replay_src, n->replay_base_usec);
-			sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
-		} else {
-			sd_event_source_set_enabled(n->replay_src, SD_EVENT_ON);
-		}
+		sd_event_source_set_time(n->replay_src, n->replay_base_usec);
+		sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
 		return 0;
 	}
 	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
