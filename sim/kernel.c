@@ -89,9 +89,16 @@ void psd_kernel_create(struct psd_kernel *k, uint32_t port)
 	notify(k, port);
 }
 
+/* An enslaved netdev leaves its bridge first (AF_BRIDGE DELLINK), then goes, without a master. */
 void psd_kernel_delete(struct psd_kernel *k, uint32_t port)
 {
 	struct psd_kernel_port *p = &k->ports[port];
+	if (p->enslaved) {
+		struct psd_kernel_msg bridge = snapshot(k, port, RTM_DELLINK);
+		bridge.family = AF_BRIDGE;
+		enqueue(k, bridge);
+		p->enslaved = false;
+	}
 	enqueue(k, snapshot(k, port, RTM_DELLINK));
 	p->ifindex = 0;
 }
@@ -105,13 +112,10 @@ void psd_kernel_set(struct psd_kernel *k, uint32_t port, bool up, bool carrier, 
 	notify(k, port);
 }
 
+/* Linux renames a netdev that is up too: one NEWLINK under the new name, flags unchanged. */
 void psd_kernel_rename(struct psd_kernel *k, uint32_t port)
 {
 	struct psd_kernel_port *p = &k->ports[port];
-	if (p->up) { /* a netdev is renamed only while down */
-		p->up = false;
-		notify(k, port);
-	}
 	p->renamed = !p->renamed;
 	notify(k, port);
 }
@@ -175,7 +179,8 @@ static size_t encode(const struct psd_kernel *k, uint8_t *buf, size_t size, size
 	psd_kernel_name(k, m->port, m->renamed, name);
 	struct psd_nl_link_spec spec = {
 		.type = m->type, .seq = seq, .ifindex = m->ifindex, .name = name, .mtu = m->mtu,
-		.nlflags = seq != 0 ? NLM_F_MULTI : 0, .kind = "veth", .family = m->family,
+		.nlflags = (seq != 0 ? NLM_F_MULTI : 0) | (m->dump_intr ? NLM_F_DUMP_INTR : 0),
+		.kind = "veth", .family = m->family,
 		.master = m->enslaved || (m->family == AF_BRIDGE) ? PSD_KERNEL_BRIDGE_IFINDEX : 0,
 		.flags = IFF_KERNEL_DEFAULT | (m->up ? IFF_UP : 0) |
 			 (m->up && m->carrier ? IFF_RUNNING | IFF_LOWER_UP : 0),
@@ -252,10 +257,19 @@ void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_d
 	if (seq == k->served_dump_seq || !w->listening || w->exited)
 		return;
 	k->served_dump_seq = seq;
+	/* Links changed during the dump: it may skip a netdev (here the first one past the middle),
+	 * and Linux flags the first message it builds after the change (NLMSG_DONE only if none) */
+	uint32_t skip_at = fault == PSD_DUMP_INTERRUPTED ? k->nports / 2 : UINT32_MAX;
+	bool flag_next = false;
 	for (uint32_t i = 0; i < k->nports; i++) {
 		if (k->ports[i].ifindex == 0) {
 			if (k->dump_missing != NULL)
 				k->dump_missing(k->seen_ctx, i);
+			continue;
+		}
+		if (i >= skip_at) {
+			skip_at = UINT32_MAX;
+			flag_next = true;
 			continue;
 		}
 		if (off + 256 > sizeof(buf) || count == sizeof(msgs) / sizeof(msgs[0])) {
@@ -266,10 +280,11 @@ void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_d
 		}
 		msgs[count] = snapshot(k, i, RTM_NEWLINK);
 		msgs[count].dump = true;
+		msgs[count].dump_intr = flag_next;
+		flag_next = false;
 		off = encode(k, buf, sizeof(buf), off, &msgs[count++], seq);
 	}
-	off = psd_nl_build_done(buf, sizeof(buf), off, seq,
-				fault == PSD_DUMP_INTERRUPTED ? NLM_F_DUMP_INTR : 0);
+	off = psd_nl_build_done(buf, sizeof(buf), off, seq, flag_next ? NLM_F_DUMP_INTR : 0);
 	dump_datagram(k, w, buf, off, msgs, count, fault == PSD_DUMP_TRUNCATED && datagrams == 0);
 }
 

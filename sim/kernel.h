@@ -45,6 +45,7 @@ struct psd_kernel_msg {
 	uint8_t family;  /* AF_UNSPEC, AF_BRIDGE */
 	bool up, carrier, renamed, enslaved;
 	bool dump;       /* part of a dump's answer */
+	bool dump_intr;  /* the dump message Linux flags NLM_F_DUMP_INTR */
 };
 
 /* What happened to a message handed to the core: the simulation watches ifindexes. */
@@ -92,7 +93,7 @@ void psd_kernel_drop_queue(struct psd_kernel *k); /* the daemon's socket closed 
 enum psd_dump_fault {
 	PSD_DUMP_CLEAN,
 	PSD_DUMP_TRUNCATED,   /* one datagram exceeds the receive buffer: MSG_TRUNC, dropped */
-	PSD_DUMP_INTERRUPTED, /* links changed during the dump: NLMSG_DONE has NLM_F_DUMP_INTR */
+	PSD_DUMP_INTERRUPTED, /* links changed during the dump: NLM_F_DUMP_INTR on one message */
 };
 /* Answers the dump the core asked for, if it has not been answered yet. */
 void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_dump_fault fault);

@@ -7,25 +7,38 @@ NL_BACKLOG=$(realpath "$here/../../build/nl-backlog")
 
 # backlog_cmd CMD: one command to the nl-backlog probe, waiting for its "done".
 backlog_cmd() {
-	local before
-	before=$(grep -c '^done$' "$T/backlog.out")
+	BACKLOG_DONE=$(grep -c '^done$' "$T/backlog.out")
 	echo "$1" >&7
-	wait_until "nl-backlog: $1" test "$(grep -c '^done$' "$T/backlog.out")" -gt "$before"
+	wait_until "nl-backlog: $1" backlog_answered
+}
+
+backlog_answered() {
+	[ "$(grep -c '^done$' "$T/backlog.out")" -gt "$BACKLOG_DONE" ]
+}
+
+# start_backlog BYTES: the nl-backlog probe in the namespace, commands on fd 7.
+start_backlog() {
+	mkfifo "$T/backlog.in"
+	ip netns exec "$NS" "$NL_BACKLOG" "$1" < "$T/backlog.in" > "$T/backlog.out" &
+	exec 7> "$T/backlog.in"
+	wait_until "nl-backlog ready" grep -q ready "$T/backlog.out"
+}
+
+# messages_since MARK: the probe's lines after the line MARK (a line count), names and fields.
+messages_since() {
+	tail -n +$(($1 + 1)) "$T/backlog.out" | grep -v '^done$'
 }
 
 it_k01_linux_overrun_keeps_the_oldest_and_stays_congested() {
 	local i
 	for i in $(seq 0 63); do echo "link add Ethernet$i type veth peer name p$i"; done > "$T/add.batch"
 	nsip -batch "$T/add.batch" || fail "cannot create veths"
-	mkfifo "$T/backlog.in"
-	ip netns exec "$NS" "$NL_BACKLOG" 8192 < "$T/backlog.in" > "$T/backlog.out" &
-	exec 7> "$T/backlog.in"
-	wait_until "nl-backlog ready" grep -q ready "$T/backlog.out"
+	start_backlog 8192
 	for i in $(seq 0 63); do echo "link set Ethernet$i mtu $((2000 + i))"; done > "$T/mtu.batch"
 	nsip -batch "$T/mtu.batch" || fail "cannot change MTUs"
 	backlog_cmd "read 2"
 	expect_eq "$(sed -n 2p "$T/backlog.out")" "ENOBUFS" "first read after the overflow"
-	expect_eq "$(sed -n 3p "$T/backlog.out")" "NEW Ethernet0 mtu 2000" "the oldest change is kept"
+	expect_eq "$(sed -n 3p "$T/backlog.out" | cut -d" " -f1-4)" "NEW Ethernet0 mtu 2000" "the oldest change is kept"
 	nsip link set Ethernet1 mtu 3001 # still congested: lost, silently
 	backlog_cmd drain
 	local last kept
@@ -74,4 +87,60 @@ it_k02_overrun_backlog_never_overrides_the_redump() {
 
 it_k03_overrun_with_a_storm_during_the_redump() {
 	overrun_scenario yes
+}
+
+# Renames, bridges and deletes as the kernel sends them (sim/kernel.c copies these sequences).
+it_k04_linux_link_message_sequences() {
+	local mark br
+	nsip link add Ethernet0 type veth peer name p0 || fail "cannot create a veth"
+	nsip link add Ethernet1 type veth peer name p1 || fail "cannot create a veth"
+	nsip link add br0 type bridge || fail "cannot create a bridge"
+	br=$(ifindex_of br0)
+	start_backlog 1048576
+	# a netdev that is up is renamed as it is: one NEWLINK under the new name
+	nsip link set Ethernet0 up
+	backlog_cmd drain
+	mark=$(wc -l < "$T/backlog.out")
+	nsip link set Ethernet0 name Ethernet0x || fail "Linux refused to rename a netdev that is up"
+	backlog_cmd drain
+	expect_eq "$(messages_since "$mark" | cut -d' ' -f1,2,5,6)" "NEW Ethernet0x family 0" "the rename"
+	# enslaved: AF_UNSPEC NEWLINKs with the master, then the bridge's AF_BRIDGE NEWLINK
+	mark=$(wc -l < "$T/backlog.out")
+	nsip link set Ethernet1 master br0
+	backlog_cmd drain
+	messages_since "$mark" | grep -q "^NEW Ethernet1 .* family 0 master $br" || fail "no AF_UNSPEC NEWLINK with the master"
+	messages_since "$mark" | grep -q "^NEW Ethernet1 .* family 7 master $br" || fail "no AF_BRIDGE NEWLINK"
+	# deleted while enslaved: it leaves the bridge (AF_BRIDGE DELLINK), then goes without a master
+	mark=$(wc -l < "$T/backlog.out")
+	nsip link del Ethernet1
+	backlog_cmd drain
+	expect_eq "$(messages_since "$mark" | grep '^DEL Ethernet1' | cut -d' ' -f1,2,5-8)" \
+		"$(printf 'DEL Ethernet1 family 7 master %s\nDEL Ethernet1 family 0 master 0' "$br")" \
+		"the DELLINKs of an enslaved netdev"
+	exec 7>&-
+}
+
+# A dump that links change under is flagged on the first message built after the change, not
+# on NLMSG_DONE; a dump datagram larger than the read buffer is cut (MSG_TRUNC) and lost whole,
+# and the dump goes on with the next one.
+it_k05_linux_interrupted_and_truncated_dumps() {
+	local i mark
+	for i in $(seq 0 299); do echo "link add Ethernet$i type veth peer name p$i"; done > "$T/add.batch"
+	nsip -batch "$T/add.batch" || fail "cannot create veths"
+	start_backlog 16777216
+	backlog_cmd dump
+	backlog_cmd "read 2"
+	nsip link add Ethernet900 type veth peer name p900
+	backlog_cmd drain
+	expect_eq "$(grep -c ' intr$' "$T/backlog.out")" 1 "messages flagged NLM_F_DUMP_INTR"
+	grep -q '^NEW .* multi intr$' "$T/backlog.out" || fail "the flag is not on a link message"
+	expect_eq "$(grep '^DONE' "$T/backlog.out")" "DONE" "NLMSG_DONE"
+	mark=$(wc -l < "$T/backlog.out")
+	backlog_cmd dump
+	backlog_cmd "small 1"
+	backlog_cmd drain
+	expect_eq "$(messages_since "$mark" | head -n 1)" "TRUNC" "a datagram larger than the buffer"
+	messages_since "$mark" | grep -q '^NEW .* multi$' || fail "the dump did not go on after MSG_TRUNC"
+	messages_since "$mark" | grep -q '^DONE$' || fail "the dump did not end after MSG_TRUNC"
+	exec 7>&-
 }
