@@ -37,6 +37,7 @@ struct psd_daemon {
 	struct if_nameindex *ifnames; /* the last interface list handed to the core */
 	struct psd_iface *ifaces;
 	uint64_t timer_accuracy_usec;
+	uint64_t timer_armed_ns;      /* the deadline the timer is armed for; UINT64_MAX: off */
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
 	bool config_file_required;
@@ -146,6 +147,9 @@ static void arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
 {
 	struct psd_daemon *d = ctx;
 	int r;
+	if (deadline_ns == d->timer_armed_ns)
+		return; /* armed for it already (or off already) */
+	d->timer_armed_ns = deadline_ns;
 	if (deadline_ns == UINT64_MAX) {
 		r = sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
 	} else {
@@ -198,6 +202,8 @@ void psd_daemon_flush(struct psd_daemon *d)
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct psd_event ev = {.type = PSD_EV_TIMER};
+	struct psd_daemon *d = userdata;
+	d->timer_armed_ns = UINT64_MAX; /* a oneshot: off once it fired */
 	psd_daemon_push(userdata, &ev);
 	psd_daemon_flush(userdata);
 	return 0;
@@ -421,7 +427,7 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {0};
+	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX};
 	int r = parse_options(argc, argv, &d);
 
 	if (r != 0)
