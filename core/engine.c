@@ -144,6 +144,20 @@ void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, c
 	psd_log_end(c, &t);
 }
 
+bool psd_reply_error_is(const struct psd_reply *r, const char *code)
+{
+	size_t n = strlen(code);
+	return r->type == PSD_REPLY_ERROR && r->str.len >= n && memcmp(r->str.ptr, code, n) == 0 &&
+	       (r->str.len == n || r->str.ptr[n] == ' ');
+}
+
+void psd_text_reply_error(struct psd_text *t, const struct psd_reply *r)
+{
+	psd_text_str(t, "'");
+	psd_text_escaped(t, r->str.ptr, r->type == PSD_REPLY_ERROR ? r->str.len : 0);
+	psd_text_str(t, "'");
+}
+
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	enum psd_db db = PSD_TAG_DB(r->tag);
@@ -178,7 +192,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
 				     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
-			psd_recovery_refused(c);
+			psd_recovery_refused(c, r);
 		}
 		return;
 	default:

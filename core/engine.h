@@ -174,6 +174,8 @@ struct psd_core {
 	unsigned verify_awaited;    /* verification replies outstanding after a reconnect */
 	bool verify_state_lost;
 	bool verify_appl_found;
+	bool verify_refused;        /* Redis answered a verification with an error (LOADING) */
+	bool verify_retry;          /* ... so the verification runs again after a pause */
 	bool recopy;                /* rewriting APPL_DB port entries after Redis lost them */
 	bool startup_restart;       /* start-up was interrupted: run it again once reconnected */
 	bool reconciled;            /* the first complete dump cleared stale STATE_DB entries */
@@ -267,9 +269,10 @@ void psd_resync_timer(struct psd_core *c);
 
 /* startup.c, again */
 void psd_startup_restart(struct psd_core *c);
-void psd_recovery_refused(struct psd_core *c);
-/* Logs what Redis refused and runs the refused work again after PSD_REFUSED_RETRY_NS. */
-void psd_recovery_retry_later(struct psd_core *c, const char *what);
+void psd_recovery_refused(struct psd_core *c, const struct psd_reply *r);
+/* Logs what Redis refused, with Redis's own error r, and runs the refused work again after
+ * PSD_REFUSED_RETRY_NS. */
+void psd_recovery_retry_later(struct psd_core *c, const char *what, const struct psd_reply *r);
 void psd_recovery_recopy(struct psd_core *c);
 
 /* links.c */
@@ -294,6 +297,11 @@ void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
 /* Builds "<table><sep><name>" for db into a scratch slot; returns its length. */
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len);
+
+/* An error reply whose text starts with code ("WRONGTYPE", "LOADING"): Redis's error classes. */
+bool psd_reply_error_is(const struct psd_reply *r, const char *code);
+/* Appends Redis's error text of r, quoted and escaped. */
+void psd_text_reply_error(struct psd_text *t, const struct psd_reply *r);
 
 static inline bool psd_str_is(const struct psd_str *s, const char *lit)
 {

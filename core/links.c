@@ -417,7 +417,8 @@ void psd_links_check_init_done(struct psd_core *c)
 {
 	if (c->phase != PH_RUNNING || c->init_done_sent || c->init_done_retry ||
 	    c->portset_count != 0 || !c->saw_datagram || c->recopy || c->outage ||
-	    c->verify_awaited > 0) /* after an outage: not before Redis is known to hold the rest */
+	    c->verify_awaited > 0 || c->verify_retry) /* after an outage: not before Redis is
+	                                               * known to hold the rest */
 		return;
 	c->init_done_sent = true;
 	c->init_done_acked = false;
@@ -535,7 +536,7 @@ void psd_links_timer(struct psd_core *c)
 bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->sendq_len == 0 || c->inflight >= c->lim.inflight_max || !psd_all_up(c) ||
-	    c->verify_awaited > 0)
+	    c->verify_awaited > 0 || c->verify_retry)
 		return false;
 	uint32_t idx = c->sendq[c->sendq_head];
 	struct psd_port *p = &c->ports.ports[idx];

@@ -98,6 +98,7 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 		if (c->init_done_sent && !c->init_done_acked)
 			c->init_done_sent = false; /* sent again once Redis is back */
 		c->verify_awaited = 0; /* the verification starts over after this outage */
+		c->verify_retry = false;
 		c->recopy = false;     /* so does a re-copy of CONFIG_DB */
 		if (c->phase >= PH_RUNNING)
 			psd_todo(c, TODO_NOTIFY_STATUS);
@@ -113,6 +114,8 @@ static void begin_verify(struct psd_core *c)
 	c->verify_awaited = 4;
 	c->verify_state_lost = false;
 	c->verify_appl_found = false;
+	c->verify_refused = false;
+	c->verify_retry = false;
 	psd_todo(c, TODO_VERIFY_SCRIPT);
 	psd_todo(c, TODO_VERIFY_STATE);
 	psd_todo(c, TODO_VERIFY_APPL);
@@ -143,6 +146,10 @@ static void verified(struct psd_core *c)
 	struct psd_text t;
 	bool appl_lost = !c->verify_appl_found;
 
+	if (c->verify_refused) { /* LOADING and the like: Redis cannot say yet; ask again */
+		c->verify_retry = true;
+		return;
+	}
 	if (c->verify_state_lost) {
 		c->stats.redis_data_lost++;
 		psd_todo(c, TODO_RESTORE_REWRITE);
@@ -170,8 +177,12 @@ void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r)
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 	if (c->verify_awaited == 0)
 		return; /* a reply to a verification an outage cancelled cannot come: connection gone */
-	if (r->type == PSD_REPLY_ERROR)
+	if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
+		if (!c->verify_refused) /* one line per verification, whatever the count */
+			psd_recovery_retry_later(c, "the check of what it kept", r);
+		c->verify_refused = true;
+	}
 	switch (kind) {
 	case TAG_VERIFY_STATE:
 		c->verify_state_lost = r->type == PSD_REPLY_NIL;
@@ -198,7 +209,7 @@ void psd_recovery_recopy(struct psd_core *c)
 	c->config_written = 0;
 }
 
-void psd_recovery_refused(struct psd_core *c)
+void psd_recovery_refused(struct psd_core *c, const struct psd_reply *r)
 {
 	if (c->phase >= PH_RUNNING) {
 		c->recopy_refused = c->recopy_refused || c->recopy;
@@ -210,10 +221,10 @@ void psd_recovery_refused(struct psd_core *c)
 	psd_todo_purge_commands(c);
 	c->copy.pending = false;
 	c->phase = PH_REFUSED;
-	psd_recovery_retry_later(c, "a start-up command");
+	psd_recovery_retry_later(c, "a start-up command", r);
 }
 
-void psd_recovery_retry_later(struct psd_core *c, const char *what)
+void psd_recovery_retry_later(struct psd_core *c, const char *what, const struct psd_reply *r)
 {
 	struct psd_text t;
 	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
@@ -221,6 +232,10 @@ void psd_recovery_retry_later(struct psd_core *c, const char *what)
 		return;
 	psd_text_str(&t, "Redis refused ");
 	psd_text_str(&t, what);
+	if (r != NULL && r->type == PSD_REPLY_ERROR) {
+		psd_text_str(&t, " with ");
+		psd_text_reply_error(&t, r);
+	}
 	psd_text_str(&t, ": trying again in ");
 	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
 	psd_text_str(&t, " ms");
@@ -236,6 +251,8 @@ static void refused_timer(struct psd_core *c)
 		return; /* the reconnect starts the work again */
 	if (c->phase == PH_REFUSED)
 		psd_startup_restart(c);
+	else if (c->verify_retry)
+		begin_verify(c);
 	else if (c->recopy)
 		psd_recovery_recopy(c);
 }

@@ -16,7 +16,11 @@
  *  - a corrupt restore_count is an error and a cold start, not an exit;
  *  - a warm start that finds no PortConfigDone in APPL_DB (Redis lost it) copies CONFIG_DB
  *    again, keeping the warm start's other choices (no prune, no old interfaces);
- *  - a CONFIG_DB port that vanished between KEYS and HGETALL is skipped, not written empty.
+ *  - a CONFIG_DB port that vanished between KEYS and HGETALL is skipped, not written empty;
+ *  - Redis's error replies are handled where they arrive: WRONGTYPE names the key and Redis's
+ *    error, and the key is skipped (a port) or taken as absent (a setting); any other error
+ *    (LOADING, BUSY, OOM, MISCONF) runs the refused work again after a pause, with Redis's
+ *    error in the log.
  */
 #include <string.h>
 
@@ -306,16 +310,63 @@ static bool keep_config(struct psd_core *c, uint32_t port, const struct psd_repl
 	return true;
 }
 
+/* The key a start-up command's tag stands for, for log lines. */
+static const char *tag_key(enum psd_tag_kind kind)
+{
+	switch (kind) {
+	case TAG_LOG_LEVEL:
+	case TAG_LOG_OUTPUT:
+	case TAG_LOG_SET:
+		return "CONFIG_DB LOGGER|portsyncd";
+	case TAG_SWITCH_TYPE:
+		return "CONFIG_DB DEVICE_METADATA|localhost";
+	case TAG_WARM_SYSTEM:
+		return "STATE_DB WARM_RESTART_ENABLE_TABLE|system";
+	case TAG_WARM_SWSS:
+		return "STATE_DB WARM_RESTART_ENABLE_TABLE|swss";
+	case TAG_RESTORE_GET:
+	case TAG_RESTORE_SET:
+		return "STATE_DB WARM_RESTART_TABLE|portsyncd";
+	case TAG_CONFIG_DONE:
+		return "APPL_DB PortConfigDone";
+	default:
+		return "a start-up key";
+	}
+}
+
+/* WRONGTYPE: the key holds another type than the command's; Redis will say so every time. */
+static void log_wrongtype(struct psd_core *c, const char *key, const char *name,
+			  const struct psd_reply *r, const char *then)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return;
+	psd_text_str(&t, key);
+	psd_text_str(&t, name);
+	psd_text_str(&t, ": Redis answered ");
+	psd_text_reply_error(&t, r);
+	psd_text_str(&t, then);
+	psd_log_end(c, &t);
+}
+
 static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 {
 	uint32_t port = PSD_TAG_INDEX(r->tag);
 	struct psd_port *p = &c->ports.ports[port];
+	bool refused = r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE");
 
 	PSD_ASSERT(c->cursor_replies > 0);
 	c->cursor_replies--;
 	if (r->type == PSD_REPLY_ERROR)
 		c->stats.db_errors++;
-	if (keep_config(c, port, r)) {
+	if (refused) {
+		/* a re-copy's refusal: the whole copy runs again (start-up's never gets here) */
+	} else if (r->type == PSD_REPLY_ERROR) {
+		c->stats.config_refused++;
+		log_wrongtype(c, "CONFIG_DB PORT|", p->name, r, "; port not copied to APPL_DB");
+		if (!c->recopy)
+			leave_portset(c, p);
+	} else if (keep_config(c, port, r)) {
 		c->config_written++;
 		p->counted = true;
 		c->stats.producer_sets++;
@@ -417,15 +468,25 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 
 	if (c->recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
-		if (r->type == PSD_REPLY_ERROR)
+		if (r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE")) {
+			if (!c->recopy_refused) { /* one line per attempt, with Redis's error */
+				struct psd_text t;
+				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+					psd_text_str(&t, "Redis refused part of the CONFIG_DB copy "
+							 "with ");
+					psd_text_reply_error(&t, r);
+					psd_log_end(c, &t);
+				}
+			}
 			c->recopy_refused = true;
+		}
 		if (kind == TAG_CONFIG_GET) {
 			on_config_get(c, r);
 			return;
 		}
 		if (c->recopy_refused) { /* some of it was refused: all of it again after a pause */
 			c->recopy_refused = false;
-			psd_recovery_retry_later(c, "part of the CONFIG_DB copy");
+			psd_recovery_retry_later(c, "part of the CONFIG_DB copy", r);
 			return;
 		}
 		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
@@ -436,9 +497,23 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	if (c->phase >= PH_RUNNING)
 		return; /* cannot happen: start-up replies of an earlier epoch are dropped */
 
-	if (r->type == PSD_REPLY_ERROR) {
+	struct psd_reply nil = {.tag = r->tag, .type = PSD_REPLY_NIL};
+	if (r->type == PSD_REPLY_ERROR && kind == TAG_CONFIG_GET &&
+	    psd_reply_error_is(r, "WRONGTYPE")) {
+		on_config_get(c, r); /* named and skipped; the copy goes on */
+		return;
+	}
+	if (r->type == PSD_REPLY_ERROR && psd_reply_error_is(r, "WRONGTYPE")) {
 		c->stats.db_errors++;
-		psd_recovery_refused(c);
+		if (kind == TAG_PRUNE)
+			log_wrongtype(c, "APPL_DB PORT_TABLE:", c->ports.ports[PSD_TAG_INDEX(r->tag)].name,
+				      r, "; taken as absent");
+		else
+			log_wrongtype(c, tag_key(kind), "", r, "; taken as absent");
+		r = &nil;
+	} else if (r->type == PSD_REPLY_ERROR) {
+		c->stats.db_errors++;
+		psd_recovery_refused(c, r);
 		return;
 	}
 	switch (kind) {

@@ -300,14 +300,38 @@ static void producer_set(struct psd_model *m, uint32_t db, uint32_t argc, const 
 	(void)argc;
 }
 
+static void reply_error(struct psd_reply *r, const char *text)
+{
+	r->type = PSD_REPLY_ERROR;
+	r->str = (struct psd_str){text, strlen(text)};
+}
+
+void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key)
+{
+	struct psd_model_key *k = find(m, db, key, strlen(key));
+	if (k != NULL)
+		remove_key(m, k);
+	create(m, db, key, strlen(key), false)->is_other = true;
+}
+
 void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
 		    const size_t *len, struct psd_reply *r)
 {
 	const char *cmd = argv[0];
 	size_t cl = len[0];
 	struct psd_model_key *k = argc > 1 ? find(m, db, argv[1], len[1]) : NULL;
+	bool hash_cmd = is(cmd, cl, "HGET") || is(cmd, cl, "HSET") || is(cmd, cl, "HGETALL") ||
+			is(cmd, cl, "HEXISTS") || is(cmd, cl, "HDEL");
 
 	memset(r, 0, sizeof(*r));
+	if (m->loading) {
+		reply_error(r, PSD_MODEL_LOADING);
+		return;
+	}
+	if (hash_cmd && k != NULL && (k->is_other || k->is_set)) {
+		reply_error(r, PSD_MODEL_WRONGTYPE);
+		return;
+	}
 	if (is(cmd, cl, "HGET")) {
 		struct psd_model_field *f = k != NULL ? field_of(k, argv[2], len[2]) : NULL;
 		if (f == NULL)

@@ -134,6 +134,13 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 		psd_world_queue_reply(w, tag, &r);
 		return;
 	}
+	const char *err = w->hooks.refuse != NULL ? w->hooks.refuse(w->hooks.ctx, db, argc, argv, len) :
+						    NULL;
+	if (err != NULL) {
+		r = (struct psd_reply){.type = PSD_REPLY_ERROR, .str = {err, strlen(err)}};
+		psd_world_queue_reply(w, tag, &r);
+		return;
+	}
 	psd_model_exec(&w->m, db, argc, argv, len, &r);
 	psd_world_queue_reply(w, tag, &r);
 }

@@ -1,0 +1,128 @@
+/*
+ * How the core takes every way a Redis refuses, forgets or stalls, through the simulator's
+ * Redis model: WRONGTYPE keys (named, skipped), LOADING (a wait, never an empty database),
+ * refusals with any error text (Redis's own words in the log).
+ */
+#include "unit.h"
+
+#define SEC 1000000000ull
+#define MS 1000000ull
+
+static void config_port(struct psd_world *w, const char *name)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "PORT|%s", name);
+	psd_model_hset(&w->m, CONFIG, key, "admin_status", "up");
+	psd_model_hset(&w->m, CONFIG, key, "lanes", "0");
+}
+
+static struct psd_world *running_world(int ports)
+{
+	struct psd_world *w = psd_world_new();
+	char name[16];
+	w->cfg.seed = 42;
+	for (int i = 0; i < ports; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
+		config_port(w, name);
+	}
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	return w;
+}
+
+/* A CONFIG_DB PORT|x of another type: named with Redis's error, skipped; start-up completes. */
+static void test_wrongtype_port_is_named_and_skipped(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, "Ethernet0");
+	psd_model_put_other(&w->m, CONFIG, "PORT|Ethernet4");
+	psd_model_put_other(&w->m, CONFIG, "LOGGER|portsyncd");
+	psd_world_start(w);
+	assert_true(w->listening);
+	assert_true(psd_world_logged(w, "CONFIG_DB PORT|Ethernet4: Redis answered 'WRONGTYPE "
+					"Operation against a key holding the wrong kind of value'; "
+					"port not copied to APPL_DB"));
+	assert_true(psd_world_logged(w, "CONFIG_DB LOGGER|portsyncd: Redis answered 'WRONGTYPE"));
+	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "1");
+	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:Ethernet4"));
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_true(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone")); /* not waiting */
+	psd_world_free(w);
+}
+
+/* A Redis still loading its data at start-up: a wait with Redis's own error, then a start-up. */
+static void test_loading_at_startup_is_a_wait(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, "Ethernet0");
+	w->m.loading = true;
+	psd_world_start(w);
+	assert_false(w->listening);
+	assert_true(psd_world_logged(w, "Redis refused a start-up command with 'LOADING Redis is "
+					"loading the dataset in memory': trying again in 1000 ms"));
+	w->m.loading = false;
+	psd_world_tick(w);
+	assert_true(w->listening);
+	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "1");
+	psd_world_free(w);
+}
+
+/* A Redis that comes back LOADING its AOF is not an empty one: the check of what it kept runs
+ * again until Redis answers, and nothing is copied again. */
+static void test_loading_after_outage_is_not_empty(void **state)
+{
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_redis_down(w);
+	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING);
+	w->m.loading = true;
+	size_t copies = psd_world_trace_count(w, "4 HGETALL");
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "Redis refused the check of what it kept with 'LOADING"));
+	assert_false(psd_world_logged(w, "APPL_DB was emptied"));
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "absent"); /* nothing goes yet */
+	psd_world_tick(w); /* still loading: asked again */
+	w->m.loading = false;
+	for (int i = 0; i < 3 && !psd_world_logged(w, "Redis: recovered"); i++)
+		psd_world_tick(w);
+	assert_true(psd_world_logged(w, "Redis: recovered; STATE_DB kept its data; APPL_DB kept"));
+	assert_int_equal(psd_world_trace_count(w, "4 HGETALL"), copies);
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
+	psd_world_free(w);
+}
+
+static const char *refuse_busy(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			       const size_t *len)
+{
+	return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+	       "SHUTDOWN NOSAVE.";
+}
+
+/* Any error text: the start-up retries with Redis's words in the log. */
+static void test_any_refusal_names_redis_error(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	config_port(w, "Ethernet0");
+	w->hooks.refuse = refuse_busy;
+	psd_world_start(w);
+	assert_true(psd_world_logged(w, "with 'BUSY Redis is busy running a script."));
+	w->hooks.refuse = NULL;
+	psd_world_tick(w);
+	assert_true(w->listening);
+	psd_world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrongtype_port_is_named_and_skipped),
+		cmocka_unit_test(test_loading_at_startup_is_a_wait),
+		cmocka_unit_test(test_loading_after_outage_is_not_empty),
+		cmocka_unit_test(test_any_refusal_names_redis_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
