@@ -54,3 +54,59 @@ it_f03_maxclients_refusal() {
 	wait_converged consume
 	stop_daemon
 }
+
+# CONFIG_DB PORT|x keys of every other type: each named with Redis's WRONGTYPE, skipped, and
+# start-up completes with the ports that are hashes.
+it_f04_wrongtype_ports() {
+	config_ports 2
+	rcli 4 SET "PORT|Ethernet10" x >/dev/null
+	rcli 4 RPUSH "PORT|Ethernet11" x >/dev/null
+	rcli 4 SADD "PORT|Ethernet12" x >/dev/null
+	rcli 4 ZADD "PORT|Ethernet13" 1 x >/dev/null
+	rcli 4 XADD "PORT|Ethernet14" '*' f v >/dev/null
+	start_daemon
+	wait_until "PortConfigDone" key_exists 0 "_PORT_TABLE:PortConfigDone"
+	expect_eq "$(rcli 0 HGET _PORT_TABLE:PortConfigDone count)" 2 "PortConfigDone count"
+	local i
+	for i in 10 11 12 13 14; do
+		grep -q "CONFIG_DB PORT|Ethernet$i: Redis answered 'WRONGTYPE Operation against a key holding the wrong kind of value'; port not copied" "$T/daemon.log" ||
+			fail "PORT|Ethernet$i not named"
+	done
+	consume
+	add_ports 2
+	wait_converged
+	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
+	stop_daemon
+}
+
+# Redis restarted from a large AOF: while it loads, the daemon waits (Redis's LOADING in the
+# log), and once loaded finds its data kept: no re-copy (Redis counts no HGETALL, no EVALSHA).
+it_f05_loading_aof_is_a_wait() {
+	kill_redis
+	start_redis --enable-debug-command yes
+	config_ports 4
+	rcli 0 CONFIG SET appendonly yes >/dev/null
+	wait_until "AOF on" sh -c "redis-cli -s $SOCK INFO persistence | grep -q 'aof_rewrite_in_progress:0' && redis-cli -s $SOCK INFO persistence | grep -q 'aof_enabled:1'"
+	start_daemon --reconnect-min-ms 50 --reconnect-max-ms 100
+	consume
+	add_ports 4
+	wait_converged
+	# a few seconds of loading: large values in a database nobody reads
+	rcli 9 DEBUG POPULATE 1000000 >/dev/null
+	rcli 0 BGREWRITEAOF >/dev/null
+	wait_until "AOF rewritten" sh -c "redis-cli -s $SOCK INFO persistence | grep -q 'aof_rewrite_in_progress:0'"
+	kill_redis
+	nsip link set Ethernet1 down
+	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' --appendonly yes \
+		--logfile "$T/redis.log" --dir "$T" >/dev/null &
+	REDIS_PID=$!
+	wait_until "socket" test -S "$SOCK"
+	wait_until "LOADING seen" grep -q "Redis refused the check of what it kept with 'LOADING" "$T/daemon.log"
+	wait_until "recovered" grep -q "Redis: recovered" "$T/daemon.log"
+	grep -q "STATE_DB kept its data; APPL_DB kept its data" "$T/daemon.log" || fail "taken for empty: $(grep recovered "$T/daemon.log")"
+	wait_converged
+	# commands since the restart (MONITOR cannot attach while Redis loads; these counters can)
+	! rcli 0 INFO commandstats | grep -q 'cmdstat_hgetall\|cmdstat_evalsha' ||
+		fail "CONFIG_DB copied again: $(rcli 0 INFO commandstats | grep cmdstat_)"
+	stop_daemon
+}
