@@ -320,6 +320,36 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	return -EINVAL;
 }
 
+/* At the flush deadline: counts the ports whose latest state Redis has not acknowledged and
+ * names the first PSD_LOST_NAMED of them; returns the count. */
+static uint32_t log_lost(struct psd_core *c)
+{
+	struct psd_text t;
+	uint32_t lost = 0;
+
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		lost += p->used && (p->queued || p->sent);
+	}
+	c->stats.writes_lost += lost;
+	if (lost == 0 || psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return lost;
+	psd_text_str(&t, "stopping with writes still pending: ");
+	psd_text_u64(&t, lost);
+	psd_text_str(&t, " port states not written to Redis (");
+	for (uint32_t i = 0, named = 0; i < c->ports.high_water && named < PSD_LOST_NAMED; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		if (!p->used || !(p->queued || p->sent))
+			continue;
+		psd_text_str(&t, named++ > 0 ? ", " : "");
+		psd_text_mem(&t, p->name, p->name_len);
+	}
+	psd_text_str(&t, lost > PSD_LOST_NAMED ? ", ...)" : ")");
+	psd_text_str(&t, psd_all_up(c) ? "" : "; Redis is down");
+	psd_log_end(c, &t);
+	return lost;
+}
+
 static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->phase != PH_STOPPING || c->exit_emitted)
@@ -327,13 +357,12 @@ static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 	bool flushed = c->inflight == 0 && c->sendq_len == 0;
 	if (!flushed && c->now_ns < c->exit_deadline_ns)
 		return false;
-	if (!flushed)
-		psd_log_line(c, PSD_LOG_WARN, "stopping with writes still pending", "");
+	uint32_t lost = flushed ? 0 : log_lost(c);
 	c->exit_emitted = true;
 	c->phase = PH_EXITED;
 	memset(ret, 0, sizeof(*ret));
 	ret->type = PSD_ACT_EXIT;
-	ret->u.exit.status = 0;
+	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : 0;
 	return true;
 }
 

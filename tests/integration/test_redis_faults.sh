@@ -110,3 +110,48 @@ it_f05_loading_aof_is_a_wait() {
 		fail "CONFIG_DB copied again: $(rcli 0 INFO commandstats | grep cmdstat_)"
 	stop_daemon
 }
+
+# SIGTERM with Redis stopped: the flush bound is kept, then exit status 3 with the count of
+# port states lost and the first few named.
+it_f06_sigterm_with_redis_stopped() {
+	config_ports 8
+	start_daemon
+	consume
+	add_ports 8
+	wait_converged
+	kill -STOP "$REDIS_PID"
+	local i status start
+	for i in 0 1 2 3 4 5; do nsip link set "Ethernet$i" mtu 9000; done
+	sleep 0.2
+	start=$(date +%s%N)
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	status=$?
+	local ms=$((($(date +%s%N) - start) / 1000000))
+	DAEMON_PID=
+	kill -CONT "$REDIS_PID"
+	expect_eq "$status" 3 "exit status after SIGTERM with writes lost"
+	[ $ms -lt 3000 ] || fail "took $ms ms to stop (bound: 2 s)"
+	grep -q "stopping with writes still pending: 6 port states not written to Redis (Ethernet[0-5], Ethernet[0-5], Ethernet[0-5], Ethernet[0-5], ...)" "$T/daemon.log" ||
+		fail "no count of lost writes: $(grep stopping "$T/daemon.log")"
+}
+
+# A SIGHUP as early as the process exists, and SIGUSR1, SIGUSR2, SIGALRM later: the daemon lives.
+it_f07_early_sighup_and_sigusr1() {
+	config_port Ethernet0 0
+	: > "$T/daemon.log"
+	ip netns exec "$NS" "$PSD_BIN" --db-config "$T/database_config.json" --log-output stderr \
+		--log-level INFO >> "$T/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_until "exec'd" grep -q portsyncd "/proc/$DAEMON_PID/comm"
+	kill -HUP "$DAEMON_PID"
+	wait_until "daemon listening" grep -q "Listen to link messages" "$T/daemon.log"
+	local s
+	for s in USR1 USR2 ALRM HUP; do
+		kill -$s "$DAEMON_PID"
+		sleep 0.1
+		daemon_alive || fail "SIG$s killed the daemon"
+	done
+	grep -q "signal USR1 from pid [0-9]* ignored" "$T/daemon.log" || fail "SIGUSR1 not logged"
+	stop_daemon
+}

@@ -625,7 +625,42 @@ static void test_shutdown_deadline(void **state)
 	struct psd_event tick = {.type = PSD_EV_TIMER};
 	psd_world_push(w, &tick);
 	assert_true(w->exited);
-	assert_true(psd_world_logged(w, "stopping with writes still pending"));
+	assert_int_equal(w->exit_status, PSD_EXIT_WRITES_LOST);
+	assert_true(psd_world_logged(w, "stopping with writes still pending: 1 port states not "
+					"written to Redis (Ethernet0)"));
+	assert_int_equal(psd_core_stats(w->core)->writes_lost, 1);
+	psd_world_free(w);
+}
+
+/* SIGTERM with Redis down: the bound is kept, every lost port counted, the first few named. */
+static void test_shutdown_redis_down_counts_lost(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	char name[16];
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "PORT|Ethernet%d", i);
+		psd_model_hset(&w->m, CONFIG, name, "admin_status", "up");
+	}
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	psd_world_redis_down(w);
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		psd_world_new_link(w, name, 10 + i, UP);
+	}
+	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
+	psd_world_push(w, &ev);
+	for (int guard = 0; !w->exited; guard++) {
+		assert_true(guard < 100);
+		psd_world_refuse_connects(w);
+		psd_world_tick(w);
+	}
+	assert_true(w->now <= 1000 + 2 * 1000000000ull + 1000); /* within the flush bound */
+	assert_int_equal(w->exit_status, PSD_EXIT_WRITES_LOST);
+	assert_true(psd_world_logged(w, "stopping with writes still pending: 6 port states not "
+					"written to Redis (Ethernet0, Ethernet1, Ethernet2, Ethernet3, "
+					"...); Redis is down"));
 	psd_world_free(w);
 }
 
@@ -729,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_logger_link),
 		cmocka_unit_test(test_shutdown_flushes),
 		cmocka_unit_test(test_shutdown_deadline),
+		cmocka_unit_test(test_shutdown_redis_down_counts_lost),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_foreign_datagrams),
 		cmocka_unit_test(test_malformed_datagram),

@@ -215,6 +215,7 @@ struct psd_stats {
 	uint64_t redis_connect_failures;
 	uint64_t redis_data_lost;   /* reconnects that found a database emptied */
 	uint64_t commands_replayed; /* port commands lost with a connection and sent again */
+	uint64_t writes_lost;       /* port states not written when the shutdown bound ran out */
 	uint64_t nl_losses[_PSD_LOSS_MAX];
 	uint64_t resyncs;           /* netlink re-dumps requested */
 	uint64_t resync_deleted;    /* ports found gone by a completed re-dump */

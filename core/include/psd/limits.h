@@ -34,6 +34,8 @@
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
 #define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
+#define PSD_LOST_NAMED 4u               /* ports named in the log when writes are lost at exit */
+#define PSD_EXIT_WRITES_LOST 3          /* exit status when shutdown lost writes */
 /* The event socket is read at most once per interval: the first message after a quiet spell is
  * read at once, and under a storm messages wait at most this long, so one loop turn (one Redis
  * pipeline, one wake-up) serves a whole batch. */
