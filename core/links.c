@@ -14,7 +14,8 @@
  *  - FB-14: a NEWLINK whose port is not in APPL_DB yet is parked and looked up again every
  *    PSD_APPL_RECHECK_NS, not dropped for good (port names only; sub-interfaces and
  *    PortChannels can never be in PORT_TABLE);
- *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry;
+ *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry, and
+ *    so does one whose new name is not ours at all (foo, eth1, Vlan5), or a DELLINK under it;
  *  - FB-11: only the bridge's DELLINK (AF_BRIDGE, master set) means "left the bridge"; a
  *    netdev deleted while enslaved also carries its master, in an AF_UNSPEC DELLINK, and is
  *    deleted (compat: every DELLINK with a master is ignored, so the entry stays forever);
@@ -295,6 +296,8 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	bool del = l->msg_type == RTM_DELLINK;
 	uint32_t idx;
 
+	if ((cls == PSD_NAME_INVALID || cls == PSD_NAME_OTHER) && !c->cfg.compat && l->ifindex != 0)
+		retire_renamed(c, l, PSD_NO_PORT); /* a port's netdev renamed away from port names */
 	if (cls == PSD_NAME_INVALID) {
 		c->stats.names_invalid++;
 		struct psd_text t;

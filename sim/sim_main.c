@@ -755,7 +755,7 @@ int main(int argc, char **argv)
 	s.k.dump_missing = on_dump_missing;
 	s.k.seen_ctx = &s;
 	s.w = psd_world_new();
-	s.w->hooks = (struct psd_world_hooks){&s, on_command, on_sent, on_link_down, on_list_ifaces};
+	s.w->hooks = (struct psd_world_hooks){&s, on_command, on_sent, on_link_down, on_list_ifaces, NULL};
 	s.w->cfg.seed = splitmix(&sub);
 	s.w->cfg.log_level = verbose ? PSD_LOG_DEBUG : PSD_LOG_WARN;
 	s.w->echo = verbose;

@@ -44,16 +44,16 @@ struct psd_world_hooks {
 	/* Redis is about to execute a command: false answers it with an OOM error instead */
 	bool (*command)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 			const size_t *len);
-	/* Redis is about to execute a command: an error text answers it instead (NULL: execute);
-	 * asked after `command` */
-	const char *(*refuse)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
-			      const size_t *len);
 	/* the core sent a command (it executes now, or later when replies are held) */
 	void (*sent)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 		     const size_t *len);
 	void (*link_down)(void *ctx, int32_t ifindex); /* the core cleared IFF_UP */
 	/* the netdevs that exist, for PSD_ACT_LIST_IFACES (else the ifaces added by hand) */
 	size_t (*list_ifaces)(void *ctx, const struct psd_iface **ret);
+	/* Redis is about to execute a command: an error text answers it instead (NULL: execute);
+	 * asked after `command` */
+	const char *(*refuse)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			      const size_t *len);
 };
 
 struct psd_world {

@@ -155,3 +155,24 @@ it_f07_early_sighup_and_sigusr1() {
 	grep -q "signal USR1 from pid [0-9]* ignored" "$T/daemon.log" || fail "SIGUSR1 not logged"
 	stop_daemon
 }
+
+# A port's netdev renamed to names that are not ports': its STATE_DB entry goes at the rename
+# and stays gone after the netdev is deleted.
+it_f08_rename_to_non_port_name() {
+	config_ports 3
+	start_daemon
+	consume
+	add_ports 3
+	wait_converged
+	local i=0 name
+	for name in foo eth1 Vlan5; do
+		nsip link set "Ethernet$i" down
+		nsip link set "Ethernet$i" name "$name"
+		wait_until "Ethernet$i retired" key_absent 6 "PORT_TABLE|Ethernet$i"
+		nsip link del "$name"
+		i=$((i + 1))
+	done
+	wait_converged
+	expect_keys 6 'PORT_TABLE|Ethernet*'
+	stop_daemon
+}

@@ -487,6 +487,27 @@ static void test_rename(void **state)
 	psd_world_free(w);
 }
 
+/* A port's netdev renamed to a name that is not a port's (foo, eth1, Vlan5): the port's entry
+ * goes at the rename, and the netdev's later deletion changes nothing. */
+static void test_rename_away(void **state)
+{
+	static const char *const away[] = {"foo", "eth1", "Vlan5"};
+	for (int i = 0; i < 3; i++) {
+		struct psd_world *w = running_with("Ethernet8", "8");
+		psd_world_new_link(w, "Ethernet8", 80, UP_RUNNING);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "ok up up 9100");
+		psd_world_new_link(w, away[i], 80, DOWN);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+		assert_true(psd_world_logged(w, "ifindex 80 renamed from Ethernet8 to "));
+		psd_world_del_link(w, away[i], 80);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+		psd_world_new_link(w, "Ethernet8", 81, UP); /* a new netdev takes the name */
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "ok down up 9100");
+		assert_int_equal(psd_core_stats(w->core)->renames, 1);
+		psd_world_free(w);
+	}
+}
+
 static void test_rename_compat(void **state)
 {
 	struct psd_world *w = psd_world_new();
@@ -757,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_newlink_before_consume_is_rechecked),
 		cmocka_unit_test(test_newlink_before_consume_compat_drops),
 		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_rename_away),
 		cmocka_unit_test(test_rename_compat),
 		cmocka_unit_test(test_coalescing_and_pipelining),
 		cmocka_unit_test(test_delete_during_lookup),
