@@ -50,7 +50,8 @@ static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, 
 	ret->u.cmd.argc = argc;
 	ret->u.cmd.argv = c->argv;
 	ret->u.cmd.argv_len = c->argv_len;
-	c->inflight++;
+	if (c->inflight++ == 0)
+		c->inflight_since_ns = c->now_ns; /* a stall is measured from here or the last reply */
 	c->inflight_db[db]++;
 }
 

@@ -184,6 +184,9 @@ struct psd_core {
 	bool restore_decided;       /* warm or cold decided, restore_count chosen */
 	uint64_t rng;
 	uint64_t last_reply_ns;
+	uint64_t inflight_since_ns; /* when the count of unanswered commands last rose from 0 */
+	bool stalled;               /* unanswered for cfg.redis_stall_ns: logged, in STATUS= */
+	uint64_t stall_since_ns;
 
 	/* netlink resynchronisation (resync.c) */
 	uint32_t resync_gen;        /* generation of the current (or last) dump */
@@ -242,6 +245,9 @@ void psd_todo_purge_commands(struct psd_core *c);
 struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t);
 void psd_log_end(struct psd_core *c, struct psd_text *t);
 void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, const char *b);
+
+/* Ends a Redis stall (logged with how, STATUS= updated); nothing when Redis was not stalled. */
+void psd_stall_end(struct psd_core *c, const char *how);
 
 /* startup.c */
 void psd_startup_begin(struct psd_core *c);

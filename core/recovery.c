@@ -84,6 +84,8 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 		PSD_ASSERT(c->inflight >= c->inflight_db[db]);
 		c->inflight -= c->inflight_db[db];
 		c->inflight_db[db] = 0;
+		if (c->inflight == 0)
+			psd_stall_end(c, "the connection was lost");
 		c->outage = true;
 		c->epoch++;
 		psd_links_replay(c, db);

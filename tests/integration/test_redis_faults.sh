@@ -176,3 +176,32 @@ it_f08_rename_to_non_port_name() {
 	expect_keys 6 'PORT_TABLE|Ethernet*'
 	stop_daemon
 }
+
+# Redis stopped (SIGSTOP) for 6 s with a 2 s stall limit (redis_stall_ms; default 5 s): the
+# stall is logged within the limit, shown in STATUS=, and its end logged; STATE_DB converges.
+it_f09_redis_stall() {
+	"$NOTIFY_LISTEN" "$T/notify.sock" > "$T/notify.log" 2>&1 &
+	local listener=$!
+	wait_until "listener bound" test -S "$T/notify.sock"
+	config_ports 2
+	NOTIFY_SOCKET="$T/notify.sock" start_daemon --redis-stall-ms 2000
+	consume
+	add_ports 2
+	wait_converged
+	kill -STOP "$REDIS_PID"
+	local start ms
+	start=$(date +%s%N)
+	nsip link set Ethernet1 mtu 9000
+	wait_until "stall logged" grep -q "Redis: stalled, no reply for" "$T/daemon.log"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ $ms -lt 3500 ] || fail "stall logged after $ms ms (limit 2000 ms)"
+	wait_until "STATUS says stalled" grep -q "Redis stalled, not answering" "$T/notify.log"
+	sleep $((6 - ms / 1000))
+	kill -CONT "$REDIS_PID"
+	wait_until "stall end logged" grep -q "Redis: stall over after [0-9]* ms: Redis answers again" "$T/daemon.log"
+	wait_converged
+	wait_until "STATUS says up" sh -c "tail -n 1 '$T/notify.log' | grep -q 'Redis up'"
+	stop_daemon
+	kill "$listener"
+	wait "$listener" 2>/dev/null || true
+}

@@ -116,6 +116,45 @@ static void test_any_refusal_names_redis_error(void **state)
 	psd_world_free(w);
 }
 
+static bool notified_part(const struct psd_world *w, const char *part)
+{
+	for (size_t i = 0; i < w->notify_count; i++)
+		if (strstr(w->notify[i], part) != NULL)
+			return true;
+	return false;
+}
+
+/* A Redis that stops answering (SIGSTOP): logged once the limit passes, in STATUS=, and its end
+ * logged; an idle spell before the command is not counted as a stall. */
+static void test_stall_logged_and_shown(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	w->cfg.redis_stall_ns = 2 * SEC;
+	config_port(w, "Ethernet0");
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	psd_world_advance(w, 60 * SEC); /* idle: nothing unanswered */
+	w->log_count = 0;
+	w->hold = true;
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING); /* with the LOGGER poll: 3 commands */
+	psd_world_advance(w, 1900 * MS);
+	assert_false(psd_world_logged(w, "Redis: stalled"));
+	uint64_t sent = w->now - 1900 * MS;
+	while (!psd_world_logged(w, "Redis: stalled") && w->now < sent + 3 * SEC)
+		psd_world_tick(w);
+	assert_int_equal(w->now, sent + 2 * SEC); /* the core's deadline is the limit */
+	assert_true(psd_world_logged(w, "Redis: stalled, no reply for 2000 ms with 3 commands "
+					"unanswered (redis_stall_ms 2000)"));
+	assert_true(notified_part(w, "Redis stalled, not answering"));
+	assert_int_equal(psd_core_stats(w->core)->redis_stalls, 1);
+	psd_world_advance(w, 4 * SEC);
+	psd_world_release(w);
+	assert_true(psd_world_logged(w, "Redis: stall over after 6000 ms: Redis answers again"));
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	psd_world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_loading_at_startup_is_a_wait),
 		cmocka_unit_test(test_loading_after_outage_is_not_empty),
 		cmocka_unit_test(test_any_refusal_names_redis_error),
+		cmocka_unit_test(test_stall_logged_and_shown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,7 @@ struct psd_config {
 	uint64_t reconnect_max_ns;   /* cap of the exponential backoff */
 	uint64_t redump_interval_ns; /* least time between two netlink re-dumps */
 	uint64_t watchdog_ns;        /* WATCHDOG_USEC in ns; 0: no watchdog */
+	uint64_t redis_stall_ns;     /* commands unanswered this long: a stall, logged */
 };
 
 /* Why netlink data was lost (PSD_EV_NL_LOSS). */
@@ -215,6 +216,7 @@ struct psd_stats {
 	uint64_t redis_connect_failures;
 	uint64_t redis_data_lost;   /* reconnects that found a database emptied */
 	uint64_t commands_replayed; /* port commands lost with a connection and sent again */
+	uint64_t redis_stalls;      /* times Redis left commands unanswered for redis_stall_ns */
 	uint64_t writes_lost;       /* port states not written when the shutdown bound ran out */
 	uint64_t nl_losses[_PSD_LOSS_MAX];
 	uint64_t resyncs;           /* netlink re-dumps requested */

@@ -50,6 +50,11 @@
 #define PSD_REDUMP_INTERVAL_MIN_NS (10ull * PSD_NS_PER_MS)
 #define PSD_REDUMP_INTERVAL_MAX_NS (600000ull * PSD_NS_PER_MS)
 #define PSD_WATCHDOG_MIN_NS (100ull * PSD_NS_PER_MS)
+/* Commands unanswered this long (a SIGSTOPped, swapping or blocked Redis): logged as a stall, and
+ * shown in STATUS=, until Redis answers again (redis_stall_ms). */
+#define PSD_REDIS_STALL_DEFAULT_NS (5000ull * PSD_NS_PER_MS)
+#define PSD_REDIS_STALL_MIN_NS (100ull * PSD_NS_PER_MS)
+#define PSD_REDIS_STALL_MAX_NS (600000ull * PSD_NS_PER_MS)
 /* A Redis command unanswered this long on a live connection: the loop is not healthy and the
  * watchdog stops being fed, so systemd restarts the daemon. */
 #define PSD_STALL_NS (30000ull * PSD_NS_PER_MS)
