@@ -234,6 +234,15 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_KEYS, 0), 2);
 		return;
 	}
+	case TODO_INFO_CONFIG:
+	case TODO_INFO_APPL:
+	case TODO_INFO_STATE: {
+		enum psd_db db = (enum psd_db)(t - TODO_INFO_CONFIG);
+		lit(c, 0, "INFO");
+		lit(c, 1, "server");
+		command(c, ret, db, PSD_TAG(TAG_INFO, db), 2);
+		return;
+	}
 	case TODO_CONFIG_DONE:
 		marker(c, ret, "PortConfigDone", "count", c->config_written, PSD_TAG(TAG_CONFIG_DONE, 0));
 		return;

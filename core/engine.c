@@ -179,6 +179,12 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_VERIFY_STAGED:
 		psd_recovery_reply(c, r);
 		return;
+	case TAG_INFO:
+		if (c->phase >= PH_RUNNING)
+			psd_recovery_reply(c, r);
+		else
+			psd_startup_reply(c, r);
+		return;
 	case TAG_REWRITE:
 		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
 		return;

@@ -61,6 +61,7 @@ enum psd_tag_kind {
 	TAG_REWRITE,         /* restore_count written again after a Redis lost it */
 	TAG_SEEN_APPL,       /* start-up (field): did APPL_DB hold PortConfigDone before our copy? */
 	TAG_SEEN_STAGED,     /* ... or its producer form */
+	TAG_INFO,            /* INFO server: the server's run_id, index = database */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -102,6 +103,9 @@ enum psd_todo {
 	TODO_RESTORE_REWRITE, /* HSET restore_count again after STATE_DB lost it */
 	TODO_SEEN_APPL,
 	TODO_SEEN_STAGED,
+	TODO_INFO_CONFIG,     /* INFO server on each connection: who answers (run_id) */
+	TODO_INFO_APPL,
+	TODO_INFO_STATE,
 };
 
 #define PSD_TODO_RING 32u
@@ -174,6 +178,9 @@ struct psd_core {
 	unsigned verify_awaited;    /* verification replies outstanding after a reconnect */
 	bool verify_state_lost;
 	bool verify_appl_found;
+	char run_id[_PSD_DB_MAX][PSD_RUN_ID_LEN + 1]; /* of the server behind each connection */
+	uint32_t verify_restarted;  /* bit per database whose server's run_id changed */
+	bool config_awaited;        /* a re-copy found CONFIG_DB empty: it is asked again */
 	bool verify_refused;        /* Redis answered a verification with an error (LOADING) */
 	bool verify_retry;          /* ... so the verification runs again after a pause */
 	bool recopy;                /* rewriting APPL_DB port entries after Redis lost them */
@@ -249,6 +256,9 @@ void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, c
 /* Ends a Redis stall (logged with how, STATUS= updated); nothing when Redis was not stalled. */
 void psd_stall_end(struct psd_core *c, const char *how);
 
+/* Keeps the run_id of an INFO server reply for db; true when it differs from the one kept. */
+bool psd_run_id_changed(struct psd_core *c, enum psd_db db, const struct psd_reply *r);
+
 /* startup.c */
 void psd_startup_begin(struct psd_core *c);
 void psd_startup_reply(struct psd_core *c, const struct psd_reply *r);
@@ -289,6 +299,9 @@ bool psd_links_pull(struct psd_core *c, struct psd_action *ret);
 void psd_links_check_init_done(struct psd_core *c);
 /* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
 void psd_links_rewrite_all(struct psd_core *c);
+/* Removes our fields from the entries of configured ports without a netdev (a restarted Redis
+ * may hold them from an older snapshot). */
+void psd_links_reconcile_absent(struct psd_core *c);
 /* Treats a port as deleted (resync sweep, rename). */
 void psd_links_gone(struct psd_core *c, uint32_t idx);
 /* Requeues the port commands lost with db's connection. */

@@ -256,6 +256,18 @@ void psd_links_rewrite_all(struct psd_core *c)
 	}
 }
 
+void psd_links_reconcile_absent(struct psd_core *c)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (p->used && p->configured && !p->present && !p->old_netdev &&
+		    p->fsm_state == psd_port_fsm_start()) {
+			p->reconciling = true; /* our fields only, as at a cold start's first dump */
+			psd_links_gone(c, i);
+		}
+	}
+}
+
 void psd_links_gone(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];

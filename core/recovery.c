@@ -18,6 +18,8 @@
  * Invariants: no command goes to a database that is down; inflight equals the sum of
  * inflight_db; memory does not grow with the length of an outage.
  */
+#include <string.h>
+
 #include "engine.h"
 #include "psd_assert.h"
 
@@ -111,9 +113,30 @@ void psd_recovery_down(struct psd_core *c, enum psd_db db)
 	schedule_connect(c, db);
 }
 
+bool psd_run_id_changed(struct psd_core *c, enum psd_db db, const struct psd_reply *r)
+{
+	static const char field[] = "run_id:";
+	const size_t flen = sizeof(field) - 1;
+	char *kept = c->run_id[db];
+
+	if (r->type != PSD_REPLY_STRING || (unsigned)db >= _PSD_DB_MAX)
+		return false;
+	for (size_t i = 0; i + flen + PSD_RUN_ID_LEN <= r->str.len; i++) {
+		if ((i > 0 && r->str.ptr[i - 1] != '\n') || memcmp(r->str.ptr + i, field, flen) != 0)
+			continue;
+		const char *id = r->str.ptr + i + flen;
+		bool changed = kept[0] != '\0' && memcmp(kept, id, PSD_RUN_ID_LEN) != 0;
+		memcpy(kept, id, PSD_RUN_ID_LEN);
+		kept[PSD_RUN_ID_LEN] = '\0';
+		return changed;
+	}
+	return false;
+}
+
 static void begin_verify(struct psd_core *c)
 {
-	c->verify_awaited = 4;
+	c->verify_awaited = 7;
+	c->verify_restarted = 0;
 	c->verify_state_lost = false;
 	c->verify_appl_found = false;
 	c->verify_refused = false;
@@ -122,6 +145,9 @@ static void begin_verify(struct psd_core *c)
 	psd_todo(c, TODO_VERIFY_STATE);
 	psd_todo(c, TODO_VERIFY_APPL);
 	psd_todo(c, TODO_VERIFY_STAGED);
+	psd_todo(c, TODO_INFO_CONFIG);
+	psd_todo(c, TODO_INFO_APPL);
+	psd_todo(c, TODO_INFO_STATE);
 }
 
 void psd_recovery_up(struct psd_core *c, enum psd_db db)
@@ -152,10 +178,18 @@ static void verified(struct psd_core *c)
 		c->verify_retry = true;
 		return;
 	}
+	bool state_restarted = (c->verify_restarted & (1u << PSD_DB_STATE)) != 0;
 	if (c->verify_state_lost) {
 		c->stats.redis_data_lost++;
 		psd_todo(c, TODO_RESTORE_REWRITE);
 		psd_links_rewrite_all(c);
+	} else if (state_restarted) {
+		/* a restarted server kept what its last snapshot or AOF held, which may be older than
+		 * what we wrote: every port we own is written again, deleted ones deleted again */
+		c->stats.redis_restarts++;
+		psd_todo(c, TODO_RESTORE_REWRITE);
+		psd_links_rewrite_all(c);
+		psd_links_reconcile_absent(c);
 	}
 	if (appl_lost) { /* a warm start's APPL_DB is gone too: nothing is left to keep */
 		c->stats.redis_data_lost++;
@@ -164,8 +198,10 @@ static void verified(struct psd_core *c)
 	if (psd_log_begin(c, c->verify_state_lost || appl_lost ? PSD_LOG_WARN : PSD_LOG_NOTICE,
 			  &t) != NULL) {
 		psd_text_str(&t, "Redis: recovered; ");
-		psd_text_str(&t, c->verify_state_lost ? "STATE_DB was emptied, rewriting every port"
-						      : "STATE_DB kept its data");
+		psd_text_str(&t, c->verify_state_lost ? "STATE_DB was emptied, rewriting every port" :
+				 state_restarted ? "STATE_DB's server restarted (new run_id), its data "
+						   "may be an older snapshot: rewriting every port" :
+						   "STATE_DB kept its data");
 		psd_text_str(&t, appl_lost ? "; APPL_DB was emptied, copying CONFIG_DB again"
 					   : "; APPL_DB kept its data");
 		psd_log_end(c, &t);
@@ -192,6 +228,10 @@ void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_VERIFY_APPL:
 	case TAG_VERIFY_STAGED:
 		c->verify_appl_found |= r->type == PSD_REPLY_INTEGER && r->integer > 0;
+		break;
+	case TAG_INFO:
+		if (psd_run_id_changed(c, (enum psd_db)PSD_TAG_INDEX(r->tag), r))
+			c->verify_restarted |= 1u << PSD_TAG_INDEX(r->tag);
 		break;
 	default:
 		break; /* the script's SHA is the same text's SHA: nothing to keep */

@@ -40,7 +40,10 @@ void psd_startup_begin(struct psd_core *c)
 	psd_todo(c, TODO_HGET_LOG_LEVEL);
 	psd_todo(c, TODO_HGET_LOG_OUTPUT);
 	psd_todo(c, TODO_SCRIPT_LOAD);
-	enter(c, PH_LOGGER, 3);
+	psd_todo(c, TODO_INFO_CONFIG);
+	psd_todo(c, TODO_INFO_APPL);
+	psd_todo(c, TODO_INFO_STATE);
+	enter(c, PH_LOGGER, 6);
 }
 
 /* Copies a short string reply into dst; false for nil, non-strings and over-long values. */
@@ -349,6 +352,27 @@ static void log_wrongtype(struct psd_core *c, const char *key, const char *name,
 	psd_log_end(c, &t);
 }
 
+/* A Redis that came back empty may get its CONFIG_DB later (a config reload writes it after the
+ * restart): a re-copy that finds none of the configured ports announces nothing and asks again
+ * every PSD_REFUSED_RETRY_NS, saying so once. */
+static void awaiting_config(struct psd_core *c)
+{
+	struct psd_text t;
+	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS; /* recovery.c: the re-copy again */
+	if (c->config_awaited)
+		return;
+	c->config_awaited = true;
+	if (psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
+		return;
+	psd_text_str(&t, "CONFIG_DB has none of the ");
+	psd_text_u64(&t, c->config_ports);
+	psd_text_str(&t, " configured ports after Redis came back empty: no PortConfigDone; "
+			 "looking again every ");
+	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
+	psd_text_str(&t, " ms until they arrive");
+	psd_log_end(c, &t);
+}
+
 static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 {
 	uint32_t port = PSD_TAG_INDEX(r->tag);
@@ -361,6 +385,8 @@ static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 		c->stats.db_errors++;
 	if (refused) {
 		/* a re-copy's refusal: the whole copy runs again (start-up's never gets here) */
+	} else if (c->recopy && r->type == PSD_REPLY_ARRAY && r->element_count == 0) {
+		/* not (yet) in a CONFIG_DB that came back empty: counted below, not logged per port */
 	} else if (r->type == PSD_REPLY_ERROR) {
 		c->stats.config_refused++;
 		log_wrongtype(c, "CONFIG_DB PORT|", p->name, r, "; port not copied to APPL_DB");
@@ -374,6 +400,15 @@ static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 		leave_portset(c, p); /* not in APPL_DB: PortInitDone must not wait for it */
 	}
 	if (c->cursor == c->ports.high_water && c->cursor_replies == 0) {
+		if (c->recopy && c->config_written == 0 && c->config_ports > 0 && !c->recopy_refused) {
+			awaiting_config(c); /* no PortConfigDone for an empty CONFIG_DB: ask again */
+			return;
+		}
+		if (c->recopy && c->config_awaited) {
+			c->config_awaited = false;
+			psd_log_line(c, PSD_LOG_NOTICE, "CONFIG_DB has its ports again: copying them to "
+							"APPL_DB", "");
+		}
 		psd_todo(c, TODO_CONFIG_DONE);
 		if (!c->recopy)
 			enter(c, PH_CONFIG_DONE, 1);
@@ -548,6 +583,9 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_PRUNE:
 		on_prune(c, r);
 		return;
+	case TAG_INFO:
+		psd_run_id_changed(c, (enum psd_db)PSD_TAG_INDEX(r->tag), r);
+		break;
 	case TAG_LOG_SET:
 	case TAG_RESTORE_SET:
 	case TAG_CONFIG_DONE:

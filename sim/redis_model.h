@@ -51,6 +51,7 @@ struct psd_model {
 	size_t index_cap;  /* a power of two, at least twice cap */
 	uint64_t publishes;      /* PUBLISH calls made by the producer script */
 	bool loading;            /* every command answers -LOADING */
+	uint64_t run_id;         /* INFO server's run_id (as 40 hex digits); a restart changes it */
 	char last_channel[64];
 	/* reply storage for the last command, valid until the next call */
 	struct psd_str *elements;
@@ -70,6 +71,11 @@ const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *k
 			   const char *field);
 /* Deletes every key of db starting with prefix ("" for FLUSHDB); returns how many. */
 size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *prefix);
+/* dst (uninitialised) becomes a copy of src's data: an RDB snapshot. */
+void psd_model_copy(struct psd_model *dst, const struct psd_model *src);
+/* Redis restarts from snapshot (NULL: empty): m's data is replaced, the snapshot is consumed
+ * (freed), and the run_id changes. */
+void psd_model_restart(struct psd_model *m, struct psd_model *snapshot);
 /* A key of another type than hash or set (SET key value, RPUSH, ZADD, XADD). */
 void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key);
 #define PSD_MODEL_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"

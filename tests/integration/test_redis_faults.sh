@@ -205,3 +205,46 @@ it_f09_redis_stall() {
 	kill "$listener"
 	wait "$listener" 2>/dev/null || true
 }
+
+# SAVE, then links change, then kill -9 and a restart from the older RDB: the new run_id tells,
+# every port is written again, and STATE_DB is exact within the bound.
+it_f10_restart_onto_stale_rdb() {
+	config_ports 4
+	start_daemon --reconnect-max-ms 200
+	consume
+	add_ports 4
+	wait_converged
+	rcli 0 SAVE >/dev/null
+	nsip link set Ethernet1 down
+	nsip link set Ethernet2 mtu 9000
+	nsip link del Ethernet3
+	wait_converged
+	kill_redis
+	start_redis
+	expect_eq "$(rcli 6 HGET 'PORT_TABLE|Ethernet2' mtu)" 1500 "the snapshot's (stale) MTU"
+	wait_until "recovered" grep -q "STATE_DB's server restarted (new run_id)" "$T/daemon.log"
+	CONVERGE_TIMEOUT=5 wait_converged
+	expect_absent 6 "PORT_TABLE|Ethernet3"
+	stop_daemon
+}
+
+# Redis restarts empty and CONFIG_DB is loaded 2 s later (a config reload): no PortConfigDone
+# for the empty CONFIG_DB; once the ports arrive they are copied, announced and written.
+it_f11_empty_restart_config_later() {
+	config_ports 4
+	start_daemon --reconnect-max-ms 200
+	consume
+	add_ports 4
+	wait_converged
+	kill_redis
+	rm -f "$T/dump.rdb"
+	start_redis
+	wait_until "waiting for CONFIG_DB" grep -q "CONFIG_DB has none of the 4 configured ports" "$T/daemon.log"
+	sleep 2
+	key_absent 0 "_PORT_TABLE:PortConfigDone" || fail "PortConfigDone for an empty CONFIG_DB"
+	config_ports 4
+	wait_until "PortConfigDone" key_exists 0 "_PORT_TABLE:PortConfigDone"
+	expect_eq "$(rcli 0 HGET _PORT_TABLE:PortConfigDone count)" 4 "PortConfigDone count"
+	CONVERGE_TIMEOUT=10 wait_converged consume
+	stop_daemon
+}

@@ -56,6 +56,9 @@ static void test_cold_start_sequence(void **state)
 		"4 HGET LOGGER|portsyncd LOGLEVEL",
 		"4 HGET LOGGER|portsyncd LOGOUTPUT",
 		"0 SCRIPT LOAD local added = redis.call('SADD', KEYS[2], ARGV[2])\nfor i = 3",
+		"4 INFO server", /* who answers: a later run_id says Redis restarted */
+		"0 INFO server",
+		"6 INFO server",
 		"4 HSET LOGGER|portsyncd LOGLEVEL NOTICE LOGOUTPUT SYSLOG",
 		"4 HGET DEVICE_METADATA|localhost switch_type",
 		"6 HGET WARM_RESTART_ENABLE_TABLE|system enable",

@@ -155,6 +155,61 @@ static void test_stall_logged_and_shown(void **state)
 	psd_world_free(w);
 }
 
+/* Redis restarts from a snapshot older than our last writes (SAVE, changes, kill -9, restart):
+ * the new run_id tells; every port is written again and a port deleted since is deleted again. */
+static void test_restart_onto_stale_snapshot(void **state)
+{
+	struct psd_world *w = running_world(3); /* Ethernet0, 4, 8 */
+	struct psd_model snap;
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet8", 12, UP_RUNNING);
+	psd_model_copy(&snap, &w->m);
+	psd_world_new_link(w, "Ethernet0", 10, DOWN);       /* after the snapshot */
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	psd_world_del_link(w, "Ethernet8", 12);
+	psd_world_redis_down(w);
+	psd_model_restart(&w->m, &snap);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100"); /* stale */
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "STATE_DB's server restarted (new run_id)"));
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down down 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+	assert_int_equal(psd_core_stats(w->core)->redis_restarts, 1);
+	psd_world_free(w);
+}
+
+/* Redis restarts empty and CONFIG_DB is loaded 2 s later (a config reload): no PortConfigDone
+ * for an empty CONFIG_DB; the copy is asked again until the ports are there. */
+static void test_empty_restart_config_later(void **state)
+{
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING);
+	psd_world_redis_down(w);
+	psd_model_restart(&w->m, NULL);
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "CONFIG_DB has none of the 2 configured ports after Redis "
+					"came back empty"));
+	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortConfigDone"));
+	psd_world_advance(w, 1 * SEC);
+	psd_world_advance(w, 1 * SEC);
+	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortConfigDone"));
+	config_port(w, "Ethernet0");
+	config_port(w, "Ethernet4");
+	psd_world_advance(w, 1 * SEC);
+	assert_true(psd_world_logged(w, "CONFIG_DB has its ports again"));
+	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "2");
+	psd_model_consume(&w->m, APPL);
+	for (int i = 0; i < 3; i++)
+		psd_world_advance(w, 1 * SEC); /* the parked ports are looked up again */
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
+	assert_true(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortInitDone") ||
+		    psd_model_exists(&w->m, APPL, "PORT_TABLE:PortInitDone"));
+	psd_world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +218,8 @@ int main(void)
 		cmocka_unit_test(test_loading_after_outage_is_not_empty),
 		cmocka_unit_test(test_any_refusal_names_redis_error),
 		cmocka_unit_test(test_stall_logged_and_shown),
+		cmocka_unit_test(test_restart_onto_stale_snapshot),
+		cmocka_unit_test(test_empty_restart_config_later),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

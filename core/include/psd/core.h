@@ -216,6 +216,7 @@ struct psd_stats {
 	uint64_t redis_connect_failures;
 	uint64_t redis_data_lost;   /* reconnects that found a database emptied */
 	uint64_t commands_replayed; /* port commands lost with a connection and sent again */
+	uint64_t redis_restarts;    /* reconnects that found a restarted server (new run_id) */
 	uint64_t redis_stalls;      /* times Redis left commands unanswered for redis_stall_ns */
 	uint64_t writes_lost;       /* port states not written when the shutdown bound ran out */
 	uint64_t nl_losses[_PSD_LOSS_MAX];

@@ -23,6 +23,7 @@
 #define PSD_PORT_CONFIG_BYTES_MAX 16384u /* bytes of one CONFIG_DB port hash (names+values) */
 #define PSD_DB_KEY_LEN_MAX 64u          /* longest Redis key the core builds */
 #define PSD_DB_VALUE_LEN_MAX 64u        /* longest CONFIG_DB scalar the core reads (levels, flags) */
+#define PSD_RUN_ID_LEN 40u              /* Redis's run_id: 40 hex digits */
 #define PSD_SEPARATOR_LEN_MAX 3u        /* longest table separator in database_config.json */
 
 #define PSD_LOG_RING 64u                /* log records buffered between two pulls */
