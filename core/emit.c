@@ -187,13 +187,18 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 	switch (t) {
 	case TODO_HSET_LOGGER: {
 		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "LOGGER", "portsyncd", 9);
+		uint32_t argc = 2;
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
-		lit(c, 2, "LOGLEVEL");
-		lit(c, 3, c->log_level_text);
-		lit(c, 4, "LOGOUTPUT");
-		lit(c, 5, c->log_output_text);
-		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_LOG_SET, 0), 6);
+		if (!c->log_level_found) { /* only missing fields: a present value stays as it is */
+			lit(c, argc++, "LOGLEVEL");
+			lit(c, argc++, c->log_level_text);
+		}
+		if (!c->log_output_found) {
+			lit(c, argc++, "LOGOUTPUT");
+			lit(c, argc++, c->log_output_text);
+		}
+		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_LOG_SET, 0), argc);
 		return;
 	}
 	case TODO_SCRIPT_LOAD:

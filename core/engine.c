@@ -418,7 +418,7 @@ static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 	c->phase = PH_EXITED;
 	memset(ret, 0, sizeof(*ret));
 	ret->type = PSD_ACT_EXIT;
-	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : 0;
+	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : c->exit_status;
 	return true;
 }
 
@@ -444,6 +444,19 @@ static bool pull_todo(struct psd_core *c, struct psd_action *ret)
 
 bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 {
+	if (c->log_len == 0 && c->stats.log_dropped > c->log_dropped_reported) {
+		struct psd_text t; /* said once the ring has room: how many records it lost */
+		uint64_t n = c->stats.log_dropped - c->log_dropped_reported;
+		c->log_dropped_reported = c->stats.log_dropped;
+		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+			psd_text_str(&t, "log: ");
+			psd_text_u64(&t, n);
+			psd_text_str(&t, " records lost (more than PSD_LOG_RING, 64, between two "
+					 "pulls); lost in all: ");
+			psd_text_u64(&t, c->stats.log_dropped);
+			psd_log_end(c, &t);
+		}
+	}
 	if (c->log_len > 0) {
 		const struct psd_log_record *rec = &c->logs[c->log_head];
 		memset(ret, 0, sizeof(*ret));

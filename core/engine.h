@@ -147,6 +147,7 @@ struct psd_core {
 	bool log_level_found;
 	bool log_output_found;
 	bool log_poll_inflight;
+	uint64_t log_bad_hash[2];  /* LOGLEVEL, LOGOUTPUT: the bad value last logged, 0: none */
 	uint64_t log_poll_due_ns;
 
 	/* start-up decisions */
@@ -230,6 +231,13 @@ struct psd_core {
 	uint32_t todo_head;
 	uint32_t todo_len;
 	struct psd_log_record logs[PSD_LOG_RING];
+	uint64_t log_dropped_reported; /* stats.log_dropped already said in a log record */
+	uint64_t missing_summary_ns;   /* next summary of ports still missing in APPL_DB */
+	uint64_t refused_repeats;      /* refusals not logged since the last line (one a minute) */
+	uint64_t refused_log_ns;       /* when a refusal may be logged again */
+	uint64_t table_full_log_ns;    /* when "port table full" may be logged again */
+	uint32_t config_overflow;      /* CONFIG_DB ports the port table could not hold */
+	int exit_status;
 	uint32_t log_head;
 	uint32_t log_len;
 

@@ -136,9 +136,17 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 	}
 	if (work & PSD_PW_PARK) {
 		park(c, idx);
-		if (sym == PSD_PS_MISSING)
+		if (sym == PSD_PS_MISSING && !p->missing_logged) { /* once; then a summary a minute */
+			p->missing_logged = true;
 			log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
+			if (c->missing_summary_ns == 0)
+				c->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		} else if (sym == PSD_PS_MISSING) {
+			c->stats.log_suppressed++;
+		}
 	}
+	if (sym == PSD_PS_FOUND)
+		p->missing_logged = false;
 	if (work & PSD_PW_FORGET)
 		log_port(c, PSD_LOG_INFO, "Cannot find ", p, " in port table");
 	if (work & PSD_PW_SETTLE) {
@@ -183,8 +191,19 @@ static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_
 	idx = psd_port_add(&c->ports, l->name, l->name_len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		psd_log_line(c, PSD_LOG_ERROR, "port table full (raise ports_max); dropped event for ",
-			     l->name);
+		if (c->now_ns >= c->table_full_log_ns) { /* a line a minute, with the count */
+			struct psd_text t;
+			c->table_full_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+				psd_text_str(&t, "port table full (raise ports_max); dropped event for ");
+				psd_text_str(&t, l->name);
+				psd_text_str(&t, "; events dropped so: ");
+				psd_text_u64(&t, c->stats.ports_refused);
+				psd_log_end(c, &t);
+			}
+		} else {
+			c->stats.log_suppressed++;
+		}
 		return PSD_NO_PORT;
 	}
 	c->ports.ports[idx].name_class = (uint8_t)cls;
@@ -511,7 +530,21 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_DELETE:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
-			log_port(c, PSD_LOG_ERROR, "STATE_DB command refused for ", p, "; will try again");
+			if (c->now_ns >= c->refused_log_ns) { /* a refusing Redis: a line a minute */
+				c->refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+				struct psd_text t;
+				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+					psd_text_str(&t, "STATE_DB command refused for ");
+					psd_text_mem(&t, p->name, p->name_len);
+					psd_text_str(&t, " with ");
+					psd_text_reply_error(&t, r);
+					psd_text_str(&t, "; will try again (more such refusals are "
+							 "counted, and logged once a minute)");
+					psd_log_end(c, &t);
+				}
+			} else {
+				c->stats.log_suppressed++;
+			}
 			step(c, idx, PSD_PS_FAILED);
 			return;
 		}
@@ -538,6 +571,21 @@ void psd_links_timer(struct psd_core *c)
 	if (c->now_ns < c->recheck_due_ns)
 		return;
 	c->recheck_due_ns = UINT64_MAX;
+	if (c->parked > 0 && c->missing_summary_ns != 0 && c->now_ns >= c->missing_summary_ns) {
+		struct psd_text t;
+		c->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+			psd_text_str(&t, "still not in APPL_DB PORT_TABLE: ");
+			psd_text_u64(&t, c->parked);
+			psd_text_str(&t, " ports, the first ");
+			psd_text_mem(&t, c->ports.ports[c->park_head].name,
+				     c->ports.ports[c->park_head].name_len);
+			psd_text_str(&t, "; looked up again every ");
+			psd_text_u64(&t, PSD_APPL_RECHECK_NS / PSD_NS_PER_MS);
+			psd_text_str(&t, " ms");
+			psd_log_end(c, &t);
+		}
+	}
 	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->park_head != PSD_NO_PORT; n++)
 		step(c, c->park_head, PSD_PS_RECHECK);
 	if (c->parked > 0)

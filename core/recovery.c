@@ -206,6 +206,8 @@ static void verified(struct psd_core *c)
 					   : "; APPL_DB kept its data");
 		psd_log_end(c, &t);
 	}
+	c->refused_log_ns = 0;
+	c->refused_repeats = 0;
 	psd_links_check_init_done(c);
 	psd_todo(c, TODO_NOTIFY_STATUS);
 }
@@ -270,6 +272,12 @@ void psd_recovery_retry_later(struct psd_core *c, const char *what, const struct
 {
 	struct psd_text t;
 	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
+	if (c->now_ns < c->refused_log_ns) { /* the same refusal every second: one line a minute */
+		c->refused_repeats++;
+		c->stats.log_suppressed++;
+		return;
+	}
+	c->refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
 		return;
 	psd_text_str(&t, "Redis refused ");
@@ -281,6 +289,12 @@ void psd_recovery_retry_later(struct psd_core *c, const char *what, const struct
 	psd_text_str(&t, ": trying again in ");
 	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
 	psd_text_str(&t, " ms");
+	if (c->refused_repeats > 0) {
+		psd_text_str(&t, " (");
+		psd_text_u64(&t, c->refused_repeats);
+		psd_text_str(&t, " more refusals in the last minute)");
+		c->refused_repeats = 0;
+	}
 	psd_log_end(c, &t);
 }
 

@@ -81,21 +81,40 @@ static int parse_setting(bool level, const char *text, int *ret)
 	return r;
 }
 
-/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed. */
+/* FNV-1a of a value: a bad LOGGER value is logged once, and again only when it changes. */
+static uint64_t value_hash(const struct psd_reply *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < r->str.len; i++)
+		h = (h ^ (uint8_t)r->str.ptr[i]) * 0x100000001b3ull;
+	return h | 1u; /* 0 stands for "no bad value logged" */
+}
+
+/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed.
+ * A value that is present but not valid (unknown, over-long, holding a NUL) is logged once per
+ * distinct value and left in CONFIG_DB: only a missing field is filled in. */
 static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool level)
 {
 	char text[PSD_DB_VALUE_LEN_MAX + 1];
 	const char *fallback = level ? "NOTICE" : "SYSLOG";
-	bool found = reply_text(r, text, sizeof(text));
+	bool present = r->type == PSD_REPLY_STRING;
+	bool found = reply_text(r, text, sizeof(text)) && memchr(r->str.ptr, '\0', r->str.len) == NULL;
 	int v = level ? PSD_LOG_NOTICE : PSD_LOG_SYSLOG;
+	uint64_t *bad = &c->log_bad_hash[level ? 0 : 1];
 
-	if (r->type == PSD_REPLY_STRING && (!found || parse_setting(level, text, &v) < 0))
-		log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
-					 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
+	if (present && (!found || parse_setting(level, text, &v) < 0)) {
+		if (*bad != value_hash(r))
+			log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
+						 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
+		*bad = value_hash(r);
+		found = false;
+	} else {
+		*bad = 0;
+	}
 	if (c->phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
 		char *keep = level ? c->log_level_text : c->log_output_text;
 		memcpy(keep, found ? text : fallback, strlen(found ? text : fallback) + 1);
-		*(level ? &c->log_level_found : &c->log_output_found) = found;
+		*(level ? &c->log_level_found : &c->log_output_found) = present;
 	}
 	if (level ? c->cfg.log_level_pinned : c->cfg.log_output_pinned)
 		return false;
@@ -193,8 +212,7 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 	idx = psd_port_add(&c->ports, name, len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		psd_log_line(c, PSD_LOG_ERROR, "port table full (raise ports_max); skipped port ",
-			     name);
+		c->config_overflow++; /* said once, with the count, when KEYS is done */
 		return;
 	}
 	struct psd_port *p = &c->ports.ports[idx];
@@ -250,8 +268,33 @@ static void on_keys(struct psd_core *c, const struct psd_reply *r)
 			add_config_port(c, &r->elements[i]);
 }
 
+/* More configured ports than the port table holds: copying some of them would announce a
+ * PortConfigDone that leaves the others out for good, so none is copied; the daemon says so once
+ * and exits 1 (systemd's restart finds it again until ports_max is raised). */
+static void refuse_overflow(struct psd_core *c)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_CRIT, &t) != NULL) {
+		psd_text_str(&t, "CONFIG_DB has ");
+		psd_text_u64(&t, (uint64_t)c->config_ports + c->config_overflow);
+		psd_text_str(&t, " ports; the port table holds ");
+		psd_text_u64(&t, c->lim.ports_max);
+		psd_text_str(&t, " (ports_max): raise ports_max (--ports-max, or [daemon] ports_max) "
+				 "above the port count; no port copied, no PortConfigDone; exiting");
+		psd_log_end(c, &t);
+	}
+	c->exit_status = 1;
+	c->phase = PH_STOPPING;
+	c->exit_deadline_ns = c->now_ns;
+	psd_todo(c, TODO_NOTIFY_STOPPING);
+}
+
 static void after_keys(struct psd_core *c)
 {
+	if (c->config_overflow > 0 && !c->cfg.compat) {
+		refuse_overflow(c);
+		return;
+	}
 	if (c->config_ports == 0)
 		psd_log_line(c, PSD_LOG_NOTICE, "ConfigDB does not have port information, however "
 						"ports can be added later on, continuing...", "");

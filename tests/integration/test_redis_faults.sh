@@ -248,3 +248,14 @@ it_f11_empty_restart_config_later() {
 	CONVERGE_TIMEOUT=10 wait_converged consume
 	stop_daemon
 }
+
+# 100K configured ports with the default settings (ports_max 4096): no partial copy and no
+# PortConfigDone; one line with the count, and exit 1.
+it_f12_100k_ports_default_ports_max() {
+	seq 0 99999 | awk '{ print "HSET PORT|Ethernet" $1 " lanes " $1 }' | rcli 4 >/dev/null
+	expect_refusal 1 "CONFIG_DB has 100000 ports; the port table holds 4096 (ports_max): raise ports_max" \
+		--db-config "$T/database_config.json" --log-output stderr
+	expect_eq "$(grep -c "port table\|ports_max" "$T/err")" 1 "lines about the port table"
+	key_absent 0 "_PORT_TABLE:PortConfigDone" || fail "PortConfigDone announced"
+	expect_eq "$(rcli 0 DBSIZE)" 0 "APPL_DB keys"
+}

@@ -210,6 +210,77 @@ static void test_empty_restart_config_later(void **state)
 	psd_world_free(w);
 }
 
+/* More configured ports than ports_max: no partial copy, no PortConfigDone; said once with the
+ * count, and the daemon exits 1. */
+static void test_ports_max_overflow_refused(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	char name[16];
+	w->lim.ports_max = 8;
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		config_port(w, name);
+	}
+	psd_world_start(w);
+	assert_true(w->exited);
+	assert_int_equal(w->exit_status, 1);
+	assert_true(psd_world_logged(w, "CONFIG_DB has 20 ports; the port table holds 8 (ports_max)"));
+	assert_int_equal(psd_world_trace_count(w, "0 EVALSHA"), 0);
+	size_t lines = 0;
+	for (size_t i = 0; i < w->log_count; i++)
+		lines += strstr(w->logs[i], "port table") != NULL;
+	assert_int_equal(lines, 1);
+	psd_world_free(w);
+}
+
+/* A netdev named like a port that APPL_DB never gets: one line, then a summary a minute, not a
+ * line per re-check. An invalid LOGGER value: one line per distinct value, never overwritten. */
+static void test_repeated_conditions_log_once(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	w->cfg.log_level = PSD_LOG_NOTICE; /* what an operator sees */
+	config_port(w, "Ethernet0");
+	psd_model_hset(&w->m, CONFIG, "LOGGER|portsyncd", "LOGLEVEL", "LOUD");
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	psd_world_new_link(w, "Ethernet99", 99, UP);
+	w->log_count = 0;
+	for (int i = 0; i < 130; i++)
+		psd_world_advance(w, 1 * SEC);
+	size_t missing = 0, summaries = 0, bad = 0;
+	for (size_t i = 0; i < w->log_count; i++) {
+		missing += strstr(w->logs[i], "Cannot find Ethernet99") != NULL;
+		summaries += strstr(w->logs[i], "still not in APPL_DB PORT_TABLE: 1 ports, the first "
+						"Ethernet99") != NULL;
+		bad += strstr(w->logs[i], "LOGLEVEL: value 'LOUD' is not valid") != NULL;
+	}
+	assert_int_equal(missing, 0); /* logged once, before the count started */
+	assert_int_equal(summaries, 2);
+	assert_int_equal(bad, 0);
+	assert_string_equal(psd_model_hget(&w->m, CONFIG, "LOGGER|portsyncd", "LOGLEVEL"), "LOUD");
+	psd_model_hset(&w->m, CONFIG, "LOGGER|portsyncd", "LOGLEVEL", "LOUDER");
+	psd_world_advance(w, 2 * SEC);
+	assert_true(psd_world_logged(w, "LOGLEVEL: value 'LOUDER' is not valid"));
+	psd_world_free(w);
+}
+
+/* Records the log ring lost between two pulls are reported once it has room. */
+static void test_log_ring_drops_reported(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	char name[16];
+	w->lim.ports_max = 256;
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "PORT|Bad/%d", i); /* one ERROR each, in one reply */
+		psd_model_hset(&w->m, CONFIG, name, "lanes", "0");
+	}
+	psd_world_start(w);
+	assert_true(psd_core_stats(w->core)->log_dropped > 0);
+	assert_true(psd_world_logged(w, "records lost (more than PSD_LOG_RING, 64, between two pulls)"));
+	psd_world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +291,9 @@ int main(void)
 		cmocka_unit_test(test_stall_logged_and_shown),
 		cmocka_unit_test(test_restart_onto_stale_snapshot),
 		cmocka_unit_test(test_empty_restart_config_later),
+		cmocka_unit_test(test_ports_max_overflow_refused),
+		cmocka_unit_test(test_repeated_conditions_log_once),
+		cmocka_unit_test(test_log_ring_drops_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,7 +346,7 @@ static void test_refused_writes_are_retried(void **state)
 	struct psd_world *w = running_world(1);
 	w->hooks.command = refuse_writes;
 	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
-	assert_true(psd_world_logged(w, "STATE_DB command refused for Ethernet0; will try again"));
+	assert_true(psd_world_logged(w, "STATE_DB command refused for Ethernet0 with 'OOM command not allowed"));
 	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent");
 	psd_world_advance(w, SEC);
 	assert_string_equal(psd_world_state(w, "Ethernet0"), "absent"); /* still refused */

@@ -211,7 +211,8 @@ struct psd_stats {
 	uint64_t db_errors;
 	uint64_t ports_refused;     /* port table full */
 	uint64_t config_refused;    /* CONFIG_DB port too large or malformed */
-	uint64_t log_dropped;
+	uint64_t log_dropped;       /* records the log ring lost (reported in a later record) */
+	uint64_t log_suppressed;    /* repeated lines summarised instead of logged */
 	uint64_t redis_disconnects;
 	uint64_t redis_connect_failures;
 	uint64_t redis_data_lost;   /* reconnects that found a database emptied */

@@ -28,6 +28,7 @@
 
 #define PSD_LOG_RING 64u                /* log records buffered between two pulls */
 #define PSD_LOG_LINE_MAX 240u           /* bytes of one log record */
+#define PSD_LOG_REPEAT_NS (60000ull * 1000000ull) /* a repeated condition: one summary per this */
 
 #define PSD_NS_PER_MS 1000000ull
 #define PSD_REFUSED_RETRY_NS (1000ull * PSD_NS_PER_MS)  /* pause after Redis refused start-up work */
