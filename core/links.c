@@ -362,6 +362,7 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
 	p->seen_gen = c->resync_gen;
+	p->old_netdev = false; /* a netdev of this name that is not the leftover: the name is its */
 	p->reconciling = false; /* a real message: a DELLINK deletes the whole entry, as upstream */
 	if (del) {
 		psd_links_gone(c, idx);
