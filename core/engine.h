@@ -156,6 +156,8 @@ struct psd_core {
 	bool warm_enabled;
 	bool warm;
 	bool appl_kept;           /* APPL_DB held PortConfigDone at start: it was not flushed */
+	bool appl_decided;        /* a start-up run has found appl_kept ... */
+	bool appl_kept_first;     /* ... and this is what it found: it decides what is old */
 	uint64_t restore_count;
 	uint32_t config_ports;    /* configured ports in the table */
 	uint32_t config_written;  /* ports written to APPL_DB: PortConfigDone's count */
@@ -181,6 +183,7 @@ struct psd_core {
 	bool verify_appl_found;
 	char run_id[_PSD_DB_MAX][PSD_RUN_ID_LEN + 1]; /* of the server behind each connection */
 	uint32_t verify_restarted;  /* bit per database whose server's run_id changed */
+	bool restart_reconcile;     /* a restarted Redis: the first complete dump reconciles */
 	bool config_awaited;        /* a re-copy found CONFIG_DB empty: it is asked again */
 	bool verify_refused;        /* Redis answered a verification with an error (LOADING) */
 	bool verify_retry;          /* ... so the verification runs again after a pause */

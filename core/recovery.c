@@ -189,7 +189,10 @@ static void verified(struct psd_core *c)
 		c->stats.redis_restarts++;
 		psd_todo(c, TODO_RESTORE_REWRITE);
 		psd_links_rewrite_all(c);
-		psd_links_reconcile_absent(c);
+		if (c->reconciled) /* the netdevs are known: absent means gone */
+			psd_links_reconcile_absent(c);
+		else /* not yet (a warm start's first dump): that dump reconciles */
+			c->restart_reconcile = true;
 	}
 	if (appl_lost) { /* a warm start's APPL_DB is gone too: nothing is left to keep */
 		c->stats.redis_data_lost++;

@@ -291,6 +291,10 @@ static void refuse_overflow(struct psd_core *c)
 
 static void after_keys(struct psd_core *c)
 {
+	if (!c->appl_decided) { /* what the first run found decides which netdevs are leftovers */
+		c->appl_decided = true;
+		c->appl_kept_first = c->appl_kept;
+	}
 	if (c->config_overflow > 0 && !c->cfg.compat) {
 		refuse_overflow(c);
 		return;
@@ -647,8 +651,12 @@ static bool is_old(struct psd_core *c, const char *name, size_t len)
 {
 	if (c->cfg.compat)
 		return true;
-	if (c->appl_kept)
-		return false; /* not the flushed cold start of FB-03: these netdevs are the system's */
+	/* not the flushed cold start of FB-03: these netdevs are the system's. A start-up run again
+	 * keeps the first run's answer: a Redis restarted meanwhile (onto older data, or empty)
+	 * does not make our netdevs leftovers, and our own copy does not make a flushed APPL_DB
+	 * kept */
+	if (c->appl_kept_first)
+		return false;
 	uint32_t idx = psd_port_find(&c->ports, name, psd_name_parent_len(name, len));
 	return idx == PSD_NO_PORT || !c->ports.ports[idx].pruned;
 }

@@ -393,7 +393,9 @@ static void redis_fault(struct sim *s, bool wipe)
 	s->faults[F_OUTAGE]++;
 	unsigned kind = below(s, 10);
 	if (wipe) { /* restarted without persistence; CONFIG_DB loaded again */
-		bool late = kind < s->rate[F_EMPTY_LATE];
+		/* late only under a running daemon: a config reload restarts swss, and so the daemon,
+		 * after it has written CONFIG_DB, never while a daemon starts */
+		bool late = kind < s->rate[F_EMPTY_LATE] && s->w->listening;
 		psd_model_restart(&s->w->m, NULL);
 		if (late) /* a config reload writes CONFIG_DB a while after the restart */
 			s->config_late = 1 + below(s, 40);
@@ -475,8 +477,8 @@ static void forget_snapshot(struct sim *s)
 static void daemon_restart(struct sim *s, enum fault kind)
 {
 	static const char *const warm_key = "WARM_RESTART_ENABLE_TABLE|swss";
-	if (!s->redis_up || s->w->hold)
-		return; /* systemd starts the daemon again once Redis answers */
+	if (!s->redis_up || s->w->hold || s->config_late > 0)
+		return; /* systemd starts the daemon again once Redis answers (and has its config) */
 	s->faults[kind]++;
 	if (kind == F_RESTART_WARM)
 		psd_model_hset(&s->w->m, PSD_WORLD_STATE, warm_key, "enable", "true");
@@ -700,7 +702,11 @@ static bool fault_step(struct sim *s)
  * arrives late, client slots that free up. */
 static void redis_clock(struct sim *s)
 {
-	if (s->redis_up && s->rate[F_STALE] > 0 && below(s, 100) == 0) {
+	/* SAVE, outside the window of an swss start (APPL_DB flushed, PortConfigDone not yet
+	 * consumed): a snapshot from inside it would make the next daemon take the netdevs for an
+	 * earlier swss's leftovers (FB-03's rule), which no Redis fault alone can cause */
+	if (s->redis_up && s->rate[F_STALE] > 0 && below(s, 100) == 0 && !s->sai_pending &&
+	    psd_model_exists(&s->w->m, PSD_WORLD_APPL, "PORT_TABLE:PortConfigDone")) {
 		if (s->has_snapshot)
 			psd_model_free(&s->snapshot);
 		psd_model_copy(&s->snapshot, &s->w->m); /* SAVE */

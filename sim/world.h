@@ -51,7 +51,7 @@ struct psd_world_hooks {
 	/* the netdevs that exist, for PSD_ACT_LIST_IFACES (else the ifaces added by hand) */
 	size_t (*list_ifaces)(void *ctx, const struct psd_iface **ret);
 	/* Redis is about to execute a command: an error text answers it instead (NULL: execute);
-	 * asked after `command` */
+	 * asked before `command` */
 	const char *(*refuse)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 			      const size_t *len);
 };

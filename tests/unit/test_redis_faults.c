@@ -179,6 +179,30 @@ static void test_restart_onto_stale_snapshot(void **state)
 	psd_world_free(w);
 }
 
+/* A restart onto older data before the first complete dump: a port not heard of yet may still
+ * have its netdev, so its entry waits for the dump, which then removes it if it is gone. */
+static void test_stale_restart_waits_for_first_dump(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	struct psd_model snap;
+	config_port(w, "Ethernet0");
+	config_port(w, "Ethernet4");
+	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet4", "state", "ok"); /* a stale entry */
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_model_copy(&snap, &w->m);
+	psd_world_redis_down(w);
+	psd_model_restart(&w->m, &snap);
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "STATE_DB's server restarted"));
+	assert_true(psd_model_exists(&w->m, STATE, "PORT_TABLE|Ethernet4")); /* not yet */
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_dump_done(w); /* Ethernet4 has no netdev */
+	assert_false(psd_model_exists(&w->m, STATE, "PORT_TABLE|Ethernet4"));
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down up 9100");
+	psd_world_free(w);
+}
+
 /* Redis restarts empty and CONFIG_DB is loaded 2 s later (a config reload): no PortConfigDone
  * for an empty CONFIG_DB; the copy is asked again until the ports are there. */
 static void test_empty_restart_config_later(void **state)
@@ -290,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_any_refusal_names_redis_error),
 		cmocka_unit_test(test_stall_logged_and_shown),
 		cmocka_unit_test(test_restart_onto_stale_snapshot),
+		cmocka_unit_test(test_stale_restart_waits_for_first_dump),
 		cmocka_unit_test(test_empty_restart_config_later),
 		cmocka_unit_test(test_ports_max_overflow_refused),
 		cmocka_unit_test(test_repeated_conditions_log_once),
