@@ -135,8 +135,8 @@ bool psd_run_id_changed(struct psd_core *c, enum psd_db db, const struct psd_rep
 
 static void begin_verify(struct psd_core *c)
 {
-	c->verify_awaited = 7;
-	c->verify_restarted = 0;
+	c->verify_awaited = 7; /* verify_restarted stays until a verification completes: a restart
+	                        * seen by one that was refused (LOADING) or cut short still counts */
 	c->verify_state_lost = false;
 	c->verify_appl_found = false;
 	c->verify_refused = false;
@@ -179,6 +179,7 @@ static void verified(struct psd_core *c)
 		return;
 	}
 	bool state_restarted = (c->verify_restarted & (1u << PSD_DB_STATE)) != 0;
+	c->verify_restarted = 0;
 	if (c->verify_state_lost) {
 		c->stats.redis_data_lost++;
 		psd_todo(c, TODO_RESTORE_REWRITE);
