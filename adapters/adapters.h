@@ -13,6 +13,7 @@
 #include "psd/core.h"
 
 #define PSD_UNIX_PATH_MAX 108u
+#define PSD_DBCONFIG_BYTES_MAX (1024u * 1024u) /* database_config.json: SONiC's are a few KiB */
 
 struct psd_db_endpoint {
 	char unix_socket[PSD_UNIX_PATH_MAX];

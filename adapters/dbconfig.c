@@ -2,10 +2,20 @@
  * Reader of SONiC's database_config.json: for CONFIG_DB, APPL_DB and STATE_DB, the numeric id,
  * the table separator and the unix socket of the instance that holds it. Every error names the
  * file and the JSON path of the field at fault. There is no TCP fallback, as upstream.
+ *
+ * The file is opened with O_NONBLOCK (a FIFO in its place must not block start-up) and must be
+ * a regular file of at most PSD_DBCONFIG_BYTES_MAX bytes; it is read whole, then parsed. Two
+ * databases of one instance with one id, and separators other than printable ASCII without
+ * spaces, are refused: either would have the daemon write where no consumer reads.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -17,6 +27,15 @@ static const char *const db_names[_PSD_DB_MAX] = {
 	[PSD_DB_STATE] = "STATE_DB",
 };
 
+
+/* Printable ASCII other than space: a newline or a NUL would split keys where no consumer does. */
+static bool separator_valid(const char *sep, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (sep[i] <= ' ' || sep[i] > '~')
+			return false;
+	return true;
+}
 
 static int load_db(const char *path, json_t *root, enum psd_db db, struct psd_db_endpoint *ep,
 		   char *err, size_t size)
@@ -34,9 +53,12 @@ static int load_db(const char *path, json_t *root, enum psd_db db, struct psd_db
 			    name);
 	sep = json_object_get(dbj, "separator");
 	if (!json_is_string(sep) || json_string_length(sep) == 0 ||
-	    json_string_length(sep) > PSD_SEPARATOR_LEN_MAX)
-		return psd_errorf(err, size, "%s: DATABASES.%s.separator must be a string of 1 to %u bytes",
-			    path, name, PSD_SEPARATOR_LEN_MAX);
+	    json_string_length(sep) > PSD_SEPARATOR_LEN_MAX ||
+	    !separator_valid(json_string_value(sep), json_string_length(sep)))
+		return psd_errorf(err, size,
+				  "%s: DATABASES.%s.separator must be a string of 1 to %u printable "
+				  "ASCII bytes without spaces",
+				  path, name, PSD_SEPARATOR_LEN_MAX);
 	inst = json_object_get(dbj, "instance");
 	if (!json_is_string(inst))
 		return psd_errorf(err, size, "%s: DATABASES.%s.instance must be a string", path, name);
@@ -55,6 +77,34 @@ static int load_db(const char *path, json_t *root, enum psd_db db, struct psd_db
 	return 0;
 }
 
+/* Two databases of one instance with one id would share one keyspace. */
+static int check_ids(const char *path, json_t *root, char *err, size_t size)
+{
+	json_t *dbs = json_object_get(root, "DATABASES");
+	const char *a_name, *b_name;
+	json_t *a, *b;
+
+	json_object_foreach (dbs, a_name, a) {
+		json_t *a_id = json_object_get(a, "id"), *a_inst = json_object_get(a, "instance");
+		if (!json_is_integer(a_id) || !json_is_string(a_inst))
+			continue;
+		json_object_foreach (dbs, b_name, b) {
+			if (b == a)
+				break; /* each pair once */
+			json_t *b_id = json_object_get(b, "id"), *b_inst = json_object_get(b, "instance");
+			if (json_is_integer(b_id) && json_is_string(b_inst) &&
+			    json_integer_value(a_id) == json_integer_value(b_id) &&
+			    json_equal(a_inst, b_inst))
+				return psd_errorf(err, size,
+						  "%s: DATABASES.%s and DATABASES.%s have the same id %lld "
+						  "on instance %s",
+						  path, b_name, a_name, (long long)json_integer_value(a_id),
+						  json_string_value(a_inst));
+		}
+	}
+	return 0;
+}
+
 static int parse_root(const char *path, json_t *root, const json_error_t *jerr,
 		      struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size)
 {
@@ -68,6 +118,8 @@ static int parse_root(const char *path, json_t *root, const json_error_t *jerr,
 				  jerr->column, jerr->text);
 	for (int db = 0; db < _PSD_DB_MAX && r == 0; db++)
 		r = load_db(path, root, (enum psd_db)db, &ep[db], err, err_size);
+	if (r == 0)
+		r = check_ids(path, root, err, err_size);
 	json_decref(root);
 	if (r == 0)
 		memcpy(ret, ep, sizeof(ep));
@@ -77,9 +129,45 @@ static int parse_root(const char *path, json_t *root, const json_error_t *jerr,
 int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
 		      size_t err_size)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	return parse_root(path, root, &jerr, ret, err, err_size);
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int r = -1;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return psd_errorf(err, err_size, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		psd_errorf(err, err_size, "%s: %s", path, strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		psd_errorf(err, err_size, "%s: is a directory, not a file", path);
+	else if (!S_ISREG(st.st_mode))
+		psd_errorf(err, err_size, "%s: is not a regular file (a FIFO, socket or device)",
+			   path);
+	else if (st.st_size > (off_t)PSD_DBCONFIG_BYTES_MAX)
+		psd_errorf(err, err_size, "%s: %lld bytes, larger than the %u bytes allowed", path,
+			   (long long)st.st_size, PSD_DBCONFIG_BYTES_MAX);
+	else if ((text = malloc((size_t)st.st_size + 1)) == NULL)
+		psd_errorf(err, err_size, "%s: out of memory", path);
+	else
+		r = 0;
+	while (r == 0 && len <= PSD_DBCONFIG_BYTES_MAX) { /* the file may grow while read */
+		ssize_t n = read(fd, text + len, (size_t)st.st_size + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = psd_errorf(err, err_size, "%s: %s", path, strerror(errno));
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > (size_t)st.st_size)
+			r = psd_errorf(err, err_size, "%s: changed while it was read", path);
+	}
+	close(fd);
+	if (r == 0)
+		r = psd_dbconfig_parse(path, text, len, ret, err, err_size);
+	free(text);
+	return r;
 }
 
 int psd_dbconfig_parse(const char *name, const char *text, size_t len,

@@ -217,6 +217,14 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
+/* SIGUSR1, SIGUSR2, SIGALRM: nothing of ours; logged, and the daemon lives on. */
+static int on_ignored(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	psd_log(PSD_LOG_NOTICE, "signal %s from pid %u ignored", sigabbrev_np((int)si->ssi_signo),
+		si->ssi_pid);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: portsyncd [OPTION]...\n"
@@ -347,7 +355,6 @@ static int setup(struct psd_daemon *d)
 	struct psd_config cfg = {0};
 	struct psd_limits lim;
 	char err[600];
-	sigset_t mask;
 
 	if (load_settings(d, &d->settings, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: bad configuration: %s\n", err);
@@ -373,15 +380,12 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: cannot create the event loop\n");
 		return -1;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGHUP, on_reload, d) < 0 ||
+	    sd_event_add_signal(d->loop, NULL, SIGUSR1, on_ignored, d) < 0 ||
+	    sd_event_add_signal(d->loop, NULL, SIGUSR2, on_ignored, d) < 0 ||
+	    sd_event_add_signal(d->loop, NULL, SIGALRM, on_ignored, d) < 0 ||
 	    sd_event_add_time(d->loop, &d->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, d) < 0) {
 		fprintf(stderr, "portsyncd: cannot set up signals and timers\n");
 		return -1;
@@ -428,6 +432,16 @@ static void teardown(struct psd_daemon *d)
 int main(int argc, char **argv)
 {
 	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX};
+	sigset_t mask;
+
+	/* before anything else: a signal that comes during start-up waits for the loop's handler
+	 * (SIGHUP, SIGUSR1 and the like would otherwise kill the daemon) */
+	sigemptyset(&mask);
+	for (const int *s = (const int[]){SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, 0};
+	     *s != 0; s++)
+		sigaddset(&mask, *s);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	int r = parse_options(argc, argv, &d);
 
 	if (r != 0)

@@ -27,6 +27,8 @@ struct psd_redis_conn {
 	uint32_t events;
 	bool write_pending; /* hiredis has output buffered */
 	bool reconnecting;  /* a PSD_ACT_DB_CONNECT attempt: report the SELECT's outcome */
+	bool refused;       /* Redis refused the SELECT: our close is reported as a lost connection */
+	bool selected;      /* a SELECT of this database has succeeded once */
 	struct psd_db_endpoint ep;
 };
 
@@ -103,10 +105,13 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 {
 	struct psd_redis_conn *c = ac->ev.data;
 	c->ac = NULL;
-	if (status == REDIS_OK)
-		return; /* our own close */
-	psd_log(PSD_LOG_ERROR, "Redis: %s connection lost: %s", db_label[c->db],
-		ac->errstr != NULL && ac->errstr[0] != '\0' ? ac->errstr : "closed by the server");
+	if (status == REDIS_OK && !c->refused)
+		return; /* our own close (shutdown) */
+	if (!c->refused)
+		psd_log(PSD_LOG_ERROR, "Redis: %s connection lost: %s", db_label[c->db],
+			ac->errstr != NULL && ac->errstr[0] != '\0' ? ac->errstr :
+								      "closed by the server");
+	c->refused = false;
 	c->reconnecting = false;
 	report(c, PSD_EV_DB_DOWN);
 }
@@ -187,11 +192,27 @@ static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
 	if (r == NULL)
 		return; /* the connection went away: on_disconnect reports it */
 	if (r->type == REDIS_REPLY_ERROR) {
-		psd_log(PSD_LOG_ERROR, "Redis: SELECT %u for %s failed: %s",
+		/* a database id the server does not have is the configuration's fault: at start-up,
+		 * no retry can mend it */
+		if (!c->selected && strstr(r->str, "out of range") != NULL) {
+			fprintf(stderr,
+				"portsyncd: Redis refused SELECT %u for %s: %s (DATABASES.%s.id in "
+				"the database config)\n",
+				(unsigned)(uintptr_t)privdata, db_label[c->db], r->str,
+				db_label[c->db]);
+			psd_log(PSD_LOG_ERROR, "Redis refused SELECT %u for %s: %s; exiting",
+				(unsigned)(uintptr_t)privdata, db_label[c->db], r->str);
+			sd_event_exit(c->owner->loop, 1);
+			return;
+		}
+		psd_log(PSD_LOG_ERROR, "Redis refused SELECT %u for %s: %s; connection closed, "
+				       "reconnecting",
 			(unsigned)(uintptr_t)privdata, db_label[c->db], r->str);
-		redisAsyncDisconnect(ac); /* reported down; the core retries later */
+		c->refused = true;        /* the close below is reported: the core reconnects */
+		redisAsyncDisconnect(ac); /* (a refusing server may close it first: same report) */
 		return;
 	}
+	c->selected = true;
 	if (c->reconnecting) {
 		c->reconnecting = false;
 		report(c, PSD_EV_DB_UP);
@@ -210,6 +231,7 @@ static int open_conn(struct psd_redis *rd, enum psd_db db, const struct psd_db_e
 	c->ep = *ep;
 	c->events = 0;
 	c->write_pending = false;
+	c->refused = false;
 	c->ac = redisAsyncConnectUnix(ep->unix_socket);
 	if (c->ac == NULL || c->ac->err) {
 		snprintf(err, err_size, "cannot connect to Redis for %s at unix socket %s: %s",

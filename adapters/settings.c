@@ -49,6 +49,8 @@ static const struct key keys[] = {
 	 AT(reconnect_min_ms), "first reconnect delay (default 20)"},
 	{"redis", "reconnect_max_ms", "reconnect-max-ms", KIND_COUNT, 10, 600000,
 	 AT(reconnect_max_ms), "reconnect backoff cap (default 250)"},
+	{"redis", "stall_ms", "redis-stall-ms", KIND_COUNT, 100, 600000, AT(redis_stall_ms),
+	 "commands unanswered this long are logged as a Redis stall (default 5000)"},
 	{"netlink", "redump_interval_ms", "redump-interval-ms", KIND_COUNT, 10, 600000,
 	 AT(redump_interval_ms), "least time between two re-dumps after a loss (default 1000)"},
 	{"netlink", "rcvbuf_bytes", "nl-rcvbuf-bytes", KIND_COUNT, PSD_NL_RCVBUF_MIN,
@@ -77,6 +79,7 @@ void psd_settings_defaults(struct psd_settings *s)
 	s->reconnect_min_ms = PSD_RECONNECT_MIN_DEFAULT_NS / PSD_NS_PER_MS;
 	s->reconnect_max_ms = PSD_RECONNECT_MAX_DEFAULT_NS / PSD_NS_PER_MS;
 	s->redump_interval_ms = PSD_REDUMP_INTERVAL_DEFAULT_NS / PSD_NS_PER_MS;
+	s->redis_stall_ms = PSD_REDIS_STALL_DEFAULT_NS / PSD_NS_PER_MS;
 	s->nl_rcvbuf_bytes = PSD_NL_RCVBUF_DEFAULT;
 }
 
@@ -256,6 +259,7 @@ void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 	cfg->reconnect_min_ns = s->reconnect_min_ms * PSD_NS_PER_MS;
 	cfg->reconnect_max_ns = s->reconnect_max_ms * PSD_NS_PER_MS;
 	cfg->redump_interval_ns = s->redump_interval_ms * PSD_NS_PER_MS;
+	cfg->redis_stall_ns = s->redis_stall_ms * PSD_NS_PER_MS;
 	lim->ports_max = s->ports_max;
 	lim->inflight_max = s->inflight_max;
 }

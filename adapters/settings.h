@@ -33,6 +33,7 @@ struct psd_settings {
 	uint64_t reconnect_min_ms;
 	uint64_t reconnect_max_ms;
 	uint64_t redump_interval_ms;
+	uint64_t redis_stall_ms;
 	uint64_t nl_rcvbuf_bytes;
 	char record[PSD_PATH_MAX];  /* "": no capture */
 	char replay[PSD_PATH_MAX];  /* "": the live sockets */

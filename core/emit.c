@@ -50,7 +50,8 @@ static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, 
 	ret->u.cmd.argc = argc;
 	ret->u.cmd.argv = c->argv;
 	ret->u.cmd.argv_len = c->argv_len;
-	c->inflight++;
+	if (c->inflight++ == 0)
+		c->inflight_since_ns = c->now_ns; /* a stall is measured from here or the last reply */
 	c->inflight_db[db]++;
 }
 
@@ -186,13 +187,18 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 	switch (t) {
 	case TODO_HSET_LOGGER: {
 		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "LOGGER", "portsyncd", 9);
+		uint32_t argc = 2;
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
-		lit(c, 2, "LOGLEVEL");
-		lit(c, 3, c->log_level_text);
-		lit(c, 4, "LOGOUTPUT");
-		lit(c, 5, c->log_output_text);
-		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_LOG_SET, 0), 6);
+		if (!c->log_level_found) { /* only missing fields: a present value stays as it is */
+			lit(c, argc++, "LOGLEVEL");
+			lit(c, argc++, c->log_level_text);
+		}
+		if (!c->log_output_found) {
+			lit(c, argc++, "LOGOUTPUT");
+			lit(c, argc++, c->log_output_text);
+		}
+		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_LOG_SET, 0), argc);
 		return;
 	}
 	case TODO_SCRIPT_LOAD:
@@ -231,6 +237,15 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		lit(c, 0, "KEYS");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
 		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_KEYS, 0), 2);
+		return;
+	}
+	case TODO_INFO_CONFIG:
+	case TODO_INFO_APPL:
+	case TODO_INFO_STATE: {
+		enum psd_db db = (enum psd_db)(t - TODO_INFO_CONFIG);
+		lit(c, 0, "INFO");
+		lit(c, 1, "server");
+		command(c, ret, db, PSD_TAG(TAG_INFO, db), 2);
 		return;
 	}
 	case TODO_CONFIG_DONE:

@@ -28,11 +28,15 @@ static bool timings_valid(struct psd_config *cfg)
 		cfg->reconnect_max_ns = PSD_RECONNECT_MAX_DEFAULT_NS;
 	if (cfg->redump_interval_ns == 0)
 		cfg->redump_interval_ns = PSD_REDUMP_INTERVAL_DEFAULT_NS;
+	if (cfg->redis_stall_ns == 0)
+		cfg->redis_stall_ns = PSD_REDIS_STALL_DEFAULT_NS;
 	return cfg->reconnect_min_ns >= PSD_RECONNECT_MIN_NS &&
 	       cfg->reconnect_max_ns <= PSD_RECONNECT_MAX_NS &&
 	       cfg->reconnect_min_ns <= cfg->reconnect_max_ns &&
 	       cfg->redump_interval_ns >= PSD_REDUMP_INTERVAL_MIN_NS &&
 	       cfg->redump_interval_ns <= PSD_REDUMP_INTERVAL_MAX_NS &&
+	       cfg->redis_stall_ns >= PSD_REDIS_STALL_MIN_NS &&
+	       cfg->redis_stall_ns <= PSD_REDIS_STALL_MAX_NS &&
 	       (cfg->watchdog_ns == 0 || cfg->watchdog_ns >= PSD_WATCHDOG_MIN_NS);
 }
 
@@ -144,6 +148,20 @@ void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, c
 	psd_log_end(c, &t);
 }
 
+bool psd_reply_error_is(const struct psd_reply *r, const char *code)
+{
+	size_t n = strlen(code);
+	return r->type == PSD_REPLY_ERROR && r->str.len >= n && memcmp(r->str.ptr, code, n) == 0 &&
+	       (r->str.len == n || r->str.ptr[n] == ' ');
+}
+
+void psd_text_reply_error(struct psd_text *t, const struct psd_reply *r)
+{
+	psd_text_str(t, "'");
+	psd_text_escaped(t, r->str.ptr, r->type == PSD_REPLY_ERROR ? r->str.len : 0);
+	psd_text_str(t, "'");
+}
+
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	enum psd_db db = PSD_TAG_DB(r->tag);
@@ -151,6 +169,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	c->inflight--;
 	c->inflight_db[db]--;
 	c->last_reply_ns = c->now_ns;
+	psd_stall_end(c, "Redis answers again");
 	if (!psd_tag_is_port_command(PSD_TAG_KIND(r->tag)) && PSD_TAG_EPOCH(r->tag) != c->epoch)
 		return; /* a singleton from before an outage: recovery redid its work */
 	switch (PSD_TAG_KIND(r->tag)) {
@@ -159,6 +178,12 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_VERIFY_APPL:
 	case TAG_VERIFY_STAGED:
 		psd_recovery_reply(c, r);
+		return;
+	case TAG_INFO:
+		if (c->phase >= PH_RUNNING)
+			psd_recovery_reply(c, r);
+		else
+			psd_startup_reply(c, r);
 		return;
 	case TAG_REWRITE:
 		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
@@ -178,7 +203,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
 				     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
-			psd_recovery_refused(c);
+			psd_recovery_refused(c, r);
 		}
 		return;
 	default:
@@ -187,10 +212,53 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	}
 }
 
+/* Since when the oldest unanswered command has waited, at the latest. */
+static uint64_t waiting_since(const struct psd_core *c)
+{
+	return c->last_reply_ns > c->inflight_since_ns ? c->last_reply_ns : c->inflight_since_ns;
+}
+
 static bool healthy(const struct psd_core *c)
 {
 	/* commands unanswered for PSD_STALL_NS on live connections: something is wedged */
-	return c->inflight == 0 || c->now_ns - c->last_reply_ns < PSD_STALL_NS;
+	return c->inflight == 0 || c->now_ns - waiting_since(c) < PSD_STALL_NS;
+}
+
+static void stall_check(struct psd_core *c)
+{
+	struct psd_text t;
+	if (c->stalled || c->inflight == 0 || c->now_ns - waiting_since(c) < c->cfg.redis_stall_ns)
+		return;
+	c->stalled = true;
+	c->stall_since_ns = waiting_since(c);
+	c->stats.redis_stalls++;
+	psd_todo(c, TODO_NOTIFY_STATUS);
+	if (psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
+		return;
+	psd_text_str(&t, "Redis: stalled, no reply for ");
+	psd_text_u64(&t, (c->now_ns - c->stall_since_ns) / PSD_NS_PER_MS);
+	psd_text_str(&t, " ms with ");
+	psd_text_u64(&t, c->inflight);
+	psd_text_str(&t, " commands unanswered (redis_stall_ms ");
+	psd_text_u64(&t, c->cfg.redis_stall_ns / PSD_NS_PER_MS);
+	psd_text_str(&t, ")");
+	psd_log_end(c, &t);
+}
+
+void psd_stall_end(struct psd_core *c, const char *how)
+{
+	struct psd_text t;
+	if (!c->stalled)
+		return;
+	c->stalled = false;
+	psd_todo(c, TODO_NOTIFY_STATUS);
+	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
+		return;
+	psd_text_str(&t, "Redis: stall over after ");
+	psd_text_u64(&t, (c->now_ns - c->stall_since_ns) / PSD_NS_PER_MS);
+	psd_text_str(&t, " ms: ");
+	psd_text_str(&t, how);
+	psd_log_end(c, &t);
 }
 
 bool psd_tag_is_port_command(enum psd_tag_kind kind)
@@ -201,6 +269,7 @@ bool psd_tag_is_port_command(enum psd_tag_kind kind)
 
 static void on_timer(struct psd_core *c)
 {
+	stall_check(c);
 	psd_recovery_timer(c);
 	psd_resync_timer(c);
 	if (c->now_ns >= c->watchdog_due_ns) {
@@ -208,8 +277,8 @@ static void on_timer(struct psd_core *c)
 		if (healthy(c))
 			psd_todo(c, TODO_NOTIFY_WATCHDOG);
 		else
-			psd_log_line(c, PSD_LOG_ERROR, "Redis has not answered for 30 s: "
-						       "watchdog not fed", "");
+			psd_log_line(c, PSD_LOG_ERROR, "Redis has not answered for 30 s "
+						       "(PSD_STALL_NS): watchdog not fed", "");
 	}
 	psd_links_timer(c);
 	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
@@ -261,6 +330,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		c->cfg.reconnect_min_ns = next.reconnect_min_ns;
 		c->cfg.reconnect_max_ns = next.reconnect_max_ns;
 		c->cfg.redump_interval_ns = next.redump_interval_ns;
+		c->cfg.redis_stall_ns = next.redis_stall_ns;
 		c->cfg.log_level_pinned = next.log_level_pinned;
 		c->cfg.log_output_pinned = next.log_output_pinned;
 		if (next.log_level_pinned)
@@ -309,6 +379,36 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	return -EINVAL;
 }
 
+/* At the flush deadline: counts the ports whose latest state Redis has not acknowledged and
+ * names the first PSD_LOST_NAMED of them; returns the count. */
+static uint32_t log_lost(struct psd_core *c)
+{
+	struct psd_text t;
+	uint32_t lost = 0;
+
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		lost += p->used && (p->queued || p->sent);
+	}
+	c->stats.writes_lost += lost;
+	if (lost == 0 || psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return lost;
+	psd_text_str(&t, "stopping with writes still pending: ");
+	psd_text_u64(&t, lost);
+	psd_text_str(&t, " port states not written to Redis (");
+	for (uint32_t i = 0, named = 0; i < c->ports.high_water && named < PSD_LOST_NAMED; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		if (!p->used || !(p->queued || p->sent))
+			continue;
+		psd_text_str(&t, named++ > 0 ? ", " : "");
+		psd_text_mem(&t, p->name, p->name_len);
+	}
+	psd_text_str(&t, lost > PSD_LOST_NAMED ? ", ...)" : ")");
+	psd_text_str(&t, psd_all_up(c) ? "" : "; Redis is down");
+	psd_log_end(c, &t);
+	return lost;
+}
+
 static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->phase != PH_STOPPING || c->exit_emitted)
@@ -316,13 +416,12 @@ static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 	bool flushed = c->inflight == 0 && c->sendq_len == 0;
 	if (!flushed && c->now_ns < c->exit_deadline_ns)
 		return false;
-	if (!flushed)
-		psd_log_line(c, PSD_LOG_WARN, "stopping with writes still pending", "");
+	uint32_t lost = flushed ? 0 : log_lost(c);
 	c->exit_emitted = true;
 	c->phase = PH_EXITED;
 	memset(ret, 0, sizeof(*ret));
 	ret->type = PSD_ACT_EXIT;
-	ret->u.exit.status = 0;
+	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : c->exit_status;
 	return true;
 }
 
@@ -348,6 +447,19 @@ static bool pull_todo(struct psd_core *c, struct psd_action *ret)
 
 bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 {
+	if (c->log_len == 0 && c->stats.log_dropped > c->log_dropped_reported) {
+		struct psd_text t; /* said once the ring has room: how many records it lost */
+		uint64_t n = c->stats.log_dropped - c->log_dropped_reported;
+		c->log_dropped_reported = c->stats.log_dropped;
+		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+			psd_text_str(&t, "log: ");
+			psd_text_u64(&t, n);
+			psd_text_str(&t, " records lost (more than PSD_LOG_RING, 64, between two "
+					 "pulls); lost in all: ");
+			psd_text_u64(&t, c->stats.log_dropped);
+			psd_log_end(c, &t);
+		}
+	}
 	if (c->log_len > 0) {
 		const struct psd_log_record *rec = &c->logs[c->log_head];
 		memset(ret, 0, sizeof(*ret));
@@ -388,6 +500,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->watchdog_due_ns;
 	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
 		d = c->log_poll_due_ns;
+	if (c->inflight > 0 && !c->stalled && waiting_since(c) + c->cfg.redis_stall_ns < d)
+		d = waiting_since(c) + c->cfg.redis_stall_ns;
 	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
 	return d;
@@ -461,7 +575,9 @@ size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 	psd_text_u64(&t, (uint64_t)c->sendq_len + c->inflight);
 	psd_text_str(&t, ", missing in APPL_DB ");
 	psd_text_u64(&t, c->parked);
-	psd_text_str(&t, psd_all_up(c) ? "; Redis up" : "; Redis down, reconnecting");
+	psd_text_str(&t, !psd_all_up(c) ? "; Redis down, reconnecting" :
+			 c->stalled    ? "; Redis stalled, not answering" :
+					 "; Redis up");
 	if (c->redump_wanted || c->dump_active)
 		psd_text_str(&t, "; netlink resync");
 	psd_text_str(&t, c->init_done_sent ? "; PortInitDone sent" : "");

@@ -61,6 +61,7 @@ enum psd_tag_kind {
 	TAG_REWRITE,         /* restore_count written again after a Redis lost it */
 	TAG_SEEN_APPL,       /* start-up (field): did APPL_DB hold PortConfigDone before our copy? */
 	TAG_SEEN_STAGED,     /* ... or its producer form */
+	TAG_INFO,            /* INFO server: the server's run_id, index = database */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -102,6 +103,9 @@ enum psd_todo {
 	TODO_RESTORE_REWRITE, /* HSET restore_count again after STATE_DB lost it */
 	TODO_SEEN_APPL,
 	TODO_SEEN_STAGED,
+	TODO_INFO_CONFIG,     /* INFO server on each connection: who answers (run_id) */
+	TODO_INFO_APPL,
+	TODO_INFO_STATE,
 };
 
 #define PSD_TODO_RING 32u
@@ -143,6 +147,7 @@ struct psd_core {
 	bool log_level_found;
 	bool log_output_found;
 	bool log_poll_inflight;
+	uint64_t log_bad_hash[2];  /* LOGLEVEL, LOGOUTPUT: the bad value last logged, 0: none */
 	uint64_t log_poll_due_ns;
 
 	/* start-up decisions */
@@ -151,6 +156,8 @@ struct psd_core {
 	bool warm_enabled;
 	bool warm;
 	bool appl_kept;           /* APPL_DB held PortConfigDone at start: it was not flushed */
+	bool appl_decided;        /* a start-up run has found appl_kept ... */
+	bool appl_kept_first;     /* ... and this is what it found: it decides what is old */
 	uint64_t restore_count;
 	uint32_t config_ports;    /* configured ports in the table */
 	uint32_t config_written;  /* ports written to APPL_DB: PortConfigDone's count */
@@ -174,6 +181,12 @@ struct psd_core {
 	unsigned verify_awaited;    /* verification replies outstanding after a reconnect */
 	bool verify_state_lost;
 	bool verify_appl_found;
+	char run_id[_PSD_DB_MAX][PSD_RUN_ID_LEN + 1]; /* of the server behind each connection */
+	uint32_t verify_restarted;  /* bit per database whose server's run_id changed */
+	bool restart_reconcile;     /* a restarted Redis: the first complete dump reconciles */
+	bool config_awaited;        /* a re-copy found CONFIG_DB empty: it is asked again */
+	bool verify_refused;        /* Redis answered a verification with an error (LOADING) */
+	bool verify_retry;          /* ... so the verification runs again after a pause */
 	bool recopy;                /* rewriting APPL_DB port entries after Redis lost them */
 	bool startup_restart;       /* start-up was interrupted: run it again once reconnected */
 	bool reconciled;            /* the first complete dump cleared stale STATE_DB entries */
@@ -182,6 +195,9 @@ struct psd_core {
 	bool restore_decided;       /* warm or cold decided, restore_count chosen */
 	uint64_t rng;
 	uint64_t last_reply_ns;
+	uint64_t inflight_since_ns; /* when the count of unanswered commands last rose from 0 */
+	bool stalled;               /* unanswered for cfg.redis_stall_ns: logged, in STATUS= */
+	uint64_t stall_since_ns;
 
 	/* netlink resynchronisation (resync.c) */
 	uint32_t resync_gen;        /* generation of the current (or last) dump */
@@ -222,6 +238,13 @@ struct psd_core {
 	uint32_t todo_head;
 	uint32_t todo_len;
 	struct psd_log_record logs[PSD_LOG_RING];
+	uint64_t log_dropped_reported; /* stats.log_dropped already said in a log record */
+	uint64_t missing_summary_ns;   /* next summary of ports still missing in APPL_DB */
+	uint64_t refused_repeats;      /* refusals not logged since the last line (one a minute) */
+	uint64_t refused_log_ns;       /* when a refusal may be logged again */
+	uint64_t table_full_log_ns;    /* when "port table full" may be logged again */
+	uint32_t config_overflow;      /* CONFIG_DB ports the port table could not hold */
+	int exit_status;
 	uint32_t log_head;
 	uint32_t log_len;
 
@@ -244,6 +267,12 @@ void psd_todo_purge_commands(struct psd_core *c);
 struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t);
 void psd_log_end(struct psd_core *c, struct psd_text *t);
 void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, const char *b);
+
+/* Ends a Redis stall (logged with how, STATUS= updated); nothing when Redis was not stalled. */
+void psd_stall_end(struct psd_core *c, const char *how);
+
+/* Keeps the run_id of an INFO server reply for db; true when it differs from the one kept. */
+bool psd_run_id_changed(struct psd_core *c, enum psd_db db, const struct psd_reply *r);
 
 /* startup.c */
 void psd_startup_begin(struct psd_core *c);
@@ -275,9 +304,10 @@ void psd_resync_drained(struct psd_core *c);
 
 /* startup.c, again */
 void psd_startup_restart(struct psd_core *c);
-void psd_recovery_refused(struct psd_core *c);
-/* Logs what Redis refused and runs the refused work again after PSD_REFUSED_RETRY_NS. */
-void psd_recovery_retry_later(struct psd_core *c, const char *what);
+void psd_recovery_refused(struct psd_core *c, const struct psd_reply *r);
+/* Logs what Redis refused, with Redis's own error r, and runs the refused work again after
+ * PSD_REFUSED_RETRY_NS. */
+void psd_recovery_retry_later(struct psd_core *c, const char *what, const struct psd_reply *r);
 void psd_recovery_recopy(struct psd_core *c);
 
 /* links.c */
@@ -288,6 +318,9 @@ bool psd_links_pull(struct psd_core *c, struct psd_action *ret);
 void psd_links_check_init_done(struct psd_core *c);
 /* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
 void psd_links_rewrite_all(struct psd_core *c);
+/* Removes our fields from the entries of configured ports without a netdev (a restarted Redis
+ * may hold them from an older snapshot). */
+void psd_links_reconcile_absent(struct psd_core *c);
 /* Treats a port as deleted (resync sweep, rename). */
 void psd_links_gone(struct psd_core *c, uint32_t idx);
 /* Requeues the port commands lost with db's connection. */
@@ -302,6 +335,11 @@ void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
 /* Builds "<table><sep><name>" for db into a scratch slot; returns its length. */
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len);
+
+/* An error reply whose text starts with code ("WRONGTYPE", "LOADING"): Redis's error classes. */
+bool psd_reply_error_is(const struct psd_reply *r, const char *code);
+/* Appends Redis's error text of r, quoted and escaped. */
+void psd_text_reply_error(struct psd_text *t, const struct psd_reply *r);
 
 static inline bool psd_str_is(const struct psd_str *s, const char *lit)
 {

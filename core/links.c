@@ -14,7 +14,8 @@
  *  - FB-14: a NEWLINK whose port is not in APPL_DB yet is parked and looked up again every
  *    PSD_APPL_RECHECK_NS, not dropped for good (port names only; sub-interfaces and
  *    PortChannels can never be in PORT_TABLE);
- *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry;
+ *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry, and
+ *    so does one whose new name is not ours at all (foo, eth1, Vlan5), or a DELLINK under it;
  *  - FB-11: only the bridge's DELLINK (AF_BRIDGE, master set) means "left the bridge"; a
  *    netdev deleted while enslaved also carries its master, in an AF_UNSPEC DELLINK, and is
  *    deleted (compat: every DELLINK with a master is ignored, so the entry stays forever);
@@ -135,9 +136,17 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 	}
 	if (work & PSD_PW_PARK) {
 		park(c, idx);
-		if (sym == PSD_PS_MISSING)
+		if (sym == PSD_PS_MISSING && !p->missing_logged) { /* once; then a summary a minute */
+			p->missing_logged = true;
 			log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
+			if (c->missing_summary_ns == 0)
+				c->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		} else if (sym == PSD_PS_MISSING) {
+			c->stats.log_suppressed++;
+		}
 	}
+	if (sym == PSD_PS_FOUND)
+		p->missing_logged = false;
 	if (work & PSD_PW_FORGET)
 		log_port(c, PSD_LOG_INFO, "Cannot find ", p, " in port table");
 	if (work & PSD_PW_SETTLE) {
@@ -182,8 +191,19 @@ static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_
 	idx = psd_port_add(&c->ports, l->name, l->name_len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		psd_log_line(c, PSD_LOG_ERROR, "port table full (raise ports_max); dropped event for ",
-			     l->name);
+		if (c->now_ns >= c->table_full_log_ns) { /* a line a minute, with the count */
+			struct psd_text t;
+			c->table_full_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+				psd_text_str(&t, "port table full (raise ports_max); dropped event for ");
+				psd_text_str(&t, l->name);
+				psd_text_str(&t, "; events dropped so: ");
+				psd_text_u64(&t, c->stats.ports_refused);
+				psd_log_end(c, &t);
+			}
+		} else {
+			c->stats.log_suppressed++;
+		}
 		return PSD_NO_PORT;
 	}
 	c->ports.ports[idx].name_class = (uint8_t)cls;
@@ -255,6 +275,18 @@ void psd_links_rewrite_all(struct psd_core *c)
 	}
 }
 
+void psd_links_reconcile_absent(struct psd_core *c)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (p->used && p->configured && !p->present && !p->old_netdev &&
+		    p->fsm_state == psd_port_fsm_start()) {
+			p->reconciling = true; /* our fields only, as at a cold start's first dump */
+			psd_links_gone(c, i);
+		}
+	}
+}
+
 void psd_links_gone(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
@@ -295,6 +327,8 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	bool del = l->msg_type == RTM_DELLINK;
 	uint32_t idx;
 
+	if ((cls == PSD_NAME_INVALID || cls == PSD_NAME_OTHER) && !c->cfg.compat && l->ifindex != 0)
+		retire_renamed(c, l, PSD_NO_PORT); /* a port's netdev renamed away from port names */
 	if (cls == PSD_NAME_INVALID) {
 		c->stats.names_invalid++;
 		struct psd_text t;
@@ -328,6 +362,7 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
 	p->seen_gen = c->resync_gen;
+	p->old_netdev = false; /* a netdev of this name that is not the leftover: the name is its */
 	p->reconciling = false; /* a real message: a DELLINK deletes the whole entry, as upstream */
 	if (del) {
 		psd_links_gone(c, idx);
@@ -419,7 +454,8 @@ void psd_links_check_init_done(struct psd_core *c)
 {
 	if (c->phase != PH_RUNNING || c->init_done_sent || c->init_done_retry ||
 	    c->portset_count != 0 || !c->saw_datagram || c->recopy || c->outage ||
-	    c->verify_awaited > 0) /* after an outage: not before Redis is known to hold the rest */
+	    c->verify_awaited > 0 || c->verify_retry) /* after an outage: not before Redis is
+	                                               * known to hold the rest */
 		return;
 	c->init_done_sent = true;
 	c->init_done_acked = false;
@@ -497,7 +533,21 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_DELETE:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
-			log_port(c, PSD_LOG_ERROR, "STATE_DB command refused for ", p, "; will try again");
+			if (c->now_ns >= c->refused_log_ns) { /* a refusing Redis: a line a minute */
+				c->refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+				struct psd_text t;
+				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+					psd_text_str(&t, "STATE_DB command refused for ");
+					psd_text_mem(&t, p->name, p->name_len);
+					psd_text_str(&t, " with ");
+					psd_text_reply_error(&t, r);
+					psd_text_str(&t, "; will try again (more such refusals are "
+							 "counted, and logged once a minute)");
+					psd_log_end(c, &t);
+				}
+			} else {
+				c->stats.log_suppressed++;
+			}
 			step(c, idx, PSD_PS_FAILED);
 			return;
 		}
@@ -524,6 +574,21 @@ void psd_links_timer(struct psd_core *c)
 	if (c->now_ns < c->recheck_due_ns)
 		return;
 	c->recheck_due_ns = UINT64_MAX;
+	if (c->parked > 0 && c->missing_summary_ns != 0 && c->now_ns >= c->missing_summary_ns) {
+		struct psd_text t;
+		c->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+			psd_text_str(&t, "still not in APPL_DB PORT_TABLE: ");
+			psd_text_u64(&t, c->parked);
+			psd_text_str(&t, " ports, the first ");
+			psd_text_mem(&t, c->ports.ports[c->park_head].name,
+				     c->ports.ports[c->park_head].name_len);
+			psd_text_str(&t, "; looked up again every ");
+			psd_text_u64(&t, PSD_APPL_RECHECK_NS / PSD_NS_PER_MS);
+			psd_text_str(&t, " ms");
+			psd_log_end(c, &t);
+		}
+	}
 	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->park_head != PSD_NO_PORT; n++)
 		step(c, c->park_head, PSD_PS_RECHECK);
 	if (c->parked > 0)
@@ -537,7 +602,7 @@ void psd_links_timer(struct psd_core *c)
 bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->sendq_len == 0 || c->inflight >= c->lim.inflight_max || !psd_all_up(c) ||
-	    c->verify_awaited > 0)
+	    c->verify_awaited > 0 || c->verify_retry)
 		return false;
 	uint32_t idx = c->sendq[c->sendq_head];
 	struct psd_port *p = &c->ports.ports[idx];

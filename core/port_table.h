@@ -39,6 +39,7 @@ struct psd_port {
 	bool old_netdev : 1;  /* start-up found a leftover netdev of this name (FB-03) */
 	bool reconciling : 1; /* its delete is the first dump's: only our four fields go */
 	bool counted : 1;     /* included in PortConfigDone's count */
+	bool missing_logged : 1; /* "Cannot find" was logged; later re-checks are summarised */
 	bool admin_up : 1;
 	bool oper_up : 1;
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */

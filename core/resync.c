@@ -90,8 +90,9 @@ void psd_resync_dump_done(struct psd_core *c, bool interrupted)
 		psd_resync_loss(c, PSD_LOSS_DUMP_INTR);
 		return;
 	}
-	bool reconcile = !c->reconciled && !c->warm;
+	bool reconcile = (!c->reconciled && !c->warm) || c->restart_reconcile;
 	c->reconciled = true;
+	c->restart_reconcile = false;
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (reconcile && p->used && p->configured && !p->present && !p->old_netdev &&

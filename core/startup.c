@@ -16,7 +16,11 @@
  *  - a corrupt restore_count is an error and a cold start, not an exit;
  *  - a warm start that finds no PortConfigDone in APPL_DB (Redis lost it) copies CONFIG_DB
  *    again, keeping the warm start's other choices (no prune, no old interfaces);
- *  - a CONFIG_DB port that vanished between KEYS and HGETALL is skipped, not written empty.
+ *  - a CONFIG_DB port that vanished between KEYS and HGETALL is skipped, not written empty;
+ *  - Redis's error replies are handled where they arrive: WRONGTYPE names the key and Redis's
+ *    error, and the key is skipped (a port) or taken as absent (a setting); any other error
+ *    (LOADING, BUSY, OOM, MISCONF) runs the refused work again after a pause, with Redis's
+ *    error in the log.
  */
 #include <string.h>
 
@@ -36,7 +40,10 @@ void psd_startup_begin(struct psd_core *c)
 	psd_todo(c, TODO_HGET_LOG_LEVEL);
 	psd_todo(c, TODO_HGET_LOG_OUTPUT);
 	psd_todo(c, TODO_SCRIPT_LOAD);
-	enter(c, PH_LOGGER, 3);
+	psd_todo(c, TODO_INFO_CONFIG);
+	psd_todo(c, TODO_INFO_APPL);
+	psd_todo(c, TODO_INFO_STATE);
+	enter(c, PH_LOGGER, 6);
 }
 
 /* Copies a short string reply into dst; false for nil, non-strings and over-long values. */
@@ -74,21 +81,40 @@ static int parse_setting(bool level, const char *text, int *ret)
 	return r;
 }
 
-/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed. */
+/* FNV-1a of a value: a bad LOGGER value is logged once, and again only when it changes. */
+static uint64_t value_hash(const struct psd_reply *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < r->str.len; i++)
+		h = (h ^ (uint8_t)r->str.ptr[i]) * 0x100000001b3ull;
+	return h | 1u; /* 0 stands for "no bad value logged" */
+}
+
+/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed.
+ * A value that is present but not valid (unknown, over-long, holding a NUL) is logged once per
+ * distinct value and left in CONFIG_DB: only a missing field is filled in. */
 static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool level)
 {
 	char text[PSD_DB_VALUE_LEN_MAX + 1];
 	const char *fallback = level ? "NOTICE" : "SYSLOG";
-	bool found = reply_text(r, text, sizeof(text));
+	bool present = r->type == PSD_REPLY_STRING;
+	bool found = reply_text(r, text, sizeof(text)) && memchr(r->str.ptr, '\0', r->str.len) == NULL;
 	int v = level ? PSD_LOG_NOTICE : PSD_LOG_SYSLOG;
+	uint64_t *bad = &c->log_bad_hash[level ? 0 : 1];
 
-	if (r->type == PSD_REPLY_STRING && (!found || parse_setting(level, text, &v) < 0))
-		log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
-					 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
+	if (present && (!found || parse_setting(level, text, &v) < 0)) {
+		if (*bad != value_hash(r))
+			log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
+						 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
+		*bad = value_hash(r);
+		found = false;
+	} else {
+		*bad = 0;
+	}
 	if (c->phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
 		char *keep = level ? c->log_level_text : c->log_output_text;
 		memcpy(keep, found ? text : fallback, strlen(found ? text : fallback) + 1);
-		*(level ? &c->log_level_found : &c->log_output_found) = found;
+		*(level ? &c->log_level_found : &c->log_output_found) = present;
 	}
 	if (level ? c->cfg.log_level_pinned : c->cfg.log_output_pinned)
 		return false;
@@ -186,8 +212,7 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 	idx = psd_port_add(&c->ports, name, len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		psd_log_line(c, PSD_LOG_ERROR, "port table full (raise ports_max); skipped port ",
-			     name);
+		c->config_overflow++; /* said once, with the count, when KEYS is done */
 		return;
 	}
 	struct psd_port *p = &c->ports.ports[idx];
@@ -243,8 +268,37 @@ static void on_keys(struct psd_core *c, const struct psd_reply *r)
 			add_config_port(c, &r->elements[i]);
 }
 
+/* More configured ports than the port table holds: copying some of them would announce a
+ * PortConfigDone that leaves the others out for good, so none is copied; the daemon says so once
+ * and exits 1 (systemd's restart finds it again until ports_max is raised). */
+static void refuse_overflow(struct psd_core *c)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_CRIT, &t) != NULL) {
+		psd_text_str(&t, "CONFIG_DB has ");
+		psd_text_u64(&t, (uint64_t)c->config_ports + c->config_overflow);
+		psd_text_str(&t, " ports; the port table holds ");
+		psd_text_u64(&t, c->lim.ports_max);
+		psd_text_str(&t, " (ports_max): raise ports_max (--ports-max, or [daemon] ports_max) "
+				 "above the port count; no port copied, no PortConfigDone; exiting");
+		psd_log_end(c, &t);
+	}
+	c->exit_status = 1;
+	c->phase = PH_STOPPING;
+	c->exit_deadline_ns = c->now_ns;
+	psd_todo(c, TODO_NOTIFY_STOPPING);
+}
+
 static void after_keys(struct psd_core *c)
 {
+	if (!c->appl_decided) { /* what the first run found decides which netdevs are leftovers */
+		c->appl_decided = true;
+		c->appl_kept_first = c->appl_kept;
+	}
+	if (c->config_overflow > 0 && !c->cfg.compat) {
+		refuse_overflow(c);
+		return;
+	}
 	if (c->config_ports == 0)
 		psd_log_line(c, PSD_LOG_NOTICE, "ConfigDB does not have port information, however "
 						"ports can be added later on, continuing...", "");
@@ -306,16 +360,86 @@ static bool keep_config(struct psd_core *c, uint32_t port, const struct psd_repl
 	return true;
 }
 
+/* The key a start-up command's tag stands for, for log lines. */
+static const char *tag_key(enum psd_tag_kind kind)
+{
+	switch (kind) {
+	case TAG_LOG_LEVEL:
+	case TAG_LOG_OUTPUT:
+	case TAG_LOG_SET:
+		return "CONFIG_DB LOGGER|portsyncd";
+	case TAG_SWITCH_TYPE:
+		return "CONFIG_DB DEVICE_METADATA|localhost";
+	case TAG_WARM_SYSTEM:
+		return "STATE_DB WARM_RESTART_ENABLE_TABLE|system";
+	case TAG_WARM_SWSS:
+		return "STATE_DB WARM_RESTART_ENABLE_TABLE|swss";
+	case TAG_RESTORE_GET:
+	case TAG_RESTORE_SET:
+		return "STATE_DB WARM_RESTART_TABLE|portsyncd";
+	case TAG_CONFIG_DONE:
+		return "APPL_DB PortConfigDone";
+	default:
+		return "a start-up key";
+	}
+}
+
+/* WRONGTYPE: the key holds another type than the command's; Redis will say so every time. */
+static void log_wrongtype(struct psd_core *c, const char *key, const char *name,
+			  const struct psd_reply *r, const char *then)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return;
+	psd_text_str(&t, key);
+	psd_text_str(&t, name);
+	psd_text_str(&t, ": Redis answered ");
+	psd_text_reply_error(&t, r);
+	psd_text_str(&t, then);
+	psd_log_end(c, &t);
+}
+
+/* A Redis that came back empty may get its CONFIG_DB later (a config reload writes it after the
+ * restart): a re-copy that finds none of the configured ports announces nothing and asks again
+ * every PSD_REFUSED_RETRY_NS, saying so once. */
+static void awaiting_config(struct psd_core *c)
+{
+	struct psd_text t;
+	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS; /* recovery.c: the re-copy again */
+	if (c->config_awaited)
+		return;
+	c->config_awaited = true;
+	if (psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
+		return;
+	psd_text_str(&t, "CONFIG_DB has none of the ");
+	psd_text_u64(&t, c->config_ports);
+	psd_text_str(&t, " configured ports after Redis came back empty: no PortConfigDone; "
+			 "looking again every ");
+	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
+	psd_text_str(&t, " ms until they arrive");
+	psd_log_end(c, &t);
+}
+
 static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 {
 	uint32_t port = PSD_TAG_INDEX(r->tag);
 	struct psd_port *p = &c->ports.ports[port];
+	bool refused = r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE");
 
 	PSD_ASSERT(c->cursor_replies > 0);
 	c->cursor_replies--;
 	if (r->type == PSD_REPLY_ERROR)
 		c->stats.db_errors++;
-	if (keep_config(c, port, r)) {
+	if (refused) {
+		/* a re-copy's refusal: the whole copy runs again (start-up's never gets here) */
+	} else if (c->recopy && r->type == PSD_REPLY_ARRAY && r->element_count == 0) {
+		/* not (yet) in a CONFIG_DB that came back empty: counted below, not logged per port */
+	} else if (r->type == PSD_REPLY_ERROR) {
+		c->stats.config_refused++;
+		log_wrongtype(c, "CONFIG_DB PORT|", p->name, r, "; port not copied to APPL_DB");
+		if (!c->recopy)
+			leave_portset(c, p);
+	} else if (keep_config(c, port, r)) {
 		c->config_written++;
 		p->counted = true;
 		c->stats.producer_sets++;
@@ -323,6 +447,15 @@ static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 		leave_portset(c, p); /* not in APPL_DB: PortInitDone must not wait for it */
 	}
 	if (c->cursor == c->ports.high_water && c->cursor_replies == 0) {
+		if (c->recopy && c->config_written == 0 && c->config_ports > 0 && !c->recopy_refused) {
+			awaiting_config(c); /* no PortConfigDone for an empty CONFIG_DB: ask again */
+			return;
+		}
+		if (c->recopy && c->config_awaited) {
+			c->config_awaited = false;
+			psd_log_line(c, PSD_LOG_NOTICE, "CONFIG_DB has its ports again: copying them to "
+							"APPL_DB", "");
+		}
 		psd_todo(c, TODO_CONFIG_DONE);
 		if (!c->recopy)
 			enter(c, PH_CONFIG_DONE, 1);
@@ -417,15 +550,25 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 
 	if (c->recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
-		if (r->type == PSD_REPLY_ERROR)
+		if (r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE")) {
+			if (!c->recopy_refused) { /* one line per attempt, with Redis's error */
+				struct psd_text t;
+				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+					psd_text_str(&t, "Redis refused part of the CONFIG_DB copy "
+							 "with ");
+					psd_text_reply_error(&t, r);
+					psd_log_end(c, &t);
+				}
+			}
 			c->recopy_refused = true;
+		}
 		if (kind == TAG_CONFIG_GET) {
 			on_config_get(c, r);
 			return;
 		}
 		if (c->recopy_refused) { /* some of it was refused: all of it again after a pause */
 			c->recopy_refused = false;
-			psd_recovery_retry_later(c, "part of the CONFIG_DB copy");
+			psd_recovery_retry_later(c, "part of the CONFIG_DB copy", r);
 			return;
 		}
 		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
@@ -436,9 +579,23 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	if (c->phase >= PH_RUNNING)
 		return; /* cannot happen: start-up replies of an earlier epoch are dropped */
 
-	if (r->type == PSD_REPLY_ERROR) {
+	struct psd_reply nil = {.tag = r->tag, .type = PSD_REPLY_NIL};
+	if (r->type == PSD_REPLY_ERROR && kind == TAG_CONFIG_GET &&
+	    psd_reply_error_is(r, "WRONGTYPE")) {
+		on_config_get(c, r); /* named and skipped; the copy goes on */
+		return;
+	}
+	if (r->type == PSD_REPLY_ERROR && psd_reply_error_is(r, "WRONGTYPE")) {
 		c->stats.db_errors++;
-		psd_recovery_refused(c);
+		if (kind == TAG_PRUNE)
+			log_wrongtype(c, "APPL_DB PORT_TABLE:", c->ports.ports[PSD_TAG_INDEX(r->tag)].name,
+				      r, "; taken as absent");
+		else
+			log_wrongtype(c, tag_key(kind), "", r, "; taken as absent");
+		r = &nil;
+	} else if (r->type == PSD_REPLY_ERROR) {
+		c->stats.db_errors++;
+		psd_recovery_refused(c, r);
 		return;
 	}
 	switch (kind) {
@@ -473,6 +630,9 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_PRUNE:
 		on_prune(c, r);
 		return;
+	case TAG_INFO:
+		psd_run_id_changed(c, (enum psd_db)PSD_TAG_INDEX(r->tag), r);
+		break;
 	case TAG_LOG_SET:
 	case TAG_RESTORE_SET:
 	case TAG_CONFIG_DONE:
@@ -491,8 +651,12 @@ static bool is_old(struct psd_core *c, const char *name, size_t len)
 {
 	if (c->cfg.compat)
 		return true;
-	if (c->appl_kept)
-		return false; /* not the flushed cold start of FB-03: these netdevs are the system's */
+	/* not the flushed cold start of FB-03: these netdevs are the system's. A start-up run again
+	 * keeps the first run's answer: a Redis restarted meanwhile (onto older data, or empty)
+	 * does not make our netdevs leftovers, and our own copy does not make a flushed APPL_DB
+	 * kept */
+	if (c->appl_kept_first)
+		return false;
 	uint32_t idx = psd_port_find(&c->ports, name, psd_name_parent_len(name, len));
 	return idx == PSD_NO_PORT || !c->ports.ports[idx].pruned;
 }

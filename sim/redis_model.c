@@ -300,14 +300,65 @@ static void producer_set(struct psd_model *m, uint32_t db, uint32_t argc, const 
 	(void)argc;
 }
 
+static void reply_error(struct psd_reply *r, const char *text)
+{
+	r->type = PSD_REPLY_ERROR;
+	r->str = (struct psd_str){text, strlen(text)};
+}
+
+void psd_model_copy(struct psd_model *dst, const struct psd_model *src)
+{
+	psd_model_init(dst);
+	for (size_t i = 0; i < src->count; i++) {
+		const struct psd_model_key *k = &src->keys[i];
+		struct psd_model_key *d = create(dst, k->db, k->key, k->key_len, k->is_set);
+		d->is_other = k->is_other;
+		for (size_t f = 0; f < k->count; f++)
+			put_field(d, k->fields[f].name, k->fields[f].len, k->fields[f].value,
+				  k->fields[f].value != NULL ? strlen(k->fields[f].value) : 0);
+	}
+	dst->run_id = src->run_id;
+}
+
+void psd_model_restart(struct psd_model *m, struct psd_model *snapshot)
+{
+	uint64_t run_id = m->run_id + 1;
+	psd_model_free(m);
+	if (snapshot != NULL)
+		*m = *snapshot; /* the snapshot's storage moves in */
+	else
+		psd_model_init(m);
+	if (snapshot != NULL)
+		memset(snapshot, 0, sizeof(*snapshot));
+	m->run_id = run_id;
+}
+
+void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key)
+{
+	struct psd_model_key *k = find(m, db, key, strlen(key));
+	if (k != NULL)
+		remove_key(m, k);
+	create(m, db, key, strlen(key), false)->is_other = true;
+}
+
 void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
 		    const size_t *len, struct psd_reply *r)
 {
 	const char *cmd = argv[0];
 	size_t cl = len[0];
 	struct psd_model_key *k = argc > 1 ? find(m, db, argv[1], len[1]) : NULL;
+	bool hash_cmd = is(cmd, cl, "HGET") || is(cmd, cl, "HSET") || is(cmd, cl, "HGETALL") ||
+			is(cmd, cl, "HEXISTS") || is(cmd, cl, "HDEL");
 
 	memset(r, 0, sizeof(*r));
+	if (m->loading) {
+		reply_error(r, PSD_MODEL_LOADING);
+		return;
+	}
+	if (hash_cmd && k != NULL && (k->is_other || k->is_set)) {
+		reply_error(r, PSD_MODEL_WRONGTYPE);
+		return;
+	}
 	if (is(cmd, cl, "HGET")) {
 		struct psd_model_field *f = k != NULL ? field_of(k, argv[2], len[2]) : NULL;
 		if (f == NULL)
@@ -359,6 +410,11 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 		reply_int(r, k != NULL);
 		if (k != NULL)
 			remove_key(m, k);
+	} else if (is(cmd, cl, "INFO")) {
+		char text[128];
+		snprintf(text, sizeof(text), "# Server\r\nredis_version:7.0.15\r\nrun_id:%024x%016llx\r\n",
+			 0u, (unsigned long long)m->run_id);
+		reply_str(m, r, text);
 	} else if (is(cmd, cl, "SCRIPT")) {
 		reply_str(m, r, PSD_MODEL_SHA);
 	} else if (is(cmd, cl, "EVALSHA")) {

@@ -5,6 +5,10 @@
  * psd_model_consume() pops PORT_TABLE_KEY_SET the way orchagent's consumer does. Test and
  * simulation code only: it allocates freely; keys are found through a hash index, so 100K-port
  * worlds stay fast (KEYS still scans, as Redis does).
+ *
+ * Besides hashes and sets, a key may hold another type (string, list, zset, stream: kept as an
+ * opaque "other"): hash commands on it, and on a set, answer WRONGTYPE as Redis does. While
+ * `loading` is set every command answers LOADING, as a Redis still reading its AOF or RDB does.
  */
 #ifndef PSD_REDIS_MODEL_H
 #define PSD_REDIS_MODEL_H
@@ -32,6 +36,7 @@ struct psd_model_key {
 	uint32_t key_hash; /* of (db, key): compared first, and the index slot's home */
 	char *key;
 	bool is_set;
+	bool is_other; /* a string, list, zset or stream: hash commands answer WRONGTYPE */
 	size_t count;
 	struct psd_model_field *fields; /* sets keep members in name, value NULL */
 	uint32_t *field_index; /* beyond PSD_MODEL_SCAN_FIELDS: open addressing, position + 1 */
@@ -45,6 +50,8 @@ struct psd_model {
 	uint32_t *index;   /* open addressing over (db, key): key position + 1; 0 is empty */
 	size_t index_cap;  /* a power of two, at least twice cap */
 	uint64_t publishes;      /* PUBLISH calls made by the producer script */
+	bool loading;            /* every command answers -LOADING */
+	uint64_t run_id;         /* INFO server's run_id (as 40 hex digits); a restart changes it */
 	char last_channel[64];
 	/* reply storage for the last command, valid until the next call */
 	struct psd_str *elements;
@@ -64,6 +71,15 @@ const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *k
 			   const char *field);
 /* Deletes every key of db starting with prefix ("" for FLUSHDB); returns how many. */
 size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *prefix);
+/* dst (uninitialised) becomes a copy of src's data: an RDB snapshot. */
+void psd_model_copy(struct psd_model *dst, const struct psd_model *src);
+/* Redis restarts from snapshot (NULL: empty): m's data is replaced, the snapshot is consumed
+ * (freed), and the run_id changes. */
+void psd_model_restart(struct psd_model *m, struct psd_model *snapshot);
+/* A key of another type than hash or set (SET key value, RPUSH, ZADD, XADD). */
+void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key);
+#define PSD_MODEL_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define PSD_MODEL_LOADING "LOADING Redis is loading the dataset in memory"
 bool psd_model_exists(const struct psd_model *m, uint32_t db, const char *key);
 bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key,
 			 const char *member);

@@ -92,13 +92,36 @@ enum fault {
 	F_RESTART_WARM,
 	F_RESTART_COLD,
 	F_RESTART_SWSS,
+	F_REFUSE,        /* Redis refuses every command with one of its real errors */
+	F_WRONGTYPE,     /* CONFIG_DB holds a PORT|x and LOGGER|portsyncd of another type */
+	F_STALE,         /* (of outages) Redis restarts from an older snapshot */
+	F_EMPTY_LATE,    /* (of outages) Redis restarts empty; CONFIG_DB is loaded steps later */
+	F_LOADING,       /* Redis restarts with its data, answering LOADING for a while */
+	F_STALL,         /* Redis stops answering for longer than the stall limit */
+	F_MAXCLIENTS,    /* (of outages) Redis is back but refuses the connections for a while */
 	F_MAX,
 };
 
 static const char *const fault_names[F_MAX] = {
 	"overrun", "outage", "wipe", "delete", "rename", "enslave", "slow", "oom",
 	"dump-truncated", "dump-interrupted", "restart-warm", "restart-cold", "restart-swss",
+	"refuse", "wrongtype", "restart-stale", "restart-empty-late", "loading", "stall",
+	"maxclients",
 };
+
+/* Error replies a real Redis gives, with its own words; the `refuse` fault draws one. */
+static const char *const redis_errors[] = {
+	"BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+	"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+	"to disk.",
+	"TRYAGAIN Multiple keys request during rehashing of slot",
+	"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+	"NOREPLICAS Not enough good replicas to write.",
+	"READONLY You can't write against a read only replica.",
+	"ERR max number of clients reached",
+};
+
+#define PSD_SIM_STALL_NS (6000ull * MS) /* a stall: beyond the core's 5 s default limit */
 
 struct sim {
 	uint64_t rng[4]; /* xoshiro256** state of the workload and faults */
@@ -107,6 +130,12 @@ struct sim {
 	uint32_t nports;
 	bool redis_up;
 	bool refuse_writes; /* OOM: Redis answers writes with an error */
+	const char *refuse_error; /* `refuse`: every command is answered with this error */
+	struct psd_model snapshot; /* the last SAVE, for a restart onto older data */
+	bool has_snapshot;
+	uint32_t config_late;     /* steps until CONFIG_DB is loaded again (restart-empty-late) */
+	uint32_t loading_left;    /* steps Redis still answers LOADING */
+	uint32_t maxclients_left; /* steps Redis still refuses connections though it is back */
 	bool sai_pending;   /* a cold swss restart's netdevs are still the old ones */
 	bool canary_drop_loss;
 	bool faults_on;
@@ -251,6 +280,13 @@ static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const 
 	return true;
 }
 
+static const char *on_refuse(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			     const size_t *len)
+{
+	struct sim *s = ctx;
+	return s->refuse_error;
+}
+
 /* The core forces the netdevs it declares old down: from now on they must not move STATE_DB. */
 static void on_link_down(void *ctx, int32_t ifindex)
 {
@@ -356,6 +392,8 @@ static void overrun(struct sim *s)
 static void redis_fault(struct sim *s, bool wipe)
 {
 	if (!s->redis_up) {
+		if (s->maxclients_left > 0)
+			return; /* still refusing connections: step() answers the attempts */
 		uint64_t back = s->w->now;
 		psd_world_redis_up(s->w);
 		s->redis_up = true;
@@ -370,14 +408,70 @@ static void redis_fault(struct sim *s, bool wipe)
 	psd_world_redis_down(s->w);
 	s->redis_up = false;
 	s->faults[F_OUTAGE]++;
+	unsigned kind = below(s, 10);
 	if (wipe) { /* restarted without persistence; CONFIG_DB loaded again */
-		psd_model_free(&s->w->m);
-		psd_model_init(&s->w->m);
-		config_ports(s);
+		/* late only under a running daemon: a config reload restarts swss, and so the daemon,
+		 * after it has written CONFIG_DB, never while a daemon starts */
+		bool late = kind < s->rate[F_EMPTY_LATE] && s->w->listening;
+		psd_model_restart(&s->w->m, NULL);
+		if (late) /* a config reload writes CONFIG_DB a while after the restart */
+			s->config_late = 1 + below(s, 40);
+		else
+			config_ports(s);
 		s->init_done_writes = 0;
 		s->sai_pending = true; /* SONiC restarts syncd with Redis: host interfaces again */
-		s->faults[F_WIPE]++;
+		s->faults[late ? F_EMPTY_LATE : F_WIPE]++;
+	} else if (s->has_snapshot && kind < s->rate[F_STALE]) {
+		/* kill -9 and a restart from the last SAVE: older than what the core wrote since */
+		psd_model_restart(&s->w->m, &s->snapshot);
+		s->has_snapshot = false;
+		s->init_done_writes = 0;
+		s->faults[F_STALE]++;
 	}
+	if (below(s, 10) < s->rate[F_MAXCLIENTS]) { /* back, but every client slot is taken */
+		s->maxclients_left = 1 + below(s, 20);
+		s->faults[F_MAXCLIENTS]++;
+	}
+}
+
+/* Redis restarts with its data and answers LOADING while it reads its AOF. */
+static void loading_fault(struct sim *s)
+{
+	if (!s->redis_up || s->loading_left > 0)
+		return;
+	psd_world_redis_down(s->w);
+	s->w->m.run_id++;
+	s->w->m.loading = true;
+	s->loading_left = 1 + below(s, 30);
+	s->faults[F_LOADING]++;
+	s->redis_up = false;
+	redis_fault(s, false); /* the connections come back at once: LOADING is a reply */
+}
+
+/* Redis stops answering (SIGSTOP, a swap storm) for longer than the core's stall limit. */
+static void stall_fault(struct sim *s)
+{
+	if (s->w->hold)
+		return;
+	s->w->hold = true;
+	psd_world_advance(s->w, PSD_SIM_STALL_NS);
+	psd_world_release(s->w);
+	s->faults[F_STALL]++;
+}
+
+/* CONFIG_DB PORT|Ethernet<ports> and LOGGER|portsyncd of other types, or gone again. */
+static void wrongtype_fault(struct sim *s)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "PORT|Ethernet%u", s->nports);
+	if (psd_model_exists(&s->w->m, PSD_WORLD_CONFIG, key)) {
+		psd_model_del_matching(&s->w->m, PSD_WORLD_CONFIG, key);
+		psd_model_del_matching(&s->w->m, PSD_WORLD_CONFIG, "LOGGER|portsyncd");
+		return;
+	}
+	psd_model_put_other(&s->w->m, PSD_WORLD_CONFIG, key);
+	psd_model_put_other(&s->w->m, PSD_WORLD_CONFIG, "LOGGER|portsyncd");
+	s->faults[F_WRONGTYPE]++;
 }
 
 static void slow_fault(struct sim *s)
@@ -390,15 +484,23 @@ static void slow_fault(struct sim *s)
 	s->faults[F_SLOW]++;
 }
 
+static void forget_snapshot(struct sim *s)
+{
+	if (s->has_snapshot)
+		psd_model_free(&s->snapshot);
+	s->has_snapshot = false;
+}
+
 static void daemon_restart(struct sim *s, enum fault kind)
 {
 	static const char *const warm_key = "WARM_RESTART_ENABLE_TABLE|swss";
-	if (!s->redis_up || s->w->hold)
-		return; /* systemd starts the daemon again once Redis answers */
+	if (!s->redis_up || s->w->hold || s->config_late > 0)
+		return; /* systemd starts the daemon again once Redis answers (and has its config) */
 	s->faults[kind]++;
 	if (kind == F_RESTART_WARM)
 		psd_model_hset(&s->w->m, PSD_WORLD_STATE, warm_key, "enable", "true");
 	if (kind == F_RESTART_SWSS) { /* swss.sh: FLUSHDB APPL_DB, STATE_DB PORT_TABLE* deleted */
+		forget_snapshot(s); /* a Redis restart goes back at most to this swss's start */
 		psd_model_del_matching(&s->w->m, PSD_WORLD_APPL, "");
 		psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, "PORT_TABLE|");
 		s->sai_pending = true;
@@ -450,7 +552,7 @@ static void serve_dump(struct sim *s)
 static void check_memory(struct sim *s)
 {
 	uint32_t in_use = psd_core_ports_in_use(s->w->core);
-	if (in_use > 2 * s->nports) /* each port's name and its renamed name */
+	if (in_use > 2 * s->nports + 1) /* each port's name, its renamed name; a wrong-typed one */
 		violate(s, INV_MEMORY_BOUNDED, "port table holds more entries than netdev names", "", 0);
 	if (s->w->m.count > 4 * (size_t)s->nports + 64)
 		violate(s, INV_MEMORY_BOUNDED, "Redis holds more keys than ports explain", "", 0);
@@ -530,7 +632,8 @@ static int usage(void)
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
 			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
-			"dump-interrupted restart-warm restart-cold restart-swss\n");
+			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
+			"restart-stale restart-empty-late loading stall maxclients\n");
 	return 2;
 }
 
@@ -566,8 +669,10 @@ static void on_abort(int sig)
 /* Draws this step's fault, if any; false when none fired. */
 static bool fault_step(struct sim *s)
 {
-	static const enum fault order[] = {F_OVERRUN, F_OUTAGE, F_SLOW, F_OOM, F_RESTART_WARM,
-					   F_RESTART_COLD, F_RESTART_SWSS};
+	static const enum fault order[] = {F_OVERRUN,      F_OUTAGE,       F_SLOW,
+					   F_OOM,          F_RESTART_WARM, F_RESTART_COLD,
+					   F_RESTART_SWSS, F_REFUSE,       F_WRONGTYPE,
+					   F_LOADING,      F_STALL};
 	unsigned r = below(s, 1000), at = 0;
 	for (size_t f = 0; f < sizeof(order) / sizeof(order[0]); f++) {
 		at += s->rate[order[f]];
@@ -587,6 +692,20 @@ static bool fault_step(struct sim *s)
 			s->refuse_writes = !s->refuse_writes;
 			s->faults[F_OOM] += s->refuse_writes;
 			break;
+		case F_REFUSE:
+			s->refuse_error = s->refuse_error != NULL ? NULL :
+				redis_errors[below(s, sizeof(redis_errors) / sizeof(redis_errors[0]))];
+			s->faults[F_REFUSE] += s->refuse_error != NULL;
+			break;
+		case F_WRONGTYPE:
+			wrongtype_fault(s);
+			break;
+		case F_LOADING:
+			loading_fault(s);
+			break;
+		case F_STALL:
+			stall_fault(s);
+			break;
 		default:
 			daemon_restart(s, order[f]);
 			break;
@@ -596,8 +715,31 @@ static bool fault_step(struct sim *s)
 	return false;
 }
 
+/* The slow parts of a Redis's bad day: a SAVE now and then, a load that ends, a CONFIG_DB that
+ * arrives late, client slots that free up. */
+static void redis_clock(struct sim *s)
+{
+	/* SAVE, outside the window of an swss start (APPL_DB flushed, PortConfigDone not yet
+	 * consumed): a snapshot from inside it would make the next daemon take the netdevs for an
+	 * earlier swss's leftovers (FB-03's rule), which no Redis fault alone can cause */
+	if (s->redis_up && s->rate[F_STALE] > 0 && below(s, 100) == 0 && !s->sai_pending &&
+	    psd_model_exists(&s->w->m, PSD_WORLD_APPL, "PORT_TABLE:PortConfigDone")) {
+		if (s->has_snapshot)
+			psd_model_free(&s->snapshot);
+		psd_model_copy(&s->snapshot, &s->w->m); /* SAVE */
+		s->has_snapshot = true;
+	}
+	if (s->loading_left > 0 && --s->loading_left == 0)
+		s->w->m.loading = false;
+	if (s->config_late > 0 && --s->config_late == 0)
+		config_ports(s);
+	if (s->maxclients_left > 0 && --s->maxclients_left == 0 && !s->redis_up)
+		redis_fault(s, false);
+}
+
 static void step(struct sim *s)
 {
+	redis_clock(s);
 	if (!fault_step(s)) {
 		unsigned r = below(s, 1000);
 		if (r < s->rate_consume) {
@@ -637,9 +779,17 @@ static void storm_round(struct sim *s)
 /* Faults stop, the world heals; returns the virtual time it took, or UINT64_MAX. */
 static uint64_t heal(struct sim *s, const char **why)
 {
+	s->maxclients_left = 0;
 	if (!s->redis_up)
 		redis_fault(s, false);
 	s->refuse_writes = false;
+	s->refuse_error = NULL;
+	s->w->m.loading = false;
+	s->loading_left = 0;
+	if (s->config_late > 0) {
+		s->config_late = 0;
+		config_ports(s);
+	}
 	if (s->w->hold)
 		psd_world_release(s->w);
 	uint64_t next_check = 500 * MS;
@@ -677,6 +827,13 @@ static void draw_rates(struct sim *s)
 	s->rate[F_DUMP_TRUNCATED] = below(s, 300); /* of 1000 dumps */
 	s->rate[F_DUMP_INTERRUPTED] = below(s, 300);
 	s->rate_consume = 5 + below(s, 100);
+	s->rate[F_REFUSE] = below(s, 4);
+	s->rate[F_WRONGTYPE] = below(s, 3);
+	s->rate[F_STALE] = below(s, 5);      /* of ten outages that keep data */
+	s->rate[F_EMPTY_LATE] = below(s, 6); /* of ten wipes */
+	s->rate[F_LOADING] = below(s, 3);
+	s->rate[F_STALL] = below(s, 2);
+	s->rate[F_MAXCLIENTS] = below(s, 4); /* of ten outages */
 }
 
 /* --fixture F: the scenario in field mode, and in compat mode when it has compat lines; with
@@ -788,7 +945,7 @@ int main(int argc, char **argv)
 	s.k.seen_ctx = &s;
 	s.w = psd_world_new();
 	s.w->hooks = (struct psd_world_hooks){&s, on_command, on_sent, on_link_down, on_list_ifaces,
-					      on_timer_late};
+					      on_timer_late, on_refuse};
 	s.w->cfg.seed = splitmix(&sub);
 	s.w->cfg.log_level = verbose ? PSD_LOG_DEBUG : PSD_LOG_WARN;
 	s.w->echo = verbose;
@@ -841,6 +998,8 @@ int main(int argc, char **argv)
 	       "KiB, trace hash %016" PRIx64 "\n", events, s.k.messages, nfaults,
 	       (unsigned long long)(took / MS), (double)events / secs, ru.ru_maxrss,
 	       s.w->trace_hash);
+	if (s.has_snapshot)
+		psd_model_free(&s.snapshot);
 	psd_world_free(s.w);
 	psd_kernel_free(&s.k);
 	free(s.fresh);

@@ -128,6 +128,14 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 			      const char *const *argv, const size_t *len)
 {
 	struct psd_reply r;
+	/* a refusal first: a refused command executes nothing the invariants should see */
+	const char *err = w->hooks.refuse != NULL ? w->hooks.refuse(w->hooks.ctx, db, argc, argv, len) :
+						    NULL;
+	if (err != NULL) {
+		r = (struct psd_reply){.type = PSD_REPLY_ERROR, .str = {err, strlen(err)}};
+		psd_world_queue_reply(w, tag, &r);
+		return;
+	}
 	if (w->hooks.command != NULL && !w->hooks.command(w->hooks.ctx, db, argc, argv, len)) {
 		static const char oom[] = "OOM command not allowed when used memory > 'maxmemory'.";
 		r = (struct psd_reply){.type = PSD_REPLY_ERROR, .str = {oom, sizeof(oom) - 1}};

@@ -54,6 +54,10 @@ struct psd_world_hooks {
 	size_t (*list_ifaces)(void *ctx, const struct psd_iface **ret);
 	/* how late the loop fires a timer armed with this slack (else: on time) */
 	uint64_t (*timer_late)(void *ctx, uint64_t accuracy_ns);
+	/* Redis is about to execute a command: an error text answers it instead (NULL: execute);
+	 * asked before `command` */
+	const char *(*refuse)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			      const size_t *len);
 };
 
 struct psd_world {

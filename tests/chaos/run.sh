@@ -2,6 +2,7 @@
 # Chaos suite: a sweep of simulator seeds (each a different swarm of fault rates) must hold every
 # invariant and converge; one seed run twice must give the same trace hash; the planted canary
 # (overruns hidden from the core) must be caught; every seed in tests/chaos/regressions must pass.
+# The sweep's summary counts how often each fault kind was hit across all seeds.
 # Usage: run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
@@ -9,15 +10,20 @@ STEPS=${2:-600}
 SIM=build/psd-sim
 passed=0
 failed=0
+hits=$(mktemp)
 for seed in $(seq 1 "$SEEDS"); do
 	if out=$($SIM --seed "$seed" --ports 16 --steps "$STEPS" 2>&1); then
 		passed=$((passed + 1))
+		echo "$out" | sed -n 's/^psd-sim: faults: //p' >> "$hits"
 	else
 		failed=$((failed + 1))
 		echo "$out" | tail -n 20
 	fi
 done
 echo "chaos: $SEEDS seeds x $STEPS steps: $passed ok"
+echo "chaos: fault hits:$(awk '{ for (i = 1; i < NF; i += 2) { if (!($i in n)) o[k++] = $i; n[$i] += $(i + 1) } }
+	END { for (j = 0; j < k; j++) printf " %s %d", o[j], n[o[j]] }' "$hits")"
+rm -f "$hits"
 # the seeds that once caught a defect (tests/chaos/regressions: arguments, tab, what they found)
 while IFS='	' read -r args found; do
 	case "$args" in '#'* | '') continue ;; esac

@@ -45,7 +45,8 @@ outage() {
 		wait_until "PortInitDone again" init_done_any
 		expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
 	else
-		grep -q "STATE_DB kept its data" "$T/daemon.log" || fail "no verification logged"
+		grep -q "STATE_DB's server restarted (new run_id)" "$T/daemon.log" ||
+			fail "no verification logged"
 	fi
 	stop_daemon
 }

@@ -56,6 +56,9 @@ static void test_cold_start_sequence(void **state)
 		"4 HGET LOGGER|portsyncd LOGLEVEL",
 		"4 HGET LOGGER|portsyncd LOGOUTPUT",
 		"0 SCRIPT LOAD local added = redis.call('SADD', KEYS[2], ARGV[2])\nfor i = 3",
+		"4 INFO server", /* who answers: a later run_id says Redis restarted */
+		"0 INFO server",
+		"6 INFO server",
 		"4 HSET LOGGER|portsyncd LOGLEVEL NOTICE LOGOUTPUT SYSLOG",
 		"4 HGET DEVICE_METADATA|localhost switch_type",
 		"6 HGET WARM_RESTART_ENABLE_TABLE|system enable",
@@ -487,6 +490,27 @@ static void test_rename(void **state)
 	psd_world_free(w);
 }
 
+/* A port's netdev renamed to a name that is not a port's (foo, eth1, Vlan5): the port's entry
+ * goes at the rename, and the netdev's later deletion changes nothing. */
+static void test_rename_away(void **state)
+{
+	static const char *const away[] = {"foo", "eth1", "Vlan5"};
+	for (int i = 0; i < 3; i++) {
+		struct psd_world *w = running_with("Ethernet8", "8");
+		psd_world_new_link(w, "Ethernet8", 80, UP_RUNNING);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "ok up up 9100");
+		psd_world_new_link(w, away[i], 80, DOWN);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+		assert_true(psd_world_logged(w, "ifindex 80 renamed from Ethernet8 to "));
+		psd_world_del_link(w, away[i], 80);
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "absent");
+		psd_world_new_link(w, "Ethernet8", 81, UP); /* a new netdev takes the name */
+		assert_string_equal(psd_world_state(w, "Ethernet8"), "ok down up 9100");
+		assert_int_equal(psd_core_stats(w->core)->renames, 1);
+		psd_world_free(w);
+	}
+}
+
 static void test_rename_compat(void **state)
 {
 	struct psd_world *w = psd_world_new();
@@ -624,7 +648,42 @@ static void test_shutdown_deadline(void **state)
 	struct psd_event tick = {.type = PSD_EV_TIMER};
 	psd_world_push(w, &tick);
 	assert_true(w->exited);
-	assert_true(psd_world_logged(w, "stopping with writes still pending"));
+	assert_int_equal(w->exit_status, PSD_EXIT_WRITES_LOST);
+	assert_true(psd_world_logged(w, "stopping with writes still pending: 1 port states not "
+					"written to Redis (Ethernet0)"));
+	assert_int_equal(psd_core_stats(w->core)->writes_lost, 1);
+	psd_world_free(w);
+}
+
+/* SIGTERM with Redis down: the bound is kept, every lost port counted, the first few named. */
+static void test_shutdown_redis_down_counts_lost(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	char name[16];
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "PORT|Ethernet%d", i);
+		psd_model_hset(&w->m, CONFIG, name, "admin_status", "up");
+	}
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	psd_world_redis_down(w);
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		psd_world_new_link(w, name, 10 + i, UP);
+	}
+	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
+	psd_world_push(w, &ev);
+	for (int guard = 0; !w->exited; guard++) {
+		assert_true(guard < 100);
+		psd_world_refuse_connects(w);
+		psd_world_tick(w);
+	}
+	assert_true(w->now <= 1000 + 2 * 1000000000ull + 1000); /* within the flush bound */
+	assert_int_equal(w->exit_status, PSD_EXIT_WRITES_LOST);
+	assert_true(psd_world_logged(w, "stopping with writes still pending: 6 port states not "
+					"written to Redis (Ethernet0, Ethernet1, Ethernet2, Ethernet3, "
+					"...); Redis is down"));
 	psd_world_free(w);
 }
 
@@ -721,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_newlink_before_consume_is_rechecked),
 		cmocka_unit_test(test_newlink_before_consume_compat_drops),
 		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_rename_away),
 		cmocka_unit_test(test_rename_compat),
 		cmocka_unit_test(test_coalescing_and_pipelining),
 		cmocka_unit_test(test_delete_during_lookup),
@@ -728,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_logger_link),
 		cmocka_unit_test(test_shutdown_flushes),
 		cmocka_unit_test(test_shutdown_deadline),
+		cmocka_unit_test(test_shutdown_redis_down_counts_lost),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_foreign_datagrams),
 		cmocka_unit_test(test_malformed_datagram),

@@ -69,6 +69,7 @@ struct psd_config {
 	 * the messages still queued are older than the loss and hold at most this many bytes.
 	 * 0: unknown (the backlog ends only when the socket is read empty). */
 	uint64_t nl_rcvbuf_bytes;
+	uint64_t redis_stall_ns;     /* commands unanswered this long: a stall, logged */
 };
 
 /* Why netlink data was lost (PSD_EV_NL_LOSS). */
@@ -215,11 +216,15 @@ struct psd_stats {
 	uint64_t db_errors;
 	uint64_t ports_refused;     /* port table full */
 	uint64_t config_refused;    /* CONFIG_DB port too large or malformed */
-	uint64_t log_dropped;
+	uint64_t log_dropped;       /* records the log ring lost (reported in a later record) */
+	uint64_t log_suppressed;    /* repeated lines summarised instead of logged */
 	uint64_t redis_disconnects;
 	uint64_t redis_connect_failures;
 	uint64_t redis_data_lost;   /* reconnects that found a database emptied */
 	uint64_t commands_replayed; /* port commands lost with a connection and sent again */
+	uint64_t redis_restarts;    /* reconnects that found a restarted server (new run_id) */
+	uint64_t redis_stalls;      /* times Redis left commands unanswered for redis_stall_ns */
+	uint64_t writes_lost;       /* port states not written when the shutdown bound ran out */
 	uint64_t nl_losses[_PSD_LOSS_MAX];
 	uint64_t resyncs;           /* netlink re-dumps requested */
 	uint64_t resync_deleted;    /* ports found gone by a completed re-dump */

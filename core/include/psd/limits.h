@@ -23,10 +23,12 @@
 #define PSD_PORT_CONFIG_BYTES_MAX 16384u /* bytes of one CONFIG_DB port hash (names+values) */
 #define PSD_DB_KEY_LEN_MAX 64u          /* longest Redis key the core builds */
 #define PSD_DB_VALUE_LEN_MAX 64u        /* longest CONFIG_DB scalar the core reads (levels, flags) */
+#define PSD_RUN_ID_LEN 40u              /* Redis's run_id: 40 hex digits */
 #define PSD_SEPARATOR_LEN_MAX 3u        /* longest table separator in database_config.json */
 
 #define PSD_LOG_RING 64u                /* log records buffered between two pulls */
 #define PSD_LOG_LINE_MAX 240u           /* bytes of one log record */
+#define PSD_LOG_REPEAT_NS (60000ull * 1000000ull) /* a repeated condition: one summary per this */
 
 #define PSD_NS_PER_MS 1000000ull
 #define PSD_REFUSED_RETRY_NS (1000ull * PSD_NS_PER_MS)  /* pause after Redis refused start-up work */
@@ -34,6 +36,8 @@
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
 #define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
+#define PSD_LOST_NAMED 4u               /* ports named in the log when writes are lost at exit */
+#define PSD_EXIT_WRITES_LOST 3          /* exit status when shutdown lost writes */
 
 /* Ranges of the timings in struct psd_config (0 there takes the default). */
 /* Redis is on a unix socket: an attempt costs microseconds, so the backoff is capped low enough
@@ -47,6 +51,11 @@
 #define PSD_REDUMP_INTERVAL_MIN_NS (10ull * PSD_NS_PER_MS)
 #define PSD_REDUMP_INTERVAL_MAX_NS (600000ull * PSD_NS_PER_MS)
 #define PSD_WATCHDOG_MIN_NS (100ull * PSD_NS_PER_MS)
+/* Commands unanswered this long (a SIGSTOPped, swapping or blocked Redis): logged as a stall, and
+ * shown in STATUS=, until Redis answers again (redis_stall_ms). */
+#define PSD_REDIS_STALL_DEFAULT_NS (5000ull * PSD_NS_PER_MS)
+#define PSD_REDIS_STALL_MIN_NS (100ull * PSD_NS_PER_MS)
+#define PSD_REDIS_STALL_MAX_NS (600000ull * PSD_NS_PER_MS)
 /* A Redis command unanswered this long on a live connection: the loop is not healthy and the
  * watchdog stops being fed, so systemd restarts the daemon. */
 #define PSD_STALL_NS (30000ull * PSD_NS_PER_MS)
