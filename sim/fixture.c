@@ -86,6 +86,7 @@ struct cursor {
 	bool failed;
 };
 
+__attribute__((format(printf, 2, 3)))
 static bool error(struct cursor *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -453,6 +454,7 @@ struct run {
 	uint64_t overrun_left;
 };
 
+__attribute__((format(printf, 3, 4)))
 static void report(struct run *r, const struct step *s, const char *fmt, ...)
 {
 	va_list ap;
