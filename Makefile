@@ -182,15 +182,15 @@ lint: $(CORE_OBJ)
 
 # The lint fails on each known way around it, planted one at a time beside the real core.
 lint-test: $(CORE_OBJ)
-	LINT_CC="$(REL_CC) -MMD -MP $(CORE_INC)" tests/build/lint-evasions.sh $(CORE_OBJ)
+	LINT_CC="$(REL_CC) -MMD -MP $(CORE_INC)" tests/make/lint-evasions.sh $(CORE_OBJ)
 
 # Touching a header rebuilds exactly the objects whose dependency files name it.
 deps-test: bins
-	MAKE="$(MAKE)" tests/build/header-deps.sh $(BINS)
+	MAKE="$(MAKE)" tests/make/header-deps.sh $(BINS)
 
 # The shipped binary is PIE with full RELRO, stack canaries and fortified calls.
 harden-test: build/portsyncd
-	tests/build/hardening.sh build/portsyncd
+	tests/make/hardening.sh build/portsyncd
 
 unit: $(UNIT_BIN)
 	tools/run-units.sh $(UNIT_BIN)
