@@ -533,17 +533,18 @@ static int fail(struct sim *s, enum invariant inv, const char *what)
 	return 1;
 }
 
-/* The core's own checks abort: say how to reproduce before dying. */
-static void on_abort(int sig)
+/* The core's assertions trap (SIGILL on x86, SIGTRAP elsewhere), the world's abort, a wild
+ * pointer faults: say how to reproduce, then die of the same signal. */
+static void on_fatal_signal(int sig)
 {
-	static const char head[] = "psd-sim: FAILED: invariant core-structure\n"
+	static const char head[] = "psd-sim: FAILED: invariant core-structure (fatal signal)\n"
 				   "psd-sim: reproduce with: ";
-	(void)sig;
-	if (write(STDOUT_FILENO, head, sizeof(head) - 1) < 0 ||
-	    write(STDOUT_FILENO, reproduce_line, strlen(reproduce_line)) < 0 ||
-	    write(STDOUT_FILENO, "\n", 1) < 0)
-		_exit(134);
-	_exit(134);
+	if (write(STDOUT_FILENO, head, sizeof(head) - 1) >= 0 &&
+	    write(STDOUT_FILENO, reproduce_line, strlen(reproduce_line)) >= 0)
+		(void)!write(STDOUT_FILENO, "\n", 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
 }
 
 /* Draws this step's fault, if any; false when none fired. */
@@ -730,7 +731,9 @@ int main(int argc, char **argv)
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
 		 "--steps %u --storm %u --faults %s%s", PSD_COMMIT, seed_text, ports, steps, storm,
 		 faults, s.canary_drop_loss ? " --canary drop-loss" : "");
-	signal(SIGABRT, on_abort);
+	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], on_fatal_signal);
 
 	uint64_t seed = parse_seed(seed_text), sub = seed;
 	for (int i = 0; i < 4; i++)
