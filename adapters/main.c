@@ -258,7 +258,14 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	return 0;
 }
 
-/* SIGHUP: the settings again from the file, the environment and the start-up flags. */
+static void log_ignored(void *ctx, const char *name, const char *was, const char *now)
+{
+	psd_log(PSD_LOG_WARN, "SIGHUP: ignored %s %s -> %s: it takes effect at the next start", name,
+		was, now);
+}
+
+/* SIGHUP: the settings again from the file, the environment and the start-up flags; only the
+ * reloadable ones change, each boot-only change is logged and ignored. */
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct psd_daemon *d = userdata;
@@ -271,22 +278,12 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
 		return 0;
 	}
-	if (strcmp(next.db_config, d->settings.db_config) != 0 ||
-	    next.ports_max != d->settings.ports_max ||
-	    next.inflight_max != d->settings.inflight_max || next.compat != d->settings.compat ||
-	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes ||
-	    strcmp(next.record, d->settings.record) != 0 ||
-	    strcmp(next.replay, d->settings.replay) != 0 ||
-	    next.replay_recorded_time != d->settings.replay_recorded_time)
-		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat, "
-				      "rcvbuf_bytes and the capture settings take effect at the next "
-				      "start");
-	psd_settings_to_core(&next, &cfg, &lim);
+	psd_settings_reload(&d->settings, &next, log_ignored, NULL);
+	psd_settings_to_core(&d->settings, &cfg, &lim);
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
 	psd_daemon_push(d, &ev);
 	psd_daemon_flush(d);
-	d->settings = next;
 	return 0;
 }
 
