@@ -116,15 +116,21 @@ static void dispatch(struct psd_daemon *d, const struct psd_action *a)
 	}
 }
 
+/* A core whose deadlines no longer fire would stall: the daemon exits instead (status 1), and
+ * systemd starts it again. */
 static void arm_timer(struct psd_daemon *d)
 {
 	uint64_t deadline = psd_core_next_deadline(d->core);
-	if (deadline == UINT64_MAX) {
-		sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
-		return;
-	}
-	sd_event_source_set_time(d->timer, deadline / 1000 + 1);
-	sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+	int r;
+
+	if (deadline == UINT64_MAX)
+		r = psd_checked(sd_event_source_set_enabled(d->timer, SD_EVENT_OFF), "timer: disable");
+	else if ((r = psd_checked(sd_event_source_set_time(d->timer, deadline / 1000 + 1),
+				  "timer: set")) >= 0)
+		r = psd_checked(sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT),
+				"timer: enable");
+	if (r < 0)
+		sd_event_exit(d->loop, 1);
 }
 
 static void drain(struct psd_daemon *d)

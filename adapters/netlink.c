@@ -140,7 +140,8 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 static int on_resume(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct psd_netlink *n = userdata;
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
+	psd_checked(sd_event_source_set_enabled(n->events_io, SD_EVENT_ON),
+		    "netlink: resume reading events");
 	return 0;
 }
 
@@ -150,10 +151,16 @@ static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	uint64_t now_usec;
 	read_socket(n, n->events, false);
 	/* hold further reads for PSD_NL_READ_INTERVAL_NS: a storm is read in batches */
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
-	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now_usec);
-	sd_event_source_set_time(n->resume, now_usec + PSD_NL_READ_INTERVAL_NS / 1000);
-	sd_event_source_set_enabled(n->resume, SD_EVENT_ONESHOT);
+	if (psd_checked(sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now_usec),
+			"netlink: read the loop's clock") < 0 ||
+	    psd_checked(sd_event_source_set_time(n->resume,
+						 now_usec + PSD_NL_READ_INTERVAL_NS / 1000),
+			"netlink: set the read timer") < 0 ||
+	    psd_checked(sd_event_source_set_enabled(n->resume, SD_EVENT_ONESHOT),
+			"netlink: arm the read timer") < 0)
+		return 0; /* the socket stays on: read at once rather than never */
+	psd_checked(sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF),
+		    "netlink: hold event reads");
 	return 0;
 }
 
@@ -193,7 +200,8 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 				psd_log(PSD_LOG_NOTICE, "replay: %llu datagrams fed from %s in %llu ms; "
 					"capture ended", (unsigned long long)n->replayed,
 					n->replay_path, (unsigned long long)ms);
-				sd_event_source_set_enabled(s, SD_EVENT_OFF);
+				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF),
+					    "replay: stop");
 				psd_daemon_flush(n->daemon);
 				return 0;
 			}
@@ -204,8 +212,9 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 		if (n->replay_recorded_time && n->next.ts_ns > n->replay_first_ns) {
 			uint64_t due = n->replay_base_usec + (n->next.ts_ns - n->replay_first_ns) / 1000;
 			if (due > usec) {
-				sd_event_source_set_time(s, due);
-				sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+				psd_checked(sd_event_source_set_time(s, due), "replay: set the timer");
+				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT),
+					    "replay: arm the timer");
 				psd_daemon_flush(n->daemon);
 				return 0;
 			}
@@ -214,8 +223,8 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 		n->replay_pending = false;
 	}
 	if (n->replay_recorded_time) { /* more: again on the next loop turn */
-		sd_event_source_set_time(s, usec);
-		sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+		psd_checked(sd_event_source_set_time(s, usec), "replay: set the timer");
+		psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT), "replay: arm the timer");
 	} /* full speed: a defer source, on until the capture ends */
 	psd_daemon_flush(n->daemon);
 	return 0;
@@ -239,11 +248,10 @@ static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
 			sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1,
 					  on_replay, n) :
 			sd_event_add_defer(loop, &n->replay_src, on_replay_defer, n);
-	if (r < 0) {
-		snprintf(err, err_size, "replay: cannot create the replay source");
+	if (r < 0 || (r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_OFF)) < 0) {
+		snprintf(err, err_size, "replay: cannot create the replay source: %s", strerror(-r));
 		return psd_netlink_close(n);
 	}
-	sd_event_source_set_enabled(n->replay_src, SD_EVENT_OFF);
 	return n;
 }
 
@@ -291,8 +299,12 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 	n->request = n->dump != NULL ? open_sock(err, err_size, "request") : NULL;
 	if (n->request == NULL)
 		return psd_netlink_close(n);
-	nl_socket_set_buffer_size(n->events, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES);
-	nl_socket_set_buffer_size(n->dump, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES);
+	if ((r = nl_socket_set_buffer_size(n->events, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES)) < 0 ||
+	    (r = nl_socket_set_buffer_size(n->dump, rcvbuf_bytes, PSD_NL_SNDBUF_BYTES)) < 0) {
+		snprintf(err, err_size, "netlink: cannot set the socket buffers to %d bytes: %s",
+			 rcvbuf_bytes, nl_geterror(r));
+		return psd_netlink_close(n);
+	}
 	r = nl_socket_add_membership(n->events, RTNLGRP_LINK);
 	if (r < 0) {
 		snprintf(err, err_size, "netlink: cannot join RTNLGRP_LINK: %s", nl_geterror(r));
@@ -306,15 +318,17 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 		snprintf(err, err_size, "netlink: cannot watch the sockets");
 		return psd_netlink_close(n);
 	}
-	if (sd_event_add_time(loop, &n->resume, CLOCK_MONOTONIC, UINT64_MAX, 0, on_resume, n) < 0) {
-		snprintf(err, err_size, "netlink: cannot create the read timer");
+	/* the dump socket runs first among ready sources (lower value = higher priority) */
+	if ((r = sd_event_add_time(loop, &n->resume, CLOCK_MONOTONIC, UINT64_MAX, 0, on_resume,
+				   n)) < 0 ||
+	    (r = sd_event_source_set_enabled(n->resume, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1)) < 0 ||
+	    (r = sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_source_set_enabled(n->dump_io, SD_EVENT_OFF)) < 0) {
+		snprintf(err, err_size, "netlink: cannot set up the read timer and sources: %s",
+			 strerror(-r));
 		return psd_netlink_close(n);
 	}
-	sd_event_source_set_enabled(n->resume, SD_EVENT_OFF);
-	/* the dump socket runs first among ready sources (lower value = higher priority) */
-	sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1);
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
-	sd_event_source_set_enabled(n->dump_io, SD_EVENT_OFF);
 	return n;
 }
 
@@ -347,20 +361,22 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 
 int psd_netlink_listen(struct psd_netlink *n)
 {
+	int r;
+
 	if (n->replay != NULL) {
-		sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
-			     &n->replay_base_usec);
-		if (n->replay_recorded_time) {
-			sd_event_source_set_time(n->replay_src, n->replay_base_usec);
-			sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
-		} else {
-			sd_event_source_set_enabled(n->replay_src, SD_EVENT_ON);
-		}
-		return 0;
+		r = sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
+				 &n->replay_base_usec);
+		if (r >= 0 && n->replay_recorded_time &&
+		    (r = sd_event_source_set_time(n->replay_src, n->replay_base_usec)) >= 0)
+			r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
+		else if (r >= 0 && !n->replay_recorded_time)
+			r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_ON);
+		return psd_checked(r, "replay: start");
 	}
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
-	sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
-	return 0;
+	r = sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
+	return psd_checked(r, "netlink: listen");
 }
 
 int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name)
