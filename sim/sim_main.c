@@ -209,11 +209,13 @@ static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *ar
 static void check_state_needs_appl(struct sim *s, uint32_t argc, const char *const *argv,
 				   const size_t *len)
 {
+	static const char state[] = "PORT_TABLE|";
+	const size_t n = sizeof(state) - 1;
 	char appl[64];
-	if (argc < 2 || !is_arg(argv[0], len[0], "HSET") || len[1] <= 11 || len[1] >= 60 ||
-	    memcmp(argv[1], "PORT_TABLE|", 11) != 0)
+	if (argc < 2 || !is_arg(argv[0], len[0], "HSET") || len[1] <= n || len[1] >= 60 ||
+	    memcmp(argv[1], state, n) != 0)
 		return;
-	snprintf(appl, sizeof(appl), "PORT_TABLE:%.*s", (int)(len[1] - 11), argv[1] + 11);
+	snprintf(appl, sizeof(appl), "PORT_TABLE:%.*s", (int)(len[1] - n), argv[1] + n);
 	if (!psd_model_exists(&s->w->m, PSD_WORLD_APPL, appl))
 		violate(s, INV_STATE_NEEDS_APPL, "STATE_DB written without APPL_DB", appl,
 			strlen(appl));
