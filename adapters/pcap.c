@@ -83,6 +83,7 @@ int psd_pcap_append_loss(FILE *f, uint64_t ts_ns, bool from_dump)
 
 struct psd_pcap_reader {
 	FILE *f;
+	uint8_t *copy; /* psd_pcap_open_memory(): the bytes f reads (fmemopen wants them writable) */
 	char name[PSD_PCAP_NAME_MAX];
 	bool swapped;
 	bool nanoseconds;
@@ -141,12 +142,19 @@ struct psd_pcap_reader *psd_pcap_open(const char *path, char *err, size_t err_si
 struct psd_pcap_reader *psd_pcap_open_memory(const char *name, const uint8_t *data, size_t len,
 					     char *err, size_t err_size)
 {
-	FILE *f = len > 0 ? fmemopen((void *)data, len, "rb") : NULL;
+	uint8_t *copy = len > 0 ? malloc(len) : NULL;
+	FILE *f = copy != NULL ? fmemopen(memcpy(copy, data, len), len, "rb") : NULL;
 	if (f == NULL) {
-		psd_errorf(err, err_size, "capture %s: empty", name);
+		psd_errorf(err, err_size, "capture %s: %s", name, len > 0 ? "out of memory" : "empty");
+		free(copy);
 		return NULL;
 	}
-	return start(f, name, err, err_size);
+	struct psd_pcap_reader *r = start(f, name, err, err_size);
+	if (r == NULL)
+		free(copy);
+	else
+		r->copy = copy;
+	return r;
 }
 
 int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *err,
@@ -191,6 +199,7 @@ void psd_pcap_close(struct psd_pcap_reader *r)
 		return;
 	if (r->f != NULL)
 		fclose(r->f);
+	free(r->copy);
 	free(r);
 }
 

@@ -13,10 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct psd_settings s, before;
 	char err[600];
-	FILE *in = fmemopen((void *)data, size, "r");
+	char *text = malloc(size + 1); /* fmemopen reads from a buffer it may write */
+	FILE *in = text != NULL ? fmemopen(memcpy(text, data, size), size, "r") : NULL;
 
-	if (in == NULL)
+	if (in == NULL) {
+		free(text);
 		return 0;
+	}
 	psd_settings_defaults(&s);
 	before = s;
 	if (psd_settings_stream(&s, in, "fuzz.conf", err, sizeof(err)) < 0) {
@@ -37,5 +40,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(psd_settings_reload(&cur, &s, ignore, NULL) == ignored);
 	}
 	fclose(in);
+	free(text);
 	return 0;
 }
