@@ -8,6 +8,7 @@
 #                     tests, the bench and the tools link
 #   build/asan/obj/   ASan+UBSan: build/asan/portsyncd, the ASan unit tests, the fuzz replay
 #   build/fuzz/obj-libfuzzer/, build/fuzz/obj-speed/   clang libFuzzer, with and without sanitizers
+#   build/fuzz/obj-afl/   AFL++ (afl-clang-fast) with ASan+UBSan
 CC ?= cc
 CLANG ?= clang
 OPT ?= -O2
@@ -53,10 +54,12 @@ REL_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(HARDEN)
 ASAN_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(SAN)
 LIBFUZZER_CC := $(CLANG) $(STD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 SPEED_CC := $(CLANG) $(STD) $(WARN) -g -O2 -fsanitize=fuzzer-no-link
+AFL_CC := AFL_QUIET=1 AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(STD) $(WARN) -g -O1
 REL := build/obj
 ASAN := build/asan/obj
 LIBFUZZER := build/fuzz/obj-libfuzzer
 SPEED := build/fuzz/obj-speed
+AFL := build/fuzz/obj-afl
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 inc = $(if $(filter core/%,$(1)),$(CORE_INC),$(OTHER_INC))
 
@@ -69,6 +72,7 @@ $(call stamp,$(REL)/flags,$(REL_CC) $(HARDEN_LD) $(LDFLAGS) $(OTHER_INC))
 $(call stamp,$(ASAN)/flags,$(ASAN_CC) $(LDFLAGS) $(OTHER_INC))
 $(call stamp,$(LIBFUZZER)/flags,$(LIBFUZZER_CC) $(OTHER_INC))
 $(call stamp,$(SPEED)/flags,$(SPEED_CC) $(OTHER_INC))
+$(call stamp,$(AFL)/flags,$(AFL_CC) $(OTHER_INC))
 $(call stamp,build/commit,$(shell git rev-parse HEAD 2>/dev/null || echo unknown))
 
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
@@ -77,9 +81,11 @@ TOOL_BIN := $(TOOLS:%=build/%)
 FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=build/fuzz/replay-%)
 FUZZ_LIBFUZZER_BIN := $(FUZZ_TARGETS:%=build/fuzz/libfuzzer-%)
 FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
-# everything `make test` compiles: every binary but the AFL++ builds
+FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
+# everything `make test` compiles: every binary
 BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core $(TOOL_BIN) \
-	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN)
+	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
+	$(FUZZ_AFL_BIN)
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
 
 .PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test ragel \
@@ -110,6 +116,10 @@ $(LIBFUZZER)/%.o: %.c $(LIBFUZZER)/flags
 $(SPEED)/%.o: %.c $(SPEED)/flags
 	@mkdir -p $(@D)
 	$(SPEED_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
+
+$(AFL)/%.o: %.c $(AFL)/flags
+	@mkdir -p $(@D)
+	$(AFL_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
 
 # psd-sim names the commit it was built from in every reproducer.
 $(REL)/sim/sim_main.o: build/commit
@@ -143,7 +153,7 @@ build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
 
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`; `make test` compiles the libFuzzer
-# builds too, so a harness that no longer builds fails CI.
+# and AFL++ builds too, so a harness that no longer builds fails CI.
 build/fuzz/replay-%: $$(call obj,$(ASAN),fuzz/fuzz_$$*.c fuzz/replay_main.c $$(FUZZ_SRC_$$*))
 	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 
@@ -154,11 +164,9 @@ build/fuzz/libfuzzer-%: $$(call obj,$(LIBFUZZER),fuzz/fuzz_$$*.c $$(FUZZ_SRC_$$*
 build/fuzz/speed-%: $$(call obj,$(SPEED),fuzz/fuzz_$$*.c $$(FUZZ_SRC_$$*))
 	$(SPEED_CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
-# AFL++ (apt-get install afl++), not part of make test.
-build/fuzz/afl-%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*)
-	@mkdir -p $(@D)
-	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(STD) $(WARN) -g -O1 -fsanitize=fuzzer \
-		$(OTHER_INC) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
+# AFL++ with its libFuzzer driver (-fsanitize=fuzzer at the link)
+build/fuzz/afl-%: $$(call obj,$(AFL),fuzz/fuzz_$$*.c $$(FUZZ_SRC_$$*))
+	$(AFL_CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
 # --- generated sources -----------------------------------------------------------------------
 

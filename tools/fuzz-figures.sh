@@ -39,8 +39,16 @@ section() {
 		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' $l)
 		cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' $l | tail -n 1 | awk '{print $2, $4}')
 		crashes=$(ls build/fuzz/crash-$t-* 2>/dev/null | wc -l)
+		if [ -z "$runs" ] || [ -z "$rate" ] || [ -z "$cov" ]; then
+			echo "fuzz-figures: $l holds no final stats: $(tail -n 1 $l)" >&2
+			missing=true
+		fi
 		row="| $t | $(num "$runs") | $(num "$rate") | $(num "${cov% *}") / $(num "${cov#* }") | $crashes"
 		s=build/fuzz/afl-out-$t/default/fuzzer_stats
+		if $afl && [ ! -f "$s" ]; then
+			echo "fuzz-figures: $s is missing: the AFL++ run of $t failed" >&2
+			missing=true
+		fi
 		if $afl && [ -f "$s" ]; then
 			row="$row | $(num "$(sed -n 's/^execs_done *: //p' $s)")"
 			row="$row | $(num "$(sed -n 's/^execs_per_sec *: \([0-9]*\).*/\1/p' $s)")"
@@ -52,15 +60,21 @@ section() {
 		echo "$row"
 	done
 	speed=$(cat $L/speed-netlink-*.log 2>/dev/null | sed -n 's/^stat::average_exec_per_sec: *//p' | median)
+	if [ -z "$speed" ]; then
+		echo "fuzz-figures: no throughput in $L/speed-netlink-*.log" >&2
+		missing=true
+	fi
 	echo
 	echo "Throughput of the datagram harness without sanitizers (\`build/fuzz/speed-netlink\`, the figure"
 	echo "\`make bench\` prints), one core, median of three 10-second runs: $(num "$speed") executions per second."
 	echo "<!-- fuzz-figures end -->"
 }
 
+missing=false
 if [ "${1:-}" != --write ]; then
 	section
-	exit 0
+	! $missing
+	exit
 fi
 doc=docs/fuzzing.md
 if ! grep -q '^<!-- fuzz-figures: ' $doc || ! grep -q '^<!-- fuzz-figures end -->' $doc; then
@@ -68,6 +82,10 @@ if ! grep -q '^<!-- fuzz-figures: ' $doc || ! grep -q '^<!-- fuzz-figures end --
 	exit 1
 fi
 section > $L/section.md
+if $missing; then
+	echo "fuzz-figures: FAILED: a run left no figures; $doc not written" >&2
+	exit 1
+fi
 awk -v f=$L/section.md '
 	/^<!-- fuzz-figures: / { while ((getline line < f) > 0) print line; skip = 1; next }
 	/^<!-- fuzz-figures end -->/ { skip = 0; next }
