@@ -26,6 +26,7 @@ run() { # run ENGINE TARGET
 	fi
 }
 started=$(date -u +%Y-%m-%d)
+load_start=$(cut -d' ' -f1 /proc/loadavg) # the machine may be shared: its load is reported too
 for t in $TARGETS; do
 	for e in $engines; do run $e $t & done
 	wait
@@ -35,7 +36,8 @@ for i in 1 2 3; do
 	build/fuzz/speed-netlink -max_total_time=10 -print_final_stats=1 build/fuzz/speed-corpus \
 		fuzz/corpus/netlink > build/fuzz/logs/speed-netlink-$i.log 2>&1
 done
-printf 'date=%s\nseconds=%s\nengines="%s"\ntargets="%s"\n' "$started" "$SECONDS_EACH" \
-	"$engines" "$TARGETS" > build/fuzz/logs/campaign
+printf 'date=%s\nseconds=%s\nengines="%s"\ntargets="%s"\nload_start=%s\nload_end=%s\n' \
+	"$started" "$SECONDS_EACH" "$engines" "$TARGETS" "$load_start" \
+	"$(cut -d' ' -f1 /proc/loadavg)" > build/fuzz/logs/campaign
 [ $# -gt 0 ] && shift
 exec tools/fuzz-figures.sh "$@"

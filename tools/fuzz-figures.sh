@@ -30,6 +30,10 @@ section() {
 	fi
 	echo "Coverage counts our instrumented code only (jansson and libinih are shared libraries, not"
 	echo "instrumented). Crashes: files the engine saved as crashing inputs."
+	if [ -n "${load_start:-}" ]; then
+		echo "The machine's load average (1 min) was $load_start at the start and $load_end at the end;"
+		echo "above 2, other work shared its cores and every rate here is lower for it."
+	fi
 	echo
 	echo "| target | libFuzzer runs | exec/s | cov / ft | crashes | AFL++ runs | exec/s | edges | crashes |"
 	echo "|---|---|---|---|---|---|---|---|---|"
