@@ -88,6 +88,7 @@ struct psd_pcap_reader {
 	bool swapped;
 	bool nanoseconds;
 	uint64_t records;
+	size_t last_len; /* bytes of the datagram psd_pcap_next() returned last, in buf */
 	uint8_t buf[PSD_PCAP_SNAPLEN];
 };
 
@@ -182,6 +183,7 @@ int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *
 				  "capture %s: record %llu: not a NETLINK_ROUTE datagram", r->name,
 				  (unsigned long long)r->records);
 	uint64_t frac = fix32(r, h.ts_frac);
+	r->last_len = len - PSD_PCAP_COOKED_LEN;
 	*ret = (struct psd_pcap_record){
 		.ts_ns = (uint64_t)fix32(r, h.ts_sec) * 1000000000u +
 			 (r->nanoseconds ? frac : frac * 1000u),
@@ -191,6 +193,11 @@ int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *
 		.len = len - PSD_PCAP_COOKED_LEN,
 	};
 	return 1;
+}
+
+void psd_pcap_resequence_last(struct psd_pcap_reader *r, uint32_t seq)
+{
+	psd_pcap_resequence(r->buf + PSD_PCAP_COOKED_LEN, r->last_len, seq);
 }
 
 void psd_pcap_close(struct psd_pcap_reader *r)
