@@ -1,33 +1,175 @@
 # portsyncd in C. `make` builds the daemon; `make test` runs every suite; `make lint` checks the
 # core's purity and the generated sources; `make bench` prints the benchmark figures.
+#
+# Every binary links object files; each object is compiled once per build flavour with -MMD -MP,
+# so touching a header rebuilds exactly the objects that include it. Each flavour keeps a stamp of
+# its flags (build/<flavour>/flags): a change of compiler or flags rebuilds that flavour.
+#   build/obj/        the shipped flavour: hardened, what build/portsyncd, psd-sim, the plain unit
+#                     tests, the bench and the tools link
+#   build/asan/obj/   ASan+UBSan: build/asan/portsyncd, the ASan unit tests, the fuzz replay
+#   build/fuzz/obj-libfuzzer/, build/fuzz/obj-speed/   clang libFuzzer, with and without sanitizers
+#   build/fuzz/obj-afl/   AFL++ (afl-clang-fast) with ASan+UBSan
 CC ?= cc
-WERROR ?= $(if $(CI),-Werror,)
+CLANG ?= clang
 OPT ?= -O2
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
-	-Wvla -Wformat=2 -Wno-unused-parameter $(WERROR)
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore -Ilib
-PKGS := libnl-3.0 hiredis libsystemd jansson inih
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+LDFLAGS ?=
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	-Wvla -Wformat=2 -Wno-unused-parameter -Werror
+# The shipped flavour: fortified libc calls (glibc 2.36 with gcc 12 takes level 3 as it is:
+# __builtin_dynamic_object_size), stack canaries, position-independent, full RELRO.
+HARDEN := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+STD := -std=c17 -D_GNU_SOURCE
+PKGS := libnl-3.0 hiredis libsystemd jansson inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+# The core sees only its own headers; everything else also sees lib/, sim/, adapters/ and fuzz/.
+CORE_INC := -Icore/include -Icore
+OTHER_INC := $(CORE_INC) -Ilib -Isim -Iadapters -Ifuzz $(PKG_CFLAGS)
 
+# Sources: adding or moving a file is a one-line change here.
 RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 LIB_SRC := $(wildcard lib/*.c)
 SIM_SRC := $(LIB_SRC) sim/nl_build.c sim/redis_model.c sim/world.c
+SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c
 ADAPTER_SRC := $(wildcard adapters/*.c) $(LIB_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := bench/bench_core.c
+TOOLS := nl-record nl-inject notify-listen nl-backlog
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture
+# each target links only what it exercises: fewer instrumented edges, faster runs
+FUZZ_SRC_netlink := $(CORE_SRC)
+FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
+FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
+FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c adapters/log.c
+FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c adapters/log.c
+FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c adapters/pcap.c adapters/log.c
+FUZZ_LIBS := -linih -ljansson
+
+# The commands of each flavour, and where its objects go.
+REL_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(HARDEN)
+ASAN_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(SAN)
+LIBFUZZER_CC := $(CLANG) $(STD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+SPEED_CC := $(CLANG) $(STD) $(WARN) -g -O2 -fsanitize=fuzzer-no-link
+AFL_CC := AFL_QUIET=1 AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast $(STD) $(WARN) -g -O1
+REL := build/obj
+ASAN := build/asan/obj
+LIBFUZZER := build/fuzz/obj-libfuzzer
+SPEED := build/fuzz/obj-speed
+AFL := build/fuzz/obj-afl
+obj = $(patsubst %.c,$(1)/%.o,$(2))
+inc = $(if $(filter core/%,$(1)),$(CORE_INC),$(OTHER_INC))
+
+# A flavour's stamp is rewritten, at parse time, only when its command changes; the commit a
+# failing simulation names likewise only when HEAD moves. Neither has a recipe, so `make -n`
+# lists only what is really out of date.
+stamp = $(shell mkdir -p $(dir $(1)) && { [ "$$(cat $(1) 2>/dev/null)" = '$(2)' ] || \
+	printf '%s\n' '$(2)' > $(1); })
+$(call stamp,$(REL)/flags,$(REL_CC) $(HARDEN_LD) $(LDFLAGS) $(OTHER_INC))
+$(call stamp,$(ASAN)/flags,$(ASAN_CC) $(LDFLAGS) $(OTHER_INC))
+$(call stamp,$(LIBFUZZER)/flags,$(LIBFUZZER_CC) $(OTHER_INC))
+$(call stamp,$(SPEED)/flags,$(SPEED_CC) $(OTHER_INC))
+$(call stamp,$(AFL)/flags,$(AFL_CC) $(OTHER_INC))
+$(call stamp,build/commit,$(shell git rev-parse HEAD 2>/dev/null || echo unknown))
+
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
+TOOL_BIN := $(TOOLS:%=build/%)
+FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=build/fuzz/replay-%)
+FUZZ_LIBFUZZER_BIN := $(FUZZ_TARGETS:%=build/fuzz/libfuzzer-%)
+FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
+FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
+# everything `make test` compiles: every binary
+BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core $(TOOL_BIN) \
+	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
+	$(FUZZ_AFL_BIN)
+CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
 
-.PHONY: all test unit unit-asan integration lint ragel check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short stress stress-short fixtures FORCE
+.PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test ragel \
+	check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short \
+	stress stress-short fixtures
+.SECONDEXPANSION:
+# objects are never intermediate files to delete
+.SECONDARY:
 
 all: build/portsyncd build/asan/portsyncd
 
-build build/asan:
-	mkdir -p $@
+bins: $(BINS)
+
+# --- objects ---------------------------------------------------------------------------------
+
+$(REL)/%.o: %.c $(REL)/flags
+	@mkdir -p $(@D)
+	$(REL_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
+
+$(ASAN)/%.o: %.c $(ASAN)/flags
+	@mkdir -p $(@D)
+	$(ASAN_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
+
+$(LIBFUZZER)/%.o: %.c $(LIBFUZZER)/flags
+	@mkdir -p $(@D)
+	$(LIBFUZZER_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
+
+$(SPEED)/%.o: %.c $(SPEED)/flags
+	@mkdir -p $(@D)
+	$(SPEED_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
+
+$(AFL)/%.o: %.c $(AFL)/flags
+	@mkdir -p $(@D)
+	$(AFL_CC) -MMD -MP $(call inc,$<) -c -o $@ $<
+
+# psd-sim names the commit it was built from in every reproducer.
+$(REL)/sim/sim_main.o: build/commit
+$(REL)/sim/sim_main.o: REL_CC += -DPSD_COMMIT='"$(shell cat build/commit)"'
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- binaries --------------------------------------------------------------------------------
+
+build/portsyncd: $(call obj,$(REL),$(CORE_SRC) $(ADAPTER_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/portsyncd: $(call obj,$(ASAN),$(CORE_SRC) $(ADAPTER_SRC))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka
+
+build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+build/bench_core: $(call obj,$(REL),$(BENCH_SRC) $(CORE_SRC) $(SIM_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
+
+$(TOOL_BIN): build/%: $(REL)/tools/%.o
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
+
+# The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
+build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
+
+# Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
+# runs the corpus and every past crash inside `make test`; `make test` compiles the libFuzzer
+# and AFL++ builds too, so a harness that no longer builds fails CI.
+build/fuzz/replay-%: $$(call obj,$(ASAN),fuzz/fuzz_$$*.c fuzz/replay_main.c $$(FUZZ_SRC_$$*))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+build/fuzz/libfuzzer-%: $$(call obj,$(LIBFUZZER),fuzz/fuzz_$$*.c $$(FUZZ_SRC_$$*))
+	$(LIBFUZZER_CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+# throughput build for make bench: libFuzzer without sanitizers
+build/fuzz/speed-%: $$(call obj,$(SPEED),fuzz/fuzz_$$*.c $$(FUZZ_SRC_$$*))
+	$(SPEED_CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+# AFL++ with its libFuzzer driver (-fsanitize=fuzzer at the link)
+build/fuzz/afl-%: $$(call obj,$(AFL),fuzz/fuzz_$$*.c $$(FUZZ_SRC_$$*))
+	$(AFL_CC) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+# --- generated sources -----------------------------------------------------------------------
 
 # Generated sources are committed; `make ragel` regenerates them (ragel 6.10, -T0, no #line).
 ragel: $(RAGEL_SRC)
@@ -39,23 +181,25 @@ check-generated:
 fsm-docs:
 	for f in $(RAGEL_SRC); do tools/ragel-dot.sh $$f || exit 1; done
 
-build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h lib/*.h) | build
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
+# --- checks and suites -----------------------------------------------------------------------
 
-build/asan/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h lib/*.h) | build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
+# The core's compiled objects call nothing outside the core but an allowlist; the generated
+# sources match their .rl.
+lint: $(CORE_OBJ)
+	tools/lint-core.sh $(CORE_OBJ)
+	tools/check-generated.sh $(RAGEL_SRC)
 
-build/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) | build
-	$(CC) $(ALL_CFLAGS) -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC) -lcmocka
+# The lint fails on each known way around it, planted one at a time beside the real core.
+lint-test: $(CORE_OBJ)
+	LINT_CC="$(REL_CC) -MMD -MP $(CORE_INC)" tests/make/lint-evasions.sh $(CORE_OBJ)
 
-build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) | build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC) -lcmocka
+# Touching a header rebuilds exactly the objects whose dependency files name it.
+deps-test: bins
+	MAKE="$(MAKE)" tests/make/header-deps.sh $(BINS)
 
-build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
-	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
-
-build/nl-record build/nl-inject build/notify-listen build/nl-backlog: build/%: tools/%.c | build
-	$(CC) $(ALL_CFLAGS) -o $@ $<
+# The shipped binary is PIE with full RELRO, stack canaries and fortified calls.
+harden-test: build/portsyncd
+	tests/make/hardening.sh build/portsyncd
 
 unit: $(UNIT_BIN)
 	tools/run-units.sh $(UNIT_BIN)
@@ -63,10 +207,12 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	tools/run-units.sh $(UNIT_ASAN_BIN)
 
-integration: build/portsyncd build/asan/portsyncd build/nl-inject build/notify-listen build/nl-backlog
+integration: build/portsyncd build/asan/portsyncd build/psd-sim $(TOOL_BIN)
 	tests/integration/run.sh build/asan/portsyncd
 
-test: lint unit unit-asan fuzz-replay fixtures chaos-short stress-short integration
+test: bins
+	$(MAKE) lint lint-test deps-test harden-test unit unit-asan fuzz-replay fixtures chaos-short \
+		stress-short integration
 
 # every field bug of fixtures/field, replayed in the simulator (docs/fixtures.md)
 fixtures: build/psd-sim
@@ -79,10 +225,6 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-lint:
-	tools/lint-core.sh
-	tools/check-generated.sh $(RAGEL_SRC)
-
 bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
@@ -92,44 +234,11 @@ demo: build/portsyncd
 clean:
 	rm -rf build
 
-# Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
-# runs the corpus and every past crash inside `make test`.
-FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture
-FUZZ_SRC := $(CORE_SRC) $(SIM_SRC) adapters/settings.c adapters/dbconfig.c adapters/log.c \
-	adapters/pcap.c sim/fixture.c
-# each target links only what it exercises: fewer instrumented edges, faster runs
-FUZZ_SRC_netlink := $(CORE_SRC)
-FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
-FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
-FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c adapters/log.c
-FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c adapters/log.c
-FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c adapters/pcap.c adapters/log.c
-FUZZ_INC := -Isim -Iadapters -Ifuzz -Ilib $(shell pkg-config --cflags libsystemd)
-FUZZ_LIBS := -linih -ljansson
 FUZZ_DICT_netlink := -dict=fuzz/netlink.dict
 FUZZ_DICT_roundtrip := -dict=fuzz/netlink.dict
 SECONDS ?= 60
 
-build/fuzz:
-	mkdir -p $@
-
-build/fuzz/replay-%: fuzz/fuzz_%.c fuzz/replay_main.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
-	$(CC) $(ALL_CFLAGS) $(SAN) $(FUZZ_INC) -o $@ $< fuzz/replay_main.c $(FUZZ_SRC_$*) $(FUZZ_LIBS)
-
-build/fuzz/libfuzzer-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
-	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include \
-		-Icore $(FUZZ_INC) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
-
-# throughput build for make bench: libFuzzer without sanitizers
-build/fuzz/speed-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
-	clang -std=c17 -D_GNU_SOURCE -g -O2 -fsanitize=fuzzer -Icore/include -Icore $(FUZZ_INC) \
-		-o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
-
-build/fuzz/afl-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
-	AFL_USE_ASAN=1 AFL_USE_UBSAN=1 afl-clang-fast -std=c17 -D_GNU_SOURCE -g -O1 \
-		-fsanitize=fuzzer -Icore/include -Icore $(FUZZ_INC) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
-
-fuzz-replay: $(FUZZ_TARGETS:%=build/fuzz/replay-%)
+fuzz-replay: $(FUZZ_REPLAY_BIN)
 	tools/fuzz-replay.sh $(FUZZ_TARGETS)
 
 # make fuzz TARGET=netlink SECONDS=600: libFuzzer; new inputs land in build/fuzz/corpus-TARGET
@@ -144,15 +253,6 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 		afl-fuzz -V $(SECONDS) -i fuzz/corpus/$(TARGET) -o build/fuzz/afl-out-$(TARGET) \
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
-
-# The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
-build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) build/commit | build
-	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -Iadapters $(PKG_CFLAGS) -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC)
-
-# The commit a failing simulation names; rewritten only when HEAD moves.
-build/commit: FORCE | build
-	@c=$$(git rev-parse HEAD 2>/dev/null || echo unknown); [ "$$(cat $@ 2>/dev/null)" = "$$c" ] || echo "$$c" > $@
-FORCE:
 
 SEEDS ?= 10000
 chaos-short: build/psd-sim

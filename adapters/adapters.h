@@ -35,6 +35,9 @@ int psd_dbconfig_parse(const char *name, const char *text, size_t len,
 int psd_errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
 void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* r, the result of an sd-event call (0 or more, or -errno); below 0 it is logged as an ERROR
+ * naming what failed. For "if (psd_checked(...) < 0)" and for calls whose failure is only told. */
+int psd_checked(int r, const char *what);
 
 /* redis.c: one async connection per database, on the loop. */
 struct psd_redis;

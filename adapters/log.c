@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "adapters.h"
@@ -50,4 +51,11 @@ void psd_log(enum psd_log_level level, const char *fmt, ...)
 	case _PSD_LOG_OUTPUT_MAX:
 		break;
 	}
+}
+
+int psd_checked(int r, const char *what)
+{
+	if (r < 0)
+		psd_log(PSD_LOG_ERROR, "%s failed: %s", what, strerror(-r));
+	return r;
 }

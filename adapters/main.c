@@ -143,30 +143,35 @@ static int db_connect(void *ctx, enum psd_db db)
 }
 
 /* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. */
+/* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. A
+ * core whose deadlines no longer fire would stall: the daemon exits instead (status 1), and
+ * systemd starts it again. */
 static void arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
 {
 	struct psd_daemon *d = ctx;
-	int r;
+	int r = 0;
 	if (deadline_ns == d->timer_armed_ns)
 		return; /* armed for it already (or off already) */
 	d->timer_armed_ns = deadline_ns;
 	if (deadline_ns == UINT64_MAX) {
-		r = sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+		r = psd_checked(sd_event_source_set_enabled(d->timer, SD_EVENT_OFF), "timer: disable");
 	} else {
 		/* 0 would mean sd-event's default slack of 250 ms */
 		uint64_t accuracy_usec = accuracy_ns / 1000 > 0 ? accuracy_ns / 1000 : 1;
-		r = 0;
 		if (accuracy_usec != d->timer_accuracy_usec) {
-			r = sd_event_source_set_time_accuracy(d->timer, accuracy_usec);
+			r = psd_checked(sd_event_source_set_time_accuracy(d->timer, accuracy_usec),
+					"timer: set the accuracy");
 			d->timer_accuracy_usec = accuracy_usec;
 		}
 		if (r >= 0)
-			r = sd_event_source_set_time(d->timer, deadline_ns / 1000 + 1);
+			r = psd_checked(sd_event_source_set_time(d->timer, deadline_ns / 1000 + 1),
+					"timer: set");
 		if (r >= 0)
-			r = sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT);
+			r = psd_checked(sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT),
+					"timer: enable");
 	}
 	if (r < 0)
-		psd_log(PSD_LOG_CRIT, "cannot arm the core's timer: %s", strerror(-r));
+		sd_event_exit(d->loop, 1);
 }
 
 static const struct psd_driver_ops daemon_ops = {
@@ -316,7 +321,14 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	return 0;
 }
 
-/* SIGHUP: the settings again from the file, the environment and the start-up flags. */
+static void log_ignored(void *ctx, const char *name, const char *was, const char *now)
+{
+	psd_log(PSD_LOG_WARN, "SIGHUP: ignored %s %s -> %s: it takes effect at the next start", name,
+		was, now);
+}
+
+/* SIGHUP: the settings again from the file, the environment and the start-up flags; only the
+ * reloadable ones change, each boot-only change is logged and ignored. */
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct psd_daemon *d = userdata;
@@ -329,23 +341,12 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
 		return 0;
 	}
-	if (strcmp(next.db_config, d->settings.db_config) != 0 ||
-	    next.ports_max != d->settings.ports_max ||
-	    next.inflight_max != d->settings.inflight_max || next.compat != d->settings.compat ||
-	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes ||
-	    strcmp(next.record, d->settings.record) != 0 ||
-	    strcmp(next.replay, d->settings.replay) != 0 ||
-	    next.replay_recorded_time != d->settings.replay_recorded_time ||
-	    next.replay_lockstep != d->settings.replay_lockstep)
-		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat, "
-				      "rcvbuf_bytes and the capture settings take effect at the next "
-				      "start");
-	psd_settings_to_core(&next, &cfg, &lim);
+	psd_settings_reload(&d->settings, &next, log_ignored, NULL);
+	psd_settings_to_core(&d->settings, &cfg, &lim);
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
 	psd_daemon_push(d, &ev);
 	psd_daemon_flush(d);
-	d->settings = next;
 	return 0;
 }
 

@@ -200,7 +200,8 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 				psd_log(PSD_LOG_NOTICE, "replay: %llu datagrams fed from %s in %llu ms; "
 					"capture ended", (unsigned long long)n->replayed,
 					n->replay_path, (unsigned long long)ms);
-				sd_event_source_set_enabled(s, SD_EVENT_OFF);
+				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF),
+					    "replay: stop");
 				psd_daemon_flush(n->daemon);
 				return 0;
 			}
@@ -211,8 +212,9 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 		if (n->replay_recorded_time && n->next.ts_ns > n->replay_first_ns) {
 			uint64_t due = n->replay_base_usec + (n->next.ts_ns - n->replay_first_ns) / 1000;
 			if (due > usec) {
-				sd_event_source_set_time(s, due);
-				sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+				psd_checked(sd_event_source_set_time(s, due), "replay: set the timer");
+				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT),
+					    "replay: arm the timer");
 				psd_daemon_flush(n->daemon);
 				return 0;
 			}
@@ -228,8 +230,8 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 	}
 	/* more: again on the next loop turn, after the sockets have been polled (a defer source
 	 * would be dispatched again before sd-event ever polls them, starving Redis's replies) */
-	sd_event_source_set_time(s, usec);
-	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	psd_checked(sd_event_source_set_time(s, usec), "replay: set the timer");
+	psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT), "replay: arm the timer");
 	psd_daemon_flush(n->daemon);
 	return 0;
 }
@@ -258,14 +260,15 @@ static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
 	n->replay_recorded_time = o->replay_recorded_time;
 	n->replay_lockstep = o->replay_lockstep;
 	int r = sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1, on_replay, n);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_OFF);
 	if (r >= 0 && n->replay_lockstep &&
 	    (r = sd_event_add_post(loop, &n->replay_wake, on_replay_wake, n)) >= 0)
 		r = sd_event_source_set_enabled(n->replay_wake, SD_EVENT_OFF);
 	if (r < 0) {
-		snprintf(err, err_size, "replay: cannot create the replay source");
+		snprintf(err, err_size, "replay: cannot create the replay source: %s", strerror(-r));
 		return psd_netlink_close(n);
 	}
-	sd_event_source_set_enabled(n->replay_src, SD_EVENT_OFF);
 	return n;
 }
 
@@ -355,9 +358,12 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 		return psd_netlink_close(n);
 	}
 	/* the dump socket runs first among ready sources (lower value = higher priority) */
-	sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1);
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF);
-	sd_event_source_set_enabled(n->dump_io, SD_EVENT_OFF);
+	if ((r = sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1)) < 0 ||
+	    (r = sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_source_set_enabled(n->dump_io, SD_EVENT_OFF)) < 0) {
+		snprintf(err, err_size, "netlink: cannot set up the sources: %s", strerror(-r));
+		return psd_netlink_close(n);
+	}
 	return n;
 }
 
@@ -390,16 +396,21 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 
 int psd_netlink_listen(struct psd_netlink *n)
 {
+	int r;
+
 	if (n->replay != NULL) {
-		sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
-			     &n->replay_base_usec);
-		sd_event_source_set_time(n->replay_src, n->replay_base_usec);
-		sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
-		return 0;
+		r = sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
+				 &n->replay_base_usec);
+		if (r >= 0)
+			r = sd_event_source_set_time(n->replay_src, n->replay_base_usec);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
+		return psd_checked(r, "replay: start");
 	}
-	sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
-	sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
-	return 0;
+	r = sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
+	return psd_checked(r, "netlink: listen");
 }
 
 int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name)

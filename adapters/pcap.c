@@ -83,10 +83,12 @@ int psd_pcap_append_loss(FILE *f, uint64_t ts_ns, bool from_dump)
 
 struct psd_pcap_reader {
 	FILE *f;
+	uint8_t *copy; /* psd_pcap_open_memory(): the bytes f reads (fmemopen wants them writable) */
 	char name[PSD_PCAP_NAME_MAX];
 	bool swapped;
 	bool nanoseconds;
 	uint64_t records;
+	size_t last_len; /* bytes of the datagram psd_pcap_next() returned last, in buf */
 	uint8_t buf[PSD_PCAP_SNAPLEN];
 };
 
@@ -141,12 +143,19 @@ struct psd_pcap_reader *psd_pcap_open(const char *path, char *err, size_t err_si
 struct psd_pcap_reader *psd_pcap_open_memory(const char *name, const uint8_t *data, size_t len,
 					     char *err, size_t err_size)
 {
-	FILE *f = len > 0 ? fmemopen((void *)data, len, "rb") : NULL;
+	uint8_t *copy = len > 0 ? malloc(len) : NULL;
+	FILE *f = copy != NULL ? fmemopen(memcpy(copy, data, len), len, "rb") : NULL;
 	if (f == NULL) {
-		psd_errorf(err, err_size, "capture %s: empty", name);
+		psd_errorf(err, err_size, "capture %s: %s", name, len > 0 ? "out of memory" : "empty");
+		free(copy);
 		return NULL;
 	}
-	return start(f, name, err, err_size);
+	struct psd_pcap_reader *r = start(f, name, err, err_size);
+	if (r == NULL)
+		free(copy);
+	else
+		r->copy = copy;
+	return r;
 }
 
 int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *err,
@@ -174,6 +183,7 @@ int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *
 				  "capture %s: record %llu: not a NETLINK_ROUTE datagram", r->name,
 				  (unsigned long long)r->records);
 	uint64_t frac = fix32(r, h.ts_frac);
+	r->last_len = len - PSD_PCAP_COOKED_LEN;
 	*ret = (struct psd_pcap_record){
 		.ts_ns = (uint64_t)fix32(r, h.ts_sec) * 1000000000u +
 			 (r->nanoseconds ? frac : frac * 1000u),
@@ -185,12 +195,18 @@ int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *
 	return 1;
 }
 
+void psd_pcap_resequence_last(struct psd_pcap_reader *r, uint32_t seq)
+{
+	psd_pcap_resequence(r->buf + PSD_PCAP_COOKED_LEN, r->last_len, seq);
+}
+
 void psd_pcap_close(struct psd_pcap_reader *r)
 {
 	if (r == NULL)
 		return;
 	if (r->f != NULL)
 		fclose(r->f);
+	free(r->copy);
 	free(r);
 }
 

@@ -52,5 +52,7 @@ void psd_pcap_close(struct psd_pcap_reader *r);
 /* A replayed dump answer: every message of the datagram gets seq, the sequence number of the
  * dump asked for now (a malformed message ends the walk: the parser will say so). */
 void psd_pcap_resequence(uint8_t *bytes, size_t len, uint32_t seq);
+/* The same for the record psd_pcap_next() returned last: its bytes are the reader's own. */
+void psd_pcap_resequence_last(struct psd_pcap_reader *r, uint32_t seq);
 
 #endif

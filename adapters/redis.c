@@ -48,8 +48,9 @@ static void update_io(struct psd_redis_conn *c, uint32_t add, uint32_t del)
 	if (c->io == NULL || events == c->events)
 		return;
 	c->events = events;
-	sd_event_source_set_io_events(c->io, events);
-	sd_event_source_set_enabled(c->io, events != 0 ? SD_EVENT_ON : SD_EVENT_OFF);
+	if (psd_checked(sd_event_source_set_io_events(c->io, events), "Redis: watch the socket") >= 0)
+		psd_checked(sd_event_source_set_enabled(c->io, events != 0 ? SD_EVENT_ON : SD_EVENT_OFF),
+			    "Redis: watch the socket");
 }
 
 static void ev_add_read(void *p)
@@ -241,11 +242,11 @@ static int open_conn(struct psd_redis *rd, enum psd_db db, const struct psd_db_e
 		c->ac = NULL;
 		return -1;
 	}
-	if (sd_event_add_io(rd->loop, &c->io, c->ac->c.fd, 0, on_io, c) < 0) {
+	if (sd_event_add_io(rd->loop, &c->io, c->ac->c.fd, 0, on_io, c) < 0 ||
+	    sd_event_source_set_enabled(c->io, SD_EVENT_OFF) < 0) {
 		snprintf(err, err_size, "cannot watch the %s connection", db_label[db]);
 		return -1;
 	}
-	sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
 	c->ac->ev.data = c;
 	c->ac->ev.addRead = ev_add_read;
 	c->ac->ev.delRead = ev_del_read;
@@ -254,7 +255,11 @@ static int open_conn(struct psd_redis *rd, enum psd_db db, const struct psd_db_e
 	c->ac->ev.cleanup = ev_cleanup;
 	redisAsyncSetDisconnectCallback(c->ac, on_disconnect);
 	snprintf(id, sizeof(id), "%u", ep->id);
-	redisAsyncCommandArgv(c->ac, on_select, (void *)(uintptr_t)ep->id, 2, argv, NULL);
+	if (redisAsyncCommandArgv(c->ac, on_select, (void *)(uintptr_t)ep->id, 2, argv, NULL) !=
+	    REDIS_OK) {
+		snprintf(err, err_size, "cannot send SELECT %u to %s", ep->id, db_label[db]);
+		return -1;
+	}
 	return 0;
 }
 
@@ -304,8 +309,18 @@ void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint3
 	struct psd_redis_conn *c = &rd->conn[db];
 	if (c->ac == NULL)
 		return; /* already reported as a lost connection */
-	redisAsyncCommandArgv(c->ac, on_reply, (void *)(uintptr_t)tag, (int)argc,
-			      (const char **)argv, argv_len);
+	if (redisAsyncCommandArgv(c->ac, on_reply, (void *)(uintptr_t)tag, (int)argc,
+				  (const char **)argv, argv_len) == REDIS_OK)
+		return;
+	/* hiredis refused it (no memory, or the connection is closing): the core gets the error
+	 * reply its command will never have, and retries as it does for any refused command */
+	static const char why[] = "command not sent: hiredis refused it";
+	struct psd_event ev = {.type = PSD_EV_DB_REPLY};
+	psd_log(PSD_LOG_ERROR, "Redis: %s: %s", db_label[db], why);
+	ev.u.reply.tag = tag;
+	ev.u.reply.type = PSD_REPLY_ERROR;
+	ev.u.reply.str = (struct psd_str){why, sizeof(why) - 1};
+	psd_daemon_push(rd->daemon, &ev);
 }
 
 bool psd_redis_busy(const struct psd_redis *rd)

@@ -24,65 +24,117 @@ struct key {
 	const char *name;
 	const char *flag;
 	enum kind kind;
-	uint64_t min;
+	bool boot_only;  /* read once at start: a reload keeps the running value and says so */
+	uint64_t min;    /* KIND_COUNT: the range; KIND_PATH: of the length */
 	uint64_t max;
+	uint64_t def;    /* the default of a count, a bool, a level or an output */
+	const char *def_path;
 	size_t offset;
-	const char *help;
+	size_t size;
+	const char *help; /* psd_settings_flag_help() adds the default */
 };
 
-#define AT(field) offsetof(struct psd_settings, field)
+#define AT(field) offsetof(struct psd_settings, field), sizeof(((struct psd_settings *)0)->field)
+#define MS(ns) ((ns) / PSD_NS_PER_MS)
+#define PATH_RANGE 1, PSD_PATH_MAX - 1
 
+/* Every range and default of a core setting comes from psd/limits.h. */
 static const struct key keys[] = {
-	{"daemon", "db_config", "db-config", KIND_PATH, 1, PSD_PATH_MAX - 1, AT(db_config),
-	 "database_config.json (default " PSD_DEFAULT_DB_CONFIG ")"},
-	{"daemon", "compat", "compat", KIND_BOOL, 0, 1, AT(compat),
-	 "reproduce the C++ portsyncd where it is known to be wrong (default false)"},
-	{"daemon", "ports_max", "ports-max", KIND_COUNT, 1, PSD_PORTS_LIMIT, AT(ports_max),
-	 "port table capacity (default 4096)"},
-	{"daemon", "inflight_max", "inflight-max", KIND_COUNT, 1, PSD_INFLIGHT_LIMIT,
-	 AT(inflight_max), "Redis commands in flight (default 4096)"},
-	{"log", "level", "log-level", KIND_LEVEL, 0, 0, AT(log_level),
+	{"daemon", "db_config", "db-config", KIND_PATH, true, PATH_RANGE, 0, PSD_DEFAULT_DB_CONFIG,
+	 AT(db_config), "database_config.json"},
+	{"daemon", "compat", "compat", KIND_BOOL, true, 0, 1, false, NULL, AT(compat),
+	 "reproduce the C++ portsyncd where it is known to be wrong"},
+	{"daemon", "ports_max", "ports-max", KIND_COUNT, true, 1, PSD_PORTS_LIMIT, PSD_PORTS_DEFAULT,
+	 NULL, AT(ports_max), "port table capacity"},
+	{"daemon", "inflight_max", "inflight-max", KIND_COUNT, true, 1, PSD_INFLIGHT_LIMIT,
+	 PSD_INFLIGHT_DEFAULT, NULL, AT(inflight_max), "Redis commands in flight"},
+	{"log", "level", "log-level", KIND_LEVEL, false, 0, 0, PSD_LOG_NOTICE, NULL, AT(log_level),
 	 "EMERG ALERT CRIT ERROR WARN NOTICE INFO DEBUG; pins the level (default: CONFIG_DB)"},
-	{"log", "output", "log-output", KIND_OUTPUT, 0, 0, AT(log_output),
+	{"log", "output", "log-output", KIND_OUTPUT, false, 0, 0, PSD_LOG_SYSLOG, NULL, AT(log_output),
 	 "syslog, stdout or stderr; pins the output (default: CONFIG_DB, else syslog)"},
-	{"redis", "reconnect_min_ms", "reconnect-min-ms", KIND_COUNT, 10, 600000,
-	 AT(reconnect_min_ms), "first reconnect delay (default 20)"},
-	{"redis", "reconnect_max_ms", "reconnect-max-ms", KIND_COUNT, 10, 600000,
-	 AT(reconnect_max_ms), "reconnect backoff cap (default 250)"},
-	{"redis", "stall_ms", "redis-stall-ms", KIND_COUNT, 100, 600000, AT(redis_stall_ms),
-	 "commands unanswered this long are logged as a Redis stall (default 5000)"},
-	{"netlink", "redump_interval_ms", "redump-interval-ms", KIND_COUNT, 10, 600000,
-	 AT(redump_interval_ms), "least time between two re-dumps after a loss (default 1000)"},
-	{"netlink", "rcvbuf_bytes", "nl-rcvbuf-bytes", KIND_COUNT, PSD_NL_RCVBUF_MIN,
-	 PSD_NL_RCVBUF_MAX, AT(nl_rcvbuf_bytes),
-	 "event socket receive buffer, capped by net.core.rmem_max (default 16777216)"},
-	{"capture", "record", "record", KIND_PATH, 1, PSD_PATH_MAX - 1, AT(record),
+	{"redis", "reconnect_min_ms", "reconnect-min-ms", KIND_COUNT, false, MS(PSD_RECONNECT_MIN_NS),
+	 MS(PSD_RECONNECT_MAX_NS), MS(PSD_RECONNECT_MIN_DEFAULT_NS), NULL, AT(reconnect_min_ms),
+	 "first reconnect delay"},
+	{"redis", "reconnect_max_ms", "reconnect-max-ms", KIND_COUNT, false, MS(PSD_RECONNECT_MIN_NS),
+	 MS(PSD_RECONNECT_MAX_NS), MS(PSD_RECONNECT_MAX_DEFAULT_NS), NULL, AT(reconnect_max_ms),
+	 "reconnect backoff cap"},
+	{"redis", "stall_ms", "redis-stall-ms", KIND_COUNT, false, MS(PSD_REDIS_STALL_MIN_NS),
+	 MS(PSD_REDIS_STALL_MAX_NS), MS(PSD_REDIS_STALL_DEFAULT_NS), NULL, AT(redis_stall_ms),
+	 "commands unanswered this long are logged as a Redis stall"},
+	{"netlink", "redump_interval_ms", "redump-interval-ms", KIND_COUNT, false,
+	 MS(PSD_REDUMP_INTERVAL_MIN_NS), MS(PSD_REDUMP_INTERVAL_MAX_NS),
+	 MS(PSD_REDUMP_INTERVAL_DEFAULT_NS), NULL, AT(redump_interval_ms),
+	 "least time between two re-dumps after a loss"},
+	{"netlink", "rcvbuf_bytes", "nl-rcvbuf-bytes", KIND_COUNT, true, PSD_NL_RCVBUF_MIN,
+	 PSD_NL_RCVBUF_MAX, PSD_NL_RCVBUF_DEFAULT, NULL, AT(nl_rcvbuf_bytes),
+	 "event socket receive buffer, capped by net.core.rmem_max"},
+	{"capture", "record", "record", KIND_PATH, true, PATH_RANGE, 0, NULL, AT(record),
 	 "write every netlink datagram received to this pcap file (LINKTYPE_NETLINK)"},
-	{"capture", "replay", "replay", KIND_PATH, 1, PSD_PATH_MAX - 1, AT(replay),
+	{"capture", "replay", "replay", KIND_PATH, true, PATH_RANGE, 0, NULL, AT(replay),
 	 "feed this pcap capture instead of the live netlink sockets"},
-	{"capture", "replay_recorded_time", "replay-recorded-time", KIND_BOOL, 0, 1,
+	{"capture", "replay_recorded_time", "replay-recorded-time", KIND_BOOL, true, 0, 1, false, NULL,
 	 AT(replay_recorded_time), "replay at the capture's pace (default: full speed)"},
-	{"capture", "replay_lockstep", "replay-lockstep", KIND_BOOL, 0, 1, AT(replay_lockstep),
+	{"capture", "replay_lockstep", "replay-lockstep", KIND_BOOL, true, 0, 1, false, NULL,
+	 AT(replay_lockstep),
 	 "feed the next datagram once Redis has answered everything (as the simulator does)"},
 };
 
 #define KEY_COUNT (int)(sizeof(keys) / sizeof(keys[0]))
 
+/* A count, bool or enum into its field, whatever the field's width. */
+static void store(struct psd_settings *s, const struct key *k, uint64_t v)
+{
+	char *field = (char *)s + k->offset;
+	switch (k->size) {
+	case sizeof(uint8_t): {
+		uint8_t u = (uint8_t)v;
+		memcpy(field, &u, sizeof(u));
+		return;
+	}
+	case sizeof(uint32_t): {
+		uint32_t u = (uint32_t)v;
+		memcpy(field, &u, sizeof(u));
+		return;
+	}
+	case sizeof(uint64_t):
+		memcpy(field, &v, sizeof(v));
+		return;
+	}
+	abort(); /* a field of a width the table does not know: a bug in the table */
+}
+
+/* The same back. */
+static uint64_t load(const struct psd_settings *s, const struct key *k)
+{
+	const char *field = (const char *)s + k->offset;
+	uint8_t u8;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (k->size) {
+	case sizeof(uint8_t):
+		memcpy(&u8, field, sizeof(u8));
+		return u8;
+	case sizeof(uint32_t):
+		memcpy(&u32, field, sizeof(u32));
+		return u32;
+	case sizeof(uint64_t):
+		memcpy(&u64, field, sizeof(u64));
+		return u64;
+	}
+	abort();
+}
+
 void psd_settings_defaults(struct psd_settings *s)
 {
 	memset(s, 0, sizeof(*s));
-	strcpy(s->db_config, PSD_DEFAULT_DB_CONFIG);
-	s->ports_max = PSD_PORTS_DEFAULT;
-	s->inflight_max = PSD_INFLIGHT_DEFAULT;
-	s->log_level = PSD_LOG_NOTICE;
-	s->log_output = PSD_LOG_SYSLOG;
-	s->reconnect_min_ms = PSD_RECONNECT_MIN_DEFAULT_NS / PSD_NS_PER_MS;
-	s->reconnect_max_ms = PSD_RECONNECT_MAX_DEFAULT_NS / PSD_NS_PER_MS;
-	s->redump_interval_ms = PSD_REDUMP_INTERVAL_DEFAULT_NS / PSD_NS_PER_MS;
-	s->redis_stall_ms = PSD_REDIS_STALL_DEFAULT_NS / PSD_NS_PER_MS;
-	s->nl_rcvbuf_bytes = PSD_NL_RCVBUF_DEFAULT;
+	for (int i = 0; i < KEY_COUNT; i++) {
+		if (keys[i].kind != KIND_PATH)
+			store(s, &keys[i], keys[i].def);
+		else if (keys[i].def_path != NULL)
+			snprintf((char *)s + keys[i].offset, keys[i].size, "%s", keys[i].def_path);
+	}
 }
-
 
 static void upper(char *dst, size_t size, const char *src)
 {
@@ -109,10 +161,10 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 		return 0;
 	case KIND_BOOL:
 		if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
-			*(bool *)field = true;
+			store(s, k, true);
 		else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
 			 strcmp(value, "no") == 0)
-			*(bool *)field = false;
+			store(s, k, false);
 		else
 			return psd_errorf(err, size, "%s '%s': expected true or false", k->name, value);
 		return 0;
@@ -124,10 +176,7 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 			return psd_errorf(err, size, "%s '%s': expected a whole number from %llu to %llu",
 				    k->name, value, (unsigned long long)k->min,
 				    (unsigned long long)k->max);
-		if (k->offset == AT(ports_max) || k->offset == AT(inflight_max))
-			*(uint32_t *)field = (uint32_t)v;
-		else
-			*(uint64_t *)field = v;
+		store(s, k, v);
 		return 0;
 	}
 	case KIND_LEVEL:
@@ -245,7 +294,75 @@ bool psd_settings_flag_is_bool(int index)
 
 const char *psd_settings_flag_help(int index)
 {
-	return keys[index].help;
+	static char help[256];
+	const struct key *k = &keys[index];
+
+	if (k->kind == KIND_PATH && k->def_path != NULL)
+		snprintf(help, sizeof(help), "%s (default %s)", k->help, k->def_path);
+	else if (k->kind == KIND_COUNT)
+		snprintf(help, sizeof(help), "%s, %llu to %llu (default %llu)", k->help,
+			 (unsigned long long)k->min, (unsigned long long)k->max,
+			 (unsigned long long)k->def);
+	else if (k->kind == KIND_BOOL && strstr(k->help, "(default") == NULL)
+		snprintf(help, sizeof(help), "%s (default %s)", k->help, k->def ? "true" : "false");
+	else
+		snprintf(help, sizeof(help), "%s", k->help);
+	return help;
+}
+
+/* A setting's value as text, for the reload report. */
+static const char *show(const struct psd_settings *s, const struct key *k, char *buf, size_t size)
+{
+	uint64_t v;
+
+	switch (k->kind) {
+	case KIND_PATH:
+		snprintf(buf, size, "'%s'", (const char *)s + k->offset);
+		return buf;
+	case KIND_LEVEL:
+		return psd_log_level_name(s->log_level);
+	case KIND_OUTPUT:
+		return psd_log_output_name(s->log_output);
+	case KIND_BOOL:
+	case KIND_COUNT:
+		v = load(s, k);
+		if (k->kind == KIND_BOOL)
+			return v ? "true" : "false";
+		snprintf(buf, size, "%llu", (unsigned long long)v);
+		return buf;
+	}
+	return "?";
+}
+
+static bool same(const struct psd_settings *a, const struct psd_settings *b, const struct key *k)
+{
+	const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
+	if (k->kind == KIND_PATH)
+		return strcmp(x, y) == 0;
+	return memcmp(x, y, k->size) == 0;
+}
+
+int psd_settings_reload(struct psd_settings *cur, const struct psd_settings *next,
+			psd_settings_ignored_fn *ignored, void *ctx)
+{
+	char was[PSD_PATH_MAX + 3], now[PSD_PATH_MAX + 3];
+	int n = 0;
+
+	for (int i = 0; i < KEY_COUNT; i++) {
+		const struct key *k = &keys[i];
+		if (same(cur, next, k))
+			continue;
+		if (k->boot_only) {
+			ignored(ctx, k->name, show(cur, k, was, sizeof(was)),
+				show(next, k, now, sizeof(now)));
+			n++;
+			continue;
+		}
+		memcpy((char *)cur + k->offset, (const char *)next + k->offset, k->size);
+	}
+	cur->log_level_set = next->log_level_set; /* both reloadable: what pins them follows */
+	cur->log_output_set = next->log_output_set;
+	return n;
 }
 
 void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,

@@ -1,8 +1,9 @@
 /*
  * Daemon settings from a configuration file, PORTSYNCD_* environment variables and command-line
  * flags, in increasing precedence. One table describes every key (section, name, flag, range,
- * default); errors name the source (file and line, variable, or flag), the key, the value and
- * what is allowed.
+ * default, whether a reload may change it); errors name the source (file and line, variable, or
+ * flag), the key, the value and what is allowed. Ranges and defaults of what the core uses come
+ * from psd/limits.h.
  */
 #ifndef PSD_SETTINGS_H
 #define PSD_SETTINGS_H
@@ -41,11 +42,6 @@ struct psd_settings {
 	bool replay_lockstep;       /* the next datagram once Redis has answered every command */
 };
 
-struct psd_setting_flag {
-	const char *flag; /* long option without the dashes */
-	int index;        /* entry in the settings table */
-};
-
 void psd_settings_defaults(struct psd_settings *s);
 /* 0; -1 with a message in err. A missing file is an error only when required. */
 int psd_settings_file(struct psd_settings *s, const char *path, bool required, char *err,
@@ -62,6 +58,14 @@ int psd_settings_flag_count(void);
 const char *psd_settings_flag_name(int index);
 const char *psd_settings_flag_help(int index);
 bool psd_settings_flag_is_bool(int index); /* its value may be left out: --flag means true */
+/* SIGHUP: the reloadable settings of next replace those of cur. A setting read only at start
+ * (the database config, table sizes, compat, the netlink buffer, capture and replay) keeps its
+ * running value; each that next changes is reported to ignored (name, running value, new value).
+ * Returns how many were ignored. */
+typedef void psd_settings_ignored_fn(void *ctx, const char *name, const char *was,
+				     const char *now);
+int psd_settings_reload(struct psd_settings *cur, const struct psd_settings *next,
+			psd_settings_ignored_fn *ignored, void *ctx);
 /* The core's view of the settings. */
 void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 			  struct psd_limits *lim);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
 set -eu
-packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
+packages="build-essential pkg-config ragel clang afl++ libnl-3-dev libhiredis-dev
 	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind"
 missing=""
 for p in $packages; do

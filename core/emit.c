@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "psd/lit.h"
 #include "psd_assert.h"
 
 /* Our producer "set" script: same KEYS/ARGV meaning as swss-common's ProducerStateTable set.
@@ -186,7 +187,7 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 	}
 	switch (t) {
 	case TODO_HSET_LOGGER: {
-		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "LOGGER", "portsyncd", 9);
+		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "LOGGER", PSD_LIT("portsyncd"));
 		uint32_t argc = 2;
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
@@ -223,7 +224,8 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		return;
 	case TODO_HSET_RESTORE:
 	case TODO_RESTORE_REWRITE: {
-		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE", "portsyncd", 9);
+		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE",
+					 PSD_LIT("portsyncd"));
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
 		lit(c, 2, "restore_count");
@@ -233,7 +235,7 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		return;
 	}
 	case TODO_KEYS_PORT: {
-		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "PORT", "*", 1);
+		size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_CONFIG, "PORT", PSD_LIT("*"));
 		lit(c, 0, "KEYS");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
 		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_KEYS, 0), 2);

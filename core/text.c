@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "psd/lit.h"
 #include "psd_assert.h"
 #include "text.h"
 
@@ -55,7 +56,7 @@ void psd_text_u64(struct psd_text *t, uint64_t v)
 void psd_text_i64(struct psd_text *t, int64_t v)
 {
 	if (v < 0) {
-		psd_text_mem(t, "-", 1);
+		psd_text_mem(t, PSD_LIT("-"));
 		psd_text_u64(t, (uint64_t)0 - (uint64_t)v);
 	} else {
 		psd_text_u64(t, (uint64_t)v);

@@ -5,6 +5,7 @@
 #include "fixture.h"
 #include "fuzz.h"
 #include "pcap.h"
+#include "psd/lit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct psd_fixture *f = psd_fixture_parse("fuzz.fixture", (const char *)data + 1,
 							  size - 1, why, sizeof(why));
 		if (f == NULL) {
-			FZ_CHECK(strncmp(why, "fuzz.fixture:", 13) == 0);
+			FZ_CHECK(strncmp(why, PSD_LIT("fuzz.fixture:")) == 0);
 			return 0;
 		}
 		FILE *out = fopen("/dev/null", "w");
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int got;
 	while ((got = psd_pcap_next(r, &rec, why, sizeof(why))) > 0)
 		FZ_CHECK(rec.len <= size);
-	FZ_CHECK(got == 0 || strncmp(why, "capture fuzz.pcap: record ", 26) == 0);
+	FZ_CHECK(got == 0 || strncmp(why, PSD_LIT("capture fuzz.pcap: record ")) == 0);
 	psd_pcap_close(r);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * Usage: replay-<target> PATH...
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,21 +25,40 @@ static void run_file(const char *path)
 		failed++;
 		return;
 	}
-	fseek(in, 0, SEEK_END);
-	long size = ftell(in);
-	rewind(in);
-	uint8_t *data = malloc(size > 0 ? (size_t)size : 1);
-	size_t got = data != NULL ? fread(data, 1, (size_t)size, in) : 0;
+	long size = fseek(in, 0, SEEK_END) == 0 ? ftell(in) : -1;
+	uint8_t *data = size >= 0 ? malloc(size > 0 ? (size_t)size : 1) : NULL;
+	size_t got = 0;
+	if (data != NULL) {
+		rewind(in);
+		got = fread(data, 1, (size_t)size, in);
+	}
 	fclose(in);
+	if (data == NULL || got != (size_t)size) {
+		fprintf(stderr, "replay: %s: cannot read its %ld bytes\n", path, size);
+		free(data);
+		failed++;
+		return;
+	}
 	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "replay: %s: fork: %s\n", path, strerror(errno));
+		free(data);
+		failed++;
+		return;
+	}
 	if (pid == 0) {
 		LLVMFuzzerTestOneInput(data, got);
 		_exit(0);
 	}
 	int status = 0;
-	waitpid(pid, &status, 0);
+	pid_t r;
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
 	free(data);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (r < 0) {
+		fprintf(stderr, "replay: %s: waitpid: %s\n", path, strerror(errno));
+		failed++;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		passed++;
 	} else {
 		failed++;

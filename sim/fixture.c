@@ -9,6 +9,7 @@
 
 #include "fixture.h"
 #include "pcap.h"
+#include "psd/lit.h"
 #include "world.h"
 
 #define MS 1000000ull
@@ -88,6 +89,7 @@ struct cursor {
 	bool failed;
 };
 
+__attribute__((format(printf, 2, 3)))
 static bool error(struct cursor *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -98,6 +100,16 @@ static bool error(struct cursor *c, const char *fmt, ...)
 	va_end(ap);
 	c->failed = true;
 	return false;
+}
+
+/* Steps over word when the text at the cursor starts with it. */
+static bool take(struct cursor *c, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+		return false;
+	c->p += n;
+	return true;
 }
 
 static void skip_space(struct cursor *c)
@@ -246,13 +258,13 @@ static bool link_of(struct cursor *c, struct link *l)
 				return error(c, "'%s' is not an MTU (1 to %u) nor name=value", opt,
 					     PSD_FIXTURE_MTU_MAX);
 			l->mtu = (uint32_t)mtu;
-		} else if (strncmp(opt, "master=", 7) == 0) {
+		} else if (strncmp(opt, "master=", PSD_LIT_LEN("master=")) == 0) {
 			char *end;
 			unsigned long m = strtoul(eq + 1, &end, 10);
 			if (*end != '\0' || m > INT32_MAX)
 				return error(c, "master '%s' is not an ifindex", eq + 1);
 			l->master = (uint32_t)m;
-		} else if (strncmp(opt, "kind=", 5) == 0) {
+		} else if (strncmp(opt, "kind=", PSD_LIT_LEN("kind=")) == 0) {
 			strcpy(l->kind, eq + 1);
 		} else if (strcmp(opt, "fam=AF_BRIDGE") == 0) {
 			l->family = AF_BRIDGE;
@@ -394,16 +406,12 @@ struct psd_fixture *psd_fixture_parse(const char *name, const char *text, size_t
 		if (at_end(&c))
 			continue;
 		unsigned modes = MODE_FIELD | MODE_COMPAT;
-		if ((size_t)(c.end - c.p) >= 4 && memcmp(c.p, "sim:", 4) == 0) {
-			c.p += 4; /* holds in the deterministic world only: the real runner skips it */
+		if (take(&c, "sim:")) /* holds in the deterministic world only: the real runner skips it */
 			skip_space(&c);
-		}
-		if ((size_t)(c.end - c.p) >= 6 && memcmp(c.p, "field:", 6) == 0) {
+		if (take(&c, "field:")) {
 			modes = MODE_FIELD;
-			c.p += 6;
-		} else if ((size_t)(c.end - c.p) >= 7 && memcmp(c.p, "compat:", 7) == 0) {
+		} else if (take(&c, "compat:")) {
 			modes = MODE_COMPAT;
-			c.p += 7;
 			f->has_compat = true;
 		}
 		if (f->count == PSD_FIXTURE_STEPS_MAX) {
@@ -463,6 +471,7 @@ struct run {
 	unsigned backlog_count;
 };
 
+__attribute__((format(printf, 3, 4)))
 static void report(struct run *r, const struct step *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -579,7 +588,7 @@ static void replay(struct run *r, const struct step *s)
 	int got = in != NULL ? 1 : -1;
 	while (in != NULL && (got = psd_pcap_next(in, &rec, err, sizeof(err))) > 0) {
 		if (rec.from_dump) {
-			psd_pcap_resequence((uint8_t *)rec.bytes, rec.len, r->w->dump_seq);
+			psd_pcap_resequence_last(in, r->w->dump_seq);
 			r->served_seq = r->w->dump_seq;
 		}
 		if (r->w->listening && !r->w->exited)

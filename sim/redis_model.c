@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "hash.h"
+#include "psd/lit.h"
 #include "redis_model.h"
 
 static char *dup_mem(const char *s, size_t n)
@@ -471,7 +472,7 @@ bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key
 
 size_t psd_model_consume(struct psd_model *m, uint32_t db)
 {
-	struct psd_model_key *set = find(m, db, "PORT_TABLE_KEY_SET", 18);
+	struct psd_model_key *set = find(m, db, PSD_LIT("PORT_TABLE_KEY_SET"));
 	size_t popped = 0;
 	char staging[128], table[128];
 
@@ -493,7 +494,7 @@ size_t psd_model_consume(struct psd_model *m, uint32_t db)
 			remove_key(m, src);
 		free(name);
 		popped++;
-		set = find(m, db, "PORT_TABLE_KEY_SET", 18);
+		set = find(m, db, PSD_LIT("PORT_TABLE_KEY_SET"));
 	}
 	if (set != NULL && set->count == 0)
 		remove_key(m, set);

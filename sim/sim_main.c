@@ -244,11 +244,13 @@ static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *ar
 static void check_state_needs_appl(struct sim *s, uint32_t argc, const char *const *argv,
 				   const size_t *len)
 {
+	static const char state[] = "PORT_TABLE|";
+	const size_t n = sizeof(state) - 1;
 	char appl[64];
-	if (argc < 2 || !is_arg(argv[0], len[0], "HSET") || len[1] <= 11 || len[1] >= 60 ||
-	    memcmp(argv[1], "PORT_TABLE|", 11) != 0)
+	if (argc < 2 || !is_arg(argv[0], len[0], "HSET") || len[1] <= n || len[1] >= 60 ||
+	    memcmp(argv[1], state, n) != 0)
 		return;
-	snprintf(appl, sizeof(appl), "PORT_TABLE:%.*s", (int)(len[1] - 11), argv[1] + 11);
+	snprintf(appl, sizeof(appl), "PORT_TABLE:%.*s", (int)(len[1] - n), argv[1] + n);
 	if (!psd_model_exists(&s->w->m, PSD_WORLD_APPL, appl))
 		violate(s, INV_STATE_NEEDS_APPL, "STATE_DB written without APPL_DB", appl,
 			strlen(appl));
@@ -653,17 +655,18 @@ static int fail(struct sim *s, enum invariant inv, const char *what)
 	return 1;
 }
 
-/* The core's own checks abort: say how to reproduce before dying. */
-static void on_abort(int sig)
+/* The core's assertions trap (SIGILL on x86, SIGTRAP elsewhere), the world's abort, a wild
+ * pointer faults: say how to reproduce, then die of the same signal. */
+static void on_fatal_signal(int sig)
 {
-	static const char head[] = "psd-sim: FAILED: invariant core-structure\n"
+	static const char head[] = "psd-sim: FAILED: invariant core-structure (fatal signal)\n"
 				   "psd-sim: reproduce with: ";
-	(void)sig;
-	if (write(STDOUT_FILENO, head, sizeof(head) - 1) < 0 ||
-	    write(STDOUT_FILENO, reproduce_line, strlen(reproduce_line)) < 0 ||
-	    write(STDOUT_FILENO, "\n", 1) < 0)
-		_exit(134);
-	_exit(134);
+	if (write(STDOUT_FILENO, head, sizeof(head) - 1) >= 0 &&
+	    write(STDOUT_FILENO, reproduce_line, strlen(reproduce_line)) >= 0)
+		(void)!write(STDOUT_FILENO, "\n", 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
 }
 
 /* Draws this step's fault, if any; false when none fired. */
@@ -919,7 +922,9 @@ int main(int argc, char **argv)
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
 		 "--steps %u --storm %u --faults %s%s", PSD_COMMIT, seed_text, ports, steps, storm,
 		 faults, s.canary_drop_loss ? " --canary drop-loss" : "");
-	signal(SIGABRT, on_abort);
+	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], on_fatal_signal);
 
 	uint64_t seed = parse_seed(seed_text), sub = seed;
 	for (int i = 0; i < 4; i++)

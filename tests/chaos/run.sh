@@ -1,9 +1,9 @@
 #!/bin/sh
 # Chaos suite: a sweep of simulator seeds (each a different swarm of fault rates) must hold every
 # invariant and converge; one seed run twice must give the same trace hash; the planted canary
-# (overruns hidden from the core) must be caught; every seed in tests/chaos/regressions must pass.
-# The sweep's summary counts how often each fault kind was hit across all seeds.
-# Usage: run.sh SEEDS [STEPS]
+# (overruns hidden from the core) must be caught by the oracle; a trap in the core must print the
+# reproducer; every seed in tests/chaos/regressions must pass. The sweep's summary counts how often
+# each fault kind was hit across all seeds. Usage: run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
 STEPS=${2:-600}
@@ -45,12 +45,21 @@ else
 	failed=$((failed + 1))
 	echo "chaos: FAILED: seed 4242 gave trace hashes '$a' and '$b'"
 fi
+# Caught means the oracle said so: exit status 1 and an invariant named on a FAILED line. Any
+# other failure (a usage error exits 2, a crash dies by a signal) is not a catch.
 caught=""
 for seed in $(seq 1 50); do
-	if ! $SIM --seed "$seed" --ports 16 --steps 2000 --canary drop-loss >/dev/null 2>&1; then
-		caught=$seed
-		break
+	out=$($SIM --seed "$seed" --ports 16 --steps 2000 --canary drop-loss 2>&1)
+	status=$?
+	[ $status -eq 0 ] && continue
+	if [ $status -eq 1 ] && printf '%s\n' "$out" | grep -q '^psd-sim: FAILED: invariant '; then
+		caught="$seed ($(printf '%s\n' "$out" | sed -n 's/^psd-sim: FAILED: invariant //p' |
+			head -n 1))"
+	else
+		echo "chaos: the canary run of seed $seed failed without the oracle (status $status):"
+		printf '%s\n' "$out" | tail -n 5
 	fi
+	break
 done
 if [ -n "$caught" ]; then
 	passed=$((passed + 1))
@@ -59,5 +68,22 @@ else
 	failed=$((failed + 1))
 	echo "chaos: FAILED: the canary drop-loss was not caught in 50 seeds"
 fi
+# A failed core assertion traps (SIGILL): the run must still print its reproducer and die of it.
+out=$(mktemp)
+$SIM --seed 1 --ports 16 --steps 100000000 > "$out" 2>&1 &
+pid=$!
+sleep 0.3
+kill -ILL $pid
+wait $pid
+status=$?
+if [ $status -eq $((128 + 4)) ] && grep -q '^psd-sim: reproduce with: .*--seed 1 ' "$out"; then
+	passed=$((passed + 1))
+	echo "chaos: a trap (SIGILL) prints the reproducer"
+else
+	failed=$((failed + 1))
+	echo "chaos: FAILED: SIGILL gave status $status and no reproducer:"
+	tail -n 3 "$out"
+fi
+rm -f "$out"
 echo "chaos: $passed passed, $failed failed"
 [ $failed -eq 0 ]

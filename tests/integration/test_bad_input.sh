@@ -75,7 +75,8 @@ it_b05_malformed_database_config() {
 }
 
 # A bad settings file: refuse to start naming file, line, key and allowed values; on SIGHUP,
-# keep the old settings and say why; a good file on SIGHUP applies.
+# keep the old settings and say why; a good file on SIGHUP applies, but for the settings read only
+# at start, each of which it names as ignored.
 it_b06_settings_file() {
 	printf '[daemon]\nports_max = 64\n[log]\nlevel = LOUD\n' > "$T/bad.conf"
 	expect_refusal 1 "bad.conf:4: level 'LOUD': expected EMERG, ALERT, CRIT, ERROR, WARN, NOTICE, INFO or DEBUG" \
@@ -91,9 +92,11 @@ it_b06_settings_file() {
 	printf '[log]\nlevel = LOUD\n' > "$T/good.conf"
 	kill -HUP "$DAEMON_PID"
 	wait_until "reload refused" grep -q "SIGHUP: keeping the current configuration: .*good.conf:2: level 'LOUD'" "$T/daemon.log"
-	printf '[log]\nlevel = WARN\noutput = stderr\n' > "$T/good.conf"
+	printf '[daemon]\nports_max = 64\n[log]\nlevel = WARN\noutput = stderr\n' > "$T/good.conf"
 	kill -HUP "$DAEMON_PID"
 	wait_until "reloaded" grep -q "configuration reloaded" "$T/daemon.log"
+	grep -q "SIGHUP: ignored ports_max 4096 -> 64: it takes effect at the next start" \
+		"$T/daemon.log" || fail "the ignored boot-only change is not logged"
 	local before
 	before=$(grep -c "Publish Ethernet0" "$T/daemon.log")
 	nsip link set Ethernet0 mtu 9000

@@ -99,6 +99,7 @@ it_r08_sigterm_during_storm() {
 	DAEMON_PID=
 	wait $storm
 	expect_eq "$status" 0 "exit status after SIGTERM"
+	no_sanitizer_report
 	[ $ms -lt 4000 ] || fail "took $ms ms to stop (bound: 2 s flush + start-up of nothing)"
 	grep -q "stopping: flushing pending writes" "$T/daemon.log" || fail "no stopping notice"
 	local partial
