@@ -234,6 +234,7 @@ struct psd_core {
 	uint32_t park_tail;
 	uint32_t parked;
 	uint64_t recheck_due_ns;
+	uint64_t recheck_interval_ns; /* PSD_APPL_RECHECK_FIRST_NS, doubling to PSD_APPL_RECHECK_NS */
 	uint8_t todo[PSD_TODO_RING];
 	uint32_t todo_head;
 	uint32_t todo_len;

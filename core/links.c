@@ -12,7 +12,8 @@
  *
  * Where we differ from the C++ daemon (docs/compatibility.md), cfg.compat restores it:
  *  - FB-14: a NEWLINK whose port is not in APPL_DB yet is parked and looked up again every
- *    PSD_APPL_RECHECK_NS, not dropped for good (port names only; sub-interfaces and
+ *    PSD_APPL_RECHECK_NS (the first time after PSD_APPL_RECHECK_FIRST_NS, then twice as long
+ *    each time up to it), not dropped for good (port names only; sub-interfaces and
  *    PortChannels can never be in PORT_TABLE);
  *  - FB-25: a NEWLINK that gives a known ifindex a new name deletes the old name's entry, and
  *    so does one whose new name is not ours at all (foo, eth1, Vlan5), or a DELLINK under it;
@@ -49,8 +50,11 @@ static void sendq_push(struct psd_core *c, uint32_t idx)
 
 static void arm_recheck(struct psd_core *c)
 {
-	if (c->recheck_due_ns == UINT64_MAX)
-		c->recheck_due_ns = c->now_ns + PSD_APPL_RECHECK_NS;
+	if (c->recheck_due_ns != UINT64_MAX)
+		return;
+	if (c->recheck_interval_ns < PSD_APPL_RECHECK_FIRST_NS)
+		c->recheck_interval_ns = PSD_APPL_RECHECK_FIRST_NS;
+	c->recheck_due_ns = c->now_ns + c->recheck_interval_ns;
 }
 
 static void park(struct psd_core *c, uint32_t idx)
@@ -84,8 +88,10 @@ static void unpark(struct psd_core *c, uint32_t idx)
 	p->parked = false;
 	p->park_prev = p->park_next = PSD_NO_PORT;
 	c->parked--;
-	if (c->parked == 0 && !c->init_done_retry)
+	if (c->parked == 0 && !c->init_done_retry) {
 		c->recheck_due_ns = UINT64_MAX;
+		c->recheck_interval_ns = 0; /* the next missing port is looked up soon again */
+	}
 }
 
 /* Forgets a port that holds nothing: not configured, no netdev, nothing queued. */
@@ -591,6 +597,8 @@ void psd_links_timer(struct psd_core *c)
 	}
 	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->park_head != PSD_NO_PORT; n++)
 		step(c, c->park_head, PSD_PS_RECHECK);
+	c->recheck_interval_ns = c->recheck_interval_ns * 2 < PSD_APPL_RECHECK_NS ?
+					 c->recheck_interval_ns * 2 : PSD_APPL_RECHECK_NS;
 	if (c->parked > 0)
 		arm_recheck(c);
 	if (c->init_done_retry) {

@@ -33,6 +33,9 @@
 #define PSD_NS_PER_MS 1000000ull
 #define PSD_REFUSED_RETRY_NS (1000ull * PSD_NS_PER_MS)  /* pause after Redis refused start-up work */
 #define PSD_APPL_RECHECK_NS (1000ull * PSD_NS_PER_MS)   /* re-look-up of ports missing in APPL_DB */
+/* The first re-look-up after ports go missing comes sooner (orchagent consumes a port within
+ * milliseconds of its producer set), then the interval doubles up to PSD_APPL_RECHECK_NS. */
+#define PSD_APPL_RECHECK_FIRST_NS (16ull * PSD_NS_PER_MS)
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
 #define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
