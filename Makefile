@@ -57,6 +57,9 @@ build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
 build/nl-record build/nl-inject build/notify-listen: build/%: tools/%.c | build
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
+build/ks-latency: tools/ks-latency.c | build
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags hiredis) -o $@ $< $(shell pkg-config --libs hiredis)
+
 unit: $(UNIT_BIN)
 	tools/run-units.sh $(UNIT_BIN)
 
@@ -83,7 +86,7 @@ lint:
 	tools/lint-core.sh
 	tools/check-generated.sh $(RAGEL_SRC)
 
-bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink build/psd-sim
+bench: build/bench_core build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd
