@@ -23,8 +23,7 @@ empty) persist=(--appendonly no) ;;
 esac
 start_redis "${persist[@]}"
 setup_ports "$DAEMON" "$PORTS" "$@"
-kill -KILL "$REDIS_PID"
-wait "$REDIS_PID" 2>/dev/null || true
+{ kill -KILL "$REDIS_PID" && wait "$REDIS_PID"; } 2>/dev/null || true
 REDIS_PID=
 [ "$MODE" = kept ] || rm -f "$D"/*.rdb
 for i in $(seq 0 $((PORTS - 1))); do echo "link set p$i up"; done > "$D/up.batch"

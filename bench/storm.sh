@@ -7,7 +7,8 @@
 #     daemon's (from that message to the notification);
 #  2. a storm: every peer up then down, ROUNDS times, then every even peer up, in one
 #     `ip -batch`; converged = the last STATE_DB write of the final state, timed from `ip -batch`
-#     returning and from its start (tools/ks-latency storm);
+#     returning and from its start, and from the kernel's last link message of a port seen by
+#     a listener in the namespace (tools/ks-latency storm);
 #  3. in the same storm, the daemon's CPU time in ns (/proc/<pid>/task/*/schedstat, first
 #     field, before the storm and 0.3 s after it converged), divided by the port state changes
 #     (a port's oper status going up or down: PORTS x 2 x ROUNDS + PORTS/2) and by the netlink
@@ -62,6 +63,9 @@ echo "storm: ports=$PORTS rounds=$ROUNDS changes=$changes messages=$msgs" \
 	"writes=$(echo "$storm" | kv writes) ip_us=$(echo "$storm" | kv ip_us)" \
 	"converged_after_ip_us=$(echo "$storm" | kv converged_after_ip_us)" \
 	"converged_after_start_us=$(echo "$storm" | kv converged_after_start_us)" \
+	"last_kernel_after_ip_us=$(echo "$storm" | kv last_kernel_after_ip_us)" \
+	"converged_after_kernel_us=$(echo "$storm" | kv converged_after_kernel_us)" \
+	"listener_overruns=$(echo "$storm" | kv overruns)" \
 	"idle_changes=$CHANGES idle_writes=$(echo "$idle" | kv writes)" \
 	"idle_unseen=$(echo "$idle" | kv unseen) rt=$(echo "$idle" | sed -n 's/.*rt=\([01]\).*/\1/p')" \
 	"$(echo "$idle" | grep -o '\(latency\|floor\|after_ip\|kernel\|daemon\)_[a-z0-9]*_us=[-0-9]*' | tr '\n' ' ')"

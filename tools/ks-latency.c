@@ -16,7 +16,8 @@
  *     down (a pattern no earlier point of the storm shows), and waits until STATE_DB shows it
  *     (one Lua check in flight at a time, sent while the subscription is quiet). t1 = the last
  *     notification of any port received by then (a rewrite after a port's final state would
- *     only make it later).
+ *     only make it later). A netlink listener in NS times the kernel's last message of an
+ *     Ethernet port before convergence, so that the daemon's part is told from the kernel's.
  *   ks-latency converge SOCK PORTS [--load FILE] [--consume]
  *     waits for Redis to answer PING (t0), then sends FILE's commands (one a line, words split
  *     on spaces) in one pipeline, then polls every 2 ms (consuming APPL_DB as orchagent would,
@@ -225,6 +226,35 @@ static bool netlink_saw(int fd, const char *name, bool want_up)
 	}
 }
 
+/* Reads the netlink socket empty: the number of link messages of Ethernet ports; an overrun
+ * (messages lost) is counted in *overruns. */
+static long netlink_ports(int fd, long *overruns)
+{
+	static uint8_t buf[1 << 16];
+	long count = 0;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			(*overruns)++;
+			continue;
+		}
+		if (n < 0)
+			return count;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type != RTM_NEWLINK)
+				continue;
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			int len = (int)IFLA_PAYLOAD(h);
+			for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+				if (a->rta_type == IFLA_IFNAME && strncmp(RTA_DATA(a), "Ethernet", 8) == 0)
+					count++;
+		}
+	}
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -352,25 +382,35 @@ static int storm(const char *sock, const char *ns, const char *batch, int ports)
 	freeReplyObject(command(cmd, "SELECT 6"));
 	redisContext *sub = subscribe(sock, cmd);
 	char *argv[] = {"ip", "-n", (char *)ns, "-batch", (char *)batch, NULL};
-	long writes = 0;
-	uint64_t t_last = 0;
+	long writes = 0, port_msgs = 0, overruns = 0;
+	uint64_t t_last = 0, t_kernel = 0;
 	bool in_flight = false, converged = false, dirty = true;
+	int nl = netlink_in(ns);
 	int checks = 0;
 
 	uint64_t t_start = now_ns(), t_ret = 0, t_conv = 0;
 	pid_t pid = spawn(argv);
 	int pfd = pidfd_of(pid);
 	while (!converged) {
-		struct pollfd fds[3] = {{sub->fd, POLLIN, 0}, {cmd->fd, POLLIN, 0}, {pfd, POLLIN, 0}};
-		int n = poll(fds, t_ret == 0 ? 3 : 2, 10000);
+		struct pollfd fds[4] = {{sub->fd, POLLIN, 0}, {cmd->fd, POLLIN, 0}, {nl, POLLIN, 0},
+					{pfd, POLLIN, 0}};
+		int n = poll(fds, t_ret == 0 ? 4 : 3, 10000);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			die("the storm did not converge within 10 s of quiet");
-		if (t_ret == 0 && (fds[2].revents & POLLIN)) {
+		if (t_ret == 0 && (fds[3].revents & POLLIN)) {
 			t_ret = now_ns();
 			reap(pid);
 			close(pfd);
+		}
+		if (fds[2].revents & POLLIN) {
+			uint64_t t = now_ns();
+			long k = netlink_ports(nl, &overruns);
+			if (k > 0) {
+				port_msgs += k;
+				t_kernel = t;
+			}
 		}
 		bool quiet = true;
 		if (fds[0].revents & POLLIN) {
@@ -429,10 +469,12 @@ static int storm(const char *sock, const char *ns, const char *batch, int ports)
 			}
 		}
 	}
-	printf("storm: rt=%d ports=%d writes=%ld checks=%d ip_us=%.0f converged_after_ip_us=%.0f "
-	       "converged_after_start_us=%.0f\n",
-	       rt, ports, writes, checks, (t_ret - t_start) / 1e3,
-	       ((int64_t)t_conv - (int64_t)t_ret) / 1e3, (t_conv - t_start) / 1e3);
+	printf("storm: rt=%d ports=%d writes=%ld checks=%d port_messages=%ld overruns=%ld ip_us=%.0f "
+	       "converged_after_ip_us=%.0f converged_after_start_us=%.0f last_kernel_after_ip_us=%.0f "
+	       "converged_after_kernel_us=%.0f\n",
+	       rt, ports, writes, checks, port_msgs, overruns, (t_ret - t_start) / 1e3,
+	       ((int64_t)t_conv - (int64_t)t_ret) / 1e3, (t_conv - t_start) / 1e3,
+	       ((int64_t)t_kernel - (int64_t)t_ret) / 1e3, ((int64_t)t_conv - (int64_t)t_kernel) / 1e3);
 	return 0;
 }
 
