@@ -21,7 +21,7 @@
  *   ks-latency converge SOCK PORTS [--load FILE] [--consume]
  *     waits for Redis to answer PING (t0), then sends FILE's commands (one a line, words split
  *     on spaces) in one pipeline, then polls every 2 ms (consuming APPL_DB as orchagent would,
- *     with --consume) until every port's netdev_oper_status is up in STATE_DB (t1).
+ *     with --consume) until every port's netdev_oper_status is up in STATE_DB (t1), 60 s at most.
  *
  * Times are printed in microseconds, one `key=value` line per figure set. The tool runs at a
  * real-time priority when it may (rt=1), so that its own wake-ups do not delay its timestamps.
@@ -535,6 +535,8 @@ static int converge(const char *sock, int ports, const char *load_file, bool con
 		freeReplyObject(command(c, "SELECT 6"));
 		if (command_int(c, "EVAL %s 0 %d", count_up_lua, ports) == ports)
 			break;
+		if (now_ns() - t0 > 60000000000u)
+			die("STATE_DB did not converge within 60 s of Redis answering");
 		usleep(2000);
 	}
 	uint64_t t1 = now_ns();
