@@ -85,7 +85,8 @@ if [ "$(id -u)" = 0 ]; then
 		set -- $run
 		echo "bench: convergence after a 2 s Redis outage, 1000 ports dirty, Redis back $1" \
 			"(daemon options: ${2:-defaults}${3:+ $3}; median of 3): $conv ms after Redis" \
-			"answered; goal <= 300 ms: $(goal "$conv" 300)"
+			"answered; goal <= 300 ms: $(goal "$conv" 300); Redis stayed down until the kernel had" \
+			"reported every carrier change, $(med kernel_ms) ms after ip -batch started"
 	done
 else
 	echo "bench: FAILED: the daemon benchmarks need root (network namespaces)" >&2
