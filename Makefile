@@ -84,7 +84,7 @@ FUZZ_LIBFUZZER_BIN := $(FUZZ_TARGETS:%=build/fuzz/libfuzzer-%)
 FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
-BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core $(TOOL_BIN) \
+BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core $(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
@@ -147,6 +147,10 @@ build/bench_core: $(call obj,$(REL),$(BENCH_SRC) $(CORE_SRC) $(SIM_SRC))
 
 $(TOOL_BIN): build/%: $(REL)/tools/%.o
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
+
+# the latency benchmark's client: keyspace notifications through hiredis
+build/ks-latency: $(REL)/tools/ks-latency.o
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
 build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
@@ -225,7 +229,7 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink build/psd-sim
+bench: build/bench_core build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd

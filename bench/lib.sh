@@ -10,6 +10,7 @@ cleanup() {
 	[ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	sleep 0.2
+	[ -z "${BENCH_KEEP:-}" ] || cp "$D"/*.log "$BENCH_KEEP"/ # BENCH_KEEP=DIR: the logs, kept
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -18,11 +19,21 @@ wait_for() { # wait_for SECONDS CMD...
 	until "$@"; do [ "$(date +%s)" -lt $end ] || { echo "bench: timed out: $*" >&2; exit 1; }; sleep 0.02; done
 }
 redis_up() { R 0 PING >/dev/null 2>&1; }
-start_redis() {
+spawn_redis() { # without waiting for it to answer
 	redis-server --port 0 --unixsocket "$SOCK" --save '' --logfile "$D/redis.log" --dir "$D" \
 		"$@" >/dev/null &
 	REDIS_PID=$!
+}
+start_redis() {
+	spawn_redis "$@"
 	wait_for 5 redis_up
+}
+# config_commands PORTS: CONFIG_DB's port entries, one command a line (SELECT 4 first).
+config_commands() {
+	echo "SELECT 4"
+	for i in $(seq 0 $(($1 - 1))); do
+		echo "HSET PORT|Ethernet$i admin_status up lanes $i mtu 9100 speed 100000"
+	done
 }
 # setup_ports DAEMON PORTS [DAEMON ARG...]: redis, CONFIG_DB, daemon, consumed APPL_DB, veths
 # (admin up, peers down), every port written.
@@ -36,9 +47,8 @@ setup_ports() {
                "CONFIG_DB": {"id": 4, "separator": "|", "instance": "redis"},
                "STATE_DB": {"id": 6, "separator": "|", "instance": "redis"}}}
 JSON
-	for i in $(seq 0 $((ports - 1))); do
-		echo "HSET PORT|Ethernet$i admin_status up lanes $i mtu 9100 speed 100000"
-	done | R 4 >/dev/null
+	config_commands "$ports" > "$D/config.cmds"
+	R 4 < "$D/config.cmds" >/dev/null
 	ip netns add "$NS"
 	ip netns exec "$NS" "$daemon" --db-config "$D/db.json" --log-output stderr "$@" 2>"$D/daemon.log" &
 	PID=$!
