@@ -30,8 +30,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -40,7 +42,10 @@
 #include "pcap.h"
 
 #define PSD_NL_SNDBUF_BYTES 32768              /* as upstream */
-#define PSD_NL_DATAGRAM_MAX (32 * 1024)        /* receive buffer per datagram */
+/* Receive buffer per datagram: larger than any link message (a netdev with many altnames makes
+ * one of 50 KiB and more, and a dump datagram holds at least one whole message). Only the bytes
+ * a datagram fills are touched. */
+#define PSD_NL_DATAGRAM_MAX (256 * 1024)
 #define PSD_NL_BATCH 8                         /* datagrams per recvmmsg() */
 #define PSD_REPLAY_BATCH 256                   /* replayed datagrams per loop turn */
 
@@ -131,7 +136,9 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 					from_dump ? "dump" : "event", strerror(errno));
 				break;
 			}
-			report_loss(n, PSD_LOSS_ENOBUFS); /* the socket still works: read on */
+			/* the socket still works: read on. On the dump socket it is the dump that lost
+			 * datagrams: no event backlog to discard, a dump to ask again */
+			report_loss(n, from_dump ? PSD_LOSS_DUMP_INTR : PSD_LOSS_ENOBUFS);
 			got = PSD_NL_BATCH;
 			continue;
 		}
@@ -148,7 +155,10 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 			ev.u.nl.from_dump = from_dump;
 			psd_daemon_push(n->daemon, &ev);
 		}
-		drained = got < PSD_NL_BATCH; /* MSG_DONTWAIT: it stopped because nothing was left */
+		/* MSG_DONTWAIT: fewer than asked for, because nothing was left, or because an error
+		 * (ENOBUFS) came up after some datagrams; recvmmsg then reports it at the next read,
+		 * before any newer datagram, so the core sees the loss and the real end after it */
+		drained = got < PSD_NL_BATCH;
 	} while (!drained);
 	if (drained && !from_dump) {
 		struct psd_event ev = {.type = PSD_EV_NL_DRAINED};
@@ -367,9 +377,13 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 	return n;
 }
 
+/* RTM_GETLINK dump of every link. IFLA_EXT_MASK makes the kernel size each dump datagram for its
+ * largest link message: without it, a netdev whose message outgrows the default size (many
+ * altnames) ends the dump early with a DONE that says nothing, and every later link is missing.
+ * Statistics are left out: the core reads none. */
 int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 {
-	struct rtgenmsg gen = {.rtgen_family = AF_UNSPEC};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
 	int r;
 
@@ -380,7 +394,9 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 	}
 	if (msg == NULL)
 		return -ENOMEM;
-	r = nlmsg_append(msg, &gen, sizeof(gen), NLMSG_ALIGNTO);
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r == 0)
+		r = nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	if (r == 0) {
 		nlmsg_hdr(msg)->nlmsg_seq = seq;
 		nlmsg_hdr(msg)->nlmsg_pid = nl_socket_get_local_port(n->dump);

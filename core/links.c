@@ -443,7 +443,8 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 			if (from_dump) {
 				bool tainted = c->dump_tainted;
 				c->dump_tainted = false;
-				psd_resync_dump_done(c, tainted || (m.flags & NLM_F_DUMP_INTR) != 0);
+				psd_resync_dump_done(c, tainted || m.error != 0 ||
+							    (m.flags & NLM_F_DUMP_INTR) != 0);
 			}
 			break;
 		case PSD_NLMSG_IGNORED:

@@ -70,13 +70,17 @@ int psd_nl_cursor_next(struct psd_nl_cursor *c, struct psd_nl_msg *ret)
 	case RTM_DELLINK:
 		m.kind = PSD_NLMSG_LINK;
 		break;
-	case NLMSG_DONE:
-		if (payload < sizeof(int32_t)) {
+	case NLMSG_DONE: {
+		int32_t done_errno;
+		if (payload < sizeof(done_errno)) {
 			c->off = c->len;
 			return -PSD_NLE_SHORT_PAYLOAD;
 		}
+		memcpy(&done_errno, m.bytes + sizeof(h), sizeof(done_errno));
 		m.kind = PSD_NLMSG_DONE;
+		m.error = done_errno > 0 ? -done_errno : done_errno; /* a dump cut short says why */
 		break;
+	}
 	case NLMSG_ERROR: {
 		struct nlmsgerr e;
 		if (payload < sizeof(e)) {

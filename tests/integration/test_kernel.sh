@@ -144,3 +144,52 @@ it_k05_linux_interrupted_and_truncated_dumps() {
 	messages_since "$mark" | grep -q '^DONE$' || fail "the dump did not end after MSG_TRUNC"
 	exec 7>&-
 }
+
+# big_netdev NAME: a netdev whose RTM_NEWLINK is larger than 32 KiB (400 alternative names of
+# 124 bytes; Linux 6.x takes them), as any root process in the namespace can make one.
+big_netdev() {
+	nsip link add "$1" type veth peer name "p$1" || fail "cannot create $1"
+	local i
+	for i in $(seq 1 400); do
+		echo "link property add dev $1 altname $1a$(printf '%03d' "$i")$(head -c 116 /dev/zero | tr '\0' x)"
+	done > "$T/alt.batch"
+	nsip -batch "$T/alt.batch" || fail "Linux refused the altnames"
+}
+
+# A netdev with a link message larger than a dump datagram's default size (not even a port)
+# before the ports: Linux 6.x ends an RTM_GETLINK dump that has no IFLA_EXT_MASK there, with
+# NLMSG_DONE and error 0, and a 32 KiB read buffer cuts its messages. The daemon (re)started over
+# running ports must still publish every port (it asks with IFLA_EXT_MASK, reads 256 KiB).
+it_k06_large_link_message_at_start() {
+	config_ports 8
+	big_netdev eth9
+	start_daemon
+	consume
+	add_ports 8
+	wait_converged consume
+	stop_daemon
+	start_daemon
+	sleep 2
+	consume
+	CONVERGE_TIMEOUT=10 wait_converged consume
+	stop_daemon
+}
+
+# The same netdev, then an overrun: the re-dump's sweep must not delete ports that exist.
+it_k07_large_link_message_then_overrun() {
+	config_ports 8
+	big_netdev eth9
+	start_daemon --nl-rcvbuf-bytes 4096 --redump-interval-ms 100
+	consume
+	add_ports 8
+	wait_converged consume
+	storm_batch 8 3 "$T/storm.batch"
+	kill -STOP "$DAEMON_PID"
+	nsip -batch "$T/storm.batch"
+	kill -CONT "$DAEMON_PID"
+	wait_until "overrun noticed" grep -q "receive buffer overrun (ENOBUFS)" "$T/daemon.log"
+	sleep 2
+	grep "resync found gone" "$T/daemon.log" | head -n 3 >&2
+	CONVERGE_TIMEOUT=10 wait_converged
+	stop_daemon
+}

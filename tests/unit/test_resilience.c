@@ -334,6 +334,32 @@ static void test_overrun_backlog_ends_at_the_buffer_size(void **state)
 	psd_world_free(w);
 }
 
+/* Linux ends a dump it cannot finish (a link too large for the datagram) with NLMSG_DONE whose
+ * payload is the negative errno: the links after it were never sent, so such a dump cannot
+ * prove a port gone. */
+static void test_dump_done_with_an_error_does_not_sweep(void **state)
+{
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	w->now += 2 * SEC;
+	overrun(w);
+	uint8_t buf[4096];
+	size_t off = 0;
+	struct psd_nl_link_spec s = {.type = RTM_NEWLINK, .name = "Ethernet0", .ifindex = 10,
+				     .flags = UP, .mtu = 9100, .seq = w->dump_seq,
+				     .nlflags = NLM_F_MULTI};
+	off = psd_nl_build_link(buf, sizeof(buf), off, &s);
+	size_t done = off;
+	off = psd_nl_build_done(buf, sizeof(buf), off, w->dump_seq, 0);
+	int32_t err = -EMSGSIZE; /* Ethernet4 was not dumped */
+	memcpy(buf + done + sizeof(struct nlmsghdr), &err, sizeof(err));
+	psd_world_datagram(w, buf, off, true);
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
+	assert_int_equal(psd_core_stats(w->core)->resync_deleted, 0);
+	psd_world_free(w);
+}
+
 static void test_redump_rate_limit_and_interrupted_dump(void **state)
 {
 	struct psd_world *w = running_world(1);
@@ -531,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_overrun_resync_sweeps_gone_ports),
 		cmocka_unit_test(test_overrun_backlog_is_older_than_the_dump),
 		cmocka_unit_test(test_overrun_backlog_ends_at_the_buffer_size),
+		cmocka_unit_test(test_dump_done_with_an_error_does_not_sweep),
 		cmocka_unit_test(test_redump_rate_limit_and_interrupted_dump),
 		cmocka_unit_test(test_stale_and_malformed_dumps_do_not_sweep),
 		cmocka_unit_test(test_loss_during_dump_abandons_it),

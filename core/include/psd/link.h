@@ -68,7 +68,8 @@ struct psd_nl_msg {
 	uint16_t flags;
 	uint32_t seq;
 	uint32_t pid;
-	int32_t error;        /* PSD_NLMSG_ERROR: the (negative) errno, 0 for an ACK */
+	int32_t error;        /* PSD_NLMSG_ERROR: the (negative) errno, 0 for an ACK; PSD_NLMSG_DONE:
+	                       * the error a dump ended with (0: complete) */
 	const uint8_t *bytes; /* the whole message, header included */
 	size_t len;
 };
