@@ -6,17 +6,17 @@ OPT ?= -O2
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
 	-Wvla -Wformat=2 -Wno-unused-parameter $(WERROR)
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore -Ilib
 PKGS := libnl-3.0 hiredis libsystemd jansson inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpcap
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 SIM_SRC := sim/nl_build.c sim/redis_model.c sim/world.c
-ADAPTER_SRC := $(wildcard adapters/*.c)
+ADAPTER_SRC := $(wildcard adapters/*.c) lib/log.c lib/pcap.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/%)
 UNIT_ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
@@ -38,10 +38,10 @@ check-generated:
 fsm-docs:
 	for f in $(RAGEL_SRC); do tools/ragel-dot.sh $$f || exit 1; done
 
-build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build
+build/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h lib/*.h) | build
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
 
-build/asan/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h) | build/asan
+build/asan/portsyncd: $(CORE_SRC) $(ADAPTER_SRC) $(wildcard core/*.h core/include/psd/*.h adapters/*.h lib/*.h) | build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $(CORE_SRC) $(ADAPTER_SRC) $(PKG_LIBS)
 
 build/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) | build
@@ -94,17 +94,17 @@ clean:
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`.
 FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture
-FUZZ_SRC := $(CORE_SRC) $(SIM_SRC) adapters/settings.c adapters/dbconfig.c adapters/log.c \
-	adapters/pcap.c sim/fixture.c
+FUZZ_SRC := $(CORE_SRC) $(SIM_SRC) adapters/settings.c adapters/dbconfig.c lib/log.c \
+	lib/pcap.c sim/fixture.c
 # each target links only what it exercises: fewer instrumented edges, faster runs
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
 FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
-FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c adapters/log.c
-FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c adapters/log.c
-FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c adapters/pcap.c adapters/log.c
-FUZZ_INC := -Isim -Iadapters -Ifuzz $(shell pkg-config --cflags libsystemd)
-FUZZ_LIBS := -linih -ljansson
+FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
+FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
+FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c lib/pcap.c lib/log.c
+FUZZ_INC := -Isim -Ilib -Iadapters -Ifuzz $(shell pkg-config --cflags libsystemd)
+FUZZ_LIBS := -linih -ljansson -lpcap
 FUZZ_DICT_netlink := -dict=fuzz/netlink.dict
 FUZZ_DICT_roundtrip := -dict=fuzz/netlink.dict
 SECONDS ?= 60
@@ -145,8 +145,8 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
-build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h) build/commit | build
-	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -Iadapters $(PKG_CFLAGS) -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c $(CORE_SRC) $(SIM_SRC)
+build/psd-sim: sim/sim_main.c sim/kernel.c sim/fixture.c lib/pcap.c lib/log.c $(CORE_SRC) $(SIM_SRC) $(wildcard core/*.h core/include/psd/*.h sim/*.h lib/*.h) build/commit | build
+	$(CC) $(ALL_CFLAGS) -Isim -DPSD_COMMIT='"$(shell cat build/commit)"' -o $@ sim/sim_main.c sim/kernel.c sim/fixture.c lib/pcap.c lib/log.c $(CORE_SRC) $(SIM_SRC) -lpcap
 
 # The commit a failing simulation names; rewritten only when HEAD moves.
 build/commit: FORCE | build

@@ -10,6 +10,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "log.h" /* lib/ */
 #include "psd/core.h"
 
 #define PSD_UNIX_PATH_MAX 108u
@@ -30,10 +31,6 @@ int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX],
 int psd_dbconfig_parse(const char *name, const char *text, size_t len,
 		       struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size);
 
-/* log.c. psd_errorf formats a message into err and returns -1, for "return psd_errorf(...)". */
-int psd_errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
-void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* redis.c: one async connection per database, on the loop. */
 struct psd_redis;

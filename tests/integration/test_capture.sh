@@ -30,7 +30,7 @@ it_c01_record_replay_round_trip() {
 
 it_c02_replay_refuses_a_bad_capture() {
 	printf 'not a capture at all, just text' > "$T/bad.pcap"
-	expect_refusal 1 "not a pcap file" --db-config "$T/database_config.json" --replay "$T/bad.pcap"
+	expect_refusal 1 "not a pcap or pcapng file" --db-config "$T/database_config.json" --replay "$T/bad.pcap"
 }
 
 it_c03_replay_in_recorded_time() {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "adapters.h"
+#include "log.h"
 
 static enum psd_log_level current_level = PSD_LOG_NOTICE;
 static enum psd_log_output current_output = PSD_LOG_SYSLOG;

@@ -1,0 +1,17 @@
+/*
+ * Log output and error messages, shared by the daemon, the simulator and the fuzzers: syslog or
+ * one line per record on stdout or stderr, and psd_errorf for "return psd_errorf(...)".
+ */
+#ifndef PSD_LOG_H
+#define PSD_LOG_H
+
+#include <stddef.h>
+
+#include "psd/core.h"
+
+/* Formats a message into err and returns -1. */
+int psd_errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
+void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
