@@ -32,6 +32,7 @@ struct psd_daemon {
 	void *core_mem;
 	struct psd_redis *redis;
 	struct psd_netlink *netlink;
+	struct psd_netns netns; /* --namespace: the ASIC's netdevs */
 	bool draining;
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
@@ -51,9 +52,18 @@ static uint64_t now_ns(void)
 
 static void push_ifaces(struct psd_daemon *d)
 {
-	struct if_nameindex *list = if_nameindex();
+	char err[300];
+	struct if_nameindex *list = NULL;
 	struct psd_iface *ifaces = NULL;
 	size_t n = 0;
+
+	if (psd_netns_enter(&d->netns, err, sizeof(err)) == 0) { /* the ASIC's interfaces */
+		list = if_nameindex();
+		if (psd_netns_leave(&d->netns, err, sizeof(err)) < 0)
+			psd_log(PSD_LOG_ERROR, "%s", err);
+	} else {
+		psd_log(PSD_LOG_ERROR, "%s", err);
+	}
 
 	while (list != NULL && list[n].if_index != 0 && list[n].if_name != NULL)
 		n++;
@@ -105,7 +115,10 @@ static void dispatch(struct psd_daemon *d, const struct psd_action *a)
 		psd_netlink_link_down(d->netlink, a->u.link_down.ifindex, a->u.link_down.name);
 		return;
 	case PSD_ACT_NOTIFY:
-		sd_notify(0, a->u.notify.text);
+		if (d->settings.netns[0] != '\0' && strncmp(a->u.notify.text, "STATUS=", 7) == 0)
+			sd_notifyf(0, "STATUS=%s: %s", d->settings.netns, a->u.notify.text + 7);
+		else
+			sd_notify(0, a->u.notify.text);
 		return;
 	case PSD_ACT_EXIT:
 		sd_event_exit(d->loop, a->u.exit.status);
@@ -172,7 +185,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: portsyncd [OPTION]...\n"
 		   "Mirror front-panel netdevs into SONiC's Redis (APPL_DB and STATE_DB PORT_TABLE).\n"
 		   "Settings come from the file, then PORTSYNCD_<SECTION>_<KEY>, then these flags.\n\n"
-		   "  -c, --config FILE      settings file (default %s; optional)\n",
+		   "  -c, --config FILE      settings file (default %s; optional)\n"
+		   "  -n NAME                the same as --namespace NAME\n",
 		PSD_DEFAULT_CONFIG_FILE);
 	for (int i = 0; i < psd_settings_flag_count(); i++)
 		fprintf(f, "  --%-20s %s\n", psd_settings_flag_name(i), psd_settings_flag_help(i));
@@ -217,7 +231,9 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
 	d->config_file = PSD_DEFAULT_CONFIG_FILE;
-	while ((c = getopt_long(argc, argv, "hVc:", longopts, &index)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVc:n:", longopts, &index)) != -1) {
+		if (c == 'n') /* -n NAME: --namespace NAME, as swss's daemons take it */
+			c = 256 + psd_settings_flag_find("namespace");
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -271,14 +287,17 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
 		return 0;
 	}
+	if (next.netns[0] != '\0' && strcmp(next.netns, d->settings.netns) == 0)
+		strcpy(next.db_config, d->settings.db_config); /* found through the global file */
 	if (strcmp(next.db_config, d->settings.db_config) != 0 ||
+	    strcmp(next.netns, d->settings.netns) != 0 ||
 	    next.ports_max != d->settings.ports_max ||
 	    next.inflight_max != d->settings.inflight_max || next.compat != d->settings.compat ||
 	    next.nl_rcvbuf_bytes != d->settings.nl_rcvbuf_bytes ||
 	    strcmp(next.record, d->settings.record) != 0 ||
 	    strcmp(next.replay, d->settings.replay) != 0 ||
 	    next.replay_recorded_time != d->settings.replay_recorded_time)
-		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat, "
+		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, namespace, ports_max, inflight_max, compat, "
 				      "rcvbuf_bytes and the capture settings take effect at the next "
 				      "start");
 	psd_settings_to_core(&next, &cfg, &lim);
@@ -287,6 +306,25 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	psd_daemon_push(d, &ev);
 	psd_daemon_flush(d);
 	d->settings = next;
+	return 0;
+}
+
+/* Multi-ASIC: the namespace's database config through the global one, its netns, its name in
+ * the log ident. */
+static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+{
+	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
+	const char *ns = d->settings.netns;
+
+	if (psd_dbconfig_global(d->settings.db_global_config, ns, d->settings.db_config,
+				sizeof(d->settings.db_config), err, size) < 0)
+		return -1;
+	if (psd_netns_open(&d->netns, ns, err, size) < 0)
+		return -1;
+	snprintf(ident, sizeof(ident), "portsyncd@%s", ns);
+	psd_log_ident(ident);
+	psd_log(PSD_LOG_NOTICE, "namespace %s: netdevs from /var/run/netns/%s, databases from %s",
+		ns, ns, d->settings.db_config);
 	return 0;
 }
 
@@ -305,6 +343,10 @@ static int setup(struct psd_daemon *d)
 	psd_settings_to_core(&d->settings, &cfg, &lim);
 	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
 		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
+	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: cannot read the database config: %s\n", err);
 		return -1;
@@ -346,7 +388,15 @@ static int setup(struct psd_daemon *d)
 		.replay_path = d->settings.replay,
 		.replay_recorded_time = d->settings.replay_recorded_time,
 	};
+	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	d->netlink = psd_netlink_open(d->loop, d, &nl, err, sizeof(err));
+	if (psd_netns_leave(&d->netns, err, sizeof(err)) < 0) { /* Redis and the rest: here */
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	if (d->netlink == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -365,12 +415,13 @@ static void teardown(struct psd_daemon *d)
 	d->netlink = psd_netlink_close(d->netlink);
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
+	psd_netns_close(&d->netns);
 	free(d->core_mem);
 }
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {0};
+	struct psd_daemon d = {.netns = {.target = -1, .home = -1}};
 	int r = parse_options(argc, argv, &d);
 
 	if (r != 0)

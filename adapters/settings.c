@@ -13,6 +13,7 @@
 
 enum kind {
 	KIND_PATH,
+	KIND_NAME,
 	KIND_BOOL,
 	KIND_COUNT,
 	KIND_LEVEL,
@@ -34,7 +35,13 @@ struct key {
 
 static const struct key keys[] = {
 	{"daemon", "db_config", "db-config", KIND_PATH, 1, PSD_PATH_MAX - 1, AT(db_config),
-	 "database_config.json (default " PSD_DEFAULT_DB_CONFIG ")"},
+	 "database_config.json (default " PSD_DEFAULT_DB_CONFIG "; not read with --namespace)"},
+	{"daemon", "namespace", "namespace", KIND_NAME, 1, PSD_NETNS_NAME_MAX, AT(netns),
+	 "run for this ASIC (multi-ASIC): its database_config.json from the global one, its "
+	 "netdevs from /var/run/netns/NAME (default: none)"},
+	{"daemon", "db_global_config", "db-global-config", KIND_PATH, 1, PSD_PATH_MAX - 1,
+	 AT(db_global_config),
+	 "database_global.json, read with --namespace (default " PSD_DEFAULT_DB_GLOBAL_CONFIG ")"},
 	{"daemon", "compat", "compat", KIND_BOOL, 0, 1, AT(compat),
 	 "reproduce the C++ portsyncd where it is known to be wrong (default false)"},
 	{"daemon", "ports_max", "ports-max", KIND_COUNT, 1, PSD_PORTS_LIMIT, AT(ports_max),
@@ -68,6 +75,7 @@ void psd_settings_defaults(struct psd_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	strcpy(s->db_config, PSD_DEFAULT_DB_CONFIG);
+	strcpy(s->db_global_config, PSD_DEFAULT_DB_GLOBAL_CONFIG);
 	s->ports_max = PSD_PORTS_DEFAULT;
 	s->inflight_max = PSD_INFLIGHT_DEFAULT;
 	s->log_level = PSD_LOG_NOTICE;
@@ -87,6 +95,18 @@ static void upper(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+/* A namespace name: a file name under /var/run/netns, and a word in logs and STATUS=. */
+static bool is_name(const char *value, size_t max)
+{
+	size_t len = strlen(value);
+	if (len == 0 || len > max || value[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)value[i]) && strchr("._-", value[i]) == NULL)
+			return false;
+	return true;
+}
+
 /* Stores value into the key's field; -1 with "key 'value': allowed" in err. */
 static int apply(struct psd_settings *s, const struct key *k, const char *value, char *err,
 		 size_t size)
@@ -99,6 +119,13 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 	case KIND_PATH:
 		if (value[0] == '\0' || strlen(value) > k->max)
 			return psd_errorf(err, size, "%s '%s': expected a path of 1 to %llu bytes", k->name,
+				    value, (unsigned long long)k->max);
+		strcpy(field, value);
+		return 0;
+	case KIND_NAME:
+		if (!is_name(value, k->max))
+			return psd_errorf(err, size, "%s '%s': expected a name of 1 to %llu letters, "
+					       "digits, '.', '_' or '-', not starting with '.'", k->name,
 				    value, (unsigned long long)k->max);
 		strcpy(field, value);
 		return 0;
@@ -236,6 +263,14 @@ const char *psd_settings_flag_name(int index)
 bool psd_settings_flag_is_bool(int index)
 {
 	return keys[index].kind == KIND_BOOL;
+}
+
+int psd_settings_flag_find(const char *flag)
+{
+	for (int i = 0; i < KEY_COUNT; i++)
+		if (strcmp(keys[i].flag, flag) == 0)
+			return i;
+	return -1;
 }
 
 const char *psd_settings_flag_help(int index)

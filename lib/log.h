@@ -11,6 +11,8 @@
 
 /* Formats a message into err and returns -1. */
 int psd_errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The syslog ident, also printed before stdout and stderr lines; the program name until set. */
+void psd_log_ident(const char *name);
 void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
 void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
