@@ -160,3 +160,45 @@ chaos-short: build/psd-sim
 # make chaos SEEDS=10000: the long sweep
 chaos: build/psd-sim
 	tests/chaos/run.sh $(SEEDS) 2000
+
+# --- Installation and the Debian package ------------------------------------------------------
+# make install [DESTDIR=...] [prefix=/usr]: the daemon, its units, the man page, the docs and a
+# commented sample settings file. The units name $(bindir)/portsyncd.
+prefix ?= /usr/local
+bindir ?= $(prefix)/bin
+mandir ?= $(prefix)/share/man
+docdir ?= $(prefix)/share/doc/portsyncd
+unitdir ?= $(if $(filter /usr,$(prefix)),/lib/systemd/system,$(prefix)/lib/systemd/system)
+INSTALL ?= install
+DOC_FILES := README.md docs/architecture.md docs/compatibility.md docs/configuration.md \
+	docs/operations.md docs/fixtures.md docs/fuzzing.md
+
+.PHONY: install uninstall man-lint deb deb-test
+
+install: build/portsyncd
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+		$(DESTDIR)$(docdir)/examples
+	$(INSTALL) -m 0755 build/portsyncd $(DESTDIR)$(bindir)/portsyncd
+	$(INSTALL) -m 0644 man/portsyncd.8 $(DESTDIR)$(mandir)/man8/portsyncd.8
+	for u in portsyncd.service portsyncd@.service; do \
+		sed 's|/usr/bin/portsyncd|$(bindir)/portsyncd|' adapters/systemd/$$u > $(DESTDIR)$(unitdir)/$$u && \
+		chmod 0644 $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	$(INSTALL) -m 0644 $(DOC_FILES) $(DESTDIR)$(docdir)/
+	$(INSTALL) -m 0644 etc/portsyncd.conf $(DESTDIR)$(docdir)/examples/portsyncd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/portsyncd $(DESTDIR)$(mandir)/man8/portsyncd.8 \
+		$(DESTDIR)$(unitdir)/portsyncd.service $(DESTDIR)$(unitdir)/portsyncd@.service
+	rm -rf $(DESTDIR)$(docdir)
+
+# the man page is lint-clean and names every option, settings key, signal and variable
+man-lint: build/portsyncd
+	tools/check-man.sh build/portsyncd
+
+# dpkg-buildpackage -us -uc -b on a copy of the tree: build/deb/portsyncd_*.deb, then lintian
+deb:
+	tools/build-deb.sh
+
+# the package built, installed with dpkg -i, run (portsyncd -V, the demo), removed and purged
+deb-test: deb
+	tools/deb-test.sh
