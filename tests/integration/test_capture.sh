@@ -46,3 +46,42 @@ it_c03_replay_in_recorded_time() {
 	[ "$ms" -lt $((span + 2000)) ] || fail "replayed in $ms ms, the capture spans $span ms"
 	stop_daemon
 }
+
+# The standard tools on what --record wrote during a veth storm: tshark decodes the rtnetlink
+# link messages (names and operstates of every port), and the same capture converted to pcapng
+# by editcap replays into a fresh Redis with the same STATE_DB as the live run.
+it_c04_tshark_decodes_and_pcapng_replays() {
+	local n=8 names links
+	command -v tshark >/dev/null && command -v editcap >/dev/null ||
+		fail "tshark and editcap are not installed (ci/install-deps.sh)"
+	config_ports "$n"
+	start_daemon --record "$T/storm.pcap"
+	add_ports "$n"
+	storm_batch "$n" 5 "$T/storm.batch"
+	nsip -batch "$T/storm.batch" || fail "the storm batch failed"
+	wait_converged consume
+	state_truth > "$T/live.state"
+	stop_daemon
+	tshark -r "$T/storm.pcap" -Y 'netlink-route.ifla_ifname matches "^Ethernet"' \
+		-T fields -e netlink.hatype -e netlink-route.ifla_ifname \
+		-e netlink-route.ifla_operstate > "$T/tshark.out" 2> "$T/tshark.err" ||
+		{ cat "$T/tshark.err" >&2; fail "tshark cannot read the capture"; }
+	names=$(cut -f2 "$T/tshark.out" | sort -u | paste -sd' ')
+	expect_eq "$names" "$(seq 0 $((n - 1)) | sed 's/^/Ethernet/' | sort | paste -sd' ')" \
+		"port names tshark decoded"
+	links=$(wc -l < "$T/tshark.out")
+	[ "$links" -ge $((n * 10)) ] || fail "tshark decoded only $links link messages"
+	grep -qv "^824	" "$T/tshark.out" && fail "a packet without the netlink cooked header"
+	note "tshark: $links rtnetlink link messages for $n ports"
+	editcap -F pcapng "$T/storm.pcap" "$T/storm.pcapng" || fail "editcap -F pcapng failed"
+	[ "$(head -c 4 "$T/storm.pcapng" | od -An -tx1 | tr -d ' ')" = 0a0d0d0a ] ||
+		fail "editcap did not write pcapng"
+	kill_redis
+	start_redis
+	config_ports "$n"
+	start_daemon --replay "$T/storm.pcapng"
+	wait_until "the replay to end" grep -q "capture ended" "$T/daemon.log"
+	same_state() { consume && [ "$(state_truth)" = "$(cat "$T/live.state")" ]; }
+	wait_until "STATE_DB of the pcapng replay equal to the live run's" same_state
+	stop_daemon
+}
