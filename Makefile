@@ -202,3 +202,30 @@ deb:
 # the package built, installed with dpkg -i, run (portsyncd -V, the demo), removed and purged
 deb-test: deb
 	tools/deb-test.sh
+
+# --- Continuous fuzzing ---------------------------------------------------------------------------
+# A coverage build of each target (libFuzzer with clang's source-based coverage): the corpus run
+# through it with -runs=0 gives llvm-cov its profile.
+build/fuzz/cov-%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_SRC) | build/fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer -fprofile-instr-generate \
+		-fcoverage-mapping -Icore/include -Icore $(FUZZ_INC) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
+
+.PHONY: fuzz-targets fuzz-build fuzz-continuous fuzz-round-ci
+fuzz-targets:
+	@echo $(FUZZ_TARGETS)
+
+# every target under every engine: the replay driver, libFuzzer, AFL++ and the coverage build
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),build/fuzz/replay-$(t) build/fuzz/libfuzzer-$(t) \
+	build/fuzz/afl-$(t) build/fuzz/cov-$(t))
+
+# make fuzz-continuous [ROUNDS=0] [SECONDS=300]: rounds of every target under both engines,
+# corpora merged into fuzz/corpus/, new crashes into fuzz/repro/, coverage per target
+ROUNDS ?= 1
+fuzz-continuous: fuzz-build
+	tools/fuzz-continuous.sh --rounds $(ROUNDS) --seconds $(SECONDS)
+
+# CI: one short round into copies of the corpora and crashes (the tree stays clean)
+FUZZ_CI_SECONDS ?= 3
+fuzz-round-ci: fuzz-build
+	tools/fuzz-continuous.sh --rounds 1 --seconds $(FUZZ_CI_SECONDS) \
+		--corpus build/fuzz/ci/corpus --repro build/fuzz/ci/repro --work build/fuzz/ci/work
