@@ -85,3 +85,34 @@ it_c04_tshark_decodes_and_pcapng_replays() {
 	wait_until "STATE_DB of the pcapng replay equal to the live run's" same_state
 	stop_daemon
 }
+
+# A capture shaped as tcpdump writes it on an nlmon interface (microsecond pcap, no port id or
+# dump flag, requests of other programs, acknowledgements, another netlink family between the
+# kernel's datagrams; tools/pcap-as-nlmon.py, as this kernel may have no nlmon) replays to the
+# live run's STATE_DB, in pcap and in pcapng.
+it_c05_nlmon_shaped_capture_replays() {
+	local n=8 f
+	config_ports "$n"
+	start_daemon --record "$T/storm.pcap"
+	add_ports "$n"
+	storm_batch "$n" 3 "$T/storm.batch"
+	nsip -batch "$T/storm.batch" || fail "the storm batch failed"
+	wait_converged consume
+	state_truth > "$T/live.state"
+	stop_daemon
+	python3 "$here/../../tools/pcap-as-nlmon.py" "$T/storm.pcap" "$T/nlmon.pcap" ||
+		fail "cannot rewrite the capture"
+	editcap -F pcapng "$T/nlmon.pcap" "$T/nlmon.pcapng" || fail "editcap -F pcapng failed"
+	for f in nlmon.pcap nlmon.pcapng; do
+		kill_redis
+		start_redis
+		config_ports "$n"
+		start_daemon --replay "$T/$f"
+		wait_until "the replay of $f to end" grep -q "capture ended" "$T/daemon.log"
+		same_state() { consume && [ "$(state_truth)" = "$(cat "$T/live.state")" ]; }
+		wait_until "STATE_DB of the $f replay equal to the live run's" same_state
+		! grep -q "malformed\|may be lost" "$T/daemon.log" ||
+			{ grep "malformed\|may be lost" "$T/daemon.log" >&2; fail "$f: requests or other families were fed"; }
+		stop_daemon
+	done
+}
