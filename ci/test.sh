@@ -12,4 +12,4 @@ make man-lint CI=1
 make deb-test CI=1
 # fuzzing: every target built for libFuzzer and AFL++, one short round of the continuous
 # fuzzing command (corpora merged, coverage per target)
-make fuzz-round-ci CI=1
+make -j2 fuzz-round-ci CI=1
