@@ -33,6 +33,9 @@ int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX],
  * ret_path; -1 with a message naming the namespace, the file and the field. */
 int psd_dbconfig_global(const char *global_path, const char *netns, char *ret_path,
 			size_t ret_size, char *err, size_t err_size);
+/* The same from bytes in memory (the fuzzer's entry); name stands for the global file. */
+int psd_dbconfig_global_parse(const char *name, const char *text, size_t len, const char *netns,
+			      char *ret_path, size_t ret_size, char *err, size_t err_size);
 
 /* The same from bytes in memory; name stands for the file in messages. */
 int psd_dbconfig_parse(const char *name, const char *text, size_t len,

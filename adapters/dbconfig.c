@@ -145,19 +145,33 @@ static int find_include(const char *path, json_t *root, const char *netns, char 
 			  path, names);
 }
 
+static int global_root(const char *global_path, json_t *root, const json_error_t *jerr,
+		       const char *netns, char *ret_path, size_t ret_size, char *err,
+		       size_t err_size)
+{
+	int r;
+	if (root == NULL && jerr->line < 1)
+		return psd_errorf(err, err_size, "%s", jerr->text); /* jansson names the file */
+	if (root == NULL)
+		return psd_errorf(err, err_size, "%s: line %d, column %d: %s", global_path,
+				  jerr->line, jerr->column, jerr->text);
+	r = find_include(global_path, root, netns, ret_path, ret_size, err, err_size);
+	json_decref(root);
+	return r;
+}
+
 int psd_dbconfig_global(const char *global_path, const char *netns, char *ret_path,
 			size_t ret_size, char *err, size_t err_size)
 {
 	json_error_t jerr;
 	json_t *root = json_load_file(global_path, JSON_REJECT_DUPLICATES, &jerr);
-	int r;
+	return global_root(global_path, root, &jerr, netns, ret_path, ret_size, err, err_size);
+}
 
-	if (root == NULL && jerr.line < 1)
-		return psd_errorf(err, err_size, "%s", jerr.text); /* jansson names the file */
-	if (root == NULL)
-		return psd_errorf(err, err_size, "%s: line %d, column %d: %s", global_path,
-				  jerr.line, jerr.column, jerr.text);
-	r = find_include(global_path, root, netns, ret_path, ret_size, err, err_size);
-	json_decref(root);
-	return r;
+int psd_dbconfig_global_parse(const char *name, const char *text, size_t len, const char *netns,
+			      char *ret_path, size_t ret_size, char *err, size_t err_size)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	return global_root(name, root, &jerr, netns, ret_path, ret_size, err, err_size);
 }

@@ -137,3 +137,10 @@ it_m04_namespace_netns_missing() {
 	expect_refusal 1 "network namespace $name: /var/run/netns/$name: No such file or directory" \
 		-n "$name" --db-global-config "$GLOBAL"
 }
+
+it_m05_namespace_name_refused() {
+	expect_refusal 2 "--namespace '../etc': expected a name of 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'" \
+		-n ../etc
+	PORTSYNCD_DAEMON_NAMESPACE="asic 0" expect_refusal 1 \
+		"environment PORTSYNCD_DAEMON_NAMESPACE: namespace 'asic 0': expected a name"
+}
