@@ -24,7 +24,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 STD := -std=c17 -D_GNU_SOURCE
 PKGS := libnl-3.0 hiredis libsystemd jansson inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpcap
 # The core sees only its own headers; everything else also sees lib/, sim/, adapters/ and fuzz/.
 CORE_INC := -Icore/include -Icore
 OTHER_INC := $(CORE_INC) -Ilib -Isim -Iadapters -Ifuzz $(PKG_CFLAGS)
@@ -33,10 +33,11 @@ OTHER_INC := $(CORE_INC) -Ilib -Isim -Iadapters -Ifuzz $(PKG_CFLAGS)
 RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
-LIB_SRC := $(wildcard lib/*.c)
-SIM_SRC := $(LIB_SRC) sim/nl_build.c sim/redis_model.c sim/world.c
-SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/pcap.c adapters/log.c
-ADAPTER_SRC := $(wildcard adapters/*.c) $(LIB_SRC)
+DRIVER_SRC := lib/driver.c
+LIB_SRC := lib/log.c lib/pcap.c
+SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c
+SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c $(LIB_SRC)
+ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
 TOOLS := nl-record nl-inject notify-listen nl-backlog
@@ -45,10 +46,10 @@ FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
 FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
-FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c adapters/log.c
-FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c adapters/log.c
-FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c adapters/pcap.c adapters/log.c
-FUZZ_LIBS := -linih -ljansson
+FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
+FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
+FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c lib/pcap.c lib/log.c
+FUZZ_LIBS := -linih -ljansson -lpcap
 
 # The commands of each flavour, and where its objects go.
 REL_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(HARDEN)
@@ -154,7 +155,7 @@ build/ks-latency: $(REL)/tools/ks-latency.o
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
 build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lpcap
 
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`; `make test` compiles the libFuzzer
@@ -265,3 +266,73 @@ chaos-short: build/psd-sim
 # make chaos SEEDS=10000: the long sweep
 chaos: build/psd-sim
 	tests/chaos/run.sh $(SEEDS) 2000
+
+# --- Installation and the Debian package ------------------------------------------------------
+# make install [DESTDIR=...] [prefix=/usr]: the daemon, its units, the man page, the docs and a
+# commented sample settings file. The units name $(bindir)/portsyncd.
+prefix ?= /usr/local
+bindir ?= $(prefix)/bin
+mandir ?= $(prefix)/share/man
+docdir ?= $(prefix)/share/doc/portsyncd
+unitdir ?= $(if $(filter /usr,$(prefix)),/lib/systemd/system,$(prefix)/lib/systemd/system)
+INSTALL ?= install
+DOC_FILES := README.md docs/architecture.md docs/compatibility.md docs/configuration.md \
+	docs/operations.md docs/fixtures.md docs/fuzzing.md
+
+.PHONY: install uninstall man-lint deb deb-test
+
+install: build/portsyncd
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+		$(DESTDIR)$(docdir)/examples
+	$(INSTALL) -m 0755 build/portsyncd $(DESTDIR)$(bindir)/portsyncd
+	$(INSTALL) -m 0644 man/portsyncd.8 $(DESTDIR)$(mandir)/man8/portsyncd.8
+	for u in portsyncd.service portsyncd@.service; do \
+		sed 's|/usr/bin/portsyncd|$(bindir)/portsyncd|' adapters/systemd/$$u > $(DESTDIR)$(unitdir)/$$u && \
+		chmod 0644 $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	$(INSTALL) -m 0644 $(DOC_FILES) $(DESTDIR)$(docdir)/
+	$(INSTALL) -m 0644 etc/portsyncd.conf $(DESTDIR)$(docdir)/examples/portsyncd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/portsyncd $(DESTDIR)$(mandir)/man8/portsyncd.8 \
+		$(DESTDIR)$(unitdir)/portsyncd.service $(DESTDIR)$(unitdir)/portsyncd@.service
+	rm -rf $(DESTDIR)$(docdir)
+
+# the man page is lint-clean and names every option, settings key, signal and variable
+man-lint: build/portsyncd
+	tools/check-man.sh build/portsyncd
+
+# dpkg-buildpackage -us -uc -b on a copy of the tree: build/deb/portsyncd_*.deb, then lintian
+deb:
+	tools/build-deb.sh
+
+# the package built, installed with dpkg -i, run (portsyncd -V, the demo), removed and purged
+deb-test: deb
+	tools/deb-test.sh
+
+# --- Continuous fuzzing ---------------------------------------------------------------------------
+# A coverage build of each target (libFuzzer with clang's source-based coverage): the corpus run
+# through it with -runs=0 gives llvm-cov its profile.
+build/fuzz/cov-%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(LIBFUZZER)/flags
+	@mkdir -p $(@D)
+	$(CLANG) $(STD) -g -O1 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
+		$(OTHER_INC) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
+
+.PHONY: fuzz-targets fuzz-build fuzz-continuous fuzz-round-ci
+fuzz-targets:
+	@echo $(FUZZ_TARGETS)
+
+# every target under every engine: the replay driver, libFuzzer, AFL++ and the coverage build
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),build/fuzz/replay-$(t) build/fuzz/libfuzzer-$(t) \
+	build/fuzz/afl-$(t) build/fuzz/cov-$(t))
+
+# make fuzz-continuous [ROUNDS=0] [SECONDS=300]: rounds of every target under both engines,
+# corpora merged into fuzz/corpus/, new crashes into fuzz/repro/, coverage per target
+ROUNDS ?= 1
+fuzz-continuous: fuzz-build
+	tools/fuzz-continuous.sh --rounds $(ROUNDS) --seconds $(SECONDS)
+
+# CI: one short round into copies of the corpora and crashes (the tree stays clean)
+FUZZ_CI_SECONDS ?= 3
+fuzz-round-ci: fuzz-build
+	tools/fuzz-continuous.sh --rounds 1 --seconds $(FUZZ_CI_SECONDS) \
+		--corpus build/fuzz/ci/corpus --repro build/fuzz/ci/repro --work build/fuzz/ci/work

@@ -10,6 +10,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "log.h" /* lib/ */
 #include "psd/core.h"
 
 #define PSD_UNIX_PATH_MAX 108u
@@ -27,17 +28,19 @@ struct psd_daemon;
 int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
 		      size_t err_size);
 
+/* Multi-ASIC: the database_config.json of namespace netns, from database_global.json as
+ * swss-common's SonicDBConfig::initializeGlobalConfig reads it (INCLUDES[].namespace, and
+ * INCLUDES[].include relative to the global file's directory). 0 with a readable path in
+ * ret_path; -1 with a message naming the namespace, the file and the field. */
+int psd_dbconfig_global(const char *global_path, const char *netns, char *ret_path,
+			size_t ret_size, char *err, size_t err_size);
+/* The same from bytes in memory (the fuzzer's entry); name stands for the global file. */
+int psd_dbconfig_global_parse(const char *name, const char *text, size_t len, const char *netns,
+			      char *ret_path, size_t ret_size, char *err, size_t err_size);
+
 /* The same from bytes in memory; name stands for the file in messages. */
 int psd_dbconfig_parse(const char *name, const char *text, size_t len,
 		       struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size);
-
-/* log.c. psd_errorf formats a message into err and returns -1, for "return psd_errorf(...)". */
-int psd_errorf(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
-void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* r, the result of an sd-event call (0 or more, or -errno); below 0 it is logged as an ERROR
- * naming what failed. For "if (psd_checked(...) < 0)" and for calls whose failure is only told. */
-int psd_checked(int r, const char *what);
 
 /* redis.c: one async connection per database, on the loop. */
 struct psd_redis;
@@ -75,6 +78,19 @@ uint64_t psd_netlink_rcvbuf(const struct psd_netlink *n);
 int psd_netlink_listen(struct psd_netlink *n);
 int psd_netlink_link_down(struct psd_netlink *n, int32_t ifindex, const char *name);
 struct psd_netlink *psd_netlink_close(struct psd_netlink *n);
+
+/* netns.c: multi-ASIC. Sockets made between enter and leave belong to the namespace. */
+struct psd_netns {
+	int target; /* /var/run/netns/NAME, -1: none */
+	int home;   /* the namespace we started in, -1: already inside the target */
+	char name[65];
+};
+/* Opens /var/run/netns/NAME; 0, or -1 with a message naming it. */
+int psd_netns_open(struct psd_netns *ns, const char *name, char *err, size_t err_size);
+/* setns() into the target and back; no-ops when none was opened or we run inside it. */
+int psd_netns_enter(struct psd_netns *ns, char *err, size_t err_size);
+int psd_netns_leave(struct psd_netns *ns, char *err, size_t err_size);
+void psd_netns_close(struct psd_netns *ns);
 
 /* main.c: what the adapters call back into. */
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);

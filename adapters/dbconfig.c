@@ -7,6 +7,8 @@
  * a regular file of at most PSD_DBCONFIG_BYTES_MAX bytes; it is read whole, then parsed. Two
  * databases of one instance with one id, and separators other than printable ASCII without
  * spaces, are refused: either would have the daemon write where no consumer reads.
+ *
+ * On a multi-ASIC switch, database_global.json names each namespace's database_config.json.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -176,4 +178,87 @@ int psd_dbconfig_parse(const char *name, const char *text, size_t len,
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	return parse_root(name, root, &jerr, ret, err, err_size);
+}
+
+/* The names of every namespace of the global file, for a message: "asic0, asic1". */
+static void list_namespaces(json_t *includes, char *out, size_t size)
+{
+	size_t i, used = 0;
+	json_t *inc;
+
+	out[0] = '\0';
+	json_array_foreach(includes, i, inc) {
+		const char *ns = json_string_value(json_object_get(inc, "namespace"));
+		if (ns == NULL || ns[0] == '\0' || used >= size)
+			continue;
+		used += (size_t)snprintf(out + used, size - used, "%s%s", used > 0 ? ", " : "", ns);
+	}
+	if (out[0] == '\0')
+		snprintf(out, size, "none");
+}
+
+static int find_include(const char *path, json_t *root, const char *netns, char *ret_path,
+			size_t ret_size, char *err, size_t size)
+{
+	json_t *includes = json_object_get(root, "INCLUDES");
+	const char *slash = strrchr(path, '/');
+	int dir_len = slash != NULL ? (int)(slash - path) : 1;
+	const char *dir = slash != NULL ? path : ".";
+	char names[512];
+	size_t i;
+	json_t *inc;
+
+	if (!json_is_array(includes))
+		return psd_errorf(err, size, "%s: INCLUDES must be an array", path);
+	json_array_foreach(includes, i, inc) {
+		json_t *ns = json_object_get(inc, "namespace");
+		if (!json_is_string(ns) || strcmp(json_string_value(ns), netns) != 0)
+			continue;
+		const char *rel = json_string_value(json_object_get(inc, "include"));
+		if (rel == NULL || rel[0] == '\0')
+			return psd_errorf(err, size, "%s: INCLUDES[%zu].include (namespace %s) must "
+					  "be a path", path, i, netns);
+		/* as swss-common: the include is relative to the global file's directory */
+		if ((size_t)snprintf(ret_path, ret_size, "%.*s/%s", dir_len, dir, rel) >= ret_size)
+			return psd_errorf(err, size, "%s: INCLUDES[%zu].include (namespace %s) is "
+					  "too long", path, i, netns);
+		if (access(ret_path, R_OK) != 0)
+			return psd_errorf(err, size, "namespace %s: %s (INCLUDES[%zu].include of %s): %s",
+					  netns, ret_path, i, path, strerror(errno));
+		return 0;
+	}
+	list_namespaces(includes, names, sizeof(names));
+	return psd_errorf(err, size, "unknown namespace '%s': not in %s (namespaces: %s)", netns,
+			  path, names);
+}
+
+static int global_root(const char *global_path, json_t *root, const json_error_t *jerr,
+		       const char *netns, char *ret_path, size_t ret_size, char *err,
+		       size_t err_size)
+{
+	int r;
+	if (root == NULL && jerr->line < 1)
+		return psd_errorf(err, err_size, "%s", jerr->text); /* jansson names the file */
+	if (root == NULL)
+		return psd_errorf(err, err_size, "%s: line %d, column %d: %s", global_path,
+				  jerr->line, jerr->column, jerr->text);
+	r = find_include(global_path, root, netns, ret_path, ret_size, err, err_size);
+	json_decref(root);
+	return r;
+}
+
+int psd_dbconfig_global(const char *global_path, const char *netns, char *ret_path,
+			size_t ret_size, char *err, size_t err_size)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(global_path, JSON_REJECT_DUPLICATES, &jerr);
+	return global_root(global_path, root, &jerr, netns, ret_path, ret_size, err, err_size);
+}
+
+int psd_dbconfig_global_parse(const char *name, const char *text, size_t len, const char *netns,
+			      char *ret_path, size_t ret_size, char *err, size_t err_size)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	return global_root(name, root, &jerr, netns, ret_path, ret_size, err, err_size);
 }

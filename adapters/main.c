@@ -38,6 +38,7 @@ struct psd_daemon {
 	struct psd_iface *ifaces;
 	uint64_t timer_accuracy_usec;
 	uint64_t timer_armed_ns;      /* the deadline the timer is armed for; UINT64_MAX: off */
+	struct psd_netns netns; /* --namespace: the ASIC's netdevs */
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
 	bool config_file_required;
@@ -58,6 +59,7 @@ static uint64_t now_ns(void)
 static size_t list_ifaces(void *ctx, const struct psd_iface **ret)
 {
 	struct psd_daemon *d = ctx;
+	char err[300];
 	size_t n = 0;
 
 	*ret = NULL;
@@ -68,10 +70,17 @@ static size_t list_ifaces(void *ctx, const struct psd_iface **ret)
 	d->ifnames = NULL;
 	if (d->settings.replay[0] != '\0') /* a replay's kernel is the capture's, not ours */
 		return 0;
-	if ((d->ifnames = if_nameindex()) == NULL) {
-		psd_log(PSD_LOG_ERROR, "cannot list the interfaces: %s", strerror(errno));
+	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) { /* the ASIC's interfaces */
+		psd_log(PSD_LOG_ERROR, "%s", err);
 		return 0;
 	}
+	d->ifnames = if_nameindex();
+	if (d->ifnames == NULL)
+		psd_log(PSD_LOG_ERROR, "cannot list the interfaces: %s", strerror(errno));
+	if (psd_netns_leave(&d->netns, err, sizeof(err)) < 0)
+		psd_log(PSD_LOG_ERROR, "%s", err);
+	if (d->ifnames == NULL)
+		return 0;
 	while (d->ifnames[n].if_index != 0 && d->ifnames[n].if_name != NULL)
 		n++;
 	if (n > 0 && (d->ifaces = calloc(n, sizeof(*d->ifaces))) == NULL) {
@@ -125,9 +134,14 @@ static void link_down(void *ctx, int32_t ifindex, const char *name)
 	psd_netlink_link_down(d->netlink, ifindex, name);
 }
 
+/* With --namespace, STATUS= names the ASIC first. */
 static void notify(void *ctx, const char *text)
 {
-	sd_notify(0, text);
+	struct psd_daemon *d = ctx;
+	if (d->settings.netns[0] != '\0' && strncmp(text, "STATUS=", 7) == 0)
+		sd_notifyf(0, "STATUS=%s: %s", d->settings.netns, text + 7);
+	else
+		sd_notify(0, text);
 }
 
 static void leave(void *ctx, int status)
@@ -235,7 +249,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: portsyncd [OPTION]...\n"
 		   "Mirror front-panel netdevs into SONiC's Redis (APPL_DB and STATE_DB PORT_TABLE).\n"
 		   "Settings come from the file, then PORTSYNCD_<SECTION>_<KEY>, then these flags.\n\n"
-		   "  -c, --config FILE      settings file (default %s; optional)\n",
+		   "  -c, --config FILE      settings file (default %s; optional)\n"
+		   "  -n NAME                the same as --namespace NAME\n",
 		PSD_DEFAULT_CONFIG_FILE);
 	for (int i = 0; i < psd_settings_flag_count(); i++)
 		fprintf(f, "  --%-20s %s\n", psd_settings_flag_name(i), psd_settings_flag_help(i));
@@ -280,7 +295,9 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
 	d->config_file = PSD_DEFAULT_CONFIG_FILE;
-	while ((c = getopt_long(argc, argv, "hVc:", longopts, &index)) != -1) {
+	while ((c = getopt_long(argc, argv, "hVc:n:", longopts, &index)) != -1) {
+		if (c == 'n') /* -n NAME: --namespace NAME, as swss's daemons take it */
+			c = 256 + psd_settings_flag_find("namespace");
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -341,12 +358,33 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
 		return 0;
 	}
+	if (next.netns[0] != '\0' && strcmp(next.netns, d->settings.netns) == 0)
+		strcpy(next.db_config, d->settings.db_config); /* found through the global file */
 	psd_settings_reload(&d->settings, &next, log_ignored, NULL);
 	psd_settings_to_core(&d->settings, &cfg, &lim);
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
 	psd_daemon_push(d, &ev);
 	psd_daemon_flush(d);
+	return 0;
+}
+
+/* Multi-ASIC: the namespace's database config through the global one, its netns, its name in
+ * the log ident. */
+static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+{
+	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
+	const char *ns = d->settings.netns;
+
+	if (psd_dbconfig_global(d->settings.db_global_config, ns, d->settings.db_config,
+				sizeof(d->settings.db_config), err, size) < 0)
+		return -1;
+	if (psd_netns_open(&d->netns, ns, err, size) < 0)
+		return -1;
+	snprintf(ident, sizeof(ident), "portsyncd@%s", ns);
+	psd_log_ident(ident);
+	psd_log(PSD_LOG_NOTICE, "namespace %s: netdevs from /var/run/netns/%s, databases from %s",
+		ns, ns, d->settings.db_config);
 	return 0;
 }
 
@@ -364,6 +402,10 @@ static int setup(struct psd_daemon *d)
 	psd_settings_to_core(&d->settings, &cfg, &lim);
 	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
 		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
+	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: cannot read the database config: %s\n", err);
 		return -1;
@@ -398,7 +440,15 @@ static int setup(struct psd_daemon *d)
 		.replay_recorded_time = d->settings.replay_recorded_time,
 		.replay_lockstep = d->settings.replay_lockstep,
 	};
+	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	d->netlink = psd_netlink_open(d->loop, d, &nl, err, sizeof(err));
+	if (psd_netns_leave(&d->netns, err, sizeof(err)) < 0) { /* Redis and the rest: here */
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	if (d->netlink == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -424,6 +474,7 @@ static void teardown(struct psd_daemon *d)
 	d->netlink = psd_netlink_close(d->netlink);
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
+	psd_netns_close(&d->netns);
 	free(d->core_mem);
 	free(d->ifaces);
 	if (d->ifnames != NULL)
@@ -432,7 +483,7 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX};
+	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1}};
 	sigset_t mask;
 
 	/* before anything else: a signal that comes during start-up waits for the loop's handler

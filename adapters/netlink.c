@@ -57,7 +57,7 @@ struct psd_netlink {
 	sd_event_source *events_io;
 	sd_event_source *dump_io;
 	uint8_t *buf;
-	FILE *record;            /* --record: the capture being written */
+	struct psd_pcap_writer *record; /* --record: the capture being written */
 	struct psd_pcap_reader *replay; /* --replay: the capture being fed */
 	sd_event_source *replay_src;
 	sd_event_source *replay_wake; /* lockstep: after any dispatch, is Redis done answering? */
@@ -85,18 +85,15 @@ static void record(struct psd_netlink *n, const uint8_t *bytes, size_t len, uint
 	if (n->record != NULL && psd_pcap_append(n->record, &r) < 0) {
 		psd_log(PSD_LOG_ERROR, "capture: write failed (%s); recording stopped",
 			strerror(errno));
-		fclose(n->record);
-		n->record = NULL;
+		n->record = psd_pcap_finish(n->record);
 	}
 }
 
 static void report_loss(struct psd_netlink *n, enum psd_nl_loss why)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-	if (n->record != NULL && psd_pcap_append_loss(n->record, realtime_ns(), false) < 0) {
-		fclose(n->record);
-		n->record = NULL;
-	}
+	if (n->record != NULL && psd_pcap_append_loss(n->record, realtime_ns(), false) < 0)
+		n->record = psd_pcap_finish(n->record);
 	ev.u.loss = why;
 	psd_daemon_push(n->daemon, &ev);
 }
@@ -467,8 +464,7 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
 	n->replay_src = sd_event_source_disable_unref(n->replay_src);
 	n->replay_wake = sd_event_source_disable_unref(n->replay_wake);
 	psd_pcap_close(n->replay);
-	if (n->record != NULL)
-		fclose(n->record);
+	n->record = psd_pcap_finish(n->record);
 	if (n->events != NULL)
 		nl_socket_free(n->events);
 	if (n->dump != NULL)

@@ -13,6 +13,7 @@
 
 enum kind {
 	KIND_PATH,
+	KIND_NAME,
 	KIND_BOOL,
 	KIND_COUNT,
 	KIND_LEVEL,
@@ -41,7 +42,13 @@ struct key {
 /* Every range and default of a core setting comes from psd/limits.h. */
 static const struct key keys[] = {
 	{"daemon", "db_config", "db-config", KIND_PATH, true, PATH_RANGE, 0, PSD_DEFAULT_DB_CONFIG,
-	 AT(db_config), "database_config.json"},
+	 AT(db_config), "database_config.json (not read with --namespace)"},
+	{"daemon", "namespace", "namespace", KIND_NAME, true, 1, PSD_NETNS_NAME_MAX, 0, NULL, AT(netns),
+	 "run for this ASIC (multi-ASIC): its database_config.json from the global one, its "
+	 "netdevs from /var/run/netns/NAME (default: none)"},
+	{"daemon", "db_global_config", "db-global-config", KIND_PATH, true, PATH_RANGE, 0,
+	 PSD_DEFAULT_DB_GLOBAL_CONFIG, AT(db_global_config),
+	 "database_global.json, read with --namespace"},
 	{"daemon", "compat", "compat", KIND_BOOL, true, 0, 1, false, NULL, AT(compat),
 	 "reproduce the C++ portsyncd where it is known to be wrong"},
 	{"daemon", "ports_max", "ports-max", KIND_COUNT, true, 1, PSD_PORTS_LIMIT, PSD_PORTS_DEFAULT,
@@ -129,7 +136,7 @@ void psd_settings_defaults(struct psd_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < KEY_COUNT; i++) {
-		if (keys[i].kind != KIND_PATH)
+		if (keys[i].kind != KIND_PATH && keys[i].kind != KIND_NAME)
 			store(s, &keys[i], keys[i].def);
 		else if (keys[i].def_path != NULL)
 			snprintf((char *)s + keys[i].offset, keys[i].size, "%s", keys[i].def_path);
@@ -144,6 +151,18 @@ static void upper(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+/* A namespace name: a file name under /var/run/netns, and a word in logs and STATUS=. */
+static bool is_name(const char *value, size_t max)
+{
+	size_t len = strlen(value);
+	if (len == 0 || len > max || value[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)value[i]) && strchr("._-", value[i]) == NULL)
+			return false;
+	return true;
+}
+
 /* Stores value into the key's field; -1 with "key 'value': allowed" in err. */
 static int apply(struct psd_settings *s, const struct key *k, const char *value, char *err,
 		 size_t size)
@@ -156,6 +175,13 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 	case KIND_PATH:
 		if (value[0] == '\0' || strlen(value) > k->max)
 			return psd_errorf(err, size, "%s '%s': expected a path of 1 to %llu bytes", k->name,
+				    value, (unsigned long long)k->max);
+		strcpy(field, value);
+		return 0;
+	case KIND_NAME:
+		if (!is_name(value, k->max))
+			return psd_errorf(err, size, "%s '%s': expected a name of 1 to %llu letters, "
+					       "digits, '.', '_' or '-', not starting with '.'", k->name,
 				    value, (unsigned long long)k->max);
 		strcpy(field, value);
 		return 0;
@@ -292,6 +318,14 @@ bool psd_settings_flag_is_bool(int index)
 	return keys[index].kind == KIND_BOOL;
 }
 
+int psd_settings_flag_find(const char *flag)
+{
+	for (int i = 0; i < KEY_COUNT; i++)
+		if (strcmp(keys[i].flag, flag) == 0)
+			return i;
+	return -1;
+}
+
 const char *psd_settings_flag_help(int index)
 {
 	static char help[256];
@@ -317,6 +351,7 @@ static const char *show(const struct psd_settings *s, const struct key *k, char 
 
 	switch (k->kind) {
 	case KIND_PATH:
+	case KIND_NAME:
 		snprintf(buf, size, "'%s'", (const char *)s + k->offset);
 		return buf;
 	case KIND_LEVEL:
@@ -337,7 +372,7 @@ static const char *show(const struct psd_settings *s, const struct key *k, char 
 static bool same(const struct psd_settings *a, const struct psd_settings *b, const struct key *k)
 {
 	const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
-	if (k->kind == KIND_PATH)
+	if (k->kind == KIND_PATH || k->kind == KIND_NAME)
 		return strcmp(x, y) == 0;
 	return memcmp(x, y, k->size) == 0;
 }

@@ -18,12 +18,16 @@
 #define PSD_PATH_MAX 4096
 #define PSD_DEFAULT_CONFIG_FILE "/etc/sonic/portsyncd.conf"
 #define PSD_DEFAULT_DB_CONFIG "/var/run/redis/sonic-db/database_config.json"
+#define PSD_DEFAULT_DB_GLOBAL_CONFIG "/var/run/redis/sonic-db/database_global.json"
+#define PSD_NETNS_NAME_MAX 64u /* a namespace name, as under /var/run/netns */
 #define PSD_NL_RCVBUF_DEFAULT (16u * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
 #define PSD_NL_RCVBUF_MIN 4096u
 #define PSD_NL_RCVBUF_MAX (1024u * 1024 * 1024)
 
 struct psd_settings {
 	char db_config[PSD_PATH_MAX];
+	char db_global_config[PSD_PATH_MAX];
+	char netns[PSD_NETNS_NAME_MAX + 1]; /* "": the default namespace (one instance per host) */
 	bool compat;
 	uint32_t ports_max;
 	uint32_t inflight_max;
@@ -57,6 +61,7 @@ int psd_settings_flag(struct psd_settings *s, int index, const char *value, char
 int psd_settings_flag_count(void);
 const char *psd_settings_flag_name(int index);
 const char *psd_settings_flag_help(int index);
+int psd_settings_flag_find(const char *flag); /* the table entry of a flag, or -1 */
 bool psd_settings_flag_is_bool(int index); /* its value may be left out: --flag means true */
 /* SIGHUP: the reloadable settings of next replace those of cur. A setting read only at start
  * (the database config, table sizes, compat, the netlink buffer, capture and replay) keeps its

@@ -1,7 +1,8 @@
 /*
  * The plain replay driver: runs every file named (or found in the directories named) through
  * LLVMFuzzerTestOneInput, each in its own child process, so a crash is counted and named and
- * the rest still run. Corpora and past crashes (fuzz/repro/<target>/) replay in make test.
+ * the rest still run. Corpora and past crashes (fuzz/repro/<target>/) replay in make test;
+ * NAME.cmd files there hold the command that replays crash NAME and are not inputs.
  * Usage: replay-<target> PATH...
  */
 #include <dirent.h>
@@ -82,8 +83,9 @@ static void run_path(const char *path)
 	struct dirent *e;
 	char file[4096];
 	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || (len > 4 && strcmp(e->d_name + len - 4, ".cmd") == 0))
+			continue; /* a past crash's replay command sits beside it */
 		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
 		run_file(file);
 	}

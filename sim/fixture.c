@@ -588,7 +588,7 @@ static void replay(struct run *r, const struct step *s)
 	int got = in != NULL ? 1 : -1;
 	while (in != NULL && (got = psd_pcap_next(in, &rec, err, sizeof(err))) > 0) {
 		if (rec.from_dump) {
-			psd_pcap_resequence_last(in, r->w->dump_seq);
+			psd_pcap_resequence((uint8_t *)rec.bytes, rec.len, r->w->dump_seq);
 			r->served_seq = r->w->dump_seq;
 		}
 		if (r->w->listening && !r->w->exited)

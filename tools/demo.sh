@@ -1,8 +1,10 @@
 #!/bin/sh
 # A watchable demo: CONFIG_DB with four ports, a private redis-server, a namespace of veth
 # netdevs, the daemon, an orchagent-like consumer, and a few flaps. Cleans up after itself.
+# PORTSYNCD=/usr/bin/portsyncd runs an installed daemon; DEMO_PAUSE=0 runs it without pauses.
 set -u
 cd "$(dirname "$0")/.."
+PORTSYNCD=${PORTSYNCD:-build/portsyncd} # the daemon to run: an installed one too
 [ "$(id -u)" = 0 ] || { echo "demo: needs root (network namespaces)" >&2; exit 1; }
 D=$(mktemp -d /tmp/psd-demo.XXXXXX)
 NS=psd-demo$$
@@ -44,7 +46,7 @@ echo "CONFIG_DB: $(R 4 KEYS 'PORT|*' | sort | paste -sd' ')"
 
 step "start portsyncd (cold start) in namespace $NS"
 ip netns add "$NS"
-ip netns exec "$NS" build/portsyncd --db-config "$D/database_config.json" --log-output stdout &
+ip netns exec "$NS" "$PORTSYNCD" --db-config "$D/database_config.json" --log-output stdout &
 PID=$!
 sleep 1
 echo "APPL_DB producer keys: $(R 0 SMEMBERS PORT_TABLE_KEY_SET | sort | paste -sd' ')"

@@ -56,6 +56,7 @@ teardown_env() {
 	[ -n "${SUB_PID:-}" ] && kill "$SUB_PID" 2>/dev/null
 	[ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
+	for n in ${ASIC_NS_MADE:-}; do ip netns del "$n" 2>/dev/null; done # multi-ASIC tests
 	jobs -p | xargs -r kill 2>/dev/null # anything else the test left running
 	wait 2>/dev/null
 	rm -rf "$T"

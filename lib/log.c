@@ -1,17 +1,25 @@
 /*
  * Log output: syslog (LOG_USER, program name as ident, as upstream) or one line per record on
  * stdout or stderr, the level name right-aligned in 6 columns. Level and output change at run
- * time when CONFIG_DB LOGGER|portsyncd changes.
+ * time when CONFIG_DB LOGGER|portsyncd changes. An instance of a multi-ASIC switch names its
+ * namespace in its ident (portsyncd@asic0), in syslog and at the start of each line.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
-#include "adapters.h"
+#include "log.h"
 
 static enum psd_log_level current_level = PSD_LOG_NOTICE;
 static enum psd_log_output current_output = PSD_LOG_SYSLOG;
+static char ident[96]; /* "": the program name, as upstream */
+
+void psd_log_ident(const char *name)
+{
+	snprintf(ident, sizeof(ident), "%s", name);
+	openlog(ident, 0, LOG_USER); /* syslog keeps the pointer: ident is static */
+}
 
 int psd_errorf(char *err, size_t size, const char *fmt, ...)
 {
@@ -44,8 +52,8 @@ void psd_log(enum psd_log_level level, const char *fmt, ...)
 		return;
 	case PSD_LOG_STDOUT:
 	case PSD_LOG_STDERR:
-		fprintf(current_output == PSD_LOG_STDOUT ? stdout : stderr, "%6s: %s\n",
-			psd_log_level_name(level), line);
+		fprintf(current_output == PSD_LOG_STDOUT ? stdout : stderr, "%s%s%6s: %s\n", ident,
+			ident[0] != '\0' ? " " : "", psd_log_level_name(level), line);
 		fflush(current_output == PSD_LOG_STDOUT ? stdout : stderr);
 		return;
 	case _PSD_LOG_OUTPUT_MAX:
