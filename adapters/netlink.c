@@ -59,6 +59,9 @@ struct psd_netlink {
 	uint8_t *buf;
 	struct psd_pcap_writer *record; /* --record: the capture being written */
 	struct psd_pcap_reader *replay; /* --replay: the capture being fed */
+	bool mark_drained;       /* an ENOBUFS was recorded: record where the backlog ends */
+	bool dump_asked;         /* replay: the core asked for a dump its recorded answer may end */
+	bool dump_awaited;       /* replay: held at a dump answer until the core asks for a dump */
 	sd_event_source *replay_src;
 	sd_event_source *replay_wake; /* lockstep: after any dispatch, is Redis done answering? */
 	bool replay_recorded_time;
@@ -92,8 +95,9 @@ static void record(struct psd_netlink *n, const uint8_t *bytes, size_t len, uint
 static void report_loss(struct psd_netlink *n, enum psd_nl_loss why)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
-	if (n->record != NULL && psd_pcap_append_loss(n->record, realtime_ns(), false) < 0)
+	if (n->record != NULL && psd_pcap_append_loss(n->record, realtime_ns(), false, why) < 0)
 		n->record = psd_pcap_finish(n->record);
+	n->mark_drained |= why == PSD_LOSS_ENOBUFS; /* a replay must see where the backlog ends */
 	ev.u.loss = why;
 	psd_daemon_push(n->daemon, &ev);
 }
@@ -159,6 +163,10 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 	} while (!drained);
 	if (drained && !from_dump) {
 		struct psd_event ev = {.type = PSD_EV_NL_DRAINED};
+		if (n->mark_drained && n->record != NULL &&
+		    psd_pcap_append_drained(n->record, realtime_ns()) < 0)
+			n->record = psd_pcap_finish(n->record);
+		n->mark_drained = false;
 		psd_daemon_push(n->daemon, &ev);
 	}
 	psd_daemon_flush(n->daemon);
@@ -178,9 +186,22 @@ static int on_dump(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+/* A recorded datagram to the core; a loss or the end of a backlog as the event it was. */
 static void feed(struct psd_netlink *n, const struct psd_pcap_record *r)
 {
 	struct psd_event ev = {.type = PSD_EV_NL_DATAGRAM};
+	switch (psd_pcap_mark_of(r, &ev.u.loss)) {
+	case PSD_PCAP_LOSS:
+		ev.type = PSD_EV_NL_LOSS;
+		psd_daemon_push(n->daemon, &ev);
+		return;
+	case PSD_PCAP_DRAINED:
+		ev.type = PSD_EV_NL_DRAINED;
+		psd_daemon_push(n->daemon, &ev);
+		return;
+	case PSD_PCAP_DATAGRAM:
+		break;
+	}
 	if (r->from_dump)
 		psd_pcap_resequence((uint8_t *)r->bytes, r->len, n->dump_seq);
 	ev.u.nl.bytes = r->bytes;
@@ -226,6 +247,15 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 				return 0;
 			}
 		}
+		enum psd_nl_loss why;
+		if (n->next.from_dump && !n->dump_asked &&
+		    psd_pcap_mark_of(&n->next, &why) == PSD_PCAP_DATAGRAM) {
+			/* as live: a dump answers a request (a re-dump waits for its interval) */
+			n->dump_awaited = true;
+			psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF), "replay: hold");
+			psd_daemon_flush(n->daemon);
+			return 0;
+		}
 		if (n->replay_lockstep && psd_daemon_busy(n->daemon)) {
 			/* wait without spinning: the wake source looks again after Redis's replies */
 			sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON);
@@ -233,6 +263,8 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 			return 0;
 		}
 		feed(n, &n->next);
+		if (n->next.from_dump && psd_pcap_ends_dump(&n->next))
+			n->dump_asked = false;
 		n->replay_pending = false;
 	}
 	/* more: again on the next loop turn, after the sockets have been polled (a defer source
@@ -387,6 +419,16 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 	if (n->replay != NULL) { /* the capture holds the answers */
 		nlmsg_free(msg);
 		n->dump_seq = seq;
+		n->dump_asked = true;
+		if (n->dump_awaited) { /* the replay held at a dump answer goes on */
+			uint64_t usec;
+			n->dump_awaited = false;
+			if (psd_checked(sd_event_now(sd_event_source_get_event(n->replay_src),
+						     CLOCK_MONOTONIC, &usec), "replay: clock") >= 0 &&
+			    psd_checked(sd_event_source_set_time(n->replay_src, usec), "replay: resume") >= 0)
+				psd_checked(sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT),
+					    "replay: resume");
+		}
 		return 0;
 	}
 	if (msg == NULL)

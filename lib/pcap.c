@@ -84,14 +84,55 @@ int psd_pcap_append(struct psd_pcap_writer *w, const struct psd_pcap_record *r)
 	return 0;
 }
 
-int psd_pcap_append_loss(struct psd_pcap_writer *w, uint64_t ts_ns, bool from_dump)
+static int append_mark(struct psd_pcap_writer *w, uint64_t ts_ns, bool from_dump, uint16_t type,
+		       uint32_t seq)
 {
-	struct nlmsghdr overrun = {.nlmsg_len = sizeof(overrun), .nlmsg_type = NLMSG_OVERRUN};
+	struct nlmsghdr mark = {.nlmsg_len = sizeof(mark), .nlmsg_type = type, .nlmsg_seq = seq};
 	struct psd_pcap_record r = {
-		.ts_ns = ts_ns, .from_dump = from_dump, .bytes = (const uint8_t *)&overrun,
-		.len = sizeof(overrun),
+		.ts_ns = ts_ns, .from_dump = from_dump, .bytes = (const uint8_t *)&mark,
+		.len = sizeof(mark),
 	};
 	return psd_pcap_append(w, &r);
+}
+
+int psd_pcap_append_loss(struct psd_pcap_writer *w, uint64_t ts_ns, bool from_dump,
+			 enum psd_nl_loss why)
+{
+	return append_mark(w, ts_ns, from_dump, NLMSG_OVERRUN, (uint32_t)why + 1);
+}
+
+int psd_pcap_append_drained(struct psd_pcap_writer *w, uint64_t ts_ns)
+{
+	return append_mark(w, ts_ns, false, NLMSG_NOOP, 0);
+}
+
+bool psd_pcap_ends_dump(const struct psd_pcap_record *r)
+{
+	struct nlmsghdr h;
+	for (size_t off = 0; off + sizeof(h) <= r->len; off += NLMSG_ALIGN(h.nlmsg_len)) {
+		memcpy(&h, r->bytes + off, sizeof(h));
+		if (h.nlmsg_type == NLMSG_DONE || h.nlmsg_type == NLMSG_ERROR)
+			return true;
+		if (h.nlmsg_len < sizeof(h))
+			return false; /* malformed: the core will say so */
+	}
+	return false;
+}
+
+enum psd_pcap_mark psd_pcap_mark_of(const struct psd_pcap_record *r, enum psd_nl_loss *why)
+{
+	struct nlmsghdr h;
+	if (r->len != sizeof(h))
+		return PSD_PCAP_DATAGRAM;
+	memcpy(&h, r->bytes, sizeof(h));
+	if (h.nlmsg_len != sizeof(h))
+		return PSD_PCAP_DATAGRAM;
+	if (h.nlmsg_type == NLMSG_NOOP && !r->from_dump)
+		return PSD_PCAP_DRAINED;
+	if (h.nlmsg_type != NLMSG_OVERRUN || h.nlmsg_seq == 0 || h.nlmsg_seq > _PSD_LOSS_MAX)
+		return PSD_PCAP_DATAGRAM; /* another tool's, or an older capture's: the core reads it */
+	*why = (enum psd_nl_loss)(h.nlmsg_seq - 1);
+	return PSD_PCAP_LOSS;
 }
 
 struct psd_pcap_writer *psd_pcap_finish(struct psd_pcap_writer *w)

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "psd/core.h"
+
 #define PSD_PCAP_LINKTYPE_NETLINK 253u
 #define PSD_PCAP_SNAPLEN (256u * 1024)  /* the largest datagram a capture holds */
 #define PSD_PCAP_COOKED_LEN 16u
@@ -44,8 +46,21 @@ struct psd_pcap_writer;
 struct psd_pcap_writer *psd_pcap_create(const char *path, char *err, size_t err_size);
 /* 0, or -errno. */
 int psd_pcap_append(struct psd_pcap_writer *w, const struct psd_pcap_record *r);
-/* A loss, as one NLMSG_OVERRUN message. */
-int psd_pcap_append_loss(struct psd_pcap_writer *w, uint64_t ts_ns, bool from_dump);
+/* A loss, as one NLMSG_OVERRUN message whose sequence number is the cause + 1 (0, from other
+ * tools and older captures, names none). */
+int psd_pcap_append_loss(struct psd_pcap_writer *w, uint64_t ts_ns, bool from_dump,
+			 enum psd_nl_loss why);
+/* The event socket read empty after a loss (where an overrun's stale backlog ended), as one
+ * NLMSG_NOOP message. */
+int psd_pcap_append_drained(struct psd_pcap_writer *w, uint64_t ts_ns);
+enum psd_pcap_mark {
+	PSD_PCAP_DATAGRAM, /* datagrams for the core */
+	PSD_PCAP_LOSS,     /* a loss this daemon recorded, with its cause */
+	PSD_PCAP_DRAINED,  /* the event socket read empty after a loss */
+};
+enum psd_pcap_mark psd_pcap_mark_of(const struct psd_pcap_record *r, enum psd_nl_loss *why);
+/* True when a recorded dump datagram ends its dump (NLMSG_DONE, or an error). */
+bool psd_pcap_ends_dump(const struct psd_pcap_record *r);
 /* Flushes and closes; NULL for "w = psd_pcap_finish(w)". Accepts NULL. */
 struct psd_pcap_writer *psd_pcap_finish(struct psd_pcap_writer *w);
 

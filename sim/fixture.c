@@ -587,6 +587,16 @@ static void replay(struct run *r, const struct step *s)
 	struct psd_pcap_record rec;
 	int got = in != NULL ? 1 : -1;
 	while (in != NULL && (got = psd_pcap_next(in, &rec, err, sizeof(err))) > 0) {
+		struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+		enum psd_pcap_mark mark = psd_pcap_mark_of(&rec, &ev.u.loss);
+		if (mark != PSD_PCAP_DATAGRAM) { /* as the daemon's replay feeds it */
+			ev.type = mark == PSD_PCAP_LOSS ? PSD_EV_NL_LOSS : PSD_EV_NL_DRAINED;
+			if (r->w->listening && !r->w->exited) {
+				psd_world_push(r->w, &ev);
+				psd_world_settle(r->w);
+			}
+			continue;
+		}
 		if (rec.from_dump) {
 			psd_pcap_resequence((uint8_t *)rec.bytes, rec.len, r->w->dump_seq);
 			r->served_seq = r->w->dump_seq;
