@@ -7,7 +7,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointe
 	-Wvla -Wformat=2 -Wno-unused-parameter $(WERROR)
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icore/include -Icore -Ilib
-PKGS := libnl-3.0 hiredis libsystemd jansson inih
+PKGS := libnl-3.0 hiredis libsystemd jansson inih libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ini.h>
 
 #include "adapters.h"
@@ -17,6 +20,7 @@ enum kind {
 	KIND_COUNT,
 	KIND_LEVEL,
 	KIND_OUTPUT,
+	KIND_ADDRESS,
 };
 
 struct key {
@@ -62,6 +66,18 @@ static const struct key keys[] = {
 	 AT(replay_recorded_time), "replay at the capture's pace (default: full speed)"},
 	{"capture", "replay_lockstep", "replay-lockstep", KIND_BOOL, 0, 1, AT(replay_lockstep),
 	 "feed the next datagram once Redis has answered everything (as the simulator does)"},
+	{"metrics", "enabled", "metrics", KIND_BOOL, 0, 1, AT(metrics),
+	 "serve /metrics and /health over HTTP (default true)"},
+	{"metrics", "address", "metrics-address", KIND_ADDRESS, 1, PSD_ADDRESS_LEN_MAX,
+	 AT(metrics_address), "listen address (default 127.0.0.1; others need metrics-allow-remote)"},
+	{"metrics", "port", "metrics-port", KIND_COUNT, 1, 65535, AT(metrics_port),
+	 "listen port (default 9808)"},
+	{"metrics", "allow_remote", "metrics-allow-remote", KIND_BOOL, 0, 1,
+	 AT(metrics_allow_remote), "allow a metrics address that is not loopback (default false)"},
+	{"metrics", "health_failing_ms", "health-failing-ms", KIND_COUNT, 100, 3600000,
+	 AT(health_failing_ms), "a database unreachable this long makes /health failing (default 10000)"},
+	{"links", "stats", "link-stats", KIND_BOOL, 0, 1, AT(link_stats),
+	 "STATE_DB PORT_LINK_STATS and a log line per link change (default true; off with compat)"},
 };
 
 #define KEY_COUNT (int)(sizeof(keys) / sizeof(keys[0]))
@@ -78,6 +94,35 @@ void psd_settings_defaults(struct psd_settings *s)
 	s->reconnect_max_ms = PSD_RECONNECT_MAX_DEFAULT_NS / PSD_NS_PER_MS;
 	s->redump_interval_ms = PSD_REDUMP_INTERVAL_DEFAULT_NS / PSD_NS_PER_MS;
 	s->nl_rcvbuf_bytes = PSD_NL_RCVBUF_DEFAULT;
+	s->metrics = true;
+	strcpy(s->metrics_address, PSD_METRICS_ADDRESS_DEFAULT);
+	s->metrics_port = PSD_METRICS_PORT_DEFAULT;
+	s->health_failing_ms = PSD_HEALTH_DB_DOWN_DEFAULT_NS / PSD_NS_PER_MS;
+	s->link_stats = true;
+}
+
+static bool is_loopback(const char *address)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	if (inet_pton(AF_INET, address, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, address, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+int psd_settings_check(const struct psd_settings *s, char *err, size_t err_size)
+{
+	if (s->reconnect_min_ms > s->reconnect_max_ms)
+		return psd_errorf(err, err_size,
+				  "reconnect_min_ms (%llu) must not exceed reconnect_max_ms (%llu)",
+				  (unsigned long long)s->reconnect_min_ms,
+				  (unsigned long long)s->reconnect_max_ms);
+	if (s->metrics && !s->metrics_allow_remote && !is_loopback(s->metrics_address))
+		return psd_errorf(err, err_size,
+				  "metrics address '%s' is not loopback: set metrics.allow_remote "
+				  "(--metrics-allow-remote) to serve metrics beyond this host",
+				  s->metrics_address);
+	return 0;
 }
 
 
@@ -141,6 +186,15 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 				    value);
 		s->log_output_set = true;
 		return 0;
+	case KIND_ADDRESS: {
+		unsigned char probe[sizeof(struct in6_addr)];
+		if (strlen(value) > k->max || (inet_pton(AF_INET, value, probe) != 1 &&
+					       inet_pton(AF_INET6, value, probe) != 1))
+			return psd_errorf(err, size, "%s '%s': expected an IPv4 or IPv6 address "
+					       "(127.0.0.1, ::1)", k->name, value);
+		strcpy(field, value);
+		return 0;
+	}
 	}
 	return psd_errorf(err, size, "%s: unknown kind", k->name);
 }
@@ -256,6 +310,8 @@ void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 	cfg->reconnect_min_ns = s->reconnect_min_ms * PSD_NS_PER_MS;
 	cfg->reconnect_max_ns = s->reconnect_max_ms * PSD_NS_PER_MS;
 	cfg->redump_interval_ns = s->redump_interval_ms * PSD_NS_PER_MS;
+	cfg->link_stats = s->link_stats && !s->compat; /* compat: the C++ daemon's commands only */
+	cfg->health_db_down_ns = s->health_failing_ms * PSD_NS_PER_MS;
 	lim->ports_max = s->ports_max;
 	lim->inflight_max = s->inflight_max;
 }

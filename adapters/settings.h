@@ -20,6 +20,9 @@
 #define PSD_NL_RCVBUF_DEFAULT (16u * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
 #define PSD_NL_RCVBUF_MIN 4096u
 #define PSD_NL_RCVBUF_MAX (1024u * 1024 * 1024)
+#define PSD_METRICS_ADDRESS_DEFAULT "127.0.0.1"
+#define PSD_METRICS_PORT_DEFAULT 9808u /* docs/metrics.md says why this port */
+#define PSD_ADDRESS_LEN_MAX 63u
 
 struct psd_settings {
 	char db_config[PSD_PATH_MAX];
@@ -38,6 +41,12 @@ struct psd_settings {
 	char replay[PSD_PATH_MAX];  /* "": the live sockets */
 	bool replay_recorded_time;
 	bool replay_lockstep;       /* the next datagram once Redis has answered every command */
+	bool metrics;               /* serve /metrics and /health */
+	char metrics_address[PSD_ADDRESS_LEN_MAX + 1];
+	uint64_t metrics_port;
+	bool metrics_allow_remote;  /* a non-loopback address must be asked for */
+	uint64_t health_failing_ms; /* a database unreachable this long: /health is failing */
+	bool link_stats;            /* PORT_LINK_STATS and the link event log (not with compat) */
 };
 
 struct psd_setting_flag {
@@ -61,6 +70,8 @@ int psd_settings_flag_count(void);
 const char *psd_settings_flag_name(int index);
 const char *psd_settings_flag_help(int index);
 bool psd_settings_flag_is_bool(int index); /* its value may be left out: --flag means true */
+/* Checks that span keys (reconnect range, a remote metrics address); 0, or -1 with err. */
+int psd_settings_check(const struct psd_settings *s, char *err, size_t err_size);
 /* The core's view of the settings. */
 void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 			  struct psd_limits *lim);

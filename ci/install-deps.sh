@@ -2,7 +2,8 @@
 # Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
 set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
-	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind"
+	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
+	libmicrohttpd-dev curl prometheus"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -12,6 +13,19 @@ if [ -n "$missing" ]; then
 	echo "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# prometheus is here for promtool only (the metrics tests check a scrape with it): its
+	# service must not start, so invoke-rc.d is told no while it installs
+	own_policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+# a prometheus server is not wanted on a build machine, whoever started it
+if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
