@@ -447,8 +447,13 @@ static int check_config(struct psd_daemon *d)
 	if (load_settings(d, &d->settings, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		bad = 1;
-		psd_settings_defaults(&d->settings); /* the database config at its default path */
+		/* the database config where the valid sources put it (their errors are printed) */
+		psd_settings_defaults(&d->settings);
+		psd_settings_file(&d->settings, d->config_file, false, err, sizeof(err));
 		psd_settings_env(&d->settings, err, sizeof(err));
+		for (int i = 0; i < d->flag_count; i++)
+			psd_settings_flag(&d->settings, d->flag_index[i], d->flag_value[i], err,
+					  sizeof(err));
 	}
 	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
