@@ -207,3 +207,25 @@ s = socket.socket(); s.bind(("127.0.0.1", 9808)); s.listen(); time.sleep(30)' &
 	! scrape >/dev/null 2>&1 || fail "metrics served with --metrics=false"
 	stop_daemon
 }
+
+# Every metric the Grafana dashboard queries is exported by a live daemon.
+it_metrics_dashboard() {
+	local dash="$here/../../docs/grafana/portsyncd.json" name missing=""
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$dash" ||
+		fail "the dashboard is not JSON"
+	config_port Ethernet0 0
+	start_daemon
+	add_port Ethernet0
+	consume
+	wait_state Ethernet0 "down down 1500"
+	scrape > "$T/scrape.txt" || fail "no scrape"
+	local names
+	names=$(grep -o 'portsyncd_[a-z0-9_]*' "$dash" | sort -u)
+	[ "$(echo "$names" | wc -l)" -ge 20 ] || fail "few metric names in the dashboard: $names"
+	for name in $names; do
+		grep -q "^$name[{ ]" "$T/scrape.txt" || missing="$missing $name"
+	done
+	[ -z "$missing" ] || fail "the dashboard queries metrics the daemon does not export:$missing"
+	note "$(echo "$names" | wc -l) metric names queried, all exported"
+	stop_daemon
+}
