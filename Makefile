@@ -54,6 +54,9 @@ build/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_SRC) $(SIM_SRC) 
 build/bench_core: bench/bench_core.c $(CORE_SRC) $(SIM_SRC) | build
 	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
 
+build/bench_metrics: bench/bench_metrics.c $(CORE_SRC) $(SIM_SRC) | build
+	$(CC) $(ALL_CFLAGS) -O2 -Isim -o $@ $< $(CORE_SRC) $(SIM_SRC)
+
 build/nl-record build/nl-inject build/notify-listen build/nl-backlog: build/%: tools/%.c | build
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
@@ -83,7 +86,7 @@ lint:
 	tools/lint-core.sh
 	tools/check-generated.sh $(RAGEL_SRC)
 
-bench: build/bench_core build/portsyncd build/nl-record build/fuzz/speed-netlink build/psd-sim
+bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd

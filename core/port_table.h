@@ -48,6 +48,7 @@ struct psd_port {
 	bool stats_dirty : 1;    /* PORT_LINK_STATS differs from what was last written */
 	bool stats_queued : 1;   /* on the link stats queue */
 	bool stats_sent : 1;     /* its PORT_LINK_STATS write is in flight */
+	uint32_t oper_changes;   /* here, next to the flags: the metrics' walk reads one line */
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
 	uint32_t mtu;
 	uint32_t park_prev;
@@ -57,7 +58,6 @@ struct psd_port {
 	uint64_t sent_change_ns;
 	uint64_t sent_ns;     /* its STATE_DB command was handed out */
 	/* link analytics: bounded, fixed size */
-	uint32_t oper_changes;
 	uint32_t flap_epoch;  /* bucket number (now / PSD_FLAP_BUCKET_NS) of the newest count */
 	uint16_t flaps[PSD_FLAP_BUCKETS];
 	uint32_t stats_prev;  /* link stats queue */
