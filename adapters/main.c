@@ -339,6 +339,12 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		psd_log(PSD_LOG_WARN, "SIGHUP: db_config, ports_max, inflight_max, compat, "
 				      "rcvbuf_bytes and the capture settings take effect at the next "
 				      "start");
+	if (next.metrics != d->settings.metrics || next.metrics_port != d->settings.metrics_port ||
+	    strcmp(next.metrics_address, d->settings.metrics_address) != 0 ||
+	    next.health_failing_ms != d->settings.health_failing_ms ||
+	    next.link_stats != d->settings.link_stats)
+		psd_log(PSD_LOG_WARN, "SIGHUP: the [metrics] and [links] settings take effect at the "
+				      "next start");
 	psd_settings_to_core(&next, &cfg, &lim);
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
