@@ -452,7 +452,9 @@ static void check_memory(struct sim *s)
 	uint32_t in_use = psd_core_ports_in_use(s->w->core);
 	if (in_use > 2 * s->nports) /* each port's name and its renamed name */
 		violate(s, INV_MEMORY_BOUNDED, "port table holds more entries than netdev names", "", 0);
-	if (s->w->m.count > 4 * (size_t)s->nports + 64)
+	/* link analytics keep a PORT_LINK_STATS key per port name, its renamed name included */
+	size_t per_port = s->w->cfg.link_stats ? 6 : 4;
+	if (s->w->m.count > per_port * (size_t)s->nports + 64)
 		violate(s, INV_MEMORY_BOUNDED, "Redis holds more keys than ports explain", "", 0);
 }
 
