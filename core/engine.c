@@ -403,6 +403,10 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->watchdog_due_ns;
 	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
 		d = c->log_poll_due_ns;
+	/* once due, link stats go with the next pull; a deadline then would only spin the loop */
+	if (c->phase == PH_RUNNING && c->stats_len > 0 && c->stats_due_ns > c->now_ns &&
+	    c->stats_due_ns < d)
+		d = c->stats_due_ns;
 	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
 	return d;

@@ -230,6 +230,7 @@ struct psd_core {
 	uint32_t stats_head;
 	uint32_t stats_tail;
 	uint32_t stats_len;
+	uint64_t stats_due_ns;  /* the queue goes out from then (PSD_LINK_STATS_DELAY_NS) */
 	const char *link_cause; /* what the link message being handled is, for the event log */
 
 	/* a producer set waiting to go out, built from an HGETALL reply */

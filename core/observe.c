@@ -10,8 +10,9 @@
  *  - Redis outages: per database, the time between a lost connection and the next one;
  *  - link analytics (cfg.link_stats): per port oper changes, last up and down, the time in the
  *    current state and changes per flap window, written to STATE_DB PORT_LINK_STATS|<port> with at
- *    most one write per port in flight (the newest values go next), and after the port commands
- *    queued before them; one log line per link transition.
+ *    most one write per port in flight (the newest values go next), PSD_LINK_STATS_DELAY_NS after
+ *    the first change queued and after the port commands queued; one log line per link
+ *    transition.
  *
  * Invariants: the link stats queue holds exactly the ports with stats_queued, each once; a
  * port leaves it when its netdev goes; memory is fixed per port.
@@ -26,6 +27,7 @@
 void psd_observe_init(struct psd_core *c)
 {
 	c->stats_head = c->stats_tail = PSD_NO_PORT;
+	c->stats_due_ns = UINT64_MAX;
 }
 
 void psd_histogram_observe(struct psd_histogram *h, uint64_t ns)
@@ -53,6 +55,8 @@ static void stats_unlink(struct psd_core *c, uint32_t idx)
 		c->stats_tail = p->stats_prev;
 	p->stats_queued = false;
 	c->stats_len--;
+	if (c->stats_len == 0)
+		c->stats_due_ns = UINT64_MAX; /* the next change waits its delay again */
 }
 
 static void stats_queue(struct psd_core *c, uint32_t idx)
@@ -61,6 +65,8 @@ static void stats_queue(struct psd_core *c, uint32_t idx)
 	p->stats_dirty = true;
 	if (p->stats_queued || p->stats_sent)
 		return; /* the newest values go when the write in flight is answered */
+	if (c->stats_len == 0 && c->stats_due_ns == UINT64_MAX)
+		c->stats_due_ns = c->now_ns + PSD_LINK_STATS_DELAY_NS;
 	p->stats_queued = true;
 	p->stats_next = PSD_NO_PORT;
 	p->stats_prev = c->stats_tail;
@@ -265,7 +271,8 @@ void psd_observe_gone(struct psd_core *c, uint32_t idx)
 
 bool psd_link_stats_pull(struct psd_core *c, struct psd_action *ret)
 {
-	if (c->stats_head == PSD_NO_PORT || c->phase != PH_RUNNING || c->sendq_len > 0 ||
+	if (c->stats_head == PSD_NO_PORT || c->now_ns < c->stats_due_ns || c->phase != PH_RUNNING ||
+	    c->sendq_len > 0 ||
 	    c->inflight >= c->lim.inflight_max || !psd_all_up(c) || c->verify_awaited > 0)
 		return false;
 	uint32_t idx = c->stats_head;

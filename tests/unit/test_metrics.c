@@ -170,6 +170,10 @@ static void test_link_stats(void **state)
 		psd_world_new_link(w, "Ethernet0", 10, UP);
 	}
 	psd_world_settle(w);
+	/* written PSD_LINK_STATS_DELAY_NS after the first change queued: not the last one yet */
+	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_LINK_STATS|Ethernet0", "oper_changes"),
+			    "5");
+	psd_world_advance(w, PSD_LINK_STATS_DELAY_NS);
 	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_LINK_STATS|Ethernet0", "oper_changes"),
 			    "6");
 	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_LINK_STATS|Ethernet0", "oper_status"),
@@ -191,7 +195,7 @@ static void test_link_stats(void **state)
 	t = render(w);
 	assert_int_equal(value(t, "portsyncd_ports_flapping"), 0);
 	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
-	psd_world_settle(w);
+	psd_world_advance(w, PSD_LINK_STATS_DELAY_NS);
 	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_LINK_STATS|Ethernet0",
 					   "flaps_in_window"), "1");
 	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_LINK_STATS|Ethernet0", "oper_changes"),

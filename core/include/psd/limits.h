@@ -65,6 +65,9 @@
 #define PSD_FLAP_BUCKET_NS (10000ull * PSD_NS_PER_MS)
 #define PSD_FLAP_WINDOW_S 60u           /* PSD_FLAP_BUCKETS * PSD_FLAP_BUCKET_NS, in seconds */
 #define PSD_FLAP_THRESHOLD 6u           /* oper changes in the window that make a port flapping */
+/* PORT_LINK_STATS writes wait this long after the first change queued, so the changes of a
+ * flapping port (and of a storm) coalesce into one write per port and stay off the main path */
+#define PSD_LINK_STATS_DELAY_NS (100ull * PSD_NS_PER_MS)
 
 struct psd_limits {
 	uint32_t ports_max;    /* port table capacity: configured ports plus live netdevs */
