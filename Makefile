@@ -22,7 +22,7 @@ HARDEN := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 STD := -std=c17 -D_GNU_SOURCE
-PKGS := libnl-3.0 hiredis libsystemd jansson inih
+PKGS := libnl-3.0 hiredis libsystemd jansson inih libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpcap
 # The core sees only its own headers; everything else also sees lib/, sim/, adapters/ and fuzz/.
@@ -85,7 +85,8 @@ FUZZ_LIBFUZZER_BIN := $(FUZZ_TARGETS:%=build/fuzz/libfuzzer-%)
 FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
-BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core $(TOOL_BIN) build/ks-latency \
+BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core build/bench_metrics \
+	$(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
@@ -206,6 +207,9 @@ deps-test: bins
 harden-test: build/portsyncd
 	tests/make/hardening.sh build/portsyncd
 
+build/bench_metrics: $(call obj,$(REL),bench/bench_metrics.c $(CORE_SRC) $(SIM_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
+
 unit: $(UNIT_BIN)
 	tools/run-units.sh $(UNIT_BIN)
 
@@ -230,7 +234,7 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-bench: build/bench_core build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
+bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd

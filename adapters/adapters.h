@@ -91,8 +91,22 @@ int psd_netns_open(struct psd_netns *ns, const char *name, char *err, size_t err
 int psd_netns_enter(struct psd_netns *ns, char *err, size_t err_size);
 int psd_netns_leave(struct psd_netns *ns, char *err, size_t err_size);
 void psd_netns_close(struct psd_netns *ns);
+/* http.c: /metrics and /health (libmicrohttpd on the loop), and health in systemd's STATUS=. */
+struct psd_http;
+struct psd_http_options {
+	bool serve;          /* false: no endpoint, only the STATUS= health line */
+	const char *address; /* IPv4 or IPv6 literal */
+	uint16_t port;
+	const char *version; /* for portsyncd_build_info */
+};
+/* NULL with a message in err (a bad address, a port in use). */
+struct psd_http *psd_http_open(sd_event *loop, struct psd_daemon *d,
+			       const struct psd_http_options *o, char *err, size_t err_size);
+struct psd_http *psd_http_close(struct psd_http *h);
 
 /* main.c: what the adapters call back into. */
+/* The core, read-only, for the metrics and health (from the loop thread only). */
+const struct psd_core *psd_daemon_core(const struct psd_daemon *d);
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
 /* True while a command sent to Redis is unanswered. */
 bool psd_daemon_busy(const struct psd_daemon *d);

@@ -34,6 +34,8 @@ struct psd_daemon {
 	struct psd_redis *redis;
 	struct psd_netlink *netlink;
 	struct psd_driver driver;
+	struct psd_http *http;
+	bool check_config; /* --check-config: validate the settings and the database config, exit */
 	struct if_nameindex *ifnames; /* the last interface list handed to the core */
 	struct psd_iface *ifaces;
 	uint64_t timer_accuracy_usec;
@@ -218,6 +220,11 @@ void psd_daemon_flush(struct psd_daemon *d)
 	psd_redis_flush(d->redis);
 }
 
+const struct psd_core *psd_daemon_core(const struct psd_daemon *d)
+{
+	return d->core;
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct psd_event ev = {.type = PSD_EV_TIMER};
@@ -254,7 +261,8 @@ static void usage(FILE *f)
 		PSD_DEFAULT_CONFIG_FILE);
 	for (int i = 0; i < psd_settings_flag_count(); i++)
 		fprintf(f, "  --%-20s %s\n", psd_settings_flag_name(i), psd_settings_flag_help(i));
-	fprintf(f, "  -h, --help             print this help and exit\n"
+	fprintf(f, "  --check-config         validate the settings and the database config, exit 0 or 1\n"
+		   "  -h, --help             print this help and exit\n"
 		   "  -V, --version          print the version and exit\n");
 }
 
@@ -275,7 +283,7 @@ static int load_settings(const struct psd_daemon *d, struct psd_settings *s, cha
 			 (unsigned long long)s->reconnect_max_ms);
 		return -1;
 	}
-	return 0;
+	return psd_settings_check(s, err, size);
 }
 
 /* 0: run; 1: exit 0 (help, version); -1: exit 2 (bad usage, message printed). */
@@ -292,6 +300,8 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	}
 	longopts[n++] = (struct option){"config", required_argument, NULL, 'c'};
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n++] = (struct option){"check-config", no_argument, NULL, 'C'};
+	longopts[n++] = (struct option){"validate-config", no_argument, NULL, 'C'};
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
 	d->config_file = PSD_DEFAULT_CONFIG_FILE;
@@ -305,6 +315,9 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 		case 'V':
 			printf("portsyncd %s\n", PSD_VERSION);
 			return 1;
+		case 'C':
+			d->check_config = true;
+			break;
 		case 'c':
 			d->config_file = optarg;
 			d->config_file_required = true;
@@ -454,6 +467,11 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	cfg.nl_rcvbuf_bytes = psd_netlink_rcvbuf(d->netlink);
+	struct timespec mono, wall;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	cfg.realtime_offset_ns = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000ll +
+				 (wall.tv_nsec - mono.tv_nsec);
 	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
 	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
 		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
@@ -465,11 +483,54 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
+	struct psd_http_options http = {
+		.serve = d->settings.metrics,
+		.address = d->settings.metrics_address,
+		.port = (uint16_t)d->settings.metrics_port,
+		.version = PSD_VERSION,
+	};
+	d->http = psd_http_open(d->loop, d, &http, err, sizeof(err));
+	if (d->http == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* --check-config: the settings (file, environment, flags) and the database config as the daemon
+ * would read them; every error names its file and line or key. */
+static int check_config(struct psd_daemon *d)
+{
+	struct psd_db_endpoint ep[_PSD_DB_MAX];
+	char err[600];
+	int bad = 0;
+
+	if (load_settings(d, &d->settings, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		bad = 1;
+		/* the database config where the valid sources put it (their errors are printed) */
+		psd_settings_defaults(&d->settings);
+		psd_settings_file(&d->settings, d->config_file, false, err, sizeof(err));
+		psd_settings_env(&d->settings, err, sizeof(err));
+		for (int i = 0; i < d->flag_count; i++)
+			psd_settings_flag(&d->settings, d->flag_index[i], d->flag_value[i], err,
+					  sizeof(err));
+	}
+	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		bad = 1;
+	}
+	if (bad)
+		return 1;
+	printf("portsyncd: configuration OK (settings %s%s, database config %s)\n",
+	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults",
+	       d->settings.db_config);
 	return 0;
 }
 
 static void teardown(struct psd_daemon *d)
 {
+	d->http = psd_http_close(d->http);
 	d->redis = psd_redis_close(d->redis);
 	d->netlink = psd_netlink_close(d->netlink);
 	d->timer = sd_event_source_disable_unref(d->timer);
@@ -498,6 +559,8 @@ int main(int argc, char **argv)
 
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	if (d.check_config)
+		return check_config(&d);
 	/* a small, steady footprint: give freed heap back instead of keeping 128 KiB of slack */
 	mallopt(M_TOP_PAD, PSD_HEAP_SLACK_BYTES);
 	mallopt(M_TRIM_THRESHOLD, PSD_HEAP_SLACK_BYTES);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ini.h>
 
 #include "adapters.h"
@@ -18,6 +21,7 @@ enum kind {
 	KIND_COUNT,
 	KIND_LEVEL,
 	KIND_OUTPUT,
+	KIND_ADDRESS,
 };
 
 struct key {
@@ -84,6 +88,20 @@ static const struct key keys[] = {
 	{"capture", "replay_lockstep", "replay-lockstep", KIND_BOOL, true, 0, 1, false, NULL,
 	 AT(replay_lockstep),
 	 "feed the next datagram once Redis has answered everything (as the simulator does)"},
+	{"metrics", "enabled", "metrics", KIND_BOOL, true, 0, 1, true, NULL, AT(metrics),
+	 "serve /metrics and /health over HTTP"},
+	{"metrics", "address", "metrics-address", KIND_ADDRESS, true, 1, PSD_ADDRESS_LEN_MAX, 0,
+	 PSD_METRICS_ADDRESS_DEFAULT, AT(metrics_address),
+	 "listen address (other than loopback only with metrics-allow-remote)"},
+	{"metrics", "port", "metrics-port", KIND_COUNT, true, 1, 65535, PSD_METRICS_PORT_DEFAULT, NULL,
+	 AT(metrics_port), "listen port"},
+	{"metrics", "allow_remote", "metrics-allow-remote", KIND_BOOL, true, 0, 1, false, NULL,
+	 AT(metrics_allow_remote), "allow a metrics address that is not loopback"},
+	{"metrics", "health_failing_ms", "health-failing-ms", KIND_COUNT, true, 100, 3600000,
+	 MS(PSD_HEALTH_DB_DOWN_DEFAULT_NS), NULL, AT(health_failing_ms),
+	 "a database unreachable this long makes /health failing"},
+	{"links", "stats", "link-stats", KIND_BOOL, true, 0, 1, true, NULL, AT(link_stats),
+	 "STATE_DB PORT_LINK_STATS and a log line per link change (off with compat)"},
 };
 
 #define KEY_COUNT (int)(sizeof(keys) / sizeof(keys[0]))
@@ -136,11 +154,36 @@ void psd_settings_defaults(struct psd_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < KEY_COUNT; i++) {
-		if (keys[i].kind != KIND_PATH && keys[i].kind != KIND_NAME)
+		if (keys[i].kind != KIND_PATH && keys[i].kind != KIND_NAME &&
+		    keys[i].kind != KIND_ADDRESS)
 			store(s, &keys[i], keys[i].def);
 		else if (keys[i].def_path != NULL)
 			snprintf((char *)s + keys[i].offset, keys[i].size, "%s", keys[i].def_path);
 	}
+}
+
+static bool is_loopback(const char *address)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	if (inet_pton(AF_INET, address, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, address, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+int psd_settings_check(const struct psd_settings *s, char *err, size_t err_size)
+{
+	if (s->reconnect_min_ms > s->reconnect_max_ms)
+		return psd_errorf(err, err_size,
+				  "reconnect_min_ms (%llu) must not exceed reconnect_max_ms (%llu)",
+				  (unsigned long long)s->reconnect_min_ms,
+				  (unsigned long long)s->reconnect_max_ms);
+	if (s->metrics && !s->metrics_allow_remote && !is_loopback(s->metrics_address))
+		return psd_errorf(err, err_size,
+				  "metrics address '%s' is not loopback: set metrics.allow_remote "
+				  "(--metrics-allow-remote) to serve metrics beyond this host",
+				  s->metrics_address);
+	return 0;
 }
 
 static void upper(char *dst, size_t size, const char *src)
@@ -219,6 +262,15 @@ static int apply(struct psd_settings *s, const struct key *k, const char *value,
 				    value);
 		s->log_output_set = true;
 		return 0;
+	case KIND_ADDRESS: {
+		unsigned char probe[sizeof(struct in6_addr)];
+		if (strlen(value) > k->max || (inet_pton(AF_INET, value, probe) != 1 &&
+					       inet_pton(AF_INET6, value, probe) != 1))
+			return psd_errorf(err, size, "%s '%s': expected an IPv4 or IPv6 address "
+					       "(127.0.0.1, ::1)", k->name, value);
+		strcpy(field, value);
+		return 0;
+	}
 	}
 	return psd_errorf(err, size, "%s: unknown kind", k->name);
 }
@@ -331,7 +383,7 @@ const char *psd_settings_flag_help(int index)
 	static char help[256];
 	const struct key *k = &keys[index];
 
-	if (k->kind == KIND_PATH && k->def_path != NULL)
+	if ((k->kind == KIND_PATH || k->kind == KIND_ADDRESS) && k->def_path != NULL)
 		snprintf(help, sizeof(help), "%s (default %s)", k->help, k->def_path);
 	else if (k->kind == KIND_COUNT)
 		snprintf(help, sizeof(help), "%s, %llu to %llu (default %llu)", k->help,
@@ -352,6 +404,7 @@ static const char *show(const struct psd_settings *s, const struct key *k, char 
 	switch (k->kind) {
 	case KIND_PATH:
 	case KIND_NAME:
+	case KIND_ADDRESS:
 		snprintf(buf, size, "'%s'", (const char *)s + k->offset);
 		return buf;
 	case KIND_LEVEL:
@@ -372,7 +425,7 @@ static const char *show(const struct psd_settings *s, const struct key *k, char 
 static bool same(const struct psd_settings *a, const struct psd_settings *b, const struct key *k)
 {
 	const char *x = (const char *)a + k->offset, *y = (const char *)b + k->offset;
-	if (k->kind == KIND_PATH || k->kind == KIND_NAME)
+	if (k->kind == KIND_PATH || k->kind == KIND_NAME || k->kind == KIND_ADDRESS)
 		return strcmp(x, y) == 0;
 	return memcmp(x, y, k->size) == 0;
 }
@@ -412,6 +465,8 @@ void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 	cfg->reconnect_max_ns = s->reconnect_max_ms * PSD_NS_PER_MS;
 	cfg->redump_interval_ns = s->redump_interval_ms * PSD_NS_PER_MS;
 	cfg->redis_stall_ns = s->redis_stall_ms * PSD_NS_PER_MS;
+	cfg->link_stats = s->link_stats && !s->compat; /* compat: the C++ daemon's commands only */
+	cfg->health_db_down_ns = s->health_failing_ms * PSD_NS_PER_MS;
 	lim->ports_max = s->ports_max;
 	lim->inflight_max = s->inflight_max;
 }

@@ -23,6 +23,9 @@
 #define PSD_NL_RCVBUF_DEFAULT (16u * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
 #define PSD_NL_RCVBUF_MIN 4096u
 #define PSD_NL_RCVBUF_MAX (1024u * 1024 * 1024)
+#define PSD_METRICS_ADDRESS_DEFAULT "127.0.0.1"
+#define PSD_METRICS_PORT_DEFAULT 9808u /* docs/metrics.md says why this port */
+#define PSD_ADDRESS_LEN_MAX 63u
 
 struct psd_settings {
 	char db_config[PSD_PATH_MAX];
@@ -44,6 +47,12 @@ struct psd_settings {
 	char replay[PSD_PATH_MAX];  /* "": the live sockets */
 	bool replay_recorded_time;
 	bool replay_lockstep;       /* the next datagram once Redis has answered every command */
+	bool metrics;               /* serve /metrics and /health */
+	char metrics_address[PSD_ADDRESS_LEN_MAX + 1];
+	uint64_t metrics_port;
+	bool metrics_allow_remote;  /* a non-loopback address must be asked for */
+	uint64_t health_failing_ms; /* a database unreachable this long: /health is failing */
+	bool link_stats;            /* PORT_LINK_STATS and the link event log (not with compat) */
 };
 
 void psd_settings_defaults(struct psd_settings *s);
@@ -71,6 +80,8 @@ typedef void psd_settings_ignored_fn(void *ctx, const char *name, const char *wa
 				     const char *now);
 int psd_settings_reload(struct psd_settings *cur, const struct psd_settings *next,
 			psd_settings_ignored_fn *ignored, void *ctx);
+/* Checks that span keys (reconnect range, a remote metrics address); 0, or -1 with err. */
+int psd_settings_check(const struct psd_settings *s, char *err, size_t err_size);
 /* The core's view of the settings. */
 void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 			  struct psd_limits *lim);

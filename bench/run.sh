@@ -100,4 +100,5 @@ else
 	echo "bench: FAILED: the daemon benchmarks need root (network namespaces)" >&2
 	exit 1
 fi
+bench/metrics.sh build/portsyncd build/nl-record 512 20
 [ -z "$failed" ] || { echo "bench: FAILED:$failed" >&2; exit 1; }

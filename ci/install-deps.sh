@@ -3,7 +3,7 @@
 set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
 	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev libpcap-dev redis-server redis-tools tcpdump iproute2 valgrind
-	tshark debhelper lintian mandoc afl++ llvm"
+	tshark debhelper lintian mandoc afl++ llvm libmicrohttpd-dev curl prometheus"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -15,6 +15,19 @@ if [ -n "$missing" ]; then
 	# tshark: no question, and no setuid dumpcap
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq
+	# prometheus is here for promtool only (the metrics tests check a scrape with it): its
+	# service must not start, so invoke-rc.d is told no while it installs
+	own_policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+# a prometheus server is not wanted on a build machine, whoever started it
+if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi

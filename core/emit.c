@@ -384,3 +384,51 @@ void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
 	}
 	PSD_UNREACHABLE();
 }
+
+/* Wall-clock seconds with microseconds ("1764445123.123456") of a monotonic time, into slot. */
+static size_t wall_time(struct psd_core *c, unsigned slot, uint64_t mono_ns)
+{
+	int64_t wall = (int64_t)mono_ns + c->cfg.realtime_offset_ns;
+	uint64_t us = wall > 0 ? (uint64_t)wall / 1000u : 0;
+	char frac[8];
+	struct psd_text t;
+
+	psd_text_init(&t, c->scratch[slot], sizeof(c->scratch[slot]));
+	psd_text_u64(&t, us / 1000000u);
+	psd_u64_to_dec(1000000u + us % 1000000u, frac); /* "1xxxxxx": six digits, zero-padded */
+	frac[0] = '.';
+	psd_text_mem(&t, frac, 7);
+	return t.len;
+}
+
+/* HSET PORT_LINK_STATS|<name> oper_status .. oper_changes N flaps_in_window N window_seconds N
+ * since T [last_up T] [last_down T]: the port's link analytics (docs/metrics.md). */
+void psd_emit_link_stats(struct psd_core *c, uint32_t port, struct psd_action *ret)
+{
+	const struct psd_port *p = &c->ports.ports[port];
+	size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_LINK_STATS", p->name, p->name_len);
+	uint32_t i = 0;
+
+	PSD_ASSERT(sizeof(c->scratch) / sizeof(c->scratch[0]) >= 8);
+	lit(c, i++, "HSET");
+	arg(c, i++, c->scratch[SLOT_KEY], n);
+	lit(c, i++, "oper_status");
+	lit(c, i++, p->oper_up ? "up" : "down");
+	lit(c, i++, "oper_changes");
+	arg(c, i++, c->scratch[SLOT_NUM], number(c, SLOT_NUM, p->oper_changes));
+	lit(c, i++, "flaps_in_window");
+	arg(c, i++, c->scratch[SLOT_NUM2], number(c, SLOT_NUM2, psd_port_flaps(p, c->now_ns)));
+	lit(c, i++, "window_seconds");
+	arg(c, i++, c->scratch[SLOT_CHANNEL], number(c, SLOT_CHANNEL, PSD_FLAP_WINDOW_S));
+	lit(c, i++, "since");
+	arg(c, i++, c->scratch[5], wall_time(c, 5, p->since_ns));
+	if (p->last_up_ns != 0) {
+		lit(c, i++, "last_up");
+		arg(c, i++, c->scratch[6], wall_time(c, 6, p->last_up_ns));
+	}
+	if (p->last_down_ns != 0) {
+		lit(c, i++, "last_down");
+		arg(c, i++, c->scratch[7], wall_time(c, 7, p->last_down_ns));
+	}
+	command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_LINK_STATS, port), i);
+}

@@ -91,6 +91,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->redump_due_ns = UINT64_MAX;
 	c->watchdog_due_ns = UINT64_MAX;
 	psd_recovery_init(c);
+	psd_observe_init(c);
 	*ret = c;
 	return 0;
 }
@@ -198,6 +199,9 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_INIT_DONE:
 		psd_links_reply(c, r);
 		return;
+	case TAG_LINK_STATS:
+		psd_link_stats_reply(c, r);
+		return;
 	case TAG_CONFIG_SET:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
@@ -295,6 +299,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 {
 	PSD_ASSERT(now_ns >= c->now_ns); /* time never goes backwards */
 	c->now_ns = now_ns;
+	psd_observe_event(c, ev);
 	switch (ev->type) {
 	case PSD_EV_START:
 		if (c->phase != PH_IDLE)
@@ -445,7 +450,7 @@ static bool pull_todo(struct psd_core *c, struct psd_action *ret)
 	return false;
 }
 
-bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
+static bool pull_one(struct psd_core *c, struct psd_action *ret)
 {
 	if (c->log_len == 0 && c->stats.log_dropped > c->log_dropped_reported) {
 		struct psd_text t; /* said once the ring has room: how many records it lost */
@@ -483,7 +488,17 @@ bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 		return true;
 	if (psd_links_pull(c, ret))
 		return true;
+	if (psd_link_stats_pull(c, ret))
+		return true;
 	return pull_exit(c, ret);
+}
+
+bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
+{
+	if (!pull_one(c, ret))
+		return false;
+	psd_observe_action(c, ret);
+	return true;
 }
 
 uint64_t psd_core_next_deadline(const struct psd_core *c)
@@ -502,6 +517,10 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->log_poll_due_ns;
 	if (c->inflight > 0 && !c->stalled && waiting_since(c) + c->cfg.redis_stall_ns < d)
 		d = waiting_since(c) + c->cfg.redis_stall_ns;
+	/* once due, link stats go with the next pull; a deadline then would only spin the loop */
+	if (c->phase == PH_RUNNING && c->stats_len > 0 && c->stats_due_ns > c->now_ns &&
+	    c->stats_due_ns < d)
+		d = c->stats_due_ns;
 	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
 	return d;
@@ -538,6 +557,12 @@ void psd_core_check(const struct psd_core *c)
 	PSD_ASSERT(parked == c->parked);
 	PSD_ASSERT(portset == c->portset_count);
 	PSD_ASSERT(configured == c->config_ports);
+	uint32_t stats_queued = 0;
+	for (uint32_t i = c->stats_head; i != PSD_NO_PORT; i = c->ports.ports[i].stats_next) {
+		PSD_ASSERT(c->ports.ports[i].used && c->ports.ports[i].stats_queued);
+		PSD_ASSERT(++stats_queued <= c->stats_len);
+	}
+	PSD_ASSERT(stats_queued == c->stats_len);
 	PSD_ASSERT((c->parked == 0 && !c->init_done_retry) || c->recheck_due_ns != UINT64_MAX);
 	for (uint32_t n = 0, i = c->park_head; i != PSD_NO_PORT; i = c->ports.ports[i].park_next) {
 		PSD_ASSERT(c->ports.ports[i].parked);

@@ -62,6 +62,7 @@ enum psd_tag_kind {
 	TAG_SEEN_APPL,       /* start-up (field): did APPL_DB hold PortConfigDone before our copy? */
 	TAG_SEEN_STAGED,     /* ... or its producer form */
 	TAG_INFO,            /* INFO server: the server's run_id, index = database */
+	TAG_LINK_STATS,      /* HSET PORT_LINK_STATS|<name>, index = port (observe.c) */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -249,6 +250,13 @@ struct psd_core {
 	uint32_t log_head;
 	uint32_t log_len;
 
+	/* link analytics queue: ports whose PORT_LINK_STATS is to be written (observe.c) */
+	uint32_t stats_head;
+	uint32_t stats_tail;
+	uint32_t stats_len;
+	uint64_t stats_due_ns;  /* the queue goes out from then (PSD_LINK_STATS_DELAY_NS) */
+	const char *link_cause; /* what the link message being handled is, for the event log */
+
 	/* a producer set waiting to go out, built from an HGETALL reply */
 	struct psd_config_copy copy;
 
@@ -327,12 +335,30 @@ void psd_links_gone(struct psd_core *c, uint32_t idx);
 /* Requeues the port commands lost with db's connection. */
 void psd_links_replay(struct psd_core *c, enum psd_db db);
 
+/* observe.c: metrics counters, latency histograms and link analytics */
+void psd_observe_init(struct psd_core *c);
+/* Before an event is handled (its time is c->now_ns). */
+void psd_observe_event(struct psd_core *c, const struct psd_event *ev);
+/* After an action was pulled. */
+void psd_observe_action(struct psd_core *c, const struct psd_action *a);
+/* A port's desired state is about to change: the start of its ack latency. */
+void psd_observe_change(struct psd_core *c, struct psd_port *p);
+/* A present port's new link state (before it is stored in p). */
+void psd_observe_link(struct psd_core *c, uint32_t idx, bool oper_up, bool admin_up);
+/* A port's netdev is gone. */
+void psd_observe_gone(struct psd_core *c, uint32_t idx);
+bool psd_link_stats_pull(struct psd_core *c, struct psd_action *ret);
+void psd_link_stats_reply(struct psd_core *c, const struct psd_reply *r);
+/* Link changes in the flap window ending at now. */
+uint32_t psd_port_flaps(const struct psd_port *p, uint64_t now_ns);
+
 /* emit.c */
 void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret);
 void psd_emit_config_get(struct psd_core *c, uint32_t port, struct psd_action *ret);
 void psd_emit_config_set(struct psd_core *c, struct psd_action *ret);
 void psd_emit_prune(struct psd_core *c, uint32_t port, struct psd_action *ret);
 void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret);
+void psd_emit_link_stats(struct psd_core *c, uint32_t port, struct psd_action *ret);
 /* Builds "<table><sep><name>" for db into a scratch slot; returns its length. */
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len);

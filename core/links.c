@@ -296,6 +296,9 @@ void psd_links_reconcile_absent(struct psd_core *c)
 void psd_links_gone(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
+	if (p->present)
+		psd_observe_change(c, p);
+	psd_observe_gone(c, idx);
 	p->present = false;
 	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
 		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
@@ -367,6 +370,7 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	if (idx == PSD_NO_PORT)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
+	c->stats.links_applied++;
 	p->seen_gen = c->resync_gen;
 	p->old_netdev = false; /* a netdev of this name that is not the leftover: the name is its */
 	p->reconciling = false; /* a real message: a DELLINK deletes the whole entry, as upstream */
@@ -377,6 +381,8 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	if (!c->cfg.compat && l->ifindex != 0)
 		retire_renamed(c, l, idx);
 	track_ifindex(c, p, idx, l->ifindex);
+	psd_observe_change(c, p);
+	psd_observe_link(c, idx, (l->flags & IFF_RUNNING) != 0, (l->flags & IFF_UP) != 0);
 	p->present = true;
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;
@@ -401,6 +407,22 @@ static void log_malformed(struct psd_core *c, int err, bool from_dump)
 		psd_resync_loss(c, PSD_LOSS_MALFORMED);
 }
 
+static enum psd_nl_type nl_type(const struct psd_nl_msg *m)
+{
+	switch (m->kind) {
+	case PSD_NLMSG_LINK:
+		return m->type == RTM_DELLINK ? PSD_NLT_DELLINK : PSD_NLT_NEWLINK;
+	case PSD_NLMSG_DONE:
+		return PSD_NLT_DONE;
+	case PSD_NLMSG_ERROR:
+		return PSD_NLT_ERROR;
+	case PSD_NLMSG_OVERRUN:
+		return PSD_NLT_OVERRUN;
+	default:
+		return PSD_NLT_OTHER;
+	}
+}
+
 void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
 {
 	struct psd_nl_cursor cur;
@@ -413,6 +435,8 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 	psd_nl_cursor_init(&cur, bytes, len);
 	while ((r = psd_nl_cursor_next(&cur, &m)) > 0) {
 		c->stats.nl_messages++;
+		c->stats.nl_types[nl_type(&m)]++;
+		c->link_cause = from_dump ? "dump" : "event";
 		if (from_dump && m.seq != c->dump_seq) {
 			c->stats.nl_bad_seq++; /* not an answer to our dump */
 			continue;
@@ -452,6 +476,7 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 			break;
 		}
 	}
+	c->link_cause = NULL;
 	if (r < 0)
 		log_malformed(c, r, from_dump);
 	psd_links_check_init_done(c);

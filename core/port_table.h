@@ -42,11 +42,30 @@ struct psd_port {
 	bool missing_logged : 1; /* "Cannot find" was logged; later re-checks are summarised */
 	bool admin_up : 1;
 	bool oper_up : 1;
+	/* metrics and link analytics (core/observe.c) */
+	bool change_pending : 1; /* the desired state changed at change_ns, not yet sent */
+	bool sent_change : 1;    /* the command in flight carries a change made at sent_change_ns */
+	bool link_known : 1;     /* oper state seen since the netdev appeared */
+	bool stats_dirty : 1;    /* PORT_LINK_STATS differs from what was last written */
+	bool stats_queued : 1;   /* on the link stats queue */
+	bool stats_sent : 1;     /* its PORT_LINK_STATS write is in flight */
+	uint32_t oper_changes;   /* here, next to the flags: the metrics' walk reads one line */
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
 	uint32_t mtu;
 	uint32_t park_prev;
 	uint32_t park_next;
 	uint32_t seen_gen;    /* the netlink dump generation that last reported this netdev */
+	uint64_t change_ns;
+	uint64_t sent_change_ns;
+	uint64_t sent_ns;     /* its STATE_DB command was handed out */
+	/* link analytics: bounded, fixed size */
+	uint32_t flap_epoch;  /* bucket number (now / PSD_FLAP_BUCKET_NS) of the newest count */
+	uint16_t flaps[PSD_FLAP_BUCKETS];
+	uint32_t stats_prev;  /* link stats queue */
+	uint32_t stats_next;
+	uint64_t last_up_ns;  /* monotonic; 0: never */
+	uint64_t last_down_ns;
+	uint64_t since_ns;    /* in the current oper state since */
 };
 
 /* An open-addressing map from ifindex (non-zero) to a 32-bit value. */

@@ -70,6 +70,13 @@ struct psd_config {
 	 * 0: unknown (the backlog ends only when the socket is read empty). */
 	uint64_t nl_rcvbuf_bytes;
 	uint64_t redis_stall_ns;     /* commands unanswered this long: a stall, logged */
+	/* Link analytics: STATE_DB PORT_LINK_STATS|<port> and one log line per link transition. */
+	bool link_stats;
+	/* Wall clock minus the monotonic clock at start, so that the core can write wall-clock
+	 * times (last_up, last_down) from the monotonic time it is handed. */
+	int64_t realtime_offset_ns;
+	/* A database unreachable this long makes the health failing; 0 takes the default. */
+	uint64_t health_db_down_ns;
 };
 
 /* Why netlink data was lost (PSD_EV_NL_LOSS). */
@@ -194,6 +201,24 @@ struct psd_action {
 	} u;
 };
 
+/* A latency histogram: counts per bucket (not cumulative) of psd_hist_bounds_ns, then +Inf. */
+struct psd_histogram {
+	uint64_t bucket[PSD_HIST_BUCKETS + 1];
+	uint64_t count;
+	uint64_t sum_ns;
+};
+
+/* Netlink messages by type (nlmsg_type), for the metrics. */
+enum psd_nl_type {
+	PSD_NLT_NEWLINK,
+	PSD_NLT_DELLINK,
+	PSD_NLT_DONE,
+	PSD_NLT_ERROR,
+	PSD_NLT_OVERRUN,
+	PSD_NLT_OTHER,
+	_PSD_NLT_MAX,
+};
+
 /* Counters an operator (and the tests) can read. */
 struct psd_stats {
 	uint64_t nl_datagrams;
@@ -230,6 +255,21 @@ struct psd_stats {
 	uint64_t resync_deleted;    /* ports found gone by a completed re-dump */
 	uint64_t nl_stale_datagrams; /* queued before an overrun: discarded, the re-dump rules */
 	uint64_t nl_stale_bytes;
+	/* metrics (core/observe.c; docs/metrics.md) */
+	uint64_t nl_types[_PSD_NLT_MAX];   /* messages by type, bad sequence included */
+	uint64_t links_applied;            /* link messages that set a port's desired state */
+	uint64_t db_commands[_PSD_DB_MAX]; /* commands sent */
+	uint64_t db_replies_ok[_PSD_DB_MAX];
+	uint64_t db_replies_error[_PSD_DB_MAX];
+	uint64_t db_disconnects[_PSD_DB_MAX];
+	uint64_t db_reconnects[_PSD_DB_MAX]; /* connections made again after a loss */
+	uint64_t db_down_ns[_PSD_DB_MAX];    /* unreachable, over outages that ended */
+	uint64_t db_down_since_ns[_PSD_DB_MAX];
+	bool db_down[_PSD_DB_MAX];           /* an outage is open since db_down_since_ns */
+	uint64_t oper_changes;               /* oper up <-> down of present ports */
+	uint64_t link_stats_writes;          /* PORT_LINK_STATS writes acknowledged */
+	struct psd_histogram ack_latency;    /* link message pushed -> its STATE_DB write acked */
+	struct psd_histogram write_rtt;      /* STATE_DB write sent -> acked */
 };
 
 struct psd_core;

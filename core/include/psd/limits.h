@@ -63,6 +63,24 @@
  * watchdog stops being fed, so systemd restarts the daemon. */
 #define PSD_STALL_NS (30000ull * PSD_NS_PER_MS)
 
+/* Metrics and health (core/observe.c, core/metrics.c; docs/metrics.md). */
+#define PSD_HIST_BUCKETS 26u            /* latency histogram buckets, 10 us .. 10 s, and +Inf */
+/* /health says failing once a database has been unreachable this long (settable) */
+#define PSD_HEALTH_DB_DOWN_DEFAULT_NS (10000ull * PSD_NS_PER_MS)
+#define PSD_HEALTH_DB_DOWN_MIN_NS (100ull * PSD_NS_PER_MS)
+#define PSD_HEALTH_DB_DOWN_MAX_NS (3600000ull * PSD_NS_PER_MS)
+#define PSD_HEALTH_REASON_MAX 200u      /* bytes of /health's reason text */
+
+/* Link analytics (STATE_DB PORT_LINK_STATS|<port>): oper changes per port are counted in a ring
+ * of PSD_FLAP_BUCKETS buckets of PSD_FLAP_BUCKET_NS each, so the window is their product. */
+#define PSD_FLAP_BUCKETS 6u
+#define PSD_FLAP_BUCKET_NS (10000ull * PSD_NS_PER_MS)
+#define PSD_FLAP_WINDOW_S 60u           /* PSD_FLAP_BUCKETS * PSD_FLAP_BUCKET_NS, in seconds */
+#define PSD_FLAP_THRESHOLD 6u           /* oper changes in the window that make a port flapping */
+/* PORT_LINK_STATS writes wait this long after the first change queued, so the changes of a
+ * flapping port (and of a storm) coalesce into one write per port and stay off the main path */
+#define PSD_LINK_STATS_DELAY_NS (100ull * PSD_NS_PER_MS)
+
 struct psd_limits {
 	uint32_t ports_max;    /* port table capacity: configured ports plus live netdevs */
 	uint32_t inflight_max; /* Redis commands sent and not yet answered */

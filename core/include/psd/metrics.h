@@ -1,0 +1,42 @@
+/*
+ * Read-only views of the core for operators: the Prometheus text exposition (format 0.0.4) of
+ * its counters, the health verdict behind /health and systemd's STATUS=, and the histogram
+ * buckets. Pure: the text goes into the caller's buffer, time is handed in. docs/metrics.md
+ * lists every family.
+ */
+#ifndef PSD_METRICS_H
+#define PSD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psd/core.h"
+
+/* Upper bounds of the latency histogram buckets, in ns (10 us .. 10 s); +Inf follows. */
+extern const uint64_t psd_hist_bounds_ns[PSD_HIST_BUCKETS];
+void psd_histogram_observe(struct psd_histogram *h, uint64_t ns);
+
+enum psd_health {
+	PSD_HEALTH_OK,
+	PSD_HEALTH_DEGRADED, /* a database unreachable, a netlink re-dump pending, starting */
+	PSD_HEALTH_FAILING,  /* a database unreachable past its limit, or Redis stalled */
+	_PSD_HEALTH_MAX,
+};
+
+const char *psd_health_name(enum psd_health h);
+/* The verdict at now_ns, and why ("" when ok) in why (NUL-terminated, truncated to size). */
+enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char *why,
+				size_t size);
+
+struct psd_metrics_info {
+	const char *version;        /* portsyncd_build_info{version} */
+	uint64_t start_time_unix_ns; /* the process's start, wall clock */
+	uint64_t now_ns;            /* monotonic, as handed to the core */
+};
+
+/* Renders the exposition into buf, NUL-terminated. Returns its length, or size when it did not
+ * fit: the caller renders again into a larger buffer. */
+size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_info *info, char *buf,
+			  size_t size);
+
+#endif
