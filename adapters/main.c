@@ -489,7 +489,17 @@ static int setup(struct psd_daemon *d)
 		.port = (uint16_t)d->settings.metrics_port,
 		.version = PSD_VERSION,
 	};
+	/* with --namespace, on the ASIC's loopback, as under portsyncd@.service: one per ASIC */
+	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	d->http = psd_http_open(d->loop, d, &http, err, sizeof(err));
+	char back[300];
+	if (psd_netns_leave(&d->netns, back, sizeof(back)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", back);
+		return -1;
+	}
 	if (d->http == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
