@@ -54,7 +54,7 @@ it_check_config_rejects_bad_files() {
 		--db-config "$db"
 	check_bad "$T/missing.conf: No such file or directory" -c "$T/missing.conf" --db-config "$db"
 	# the database config
-	check_bad "unable to open $T/none.json" --db-config "$T/none.json"
+	check_bad "$T/none.json: No such file or directory" --db-config "$T/none.json"
 	printf '{"INSTANCES": ' > "$T/g.json"
 	check_bad "$T/g.json: line 1" --db-config "$T/g.json"
 	printf '{"INSTANCES": {"redis": {"unix_socket_path": "/x"}}, "DATABASES": {"APPL_DB": {"id": 0, "separator": ":", "instance": "redis"}}}' > "$T/h.json"
