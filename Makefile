@@ -128,7 +128,8 @@ $(AFL)/%.o: %.c $(AFL)/flags
 $(REL)/sim/sim_main.o: build/commit
 $(REL)/sim/sim_main.o: REL_CC += -DPSD_COMMIT='"$(shell cat build/commit)"'
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# (not build/deb: the package is built from a copy of the tree there)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -print 2>/dev/null)
 
 # --- binaries --------------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ for h in $(git ls-files '*.h'); do
 	compiled "$tmp/after" > "$tmp/got"
 	linked "$tmp/after" >> "$tmp/got"
 	: > "$tmp/want"
-	for d in $(find build -name '*.d'); do
+	for d in $(find build -path build/deb -prune -o -name '*.d' -print); do # not the package's copy
 		grep -q "^$h:" "$d" && echo "${d%.d}.o" >> "$tmp/want"
 	done
 	sort -u -o "$tmp/want" "$tmp/want"
