@@ -137,9 +137,8 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 					from_dump ? "dump" : "event", strerror(errno));
 				break;
 			}
-			/* the socket still works: read on. On the dump socket it is the dump that lost
-			 * datagrams: no event backlog to discard, a dump to ask again */
-			report_loss(n, from_dump ? PSD_LOSS_DUMP_INTR : PSD_LOSS_ENOBUFS);
+			/* the socket still works: read on */
+			report_loss(n, from_dump ? PSD_LOSS_DUMP_ENOBUFS : PSD_LOSS_ENOBUFS);
 			got = PSD_NL_BATCH;
 			continue;
 		}

@@ -322,9 +322,13 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	case PSD_EV_NL_LOSS:
 		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
 			return -EINVAL;
-		if (ev->u.loss == PSD_LOSS_DUMP_INTR && c->dump_active)
-			psd_resync_dump_done(c, true); /* the dump request itself failed */
-		else if (c->phase == PH_RUNNING)
+		if ((ev->u.loss == PSD_LOSS_DUMP_INTR || ev->u.loss == PSD_LOSS_DUMP_ENOBUFS) &&
+		    c->dump_active) {
+			/* the dump request failed, or the dump lost datagrams: no event backlog to
+			 * discard, a dump to ask again */
+			c->stats.nl_losses[ev->u.loss] += ev->u.loss == PSD_LOSS_DUMP_ENOBUFS;
+			psd_resync_dump_done(c, true);
+		} else if (c->phase == PH_RUNNING)
 			psd_resync_loss(c, ev->u.loss);
 		return 0;
 	case PSD_EV_RECONFIGURE: {

@@ -101,9 +101,8 @@ static void family(struct psd_text *t, const char *name, const char *type, const
 	psd_text_str(t, "\n");
 }
 
-/* name{label="value"} v; label NULL: no labels. */
-static void sample(struct psd_text *t, const char *name, const char *label, const char *value,
-		   uint64_t v)
+/* name{label="value"} and the space before the value; label NULL: no labels. */
+static void series(struct psd_text *t, const char *name, const char *label, const char *value)
 {
 	psd_text_str(t, name);
 	if (label != NULL) {
@@ -114,6 +113,13 @@ static void sample(struct psd_text *t, const char *name, const char *label, cons
 		psd_text_str(t, "\"}");
 	}
 	psd_text_str(t, " ");
+}
+
+/* name{label="value"} v */
+static void sample(struct psd_text *t, const char *name, const char *label, const char *value,
+		   uint64_t v)
+{
+	series(t, name, label, value);
 	psd_text_u64(t, v);
 	psd_text_str(t, "\n");
 }
@@ -144,15 +150,7 @@ static void seconds(struct psd_text *t, uint64_t ns)
 static void seconds_sample(struct psd_text *t, const char *name, const char *label,
 			   const char *value, uint64_t ns)
 {
-	psd_text_str(t, name);
-	if (label != NULL) {
-		psd_text_str(t, "{");
-		psd_text_str(t, label);
-		psd_text_str(t, "=\"");
-		psd_text_str(t, value);
-		psd_text_str(t, "\"}");
-	}
-	psd_text_str(t, " ");
+	series(t, name, label, value);
 	seconds(t, ns);
 	psd_text_str(t, "\n");
 }
@@ -228,7 +226,7 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	static const char *const type_labels[_PSD_NLT_MAX] = {"newlink", "dellink", "done",
 							      "error",   "overrun", "other"};
 	static const char *const loss_labels[_PSD_LOSS_MAX] = {
-		"enobufs", "truncated", "overrun", "malformed", "dump_interrupted"};
+		"enobufs", "truncated", "overrun", "malformed", "dump_interrupted", "dump_enobufs"};
 	const struct psd_stats *s = &c->stats;
 	uint64_t now = info->now_ns;
 	uint64_t v[_PSD_DB_MAX];

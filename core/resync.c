@@ -35,6 +35,7 @@ static const char *const loss_names[_PSD_LOSS_MAX] = {
 	[PSD_LOSS_OVERRUN] = "NLMSG_OVERRUN",
 	[PSD_LOSS_MALFORMED] = "malformed datagram",
 	[PSD_LOSS_DUMP_INTR] = "dump interrupted",
+	[PSD_LOSS_DUMP_ENOBUFS] = "dump socket receive buffer overrun (ENOBUFS)",
 };
 
 void psd_resync_dump_request(struct psd_core *c)

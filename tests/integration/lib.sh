@@ -294,3 +294,40 @@ config_ports() { # config_ports N: CONFIG_DB PORT|Ethernet0..N-1
 		echo "HSET PORT|Ethernet$i admin_status up alias Ethernet$i lanes $i mtu 9100 speed 100000"
 	done | rcli 4 >/dev/null
 }
+
+# overrun_through_stop [DAEMON_ARG...]: 256 ports and a 256 KiB receive buffer; the daemon is
+# stopped (SIGSTOP) through three storms and the delete of Ethernet7, then resumed, and must
+# notice the overrun, discard the backlog queued before it, and end with STATE_DB exact.
+overrun_through_stop() {
+	config_ports 256
+	start_daemon --nl-rcvbuf-bytes 262144 --redump-interval-ms 100 "$@"
+	consume
+	add_ports 256
+	wait_converged
+	storm_batch 256 3 "$T/storm.batch"
+	kill -STOP "$DAEMON_PID"
+	nsip -batch "$T/storm.batch"
+	nsip link del Ethernet7
+	kill -CONT "$DAEMON_PID"
+	[ -z "${STORM_DURING_REDUMP:-}" ] || {
+		storm_batch 256 1 "$T/storm2.batch"
+		nsip -force -batch "$T/storm2.batch" # Ethernet7 and its peer are gone
+	}
+	wait_until "overrun noticed" grep -q "receive buffer overrun (ENOBUFS)" "$T/daemon.log"
+	wait_until "backlog discarded" grep -q "datagrams queued before the overrun discarded" "$T/daemon.log"
+	wait_converged
+	expect_absent 6 "PORT_TABLE|Ethernet7"
+}
+
+# record_storm N FILE: N ports flapped five times by a daemon recording FILE; $T/live.state is
+# STATE_DB at the end, the daemon stopped.
+record_storm() {
+	config_ports "$1"
+	start_daemon --record "$2"
+	add_ports "$1"
+	storm_batch "$1" 5 "$T/storm.batch"
+	nsip -batch "$T/storm.batch" || fail "the storm batch failed"
+	wait_converged consume
+	state_truth > "$T/live.state"
+	stop_daemon
+}

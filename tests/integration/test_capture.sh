@@ -4,14 +4,7 @@
 
 it_c01_record_replay_round_trip() {
 	local n=8
-	config_ports "$n"
-	start_daemon --record "$T/flaps.pcap"
-	add_ports "$n"
-	storm_batch "$n" 5 "$T/storm.batch"
-	nsip -batch "$T/storm.batch" || fail "the storm batch failed"
-	wait_converged consume
-	state_truth > "$T/live.state"
-	stop_daemon
+	record_storm "$n" "$T/flaps.pcap"
 	expect_eq "$(wc -l < "$T/live.state")" "$n" "ports in the live run"
 	tcpdump -r "$T/flaps.pcap" -c 1 > "$T/tcpdump.out" 2>&1 ||
 		{ cat "$T/tcpdump.out" >&2; fail "tcpdump cannot read the capture"; }
@@ -55,14 +48,7 @@ it_c04_tshark_decodes_and_pcapng_replays() {
 	local n=8 names links
 	command -v tshark >/dev/null && command -v editcap >/dev/null ||
 		fail "tshark and editcap are not installed (ci/install-deps.sh)"
-	config_ports "$n"
-	start_daemon --record "$T/storm.pcap"
-	add_ports "$n"
-	storm_batch "$n" 5 "$T/storm.batch"
-	nsip -batch "$T/storm.batch" || fail "the storm batch failed"
-	wait_converged consume
-	state_truth > "$T/live.state"
-	stop_daemon
+	record_storm "$n" "$T/storm.pcap"
 	tshark -r "$T/storm.pcap" -Y 'netlink-route.ifla_ifname matches "^Ethernet"' \
 		-T fields -e netlink.hatype -e netlink-route.ifla_ifname \
 		-e netlink-route.ifla_operstate > "$T/tshark.out" 2> "$T/tshark.err" ||
@@ -165,20 +151,7 @@ it_c06_replay_commands_equal_the_simulator() {
 # events they were, so the replayed backlog is discarded as the live one was.
 # record_overrun: the overrun scenario of it_k02 recorded; live.state is STATE_DB at the end.
 record_overrun() {
-	config_ports 256
-	start_daemon --nl-rcvbuf-bytes 262144 --redump-interval-ms 100 --record "$T/overrun.pcap"
-	consume
-	add_ports 256
-	wait_converged
-	storm_batch 256 3 "$T/storm.batch"
-	kill -STOP "$DAEMON_PID"
-	nsip -batch "$T/storm.batch"
-	nsip link del Ethernet7
-	kill -CONT "$DAEMON_PID"
-	wait_until "overrun noticed" grep -q "receive buffer overrun (ENOBUFS)" "$T/daemon.log"
-	wait_until "backlog discarded" grep -q "datagrams queued before the overrun discarded" "$T/daemon.log"
-	wait_converged
-	expect_absent 6 "PORT_TABLE|Ethernet7"
+	overrun_through_stop --record "$T/overrun.pcap"
 	state_truth > "$T/live.state"
 	stop_daemon
 	kill_redis

@@ -56,37 +56,16 @@ it_k01_linux_overrun_keeps_the_oldest_and_stays_congested() {
 	exec 7>&-
 }
 
-# overrun_scenario SECOND_STORM: 256 ports, a 256 KiB receive buffer, the daemon stopped through
-# three storms and one delete, then resumed (and, with SECOND_STORM, a storm during the re-dump).
-overrun_scenario() {
-	config_ports 256
-	start_daemon --nl-rcvbuf-bytes 262144 --redump-interval-ms 100
-	consume
-	add_ports 256
-	wait_converged
-	storm_batch 256 3 "$T/storm.batch"
-	kill -STOP "$DAEMON_PID"
-	nsip -batch "$T/storm.batch"
-	nsip link del Ethernet7
-	kill -CONT "$DAEMON_PID"
-	if [ "$1" = yes ]; then
-		storm_batch 256 1 "$T/storm2.batch"
-		nsip -force -batch "$T/storm2.batch" # Ethernet7 and its peer are gone
-	fi
-	wait_until "overrun noticed" grep -q "receive buffer overrun (ENOBUFS)" "$T/daemon.log"
-	wait_until "backlog discarded" grep -q "datagrams queued before the overrun discarded" "$T/daemon.log"
-	wait_converged
-	expect_absent 6 "PORT_TABLE|Ethernet7"
+# The field's overrun (lib.sh overrun_through_stop), alone and with a storm during the re-dump.
+it_k02_overrun_backlog_never_overrides_the_redump() {
+	overrun_through_stop
 	note "$(grep -m1 "datagrams queued before the overrun discarded" "$T/daemon.log" | sed 's/.*netlink: //')"
 	stop_daemon
 }
 
-it_k02_overrun_backlog_never_overrides_the_redump() {
-	overrun_scenario no
-}
-
 it_k03_overrun_with_a_storm_during_the_redump() {
-	overrun_scenario yes
+	STORM_DURING_REDUMP=yes overrun_through_stop
+	stop_daemon
 }
 
 # Renames, bridges and deletes as the kernel sends them (sim/kernel.c copies these sequences).

@@ -8,34 +8,11 @@
 #define SEC 1000000000ull
 #define MS 1000000ull
 
-static void config_port(struct psd_world *w, const char *name)
-{
-	char key[64];
-	snprintf(key, sizeof(key), "PORT|%s", name);
-	psd_model_hset(&w->m, CONFIG, key, "admin_status", "up");
-	psd_model_hset(&w->m, CONFIG, key, "lanes", "0");
-}
-
-static struct psd_world *running_world(int ports)
-{
-	struct psd_world *w = psd_world_new();
-	char name[16];
-	w->cfg.seed = 42;
-	for (int i = 0; i < ports; i++) {
-		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
-		config_port(w, name);
-	}
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
-	psd_world_dump_done(w);
-	return w;
-}
-
 /* A CONFIG_DB PORT|x of another type: named with Redis's error, skipped; start-up completes. */
 static void test_wrongtype_port_is_named_and_skipped(void **state)
 {
 	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	psd_model_put_other(&w->m, CONFIG, "PORT|Ethernet4");
 	psd_model_put_other(&w->m, CONFIG, "LOGGER|portsyncd");
 	psd_world_start(w);
@@ -58,7 +35,7 @@ static void test_wrongtype_port_is_named_and_skipped(void **state)
 static void test_loading_at_startup_is_a_wait(void **state)
 {
 	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	w->m.loading = true;
 	psd_world_start(w);
 	assert_false(w->listening);
@@ -109,7 +86,7 @@ static const char *refuse_busy(void *ctx, uint32_t db, uint32_t argc, const char
 static void test_any_refusal_names_redis_error(void **state)
 {
 	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	w->hooks.refuse = refuse_busy;
 	psd_world_start(w);
 	assert_true(psd_world_logged(w, "with 'BUSY Redis is busy running a script."));
@@ -133,7 +110,7 @@ static void test_stall_logged_and_shown(void **state)
 {
 	struct psd_world *w = psd_world_new();
 	w->cfg.redis_stall_ns = 2 * SEC;
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	psd_world_dump_done(w);
@@ -188,8 +165,8 @@ static void test_stale_restart_waits_for_first_dump(void **state)
 {
 	struct psd_world *w = psd_world_new();
 	struct psd_model snap;
-	config_port(w, "Ethernet0");
-	config_port(w, "Ethernet4");
+	configure_port(w, "Ethernet0");
+	configure_port(w, "Ethernet4");
 	psd_model_hset(&w->m, STATE, "PORT_TABLE|Ethernet4", "state", "ok"); /* a stale entry */
 	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
@@ -222,8 +199,8 @@ static void test_empty_restart_config_later(void **state)
 	psd_world_advance(w, 1 * SEC);
 	psd_world_advance(w, 1 * SEC);
 	assert_false(psd_model_exists(&w->m, APPL, "_PORT_TABLE:PortConfigDone"));
-	config_port(w, "Ethernet0");
-	config_port(w, "Ethernet4");
+	configure_port(w, "Ethernet0");
+	configure_port(w, "Ethernet4");
 	psd_world_advance(w, 1 * SEC);
 	assert_true(psd_world_logged(w, "CONFIG_DB has its ports again"));
 	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"), "2");
@@ -246,7 +223,7 @@ static void test_ports_max_overflow_refused(void **state)
 	w->lim.ports_max = 8;
 	for (int i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "Ethernet%d", i);
-		config_port(w, name);
+		configure_port(w, name);
 	}
 	psd_world_start(w);
 	assert_true(w->exited);
@@ -266,7 +243,7 @@ static void test_repeated_conditions_log_once(void **state)
 {
 	struct psd_world *w = psd_world_new();
 	w->cfg.log_level = PSD_LOG_NOTICE; /* what an operator sees */
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	psd_model_hset(&w->m, CONFIG, "LOGGER|portsyncd", "LOGLEVEL", "LOUD");
 	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);

@@ -11,14 +11,6 @@
 #define SEC 1000000000ull
 #define MS 1000000ull
 
-static void config_port(struct psd_world *w, const char *name)
-{
-	char key[64];
-	snprintf(key, sizeof(key), "PORT|%s", name);
-	psd_model_hset(&w->m, CONFIG, key, "admin_status", "up");
-	psd_model_hset(&w->m, CONFIG, key, "lanes", "0");
-}
-
 /* Fires timers until the core asks to connect db; returns the time that took. */
 static uint64_t until_connect(struct psd_world *w, enum psd_db db)
 {
@@ -38,21 +30,6 @@ static void until_dump(struct psd_world *w, uint32_t seq)
 		assert_true(guard < 100);
 		psd_world_tick(w);
 	}
-}
-
-static struct psd_world *running_world(int ports)
-{
-	struct psd_world *w = psd_world_new();
-	char name[16];
-	w->cfg.seed = 42;
-	for (int i = 0; i < ports; i++) {
-		snprintf(name, sizeof(name), "Ethernet%d", i * 4);
-		config_port(w, name);
-	}
-	psd_world_start(w);
-	psd_model_consume(&w->m, APPL);
-	psd_world_dump_done(w);
-	return w;
 }
 
 static void test_outage_keeps_and_replays_writes(void **state)
@@ -148,8 +125,8 @@ static void test_redis_back_empty_gets_everything(void **state)
 	psd_world_redis_down(w);
 	psd_model_free(&w->m); /* restarted without persistence */
 	psd_model_init(&w->m);
-	config_port(w, "Ethernet0"); /* CONFIG_DB is loaded again from config_db.json */
-	config_port(w, "Ethernet4");
+	configure_port(w, "Ethernet0"); /* CONFIG_DB is loaded again from config_db.json */
+	configure_port(w, "Ethernet4");
 	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING); /* a change during the outage */
 	psd_world_redis_up(w);
 	assert_true(psd_world_logged(w, "STATE_DB was emptied"));
@@ -170,7 +147,7 @@ static void test_redis_back_empty_gets_everything(void **state)
 static void test_outage_during_startup_restarts_it(void **state)
 {
 	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
 	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "restore_count", "5");
 	assert_true(psd_world_init_core(w));
@@ -197,7 +174,7 @@ static void test_partial_outage_during_startup(void **state)
 {
 	for (int cut = 1; cut < 12; cut++) {
 		struct psd_world *w = psd_world_new();
-		config_port(w, "Ethernet0");
+		configure_port(w, "Ethernet0");
 		assert_true(psd_world_init_core(w));
 		struct psd_event ev = {.type = PSD_EV_START};
 		psd_world_push(w, &ev);
@@ -318,7 +295,7 @@ static void test_overrun_backlog_ends_at_the_buffer_size(void **state)
 {
 	struct psd_world *w = psd_world_new();
 	w->cfg.nl_rcvbuf_bytes = 40; /* each link message here is longer */
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	psd_world_start(w);
 	psd_model_consume(&w->m, APPL);
 	psd_world_dump_done(w);
@@ -357,6 +334,31 @@ static void test_dump_done_with_an_error_does_not_sweep(void **state)
 	psd_world_datagram(w, buf, off, true);
 	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
 	assert_int_equal(psd_core_stats(w->core)->resync_deleted, 0);
+	psd_world_free(w);
+}
+
+/* An overrun of the dump socket loses some of the dump, not events: no backlog to discard (no
+ * read-empty report needed), the dump is abandoned and asked again after the interval. */
+static void test_dump_socket_overrun_asks_again(void **state)
+{
+	struct psd_world *w = running_world(2);
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	psd_world_new_link(w, "Ethernet4", 11, UP);
+	w->now += 2 * SEC;
+	overrun(w);
+	uint32_t seq = w->dump_seq;
+	struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+	ev.u.loss = PSD_LOSS_DUMP_ENOBUFS;
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
+	const char *present[] = {"Ethernet0"};
+	dump_reply(w, present, 1, 0); /* the abandoned dump's end: no sweep */
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok down up 9100");
+	until_dump(w, seq);
+	assert_int_equal(psd_core_stats(w->core)->nl_losses[PSD_LOSS_DUMP_ENOBUFS], 1);
+	const char *both[] = {"Ethernet0", "Ethernet4"};
+	dump_reply(w, both, 2, 0);
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 9100");
 	psd_world_free(w);
 }
 
@@ -453,7 +455,7 @@ static void test_refused_writes_are_retried(void **state)
 static void test_refused_startup_runs_again(void **state)
 {
 	struct psd_world *w = psd_world_new();
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	w->hooks.command = refuse_writes;
 	psd_world_start(w);
 	assert_true(psd_world_logged(w, "Redis refused a start-up command with 'OOM command not allowed"));
@@ -485,7 +487,7 @@ static void test_init_done_after_verification(void **state)
 	psd_world_redis_down(w);
 	psd_model_free(&w->m);
 	psd_model_init(&w->m);
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	size_t before = w->trace_count;
 	w->hold = true; /* a link message arrives while the verification is under way */
 	psd_world_redis_up(w);
@@ -507,7 +509,7 @@ static void test_watchdog(void **state)
 {
 	struct psd_world *w = psd_world_new();
 	w->cfg.watchdog_ns = 10 * SEC;
-	config_port(w, "Ethernet0");
+	configure_port(w, "Ethernet0");
 	psd_world_start(w);
 	for (int i = 0; i < 4; i++)
 		psd_world_advance(w, 5 * SEC);
@@ -558,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_overrun_backlog_is_older_than_the_dump),
 		cmocka_unit_test(test_overrun_backlog_ends_at_the_buffer_size),
 		cmocka_unit_test(test_dump_done_with_an_error_does_not_sweep),
+		cmocka_unit_test(test_dump_socket_overrun_asks_again),
 		cmocka_unit_test(test_redump_rate_limit_and_interrupted_dump),
 		cmocka_unit_test(test_stale_and_malformed_dumps_do_not_sweep),
 		cmocka_unit_test(test_loss_during_dump_abandons_it),

@@ -81,11 +81,12 @@ struct psd_config {
 
 /* Why netlink data was lost (PSD_EV_NL_LOSS). */
 enum psd_nl_loss {
-	PSD_LOSS_ENOBUFS,   /* the receive buffer overran */
+	PSD_LOSS_ENOBUFS,   /* the event socket's receive buffer overran */
 	PSD_LOSS_TRUNCATED, /* a datagram did not fit the receive buffer */
 	PSD_LOSS_OVERRUN,   /* NLMSG_OVERRUN */
 	PSD_LOSS_MALFORMED, /* a malformed datagram on the event socket */
 	PSD_LOSS_DUMP_INTR, /* a dump ended with NLM_F_DUMP_INTR or an error */
+	PSD_LOSS_DUMP_ENOBUFS, /* the dump socket's receive buffer overran */
 	_PSD_LOSS_MAX,
 };
 
