@@ -585,6 +585,7 @@ static void replay(struct run *r, const struct step *s)
 	snprintf(path, sizeof(path), "%.*s%s", dir, r->f->name, s->text);
 	struct psd_pcap_reader *in = psd_pcap_open(path, err, sizeof(err));
 	struct psd_pcap_record rec;
+	uint32_t answered = 0; /* the dump whose recorded answer has ended */
 	int got = in != NULL ? 1 : -1;
 	while (in != NULL && (got = psd_pcap_next(in, &rec, err, sizeof(err))) > 0) {
 		struct psd_event ev = {.type = PSD_EV_NL_LOSS};
@@ -597,12 +598,17 @@ static void replay(struct run *r, const struct step *s)
 			}
 			continue;
 		}
-		if (rec.from_dump) {
+		if (rec.from_dump) { /* as the daemon's replay: a dump answers a request */
+			for (unsigned t = 0; r->w->dump_seq == answered && t < PSD_FIXTURE_DUMP_WAIT_TICKS &&
+					     r->w->timer_due_ns != UINT64_MAX; t++)
+				psd_world_tick(r->w);
 			psd_pcap_resequence((uint8_t *)rec.bytes, rec.len, r->w->dump_seq);
 			r->served_seq = r->w->dump_seq;
 		}
 		if (r->w->listening && !r->w->exited)
 			psd_world_datagram(r->w, rec.bytes, rec.len, rec.from_dump);
+		if (rec.from_dump && psd_pcap_ends_dump(&rec))
+			answered = r->served_seq;
 	}
 	if (got < 0)
 		report(r, s, "%s", err);

@@ -24,6 +24,8 @@
 #define PSD_FIXTURE_STEPS_MAX 4096u
 #define PSD_FIXTURE_FIELDS_MAX 32u
 #define PSD_FIXTURE_DUMP_MAX 256u
+/* A replayed dump answer waits for the core to ask for a dump: at most this many timer firings */
+#define PSD_FIXTURE_DUMP_WAIT_TICKS 64u
 #define PSD_FIXTURE_TEXT_MAX 64u /* a name, key, value or expected text */
 #define PSD_FIXTURE_MTU_MAX (1u << 24)
 #define PSD_FIXTURE_NAME_MAX 256u /* a fixture's path as messages name it (longer ones are cut) */
