@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "adapters.h"
+#include "alert_rules.h"
 #include "driver.h"
 #include "settings.h"
 
@@ -36,6 +37,8 @@ struct psd_daemon {
 	struct psd_driver driver;
 	struct psd_http *http;
 	bool check_config; /* --check-config: validate the settings and the database config, exit */
+	bool print_rules;  /* --print-prometheus-rules: the alert rules for Prometheus, exit */
+	struct psd_alert_rules *rules; /* in force; a SIGHUP with a bad file keeps them */
 	struct if_nameindex *ifnames; /* the last interface list handed to the core */
 	struct psd_iface *ifaces;
 	uint64_t timer_accuracy_usec;
@@ -261,7 +264,8 @@ static void usage(FILE *f)
 		PSD_DEFAULT_CONFIG_FILE);
 	for (int i = 0; i < psd_settings_flag_count(); i++)
 		fprintf(f, "  --%-20s %s\n", psd_settings_flag_name(i), psd_settings_flag_help(i));
-	fprintf(f, "  --check-config         validate the settings and the database config, exit 0 or 1\n"
+	fprintf(f, "  --check-config         validate the settings, the alert rules and the database config, exit 0 or 1\n"
+		   "  --print-prometheus-rules  print the alert rules as a Prometheus rules file, exit\n"
 		   "  -h, --help             print this help and exit\n"
 		   "  -V, --version          print the version and exit\n");
 }
@@ -302,6 +306,7 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[n++] = (struct option){"check-config", no_argument, NULL, 'C'};
 	longopts[n++] = (struct option){"validate-config", no_argument, NULL, 'C'};
+	longopts[n++] = (struct option){"print-prometheus-rules", no_argument, NULL, 'P'};
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
 	d->config_file = PSD_DEFAULT_CONFIG_FILE;
@@ -317,6 +322,9 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 			return 1;
 		case 'C':
 			d->check_config = true;
+			break;
+		case 'P':
+			d->print_rules = true;
 			break;
 		case 'c':
 			d->config_file = optarg;
@@ -371,10 +379,21 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
 		return 0;
 	}
+	struct psd_alert_rules *rules = malloc(sizeof(*rules));
+	if (rules == NULL || psd_alert_rules_load(rules, next.alert_rules, err, sizeof(err)) < 0) {
+		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current alert rules (%u): %s",
+			d->rules->count, rules == NULL ? "out of memory" : err);
+		free(rules);
+	} else {
+		free(d->rules);
+		d->rules = rules;
+		psd_log(PSD_LOG_NOTICE, "SIGHUP: %u alert rules in force", d->rules->count);
+	}
 	if (next.netns[0] != '\0' && strcmp(next.netns, d->settings.netns) == 0)
 		strcpy(next.db_config, d->settings.db_config); /* found through the global file */
 	psd_settings_reload(&d->settings, &next, log_ignored, NULL);
 	psd_settings_to_core(&d->settings, &cfg, &lim);
+	cfg.alert_rules = d->rules;
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
 	psd_daemon_push(d, &ev);
@@ -413,6 +432,13 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	psd_settings_to_core(&d->settings, &cfg, &lim);
+	d->rules = malloc(sizeof(*d->rules));
+	if (d->rules == NULL ||
+	    psd_alert_rules_load(d->rules, d->settings.alert_rules, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: bad alert rules: %s\n", d->rules == NULL ? "out of memory" : err);
+		return -1;
+	}
+	cfg.alert_rules = d->rules;
 	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
 		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
 	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
@@ -530,12 +556,39 @@ static int check_config(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		bad = 1;
 	}
+	d->rules = malloc(sizeof(*d->rules));
+	if (d->rules == NULL ||
+	    psd_alert_rules_load(d->rules, d->settings.alert_rules, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: bad alert rules: %s\n", d->rules == NULL ? "out of memory" : err);
+		bad = 1;
+	}
+	free(d->rules);
 	if (bad)
 		return 1;
 	printf("portsyncd: configuration OK (settings %s%s, database config %s)\n",
 	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults",
 	       d->settings.db_config);
 	return 0;
+}
+
+/* --print-prometheus-rules: the rules in force (shipped, then the settings' file) for Prometheus */
+static int print_rules(struct psd_daemon *d)
+{
+	char err[600];
+	struct psd_alert_rules *rules = malloc(sizeof(*rules));
+	int r = 1;
+
+	if (load_settings(d, &d->settings, err, sizeof(err)) < 0)
+		fprintf(stderr, "portsyncd: %s\n", err);
+	else if (rules == NULL ||
+		 psd_alert_rules_load(rules, d->settings.alert_rules, err, sizeof(err)) < 0)
+		fprintf(stderr, "portsyncd: bad alert rules: %s\n", rules == NULL ? "out of memory" : err);
+	else {
+		psd_alert_rules_print_prometheus(rules, stdout);
+		r = 0;
+	}
+	free(rules);
+	return r;
 }
 
 static void teardown(struct psd_daemon *d)
@@ -547,6 +600,7 @@ static void teardown(struct psd_daemon *d)
 	d->loop = sd_event_unref(d->loop);
 	psd_netns_close(&d->netns);
 	free(d->core_mem);
+	free(d->rules);
 	free(d->ifaces);
 	if (d->ifnames != NULL)
 		if_freenameindex(d->ifnames);
@@ -571,6 +625,8 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (d.check_config)
 		return check_config(&d);
+	if (d.print_rules)
+		return print_rules(&d);
 	/* a small, steady footprint: give freed heap back instead of keeping 128 KiB of slack */
 	mallopt(M_TOP_PAD, PSD_HEAP_SLACK_BYTES);
 	mallopt(M_TRIM_THRESHOLD, PSD_HEAP_SLACK_BYTES);

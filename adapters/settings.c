@@ -102,6 +102,9 @@ static const struct key keys[] = {
 	 "a database unreachable this long makes /health failing"},
 	{"links", "stats", "link-stats", KIND_BOOL, true, 0, 1, true, NULL, AT(link_stats),
 	 "STATE_DB PORT_LINK_STATS and a log line per link change (off with compat)"},
+	{"alerts", "rules", "alert-rules", KIND_PATH, false, PATH_RANGE, 0, NULL, AT(alert_rules),
+	 "alert rule file ([alert NAME] sections, docs/alerts.md) on top of the shipped rules "
+	 "(default: the shipped rules only)"},
 };
 
 #define KEY_COUNT (int)(sizeof(keys) / sizeof(keys[0]))

@@ -56,6 +56,14 @@ static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, 
 	c->inflight_db[db]++;
 }
 
+void psd_emit_argv(struct psd_core *c, struct psd_action *ret, enum psd_db db, uint64_t tag,
+		   uint32_t argc, const char *const *argv, const size_t *argv_len)
+{
+	command(c, ret, db, tag, argc);
+	ret->u.cmd.argv = argv;
+	ret->u.cmd.argv_len = argv_len;
+}
+
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len)
 {

@@ -92,6 +92,9 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->watchdog_due_ns = UINT64_MAX;
 	psd_recovery_init(c);
 	psd_observe_init(c);
+	c->cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
+	if (psd_alerts_init(c, cfg->alert_rules) < 0)
+		return -EINVAL;
 	*ret = c;
 	return 0;
 }
@@ -202,6 +205,11 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_LINK_STATS:
 		psd_link_stats_reply(c, r);
 		return;
+	case TAG_ALERT_SYNC: /* alerts */
+	case TAG_ALERT_RETIRE:
+	case TAG_ALERT_SILENCE:
+		psd_alerts_reply(c, r);
+		return;
 	case TAG_CONFIG_SET:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
@@ -285,6 +293,8 @@ static void on_timer(struct psd_core *c)
 						       "(PSD_STALL_NS): watchdog not fed", "");
 	}
 	psd_links_timer(c);
+	if (c->phase == PH_RUNNING)
+		psd_alerts_timer(c); /* alerts */
 	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
 		c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
 		if (!c->log_poll_inflight && psd_all_up(c)) {
@@ -314,10 +324,12 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		if ((unsigned)ev->u.db >= _PSD_DB_MAX ||
 		    (ev->type == PSD_EV_DB_UP && c->db_up[ev->u.db]))
 			return -EINVAL;
-		if (ev->type == PSD_EV_DB_UP)
+		if (ev->type == PSD_EV_DB_UP) {
 			psd_recovery_up(c, ev->u.db);
-		else
+		} else {
 			psd_recovery_down(c, ev->u.db);
+			psd_alerts_db_down(c); /* alerts */
+		}
 		return 0;
 	case PSD_EV_NL_LOSS:
 		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
@@ -333,7 +345,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		return 0;
 	case PSD_EV_RECONFIGURE: {
 		struct psd_config next = *ev->u.cfg;
-		if (!timings_valid(&next))
+		if (!timings_valid(&next) || psd_alerts_reload(c, next.alert_rules) < 0)
 			return -EINVAL;
 		psd_log_line(c, PSD_LOG_NOTICE, "configuration reloaded", "");
 		c->cfg.reconnect_min_ns = next.reconnect_min_ns;
@@ -494,6 +506,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 		return true;
 	if (psd_link_stats_pull(c, ret))
 		return true;
+	if (psd_all_up(c) && c->inflight < c->lim.inflight_max && psd_alerts_pull(c, ret))
+		return true; /* alerts */
 	return pull_exit(c, ret);
 }
 
@@ -525,6 +539,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 	if (c->phase == PH_RUNNING && c->stats_len > 0 && c->stats_due_ns > c->now_ns &&
 	    c->stats_due_ns < d)
 		d = c->stats_due_ns;
+	if (c->phase == PH_RUNNING && psd_alerts_deadline(c) < d)
+		d = psd_alerts_deadline(c); /* alerts */
 	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
 	return d;
@@ -572,6 +588,7 @@ void psd_core_check(const struct psd_core *c)
 		PSD_ASSERT(c->ports.ports[i].parked);
 		PSD_ASSERT(++n <= c->parked);
 	}
+	psd_alerts_check(c); /* alerts */
 }
 
 const struct psd_stats *psd_core_stats(const struct psd_core *c)

@@ -9,6 +9,7 @@
 #ifndef PSD_ENGINE_H
 #define PSD_ENGINE_H
 
+#include "alerts.h"
 #include "port_table.h"
 #include "psd/core.h"
 #include "text.h"
@@ -63,6 +64,10 @@ enum psd_tag_kind {
 	TAG_SEEN_STAGED,     /* ... or its producer form */
 	TAG_INFO,            /* INFO server: the server's run_id, index = database */
 	TAG_LINK_STATS,      /* HSET PORT_LINK_STATS|<name>, index = port (observe.c) */
+	/* alerts.c */
+	TAG_ALERT_SYNC,      /* HSET or DEL STATE_DB PORTSYNCD_ALERT|<rule>|<subject> */
+	TAG_ALERT_RETIRE,    /* DEL of an entry whose rule a reload removed */
+	TAG_ALERT_SILENCE,   /* HGETALL CONFIG_DB PORTSYNCD_ALERT_SILENCE|portsyncd */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -257,6 +262,9 @@ struct psd_core {
 	uint64_t stats_due_ns;  /* the queue goes out from then (PSD_LINK_STATS_DELAY_NS) */
 	const char *link_cause; /* what the link message being handled is, for the event log */
 
+	/* alert rules, machines, silences (alerts.c only) */
+	struct psd_alerts alerts;
+
 	/* a producer set waiting to go out, built from an HGETALL reply */
 	struct psd_config_copy copy;
 
@@ -359,6 +367,9 @@ void psd_emit_config_set(struct psd_core *c, struct psd_action *ret);
 void psd_emit_prune(struct psd_core *c, uint32_t port, struct psd_action *ret);
 void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret);
 void psd_emit_link_stats(struct psd_core *c, uint32_t port, struct psd_action *ret);
+/* A command whose arguments the caller keeps (valid until the next pull). */
+void psd_emit_argv(struct psd_core *c, struct psd_action *ret, enum psd_db db, uint64_t tag,
+		   uint32_t argc, const char *const *argv, const size_t *argv_len);
 /* Builds "<table><sep><name>" for db into a scratch slot; returns its length. */
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len);

@@ -393,6 +393,8 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 		  &s->ack_latency);
 	histogram(t, "portsyncd_redis_write_rtt_seconds",
 		  "Round trip of a STATE_DB port write: sent to acknowledged.", &s->write_rtt);
+
+	psd_alerts_metrics(c, t);
 }
 
 size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_info *info, char *buf,

@@ -182,18 +182,9 @@ void psd_observe_change(struct psd_core *c, struct psd_port *p)
 	}
 }
 
-/* Flap ring: bucket k counts the changes of epoch e with e % PSD_FLAP_BUCKETS == k, for the
- * PSD_FLAP_BUCKETS epochs up to flap_epoch. */
 uint32_t psd_port_flaps(const struct psd_port *p, uint64_t now_ns)
 {
-	uint64_t now_epoch = now_ns / PSD_FLAP_BUCKET_NS;
-	uint32_t n = 0;
-	for (uint32_t k = 0; k < PSD_FLAP_BUCKETS && k <= p->flap_epoch; k++) {
-		uint64_t e = (uint64_t)p->flap_epoch - k; /* the epoch bucket e % BUCKETS holds */
-		if (e + PSD_FLAP_BUCKETS > now_epoch)
-			n += p->flaps[e % PSD_FLAP_BUCKETS];
-	}
-	return n;
+	return psd_port_changes_in(p, now_ns, PSD_FLAP_BUCKETS);
 }
 
 static void count_flap(struct psd_port *p, uint64_t now_ns)

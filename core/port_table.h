@@ -101,5 +101,7 @@ uint32_t psd_port_find(const struct psd_port_table *t, const char *name, size_t 
 uint32_t psd_port_add(struct psd_port_table *t, const char *name, size_t len);
 void psd_port_remove(struct psd_port_table *t, uint32_t idx);
 uint32_t psd_port_count(const struct psd_port_table *t);
+/* Oper changes of p in the last `buckets` flap buckets (PSD_FLAP_BUCKET_NS each) up to now. */
+uint32_t psd_port_changes_in(const struct psd_port *p, uint64_t now_ns, uint32_t buckets);
 
 #endif

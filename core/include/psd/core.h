@@ -47,6 +47,8 @@ enum psd_log_output {
 	_PSD_LOG_OUTPUT_MAX,
 };
 
+struct psd_alert_rules;
+
 struct psd_config {
 	/* Table separators and numeric ids, from database_config.json. */
 	char separator[_PSD_DB_MAX][PSD_SEPARATOR_LEN_MAX + 1];
@@ -77,6 +79,9 @@ struct psd_config {
 	int64_t realtime_offset_ns;
 	/* A database unreachable this long makes the health failing; 0 takes the default. */
 	uint64_t health_db_down_ns;
+	/* Alert rules (psd/alerts.h), borrowed: copied at init and at PSD_EV_RECONFIGURE, whose
+	 * rules replace them. NULL: no rules. */
+	const struct psd_alert_rules *alert_rules;
 };
 
 /* Why netlink data was lost (PSD_EV_NL_LOSS). */
