@@ -36,7 +36,8 @@ CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 DRIVER_SRC := lib/driver.c
 LIB_SRC := lib/log.c lib/pcap.c
 SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c
-SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c $(LIB_SRC)
+SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c sim/alert_watch.c adapters/alert_rules.c \
+	$(LIB_SRC)
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
@@ -157,7 +158,7 @@ build/ks-latency: $(REL)/tools/ks-latency.o
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
 build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lpcap
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lpcap -linih
 
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`; `make test` compiles the libFuzzer

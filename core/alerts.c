@@ -697,7 +697,10 @@ uint64_t psd_alerts_deadline(const struct psd_core *c)
 {
 	const struct psd_alerts *a = &c->alerts;
 	uint64_t d = a->due_ns;
-	if (a->rules.count > 0 && c->phase == PH_RUNNING && !a->silence_inflight &&
+	bool up = true; /* the poll waits for Redis, as every command: no deadline meanwhile */
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		up &= c->db_up[db];
+	if (a->rules.count > 0 && c->phase == PH_RUNNING && up && !a->silence_inflight &&
 	    a->silence_due_ns < d)
 		d = a->silence_due_ns;
 	return d;

@@ -292,9 +292,9 @@ static void on_timer(struct psd_core *c)
 			psd_log_line(c, PSD_LOG_ERROR, "Redis has not answered for 30 s "
 						       "(PSD_STALL_NS): watchdog not fed", "");
 	}
-	psd_links_timer(c);
 	if (c->phase == PH_RUNNING)
-		psd_alerts_timer(c); /* alerts */
+		psd_alerts_timer(c); /* alerts: before the links' re-checks change what they read */
+	psd_links_timer(c);
 	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
 		c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
 		if (!c->log_poll_inflight && psd_all_up(c)) {

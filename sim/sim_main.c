@@ -20,10 +20,17 @@
  *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
  *                [--canary drop-loss] [--verbose]
+ *        psd-sim --seed S --alerts [--ports N]   the alert scenario: seeded flap storms fire the
+ *                shipped flap rule for exactly the flapping ports at the predicted times, a
+ *                silence holds one port's actions until it expires, a Redis outage inhibits
+ *                every per-port alert; it prints the alert trace hash
+ *
+ * Every run watches the shipped alert rules (sim/alert_watch.c): invariant alert-held-for.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +41,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "alert_rules.h"
+#include "alert_watch.h"
 #include "fixture.h"
 #include "kernel.h"
 #include "world.h"
@@ -64,6 +73,7 @@ enum invariant {
 	INV_INIT_DONE_ONCE,
 	INV_MEMORY_BOUNDED,
 	INV_RECONNECTED,     /* Redis back: every database reconnected within the bound */
+	INV_ALERT_HELD_FOR,  /* no alert fires unless its condition held for its rule's `for` */
 	INV_CONVERGED,       /* liveness */
 };
 
@@ -75,6 +85,7 @@ static const char *const invariant_names[] = {
 	[INV_INIT_DONE_ONCE] = "init-done-once",
 	[INV_MEMORY_BOUNDED] = "memory-bounded",
 	[INV_RECONNECTED] = "reconnected",
+	[INV_ALERT_HELD_FOR] = "alert-held-for",
 	[INV_CONVERGED] = "converged",
 };
 
@@ -150,6 +161,7 @@ struct sim {
 	bool *told_gone;        /* the core was told the port's netdev went away since its last
 				   STATE_DB write was sent */
 	unsigned init_done_writes; /* since the last daemon start or loss of APPL_DB */
+	struct psd_alert_watch aw; /* the shipped alert rules, watched after every step */
 	enum invariant violated;
 	char why[256];
 	bool failed;
@@ -513,6 +525,7 @@ static void daemon_restart(struct sim *s, enum fault kind)
 		s->warm_stale[i] = kind == F_RESTART_WARM;
 	}
 	psd_kernel_drop_queue(&s->k); /* the old sockets are closed */
+	psd_alert_watch_reset(&s->aw); /* the new core's alerts start afresh */
 	s->init_done_writes = 0;
 	psd_world_restart(s->w);
 	if (kind == F_RESTART_WARM)
@@ -550,14 +563,22 @@ static void serve_dump(struct sim *s)
 	psd_kernel_serve_dump(&s->k, s->w, dump_fault(s));
 }
 
+static void watch_alerts(struct sim *s)
+{
+	if (!psd_alert_watch_step(&s->aw, s->w))
+		violate(s, INV_ALERT_HELD_FOR, s->aw.why, "", 0);
+}
+
 /* Memory follows ports, never events: the core's table and the databases stay within bounds. */
 static void check_memory(struct sim *s)
 {
+	watch_alerts(s); /* after every step, as the memory check */
 	uint32_t in_use = psd_core_ports_in_use(s->w->core);
 	if (in_use > 2 * s->nports + 1) /* each port's name, its renamed name; a wrong-typed one */
 		violate(s, INV_MEMORY_BOUNDED, "port table holds more entries than netdev names", "", 0);
 	/* link analytics keep a PORT_LINK_STATS key per port name, its renamed name included */
-	size_t per_port = s->w->cfg.link_stats ? 6 : 4;
+	/* and a PORTSYNCD_ALERT entry per port for the shipped per-port rule */
+	size_t per_port = s->w->cfg.link_stats ? 7 : 5;
 	if (s->w->m.count > per_port * (size_t)s->nports + 64)
 		violate(s, INV_MEMORY_BOUNDED, "Redis holds more keys than ports explain", "", 0);
 }
@@ -635,6 +656,7 @@ static int usage(void)
 	fprintf(stderr, "usage: psd-sim --fixture FILE [--commands FILE]\n"
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
 			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
+			"       psd-sim --seed S --alerts [--ports N]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
 			"restart-stale restart-empty-late loading stall maxclients\n");
@@ -805,6 +827,7 @@ static uint64_t heal(struct sim *s, const char **why)
 		sai_recreate(s);
 		psd_world_advance(s->w, 500 * MS);
 		serve_dump(s);
+		watch_alerts(s);
 		if (t < next_check && t < PSD_SIM_CONVERGE_NS)
 			continue;
 		next_check = 2 * t; /* O(ports) each: checked at 0.5, 1, 2, 4 ... s and at the bound */
@@ -839,6 +862,274 @@ static void draw_rates(struct sim *s)
 	s->rate[F_LOADING] = below(s, 3);
 	s->rate[F_STALL] = below(s, 2);
 	s->rate[F_MAXCLIENTS] = below(s, 4); /* of ten outages */
+}
+
+/* --- the alert scenario (--alerts) ----------------------------------------------------------- */
+
+#define S_NS 1000000000ull
+
+struct alert_run {
+	struct sim *s;
+	const struct psd_alert_rules *rules;
+	uint32_t flap;          /* the shipped per-port flap rule */
+	uint64_t *fired;        /* per port: when its flap alert last went firing (0: not) */
+	uint64_t *resolved;
+	unsigned failures;
+};
+
+static uint32_t rule_named(const struct psd_alert_rules *r, const char *name)
+{
+	for (uint32_t i = 0; i < r->count; i++)
+		if (strcmp(r->rule[i].name, name) == 0)
+			return i;
+	fprintf(stderr, "psd-sim: no shipped rule %s\n", name);
+	exit(2);
+}
+
+static void on_alert_transition(void *ctx, const struct psd_alert_view *v,
+				enum psd_alert_state from)
+{
+	struct alert_run *ar = ctx;
+	unsigned port;
+	char name[PSD_IFNAME_LEN_MAX + 1];
+	if (v->rule != ar->flap || v->subject_len > PSD_IFNAME_LEN_MAX)
+		return;
+	memcpy(name, v->subject, v->subject_len);
+	name[v->subject_len] = '\0';
+	if (sscanf(name, "Ethernet%u", &port) != 1 || port >= ar->s->nports)
+		return;
+	uint64_t at = ar->s->w->now / PSD_ALERT_EVAL_NS * PSD_ALERT_EVAL_NS;
+	if (v->state == PSD_ALERT_FIRING)
+		ar->fired[port] = at;
+	if (v->state == PSD_ALERT_RESOLVED)
+		ar->resolved[port] = at;
+}
+
+static void alert_check(struct alert_run *ar, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void alert_check(struct alert_run *ar, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	if (ok)
+		return;
+	ar->failures++;
+	printf("psd-sim: alerts: FAILED: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* Up to virtual time t, stopping at every evaluation on the way. */
+static void alert_advance(struct sim *s, uint64_t t)
+{
+	while (s->w->now < t) {
+		uint64_t next = (s->w->now / PSD_ALERT_EVAL_NS + 1) * PSD_ALERT_EVAL_NS;
+		psd_world_advance(s->w, (next < t ? next : t) - s->w->now);
+		if (!s->redis_up)
+			psd_world_refuse_connects(s->w);
+		serve_dump(s);
+		watch_alerts(s);
+	}
+}
+
+struct flap_event {
+	uint64_t t;
+	uint32_t port, seq;
+};
+
+static int flap_cmp(const void *a, const void *b)
+{
+	const struct flap_event *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* A seeded flap storm inside one 10 s flap bucket b: a quarter of the ports (one at least, and
+ * must_flap) change
+ * 5 to 10 times, the others 0 to 4 times (the flap rule wants more than 4 in 30 s). Sets
+ * predicted[i] to when the rule must fire for port i (0: never), and returns the bucket. */
+static uint64_t flap_storm(struct alert_run *ar, uint64_t *predicted, uint32_t must_flap)
+{
+	struct sim *s = ar->s;
+	const struct psd_alert_rule *r = &ar->rules->rule[ar->flap];
+	uint64_t bucket_ns = PSD_FLAP_BUCKET_NS;
+	uint64_t b = s->w->now / bucket_ns + 2;
+	uint64_t t0 = b * bucket_ns + 500 * MS;
+	uint32_t threshold = (uint32_t)(r->threshold / 1000);
+	struct flap_event *ev = calloc((size_t)s->nports * 10, sizeof(*ev));
+	uint32_t n = 0, flapping = 0;
+	if (ev == NULL)
+		exit(1);
+	for (uint32_t i = 0; i < s->nports; i++) {
+		bool storm = below(s, 4) == 0 || i == must_flap ||
+			     (i + 1 == s->nports && flapping == 0);
+		uint32_t changes = storm ? threshold + 1 + below(s, 6) : below(s, threshold + 1);
+		flapping += storm;
+		for (uint32_t k = 0; k < changes; k++)
+			ev[n++] = (struct flap_event){t0 + below(s, 80) * 100 * MS, i, n};
+	}
+	qsort(ev, n, sizeof(*ev), flap_cmp);
+	uint32_t *seen = calloc(s->nports, sizeof(*seen));
+	if (seen == NULL)
+		exit(1);
+	memset(predicted, 0, s->nports * sizeof(*predicted));
+	for (uint32_t k = 0; k < n; k++) {
+		alert_advance(s, ev[k].t);
+		struct psd_kernel_port *p = &s->k.ports[ev[k].port];
+		psd_kernel_set(&s->k, ev[k].port, p->up, !p->carrier, p->mtu);
+		psd_kernel_deliver(&s->k, s->w, s->k.qlen);
+		/* the (threshold + 1)th change: seen at the next evaluation, firing `for` later */
+		if (++seen[ev[k].port] == threshold + 1)
+			predicted[ev[k].port] = (ev[k].t / S_NS + 1) * S_NS + r->for_s * S_NS;
+	}
+	free(seen);
+	free(ev);
+	return b;
+}
+
+static bool entry_exists(struct sim *s, uint32_t port)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "PORTSYNCD_ALERT|port_flapping|Ethernet%u", port);
+	return psd_model_exists(&s->w->m, PSD_WORLD_STATE, key);
+}
+
+struct held_look {
+	uint32_t rule;
+	char subject[24];
+	struct psd_alert_view v;
+	bool found;
+};
+
+static void held_one(void *ctx, const struct psd_alert_view *v)
+{
+	struct held_look *l = ctx;
+	if (v->rule == l->rule && v->subject_len == strlen(l->subject) &&
+	    memcmp(v->subject, l->subject, v->subject_len) == 0) {
+		l->v = *v;
+		l->found = true;
+	}
+}
+
+static struct held_look flap_alert(struct alert_run *ar, uint32_t port)
+{
+	struct held_look l = {.rule = ar->flap};
+	snprintf(l.subject, sizeof(l.subject), "Ethernet%u", port);
+	psd_core_alerts_each(ar->s->w->core, held_one, &l);
+	return l;
+}
+
+/* Each phase: a storm; the flap rule fires for exactly the flapping ports, each at the predicted
+ * time, and resolves keep_firing_for after the storm's bucket left the window. */
+static void storm_phase(struct alert_run *ar, const char *phase, uint64_t *predicted,
+			uint32_t silenced, uint64_t silence_until, bool outage)
+{
+	struct sim *s = ar->s;
+	const struct psd_alert_rule *r = &ar->rules->rule[ar->flap];
+	memset(ar->fired, 0, s->nports * sizeof(*ar->fired));
+	memset(ar->resolved, 0, s->nports * sizeof(*ar->resolved));
+	uint64_t b = flap_storm(ar, predicted, silenced);
+	if (silenced != UINT32_MAX) { /* firing, silenced: its actions held */
+		alert_advance(s, predicted[silenced] + S_NS);
+		struct held_look l = flap_alert(ar, silenced);
+		alert_check(ar, predicted[silenced] + S_NS < silence_until && l.found &&
+				    l.v.state == PSD_ALERT_FIRING && l.v.silenced && !l.v.published &&
+				    !entry_exists(s, silenced),
+			    "%s: Ethernet%u firing but not held by its silence", phase, silenced);
+	}
+	uint64_t window_end = (b + r->window_s / (PSD_FLAP_BUCKET_NS / S_NS)) * PSD_FLAP_BUCKET_NS;
+	uint64_t resolve_at = window_end + r->keep_firing_for_s * S_NS;
+	/* while every alert fires: entries exactly for the flapping ports not held */
+	alert_advance(s, window_end - 2 * S_NS);
+	for (uint32_t i = 0; i < s->nports; i++) {
+		struct held_look l = flap_alert(ar, i);
+		alert_check(ar, ar->fired[i] == predicted[i], "%s: Ethernet%u fired at %llu ms, the rule "
+			    "predicts %llu ms", phase, i, (unsigned long long)(ar->fired[i] / MS),
+			    (unsigned long long)(predicted[i] / MS));
+		bool held = (i == silenced && s->w->now < silence_until) || outage;
+		alert_check(ar, entry_exists(s, i) == (predicted[i] != 0 && !held),
+			    "%s: Ethernet%u STATE_DB entry %s", phase, i,
+			    entry_exists(s, i) ? "present" : "absent");
+		if (predicted[i] != 0)
+			alert_check(ar, l.found && l.v.state == PSD_ALERT_FIRING &&
+					    l.v.silenced == (i == silenced && s->w->now < silence_until) &&
+					    l.v.inhibited == outage,
+				    "%s: Ethernet%u is not firing %s", phase, i,
+				    outage ? "inhibited" : i == silenced ? "silenced" : "");
+	}
+	if (outage) { /* Redis back: the inhibition ends, the held entries are written */
+		psd_world_redis_up(s->w);
+		s->redis_up = true;
+		alert_advance(s, s->w->now + 3 * S_NS);
+		for (uint32_t i = 0; i < s->nports; i++)
+			alert_check(ar, entry_exists(s, i) == (predicted[i] != 0),
+				    "%s: Ethernet%u entry after Redis came back", phase, i);
+	}
+	alert_advance(s, resolve_at + 2 * S_NS);
+	for (uint32_t i = 0; i < s->nports; i++) {
+		alert_check(ar, ar->resolved[i] == (predicted[i] != 0 ? resolve_at : 0),
+			    "%s: Ethernet%u resolved at %llu ms, the rule predicts %llu ms", phase, i,
+			    (unsigned long long)(ar->resolved[i] / MS),
+			    (unsigned long long)(predicted[i] != 0 ? resolve_at / MS : 0));
+		alert_check(ar, !entry_exists(s, i), "%s: Ethernet%u entry left after resolving", phase,
+			    i);
+	}
+}
+
+static int run_alerts(struct sim *s, const char *seed_text)
+{
+	struct alert_run ar = {.s = s, .rules = s->w->cfg.alert_rules};
+	uint64_t *predicted = calloc(s->nports, sizeof(*predicted));
+	ar.fired = calloc(s->nports, sizeof(*ar.fired));
+	ar.resolved = calloc(s->nports, sizeof(*ar.resolved));
+	if (predicted == NULL || ar.fired == NULL || ar.resolved == NULL)
+		return 1;
+	ar.flap = rule_named(ar.rules, "port_flapping");
+	s->aw.on_transition = on_alert_transition;
+	s->aw.ctx = &ar;
+	config_ports(s);
+	psd_world_start(s->w);
+	for (uint32_t i = 0; i < s->nports; i++) {
+		psd_kernel_create(&s->k, i);
+		psd_kernel_set(&s->k, i, true, true, 9100); /* admin up: carrier changes are oper ones */
+	}
+	psd_kernel_deliver(&s->k, s->w, s->k.qlen);
+	serve_dump(s);
+	psd_model_consume(&s->w->m, PSD_WORLD_APPL);
+	/* the ports' first oper change (down to up) leaves the flap window before the storm */
+	alert_advance(s, s->w->now + PSD_FLAP_WINDOW_S * S_NS);
+
+	storm_phase(&ar, "storm", predicted, UINT32_MAX, 0, false);
+
+	/* a silence of one flapping port (of the next storm's draw: written before it) that ends
+	 * while its alert fires: held, then its actions run */
+	uint32_t p = below(s, s->nports);
+	/* the next storm's bucket b is two from now's; it fires by b * 10 s + 15 s and the check of
+	 * the entries is at b * 10 s + 28 s: the silence ends between */
+	uint64_t until_s = (s->w->now / PSD_FLAP_BUCKET_NS + 2) * (PSD_FLAP_BUCKET_NS / S_NS) + 20;
+	char field[48], until[24];
+	snprintf(field, sizeof(field), "port_flapping|Ethernet%u", p);
+	snprintf(until, sizeof(until), "%llu", (unsigned long long)until_s);
+	psd_model_hset(&s->w->m, PSD_WORLD_CONFIG, "PORTSYNCD_ALERT_SILENCE|portsyncd", field, until);
+	storm_phase(&ar, "silence", predicted, p, until_s * S_NS, false);
+
+	/* Redis unreachable: every per-port alert is inhibited while redis_unreachable holds */
+	psd_world_redis_down(s->w);
+	s->redis_up = false;
+	storm_phase(&ar, "outage", predicted, UINT32_MAX, 0, true);
+
+	printf("psd-sim: alerts: seed %s, %u ports: %s, %llu alert transitions, alert trace hash "
+	       "%016llx\n", seed_text, s->nports, ar.failures == 0 && !s->failed ? "ok" : "FAILED",
+	       (unsigned long long)s->aw.transitions, (unsigned long long)s->aw.trace_hash);
+	if (s->failed)
+		return fail(s, s->violated, s->why);
+	free(predicted);
+	free(ar.fired);
+	free(ar.resolved);
+	return ar.failures == 0 ? 0 : 1;
 }
 
 /* --fixture F: the scenario in field mode, and in compat mode when it has compat lines; with
@@ -894,8 +1185,10 @@ int main(int argc, char **argv)
 		return run_fixture(argv[2], argv[4]);
 	const char *seed_text = NULL, *faults = "swarm";
 	uint32_t ports = 16, steps = 2000, storm = 0;
-	bool verbose = false;
+	bool verbose = false, alerts = false;
 	static struct sim s;
+	static struct psd_alert_rules rules;
+	char err[600];
 	struct timespec t0, t1;
 
 	for (int i = 1; i < argc; i++) {
@@ -911,6 +1204,8 @@ int main(int argc, char **argv)
 			faults = argv[++i];
 		else if (strcmp(argv[i], "--verbose") == 0)
 			verbose = true;
+		else if (strcmp(argv[i], "--alerts") == 0)
+			alerts = true;
 		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
 			 strcmp(argv[i + 1], "drop-loss") == 0)
 			s.canary_drop_loss = ++i > 0;
@@ -922,8 +1217,8 @@ int main(int argc, char **argv)
 		return usage();
 	snprintf(reproduce_line, sizeof(reproduce_line),
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
-		 "--steps %u --storm %u --faults %s%s", PSD_COMMIT, seed_text, ports, steps, storm,
-		 faults, s.canary_drop_loss ? " --canary drop-loss" : "");
+		 "--steps %u --storm %u --faults %s%s%s", PSD_COMMIT, seed_text, ports, steps, storm,
+		 faults, s.canary_drop_loss ? " --canary drop-loss" : "", alerts ? " --alerts" : "");
 	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], on_fatal_signal);
@@ -960,6 +1255,14 @@ int main(int argc, char **argv)
 	s.w->lim.ports_max = 2 * ports + 16;
 	s.w->lim.inflight_max = PSD_SIM_INFLIGHT_MAX;
 	s.w->check_every = ports <= PSD_SIM_CHECK_ALL_PORTS ? 1 : ports / PSD_SIM_CHECK_SPAN;
+	if (psd_alert_rules_load(&rules, "", err, sizeof(err)) < 0) { /* the shipped rules */
+		fprintf(stderr, "psd-sim: %s\n", err);
+		return 2;
+	}
+	s.w->cfg.alert_rules = &rules;
+	psd_alert_watch_init(&s.aw);
+	if (alerts)
+		return run_alerts(&s, seed_text);
 	draw_rates(&s);
 	for (int f = 0; f < F_MAX; f++)
 		if (!(enabled & (1u << f)))
@@ -1003,9 +1306,10 @@ int main(int argc, char **argv)
 	uint64_t events = s.w->events - s.k.datagrams + s.k.messages;
 	printf("\npsd-sim: ok: %" PRIu64 " events (%" PRIu64 " netlink messages), %" PRIu64
 	       " faults, converged in %llu ms virtual, %.0f simulated events/s, max RSS %ld "
-	       "KiB, trace hash %016" PRIx64 "\n", events, s.k.messages, nfaults,
-	       (unsigned long long)(took / MS), (double)events / secs, ru.ru_maxrss,
-	       s.w->trace_hash);
+	       "KiB, trace hash %016" PRIx64 ", %" PRIu64 " alert transitions\n", events,
+	       s.k.messages, nfaults, (unsigned long long)(took / MS), (double)events / secs,
+	       ru.ru_maxrss, s.w->trace_hash, s.aw.transitions);
+	psd_alert_watch_free(&s.aw);
 	if (s.has_snapshot)
 		psd_model_free(&s.snapshot);
 	psd_world_free(s.w);

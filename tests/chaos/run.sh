@@ -2,7 +2,8 @@
 # Chaos suite: a sweep of simulator seeds (each a different swarm of fault rates) must hold every
 # invariant and converge; one seed run twice must give the same trace hash; the planted canary
 # (overruns hidden from the core) must be caught by the oracle; a trap in the core must print the
-# reproducer; every seed in tests/chaos/regressions must pass. The sweep's summary counts how often
+# reproducer; every seed in tests/chaos/regressions must pass; the alert scenario must pass on 20
+# seeds and give one seed the same alert trace twice. The sweep's summary counts how often
 # each fault kind was hit across all seeds. Usage: run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
@@ -44,6 +45,26 @@ if [ -n "$a" ] && [ "$a" = "$b" ]; then
 else
 	failed=$((failed + 1))
 	echo "chaos: FAILED: seed 4242 gave trace hashes '$a' and '$b'"
+fi
+# the alert scenario: seeded flap storms, a silence, a Redis outage (sim/sim_main.c, --alerts);
+# the same seed twice gives the same alert trace
+for seed in $(seq 1 20); do
+	if out=$($SIM --seed "$seed" --alerts --ports 32 2>&1); then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "chaos: FAILED: alert scenario, seed $seed:"
+		echo "$out" | tail -n 20
+	fi
+done
+a=$($SIM --seed 7 --alerts --ports 64 | sed -n 's/.*alert trace hash //p')
+b=$($SIM --seed 7 --alerts --ports 64 | sed -n 's/.*alert trace hash //p')
+if [ -n "$a" ] && [ "$a" = "$b" ]; then
+	passed=$((passed + 1))
+	echo "chaos: alert determinism: seed 7 twice gives alert trace hash $a"
+else
+	failed=$((failed + 1))
+	echo "chaos: FAILED: alert scenario seed 7 gave alert trace hashes '$a' and '$b'"
 fi
 # Caught means the oracle said so: exit status 1 and an invariant named on a FAILED line. Any
 # other failure (a usage error exits 2, a crash dies by a signal) is not a catch.

@@ -1,0 +1,381 @@
+/*
+ * Alerts (core/alert_fsm.rl, core/alerts.c): every transition of the machine's table; `for` and
+ * `keep_firing_for` at their edges, with the log line, the STATE_DB entry and the metric each
+ * transition brings; a silence and an inhibition begun in each state hold the actions and never
+ * the machine; the per-port subject limit; a reload that keeps an unchanged rule's alerts.
+ */
+#include <errno.h>
+
+#include "unit.h"
+
+#include "alert_fsm.h"
+#include "psd/alerts.h"
+#include "psd/metrics.h"
+
+#define S 1000000000ull
+#define KEY "PORTSYNCD_ALERT|flap|Ethernet0"
+#define SILENCES "PORTSYNCD_ALERT_SILENCE|portsyncd"
+
+static struct psd_alert_rules rules;
+static char text[1 << 20];
+
+static void rules_clear(void)
+{
+	memset(&rules, 0, sizeof(rules));
+}
+
+static uint32_t add_rule(const char *name, enum psd_alert_signal sig, enum psd_alert_condition cond,
+			 int64_t threshold, uint32_t window_s, uint32_t for_s, uint32_t keep_s)
+{
+	struct psd_alert_rule *r = &rules.rule[rules.count];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->signal = sig;
+	r->condition = cond;
+	r->threshold = threshold;
+	r->window_s = window_s;
+	r->for_s = for_s;
+	r->keep_firing_for_s = keep_s;
+	r->severity = PSD_SEV_WARNING;
+	r->per_port = psd_alert_signals[sig].per_port;
+	r->inhibited_by = UINT32_MAX;
+	snprintf(r->summary, sizeof(r->summary), "%s fired", name);
+	return rules.count++;
+}
+
+/* A running world with Ethernet0 and Ethernet4 configured and present, at second `at`. */
+static struct psd_world *world(uint64_t at)
+{
+	struct psd_world *w = psd_world_new();
+	w->cfg.seed = 42;
+	w->cfg.alert_rules = &rules;
+	configure_port(w, "Ethernet0");
+	configure_port(w, "Ethernet4");
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_new_link(w, "Ethernet4", 11, UP_RUNNING);
+	psd_world_dump_done(w);
+	psd_world_advance(w, at * S - w->now);
+	return w;
+}
+
+/* Second by second up to `at` (each second an evaluation). */
+static void to_second(struct psd_world *w, uint64_t at)
+{
+	while (w->now < at * S)
+		psd_world_advance(w, (w->now / S + 1) * S - w->now);
+}
+
+static void flap(struct psd_world *w, const char *port, int32_t ifindex, int times)
+{
+	for (int i = 0; i < times; i++)
+		psd_world_new_link(w, port, ifindex, i % 2 == 0 ? UP : UP_RUNNING);
+}
+
+struct look {
+	uint32_t rule;
+	const char *subject;
+	struct psd_alert_view v;
+	bool found;
+};
+
+static void look_one(void *ctx, const struct psd_alert_view *v)
+{
+	struct look *l = ctx;
+	if (v->rule == l->rule && v->subject_len == strlen(l->subject) &&
+	    memcmp(v->subject, l->subject, v->subject_len) == 0) {
+		l->v = *v;
+		l->found = true;
+	}
+}
+
+static struct psd_alert_view alert(struct psd_world *w, uint32_t rule, const char *subject)
+{
+	struct look l = {rule, subject, {0}, false};
+	psd_core_alerts_each(w->core, look_one, &l);
+	if (!l.found)
+		l.v.state = PSD_ALERT_INACTIVE;
+	return l.v;
+}
+
+static const char *render(struct psd_world *w)
+{
+	struct psd_metrics_info info = {"t", 0, w->now};
+	assert_true(psd_metrics_render(w->core, &info, text, sizeof(text)) < sizeof(text));
+	return text;
+}
+
+/* Every (state, symbol) pair of the table: the state reached and the work done. */
+static void test_machine_table(void **state)
+{
+	unsigned work;
+	int start = psd_alert_fsm_start();
+	int pending = psd_alert_fsm_step(start, PSD_AS_HOLDS, &work);
+	int firing = psd_alert_fsm_step(start, PSD_AS_HELD, &work);
+	int resolved = psd_alert_fsm_step(firing, PSD_AS_CLEARED, &work);
+	assert_true(start >= 0 && pending >= 0 && firing >= 0 && resolved >= 0);
+	assert_true(start != pending && start != firing && start != resolved && pending != firing &&
+		    pending != resolved && firing != resolved);
+	const struct {
+		int from;
+		enum psd_alert_sym sym;
+		int to;
+		unsigned work;
+	} table[] = {
+		{start, PSD_AS_HOLDS, pending, PSD_AW_PENDING},
+		{start, PSD_AS_HELD, firing, PSD_AW_FIRING},
+		{start, PSD_AS_FALSE, start, 0},
+		{start, PSD_AS_CLEARED, start, 0},
+		{pending, PSD_AS_HOLDS, pending, 0},
+		{pending, PSD_AS_HELD, firing, PSD_AW_FIRING},
+		{pending, PSD_AS_FALSE, start, PSD_AW_INACTIVE},
+		{pending, PSD_AS_CLEARED, start, PSD_AW_INACTIVE},
+		{firing, PSD_AS_HOLDS, firing, 0},
+		{firing, PSD_AS_HELD, firing, 0},
+		{firing, PSD_AS_FALSE, firing, 0},
+		{firing, PSD_AS_CLEARED, resolved, PSD_AW_RESOLVED},
+		{resolved, PSD_AS_HOLDS, pending, PSD_AW_PENDING},
+		{resolved, PSD_AS_HELD, firing, PSD_AW_FIRING},
+		{resolved, PSD_AS_FALSE, start, PSD_AW_INACTIVE},
+		{resolved, PSD_AS_CLEARED, start, PSD_AW_INACTIVE},
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		work = 0xffu;
+		assert_int_equal(psd_alert_fsm_step(table[i].from, table[i].sym, &work), table[i].to);
+		assert_int_equal(work, table[i].work);
+	}
+	assert_int_equal(psd_alert_fsm_step(start, (enum psd_alert_sym)'x', &work), -1);
+}
+
+/* A per-port rule, `for` 2 s and keep_firing_for 3 s: pending at the first evaluation after the
+ * flaps, firing exactly 2 s later (not 1 s), resolved exactly 3 s after the condition went false
+ * (the 10 s bucket of the flaps left the window), then inactive; each transition logged once in
+ * the fixed format, the STATE_DB entry there only while firing, the metric following. */
+static void test_for_and_keep_edges(void **state)
+{
+	rules_clear();
+	uint32_t r = add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 1000, 10, 2, 3);
+	struct psd_world *w = world(100);
+	flap(w, "Ethernet0", 10, 2); /* 100.x s: two changes, above 1 */
+	flap(w, "Ethernet4", 11, 1); /* one change: not above 1 */
+	to_second(w, 101);
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_PENDING);
+	assert_int_equal(alert(w, r, "Ethernet4").state, PSD_ALERT_INACTIVE);
+	assert_true(psd_world_logged(w, "alert rule=flap subject=Ethernet0 state=inactive->pending "
+					"severity=warning value=2 threshold=1 held=no summary=\"flap fired\""));
+	to_second(w, 102); /* for - 1 s */
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_PENDING);
+	assert_false(psd_model_exists(&w->m, STATE, KEY));
+	to_second(w, 103); /* for */
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_FIRING);
+	assert_true(psd_world_logged(w, "alert rule=flap subject=Ethernet0 state=pending->firing "
+					"severity=warning value=2 threshold=1 held=no"));
+	assert_true(psd_model_exists(&w->m, STATE, KEY));
+	assert_string_equal(psd_model_hget(&w->m, STATE, KEY, "state"), "firing");
+	assert_string_equal(psd_model_hget(&w->m, STATE, KEY, "rule"), "flap");
+	assert_string_equal(psd_model_hget(&w->m, STATE, KEY, "subject"), "Ethernet0");
+	assert_string_equal(psd_model_hget(&w->m, STATE, KEY, "value"), "2");
+	assert_string_equal(psd_model_hget(&w->m, STATE, KEY, "threshold"), "1");
+	assert_string_equal(psd_model_hget(&w->m, STATE, KEY, "since"), "103");
+	assert_non_null(strstr(render(w), "portsyncd_alert_state{rule=\"flap\",subject=\"Ethernet0\","
+					  "state=\"firing\",severity=\"warning\",held=\"no\"} 1\n"));
+	assert_non_null(strstr(text, "portsyncd_alert_condition_ports{rule=\"flap\"} 1\n"));
+	to_second(w, 110); /* the bucket of 100 s left the 10 s window: false from here */
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_FIRING);
+	assert_false(alert(w, r, "Ethernet0").holds);
+	to_second(w, 112); /* keep_firing_for - 1 s */
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_FIRING);
+	to_second(w, 113);
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_RESOLVED);
+	assert_true(psd_world_logged(w, "alert rule=flap subject=Ethernet0 state=firing->resolved "
+					"severity=warning value=0 threshold=1 held=no"));
+	assert_false(psd_model_exists(&w->m, STATE, KEY));
+	to_second(w, 114);
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_INACTIVE);
+	assert_null(strstr(render(w), "subject=\"Ethernet0\""));
+	assert_non_null(strstr(text, "portsyncd_alert_transitions_total 4\n"));
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
+/* for 0 fires at the first evaluation that sees the condition; keep_firing_for 0 resolves at
+ * the first that does not; a daemon rule's subject is "daemon". */
+static void test_zero_durations_daemon_rule(void **state)
+{
+	rules_clear();
+	uint32_t r = add_rule("changes", PSD_SIG_OPER_CHANGES, PSD_COND_RATE, 0, 2, 0, 0);
+	struct psd_world *w = world(100);
+	flap(w, "Ethernet0", 10, 1);
+	to_second(w, 101);
+	assert_int_equal(alert(w, r, "daemon").state, PSD_ALERT_FIRING);
+	assert_true(psd_world_logged(w, "alert rule=changes subject=daemon state=inactive->firing"));
+	assert_true(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|changes|daemon"));
+	to_second(w, 102); /* rate over 2 s: the change of 100.x s is still in it */
+	assert_int_equal(alert(w, r, "daemon").state, PSD_ALERT_FIRING);
+	to_second(w, 103);
+	assert_int_equal(alert(w, r, "daemon").state, PSD_ALERT_RESOLVED);
+	assert_false(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|changes|daemon"));
+	psd_world_free(w);
+}
+
+/* The states of one rule's alert for Ethernet0 at each evaluation from second 100 to 116, with
+ * its actions held from `from` to `to` (a silence or an inhibition); entries[i]: the STATE_DB
+ * entry existed after the evaluation of second 100 + i. */
+struct timeline {
+	enum psd_alert_state states[17];
+	bool entries[17];
+	bool held[17];
+};
+
+enum hold { HOLD_NONE, HOLD_SILENCE, HOLD_INHIBIT };
+
+static void run_timeline(enum hold how, uint64_t from, uint64_t to, struct timeline *t)
+{
+	rules_clear();
+	uint32_t src = add_rule("missing", PSD_SIG_MISSING_IN_APPL, PSD_COND_ABOVE, 0, 0, 0, 0);
+	uint32_t r = add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 1000, 10, 2, 3);
+	rules.rule[r].inhibited_by = src;
+	struct psd_world *w = world(100);
+	char until[32];
+	flap(w, "Ethernet0", 10, 2);
+	for (uint64_t s = 100; s <= 116; s++) {
+		to_second(w, s);
+		struct psd_alert_view v = alert(w, r, "Ethernet0");
+		t->states[s - 100] = v.state;
+		t->held[s - 100] = v.silenced || v.inhibited;
+		t->entries[s - 100] = psd_model_exists(&w->m, STATE, KEY);
+		psd_core_check(w->core);
+		/* after this second's evaluation: the hold begins or ends */
+		if (how == HOLD_SILENCE && s == from) { /* read at the next poll: in force from s + 2 */
+			snprintf(until, sizeof(until), "%llu", (unsigned long long)to);
+			psd_model_hset(&w->m, CONFIG, SILENCES, "flap|Ethernet0", until);
+		}
+		if (how == HOLD_INHIBIT && s == from) /* a netdev APPL_DB lacks: missing fires */
+			psd_world_new_link(w, "Ethernet8", 12, UP_RUNNING);
+		if (how == HOLD_INHIBIT && s + 1 == to)
+			psd_world_del_link(w, "Ethernet8", 12);
+	}
+	psd_world_free(w);
+}
+
+/* Holds begun while the baseline's alert is inactive (100), pending (101), firing (103) and
+ * about to resolve (111): at every second the machine's state is the baseline's; the alert is
+ * shown held exactly while the hold is in force, and has no STATE_DB entry then; after it, the
+ * entry is the baseline's again (a firing alert gets it). Each state is seen held in some run. */
+static void check_holds(enum hold how)
+{
+	struct timeline base = {0}, held;
+	bool held_in[_PSD_ALERT_STATE_MAX] = {false};
+	run_timeline(HOLD_NONE, 0, 0, &base);
+	assert_int_equal(base.states[0], PSD_ALERT_INACTIVE);
+	assert_int_equal(base.states[1], PSD_ALERT_PENDING);
+	assert_int_equal(base.states[3], PSD_ALERT_FIRING);
+	assert_int_equal(base.states[13], PSD_ALERT_RESOLVED);
+	assert_int_equal(base.states[14], PSD_ALERT_INACTIVE);
+	assert_true(base.entries[3] && base.entries[12] && !base.entries[13]);
+	const uint64_t starts[] = {100, 101, 103, 111};
+	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+		uint64_t from = starts[k], to = from + 5;
+		memset(&held, 0, sizeof(held));
+		run_timeline(how, from, to, &held);
+		for (uint64_t s = 100; s <= 116; s++) {
+			uint64_t i = s - 100;
+			bool in_force = s >= from + (how == HOLD_SILENCE ? 2 : 1) && s < to;
+			assert_int_equal(held.states[i], base.states[i]);
+			if (held.states[i] == PSD_ALERT_INACTIVE)
+				continue; /* no alert is kept: nothing is shown or held */
+			assert_int_equal(held.held[i], in_force);
+			held_in[held.states[i]] |= in_force;
+			if (in_force)
+				assert_false(held.entries[i]);
+			else
+				assert_int_equal(held.entries[i], base.entries[i]);
+		}
+	}
+	assert_true(held_in[PSD_ALERT_PENDING] && held_in[PSD_ALERT_FIRING] &&
+		    held_in[PSD_ALERT_RESOLVED]);
+}
+
+static void test_silence_in_every_state(void **state)
+{
+	check_holds(HOLD_SILENCE);
+}
+
+static void test_inhibition_in_every_state(void **state)
+{
+	check_holds(HOLD_INHIBIT);
+}
+
+/* More per-port alerts than PSD_ALERT_SUBJECTS_MAX: the others are refused, counted, logged once,
+ * and the alerts kept work as before. */
+static void test_subject_limit(void **state)
+{
+	char name[16];
+	rules_clear();
+	add_rule("flap_a", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 0);
+	add_rule("flap_b", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 0);
+	struct psd_world *w = psd_world_new();
+	w->cfg.seed = 42;
+	w->cfg.alert_rules = &rules;
+	w->lim.ports_max = 8192;
+	w->check_every = 4096;
+	w->cfg.log_level = PSD_LOG_ERROR; /* the world keeps the first 256 lines: errors only */
+	psd_world_start(w);
+	psd_world_dump_done(w);
+	psd_world_advance(w, 100 * S - w->now);
+	const uint32_t ports = PSD_ALERT_SUBJECTS_MAX / 2 + 3; /* 2 alerts each: 6 too many */
+	for (uint32_t i = 0; i < ports; i++) {
+		snprintf(name, sizeof(name), "Ethernet%u", i);
+		psd_world_new_link(w, name, (int32_t)(100 + i), UP_RUNNING);
+		psd_world_new_link(w, name, (int32_t)(100 + i), UP);
+	}
+	to_second(w, 101);
+	assert_non_null(strstr(render(w), "portsyncd_alert_subjects_refused_total 6\n"));
+	assert_true(psd_world_logged(w, "PSD_ALERT_SUBJECTS_MAX (4096)"));
+	assert_int_equal(alert(w, 0, "Ethernet0").state, PSD_ALERT_FIRING);
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
+/* A reload: the unchanged rule's alert goes on firing with its entry; the changed rule's alert
+ * starts afresh and its entry is removed. A rule out of range is refused and nothing changes. */
+static void test_reload(void **state)
+{
+	rules_clear();
+	add_rule("keep", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	add_rule("change", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = world(100);
+	flap(w, "Ethernet0", 10, 1);
+	to_second(w, 101);
+	assert_true(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|keep|Ethernet0"));
+	assert_true(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|change|Ethernet0"));
+	rules.rule[1].threshold = 5000;
+	struct psd_config cfg = w->cfg;
+	struct psd_event ev = {.type = PSD_EV_RECONFIGURE, .u.cfg = &cfg};
+	psd_world_push(w, &ev);
+	psd_world_settle(w);
+	to_second(w, 102);
+	assert_int_equal(alert(w, 0, "Ethernet0").state, PSD_ALERT_FIRING);
+	assert_true(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|keep|Ethernet0"));
+	assert_false(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|change|Ethernet0"));
+	rules.rule[1].window_s = 7; /* not a multiple of the flap bucket */
+	assert_int_equal(psd_core_push(w->core, w->now, &ev), -EINVAL);
+	assert_int_equal(alert(w, 0, "Ethernet0").state, PSD_ALERT_FIRING);
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_machine_table),
+		cmocka_unit_test(test_for_and_keep_edges),
+		cmocka_unit_test(test_zero_durations_daemon_rule),
+		cmocka_unit_test(test_silence_in_every_state),
+		cmocka_unit_test(test_inhibition_in_every_state),
+		cmocka_unit_test(test_subject_limit),
+		cmocka_unit_test(test_reload),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
