@@ -260,3 +260,13 @@ EOF
 	wait_until "the removed rule's entry removed" key_absent 6 'PORTSYNCD_ALERT|quick_flap|Ethernet0'
 	daemon_alive || fail "daemon died"
 }
+
+# docs/alerts.md shows the shipped rules as the daemon prints them.
+it_alerts_docs_match() {
+	local doc="$FIXTURES/../docs/alerts.md"
+	awk '/^## The rules for Prometheus/ {in_section = 1} in_section && /^```yaml$/ {on = 1; next}
+		on && /^```$/ {exit} on {print}' "$doc" > "$T/doc.yml"
+	[ -s "$T/doc.yml" ] || fail "no yaml block in $doc"
+	"$PSD_BIN" --print-prometheus-rules > "$T/printed.yml" || fail "--print-prometheus-rules failed"
+	diff -u "$T/doc.yml" "$T/printed.yml" > "$T/diff" || fail "docs/alerts.md differs: $(cat "$T/diff")"
+}
