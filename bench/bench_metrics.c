@@ -2,8 +2,10 @@
  * Time to render /metrics with a large port table: the simulator's world starts the core with
  * PORTS configured ports (default 100,000), reports every netdev, flaps a tenth of them, then
  * renders the exposition ROUNDS times. Prints the median, best and worst render time, the text's
- * size, the core's memory and the process's RSS.
- * Usage: bench_metrics [PORTS] [ROUNDS]
+ * size, the core's memory and the process's RSS. With RULES (0 for the baseline), the core runs that many per-port alert
+ * rules (port_oper_changes above 0 .. RULES - 1 in 60 s: the low ones hold for every flapping
+ * port, so the alert pool fills up) and the evaluation time per second and the RSS are printed.
+ * Usage: bench_metrics [PORTS] [ROUNDS] [RULES]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <linux/if.h>
 
 #include "port_table.h"
+#include "psd/alerts.h"
 #include "psd/metrics.h"
 #include "world.h"
 
@@ -48,8 +51,27 @@ int main(int argc, char **argv)
 {
 	uint32_t ports = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 101;
+	/* RULES given (0 too): the alert figures instead of the render's */
+	int64_t nrules = argc > 3 ? (int64_t)strtoul(argv[3], NULL, 10) : -1;
 	struct psd_world *w = psd_world_new();
 	char key[32], name[32], lanes[16];
+	static struct psd_alert_rules rules;
+
+	if (nrules > (int64_t)PSD_ALERT_RULES_MAX)
+		return 2;
+	for (uint32_t i = 0; (int64_t)i < nrules; i++) {
+		struct psd_alert_rule *r = &rules.rule[i];
+		snprintf(r->name, sizeof(r->name), "flap_%u", i);
+		r->signal = PSD_SIG_PORT_OPER_CHANGES;
+		r->condition = PSD_COND_ABOVE;
+		r->threshold = (int64_t)i * 1000;
+		r->window_s = 60;
+		r->per_port = true;
+		r->severity = PSD_SEV_WARNING;
+		r->inhibited_by = UINT32_MAX;
+	}
+	rules.count = nrules > 0 ? (uint32_t)nrules : 0;
+	w->cfg.alert_rules = &rules;
 
 	w->lim.ports_max = 2 * ports + 16;
 	w->lim.inflight_max = 4096;
@@ -77,6 +99,34 @@ int main(int argc, char **argv)
 		}
 	}
 	psd_world_settle(w);
+	if (nrules >= 0) { /* a few evaluations with the flaps in the window, timed */
+		uint64_t worst = 0, sum = 0;
+		for (int s = 0; s < 5; s++) {
+			uint64_t t0 = mono_ns();
+			psd_world_advance(w, PSD_ALERT_EVAL_NS);
+			uint64_t d = mono_ns() - t0;
+			sum += d;
+			worst = d > worst ? d : worst;
+		}
+		long rss = rss_kib(); /* before the text's buffer */
+		char *text = malloc(64u << 20);
+		struct psd_metrics_info info = {"bench", 0, w->now};
+		if (text == NULL || psd_metrics_render(w->core, &info, text, 64u << 20) >= 64u << 20)
+			return 1;
+		static const char rf[] = "\nportsyncd_alert_subjects_refused_total ";
+		const char *refused = strstr(text, rf);
+		unsigned long kept = 0;
+		for (const char *p = text; (p = strstr(p, "\nportsyncd_alert_state{")) != NULL; p++)
+			kept++;
+		printf("bench_metrics: alerts: %u ports, %lld per-port rules: evaluation %.3f ms per "
+		       "second (mean of 5; worst %.3f ms), %lu alerts kept (PSD_ALERT_SUBJECTS_MAX %u), "
+		       "%ld refused; RSS %ld KiB\n", ports, (long long)nrules, sum / 5 / 1e6, worst / 1e6, kept,
+		       PSD_ALERT_SUBJECTS_MAX,
+		       refused != NULL ? strtol(refused + sizeof(rf) - 1, NULL, 10) : -1, rss);
+		free(text);
+		psd_world_free(w);
+		return 0;
+	}
 
 	size_t size = 1 << 20;
 	char *buf = malloc(size);

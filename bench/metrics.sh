@@ -8,7 +8,8 @@
 #    medians of 3;
 #  - time to render /metrics with 100K ports, the core's size and RSS (build/bench_metrics).
 # Usage: metrics.sh DAEMON NL_RECORD [PORTS] [ROUNDS]
-#        metrics.sh --cpu on|metrics|off DAEMON NL_RECORD PORTS ROUNDS   (one CPU run)
+#        metrics.sh --cpu on|metrics|off DAEMON NL_RECORD PORTS ROUNDS [DAEMON ARG...]
+#                                               (one CPU run; the arguments go to the daemon)
 set -eu
 cd "$(dirname "$0")/.."
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -54,6 +55,7 @@ if [ "${1:-}" = --cpu ]; then
 	RECORD=$(realpath "$4")
 	PORTS=$5
 	ROUNDS=$6
+	shift 6
 	. bench/lib.sh
 	if [ "$mode" = on ] || [ "$mode" = metrics ]; then
 		# metrics: the endpoint scraped, without link analytics (their log lines and writes)
@@ -65,7 +67,7 @@ if [ "${1:-}" = --cpu ]; then
 		SCRAPER=$!
 		trap 'kill $SCRAPER 2>/dev/null; cleanup' EXIT
 	else
-		setup_ports "$DAEMON" "$PORTS" --metrics=false --link-stats=false
+		setup_ports "$DAEMON" "$PORTS" --metrics=false --link-stats=false "$@"
 	fi
 	sleep 0.5
 	storm_batch "$PORTS" "$ROUNDS" "$D/storm.batch"

@@ -8,6 +8,8 @@
 #    change and per netlink message, RSS, all in one run of bench/storm.sh (needs root)
 #  - replay throughput of a recorded storm into redis-server, against redis-benchmark (needs root)
 #  - convergence after a 2 s Redis outage, Redis back with its data or empty (bench/outage.sh)
+#  - metrics (bench/metrics.sh) and alerts (bench/alerts.sh): CPU per link message as ratios,
+#    RSS at 100K ports
 # A bench that fails or prints no figure fails make bench: every pipeline fails with any of its
 # commands, and every figure must be a number.
 set -euo pipefail
@@ -101,4 +103,5 @@ else
 	exit 1
 fi
 bench/metrics.sh build/portsyncd build/nl-record 512 20
+bench/alerts.sh build/portsyncd build/nl-record 512 20
 [ -z "$failed" ] || { echo "bench: FAILED:$failed" >&2; exit 1; }

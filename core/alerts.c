@@ -626,18 +626,12 @@ static void evaluate_port(struct psd_core *c, uint32_t idx, uint64_t t)
 			continue;
 		uint32_t k = rule->window_s / (uint32_t)(PSD_FLAP_BUCKET_NS / NS_PER_S);
 		int64_t v = (int64_t)changes[k] * 1000;
-		bool holds = condition(rule, v);
-		uint32_t i = pool_find(a, r, idx, p->name, p->name_len);
-		if (i == PSD_ALERT_NONE) {
-			if (!holds)
-				continue; /* inactive stays inactive: no alert kept */
-			i = pool_add(c, r, idx, p->name, p->name_len);
-			if (i == PSD_ALERT_NONE)
-				continue;
-		} else if (a->inst[i].seen_tick == (uint32_t)a->tick) {
+		/* the alerts kept were evaluated already: here only those the condition starts */
+		if (!condition(rule, v) || pool_find(a, r, idx, p->name, p->name_len) != PSD_ALERT_NONE)
 			continue;
-		}
-		evaluate(c, i, holds, v, t);
+		uint32_t i = pool_add(c, r, idx, p->name, p->name_len);
+		if (i != PSD_ALERT_NONE)
+			evaluate(c, i, true, v, t);
 	}
 }
 
@@ -659,6 +653,10 @@ void psd_alerts_timer(struct psd_core *c)
 	struct psd_alert_sample *now = &a->history[a->tick % PSD_ALERT_HISTORY];
 	sample_now(c, now);
 	now->tick = a->tick;
+	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
+		a->retired_retry = false;
+		a->retired_sent = false;
+	}
 	expire_silences(c);
 
 	for (uint32_t r = 0; r < a->rules.count; r++) {
@@ -1043,11 +1041,13 @@ void psd_alerts_reply(struct psd_core *c, const struct psd_reply *r)
 		silence_reply(c, r);
 		return;
 	case TAG_ALERT_RETIRE:
-		a->retired_sent = false;
 		if (r->type == PSD_REPLY_ERROR) {
+			/* sent again at the next evaluation: retired_sent until then */
 			a->sync_errors++;
-			return; /* sent again */
+			a->retired_retry = true;
+			return;
 		}
+		a->retired_sent = false;
 		a->retired_len--;
 		return;
 	default:
@@ -1060,11 +1060,13 @@ void psd_alerts_reply(struct psd_core *c, const struct psd_reply *r)
 	if (!x->sent || x->gen != (uint16_t)(PSD_TAG_INDEX(r->tag) >> TAG_GEN_SHIFT))
 		return; /* its alert was dropped by a reload meanwhile */
 	x->sent = false;
-	if (r->type == PSD_REPLY_ERROR)
-		a->sync_errors++; /* sent again: Redis refusing is logged by its own counters */
-	else
-		x->in_db = x->sent_set;
-	if (x->published != x->in_db || r->type == PSD_REPLY_ERROR)
+	if (r->type == PSD_REPLY_ERROR) {
+		/* sent again at its next evaluation (a second from now), not in a loop with Redis */
+		a->sync_errors++;
+		return;
+	}
+	x->in_db = x->sent_set;
+	if (x->published != x->in_db)
 		sync_queue(a, i);
 	maybe_free(a, i);
 }
@@ -1083,6 +1085,7 @@ void psd_alerts_db_down(struct psd_core *c)
 	struct psd_alerts *a = &c->alerts;
 	a->silence_inflight = false;
 	a->retired_sent = false;
+	a->retired_retry = false;
 	for (uint32_t i = 0; i < a->rules.count; i++)
 		requeue_sent(a, i);
 	for (uint32_t i = PSD_ALERT_RULES_MAX; i < a->pool_high; i++)
@@ -1221,38 +1224,43 @@ void psd_alerts_metrics(const struct psd_core *c, struct psd_text *t)
 
 /* --- invariants ----------------------------------------------------------------------------- */
 
+static void check_alert(const struct psd_alerts *a, uint32_t i, uint32_t *queued)
+{
+	const struct psd_alert *x = &a->inst[i];
+	*queued += x->queued;
+	PSD_ASSERT(!(x->queued && x->sent));
+	PSD_ASSERT(!x->used || x->published == (x->state == PSD_ALERT_FIRING && !x->silenced &&
+						  !x->inhibited));
+}
+
+/* O(rules + pool entries used at least once): cheap enough for every event in the simulator. */
 void psd_alerts_check(const struct psd_core *c)
 {
 	const struct psd_alerts *a = &c->alerts;
-	uint32_t in_buckets = 0, queued = 0;
+	uint32_t used = 0, queued = 0;
 
 	PSD_ASSERT(a->rules.count <= PSD_ALERT_RULES_MAX);
 	PSD_ASSERT(a->silence_count <= PSD_ALERT_SILENCES_MAX);
 	PSD_ASSERT(a->sync_len <= PSD_ALERT_INSTANCES);
 	PSD_ASSERT(a->retired_len <= PSD_ALERT_RETIRED_MAX);
+	PSD_ASSERT(a->pool_high >= PSD_ALERT_RULES_MAX && a->pool_high <= PSD_ALERT_INSTANCES);
 	for (uint32_t i = 0; i < a->rules.count; i++) {
 		const struct psd_alert *x = &a->inst[i];
 		PSD_ASSERT(x->used == !a->rules.rule[i].per_port);
 		PSD_ASSERT(!x->used || (x->rule == i && x->port == PSD_ALERT_NONE));
+		check_alert(a, i, &queued);
 	}
-	for (uint32_t b = 0; b < PSD_ALERT_BUCKETS; b++) {
-		for (uint32_t i = a->bucket[b]; i != 0; i = a->inst[i - 1].next) {
-			const struct psd_alert *x = &a->inst[i - 1];
-			PSD_ASSERT(i - 1 >= PSD_ALERT_RULES_MAX && i - 1 < a->pool_high);
-			PSD_ASSERT(x->used && x->rule < a->rules.count && a->rules.rule[x->rule].per_port);
-			PSD_ASSERT(bucket_of(x->rule, x->port) == b);
-			PSD_ASSERT(pool_find(a, x->rule, x->port, x->port_name, x->port_len) == i - 1);
-			PSD_ASSERT(++in_buckets <= a->pool_used);
-		}
-	}
-	PSD_ASSERT(in_buckets == a->pool_used);
-	for (uint32_t i = 0; i < PSD_ALERT_INSTANCES; i++) {
+	for (uint32_t i = PSD_ALERT_RULES_MAX; i < a->pool_high; i++) {
 		const struct psd_alert *x = &a->inst[i];
-		queued += x->queued;
-		PSD_ASSERT(!(x->queued && x->sent));
-		PSD_ASSERT(!x->used || x->published == (x->state == PSD_ALERT_FIRING && !x->silenced &&
-							  !x->inhibited));
+		check_alert(a, i, &queued);
+		if (!x->used)
+			continue;
+		used++;
+		PSD_ASSERT(x->rule < a->rules.count && a->rules.rule[x->rule].per_port);
+		/* reachable from its bucket, and no other alert of the same rule and port there */
+		PSD_ASSERT(pool_find(a, x->rule, x->port, x->port_name, x->port_len) == i);
 	}
+	PSD_ASSERT(used == a->pool_used);
 	PSD_ASSERT(queued == a->sync_len);
 	for (uint32_t k = 0; k < a->sync_len; k++)
 		PSD_ASSERT(a->inst[a->sync[(a->sync_head + k) % PSD_ALERT_INSTANCES]].queued);

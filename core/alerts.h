@@ -90,7 +90,8 @@ struct psd_alerts {
 	uint32_t sync_head, sync_len;
 	struct psd_alert_retired retired[PSD_ALERT_RETIRED_MAX];
 	uint32_t retired_len;
-	bool retired_sent;        /* retired[retired_len - 1]'s DEL is in flight */
+	bool retired_sent;        /* retired[retired_len - 1]'s DEL is in flight (or refused) */
+	bool retired_retry;       /* ... refused: sent again at the next evaluation */
 	struct psd_alert_sample history[PSD_ALERT_HISTORY];
 	struct psd_alert_silence silence[PSD_ALERT_SILENCES_MAX];
 	uint32_t silence_count;

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Alert figures (make bench, needs root):
+#  - CPU per link message over the flap storm of bench/metrics.sh (PORTS veths flapped ROUNDS
+#    times, metrics and link analytics off) with 1,000 per-port rules (port_oper_changes above
+#    16 .. 1015 in 60 s: the lowest hold for every port, a few thousand alerts fire and are
+#    written) as a ratio to no rules at all (the shipped ones disabled), medians of 3;
+#  - the core in the simulator's world at 100K ports, a tenth of them flapping: evaluation time
+#    per second and RSS with 1,000 per-port rules (the alert pool full) against none.
+# Usage: alerts.sh DAEMON NL_RECORD [PORTS] [ROUNDS]
+set -eu
+cd "$(dirname "$0")/.."
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+DAEMON=$(realpath "${1:?usage: alerts.sh DAEMON NL_RECORD [PORTS] [ROUNDS]}")
+RECORD=$(realpath "${2:?usage: alerts.sh DAEMON NL_RECORD [PORTS] [ROUNDS]}")
+PORTS=${3:-512}
+ROUNDS=${4:-20}
+D=$(mktemp -d /tmp/psd-alerts-bench.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+for r in redis_unreachable port_flapping netlink_messages_lost write_backlog_growing \
+	redumps_repeating latency_p99_slo; do
+	printf '[alert %s]\nenabled = false\n' "$r"
+done > "$D/none.conf"
+cp "$D/none.conf" "$D/many.conf"
+for i in $(seq 16 1015); do
+	printf '[alert flap_%d]\nmetric = port_oper_changes\nper_port = true\ncondition = above\nthreshold = %d\nwindow = 60s\n' "$i" "$i"
+done >> "$D/many.conf"
+"$DAEMON" --check-config --db-config /dev/null --alert-rules "$D/many.conf" 2>&1 |
+	grep -q "bad alert rules" && { echo "bench: FAILED: the rule file is refused" >&2; exit 1; }
+none=""
+many=""
+for i in 1 2 3; do
+	none="$none $(bench/metrics.sh --cpu off "$DAEMON" "$RECORD" "$PORTS" "$ROUNDS" --alert-rules "$D/none.conf")"
+	many="$many $(bench/metrics.sh --cpu off "$DAEMON" "$RECORD" "$PORTS" "$ROUNDS" --alert-rules "$D/many.conf")"
+done
+med() { echo "$1" | tr ' ' '\n' | sed '/^$/d' | median; }
+m_none=$(med "$none")
+m_many=$(med "$many")
+ratio=$(awk -v a="$m_many" -v b="$m_none" 'BEGIN { printf "%.3f", a / b }')
+goal=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.10 ? "met" : "MISSED") }')
+echo "bench: CPU per link message, $PORTS-port flap storm x $ROUNDS (median of 3): no alert rules" \
+	"$m_none us; 1,000 per-port rules $m_many us: ratio $ratio (goal <= 1.10: $goal)" \
+	"(runs none:$none, 1000 rules:$many)"
+base=$(build/bench_metrics 100000 3 0)
+with=$(build/bench_metrics 100000 3 1000)
+echo "$base"
+echo "$with"
+rss() { sed -n 's/.*RSS \([0-9]*\) KiB.*/\1/p' <<<"$1"; }
+ms() { sed -n 's/.*evaluation \([0-9.]*\) ms per second.*/\1/p' <<<"$1"; }
+echo "bench: alerts at 100K ports, a tenth flapping (simulator world): RSS $(rss "$with") KiB with" \
+	"1,000 per-port rules against $(rss "$base") KiB without (+$(( $(rss "$with") - $(rss "$base") )) KiB);" \
+	"a second of the core (evaluation included) $(ms "$with") ms against $(ms "$base") ms"
