@@ -34,82 +34,6 @@
 #define NS_PER_S 1000000000ull
 #define TAG_GEN_SHIFT 16u /* tag index: generation above, alert index below */
 
-const struct psd_alert_signal_info psd_alert_signals[_PSD_SIG_MAX] = {
-	[PSD_SIG_REDIS_UP] = {"portsyncd_redis_up", "1 when every database is connected", false,
-			      false, false, 0, "min(portsyncd_redis_up)", NULL},
-	[PSD_SIG_REDIS_IN_FLIGHT] = {"portsyncd_redis_commands_in_flight", "commands", false, false,
-				     false, 0, "portsyncd_redis_commands_in_flight",
-				     "deriv(portsyncd_redis_commands_in_flight[%w])"},
-	[PSD_SIG_REDIS_ERRORS] = {"portsyncd_redis_errors_total", "commands", true, false, false, 0,
-				  "portsyncd_redis_errors_total",
-				  "rate(portsyncd_redis_errors_total[%w])"},
-	[PSD_SIG_REDIS_DISCONNECTS] = {"portsyncd_redis_disconnects_total", "connections lost", true,
-				       false, false, 0,
-				       "sum without (db) (portsyncd_redis_disconnects_total)",
-				       "sum without (db) (rate(portsyncd_redis_disconnects_total[%w]))"},
-	[PSD_SIG_WRITES_PENDING] = {"portsyncd_writes_pending", "port commands", false, false, false,
-				    0, "portsyncd_writes_pending",
-				    "deriv(portsyncd_writes_pending[%w])"},
-	[PSD_SIG_MISSING_IN_APPL] = {"portsyncd_ports_missing_in_appl_db", "ports", false, false,
-				     false, 0, "portsyncd_ports_missing_in_appl_db",
-				     "deriv(portsyncd_ports_missing_in_appl_db[%w])"},
-	[PSD_SIG_NL_LOSSES] = {"portsyncd_netlink_losses_total", "losses", true, false, false, 0,
-			       "sum without (cause) (portsyncd_netlink_losses_total)",
-			       "sum without (cause) (rate(portsyncd_netlink_losses_total[%w]))"},
-	[PSD_SIG_NL_REDUMPS] = {"portsyncd_netlink_redumps_total", "re-dumps", true, false, false, 0,
-				"portsyncd_netlink_redumps_total",
-				"rate(portsyncd_netlink_redumps_total[%w])"},
-	[PSD_SIG_RESYNC_PENDING] = {"portsyncd_netlink_resync_pending", "1 while a re-dump is due",
-				    false, false, false, 0, "portsyncd_netlink_resync_pending",
-				    "deriv(portsyncd_netlink_resync_pending[%w])"},
-	[PSD_SIG_OPER_CHANGES] = {"portsyncd_link_oper_changes_total", "oper changes", true, false,
-				  false, 0, "portsyncd_link_oper_changes_total",
-				  "rate(portsyncd_link_oper_changes_total[%w])"},
-	[PSD_SIG_LOG_DROPPED] = {"portsyncd_log_records_dropped_total", "log records", true, false,
-				 false, 0, "portsyncd_log_records_dropped_total",
-				 "rate(portsyncd_log_records_dropped_total[%w])"},
-	[PSD_SIG_ACK_P99] = {"portsyncd_link_ack_latency_p99_seconds", "seconds", false, false, true,
-			     PSD_ALERT_WINDOW_MAX_S,
-			     "histogram_quantile(0.99, sum by (le) "
-			     "(rate(portsyncd_link_ack_latency_seconds_bucket[%w])))",
-			     NULL},
-	[PSD_SIG_PORT_OPER_CHANGES] = {"port_oper_changes", "oper changes of the port", false, true,
-				       true, PSD_FLAP_WINDOW_S, NULL, NULL},
-};
-
-const char *const psd_alert_condition_names[_PSD_COND_MAX] = {"above",   "below",  "inside",
-							     "outside", "equals", "rate"};
-const char *const psd_alert_severity_names[_PSD_SEV_MAX] = {"critical", "warning", "info"};
-const char *const psd_alert_state_names[_PSD_ALERT_STATE_MAX] = {"inactive", "pending", "firing",
-								 "resolved"};
-
-int psd_alert_name_find(const char *const *names, unsigned n, const char *s)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return (int)i;
-	return -1;
-}
-
-int psd_alert_signal_find(const char *s)
-{
-	for (unsigned i = 0; i < _PSD_SIG_MAX; i++)
-		if (strcmp(psd_alert_signals[i].name, s) == 0)
-			return (int)i;
-	return -1;
-}
-
-bool psd_alert_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > PSD_ALERT_NAME_LEN_MAX || s[0] < 'a' || s[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
 /* --- rules ---------------------------------------------------------------------------------- */
 
 static bool summary_valid(const char *s)
@@ -247,17 +171,6 @@ static void text_threshold(struct psd_text *t, const struct psd_alert_rule *r)
 	text_fixed(t, r->threshold, 3);
 }
 
-static const char *subject_of(const struct psd_alert *x, size_t *len)
-{
-	*len = x->port == PSD_ALERT_NONE ? strlen("daemon") : x->port_len;
-	return x->port == PSD_ALERT_NONE ? "daemon" : x->port_name;
-}
-
-static const char *held_name(const struct psd_alert *x)
-{
-	return x->silenced ? "silenced" : x->inhibited ? "inhibited" : "no";
-}
-
 static enum psd_log_level severity_level(enum psd_alert_severity s)
 {
 	return s == PSD_SEV_CRITICAL ? PSD_LOG_CRIT : s == PSD_SEV_WARNING ? PSD_LOG_WARN :
@@ -270,7 +183,7 @@ static void log_alert(struct psd_core *c, const struct psd_alert *x, enum psd_al
 	const struct psd_alert_rule *r = &c->alerts.rules.rule[x->rule];
 	struct psd_text t;
 	size_t len;
-	const char *subject = subject_of(x, &len);
+	const char *subject = psd_alert_subject(x, &len);
 
 	if (psd_log_begin(c, level, &t) == NULL)
 		return;
@@ -289,7 +202,7 @@ static void log_alert(struct psd_core *c, const struct psd_alert *x, enum psd_al
 	psd_text_str(&t, " threshold=");
 	text_threshold(&t, r);
 	psd_text_str(&t, " held=");
-	psd_text_str(&t, held_name(x));
+	psd_text_str(&t, psd_alert_held(x));
 	psd_text_str(&t, " summary=\"");
 	psd_text_str(&t, r->summary);
 	psd_text_str(&t, "\"");
@@ -505,7 +418,7 @@ static void sample_now(const struct psd_core *c, struct psd_alert_sample *s)
 	const struct psd_stats *st = &c->stats;
 	uint64_t up = 1, disconnects = 0, losses = 0;
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		up &= c->db_up[db];
+		up &= c->recovery.db_up[db];
 		disconnects += st->db_disconnects[db];
 	}
 	for (int l = 0; l < _PSD_LOSS_MAX; l++)
@@ -514,12 +427,13 @@ static void sample_now(const struct psd_core *c, struct psd_alert_sample *s)
 	s->v[PSD_SIG_REDIS_IN_FLIGHT] = c->inflight;
 	s->v[PSD_SIG_REDIS_ERRORS] = st->db_errors;
 	s->v[PSD_SIG_REDIS_DISCONNECTS] = disconnects;
-	s->v[PSD_SIG_WRITES_PENDING] = c->sendq_len;
-	s->v[PSD_SIG_MISSING_IN_APPL] = c->parked;
+	s->v[PSD_SIG_WRITES_PENDING] = c->links.sendq_len;
+	s->v[PSD_SIG_MISSING_IN_APPL] = c->links.parked;
 	s->v[PSD_SIG_NL_LOSSES] = losses;
 	s->v[PSD_SIG_NL_REDUMPS] = st->resyncs;
 	s->v[PSD_SIG_RESYNC_PENDING] =
-		c->redump_wanted || c->backlog_stale || (c->dump_active && st->resyncs > 0);
+		c->resync.redump_wanted || c->resync.backlog_stale ||
+		(c->resync.dump_active && st->resyncs > 0);
 	s->v[PSD_SIG_OPER_CHANGES] = st->oper_changes;
 	s->v[PSD_SIG_LOG_DROPPED] = st->log_dropped;
 	s->v[PSD_SIG_ACK_P99] = 0; /* from hist, over the window */
@@ -697,8 +611,8 @@ uint64_t psd_alerts_deadline(const struct psd_core *c)
 	uint64_t d = a->due_ns;
 	bool up = true; /* the poll waits for Redis, as every command: no deadline meanwhile */
 	for (int db = 0; db < _PSD_DB_MAX; db++)
-		up &= c->db_up[db];
-	if (a->rules.count > 0 && c->phase == PH_RUNNING && up && !a->silence_inflight &&
+		up &= c->recovery.db_up[db];
+	if (a->rules.count > 0 && c->startup.phase == PH_RUNNING && up && !a->silence_inflight &&
 	    a->silence_due_ns < d)
 		d = a->silence_due_ns;
 	return d;
@@ -716,7 +630,7 @@ static void key_of(const struct psd_core *c, const struct psd_alert *x, char *bu
 {
 	struct psd_text t;
 	size_t n;
-	const char *subject = subject_of(x, &n);
+	const char *subject = psd_alert_subject(x, &n);
 	psd_text_init(&t, buf, size);
 	psd_text_str(&t, ALERT_TABLE);
 	psd_text_str(&t, c->cfg.separator[PSD_DB_STATE]);
@@ -867,7 +781,7 @@ static void emit_sync(struct psd_core *c, uint32_t i, struct psd_action *ret)
 	const struct psd_alert_rule *r = &a->rules.rule[x->rule];
 	uint32_t n = 0;
 	size_t key_len, subject_len;
-	const char *subject = subject_of(x, &subject_len);
+	const char *subject = psd_alert_subject(x, &subject_len);
 	char threshold[48];
 	struct psd_text t;
 
@@ -908,7 +822,7 @@ static void emit_sync(struct psd_core *c, uint32_t i, struct psd_action *ret)
 bool psd_alerts_pull(struct psd_core *c, struct psd_action *ret)
 {
 	struct psd_alerts *a = &c->alerts;
-	if (c->phase != PH_RUNNING || a->rules.count == 0)
+	if (c->startup.phase != PH_RUNNING || a->rules.count == 0)
 		return false;
 	if (!a->silence_inflight && c->now_ns >= a->silence_due_ns) {
 		size_t n = psd_table_key(c, 0, PSD_DB_CONFIG, SILENCE_TABLE, "portsyncd", 9);
@@ -1097,7 +1011,7 @@ void psd_alerts_db_down(struct psd_core *c)
 static void view_of(const struct psd_alert *x, struct psd_alert_view *v)
 {
 	v->rule = x->rule;
-	v->subject = subject_of(x, &v->subject_len);
+	v->subject = psd_alert_subject(x, &v->subject_len);
 	v->state = (enum psd_alert_state)x->state;
 	v->silenced = x->silenced;
 	v->inhibited = x->inhibited;
@@ -1130,96 +1044,6 @@ void psd_core_alerts_each(const struct psd_core *c,
 		view_of(&a->inst[i], &v);
 		fn(ctx, &v);
 	}
-}
-
-static void metrics_family(struct psd_text *t, const char *name, const char *type,
-			   const char *help)
-{
-	psd_text_str(t, "# HELP ");
-	psd_text_str(t, name);
-	psd_text_str(t, " ");
-	psd_text_str(t, help);
-	psd_text_str(t, "\n# TYPE ");
-	psd_text_str(t, name);
-	psd_text_str(t, " ");
-	psd_text_str(t, type);
-	psd_text_str(t, "\n");
-}
-
-static void metrics_alert(const struct psd_alerts *a, const struct psd_alert *x,
-			  struct psd_text *t)
-{
-	size_t n;
-	const char *subject = subject_of(x, &n);
-	const struct psd_alert_rule *r = &a->rules.rule[x->rule];
-	psd_text_str(t, "portsyncd_alert_state{rule=\"");
-	psd_text_str(t, r->name);
-	psd_text_str(t, "\",subject=\"");
-	psd_text_mem(t, subject, n);
-	psd_text_str(t, "\",state=\"");
-	psd_text_str(t, psd_alert_state_names[x->state]);
-	psd_text_str(t, "\",severity=\"");
-	psd_text_str(t, psd_alert_severity_names[r->severity]);
-	psd_text_str(t, "\",held=\"");
-	psd_text_str(t, held_name(x));
-	psd_text_str(t, "\"} 1\n");
-}
-
-void psd_alerts_metrics(const struct psd_core *c, struct psd_text *t)
-{
-	const struct psd_alerts *a = &c->alerts;
-	uint32_t holding[PSD_ALERT_RULES_MAX];
-	uint32_t active = 0;
-
-	metrics_family(t, "portsyncd_alert_rules", "gauge", "Alert rules in force.");
-	psd_text_str(t, "portsyncd_alert_rules ");
-	psd_text_u64(t, a->rules.count);
-	psd_text_str(t, "\n");
-	metrics_family(t, "portsyncd_alert_state", "gauge",
-		       "1 for each alert that is not inactive: its rule, subject (daemon or a port), "
-		       "state (pending, firing, resolved), severity and whether its actions are held "
-		       "(silenced, inhibited).");
-	for (uint32_t i = 0; i < a->rules.count; i++)
-		if (a->inst[i].used && a->inst[i].state != PSD_ALERT_INACTIVE)
-			metrics_alert(a, &a->inst[i], t);
-	memset(holding, 0, a->rules.count * sizeof(holding[0]));
-	for (uint32_t i = PSD_ALERT_RULES_MAX; i < a->pool_high; i++) {
-		const struct psd_alert *x = &a->inst[i];
-		if (!x->used)
-			continue;
-		holding[x->rule] += x->holds;
-		if (x->state != PSD_ALERT_INACTIVE)
-			metrics_alert(a, x, t);
-	}
-	metrics_family(t, "portsyncd_alert_condition_ports", "gauge",
-		       "Ports whose condition of a per-port rule holds now (what the Prometheus "
-		       "rules printed by --print-prometheus-rules watch).");
-	for (uint32_t r = 0; r < a->rules.count; r++) {
-		if (!a->rules.rule[r].per_port)
-			continue;
-		psd_text_str(t, "portsyncd_alert_condition_ports{rule=\"");
-		psd_text_str(t, a->rules.rule[r].name);
-		psd_text_str(t, "\"} ");
-		psd_text_u64(t, holding[r]);
-		psd_text_str(t, "\n");
-	}
-	for (uint32_t k = 0; k < a->silence_count; k++)
-		active += !a->silence[k].expired;
-	metrics_family(t, "portsyncd_alert_silences_active", "gauge",
-		       "CONFIG_DB silences in force.");
-	psd_text_str(t, "portsyncd_alert_silences_active ");
-	psd_text_u64(t, active);
-	psd_text_str(t, "\n");
-	metrics_family(t, "portsyncd_alert_transitions_total", "counter",
-		       "Alert state transitions, all rules and subjects.");
-	psd_text_str(t, "portsyncd_alert_transitions_total ");
-	psd_text_u64(t, a->transitions);
-	psd_text_str(t, "\n");
-	metrics_family(t, "portsyncd_alert_subjects_refused_total", "counter",
-		       "Per-port alerts not tracked because PSD_ALERT_SUBJECTS_MAX were active.");
-	psd_text_str(t, "portsyncd_alert_subjects_refused_total ");
-	psd_text_u64(t, a->refused);
-	psd_text_str(t, "\n");
 }
 
 /* --- invariants ----------------------------------------------------------------------------- */

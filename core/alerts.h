@@ -16,6 +16,7 @@
 #define PSD_ALERTS_CORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "psd/alerts.h"
@@ -130,8 +131,17 @@ void psd_alerts_reply(struct psd_core *c, const struct psd_reply *r);
 /* A connection was lost: commands in flight are lost with their replies, and go again. */
 void psd_alerts_db_down(struct psd_core *c);
 void psd_alerts_check(const struct psd_core *c);
-struct psd_text;
-/* The alert families of /metrics (core/metrics.c renders the rest). */
-void psd_alerts_metrics(const struct psd_core *c, struct psd_text *t);
+/* What an alert is about: "daemon", or its port's name. */
+static inline const char *psd_alert_subject(const struct psd_alert *x, size_t *len)
+{
+	*len = x->port == PSD_ALERT_NONE ? 6u : x->port_len;
+	return x->port == PSD_ALERT_NONE ? "daemon" : x->port_name;
+}
+
+/* Why its actions are held, as the log line and the metrics say it. */
+static inline const char *psd_alert_held(const struct psd_alert *x)
+{
+	return x->silenced ? "silenced" : x->inhibited ? "inhibited" : "no";
+}
 
 #endif

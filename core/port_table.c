@@ -215,16 +215,25 @@ uint32_t psd_port_count(const struct psd_port_table *t)
 	return t->high_water - t->free_count;
 }
 
-/* Flap ring: bucket k counts the changes of epoch e with e % PSD_FLAP_BUCKETS == k, for the
- * PSD_FLAP_BUCKETS epochs up to flap_epoch. */
-uint32_t psd_port_changes_in(const struct psd_port *p, uint64_t now_ns, uint32_t buckets)
+void psd_port_leave_portset(struct psd_port_table *t, struct psd_port *p)
 {
-	uint64_t now_epoch = now_ns / PSD_FLAP_BUCKET_NS;
-	uint32_t n = 0;
-	for (uint32_t k = 0; k < PSD_FLAP_BUCKETS && k <= p->flap_epoch; k++) {
-		uint64_t e = (uint64_t)p->flap_epoch - k; /* the epoch bucket e % BUCKETS holds */
-		if (e + buckets > now_epoch)
-			n += p->flaps[e % PSD_FLAP_BUCKETS];
+	if (p->in_portset) {
+		p->in_portset = false;
+		t->portset_count--;
 	}
-	return n;
+}
+
+void psd_port_count_in(struct psd_port_table *t, struct psd_port *p)
+{
+	if (!p->counted) {
+		p->counted = true;
+		t->config_counted++;
+	}
+}
+
+void psd_port_uncount_all(struct psd_port_table *t)
+{
+	for (uint32_t i = 0; i < t->high_water; i++)
+		t->ports[i].counted = false;
+	t->config_counted = 0;
 }
