@@ -35,9 +35,8 @@ GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 DRIVER_SRC := lib/driver.c
 LIB_SRC := lib/log.c lib/pcap.c
-SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c
-SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c sim/alert_watch.c adapters/alert_rules.c \
-	$(LIB_SRC)
+SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/alert_watch.c
+SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c

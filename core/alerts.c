@@ -754,24 +754,22 @@ static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, 
 	psd_emit_argv(c, ret, db, tag, argc, c->alerts.argv, c->alerts.argv_len);
 }
 
-static void arg(struct psd_alerts *a, uint32_t i, const char *s, size_t len)
+#define LIT SIZE_MAX /* put()'s length of a NUL-terminated argument */
+
+/* Appends an argument to the command being built; it stays valid until the next pull. */
+static void put(struct psd_alerts *a, uint32_t *n, const char *s, size_t len)
 {
-	PSD_ASSERT(i < sizeof(a->argv) / sizeof(a->argv[0]));
-	a->argv[i] = s;
-	a->argv_len[i] = len;
+	PSD_ASSERT(*n < sizeof(a->argv) / sizeof(a->argv[0]));
+	a->argv[*n] = s;
+	a->argv_len[(*n)++] = len != LIT ? len : strlen(s);
 }
 
-static void lit(struct psd_alerts *a, uint32_t i, const char *s)
-{
-	arg(a, i, s, strlen(s));
-}
-
-static void num_arg(struct psd_alerts *a, uint32_t i, unsigned slot, int64_t v, unsigned digits)
+static void put_num(struct psd_alerts *a, uint32_t *n, unsigned slot, int64_t v, unsigned digits)
 {
 	struct psd_text t;
 	psd_text_init(&t, a->num[slot], sizeof(a->num[slot]));
 	text_fixed(&t, v, digits);
-	arg(a, i, a->num[slot], t.len);
+	put(a, n, a->num[slot], t.len);
 }
 
 static void emit_sync(struct psd_core *c, uint32_t i, struct psd_action *ret)
@@ -790,32 +788,32 @@ static void emit_sync(struct psd_core *c, uint32_t i, struct psd_action *ret)
 	x->sent_set = x->published;
 	uint64_t tag = PSD_TAG(TAG_ALERT_SYNC, (uint32_t)x->gen << TAG_GEN_SHIFT | i);
 	if (!x->published) {
-		lit(a, n++, "DEL");
-		arg(a, n++, a->key, key_len);
+		put(a, &n, "DEL", LIT);
+		put(a, &n, a->key, key_len);
 		command(c, ret, PSD_DB_STATE, tag, n);
 		return;
 	}
 	psd_text_init(&t, threshold, sizeof(threshold));
 	text_threshold(&t, r);
 	memcpy(a->num[3], threshold, t.len);
-	lit(a, n++, "HSET");
-	arg(a, n++, a->key, key_len);
-	lit(a, n++, "rule");
-	lit(a, n++, r->name);
-	lit(a, n++, "subject");
-	arg(a, n++, subject, subject_len);
-	lit(a, n++, "state");
-	lit(a, n++, "firing");
-	lit(a, n++, "severity");
-	lit(a, n++, psd_alert_severity_names[r->severity]);
-	lit(a, n++, "since");
-	num_arg(a, n++, 0, (int64_t)wall_s(c, x->fired_ns), 0);
-	lit(a, n++, "value");
-	num_arg(a, n++, 1, x->fired_value, 3);
-	lit(a, n++, "threshold");
-	arg(a, n++, a->num[3], t.len);
-	lit(a, n++, "summary");
-	lit(a, n++, r->summary);
+	put(a, &n, "HSET", LIT);
+	put(a, &n, a->key, key_len);
+	put(a, &n, "rule", LIT);
+	put(a, &n, r->name, LIT);
+	put(a, &n, "subject", LIT);
+	put(a, &n, subject, subject_len);
+	put(a, &n, "state", LIT);
+	put(a, &n, "firing", LIT);
+	put(a, &n, "severity", LIT);
+	put(a, &n, psd_alert_severity_names[r->severity], LIT);
+	put(a, &n, "since", LIT);
+	put_num(a, &n, 0, (int64_t)wall_s(c, x->fired_ns), 0);
+	put(a, &n, "value", LIT);
+	put_num(a, &n, 1, x->fired_value, 3);
+	put(a, &n, "threshold", LIT);
+	put(a, &n, a->num[3], t.len);
+	put(a, &n, "summary", LIT);
+	put(a, &n, r->summary, LIT);
 	command(c, ret, PSD_DB_STATE, tag, n);
 }
 
@@ -828,18 +826,20 @@ bool psd_alerts_pull(struct psd_core *c, struct psd_action *ret)
 		size_t n = psd_table_key(c, 0, PSD_DB_CONFIG, SILENCE_TABLE, "portsyncd", 9);
 		a->silence_inflight = true;
 		a->silence_due_ns = c->now_ns + PSD_ALERT_SILENCE_POLL_NS;
+		uint32_t argc = 0;
 		memcpy(a->key, c->scratch[0], n);
-		lit(a, 0, "HGETALL");
-		arg(a, 1, a->key, n);
-		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_ALERT_SILENCE, 0), 2);
+		put(a, &argc, "HGETALL", LIT);
+		put(a, &argc, a->key, n);
+		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_ALERT_SILENCE, 0), argc);
 		return true;
 	}
 	if (a->retired_len > 0 && !a->retired_sent) {
 		const struct psd_alert_retired *e = &a->retired[a->retired_len - 1];
+		uint32_t argc = 0;
 		a->retired_sent = true;
-		lit(a, 0, "DEL");
-		arg(a, 1, e->key, e->len);
-		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_ALERT_RETIRE, 0), 2);
+		put(a, &argc, "DEL", LIT);
+		put(a, &argc, e->key, e->len);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_ALERT_RETIRE, 0), argc);
 		return true;
 	}
 	while (a->sync_len > 0) {

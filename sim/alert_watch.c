@@ -141,3 +141,30 @@ bool psd_alert_watch_step(struct psd_alert_watch *aw, struct psd_world *w)
 	clear(aw->now);
 	return !sc.failed;
 }
+
+struct find_ctx {
+	uint32_t rule;
+	const char *subject;
+	struct psd_alert_view *v;
+	bool found;
+};
+
+static void find_one(void *ctx, const struct psd_alert_view *v)
+{
+	struct find_ctx *f = ctx;
+	if (v->rule == f->rule && v->subject_len == strlen(f->subject) &&
+	    memcmp(v->subject, f->subject, v->subject_len) == 0) {
+		*f->v = *v;
+		f->found = true;
+	}
+}
+
+bool psd_alert_find(const struct psd_core *core, uint32_t rule, const char *subject,
+		    struct psd_alert_view *ret)
+{
+	struct find_ctx f = {rule, subject, ret, false};
+	memset(ret, 0, sizeof(*ret));
+	ret->state = PSD_ALERT_INACTIVE;
+	psd_core_alerts_each(core, find_one, &f);
+	return f.found;
+}

@@ -52,5 +52,9 @@ void psd_alert_watch_free(struct psd_alert_watch *aw);
 bool psd_alert_watch_step(struct psd_alert_watch *aw, struct psd_world *w);
 /* The daemon restarted: its alerts start afresh. */
 void psd_alert_watch_reset(struct psd_alert_watch *aw);
+/* The alert of rule for subject ("daemon" or a port) as the core shows it now; state inactive
+ * (and false) when it keeps none. */
+bool psd_alert_find(const struct psd_core *core, uint32_t rule, const char *subject,
+		    struct psd_alert_view *ret);
 
 #endif

@@ -998,27 +998,16 @@ static bool entry_exists(struct sim *s, uint32_t port)
 }
 
 struct held_look {
-	uint32_t rule;
-	char subject[24];
 	struct psd_alert_view v;
 	bool found;
 };
 
-static void held_one(void *ctx, const struct psd_alert_view *v)
-{
-	struct held_look *l = ctx;
-	if (v->rule == l->rule && v->subject_len == strlen(l->subject) &&
-	    memcmp(v->subject, l->subject, v->subject_len) == 0) {
-		l->v = *v;
-		l->found = true;
-	}
-}
-
 static struct held_look flap_alert(struct alert_run *ar, uint32_t port)
 {
-	struct held_look l = {.rule = ar->flap};
-	snprintf(l.subject, sizeof(l.subject), "Ethernet%u", port);
-	psd_core_alerts_each(ar->s->w->core, held_one, &l);
+	struct held_look l;
+	char subject[24];
+	snprintf(subject, sizeof(subject), "Ethernet%u", port);
+	l.found = psd_alert_find(ar->s->w->core, ar->flap, subject, &l.v);
 	return l;
 }
 

@@ -37,15 +37,21 @@ while IFS='	' read -r args found; do
 		echo "$out" | tail -n 20
 	fi
 done < tests/chaos/regressions
-a=$($SIM --seed 4242 --ports 32 --steps 2000 | sed -n 's/.*trace hash //p')
-b=$($SIM --seed 4242 --ports 32 --steps 2000 | sed -n 's/.*trace hash //p')
-if [ -n "$a" ] && [ "$a" = "$b" ]; then
-	passed=$((passed + 1))
-	echo "chaos: determinism: seed 4242 twice gives trace hash $a"
-else
-	failed=$((failed + 1))
-	echo "chaos: FAILED: seed 4242 gave trace hashes '$a' and '$b'"
-fi
+# same_twice WHAT KEY ARG...: the simulator run twice with ARG... prints the same KEY
+same_twice() {
+	local what=$1 key=$2 a b
+	shift 2
+	a=$($SIM "$@" | sed -n "s/.* $key \([0-9a-f]*\).*/\1/p")
+	b=$($SIM "$@" | sed -n "s/.* $key \([0-9a-f]*\).*/\1/p")
+	if [ -n "$a" ] && [ "$a" = "$b" ]; then
+		passed=$((passed + 1))
+		echo "chaos: $what twice gives $key $a"
+	else
+		failed=$((failed + 1))
+		echo "chaos: FAILED: $what gave ${key}es '$a' and '$b'"
+	fi
+}
+same_twice "determinism: seed 4242" "trace hash" --seed 4242 --ports 32 --steps 2000
 # the alert scenario: seeded flap storms, a silence, a Redis outage (sim/sim_main.c, --alerts);
 # the same seed twice gives the same alert trace
 for seed in $(seq 1 20); do
@@ -57,15 +63,7 @@ for seed in $(seq 1 20); do
 		echo "$out" | tail -n 20
 	fi
 done
-a=$($SIM --seed 7 --alerts --ports 64 | sed -n 's/.*alert trace hash //p')
-b=$($SIM --seed 7 --alerts --ports 64 | sed -n 's/.*alert trace hash //p')
-if [ -n "$a" ] && [ "$a" = "$b" ]; then
-	passed=$((passed + 1))
-	echo "chaos: alert determinism: seed 7 twice gives alert trace hash $a"
-else
-	failed=$((failed + 1))
-	echo "chaos: FAILED: alert scenario seed 7 gave alert trace hashes '$a' and '$b'"
-fi
+same_twice "alert determinism: seed 7" "alert trace hash" --seed 7 --alerts --ports 64
 # Caught means the oracle said so: exit status 1 and an invariant named on a FAILED line. Any
 # other failure (a usage error exits 2, a crash dies by a signal) is not a catch.
 caught=""

@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include "alert_fsm.h"
+#include "alert_watch.h"
 #include "psd/alerts.h"
 #include "psd/metrics.h"
 
@@ -73,30 +74,11 @@ static void flap(struct psd_world *w, const char *port, int32_t ifindex, int tim
 		psd_world_new_link(w, port, ifindex, i % 2 == 0 ? UP : UP_RUNNING);
 }
 
-struct look {
-	uint32_t rule;
-	const char *subject;
-	struct psd_alert_view v;
-	bool found;
-};
-
-static void look_one(void *ctx, const struct psd_alert_view *v)
-{
-	struct look *l = ctx;
-	if (v->rule == l->rule && v->subject_len == strlen(l->subject) &&
-	    memcmp(v->subject, l->subject, v->subject_len) == 0) {
-		l->v = *v;
-		l->found = true;
-	}
-}
-
 static struct psd_alert_view alert(struct psd_world *w, uint32_t rule, const char *subject)
 {
-	struct look l = {rule, subject, {0}, false};
-	psd_core_alerts_each(w->core, look_one, &l);
-	if (!l.found)
-		l.v.state = PSD_ALERT_INACTIVE;
-	return l.v;
+	struct psd_alert_view v;
+	psd_alert_find(w->core, rule, subject, &v);
+	return v;
 }
 
 static const char *render(struct psd_world *w)
