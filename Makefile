@@ -41,13 +41,14 @@ ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
 TOOLS := nl-record nl-inject notify-listen nl-backlog
-FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules
 # each target links only what it exercises: fewer instrumented edges, faster runs
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
 FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
 FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
 FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
+FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c lib/log.c
 FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c lib/pcap.c lib/log.c
 FUZZ_LIBS := -linih -ljansson -lpcap
 

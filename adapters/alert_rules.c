@@ -436,25 +436,22 @@ static char *read_file(const char *path, char *err, size_t size)
 	return text;
 }
 
-int psd_alert_rules_load(struct psd_alert_rules *rules, const char *path, char *err, size_t size)
+int psd_alert_rules_parse(struct psd_alert_rules *rules, const char *name, const char *text,
+			  char *err, size_t size)
 {
 	struct parse p = {.err = err, .err_size = size};
+	struct psd_alert_rules *out = rules;
 	int r = -1;
 	p.drafts = calloc(PSD_ALERT_RULES_MAX, sizeof(*p.drafts));
-	if (p.drafts == NULL)
+	rules = malloc(sizeof(*rules)); /* built aside: a refused file changes nothing */
+	if (p.drafts == NULL || rules == NULL) {
+		free(p.drafts);
+		free(rules);
 		return psd_errorf(err, size, "alert rules: out of memory");
-	if (parse_text(&p, "(shipped rules)", psd_alert_rules_default_text) < 0)
-		goto out;
-	if (path[0] != '\0') {
-		char *text = read_file(path, err, size);
-		if (text == NULL)
-			goto out;
-		r = parse_text(&p, path, text);
-		free(text);
-		if (r < 0)
-			goto out;
-		r = -1;
 	}
+	if (parse_text(&p, "(shipped rules)", psd_alert_rules_default_text) < 0 ||
+	    (text != NULL && parse_text(&p, name, text) < 0))
+		goto out;
 	/* each rule's own checks, then the names they refer to */
 	rules->count = 0;
 	for (uint32_t i = 0; i < p.count; i++) {
@@ -470,9 +467,23 @@ int psd_alert_rules_load(struct psd_alert_rules *rules, const char *path, char *
 		if (!resolve_inhibit(&p, rules, &p.drafts[i], &rules->rule[k++]))
 			goto out;
 	}
+	memcpy(out, rules, sizeof(*rules));
 	r = 0;
 out:
+	free(rules);
 	free(p.drafts);
+	return r;
+}
+
+int psd_alert_rules_load(struct psd_alert_rules *rules, const char *path, char *err, size_t size)
+{
+	if (path[0] == '\0')
+		return psd_alert_rules_parse(rules, "", NULL, err, size);
+	char *text = read_file(path, err, size);
+	if (text == NULL)
+		return -1;
+	int r = psd_alert_rules_parse(rules, path, text, err, size);
+	free(text);
 	return r;
 }
 

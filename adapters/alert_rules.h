@@ -20,6 +20,9 @@ extern const char psd_alert_rules_default_text[];
 /* The shipped rules, then those of path ("": none). A file's rule named like a shipped one
  * replaces it; `enabled = false` removes it. 0, or -1 with err. */
 int psd_alert_rules_load(struct psd_alert_rules *rules, const char *path, char *err, size_t size);
+/* The same from a rule file's text (NUL-terminated); name says where it came from in errors. */
+int psd_alert_rules_parse(struct psd_alert_rules *rules, const char *name, const char *text,
+			  char *err, size_t size);
 /* The rules as a Prometheus rules file (YAML) over the families of /metrics. */
 void psd_alert_rules_print_prometheus(const struct psd_alert_rules *rules, FILE *out);
 
