@@ -220,6 +220,7 @@ static struct draft *section_draft(struct parse *p, const char *section)
 			return &p->drafts[i]; /* the next key of the same section */
 		/* a rule named again (in the file, a shipped one): it is defined anew */
 		memset(&p->drafts[i], 0, sizeof(p->drafts[i]));
+		p->drafts[i].r.severity = PSD_SEV_WARNING; /* the default */
 		snprintf(p->drafts[i].r.name, sizeof(p->drafts[i].r.name), "%s", name);
 		p->drafts[i].line = p->header_line;
 		snprintf(p->section, sizeof(p->section), "%s", section);
@@ -232,6 +233,7 @@ static struct draft *section_draft(struct parse *p, const char *section)
 	}
 	struct draft *d = &p->drafts[p->count++];
 	memset(d, 0, sizeof(*d));
+	d->r.severity = PSD_SEV_WARNING; /* the default */
 	snprintf(d->r.name, sizeof(d->r.name), "%s", name);
 	d->line = p->header_line;
 	snprintf(p->section, sizeof(p->section), "%s", section);

@@ -232,7 +232,7 @@ it_alerts_too_many_rules() {
 }
 
 # SIGHUP: a bad file keeps the rules in force (said in the log, the count unchanged, the file's
-# own rule still fires); a good one replaces them.
+# own rule still fires, a warning by default); a good one replaces them.
 it_alerts_sighup_bad_file_keeps_rules() {
 	cat > "$T/rules.conf" <<EOF
 [alert quick_flap]
@@ -241,7 +241,6 @@ per_port = true
 condition = above
 threshold = 1
 window = 10s
-severity = warning
 summary = two changes in 10 s
 EOF
 	alert_port --alert-rules "$T/rules.conf"
@@ -253,6 +252,8 @@ EOF
 	alerts_scrape | grep -qx 'portsyncd_alert_rules 7' || fail "the rules changed"
 	flap Ethernet0 3
 	wait_until "quick_flap fires" key_exists 6 'PORTSYNCD_ALERT|quick_flap|Ethernet0'
+	expect_eq "$(rcli 6 HGET 'PORTSYNCD_ALERT|quick_flap|Ethernet0' severity)" warning \
+		"the default severity"
 	: > "$T/rules.conf"
 	kill -HUP "$DAEMON_PID"
 	wait_until "good file taken" logged "SIGHUP: 6 alert rules in force"
