@@ -14,7 +14,8 @@
  * summary), removed once it resolves or is held. Silences come from CONFIG_DB
  * PORTSYNCD_ALERT_SILENCE|portsyncd (field <rule> or <rule>|<port>, value: until, Unix seconds),
  * polled as LOGGER|portsyncd is; an alert is inhibited while the rule named by its rule's
- * inhibited_by is pending or firing. Held alerts are still evaluated; their actions wait.
+ * inhibited_by is pending or firing. Held alerts are still evaluated; their actions wait. At start,
+ * the entries an earlier run left (it stopped while they fired) are removed.
  *
  * Invariants: see alerts.h. Memory is fixed: PSD_ALERT_SUBJECTS_MAX per-port alerts at once
  * (a refusal is counted and logged), PSD_ALERT_HISTORY samples, PSD_ALERT_SILENCES_MAX silences.
@@ -833,6 +834,16 @@ bool psd_alerts_pull(struct psd_core *c, struct psd_action *ret)
 		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_ALERT_SILENCE, 0), argc);
 		return true;
 	}
+	if (!a->swept && !a->sweep_inflight) {
+		uint32_t argc = 0;
+		size_t n = psd_table_key(c, 0, PSD_DB_STATE, ALERT_TABLE, "*", 1);
+		a->sweep_inflight = true;
+		memcpy(a->key, c->scratch[0], n);
+		put(a, &argc, "KEYS", LIT);
+		put(a, &argc, a->key, n);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_ALERT_SWEEP, 0), argc);
+		return true;
+	}
 	if (a->retired_len > 0 && !a->retired_sent) {
 		const struct psd_alert_retired *e = &a->retired[a->retired_len - 1];
 		uint32_t argc = 0;
@@ -947,12 +958,62 @@ static void silence_reply(struct psd_core *c, const struct psd_reply *r)
 		psd_log_line(c, PSD_LOG_NOTICE, "alert silence: none in CONFIG_DB", "");
 }
 
+/* An entry of ours in STATE_DB (in it, or being written) is kept. */
+static bool entry_ours(const struct psd_core *c, const struct psd_str *key)
+{
+	const struct psd_alerts *a = &c->alerts;
+	char k[PSD_ALERT_KEY_LEN_MAX + 1];
+	size_t len;
+	for (uint32_t i = 0; i < a->pool_high; i++) {
+		const struct psd_alert *x = &a->inst[i];
+		if (i == a->rules.count && i < PSD_ALERT_RULES_MAX) {
+			i = PSD_ALERT_RULES_MAX - 1; /* no daemon alert beyond the rules */
+			continue;
+		}
+		if (!x->used || !(x->in_db || x->sent || x->published))
+			continue;
+		key_of(c, x, k, sizeof(k), &len);
+		if (len == key->len && memcmp(k, key->ptr, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* KEYS PORTSYNCD_ALERT|*: the entries an earlier run left (it stopped while they fired) go. */
+static void sweep_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	struct psd_alerts *a = &c->alerts;
+	uint32_t left = 0;
+	a->sweep_inflight = false;
+	if (r->type != PSD_REPLY_ARRAY)
+		return; /* asked again at the next pull */
+	a->swept = true;
+	for (size_t e = 0; e < r->element_count; e++) {
+		const struct psd_str *key = &r->elements[e];
+		if (key->len == 0 || key->len > PSD_ALERT_KEY_LEN_MAX || entry_ours(c, key))
+			continue;
+		if (a->retired_len == PSD_ALERT_RETIRED_MAX) {
+			left++;
+			continue;
+		}
+		struct psd_alert_retired *x = &a->retired[a->retired_len++];
+		memcpy(x->key, key->ptr, key->len);
+		x->len = (uint8_t)key->len;
+	}
+	if (left > 0)
+		psd_log_line(c, PSD_LOG_ERROR, "alert: STATE_DB entries of an earlier run left "
+			     "behind: more than PSD_ALERT_RETIRED_MAX (256) to remove", "");
+}
+
 void psd_alerts_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	struct psd_alerts *a = &c->alerts;
 	switch (PSD_TAG_KIND(r->tag)) {
 	case TAG_ALERT_SILENCE:
 		silence_reply(c, r);
+		return;
+	case TAG_ALERT_SWEEP:
+		sweep_reply(c, r);
 		return;
 	case TAG_ALERT_RETIRE:
 		if (r->type == PSD_REPLY_ERROR) {
@@ -998,6 +1059,7 @@ void psd_alerts_db_down(struct psd_core *c)
 {
 	struct psd_alerts *a = &c->alerts;
 	a->silence_inflight = false;
+	a->sweep_inflight = false;
 	a->retired_sent = false;
 	a->retired_retry = false;
 	for (uint32_t i = 0; i < a->rules.count; i++)

@@ -98,6 +98,9 @@ struct psd_alerts {
 	uint32_t silence_count;
 	uint64_t silence_hash;    /* of the last silence reply: a change is logged once */
 	bool silence_inflight;
+	/* entries an earlier run left in STATE_DB: swept once at start (KEYS, then a DEL each) */
+	bool swept;
+	bool sweep_inflight;
 	uint64_t silence_due_ns;
 	/* counters for /metrics */
 	uint64_t transitions;

@@ -309,6 +309,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_ALERT_SYNC: /* alerts */
 	case TAG_ALERT_RETIRE:
 	case TAG_ALERT_SILENCE:
+	case TAG_ALERT_SWEEP:
 		psd_alerts_reply(c, r);
 		return;
 	case TAG_CONFIG_SET:

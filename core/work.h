@@ -45,6 +45,7 @@ enum psd_tag_kind {
 	TAG_ALERT_SYNC,      /* HSET or DEL STATE_DB PORTSYNCD_ALERT|<rule>|<subject> */
 	TAG_ALERT_RETIRE,    /* DEL of an entry whose rule a reload removed */
 	TAG_ALERT_SILENCE,   /* HGETALL CONFIG_DB PORTSYNCD_ALERT_SILENCE|portsyncd */
+	TAG_ALERT_SWEEP,     /* KEYS STATE_DB PORTSYNCD_ALERT|*: what an earlier run left */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index

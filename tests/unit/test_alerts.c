@@ -2,7 +2,8 @@
  * Alerts (core/alert_fsm.rl, core/alerts.c): every transition of the machine's table; `for` and
  * `keep_firing_for` at their edges, with the log line, the STATE_DB entry and the metric each
  * transition brings; a silence and an inhibition begun in each state hold the actions and never
- * the machine; the per-port subject limit; a reload that keeps an unchanged rule's alerts.
+ * the machine; the per-port subject and silence limits; a reload that keeps an unchanged rule's
+ * alerts; the sweep of an earlier run's entries.
  */
 #include <errno.h>
 
@@ -16,6 +17,7 @@
 #define S 1000000000ull
 #define KEY "PORTSYNCD_ALERT|flap|Ethernet0"
 #define SILENCES "PORTSYNCD_ALERT_SILENCE|portsyncd"
+#define KEY_OF(rule, subject) "PORTSYNCD_ALERT|" rule "|" subject
 
 static struct psd_alert_rules rules;
 static char text[1 << 20];
@@ -348,6 +350,53 @@ static void test_reload(void **state)
 	psd_world_free(w);
 }
 
+/* Entries an earlier run left in STATE_DB (it stopped while they fired) are removed at start;
+ * the running alerts' own entries stay. */
+static void test_sweep_of_an_earlier_run(void **state)
+{
+	rules_clear();
+	add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = psd_world_new();
+	w->cfg.seed = 42;
+	w->cfg.alert_rules = &rules;
+	configure_port(w, "Ethernet0");
+	psd_model_hset(&w->m, STATE, "PORTSYNCD_ALERT|gone_rule|daemon", "state", "firing");
+	psd_model_hset(&w->m, STATE, "PORTSYNCD_ALERT|flap|Ethernet9", "state", "firing");
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_dump_done(w);
+	psd_world_advance(w, 100 * S - w->now);
+	flap(w, "Ethernet0", 10, 1);
+	to_second(w, 102);
+	assert_false(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|gone_rule|daemon"));
+	assert_false(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|flap|Ethernet9"));
+	assert_true(psd_model_exists(&w->m, STATE, KEY_OF("flap", "Ethernet0")));
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
+/* More silences than PSD_ALERT_SILENCES_MAX: the first 64 are taken, each other one refused and
+ * said; a bad field is refused with why. */
+static void test_silence_limit(void **state)
+{
+	char field[32];
+	rules_clear();
+	add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = world(100);
+	psd_model_hset(&w->m, CONFIG, SILENCES, "nope", "1");
+	to_second(w, 102);
+	assert_true(psd_world_logged(w, "field 'nope' until '1': refused: no such rule"));
+	for (unsigned i = 0; i < PSD_ALERT_SILENCES_MAX + 1; i++) {
+		snprintf(field, sizeof(field), "flap|Ethernet%u", 100 + i);
+		psd_model_hset(&w->m, CONFIG, SILENCES, field, "4000000000");
+	}
+	to_second(w, 104);
+	assert_non_null(strstr(render(w), "portsyncd_alert_silences_active 64\n"));
+	assert_true(psd_world_logged(w, "refused: more than PSD_ALERT_SILENCES_MAX (64) silences"));
+	psd_world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +407,8 @@ int main(void)
 		cmocka_unit_test(test_inhibition_in_every_state),
 		cmocka_unit_test(test_subject_limit),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_sweep_of_an_earlier_run),
+		cmocka_unit_test(test_silence_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
