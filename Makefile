@@ -284,7 +284,7 @@ docdir ?= $(prefix)/share/doc/portsyncd
 unitdir ?= $(if $(filter /usr,$(prefix)),/lib/systemd/system,$(prefix)/lib/systemd/system)
 INSTALL ?= install
 DOC_FILES := README.md docs/architecture.md docs/compatibility.md docs/configuration.md \
-	docs/operations.md docs/fixtures.md docs/fuzzing.md
+	docs/operations.md docs/fixtures.md docs/fuzzing.md docs/alerts.md
 
 .PHONY: install uninstall man-lint deb deb-test
 

@@ -15,8 +15,9 @@ if [ -n "$missing" ]; then
 	# tshark: no question, and no setuid dumpcap
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq
-	# prometheus is here for promtool only (the metrics tests check a scrape with it): its
-	# service must not start, so invoke-rc.d is told no while it installs
+	# prometheus is here for promtool only (the metrics tests check a scrape with it, the alert
+	# tests check and test the printed rules with it): its service must not start, so
+	# invoke-rc.d is told no while it installs
 	own_policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
@@ -27,6 +28,7 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
+command -v promtool >/dev/null || { echo "install-deps: promtool missing after installing prometheus" >&2; exit 1; }
 # a prometheus server is not wanted on a build machine, whoever started it
 if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
 	systemctl disable --now prometheus >/dev/null 2>&1 || true
