@@ -97,7 +97,8 @@ struct parse {
 	bool failed;
 };
 
-static int fail(struct parse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct parse *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(struct parse *p, int line, const char *fmt, ...)
 {

@@ -265,7 +265,8 @@ static void usage(FILE *f)
 		PSD_DEFAULT_CONFIG_FILE);
 	for (int i = 0; i < psd_settings_flag_count(); i++)
 		fprintf(f, "  --%-20s %s\n", psd_settings_flag_name(i), psd_settings_flag_help(i));
-	fprintf(f, "  --check-config         validate the settings, the alert rules and the database config, exit 0 or 1\n"
+	fprintf(f, "  --check-config         validate the settings, the alert rules and the database\n"
+		   "                         config, exit 0 or 1\n"
 		   "  --print-prometheus-rules  print the alert rules as a Prometheus rules file, exit\n"
 		   "  -h, --help             print this help and exit\n"
 		   "  -V, --version          print the version and exit\n");

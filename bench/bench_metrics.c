@@ -2,9 +2,10 @@
  * Time to render /metrics with a large port table: the simulator's world starts the core with
  * PORTS configured ports (default 100,000), reports every netdev, flaps a tenth of them, then
  * renders the exposition ROUNDS times. Prints the median, best and worst render time, the text's
- * size, the core's memory and the process's RSS. With RULES (0 for the baseline), the core runs that many per-port alert
- * rules (port_oper_changes above 0 .. RULES - 1 in 60 s: the low ones hold for every flapping
- * port, so the alert pool fills up) and the evaluation time per second and the RSS are printed.
+ * size, the core's memory and the process's RSS. With RULES (0 for the baseline), the core runs
+ * that many per-port alert rules (port_oper_changes above 0 .. RULES - 1 in 60 s: the low ones
+ * hold for every flapping port, so the alert pool fills up) and the time of a second of the core
+ * (evaluation included) and the RSS are printed instead.
  * Usage: bench_metrics [PORTS] [ROUNDS] [RULES]
  */
 #include <stdio.h>

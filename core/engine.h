@@ -3,10 +3,11 @@
  *
  *   engine.c    the public API and the only dispatcher: it hands each event to the module it
  *               concerns, then carries out what modules ask of each other (their `wants`);
- *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, alerts.c: each owns its sub-struct,
- *               checks its invariants, and calls only the leaf libraries;
+ *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, alerts.c: each owns its
+ *               sub-struct, checks its invariants, and calls only the leaf libraries;
  *   leaves      outbox.c (todo and log rings), emit.c (command formatting), port_table.c,
- *               port_stats.c, port_fsm, names, nl_accept, nl_walk, text.c, metrics.c.
+ *               port_stats.c, port_fsm, names, nl_accept, nl_walk, text.c, metrics.c,
+ *               alert_names.c, alert_fsm.
  *
  * core/README.md draws the path of a link message, a Redis reply and a timer through them. Shared
  * by all: the limits and settings (read-only), the counters (each counts its own), the port table
