@@ -103,6 +103,48 @@ static void pool_reset(struct psd_alerts *a)
 	a->pool_used = 0;
 }
 
+static uint32_t buckets_of(const struct psd_alert_rule *r)
+{
+	return r->window_s / (uint32_t)(PSD_FLAP_BUCKET_NS / NS_PER_S);
+}
+
+/* a before b in a port's evaluation: `above` first, by window, then by threshold */
+static bool port_rule_before(const struct psd_alert_rule *a, const struct psd_alert_rule *b)
+{
+	bool above_a = a->condition == PSD_COND_ABOVE, above_b = b->condition == PSD_COND_ABOVE;
+	if (above_a != above_b)
+		return above_a;
+	if (!above_a)
+		return false; /* the others keep their order */
+	if (buckets_of(a) != buckets_of(b))
+		return buckets_of(a) < buckets_of(b);
+	return a->threshold < b->threshold;
+}
+
+static void order_port_rules(struct psd_alerts *a)
+{
+	uint32_t n = 0;
+	for (uint32_t r = 0; r < a->rules.count; r++) {
+		if (!a->rules.rule[r].per_port)
+			continue;
+		uint32_t at = n++; /* insertion sort, stable: a load or reload of 1024 rules at most */
+		while (at > 0 &&
+		       port_rule_before(&a->rules.rule[r], &a->rules.rule[a->port_order[at - 1]])) {
+			a->port_order[at] = a->port_order[at - 1];
+			at--;
+		}
+		a->port_order[at] = (uint16_t)r;
+	}
+	uint32_t i = 0;
+	for (uint32_t k = 0; k <= PSD_FLAP_BUCKETS + 1; k++) {
+		while (i < n && a->rules.rule[a->port_order[i]].condition == PSD_COND_ABOVE &&
+		       buckets_of(&a->rules.rule[a->port_order[i]]) < k)
+			i++;
+		a->above_from[k] = i;
+	}
+	a->other_from = i;
+}
+
 static void take_rules(struct psd_alerts *a, const struct psd_alert_rules *rules)
 {
 	a->rules.count = rules != NULL ? rules->count : 0;
@@ -111,6 +153,7 @@ static void take_rules(struct psd_alerts *a, const struct psd_alert_rules *rules
 	a->per_port_rules = 0;
 	for (uint32_t i = 0; i < a->rules.count; i++)
 		a->per_port_rules += a->rules.rule[i].per_port;
+	order_port_rules(a);
 }
 
 static void daemon_alert_init(struct psd_alerts *a, uint32_t i)
@@ -527,6 +570,24 @@ static void expire_silences(struct psd_core *c)
 	}
 }
 
+/* Rule r for port idx with `changes` in its window: false when its condition does not hold;
+ * else a new alert is kept and evaluated, unless one is kept already (evaluated before). */
+static bool start_port_alert(struct psd_core *c, uint32_t r, uint32_t idx, uint32_t changes,
+			     uint64_t t)
+{
+	struct psd_alerts *a = &c->alerts;
+	const struct psd_port *p = &c->ports.ports[idx];
+	int64_t v = (int64_t)changes * 1000;
+	if (!condition(&a->rules.rule[r], v))
+		return false;
+	if (pool_find(a, r, idx, p->name, p->name_len) == PSD_ALERT_NONE) {
+		uint32_t i = pool_add(c, r, idx, p->name, p->name_len);
+		if (i != PSD_ALERT_NONE)
+			evaluate(c, i, true, v, t);
+	}
+	return true;
+}
+
 /* Per-port rules for port p: its changes in each window a rule uses. */
 static void evaluate_port(struct psd_core *c, uint32_t idx, uint64_t t)
 {
@@ -535,18 +596,13 @@ static void evaluate_port(struct psd_core *c, uint32_t idx, uint64_t t)
 	uint32_t changes[PSD_FLAP_BUCKETS + 1];
 	for (uint32_t k = 1; k <= PSD_FLAP_BUCKETS; k++)
 		changes[k] = psd_port_changes_in(p, t, k);
-	for (uint32_t r = 0; r < a->rules.count; r++) {
-		const struct psd_alert_rule *rule = &a->rules.rule[r];
-		if (!rule->per_port)
-			continue;
-		uint32_t k = rule->window_s / (uint32_t)(PSD_FLAP_BUCKET_NS / NS_PER_S);
-		int64_t v = (int64_t)changes[k] * 1000;
-		/* the alerts kept were evaluated already: here only those the condition starts */
-		if (!condition(rule, v) || pool_find(a, r, idx, p->name, p->name_len) != PSD_ALERT_NONE)
-			continue;
-		uint32_t i = pool_add(c, r, idx, p->name, p->name_len);
-		if (i != PSD_ALERT_NONE)
-			evaluate(c, i, true, v, t);
+	for (uint32_t k = 1; k <= PSD_FLAP_BUCKETS; k++) /* `above`: the prefix that holds */
+		for (uint32_t o = a->above_from[k]; o < a->above_from[k + 1]; o++)
+			if (!start_port_alert(c, a->port_order[o], idx, changes[k], t))
+				break;
+	for (uint32_t o = a->other_from; o < a->per_port_rules; o++) {
+		uint32_t r = a->port_order[o];
+		start_port_alert(c, r, idx, changes[buckets_of(&a->rules.rule[r])], t);
 	}
 }
 
@@ -593,9 +649,8 @@ void psd_alerts_timer(struct psd_core *c)
 									      NULL;
 		if (p != NULL && p->used && p->present && p->name_len == x->port_len &&
 		    memcmp(p->name, x->port_name, x->port_len) == 0) {
-			uint32_t k = a->rules.rule[x->rule].window_s /
-				     (uint32_t)(PSD_FLAP_BUCKET_NS / NS_PER_S);
-			int64_t v = (int64_t)psd_port_changes_in(p, t, k) * 1000;
+			int64_t v = (int64_t)psd_port_changes_in(p, t, buckets_of(&a->rules.rule[x->rule])) *
+				    1000;
 			evaluate(c, i, condition(&a->rules.rule[x->rule], v), v, t);
 		} else {
 			evaluate(c, i, false, 0, t); /* the port is gone: nothing holds for it */

@@ -80,6 +80,12 @@ struct psd_alert_retired {
 struct psd_alerts {
 	struct psd_alert_rules rules;
 	uint32_t per_port_rules;
+	/* per-port rules in the order a port's evaluation takes them: the `above` ones by window
+	 * (in flap buckets) and threshold, so that those that hold are a prefix of their window's
+	 * run (above_from[k] .. above_from[k + 1]); then the others (from other_from) */
+	uint16_t port_order[PSD_ALERT_RULES_MAX];
+	uint32_t above_from[PSD_FLAP_BUCKETS + 2];
+	uint32_t other_from;
 	uint64_t tick;            /* the last evaluation's tick */
 	uint64_t due_ns;          /* the next evaluation; UINT64_MAX: no rules */
 	struct psd_alert inst[PSD_ALERT_INSTANCES];

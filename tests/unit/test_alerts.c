@@ -350,6 +350,40 @@ static void test_reload(void **state)
 	psd_world_free(w);
 }
 
+/* Per-port rules of every condition and several windows, in any order in the file: exactly those
+ * whose condition holds for a port with two changes fire (the `above` ones are taken by window
+ * and threshold, the prefix that holds; the others one by one). */
+static void test_port_rules_of_every_kind(void **state)
+{
+	rules_clear();
+	uint32_t a5 = add_rule("above5", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 5000, 10, 0, 0);
+	uint32_t a1 = add_rule("above1", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 1000, 10, 0, 0);
+	uint32_t a0w = add_rule("above0_20s", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 20, 0, 0);
+	uint32_t a2w = add_rule("above2_60s", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 2000, 60, 0,
+				0);
+	uint32_t eq2 = add_rule("equals2", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_EQUALS, 2000, 10, 0, 0);
+	uint32_t eq3 = add_rule("equals3", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_EQUALS, 3000, 10, 0, 0);
+	uint32_t in = add_rule("inside", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_INSIDE, 0, 10, 0, 0);
+	rules.rule[in].low = 1000;
+	rules.rule[in].high = 2000;
+	uint32_t out = add_rule("outside", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_OUTSIDE, 0, 10, 0, 0);
+	rules.rule[out].low = 0;
+	rules.rule[out].high = 1000;
+	struct psd_world *w = world(100);
+	flap(w, "Ethernet0", 10, 2);
+	to_second(w, 101);
+	const struct {
+		uint32_t rule;
+		bool fires;
+	} want[] = {{a5, false}, {a1, true}, {a0w, true}, {a2w, false},
+		    {eq2, true},  {eq3, false}, {in, true},  {out, true}};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(alert(w, want[i].rule, "Ethernet0").state,
+				 want[i].fires ? PSD_ALERT_FIRING : PSD_ALERT_INACTIVE);
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
 /* Entries an earlier run left in STATE_DB (it stopped while they fired) are removed at start;
  * the running alerts' own entries stay. */
 static void test_sweep_of_an_earlier_run(void **state)
@@ -407,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_inhibition_in_every_state),
 		cmocka_unit_test(test_subject_limit),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_port_rules_of_every_kind),
 		cmocka_unit_test(test_sweep_of_an_earlier_run),
 		cmocka_unit_test(test_silence_limit),
 	};
