@@ -119,7 +119,7 @@ static void on_view(void *ctx, const struct psd_alert_view *v)
 
 bool psd_alert_watch_step(struct psd_alert_watch *aw, struct psd_world *w)
 {
-	struct step_ctx sc = {aw, psd_core_alert_rules(w->core),
+	struct step_ctx sc = {aw, aw->reference != NULL ? aw->reference : psd_core_alert_rules(w->core),
 			      w->now / PSD_ALERT_EVAL_NS * PSD_ALERT_EVAL_NS, false};
 	psd_core_alerts_each(w->core, on_view, &sc);
 	/* alerts gone inactive since the last step: a transition too */

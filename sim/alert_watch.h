@@ -43,6 +43,8 @@ struct psd_alert_watch {
 	/* a transition: rule, subject, from, to, the view; NULL: none */
 	void (*on_transition)(void *ctx, const struct psd_alert_view *v, enum psd_alert_state from);
 	void *ctx;
+	/* the rules the oracle holds the core to (NULL: those the core runs) */
+	const struct psd_alert_rules *reference;
 	char why[200]; /* the violation, "" while none */
 };
 

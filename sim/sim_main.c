@@ -14,12 +14,14 @@
  * Liveness: after the fault phase the world heals and STATE_DB must equal the kernel for every
  * port within PSD_SIM_CONVERGE_NS of virtual time. A failure prints the command that reproduces
  * the run and the last commands. The same seed gives the same trace hash. --canary drop-loss
- * hides overruns from the core (the C++ daemon's behaviour): the oracle must catch it.
+ * hides overruns from the core (the C++ daemon's behaviour): the oracle must catch it;
+ * --canary early-fire gives the core every alert rule's `for` a second short: alert-held-for
+ * must catch it.
  *
  * psd-sim --fixture F [--commands FILE] runs one scenario instead (docs/fixtures.md).
  *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
- *                [--canary drop-loss] [--verbose]
+ *                [--canary drop-loss|early-fire] [--verbose]
  *        psd-sim --seed S --alerts [--ports N]   the alert scenario: seeded flap storms fire the
  *                shipped flap rule for exactly the flapping ports at the predicted times, a
  *                silence holds one port's actions until it expires, a Redis outage inhibits
@@ -149,6 +151,7 @@ struct sim {
 	uint32_t maxclients_left; /* steps Redis still refuses connections though it is back */
 	bool sai_pending;   /* a cold swss restart's netdevs are still the old ones */
 	bool canary_drop_loss;
+	bool canary_early_fire; /* the core's rules fire a second before their `for` */
 	bool faults_on;
 	unsigned rate[F_MAX]; /* this seed's rates, per 1000 steps (kernel faults: per 1000 changes) */
 	unsigned rate_consume;
@@ -655,7 +658,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: psd-sim --fixture FILE [--commands FILE]\n"
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
-			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
+			"[--faults swarm|none|F,F...] [--canary drop-loss|early-fire] [--verbose]\n"
 			"       psd-sim --seed S --alerts [--ports N]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
@@ -1070,7 +1073,7 @@ static void storm_phase(struct alert_run *ar, const char *phase, uint64_t *predi
 
 static int run_alerts(struct sim *s, const char *seed_text)
 {
-	struct alert_run ar = {.s = s, .rules = s->w->cfg.alert_rules};
+	struct alert_run ar = {.s = s, .rules = s->aw.reference};
 	uint64_t *predicted = calloc(s->nports, sizeof(*predicted));
 	ar.fired = calloc(s->nports, sizeof(*ar.fired));
 	ar.resolved = calloc(s->nports, sizeof(*ar.resolved));
@@ -1198,6 +1201,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
 			 strcmp(argv[i + 1], "drop-loss") == 0)
 			s.canary_drop_loss = ++i > 0;
+		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
+			 strcmp(argv[i + 1], "early-fire") == 0)
+			s.canary_early_fire = ++i > 0;
 		else
 			return usage();
 	}
@@ -1207,7 +1213,9 @@ int main(int argc, char **argv)
 	snprintf(reproduce_line, sizeof(reproduce_line),
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
 		 "--steps %u --storm %u --faults %s%s%s", PSD_COMMIT, seed_text, ports, steps, storm,
-		 faults, s.canary_drop_loss ? " --canary drop-loss" : "", alerts ? " --alerts" : "");
+		 faults, s.canary_drop_loss ? " --canary drop-loss" :
+			 s.canary_early_fire ? " --canary early-fire" : "",
+		 alerts ? " --alerts" : "");
 	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], on_fatal_signal);
@@ -1250,6 +1258,14 @@ int main(int argc, char **argv)
 	}
 	s.w->cfg.alert_rules = &rules;
 	psd_alert_watch_init(&s.aw);
+	s.aw.reference = &rules; /* what the oracle holds the core to */
+	if (s.canary_early_fire) { /* the core is given every `for` a second short */
+		static struct psd_alert_rules early;
+		early = rules;
+		for (uint32_t i = 0; i < early.count; i++)
+			early.rule[i].for_s -= early.rule[i].for_s > 0;
+		s.w->cfg.alert_rules = &early;
+	}
 	if (alerts)
 		return run_alerts(&s, seed_text);
 	draw_rates(&s);

@@ -3,7 +3,7 @@
 # invariant and converge; one seed run twice must give the same trace hash; the planted canary
 # (overruns hidden from the core) must be caught by the oracle; a trap in the core must print the
 # reproducer; every seed in tests/chaos/regressions must pass; the alert scenario must pass on 20
-# seeds and give one seed the same alert trace twice. The sweep's summary counts how often
+# seeds and give one seed the same alert trace twice, and its canary (early-fire) must be caught. The sweep's summary counts how often
 # each fault kind was hit across all seeds. Usage: run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
@@ -64,6 +64,17 @@ for seed in $(seq 1 20); do
 	fi
 done
 same_twice "alert determinism: seed 7" "alert trace hash" --seed 7 --alerts --ports 64
+# the alert canary (every `for` a second short in the core) is caught by alert-held-for
+out=$($SIM --seed 1 --alerts --ports 32 --canary early-fire 2>&1)
+status=$?
+if [ $status -eq 1 ] && printf '%s\n' "$out" | grep -q '^psd-sim: FAILED: invariant alert-held-for: '; then
+	passed=$((passed + 1))
+	echo "chaos: canary early-fire caught: $(printf '%s\n' "$out" | sed -n 's/^psd-sim: FAILED: invariant //p')"
+else
+	failed=$((failed + 1))
+	echo "chaos: FAILED: the early-fire canary was not caught by alert-held-for (status $status):"
+	printf '%s\n' "$out" | tail -n 5
+fi
 # Caught means the oracle said so: exit status 1 and an invariant named on a FAILED line. Any
 # other failure (a usage error exits 2, a crash dies by a signal) is not a catch.
 caught=""
