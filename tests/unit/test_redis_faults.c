@@ -104,17 +104,8 @@ static void test_refused_verification_slower_than_its_pause(void **state)
 	w->hold = true;
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		psd_world_db_up(w, (enum psd_db)db);
-	size_t i = 0;
-	while (i < w->held_count && strcmp(w->held[i].argv[0], "SCRIPT") != 0)
-		i++;
-	assert_true(i < w->held_count); /* the verification loads the script again */
-	struct psd_world_cmd script = w->held[i];
-	memmove(&w->held[i], &w->held[i + 1], (w->held_count - i - 1) * sizeof(script));
-	w->held_count--;
 	w->hooks.refuse = refuse_script_load;
-	psd_world_exec(w, script.db, script.tag, script.argc, (const char *const *)script.argv,
-		       script.len);
-	psd_world_settle(w);
+	assert_true(psd_world_release_one(w, "SCRIPT")); /* the verification loads it again */
 	w->hooks.refuse = NULL;
 	psd_world_advance(w, PSD_REFUSED_RETRY_NS + 500 * PSD_NS_PER_MS); /* the pause is over */
 	psd_world_release(w); /* ... before the rest of the verification is answered */
