@@ -1116,11 +1116,11 @@ static int run_alerts(struct sim *s, const char *seed_text)
 	printf("psd-sim: alerts: seed %s, %u ports: %s, %llu alert transitions, alert trace hash "
 	       "%016llx\n", seed_text, s->nports, ar.failures == 0 && !s->failed ? "ok" : "FAILED",
 	       (unsigned long long)s->aw.transitions, (unsigned long long)s->aw.trace_hash);
-	if (s->failed)
-		return fail(s, s->violated, s->why);
 	free(predicted);
 	free(ar.fired);
 	free(ar.resolved);
+	if (s->failed)
+		return fail(s, s->violated, s->why);
 	return ar.failures == 0 ? 0 : 1;
 }
 
