@@ -432,3 +432,44 @@ void psd_emit_link_stats(struct psd_core *c, uint32_t port, struct psd_action *r
 	}
 	command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_LINK_STATS, port), i);
 }
+
+void psd_emit_warm(struct psd_core *c, enum psd_tag_kind kind, uint32_t port, const char *state,
+		   struct psd_action *ret)
+{
+	const struct psd_port *p = &c->ports.ports[port];
+	size_t n;
+
+	switch (kind) {
+	case TAG_WARM_KEYS:
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_TABLE", PSD_LIT("*"));
+		lit(c, 0, "KEYS");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(kind, 0), 2);
+		return;
+	case TAG_WARM_ENTRY:
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_TABLE", p->name, p->name_len);
+		lit(c, 0, "HGETALL");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(kind, port), 2);
+		return;
+	case TAG_WARM_TIMER:
+		hget(c, ret, PSD_DB_CONFIG, "WARM_RESTART", "swss", "portsyncd_timer",
+		     PSD_TAG(kind, 0));
+		return;
+	case TAG_WARM_COUNT:
+		hget(c, ret, PSD_DB_APPL, "PORT_TABLE", "PortConfigDone", "count", PSD_TAG(kind, 0));
+		return;
+	case TAG_WARM_STATE:
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE",
+				  PSD_LIT("portsyncd"));
+		lit(c, 0, "HSET");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		lit(c, 2, "state");
+		lit(c, 3, state);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(kind, 0), 4);
+		return;
+	default:
+		break;
+	}
+	PSD_UNREACHABLE();
+}

@@ -92,6 +92,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->watchdog_due_ns = UINT64_MAX;
 	psd_recovery_init(c);
 	psd_observe_init(c);
+	psd_warm_init(c);
 	*ret = c;
 	return 0;
 }
@@ -163,8 +164,51 @@ void psd_text_reply_error(struct psd_text *t, const struct psd_reply *r)
 	psd_text_str(t, "'");
 }
 
+/* What the warm-restart module asks for (warm.h). */
+static void warm_requests(struct psd_core *c, unsigned req)
+{
+	if (req & PSD_WARM_REQ_RECONCILE)
+		psd_links_reconcile_absent(c, true);
+	if (req & PSD_WARM_REQ_CONFIG_DONE) {
+		c->config_written = c->config_ports;
+		psd_todo(c, TODO_CONFIG_DONE);
+	}
+}
+
+static void warm(struct psd_core *c, enum psd_warm_sym sym)
+{
+	warm_requests(c, psd_warm_event(c, sym));
+}
+
+/* The start-up replies that decide warm or cold are the machine's first inputs. */
+static void warm_decision(struct psd_core *c, enum psd_phase before)
+{
+	if (before == PH_WARM_ENABLE && c->phase == PH_RESTORE_GET)
+		warm(c, PSD_WS_ENABLED);
+	else if (before == PH_WARM_ENABLE && c->phase == PH_RESTORE_SET)
+		warm(c, PSD_WS_NOT_ENABLED);
+	else if (before == PH_RESTORE_GET && c->phase == PH_RESTORE_SET)
+		warm(c, c->warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
+}
+
+static uint64_t redis_losses(const struct psd_core *c)
+{
+	return c->stats.redis_data_lost + c->stats.redis_restarts;
+}
+
+static uint64_t nl_losses(const struct psd_core *c)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < _PSD_LOSS_MAX; i++)
+		n += c->stats.nl_losses[i];
+	return n;
+}
+
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
 {
+	enum psd_phase before = c->phase;
+	uint64_t lost = redis_losses(c);
+
 	enum psd_db db = PSD_TAG_DB(r->tag);
 	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
 	c->inflight--;
@@ -179,12 +223,23 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_VERIFY_APPL:
 	case TAG_VERIFY_STAGED:
 		psd_recovery_reply(c, r);
+		if (redis_losses(c) != lost)
+			warm(c, PSD_WS_REDIS_LOST);
 		return;
 	case TAG_INFO:
 		if (c->phase >= PH_RUNNING)
 			psd_recovery_reply(c, r);
 		else
 			psd_startup_reply(c, r);
+		if (redis_losses(c) != lost)
+			warm(c, PSD_WS_REDIS_LOST);
+		return;
+	case TAG_WARM_KEYS:
+	case TAG_WARM_ENTRY:
+	case TAG_WARM_TIMER:
+	case TAG_WARM_COUNT:
+	case TAG_WARM_STATE:
+		warm_requests(c, psd_warm_reply(c, r));
 		return;
 	case TAG_REWRITE:
 		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
@@ -212,6 +267,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 		return;
 	default:
 		psd_startup_reply(c, r);
+		warm_decision(c, before);
 		return;
 	}
 }
@@ -285,6 +341,7 @@ static void on_timer(struct psd_core *c)
 						       "(PSD_STALL_NS): watchdog not fed", "");
 	}
 	psd_links_timer(c);
+	warm_requests(c, psd_warm_timer(c));
 	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
 		c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
 		if (!c->log_poll_inflight && psd_all_up(c)) {
@@ -295,7 +352,23 @@ static void on_timer(struct psd_core *c)
 	}
 }
 
+static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev);
+
 int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
+{
+	bool dumped = c->reconciled;
+	uint64_t losses = nl_losses(c);
+	int r = push(c, now_ns, ev);
+
+	if (!dumped && c->reconciled) /* the first complete link dump: end of initial update */
+		warm(c, PSD_WS_DUMP_DONE);
+	else if (nl_losses(c) != losses && !c->reconciled)
+		warm(c, PSD_WS_OVERRUN);
+	warm_requests(c, psd_warm_settle(c));
+	return r;
+}
+
+static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 {
 	PSD_ASSERT(now_ns >= c->now_ns); /* time never goes backwards */
 	c->now_ns = now_ns;
@@ -308,6 +381,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		if (c->cfg.watchdog_ns != 0)
 			c->watchdog_due_ns = now_ns;
 		psd_startup_begin(c);
+		psd_warm_begin(c);
 		return 0;
 	case PSD_EV_DB_UP:
 	case PSD_EV_DB_DOWN:
@@ -318,6 +392,10 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 			psd_recovery_up(c, ev->u.db);
 		else
 			psd_recovery_down(c, ev->u.db);
+		if (ev->type == PSD_EV_DB_DOWN)
+			warm(c, PSD_WS_REDIS_DOWN);
+		else if (psd_all_up(c))
+			warm(c, PSD_WS_REDIS_UP);
 		return 0;
 	case PSD_EV_NL_LOSS:
 		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
@@ -383,6 +461,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		c->exit_deadline_ns = now_ns + PSD_SHUTDOWN_FLUSH_NS;
 		psd_todo(c, TODO_NOTIFY_STOPPING);
 		psd_log_line(c, PSD_LOG_NOTICE, "stopping: flushing pending writes", "");
+		warm(c, PSD_WS_SHUTDOWN);
 		return 0;
 	}
 	return -EINVAL;
@@ -443,6 +522,8 @@ static bool pull_todo(struct psd_core *c, struct psd_action *ret)
 		enum psd_todo t = (enum psd_todo)c->todo[at];
 		if (!up && psd_todo_is_command(t))
 			continue;
+		if (t == TODO_NL_LISTEN && !psd_warm_may_listen(c))
+			continue; /* a warm start applies no link message before its restore */
 		for (uint32_t k = i; k > 0; k--) /* close the gap; the ring holds a few entries */
 			c->todo[(c->todo_head + k) % PSD_TODO_RING] =
 				c->todo[(c->todo_head + k - 1) % PSD_TODO_RING];
@@ -488,6 +569,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 	}
 	if (pull_todo(c, ret))
 		return true;
+	if (psd_all_up(c) && psd_warm_pull(c, ret))
+		return true;
 	if (psd_all_up(c) && psd_startup_pull(c, ret))
 		return true;
 	if (psd_links_pull(c, ret))
@@ -515,6 +598,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->redump_due_ns;
 	if (c->refused_retry_ns < d)
 		d = c->refused_retry_ns;
+	if (psd_warm_deadline(c) < d)
+		d = psd_warm_deadline(c);
 	if (c->watchdog_due_ns < d)
 		d = c->watchdog_due_ns;
 	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
@@ -534,6 +619,7 @@ void psd_core_check(const struct psd_core *c)
 {
 	uint32_t queued = 0, parked = 0, portset = 0, configured = 0;
 
+	psd_warm_check(c);
 	PSD_ASSERT(c->sendq_len <= c->ports.capacity);
 	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
 	for (int db = 0; db < _PSD_DB_MAX; db++)
@@ -593,7 +679,9 @@ size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 	struct psd_text t;
 	psd_text_init(&t, buf, size);
 	psd_text_str(&t, phase_names[c->phase]);
-	psd_text_str(&t, c->warm ? " (warm)" : " (cold)");
+	psd_text_str(&t, c->warm ? " (warm, " : " (cold, ");
+	psd_text_str(&t, psd_warm_state_name(psd_warm_current(c)));
+	psd_text_str(&t, ")");
 	psd_text_str(&t, "; ports ");
 	psd_text_u64(&t, psd_port_count(&c->ports));
 	psd_text_str(&t, ", configured ");

@@ -12,6 +12,7 @@
 #include "port_table.h"
 #include "psd/core.h"
 #include "text.h"
+#include "warm.h"
 
 enum psd_phase {
 	PH_IDLE,          /* waiting for PSD_EV_START */
@@ -63,6 +64,11 @@ enum psd_tag_kind {
 	TAG_SEEN_STAGED,     /* ... or its producer form */
 	TAG_INFO,            /* INFO server: the server's run_id, index = database */
 	TAG_LINK_STATS,      /* HSET PORT_LINK_STATS|<name>, index = port (observe.c) */
+	TAG_WARM_KEYS,       /* warm restore (warm.c): KEYS STATE_DB PORT_TABLE|* */
+	TAG_WARM_ENTRY,      /* ... HGETALL STATE_DB PORT_TABLE|<name>, index = port */
+	TAG_WARM_TIMER,      /* ... HGET CONFIG_DB WARM_RESTART|swss portsyncd_timer */
+	TAG_WARM_COUNT,      /* ... HGET APPL_DB PORT_TABLE:PortConfigDone count */
+	TAG_WARM_STATE,      /* HSET STATE_DB WARM_RESTART_TABLE|portsyncd state <state> */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -257,6 +263,9 @@ struct psd_core {
 	uint64_t stats_due_ns;  /* the queue goes out from then (PSD_LINK_STATS_DELAY_NS) */
 	const char *link_cause; /* what the link message being handled is, for the event log */
 
+	/* warm restart (warm.c) */
+	struct psd_warm warm_restart;
+
 	/* a producer set waiting to go out, built from an HGETALL reply */
 	struct psd_config_copy copy;
 
@@ -327,9 +336,10 @@ bool psd_links_pull(struct psd_core *c, struct psd_action *ret);
 void psd_links_check_init_done(struct psd_core *c);
 /* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
 void psd_links_rewrite_all(struct psd_core *c);
-/* Removes our fields from the entries of configured ports without a netdev (a restarted Redis
- * may hold them from an older snapshot). */
-void psd_links_reconcile_absent(struct psd_core *c);
+/* Removes our fields from the entries of ports without a netdev: configured ones (a restarted
+ * Redis may hold them from an older snapshot) and ones a warm restore found in STATE_DB; with
+ * restored_only, the latter alone (a warm restart's reconciliation). */
+void psd_links_reconcile_absent(struct psd_core *c, bool restored_only);
 /* Treats a port as deleted (resync sweep, rename). */
 void psd_links_gone(struct psd_core *c, uint32_t idx);
 /* Requeues the port commands lost with db's connection. */
@@ -359,6 +369,9 @@ void psd_emit_config_set(struct psd_core *c, struct psd_action *ret);
 void psd_emit_prune(struct psd_core *c, uint32_t port, struct psd_action *ret);
 void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret);
 void psd_emit_link_stats(struct psd_core *c, uint32_t port, struct psd_action *ret);
+/* A warm restart command (TAG_WARM_*); port for TAG_WARM_ENTRY, state for TAG_WARM_STATE. */
+void psd_emit_warm(struct psd_core *c, enum psd_tag_kind kind, uint32_t port, const char *state,
+		   struct psd_action *ret);
 /* Builds "<table><sep><name>" for db into a scratch slot; returns its length. */
 size_t psd_table_key(struct psd_core *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len);

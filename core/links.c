@@ -24,7 +24,9 @@
  *    APPL_DB that it did not count (a breakout, a port added to an empty CONFIG_DB) raises it
  *    and PortConfigDone is written again (compat: the count of the start stays);
  *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set, and so does a
- *    message that shows it under another name (renamed).
+ *    message that shows it under another name (renamed);
+ *  - a warm restart writes nothing for a NEWLINK whose state STATE_DB already held at start
+ *    (warm.c marks those ports stored_known until reconciled; compat: never marked).
  */
 #include <string.h>
 
@@ -134,6 +136,7 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 	if (work & PSD_PW_UNPARK)
 		unpark(c, idx);
 	if (work & (PSD_PW_LOOKUP | PSD_PW_WRITE | PSD_PW_DELETE)) {
+		p->stored_known = false; /* from now on STATE_DB holds what we write */
 		p->op = (work & PSD_PW_LOOKUP)  ? PSD_OP_LOOKUP :
 			(work & PSD_PW_WRITE) ? PSD_OP_WRITE :
 						PSD_OP_DELETE;
@@ -281,12 +284,13 @@ void psd_links_rewrite_all(struct psd_core *c)
 	}
 }
 
-void psd_links_reconcile_absent(struct psd_core *c)
+void psd_links_reconcile_absent(struct psd_core *c, bool restored_only)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
-		if (p->used && p->configured && !p->present && !p->old_netdev &&
-		    p->fsm_state == psd_port_fsm_start()) {
+		if (p->used && (p->restored || (p->configured && !restored_only)) && !p->present &&
+		    !p->old_netdev && p->fsm_state == psd_port_fsm_start()) {
+			c->stats.warm_stale_deleted += p->restored;
 			p->reconciling = true; /* our fields only, as at a cold start's first dump */
 			psd_links_gone(c, i);
 		}
@@ -328,6 +332,15 @@ static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
 		psd_log_end(c, &t);
 	}
 	return false;
+}
+
+/* Warm restart (warm.c): the entry STATE_DB held at start is this state, and nothing was sent for
+ * the port since; writing it again would be churn. */
+static bool already_stored(const struct psd_port *p)
+{
+	return p->stored_known && p->fsm_state == psd_port_fsm_start() && !p->queued && !p->sent &&
+	       p->stored_admin_up == p->admin_up && p->stored_oper_up == p->oper_up &&
+	       p->stored_mtu == p->mtu;
 }
 
 static void handle_link(struct psd_core *c, const struct psd_link *l)
@@ -387,6 +400,14 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;
 	p->mtu = l->mtu;
+	if (already_stored(p)) {
+		c->stats.warm_unchanged++; /* a warm restart: STATE_DB holds this already */
+		if (p->in_portset) {
+			p->in_portset = false;
+			c->portset_count--;
+		}
+		return;
+	}
 	step(c, idx, PSD_PS_NEW);
 }
 

@@ -42,6 +42,12 @@ struct psd_port {
 	bool missing_logged : 1; /* "Cannot find" was logged; later re-checks are summarised */
 	bool admin_up : 1;
 	bool oper_up : 1;
+	/* warm restart (core/warm.c): what STATE_DB held for this name when the daemon started */
+	bool restored : 1;       /* STATE_DB PORT_TABLE had an entry with our fields */
+	bool stored_known : 1;   /* ... and it still holds stored_*: a NEWLINK equal to it writes
+	                          * nothing (until reconciled, or the port's first command) */
+	bool stored_admin_up : 1;
+	bool stored_oper_up : 1;
 	/* metrics and link analytics (core/observe.c) */
 	bool change_pending : 1; /* the desired state changed at change_ns, not yet sent */
 	bool sent_change : 1;    /* the command in flight carries a change made at sent_change_ns */
@@ -52,6 +58,7 @@ struct psd_port {
 	uint32_t oper_changes;   /* here, next to the flags: the metrics' walk reads one line */
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
 	uint32_t mtu;
+	uint32_t stored_mtu;
 	uint32_t park_prev;
 	uint32_t park_next;
 	uint32_t seen_gen;    /* the netlink dump generation that last reported this netdev */

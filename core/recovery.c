@@ -191,7 +191,7 @@ static void verified(struct psd_core *c)
 		psd_todo(c, TODO_RESTORE_REWRITE);
 		psd_links_rewrite_all(c);
 		if (c->reconciled) /* the netdevs are known: absent means gone */
-			psd_links_reconcile_absent(c);
+			psd_links_reconcile_absent(c, false);
 		else /* not yet (a warm start's first dump): that dump reconciles */
 			c->restart_reconcile = true;
 	}
