@@ -136,7 +136,6 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 	if (work & PSD_PW_UNPARK)
 		unpark(c, idx);
 	if (work & (PSD_PW_LOOKUP | PSD_PW_WRITE | PSD_PW_DELETE)) {
-		p->stored_known = false; /* from now on STATE_DB holds what we write */
 		p->op = (work & PSD_PW_LOOKUP)  ? PSD_OP_LOOKUP :
 			(work & PSD_PW_WRITE) ? PSD_OP_WRITE :
 						PSD_OP_DELETE;
@@ -336,11 +335,15 @@ static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
 
 /* Warm restart (warm.c): the entry STATE_DB held at start is this state, and nothing was sent for
  * the port since; writing it again would be churn. */
+static bool stored_same(const struct psd_port *p)
+{
+	return p->stored_known && p->present && p->stored_admin_up == p->admin_up &&
+	       p->stored_oper_up == p->oper_up && p->stored_mtu == p->mtu;
+}
+
 static bool already_stored(const struct psd_port *p)
 {
-	return p->stored_known && p->fsm_state == psd_port_fsm_start() && !p->queued && !p->sent &&
-	       p->stored_admin_up == p->admin_up && p->stored_oper_up == p->oper_up &&
-	       p->stored_mtu == p->mtu;
+	return stored_same(p) && p->fsm_state == psd_port_fsm_start() && !p->queued && !p->sent;
 }
 
 static void handle_link(struct psd_core *c, const struct psd_link *l)
@@ -654,17 +657,42 @@ void psd_links_timer(struct psd_core *c)
 	}
 }
 
+/* Takes the next port off the send queue; PSD_NO_PORT when none may go now. A write of what
+ * STATE_DB already holds since a warm start (the netdev changed and changed back meanwhile) is
+ * settled here, as if acknowledged, and never sent. */
+static uint32_t next_to_send(struct psd_core *c)
+{
+	while (c->sendq_len > 0 && c->inflight < c->lim.inflight_max && psd_all_up(c) &&
+	       c->verify_awaited == 0 && !c->verify_retry) {
+		uint32_t idx = c->sendq[c->sendq_head];
+		struct psd_port *p = &c->ports.ports[idx];
+		c->sendq_head = (c->sendq_head + 1) % c->ports.capacity;
+		c->sendq_len--;
+		PSD_ASSERT(p->queued && !p->sent);
+		p->queued = false;
+		if (p->op != PSD_OP_WRITE || !stored_same(p)) {
+			/* from now on STATE_DB holds what we write */
+			p->stored_known = p->stored_known && p->op == PSD_OP_LOOKUP;
+			p->restored = p->restored && p->op != PSD_OP_DELETE;
+			return idx;
+		}
+		c->stats.warm_unchanged++;
+		if (p->in_portset) {
+			p->in_portset = false;
+			c->portset_count--;
+		}
+		step(c, idx, ack_symbol(p));
+		psd_links_check_init_done(c);
+	}
+	return PSD_NO_PORT;
+}
+
 bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
 {
-	if (c->sendq_len == 0 || c->inflight >= c->lim.inflight_max || !psd_all_up(c) ||
-	    c->verify_awaited > 0 || c->verify_retry)
+	uint32_t idx = next_to_send(c);
+	if (idx == PSD_NO_PORT)
 		return false;
-	uint32_t idx = c->sendq[c->sendq_head];
 	struct psd_port *p = &c->ports.ports[idx];
-	c->sendq_head = (c->sendq_head + 1) % c->ports.capacity;
-	c->sendq_len--;
-	PSD_ASSERT(p->queued && !p->sent);
-	p->queued = false;
 	p->sent = true;
 	if (p->op == PSD_OP_WRITE)
 		log_port(c, PSD_LOG_INFO, "Publish ", p, p->oper_up ? "(ok:up) to state db" :

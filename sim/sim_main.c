@@ -64,6 +64,8 @@ enum invariant {
 	INV_INIT_DONE_ONCE,
 	INV_MEMORY_BOUNDED,
 	INV_RECONNECTED,     /* Redis back: every database reconnected within the bound */
+	INV_WARM_NO_CHURN,   /* a warm start writes no key whose value was already right */
+	INV_WARM_PATH,       /* WARM_RESTART_TABLE|portsyncd state follows the machine */
 	INV_CONVERGED,       /* liveness */
 };
 
@@ -75,6 +77,8 @@ static const char *const invariant_names[] = {
 	[INV_INIT_DONE_ONCE] = "init-done-once",
 	[INV_MEMORY_BOUNDED] = "memory-bounded",
 	[INV_RECONNECTED] = "reconnected",
+	[INV_WARM_NO_CHURN] = "warm-no-churn",
+	[INV_WARM_PATH] = "warm-path",
 	[INV_CONVERGED] = "converged",
 };
 
@@ -145,7 +149,10 @@ struct sim {
 	/* invariant state */
 	int32_t *old_ifindex;   /* the netdev the core declared old (forced down) at its start */
 	bool *old_renamed;      /* the name it had then */
-	bool *warm_stale;       /* not seen since a warm start: a STATE_DB entry may stay stale */
+	bool *written;          /* this daemon run has written the port's STATE_DB key */
+	bool warm_window;       /* a warm start that has not reconciled, over data Redis kept */
+	char warm_state[16];    /* the last WARM_RESTART_TABLE state sent in this run ("": none) */
+	bool warm_dump_fault;   /* the first dump after a warm start is interrupted */
 	bool *fresh;            /* the core was told of a netdev of the port that is not old */
 	bool *told_gone;        /* the core was told the port's netdev went away since its last
 				   STATE_DB write was sent */
@@ -217,11 +224,88 @@ static bool is_arg(const char *arg, size_t len, const char *lit)
 	return len == strlen(lit) && memcmp(arg, lit, len) == 0;
 }
 
+/* The warm-restart machine's edges between written states (warm_fsm.rl), "" the start. */
+static bool warm_edge(const char *from, const char *to)
+{
+	static const char *const edges[][2] = {
+		{"", "initialized"},           {"", "disabled"},
+		{"initialized", "initialized"}, {"initialized", "restored"},
+		{"initialized", "failed"},     {"restored", "restored"},
+		{"restored", "replayed"},      {"replayed", "replayed"},
+		{"replayed", "reconciled"},    {"reconciled", "reconciled"},
+		{"disabled", "disabled"},      {"failed", "failed"},
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		if (strcmp(edges[i][0], from) == 0 && strcmp(edges[i][1], to) == 0)
+			return true;
+	return false;
+}
+
+static void check_warm_state(struct sim *s, uint32_t argc, const char *const *argv,
+			     const size_t *len)
+{
+	char to[16];
+	if (argc != 4 || !is_arg(argv[1], len[1], "WARM_RESTART_TABLE|portsyncd") ||
+	    !is_arg(argv[2], len[2], "state") || len[3] >= sizeof(to))
+		return;
+	memcpy(to, argv[3], len[3]);
+	to[len[3]] = '\0';
+	if (!warm_edge(s->warm_state, to)) {
+		char edge[40];
+		snprintf(edge, sizeof(edge), "%s -> %s", s->warm_state[0] ? s->warm_state : "start", to);
+		violate(s, INV_WARM_PATH, "no such transition:", edge, strlen(edge));
+	}
+	if (strcmp(to, "initialized") == 0 && s->warm_state[0] == '\0')
+		s->warm_window = true; /* until reconciled, or until Redis loses what it held */
+	memcpy(s->warm_state, to, sizeof(to));
+	if (strcmp(to, "reconciled") == 0 || strcmp(to, "failed") == 0 ||
+	    strcmp(to, "disabled") == 0)
+		s->warm_window = false;
+}
+
+/* A warm start's write to a port key this run has not written yet must change it. */
+static void check_warm_churn(struct sim *s, uint32_t argc, const char *const *argv,
+			     const size_t *len)
+{
+	bool renamed = false, changes = false;
+	char key[64], field[32];
+	uint32_t i;
+	if (argc < 2 || len[1] >= sizeof(key))
+		return;
+	i = port_of(s, argv[1], len[1], &renamed);
+	if (i == UINT32_MAX || renamed)
+		return;
+	bool hset = is_arg(argv[0], len[0], "HSET"), hdel = is_arg(argv[0], len[0], "HDEL");
+	if (!hset && !hdel)
+		return;
+	bool first = !s->written[i];
+	s->written[i] = true;
+	if (!s->warm_window || !first)
+		return; /* a command sent again after an outage may find its first run done */
+	memcpy(key, argv[1], len[1]);
+	key[len[1]] = '\0';
+	for (uint32_t a = 2; a < argc && !changes; a += hset ? 2 : 1) {
+		if (len[a] >= sizeof(field))
+			return;
+		memcpy(field, argv[a], len[a]);
+		field[len[a]] = '\0';
+		const char *had = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, field);
+		changes = hset ? (a + 1 >= argc || had == NULL || strlen(had) != len[a + 1] ||
+				  memcmp(had, argv[a + 1], len[a + 1]) != 0) :
+				 had != NULL;
+	}
+	if (!changes)
+		violate(s, INV_WARM_NO_CHURN, "a warm start wrote what STATE_DB already held:",
+			argv[1], len[1]);
+}
+
 /* What Redis is asked to write for a port must follow from what the core was told. */
 static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 		    const size_t *len)
 {
 	struct sim *s = ctx;
+	if (db == PSD_WORLD_STATE && argc > 0 && is_arg(argv[0], len[0], "HSET"))
+		check_warm_state(s, argc, argv, len);
 	bool hset = is_arg(argv[0], len[0], "HSET");
 	bool del = is_arg(argv[0], len[0], "DEL") || is_arg(argv[0], len[0], "HDEL");
 	bool renamed = false;
@@ -274,8 +358,10 @@ static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const 
 		     is_arg(argv[0], len[0], "HDEL") || is_arg(argv[0], len[0], "EVALSHA");
 	if (s->refuse_writes && write)
 		return false;
-	if (db == PSD_WORLD_STATE)
+	if (db == PSD_WORLD_STATE) {
 		check_state_needs_appl(s, argc, argv, len);
+		check_warm_churn(s, argc, argv, len);
+	}
 	if (db == PSD_WORLD_APPL && write && names_init_done(argc, argv, len) &&
 	    ++s->init_done_writes > 1)
 		violate(s, INV_INIT_DONE_ONCE, "PortInitDone written twice", "", 0);
@@ -327,10 +413,8 @@ static void on_seen(void *ctx, const struct psd_kernel_msg *msg)
 		}
 		s->old_ifindex[msg->port] = 0; /* renamed: no leftover any more */
 	}
-	if (!msg->renamed) {
+	if (!msg->renamed)
 		s->fresh[msg->port] = true;
-		s->warm_stale[msg->port] = false; /* the netdev is back: its entry follows it again */
-	}
 }
 
 static void on_dump_missing(void *ctx, uint32_t port)
@@ -416,6 +500,7 @@ static void redis_fault(struct sim *s, bool wipe)
 		 * after it has written CONFIG_DB, never while a daemon starts */
 		bool late = kind < s->rate[F_EMPTY_LATE] && s->w->listening;
 		psd_model_restart(&s->w->m, NULL);
+		s->warm_window = false; /* what Redis held is gone: everything is written again */
 		if (late) /* a config reload writes CONFIG_DB a while after the restart */
 			s->config_late = 1 + below(s, 40);
 		else
@@ -426,6 +511,7 @@ static void redis_fault(struct sim *s, bool wipe)
 	} else if (s->has_snapshot && kind < s->rate[F_STALE]) {
 		/* kill -9 and a restart from the last SAVE: older than what the core wrote since */
 		psd_model_restart(&s->w->m, &s->snapshot);
+		s->warm_window = false; /* an older snapshot: the daemon writes every port again */
 		s->has_snapshot = false;
 		s->init_done_writes = 0;
 		s->faults[F_STALE]++;
@@ -444,6 +530,7 @@ static void loading_fault(struct sim *s)
 	psd_world_redis_down(s->w);
 	s->w->m.run_id++;
 	s->w->m.loading = true;
+	s->warm_window = false; /* a restarted server: the daemon writes every port again */
 	s->loading_left = 1 + below(s, 30);
 	s->faults[F_LOADING]++;
 	s->redis_up = false;
@@ -510,13 +597,23 @@ static void daemon_restart(struct sim *s, enum fault kind)
 	for (uint32_t i = 0; i < s->nports; i++) { /* the new core decides anew what is old */
 		s->old_ifindex[i] = 0;
 		s->fresh[i] = true;
-		s->warm_stale[i] = kind == F_RESTART_WARM;
+		s->written[i] = false;
 	}
+	if (kind == F_RESTART_WARM) /* while the daemon is down: deletes, adds, renames, flaps, MTUs */
+		for (uint32_t n = below(s, 2 * s->nports + 1); n > 0; n--)
+			kernel_change(s);
 	psd_kernel_drop_queue(&s->k); /* the old sockets are closed */
 	s->init_done_writes = 0;
+	s->warm_window = false; /* opened by the state initialized */
+	s->warm_state[0] = '\0';
 	psd_world_restart(s->w);
-	if (kind == F_RESTART_WARM)
-		psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, warm_key);
+	if (kind != F_RESTART_WARM)
+		return;
+	psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, warm_key);
+	/* inside the restore window: the first dump interrupted, Redis down, or both */
+	s->warm_dump_fault = below(s, 3) == 0;
+	if (below(s, 3) == 0)
+		redis_fault(s, false);
 }
 
 /* SAI creates the host interfaces again after a cold swss start, new ifindexes, once orchagent
@@ -533,6 +630,11 @@ static enum psd_dump_fault dump_fault(struct sim *s)
 {
 	if (s->w->dump_seq == s->k.served_dump_seq || !s->faults_on)
 		return PSD_DUMP_CLEAN;
+	if (s->warm_dump_fault) {
+		s->warm_dump_fault = false;
+		s->faults[F_DUMP_INTERRUPTED]++;
+		return PSD_DUMP_INTERRUPTED;
+	}
 	unsigned r = below(s, 1000);
 	if (r < s->rate[F_DUMP_TRUNCATED]) {
 		s->faults[F_DUMP_TRUNCATED]++;
@@ -571,7 +673,7 @@ static const char *check_converged(struct sim *s)
 		const struct psd_kernel_port *p = &s->k.ports[i];
 		snprintf(key, sizeof(key), "PORT_TABLE|Ethernet%u", i);
 		if (p->ifindex == 0 || p->renamed) {
-			if (!s->warm_stale[i] && psd_model_exists(&s->w->m, PSD_WORLD_STATE, key)) {
+			if (psd_model_exists(&s->w->m, PSD_WORLD_STATE, key)) {
 				snprintf(why, sizeof(why), "%s exists but its netdev is %s", key,
 					 p->renamed ? "renamed" : "deleted");
 				return why;
@@ -940,9 +1042,9 @@ int main(int argc, char **argv)
 	s.told_gone = calloc(ports, sizeof(*s.told_gone));
 	s.old_ifindex = calloc(ports, sizeof(*s.old_ifindex));
 	s.old_renamed = calloc(ports, sizeof(*s.old_renamed));
-	s.warm_stale = calloc(ports, sizeof(*s.warm_stale));
+	s.written = calloc(ports, sizeof(*s.written));
 	if (s.fresh == NULL || s.told_gone == NULL || s.old_ifindex == NULL || s.old_renamed == NULL ||
-	    s.warm_stale == NULL)
+	    s.written == NULL)
 		return 1;
 	memset(s.fresh, 1, ports * sizeof(*s.fresh));
 	psd_kernel_init(&s.k, ports);
@@ -1014,6 +1116,6 @@ int main(int argc, char **argv)
 	free(s.told_gone);
 	free(s.old_ifindex);
 	free(s.old_renamed);
-	free(s.warm_stale);
+	free(s.written);
 	return 0;
 }
