@@ -27,8 +27,7 @@
 static const char _psd_warm_actions[] = {
 	0, 1, 0, 1, 3, 1, 4, 2,
 	0, 1, 2, 0, 2, 2, 0, 4,
-	2, 0, 5, 2, 3, 5, 2, 4,
-	1
+	2, 0, 5, 2, 4, 1
 };
 
 static const char _psd_warm_key_offsets[] = {
@@ -73,8 +72,8 @@ static const char _psd_warm_trans_targs[] = {
 };
 
 static const char _psd_warm_trans_actions[] = {
-	7, 0, 0, 1, 13, 22, 0, 1,
-	19, 0, 1, 10, 5, 0, 16, 5,
+	7, 0, 0, 1, 13, 19, 0, 1,
+	3, 0, 1, 10, 5, 0, 16, 5,
 	0, 3, 1, 0, 1, 0
 };
 

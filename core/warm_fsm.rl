@@ -69,7 +69,7 @@
 			'X' @do_state -> disabled
 		),
 		failed: (
-			'D' @do_reconcile @do_done -> failed |
+			'D' @do_reconcile -> failed |
 			quiet -> failed |
 			'X' @do_state -> failed
 		)
