@@ -76,9 +76,26 @@ static void queue_state(struct psd_core *c)
 	w->states_len++;
 }
 
+static void forget(struct psd_core *c)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++)
+		c->ports.ports[i].stored_known = false;
+}
+
+/* Starts the read from nothing: what an earlier, interrupted read found may have changed. */
 static void begin_restore(struct psd_core *c)
 {
 	struct psd_warm *w = W(c);
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (!p->used || !p->restored)
+			continue;
+		p->restored = false;
+		p->stored_known = false;
+		if (!p->configured && !p->present && p->fsm_state == psd_port_fsm_start() &&
+		    !p->queued && !p->sent)
+			psd_port_remove(&c->ports, i);
+	}
 	w->keys_wanted = true;
 	w->keys_done = false;
 	w->timer_wanted = true;
@@ -90,12 +107,6 @@ static void begin_restore(struct psd_core *c)
 	w->overflow = 0;
 	w->retry_due_ns = UINT64_MAX;
 	w->epoch = c->epoch;
-}
-
-static void forget(struct psd_core *c)
-{
-	for (uint32_t i = 0; i < c->ports.high_water; i++)
-		c->ports.ports[i].stored_known = false;
 }
 
 static void log_ms(struct psd_core *c, const char *a, uint64_t ns, const char *b)

@@ -12,6 +12,8 @@
  *   failed       the restore could not be done (more STATE_DB entries than the port table
  *                holds): every port is written as at a cold start, known stale entries deleted
  * Every state takes the fault events (Redis down, Redis up, Redis lost data, overrun, shutdown).
+ * In initialized every reconnect (X) reads STATE_DB afresh, so what a restarted or emptied Redis
+ * holds (L, found by the check after that reconnect) is what the read in flight finds.
  * Actions only record work bits; warm.c does the work. A symbol with no transition from a state
  * is a bug in the engine.
  */
@@ -27,7 +29,7 @@
 static const char _psd_warm_actions[] = {
 	0, 1, 0, 1, 3, 1, 4, 2,
 	0, 1, 2, 0, 2, 2, 0, 4,
-	2, 0, 5, 2, 4, 1
+	2, 0, 5
 };
 
 static const char _psd_warm_key_offsets[] = {
@@ -57,24 +59,24 @@ static const char _psd_warm_index_offsets[] = {
 
 static const char _psd_warm_indicies[] = {
 	0, 2, 2, 2, 2, 3, 3, 2,
-	2, 1, 4, 5, 6, 0, 6, 7,
-	6, 1, 8, 9, 9, 10, 9, 9,
-	1, 11, 12, 13, 7, 13, 13, 1,
-	14, 15, 16, 17, 18, 16, 16, 1,
-	19, 19, 20, 19, 19, 1, 21, 21,
-	21, 3, 21, 21, 1, 0
+	2, 1, 4, 5, 5, 0, 5, 6,
+	5, 1, 7, 8, 8, 9, 8, 8,
+	1, 10, 11, 12, 6, 12, 12, 1,
+	13, 14, 15, 16, 17, 15, 15, 1,
+	18, 18, 19, 18, 18, 1, 20, 20,
+	20, 3, 20, 20, 1, 0
 };
 
 static const char _psd_warm_trans_targs[] = {
-	2, 0, 1, 7, 3, 2, 2, 4,
-	3, 3, 3, 5, 4, 4, 6, 5,
-	5, 5, 5, 6, 6, 7
+	2, 0, 1, 7, 3, 2, 4, 3,
+	3, 3, 5, 4, 4, 6, 5, 5,
+	5, 5, 6, 6, 7
 };
 
 static const char _psd_warm_trans_actions[] = {
-	7, 0, 0, 1, 13, 19, 0, 1,
-	3, 0, 1, 10, 5, 0, 16, 5,
-	0, 3, 1, 0, 1, 0
+	7, 0, 0, 1, 13, 0, 1, 3,
+	0, 1, 10, 5, 0, 16, 5, 0,
+	3, 1, 0, 1, 0
 };
 
 static const int psd_warm_start = 1;

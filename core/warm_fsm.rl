@@ -10,6 +10,8 @@
  *   failed       the restore could not be done (more STATE_DB entries than the port table
  *                holds): every port is written as at a cold start, known stale entries deleted
  * Every state takes the fault events (Redis down, Redis up, Redis lost data, overrun, shutdown).
+ * In initialized every reconnect (X) reads STATE_DB afresh, so what a restarted or emptied Redis
+ * holds (L, found by the check after that reconnect) is what the read in flight finds.
  * Actions only record work bits; warm.c does the work. A symbol with no transition from a state
  * is a bug in the engine.
  */
@@ -42,9 +44,8 @@
 		initialized: (
 			'r' @do_state -> restored |
 			'F' @do_state @do_forget -> failed |
-			[xoS] -> initialized |
-			'X' @do_state @do_restore -> initialized |
-			'L' @do_forget @do_restore -> initialized
+			[xoSL] -> initialized |
+			'X' @do_state @do_restore -> initialized
 		),
 		restored: (
 			'D' @do_state @do_hold -> replayed |

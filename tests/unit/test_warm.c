@@ -43,7 +43,7 @@ static void test_warm_machine_table(void **state)
 			       {S_UNKNOWN, 0}},
 		[S_INIT] = {{-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {S_RESTORED, ST}, {S_FAILED, ST | FO},
 			    {-1, 0}, {-1, 0}, {-1, 0},
-			    {S_INIT, 0}, {S_INIT, ST | RE}, {S_INIT, FO | RE}, {S_INIT, 0}, {S_INIT, 0}},
+			    {S_INIT, 0}, {S_INIT, ST | RE}, {S_INIT, 0}, {S_INIT, 0}, {S_INIT, 0}},
 		[S_RESTORED] = {{-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0},
 				{S_REPLAYED, ST | HO}, {-1, 0}, {-1, 0},
 				{S_RESTORED, 0}, {S_RESTORED, ST}, {S_RESTORED, FO}, {S_RESTORED, 0},
