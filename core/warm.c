@@ -44,6 +44,7 @@ void psd_warm_init(struct psd_core *c)
 	struct psd_warm *w = W(c);
 	memset(w, 0, sizeof(*w));
 	w->cs = (int16_t)psd_warm_fsm_start();
+	w->state = PSD_WARM_UNKNOWN;
 	w->config_done_count = -1;
 	w->hold_due_ns = UINT64_MAX;
 	w->retry_due_ns = UINT64_MAX;
@@ -56,7 +57,7 @@ void psd_warm_begin(struct psd_core *c)
 
 enum psd_warm_state psd_warm_current(const struct psd_core *c)
 {
-	return psd_warm_fsm_state(c->warm_restart.cs);
+	return (enum psd_warm_state)c->warm_restart.state;
 }
 
 bool psd_warm_may_listen(const struct psd_core *c)
@@ -200,6 +201,7 @@ static unsigned step(struct psd_core *c, enum psd_warm_sym sym)
 
 	PSD_ASSERT(next >= 0); /* every symbol the engine makes has a transition */
 	w->cs = (int16_t)next;
+	w->state = (uint8_t)psd_warm_fsm_state(next);
 	if (psd_warm_current(c) != from)
 		psd_log_line(c, PSD_LOG_NOTICE, "warm restart: ",
 			     psd_warm_state_name(psd_warm_current(c)));
@@ -484,7 +486,7 @@ void psd_warm_check(const struct psd_core *c)
 	const struct psd_warm *w = &c->warm_restart;
 	enum psd_warm_state s = psd_warm_current(c);
 
-	PSD_ASSERT(s < _PSD_WARM_STATE_MAX);
+	PSD_ASSERT(s < _PSD_WARM_STATE_MAX && s == psd_warm_fsm_state(w->cs));
 	PSD_ASSERT(w->states_len <= PSD_WARM_STATE_QUEUE);
 	PSD_ASSERT(w->awaited == 0 || s == PSD_WARM_INITIALIZED);
 	PSD_ASSERT(w->hold_due_ns == UINT64_MAX || s == PSD_WARM_REPLAYED);

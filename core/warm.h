@@ -26,6 +26,7 @@ enum psd_warm_req {
 /* Owned and written by warm.c only. */
 struct psd_warm {
 	int16_t cs;               /* warm_fsm.rl state */
+	uint8_t state;            /* enum psd_warm_state: the named state cs is */
 	bool eoiu;                /* the first complete link dump has ended (end of initial update) */
 	bool keys_wanted;         /* KEYS STATE_DB PORT_TABLE|* to send */
 	bool keys_done;           /* its reply came: one HMGET per restored port follows */

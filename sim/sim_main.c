@@ -17,9 +17,13 @@
  * hides overruns from the core (the C++ daemon's behaviour): the oracle must catch it.
  *
  * psd-sim --fixture F [--commands FILE] runs one scenario instead (docs/fixtures.md).
+ * --warm-bench: after convergence, one measured warm restart (make bench): 1% of the netdevs
+ * deleted, 1% flapped to a new carrier and 0.5% re-sized while the daemon is down; prints the
+ * wall-clock time from the new core's start to `reconciled` and the writes per unchanged port,
+ * then converges again under every invariant.
  *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
- *                [--canary drop-loss] [--verbose]
+ *                [--canary drop-loss] [--warm-bench] [--verbose]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -153,6 +157,8 @@ struct sim {
 	bool warm_window;       /* a warm start that has not reconciled, over data Redis kept */
 	char warm_state[16];    /* the last WARM_RESTART_TABLE state sent in this run ("": none) */
 	bool warm_dump_fault;   /* the first dump after a warm start is interrupted */
+	bool *changed;          /* --warm-bench: the netdev changed while the daemon was down */
+	uint64_t unchanged_writes; /* --warm-bench: STATE_DB writes sent for unchanged ports */
 	bool *fresh;            /* the core was told of a netdev of the port that is not old */
 	bool *told_gone;        /* the core was told the port's netdev went away since its last
 				   STATE_DB write was sent */
@@ -306,6 +312,13 @@ static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *ar
 	struct sim *s = ctx;
 	if (db == PSD_WORLD_STATE && argc > 0 && is_arg(argv[0], len[0], "HSET"))
 		check_warm_state(s, argc, argv, len);
+	if (s->changed != NULL && db == PSD_WORLD_STATE && argc >= 2 &&
+	    (is_arg(argv[0], len[0], "HSET") || is_arg(argv[0], len[0], "HDEL") ||
+	     is_arg(argv[0], len[0], "DEL"))) {
+		bool other = false;
+		uint32_t p = port_of(s, argv[1], len[1], &other);
+		s->unchanged_writes += p != UINT32_MAX && !other && !s->changed[p];
+	}
 	bool hset = is_arg(argv[0], len[0], "HSET");
 	bool del = is_arg(argv[0], len[0], "DEL") || is_arg(argv[0], len[0], "HDEL");
 	bool renamed = false;
@@ -736,7 +749,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: psd-sim --fixture FILE [--commands FILE]\n"
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
-			"[--faults swarm|none|F,F...] [--canary drop-loss] [--verbose]\n"
+			"[--faults swarm|none|F,F...] [--canary drop-loss] [--warm-bench] [--verbose]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
 			"restart-stale restart-empty-late loading stall maxclients\n");
@@ -943,6 +956,65 @@ static void draw_rates(struct sim *s)
 	s->rate[F_MAXCLIENTS] = below(s, 4); /* of ten outages */
 }
 
+static bool warm_state_is(const struct sim *s, const char *want)
+{
+	const char *st = psd_model_hget(&s->w->m, PSD_WORLD_STATE, "WARM_RESTART_TABLE|portsyncd",
+					"state");
+	return st != NULL && strcmp(st, want) == 0;
+}
+
+/* --warm-bench: one warm restart after changes made while the daemon is down, measured. */
+static bool warm_bench(struct sim *s)
+{
+	struct timespec t0, t1;
+	uint32_t unchanged = 0;
+
+	psd_model_hset(&s->w->m, PSD_WORLD_STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable",
+		       "true");
+	for (uint32_t i = 0; i < s->nports; i++) {
+		struct psd_kernel_port *p = &s->k.ports[i];
+		s->changed[i] = p->ifindex != 0 && (i % 100 == 0 || i % 100 == 1 || i % 200 == 2);
+		unchanged += !s->changed[i];
+		if (!s->changed[i])
+			continue;
+		if (i % 100 == 0)
+			psd_kernel_delete(&s->k, i);
+		else if (i % 100 == 1)
+			psd_kernel_set(&s->k, i, p->up, !p->carrier, p->mtu);
+		else
+			psd_kernel_set(&s->k, i, p->up, p->carrier, p->mtu == 9000 ? 9100 : 9000);
+		s->told_gone[i] = true;
+	}
+	for (uint32_t i = 0; i < s->nports; i++) {
+		s->old_ifindex[i] = 0;
+		s->fresh[i] = true;
+		s->written[i] = false;
+	}
+	psd_kernel_drop_queue(&s->k);
+	s->unchanged_writes = 0;
+	s->warm_state[0] = '\0';
+	uint64_t v0 = s->w->now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	psd_world_restart(s->w);
+	for (int guard = 0; guard < 10000 && !warm_state_is(s, "reconciled") && !s->failed; guard++) {
+		serve_dump(s);
+		psd_kernel_deliver(&s->k, s->w, PSD_KERNEL_QUEUE_MAX);
+		psd_world_settle(s->w);
+		if (!warm_state_is(s, "reconciled"))
+			psd_world_advance(s->w, MS);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!warm_state_is(s, "reconciled"))
+		return false;
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("psd-sim: warm restart: %u ports, %u changed while down: reconciled in %.1f ms wall "
+	       "clock (%llu ms virtual); %" PRIu64 " writes for %u unchanged ports: %.4f writes per "
+	       "unchanged port\n", s->nports, s->nports - unchanged, ms,
+	       (unsigned long long)((s->w->now - v0) / MS), s->unchanged_writes, unchanged,
+	       unchanged > 0 ? (double)s->unchanged_writes / unchanged : 0.0);
+	return true;
+}
+
 /* --fixture F: the scenario in field mode, and in compat mode when it has compat lines; with
  * --commands FILE, the field run's commands are written there as redis-server's MONITOR prints
  * them (without time and client), to compare with the daemon's. */
@@ -996,7 +1068,7 @@ int main(int argc, char **argv)
 		return run_fixture(argv[2], argv[4]);
 	const char *seed_text = NULL, *faults = "swarm";
 	uint32_t ports = 16, steps = 2000, storm = 0;
-	bool verbose = false;
+	bool verbose = false, bench_warm = false;
 	static struct sim s;
 	struct timespec t0, t1;
 
@@ -1013,6 +1085,8 @@ int main(int argc, char **argv)
 			faults = argv[++i];
 		else if (strcmp(argv[i], "--verbose") == 0)
 			verbose = true;
+		else if (strcmp(argv[i], "--warm-bench") == 0)
+			bench_warm = true;
 		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
 			 strcmp(argv[i + 1], "drop-loss") == 0)
 			s.canary_drop_loss = ++i > 0;
@@ -1024,8 +1098,9 @@ int main(int argc, char **argv)
 		return usage();
 	snprintf(reproduce_line, sizeof(reproduce_line),
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
-		 "--steps %u --storm %u --faults %s%s", PSD_COMMIT, seed_text, ports, steps, storm,
-		 faults, s.canary_drop_loss ? " --canary drop-loss" : "");
+		 "--steps %u --storm %u --faults %s%s%s", PSD_COMMIT, seed_text, ports, steps, storm,
+		 faults, s.canary_drop_loss ? " --canary drop-loss" : "",
+		 bench_warm ? " --warm-bench" : "");
 	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], on_fatal_signal);
@@ -1090,6 +1165,21 @@ int main(int argc, char **argv)
 		return fail(&s, s.violated, s.why);
 	if (took == UINT64_MAX)
 		return fail(&s, INV_CONVERGED, why);
+	if (bench_warm) {
+		s.changed = calloc(ports, sizeof(*s.changed));
+		if (s.changed == NULL)
+			return 1;
+		if (!warm_bench(&s) && !s.failed)
+			return fail(&s, INV_CONVERGED, "the warm restart did not reach reconciled");
+		if (!s.failed)
+			took = heal(&s, &why);
+		if (s.failed)
+			return fail(&s, s.violated, s.why);
+		if (took == UINT64_MAX)
+			return fail(&s, INV_CONVERGED, why);
+		free(s.changed);
+		s.changed = NULL;
+	}
 	psd_core_check(s.w->core);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
