@@ -6,6 +6,7 @@
  * lost ports, a Redis outage and a refusal during the restore, an interrupted first dump, SIGTERM
  * mid-restore, a cold start (disabled) and --compat (no state, no reconciliation).
  */
+#include "psd/metrics.h"
 #include "unit.h"
 #include "warm_fsm.h"
 
@@ -209,6 +210,14 @@ static void test_warm_restart_reconciles(void **state)
 	assert_int_equal(psd_core_stats(w->core)->warm_unchanged, 1);
 	assert_int_equal(psd_core_stats(w->core)->warm_stale_deleted, 2);
 	assert_true(psd_world_logged(w, "warm restart: reconciled"));
+	static char text[1 << 16];
+	struct psd_metrics_info info = {"1", 1000000000ull, w->now};
+	size_t n = psd_metrics_render(w->core, &info, text, sizeof(text));
+	assert_true(n > 0 && n < sizeof(text));
+	assert_non_null(strstr(text, "portsyncd_warm_restart_state{state=\"reconciled\"} 1\n"));
+	assert_non_null(strstr(text, "portsyncd_warm_restart_state{state=\"restored\"} 0\n"));
+	assert_non_null(strstr(text, "portsyncd_warm_restart_unchanged_total 1\n"));
+	assert_non_null(strstr(text, "portsyncd_warm_restart_stale_deleted_total 2\n"));
 	/* PortInitDone waits for Ethernet8, configured and gone, as the contract says */
 	assert_false(psd_core_port_init_done(w->core));
 	psd_world_free(w);
