@@ -71,9 +71,13 @@ static void queue_state(struct psd_core *c)
 	struct psd_warm *w = W(c);
 	if (c->cfg.compat)
 		return; /* the C++ daemon never writes `state` */
-	PSD_ASSERT(w->states_len < PSD_WARM_STATE_QUEUE); /* one per transition, a few per start */
-	w->states[(w->states_head + w->states_len) % PSD_WARM_STATE_QUEUE] =
-		(uint8_t)psd_warm_current(c);
+	uint8_t s = (uint8_t)psd_warm_current(c);
+	if (w->states_len > 0 &&
+	    w->states[(w->states_head + w->states_len - 1) % PSD_WARM_STATE_QUEUE] == s)
+		return; /* the same state is waiting to go: one write says it */
+	/* consecutive states differ, and a start passes through at most five */
+	PSD_ASSERT(w->states_len < PSD_WARM_STATE_QUEUE);
+	w->states[(w->states_head + w->states_len) % PSD_WARM_STATE_QUEUE] = s;
 	w->states_len++;
 }
 
