@@ -177,7 +177,10 @@ static void warm_requests(struct psd_core *c, unsigned req)
 
 static void warm(struct psd_core *c, enum psd_warm_sym sym)
 {
+	enum psd_warm_state was = psd_warm_current(c);
 	warm_requests(c, psd_warm_event(c, sym));
+	if (c->warm && psd_warm_current(c) != was)
+		psd_todo(c, TODO_NOTIFY_STATUS); /* STATUS= says where a warm restart is */
 }
 
 /* The start-up replies that decide warm or cold are the machine's first inputs. */
@@ -679,9 +682,7 @@ size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 	struct psd_text t;
 	psd_text_init(&t, buf, size);
 	psd_text_str(&t, phase_names[c->phase]);
-	psd_text_str(&t, c->warm ? " (warm, " : " (cold, ");
-	psd_text_str(&t, psd_warm_state_name(psd_warm_current(c)));
-	psd_text_str(&t, ")");
+	psd_text_str(&t, c->warm ? " (warm)" : " (cold)");
 	psd_text_str(&t, "; ports ");
 	psd_text_u64(&t, psd_port_count(&c->ports));
 	psd_text_str(&t, ", configured ");
@@ -697,6 +698,10 @@ size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 					 "; Redis up");
 	if (c->redump_wanted || c->dump_active)
 		psd_text_str(&t, "; netlink resync");
+	if (c->warm) {
+		psd_text_str(&t, "; warm restart ");
+		psd_text_str(&t, psd_warm_state_name(psd_warm_current(c)));
+	}
 	psd_text_str(&t, c->init_done_sent ? "; PortInitDone sent" : "");
 	return t.len;
 }

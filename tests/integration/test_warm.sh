@@ -4,6 +4,7 @@
 # gone, WARM_RESTART_TABLE|portsyncd state through initialized, restored, replayed, reconciled, and
 # not one write for an unchanged port (MONITOR). Again with Redis killed in the middle of the
 # restore, and with CONFIG_DB WARM_RESTART|swss portsyncd_timer holding the reconciliation.
+# STATUS= says where the warm restart is.
 
 WARM_PORTS=256
 
@@ -98,8 +99,12 @@ it_w01_warm_restart_reconciles_256() {
 	warm_setup
 	start_monitor
 	start_keyspace_watch
-	start_daemon
+	"$NOTIFY_LISTEN" "$T/notify.sock" > "$T/notify.log" 2>&1 &
+	wait_until "notify listener bound" test -S "$T/notify.sock"
+	NOTIFY_SOCKET="$T/notify.sock" start_daemon
 	warm_check_end
+	wait_until "STATUS= with the warm restart reconciled" \
+		grep -q "^STATUS=running (warm); .*; warm restart reconciled$" "$T/notify.log"
 	expect_eq "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" restore_count)" 1 "restore_count"
 	stop_daemon
 }
