@@ -190,10 +190,11 @@ fsm-docs:
 
 # --- checks and suites -----------------------------------------------------------------------
 
-# The core's compiled objects call nothing outside the core but an allowlist; the generated
-# sources match their .rl.
+# The core's compiled objects call nothing outside the core but an allowlist; no module calls
+# another (core/layers); the generated sources match their .rl.
 lint: $(CORE_OBJ)
 	tools/lint-core.sh $(CORE_OBJ)
+	tools/lint-layers.sh core/layers $(CORE_OBJ)
 	tools/check-generated.sh $(RAGEL_SRC)
 
 # The lint fails on each known way around it, planted one at a time beside the real core.

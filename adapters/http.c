@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "adapters.h"
+#include "psd/lit.h"
 #include "psd/metrics.h"
 
 #define PSD_HEALTH_CHECK_USEC 1000000ull /* health line re-evaluated for STATUS= */
@@ -101,11 +102,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static const char text[] = "text/plain; charset=utf-8";
 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, "GET only\n", 9);
+		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, PSD_LIT("GET only\n"));
 	if (strcmp(url, "/metrics") == 0) {
 		size_t n = render_metrics(h);
 		if (n == 0)
-			return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14);
+			return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, text,
+				       PSD_LIT("out of memory\n"));
 		return respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", h->buf, n);
 	}
 	if (strcmp(url, "/health") == 0) {
@@ -122,7 +124,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return respond(conn, v == PSD_HEALTH_FAILING ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
 			       "application/json", body, n);
 	}
-	return respond(conn, MHD_HTTP_NOT_FOUND, text, "not found: try /metrics or /health\n", 35);
+	return respond(conn, MHD_HTTP_NOT_FOUND, text,
+		       PSD_LIT("not found: try /metrics or /health\n"));
 }
 
 /* Arms the timer for MHD's next timeout (connection idle limits, work left over). */
@@ -130,10 +133,14 @@ static void arm(struct psd_http *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES) {
-		sd_event_source_set_time(h->timeout, clock_ns(CLOCK_MONOTONIC) / 1000 + ms * 1000);
-		sd_event_source_set_enabled(h->timeout, SD_EVENT_ONESHOT);
+		psd_checked(sd_event_source_set_time(h->timeout,
+						     clock_ns(CLOCK_MONOTONIC) / 1000 + ms * 1000),
+			    "metrics: set the timeout");
+		psd_checked(sd_event_source_set_enabled(h->timeout, SD_EVENT_ONESHOT),
+			    "metrics: arm the timeout");
 	} else {
-		sd_event_source_set_enabled(h->timeout, SD_EVENT_OFF);
+		psd_checked(sd_event_source_set_enabled(h->timeout, SD_EVENT_OFF),
+			    "metrics: disarm the timeout");
 	}
 }
 
@@ -167,11 +174,11 @@ static int on_health(sd_event_source *s, uint64_t usec, void *userdata)
 		if (v != h->verdict)
 			psd_log(v == PSD_HEALTH_FAILING ? PSD_LOG_ERROR :
 				v == PSD_HEALTH_DEGRADED ? PSD_LOG_WARN : PSD_LOG_NOTICE,
-				"%s", line + 7);
+				"%s", line + PSD_LIT_LEN("STATUS="));
 		h->verdict = v;
 		snprintf(h->status, sizeof(h->status), "%s", line);
 	}
-	sd_event_source_set_time(s, usec + PSD_HEALTH_CHECK_USEC);
+	psd_checked(sd_event_source_set_time(s, usec + PSD_HEALTH_CHECK_USEC), "health: re-arm");
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #include "adapters.h"
 #include "driver.h"
+#include "psd/lit.h"
 #include "settings.h"
 
 #define PSD_VERSION "0.2.0"
@@ -140,8 +141,8 @@ static void link_down(void *ctx, int32_t ifindex, const char *name)
 static void notify(void *ctx, const char *text)
 {
 	struct psd_daemon *d = ctx;
-	if (d->settings.netns[0] != '\0' && strncmp(text, "STATUS=", 7) == 0)
-		sd_notifyf(0, "STATUS=%s: %s", d->settings.netns, text + 7);
+	if (d->settings.netns[0] != '\0' && strncmp(text, PSD_LIT("STATUS=")) == 0)
+		sd_notifyf(0, "STATUS=%s: %s", d->settings.netns, text + PSD_LIT_LEN("STATUS="));
 	else
 		sd_notify(0, text);
 }

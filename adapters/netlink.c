@@ -257,7 +257,8 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 		}
 		if (n->replay_lockstep && psd_daemon_busy(n->daemon)) {
 			/* wait without spinning: the wake source looks again after Redis's replies */
-			sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON);
+			psd_checked(sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON),
+				    "replay: wait for Redis");
 			psd_daemon_flush(n->daemon);
 			return 0;
 		}
@@ -280,10 +281,13 @@ static int on_replay_wake(sd_event_source *s, void *userdata)
 	if (psd_daemon_busy(n->daemon))
 		return 0;
 	uint64_t usec;
-	sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec);
-	sd_event_source_set_time(n->replay_src, usec);
-	sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
+	psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF), "replay: stop waiting");
+	if (psd_checked(sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec),
+			"replay: read the clock") < 0)
+		return 0;
+	psd_checked(sd_event_source_set_time(n->replay_src, usec), "replay: set the timer");
+	psd_checked(sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT),
+		    "replay: arm the timer");
 	return 0;
 }
 

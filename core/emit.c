@@ -44,7 +44,7 @@ static void lit(struct psd_core *c, uint32_t i, const char *s)
 static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, uint64_t tag,
 		    uint32_t argc)
 {
-	PSD_ASSERT(c->db_up[db]); /* nothing is sent to a database that is down */
+	PSD_ASSERT(c->recovery.db_up[db]); /* nothing is sent to a database that is down */
 	ret->type = PSD_ACT_DB_COMMAND;
 	ret->u.cmd.db = db;
 	ret->u.cmd.tag = tag | ((uint64_t)db << 48) | ((uint64_t)c->epoch << 32);
@@ -99,7 +99,7 @@ static void producer_set(struct psd_core *c, struct psd_action *ret, const char 
 	psd_text_u64(&ch, c->cfg.db_id[PSD_DB_APPL]);
 
 	lit(c, i++, "EVALSHA");
-	arg(c, i++, c->script_sha, 40);
+	arg(c, i++, c->startup.script_sha, 40);
 	arg(c, i++, c->scratch[SLOT_NUM], number(c, SLOT_NUM, (uint64_t)pairs + 2));
 	arg(c, i++, ch.buf, ch.len);
 	lit(c, i++, "PORT_TABLE_KEY_SET");
@@ -152,23 +152,6 @@ static const struct {
 			       TAG_VERIFY_STATE},
 };
 
-bool psd_todo_is_command(enum psd_todo t)
-{
-	switch (t) {
-	case TODO_NL_DUMP:
-	case TODO_NL_LISTEN:
-	case TODO_LIST_IFACES:
-	case TODO_LOG_CONFIG:
-	case TODO_NOTIFY_READY:
-	case TODO_NOTIFY_STATUS:
-	case TODO_NOTIFY_STOPPING:
-	case TODO_NOTIFY_WATCHDOG:
-		return false;
-	default:
-		return true;
-	}
-}
-
 /* "<verb> <table><sep><name>": the commands that take one key and nothing else. */
 static void keyed(struct psd_core *c, struct psd_action *ret, enum psd_db db, const char *verb,
 		  const char *table, const char *name, size_t name_len, uint64_t tag)
@@ -198,13 +181,13 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		uint32_t argc = 2;
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
-		if (!c->log_level_found) { /* only missing fields: a present value stays as it is */
+		if (!c->startup.log_level_found) { /* only missing fields: a present value stays as it is */
 			lit(c, argc++, "LOGLEVEL");
-			lit(c, argc++, c->log_level_text);
+			lit(c, argc++, c->startup.log_level_text);
 		}
-		if (!c->log_output_found) {
+		if (!c->startup.log_output_found) {
 			lit(c, argc++, "LOGOUTPUT");
-			lit(c, argc++, c->log_output_text);
+			lit(c, argc++, c->startup.log_output_text);
 		}
 		command(c, ret, PSD_DB_CONFIG, PSD_TAG(TAG_LOG_SET, 0), argc);
 		return;
@@ -236,7 +219,7 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		lit(c, 0, "HSET");
 		arg(c, 1, c->scratch[SLOT_KEY], n);
 		lit(c, 2, "restore_count");
-		arg(c, 3, c->scratch[SLOT_NUM], number(c, SLOT_NUM, c->restore_count));
+		arg(c, 3, c->scratch[SLOT_NUM], number(c, SLOT_NUM, c->startup.restore_count));
 		command(c, ret, PSD_DB_STATE,
 			PSD_TAG(t == TODO_HSET_RESTORE ? TAG_RESTORE_SET : TAG_REWRITE, 0), 4);
 		return;
@@ -258,14 +241,14 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		return;
 	}
 	case TODO_CONFIG_DONE:
-		marker(c, ret, "PortConfigDone", "count", c->config_written, PSD_TAG(TAG_CONFIG_DONE, 0));
+		marker(c, ret, "PortConfigDone", "count", c->ports.config_counted, PSD_TAG(TAG_CONFIG_DONE, 0));
 		return;
 	case TODO_INIT_DONE:
 		marker(c, ret, "PortInitDone", "lanes", 0, PSD_TAG(TAG_INIT_DONE, 0));
 		return;
 	case TODO_NL_DUMP:
 		simple(ret, PSD_ACT_NL_DUMP);
-		ret->u.dump.seq = c->dump_seq;
+		ret->u.dump.seq = c->resync.dump_seq;
 		return;
 	case TODO_NL_LISTEN:
 		simple(ret, PSD_ACT_NL_LISTEN);
@@ -275,8 +258,8 @@ void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
 		return;
 	case TODO_LOG_CONFIG:
 		simple(ret, PSD_ACT_LOG_CONFIG);
-		ret->u.log_config.level = c->log_level;
-		ret->u.log_config.output = c->log_output;
+		ret->u.log_config.level = c->out.log_level;
+		ret->u.log_config.output = c->out.log_output;
 		return;
 	case TODO_NOTIFY_READY:
 		simple(ret, PSD_ACT_NOTIFY);
@@ -326,7 +309,7 @@ void psd_emit_config_get(struct psd_core *c, uint32_t port, struct psd_action *r
 
 void psd_emit_config_set(struct psd_core *c, struct psd_action *ret)
 {
-	const struct psd_config_copy *cp = &c->copy;
+	const struct psd_config_copy *cp = &c->startup.copy;
 	const struct psd_port *p = &c->ports.ports[cp->port];
 	PSD_ASSERT(cp->pending);
 	producer_set(c, ret, p->name, p->name_len, cp->field, cp->value, cp->pairs,

@@ -1,11 +1,16 @@
 /*
- * The core's public API (core.h): memory layout, event dispatch, the order in which pull hands
- * out work, timers, logging records and the invariant check.
+ * The core's public API (core.h) and its only dispatcher. An event goes to the module it concerns;
+ * what that module then needs of another it records in its `wants`, and dispatch() carries it out
+ * until no module wants anything more. No module calls another.
  *
- * Pull order: log records; a pending producer set (so a port's copy precedes anything queued
- * after its HGETALL reply); singleton work (start-up commands, markers, notifications);
- * iterated start-up work; port commands; the final exit. Commands beyond the producer set and
- * singletons wait while lim.inflight_max commands are unanswered.
+ * Pull order: log records; connection requests; a pending producer set (so a port's copy precedes
+ * anything queued after its HGETALL reply); singleton work (start-up commands, markers,
+ * notifications); iterated start-up work; port commands; link stats; the final exit. Commands
+ * beyond the producer set and singletons wait while lim.inflight_max commands are unanswered.
+ *
+ * Invariants (psd_core_check, with each module's own check): inflight equals the sum of
+ * inflight_db; no command is in flight on a database that is down; dispatch ends with every
+ * module's wants empty.
  */
 #include <errno.h>
 #include <string.h>
@@ -75,204 +80,25 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->cfg = checked;
 	psd_port_table_init(&c->ports, p, lim->ports_max);
 	p += align8(psd_port_table_size(lim->ports_max));
-	psd_imap_init(&c->old_by_ifindex, p, lim->ports_max);
+	psd_imap_init(&c->old.by_ifindex, p, lim->ports_max);
 	p += align8(psd_imap_size(lim->ports_max));
-	c->old_ifaces = (struct psd_old_iface *)p;
+	c->old.ifaces = (struct psd_old_iface *)p;
 	p += align8((size_t)lim->ports_max * sizeof(struct psd_old_iface));
-	c->sendq = (uint32_t *)p;
 
-	c->phase = PH_IDLE;
-	c->log_level = cfg->log_level_pinned ? cfg->log_level : PSD_LOG_NOTICE;
-	c->log_output = cfg->log_output_pinned ? cfg->log_output : PSD_LOG_SYSLOG;
-	c->park_head = c->park_tail = PSD_NO_PORT;
-	c->recheck_due_ns = UINT64_MAX;
-	c->log_poll_due_ns = UINT64_MAX;
+	c->out.log_level = cfg->log_level_pinned ? cfg->log_level : PSD_LOG_NOTICE;
+	c->out.log_output = cfg->log_output_pinned ? cfg->log_output : PSD_LOG_SYSLOG;
+	c->startup.phase = PH_IDLE;
+	c->startup.log_poll_due_ns = UINT64_MAX;
 	c->exit_deadline_ns = UINT64_MAX;
-	c->redump_due_ns = UINT64_MAX;
 	c->watchdog_due_ns = UINT64_MAX;
+	c->refused_retry_ns = UINT64_MAX;
+	psd_links_init(c, (uint32_t *)p);
+	psd_resync_init(c);
 	psd_recovery_init(c);
 	psd_observe_init(c);
 	psd_warm_init(c);
 	*ret = c;
 	return 0;
-}
-
-void psd_todo(struct psd_core *c, enum psd_todo t)
-{
-	PSD_ASSERT(c->todo_len < PSD_TODO_RING); /* bounded by the phases: a few per step */
-	c->todo[(c->todo_head + c->todo_len) % PSD_TODO_RING] = (uint8_t)t;
-	c->todo_len++;
-}
-
-void psd_todo_purge_commands(struct psd_core *c)
-{
-	uint32_t kept = 0;
-	uint8_t keep[PSD_TODO_RING];
-	for (uint32_t i = 0; i < c->todo_len; i++) {
-		uint8_t t = c->todo[(c->todo_head + i) % PSD_TODO_RING];
-		if (!psd_todo_is_command((enum psd_todo)t))
-			keep[kept++] = t;
-	}
-	memcpy(c->todo, keep, kept);
-	c->todo_head = 0;
-	c->todo_len = kept;
-}
-
-struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t)
-{
-	if (level > c->log_level)
-		return NULL;
-	if (c->log_len == PSD_LOG_RING) {
-		c->stats.log_dropped++; /* the oldest record gives way */
-		c->log_head = (c->log_head + 1) % PSD_LOG_RING;
-		c->log_len--;
-	}
-	struct psd_log_record *rec = &c->logs[(c->log_head + c->log_len) % PSD_LOG_RING];
-	rec->level = level;
-	psd_text_init(t, rec->text, sizeof(rec->text));
-	return t;
-}
-
-void psd_log_end(struct psd_core *c, struct psd_text *t)
-{
-	PSD_ASSERT(c->log_len < PSD_LOG_RING);
-	PSD_ASSERT(t->buf == c->logs[(c->log_head + c->log_len) % PSD_LOG_RING].text);
-	c->log_len++;
-}
-
-void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, const char *b)
-{
-	struct psd_text t;
-	if (psd_log_begin(c, level, &t) == NULL)
-		return;
-	psd_text_str(&t, a);
-	psd_text_str(&t, b);
-	psd_log_end(c, &t);
-}
-
-bool psd_reply_error_is(const struct psd_reply *r, const char *code)
-{
-	size_t n = strlen(code);
-	return r->type == PSD_REPLY_ERROR && r->str.len >= n && memcmp(r->str.ptr, code, n) == 0 &&
-	       (r->str.len == n || r->str.ptr[n] == ' ');
-}
-
-void psd_text_reply_error(struct psd_text *t, const struct psd_reply *r)
-{
-	psd_text_str(t, "'");
-	psd_text_escaped(t, r->str.ptr, r->type == PSD_REPLY_ERROR ? r->str.len : 0);
-	psd_text_str(t, "'");
-}
-
-/* What the warm-restart module asks for (warm.h). */
-static void warm_requests(struct psd_core *c, unsigned req)
-{
-	if (req & PSD_WARM_REQ_RECONCILE)
-		psd_links_reconcile_absent(c, true);
-	if (req & PSD_WARM_REQ_CONFIG_DONE) {
-		c->config_written = c->config_ports;
-		psd_todo(c, TODO_CONFIG_DONE);
-	}
-}
-
-static void warm(struct psd_core *c, enum psd_warm_sym sym)
-{
-	enum psd_warm_state was = psd_warm_current(c);
-	warm_requests(c, psd_warm_event(c, sym));
-	if (c->warm && psd_warm_current(c) != was)
-		psd_todo(c, TODO_NOTIFY_STATUS); /* STATUS= says where a warm restart is */
-}
-
-/* The start-up replies that decide warm or cold are the machine's first inputs. */
-static void warm_decision(struct psd_core *c, enum psd_phase before)
-{
-	if (before == PH_WARM_ENABLE && c->phase == PH_RESTORE_GET)
-		warm(c, PSD_WS_ENABLED);
-	else if (before == PH_WARM_ENABLE && c->phase == PH_RESTORE_SET)
-		warm(c, PSD_WS_NOT_ENABLED);
-	else if (before == PH_RESTORE_GET && c->phase == PH_RESTORE_SET)
-		warm(c, c->warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
-}
-
-static uint64_t redis_losses(const struct psd_core *c)
-{
-	return c->stats.redis_data_lost + c->stats.redis_restarts;
-}
-
-static uint64_t nl_losses(const struct psd_core *c)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < _PSD_LOSS_MAX; i++)
-		n += c->stats.nl_losses[i];
-	return n;
-}
-
-static void on_reply(struct psd_core *c, const struct psd_reply *r)
-{
-	enum psd_phase before = c->phase;
-	uint64_t lost = redis_losses(c);
-
-	enum psd_db db = PSD_TAG_DB(r->tag);
-	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
-	c->inflight--;
-	c->inflight_db[db]--;
-	c->last_reply_ns = c->now_ns;
-	psd_stall_end(c, "Redis answers again");
-	if (!psd_tag_is_port_command(PSD_TAG_KIND(r->tag)) && PSD_TAG_EPOCH(r->tag) != c->epoch)
-		return; /* a singleton from before an outage: recovery redid its work */
-	switch (PSD_TAG_KIND(r->tag)) {
-	case TAG_VERIFY_SCRIPT:
-	case TAG_VERIFY_STATE:
-	case TAG_VERIFY_APPL:
-	case TAG_VERIFY_STAGED:
-		psd_recovery_reply(c, r);
-		if (redis_losses(c) != lost)
-			warm(c, PSD_WS_REDIS_LOST);
-		return;
-	case TAG_INFO:
-		if (c->phase >= PH_RUNNING)
-			psd_recovery_reply(c, r);
-		else
-			psd_startup_reply(c, r);
-		if (redis_losses(c) != lost)
-			warm(c, PSD_WS_REDIS_LOST);
-		return;
-	case TAG_WARM_KEYS:
-	case TAG_WARM_ENTRY:
-	case TAG_WARM_TIMER:
-	case TAG_WARM_COUNT:
-	case TAG_WARM_STATE:
-		warm_requests(c, psd_warm_reply(c, r));
-		return;
-	case TAG_REWRITE:
-		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
-		return;
-	case TAG_POLL_LEVEL:
-	case TAG_POLL_OUTPUT:
-		psd_logger_reply(c, r);
-		return;
-	case TAG_LOOKUP:
-	case TAG_WRITE:
-	case TAG_DELETE:
-	case TAG_INIT_DONE:
-		psd_links_reply(c, r);
-		return;
-	case TAG_LINK_STATS:
-		psd_link_stats_reply(c, r);
-		return;
-	case TAG_CONFIG_SET:
-		if (r->type == PSD_REPLY_ERROR) {
-			c->stats.db_errors++;
-			psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
-				     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
-			psd_recovery_refused(c, r);
-		}
-		return;
-	default:
-		psd_startup_reply(c, r);
-		warm_decision(c, before);
-		return;
-	}
 }
 
 /* Since when the oldest unanswered command has waited, at the latest. */
@@ -308,7 +134,8 @@ static void stall_check(struct psd_core *c)
 	psd_log_end(c, &t);
 }
 
-void psd_stall_end(struct psd_core *c, const char *how)
+/* Ends a Redis stall (logged with how, STATUS= updated); nothing when Redis was not stalled. */
+static void stall_end(struct psd_core *c, const char *how)
 {
 	struct psd_text t;
 	if (!c->stalled)
@@ -324,15 +151,217 @@ void psd_stall_end(struct psd_core *c, const char *how)
 	psd_log_end(c, &t);
 }
 
-bool psd_tag_is_port_command(enum psd_tag_kind kind)
+/* Port commands and link stats go only to a Redis known to hold what they build on. */
+static bool may_send(const struct psd_core *c)
+{
+	return c->recovery.all_up && !psd_recovery_verifying(c) &&
+	       c->inflight < c->lim.inflight_max;
+}
+
+/* PortInitDone only while start-up is over, APPL_DB holds the ports and Redis is not in doubt. */
+static bool may_announce(const struct psd_core *c)
+{
+	return c->startup.phase == PH_RUNNING && !c->startup.recopy && !c->recovery.outage &&
+	       !psd_recovery_verifying(c);
+}
+
+/* A connection was lost: its commands in flight are gone with it. */
+static void on_outage(struct psd_core *c, enum psd_db db)
+{
+	PSD_ASSERT(c->inflight >= c->inflight_db[db]);
+	c->inflight -= c->inflight_db[db];
+	c->inflight_db[db] = 0;
+	if (c->inflight == 0)
+		stall_end(c, "the connection was lost");
+	c->epoch++;
+	psd_links_outage(c, db);
+	/* queued singleton commands are dropped; what they were for is redone on recovery */
+	psd_todo_purge_commands(c);
+	if (c->startup.phase < PH_RUNNING && c->startup.phase != PH_IDLE)
+		c->refused_retry_ns = UINT64_MAX; /* the reconnect starts it again */
+	psd_startup_outage(c);
+	if (c->startup.phase >= PH_RUNNING)
+		psd_todo(c, TODO_NOTIFY_STATUS);
+}
+
+/* Refused or awaited work runs again: a start-up, a verification or a re-copy. */
+static void on_retry_due(struct psd_core *c)
+{
+	if (c->now_ns < c->refused_retry_ns)
+		return;
+	c->refused_retry_ns = UINT64_MAX;
+	if (!c->recovery.all_up || c->recovery.outage)
+		return; /* the reconnect starts the work again */
+	if (c->startup.phase == PH_REFUSED)
+		psd_startup_restart(c);
+	else if (c->recovery.verify_retry)
+		psd_recovery_verify(c);
+	else if (c->startup.recopy)
+		psd_startup_recopy(c);
+}
+
+/* Carries out one module's requests. db: the database of the event being handled, if any. */
+static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
+{
+	if (w & PSD_WANT_OUTAGE) {
+		on_outage(c, db);
+		psd_warm_event(c, PSD_WS_REDIS_DOWN);
+	}
+	if (w & PSD_WANT_RECONNECTED) {
+		c->last_reply_ns = c->now_ns;
+		if (!psd_startup_resume(c) && c->startup.phase >= PH_RUNNING)
+			psd_recovery_verify(c);
+		psd_warm_event(c, PSD_WS_REDIS_UP);
+	}
+	if (w & PSD_WANT_REFUSED) {
+		c->epoch++; /* replies still due belong to the abandoned attempt */
+		psd_todo_purge_commands(c);
+	}
+	if (w & PSD_WANT_RETRY)
+		c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
+	if (w & PSD_WANT_EXIT) {
+		c->exit_status = 1;
+		c->exit_deadline_ns = c->now_ns;
+	}
+	if (w & PSD_WANT_DUMP)
+		psd_resync_first_dump(c);
+	if (w & PSD_WANT_LISTENING)
+		psd_resync_listening(c);
+	if (w & PSD_WANT_REWRITE_ALL) {
+		psd_links_rewrite_all(c);
+		psd_warm_event(c, PSD_WS_REDIS_LOST); /* what a warm restart read may be gone */
+	}
+	if (w & PSD_WANT_RECONCILE) {
+		if (c->resync.reconciled) /* the netdevs are known: absent means gone */
+			psd_links_reconcile_absent(c, false);
+		else /* not yet (a warm start's first dump): that dump reconciles */
+			psd_resync_reconcile_next(c);
+	}
+	if (w & PSD_WANT_RECOPY)
+		psd_startup_recopy(c);
+	if (w & PSD_WANT_ANNOUNCE_AGAIN)
+		psd_links_announce_again(c);
+	if (w & PSD_WANT_SWEEP)
+		psd_links_sweep(c, c->resync.gen, c->resync.sweep_reconcile);
+	if (w & PSD_WANT_RECONCILE_RESTORED)
+		psd_links_reconcile_absent(c, true);
+}
+
+static uint32_t wanted(const struct psd_core *c)
+{
+	return c->startup.wants | c->recovery.wants | c->resync.wants | c->warm.wants;
+}
+
+/* Takes every module's requests and carries them out, until none is left; then PortInitDone
+ * if it is due. */
+static void dispatch(struct psd_core *c, enum psd_db db)
+{
+	uint32_t w;
+	for (unsigned round = 0; (w = wanted(c)) != 0; round++) {
+		PSD_ASSERT(round < 8); /* requests answer each other a few times at most */
+		c->startup.wants = c->recovery.wants = c->resync.wants = c->warm.wants = 0;
+		carry_out(c, w, db);
+	}
+	if (!c->links.init_done_sent && may_announce(c))
+		psd_links_check_init_done(c, true);
+}
+
+static bool is_port_command(enum psd_tag_kind kind)
 {
 	/* a port's commands survive other connections' outages: lost ones are replayed */
 	return kind == TAG_LOOKUP || kind == TAG_WRITE || kind == TAG_DELETE;
 }
 
+/* The start-up replies that decide warm or cold are the warm-restart machine's first inputs. */
+static void warm_decision(struct psd_core *c, enum psd_phase before)
+{
+	enum psd_phase now = c->startup.phase;
+	if (before == PH_WARM_ENABLE && now == PH_RESTORE_GET)
+		psd_warm_event(c, PSD_WS_ENABLED);
+	else if (before == PH_WARM_ENABLE && now == PH_RESTORE_SET)
+		psd_warm_event(c, PSD_WS_NOT_ENABLED);
+	else if (before == PH_RESTORE_GET && now == PH_RESTORE_SET)
+		psd_warm_event(c, c->startup.warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
+}
+
+static void on_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	enum psd_db db = PSD_TAG_DB(r->tag);
+	enum psd_phase before = c->startup.phase;
+	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
+	c->inflight--;
+	c->inflight_db[db]--;
+	c->last_reply_ns = c->now_ns;
+	stall_end(c, "Redis answers again");
+	if (!is_port_command(PSD_TAG_KIND(r->tag)) && PSD_TAG_EPOCH(r->tag) != c->epoch)
+		return; /* a singleton from before an outage: recovery redid its work */
+	switch (PSD_TAG_KIND(r->tag)) {
+	case TAG_VERIFY_SCRIPT:
+	case TAG_VERIFY_STATE:
+	case TAG_VERIFY_APPL:
+	case TAG_VERIFY_STAGED:
+		psd_recovery_reply(c, r);
+		return;
+	case TAG_INFO: /* the run_id is recovery's; a start-up phase also counts the reply */
+		psd_recovery_reply(c, r);
+		if (c->startup.phase < PH_RUNNING)
+			psd_startup_reply(c, r);
+		return;
+	case TAG_REWRITE:
+		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
+		return;
+	case TAG_POLL_LEVEL:
+	case TAG_POLL_OUTPUT:
+		psd_startup_logger_reply(c, r);
+		return;
+	case TAG_LOOKUP:
+	case TAG_WRITE:
+	case TAG_DELETE:
+	case TAG_INIT_DONE:
+		psd_links_reply(c, r);
+		return;
+	case TAG_LINK_STATS:
+		psd_link_stats_reply(c, r);
+		return;
+	case TAG_CONFIG_SET:
+		psd_startup_copy_reply(c, r);
+		return;
+	case TAG_WARM_KEYS:
+	case TAG_WARM_ENTRY:
+	case TAG_WARM_TIMER:
+	case TAG_WARM_COUNT:
+	case TAG_WARM_STATE:
+		psd_warm_reply(c, r);
+		return;
+	default:
+		psd_startup_reply(c, r);
+		warm_decision(c, before);
+		return;
+	}
+}
+
+/* A datagram's messages go to links.c; what they say of the dump and of losses, to resync.c. */
+static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
+{
+	struct psd_nl_verdict v = psd_links_datagram(c, bytes, len, from_dump);
+	if (v.dump_tainted)
+		psd_resync_taint(c);
+	for (unsigned why = 0; v.losses != 0 && why < _PSD_LOSS_MAX; why++)
+		if (v.losses & (1u << why))
+			psd_resync_loss(c, (enum psd_nl_loss)why);
+	bool first = !c->resync.reconciled;
+	if (v.dump_done)
+		psd_resync_dump_done(c, v.dump_failed);
+	if (first && c->resync.reconciled) /* the first complete dump: end of initial update */
+		psd_warm_event(c, PSD_WS_DUMP_DONE);
+	else if (first && (v.losses != 0 || (v.dump_done && v.dump_failed)))
+		psd_warm_event(c, PSD_WS_OVERRUN); /* a new dump will end it */
+}
+
 static void on_timer(struct psd_core *c)
 {
 	stall_check(c);
+	on_retry_due(c);
 	psd_recovery_timer(c);
 	psd_resync_timer(c);
 	if (c->now_ns >= c->watchdog_due_ns) {
@@ -344,73 +373,45 @@ static void on_timer(struct psd_core *c)
 						       "(PSD_STALL_NS): watchdog not fed", "");
 	}
 	psd_links_timer(c);
-	warm_requests(c, psd_warm_timer(c));
-	if (c->phase == PH_RUNNING && c->now_ns >= c->log_poll_due_ns) {
-		c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-		if (!c->log_poll_inflight && psd_all_up(c)) {
-			c->log_poll_inflight = true;
-			psd_todo(c, TODO_POLL_LOG_LEVEL);
-			psd_todo(c, TODO_POLL_LOG_OUTPUT);
-		}
-	}
+	psd_startup_timer(c, c->recovery.all_up);
+	psd_warm_timer(c);
 }
 
-static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev);
-
-int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
+static int on_event(struct psd_core *c, const struct psd_event *ev)
 {
-	bool dumped = c->reconciled;
-	uint64_t losses = nl_losses(c);
-	int r = push(c, now_ns, ev);
-
-	if (!dumped && c->reconciled) /* the first complete link dump: end of initial update */
-		warm(c, PSD_WS_DUMP_DONE);
-	else if (nl_losses(c) != losses && !c->reconciled)
-		warm(c, PSD_WS_OVERRUN);
-	warm_requests(c, psd_warm_settle(c));
-	return r;
-}
-
-static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
-{
-	PSD_ASSERT(now_ns >= c->now_ns); /* time never goes backwards */
-	c->now_ns = now_ns;
-	psd_observe_event(c, ev);
 	switch (ev->type) {
 	case PSD_EV_START:
-		if (c->phase != PH_IDLE)
+		if (c->startup.phase != PH_IDLE)
 			return -EINVAL;
-		c->last_reply_ns = now_ns;
+		c->last_reply_ns = c->now_ns;
 		if (c->cfg.watchdog_ns != 0)
-			c->watchdog_due_ns = now_ns;
+			c->watchdog_due_ns = c->now_ns;
 		psd_startup_begin(c);
 		psd_warm_begin(c);
 		return 0;
 	case PSD_EV_DB_UP:
 	case PSD_EV_DB_DOWN:
 		if ((unsigned)ev->u.db >= _PSD_DB_MAX ||
-		    (ev->type == PSD_EV_DB_UP && c->db_up[ev->u.db]))
+		    (ev->type == PSD_EV_DB_UP && c->recovery.db_up[ev->u.db]))
 			return -EINVAL;
 		if (ev->type == PSD_EV_DB_UP)
 			psd_recovery_up(c, ev->u.db);
 		else
 			psd_recovery_down(c, ev->u.db);
-		if (ev->type == PSD_EV_DB_DOWN)
-			warm(c, PSD_WS_REDIS_DOWN);
-		else if (psd_all_up(c))
-			warm(c, PSD_WS_REDIS_UP);
 		return 0;
 	case PSD_EV_NL_LOSS:
 		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
 			return -EINVAL;
 		if ((ev->u.loss == PSD_LOSS_DUMP_INTR || ev->u.loss == PSD_LOSS_DUMP_ENOBUFS) &&
-		    c->dump_active) {
+		    c->resync.dump_active) {
 			/* the dump request failed, or the dump lost datagrams: no event backlog to
 			 * discard, a dump to ask again */
 			c->stats.nl_losses[ev->u.loss] += ev->u.loss == PSD_LOSS_DUMP_ENOBUFS;
 			psd_resync_dump_done(c, true);
-		} else if (c->phase == PH_RUNNING)
+		} else if (c->startup.phase == PH_RUNNING)
 			psd_resync_loss(c, ev->u.loss);
+		if (!c->resync.reconciled)
+			psd_warm_event(c, PSD_WS_OVERRUN); /* the first dump is still to come */
 		return 0;
 	case PSD_EV_RECONFIGURE: {
 		struct psd_config next = *ev->u.cfg;
@@ -424,22 +425,23 @@ static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 		c->cfg.log_level_pinned = next.log_level_pinned;
 		c->cfg.log_output_pinned = next.log_output_pinned;
 		if (next.log_level_pinned)
-			c->log_level = next.log_level;
+			c->out.log_level = next.log_level;
 		if (next.log_output_pinned)
-			c->log_output = next.log_output;
+			c->out.log_output = next.log_output;
 		psd_todo(c, TODO_LOG_CONFIG);
 		return 0;
 	}
 	case PSD_EV_NL_DATAGRAM:
-		if (c->phase != PH_RUNNING && c->phase != PH_STOPPING)
+		if (c->startup.phase != PH_RUNNING && c->startup.phase != PH_STOPPING)
 			return -EINVAL;
 		if (ev->u.nl.sender_pid != 0) {
 			c->stats.nl_foreign_sender++;
 			psd_log_line(c, PSD_LOG_WARN, "netlink: datagram not from the kernel ignored", "");
 			return 0;
 		}
-		if (c->phase == PH_RUNNING && (ev->u.nl.from_dump || !psd_resync_stale(c, ev->u.nl.len)))
-			psd_links_datagram(c, ev->u.nl.bytes, ev->u.nl.len, ev->u.nl.from_dump);
+		if (c->startup.phase == PH_RUNNING &&
+		    (ev->u.nl.from_dump || !psd_resync_stale(c, ev->u.nl.len)))
+			on_datagram(c, ev->u.nl.bytes, ev->u.nl.len, ev->u.nl.from_dump);
 		return 0;
 	case PSD_EV_NL_DRAINED:
 		psd_resync_drained(c);
@@ -450,7 +452,7 @@ static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 		on_reply(c, &ev->u.reply);
 		return 0;
 	case PSD_EV_IFACES:
-		if (c->phase != PH_IFACES || c->old_emitted != 0 || c->old_count != 0)
+		if (c->startup.phase != PH_IFACES || c->startup.old_emitted != 0 || c->old.count != 0)
 			return -EINVAL;
 		psd_startup_ifaces(c, ev->u.ifaces.ifaces, ev->u.ifaces.count);
 		return 0;
@@ -458,16 +460,32 @@ static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 		on_timer(c);
 		return 0;
 	case PSD_EV_SHUTDOWN:
-		if (c->phase >= PH_STOPPING)
+		if (c->startup.phase >= PH_STOPPING)
 			return 0;
-		c->phase = PH_STOPPING;
-		c->exit_deadline_ns = now_ns + PSD_SHUTDOWN_FLUSH_NS;
+		psd_startup_stop(c);
+		c->exit_deadline_ns = c->now_ns + PSD_SHUTDOWN_FLUSH_NS;
 		psd_todo(c, TODO_NOTIFY_STOPPING);
 		psd_log_line(c, PSD_LOG_NOTICE, "stopping: flushing pending writes", "");
-		warm(c, PSD_WS_SHUTDOWN);
+		psd_warm_event(c, PSD_WS_SHUTDOWN);
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
+{
+	PSD_ASSERT(now_ns >= c->now_ns); /* time never goes backwards */
+	c->now_ns = now_ns;
+	psd_observe_event(c, ev);
+	int r = on_event(c, ev);
+	enum psd_db db = ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN ? ev->u.db :
+										   PSD_DB_CONFIG;
+	if (wanted(c) != 0 || !c->links.init_done_sent)
+		dispatch(c, db);
+	psd_warm_settle(c);
+	if (wanted(c) != 0)
+		dispatch(c, db);
+	return r;
 }
 
 /* At the flush deadline: counts the ports whose latest state Redis has not acknowledged and
@@ -475,12 +493,8 @@ static int push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 static uint32_t log_lost(struct psd_core *c)
 {
 	struct psd_text t;
-	uint32_t lost = 0;
+	uint32_t lost = psd_links_unacked(c);
 
-	for (uint32_t i = 0; i < c->ports.high_water; i++) {
-		const struct psd_port *p = &c->ports.ports[i];
-		lost += p->used && (p->queued || p->sent);
-	}
 	c->stats.writes_lost += lost;
 	if (lost == 0 || psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
 		return lost;
@@ -495,92 +509,55 @@ static uint32_t log_lost(struct psd_core *c)
 		psd_text_mem(&t, p->name, p->name_len);
 	}
 	psd_text_str(&t, lost > PSD_LOST_NAMED ? ", ...)" : ")");
-	psd_text_str(&t, psd_all_up(c) ? "" : "; Redis is down");
+	psd_text_str(&t, c->recovery.all_up ? "" : "; Redis is down");
 	psd_log_end(c, &t);
 	return lost;
 }
 
 static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 {
-	if (c->phase != PH_STOPPING || c->exit_emitted)
+	if (c->startup.phase != PH_STOPPING || c->exit_emitted)
 		return false;
-	bool flushed = c->inflight == 0 && c->sendq_len == 0;
+	bool flushed = c->inflight == 0 && c->links.sendq_len == 0;
 	if (!flushed && c->now_ns < c->exit_deadline_ns)
 		return false;
 	uint32_t lost = flushed ? 0 : log_lost(c);
 	c->exit_emitted = true;
-	c->phase = PH_EXITED;
+	psd_startup_exited(c);
 	memset(ret, 0, sizeof(*ret));
 	ret->type = PSD_ACT_EXIT;
 	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : c->exit_status;
 	return true;
 }
 
-/* The oldest singleton that can go now: commands wait while a database is down. */
-static bool pull_todo(struct psd_core *c, struct psd_action *ret)
+static bool pull_one(struct psd_core *c, struct psd_action *ret)
 {
-	bool up = psd_all_up(c);
-	for (uint32_t i = 0; i < c->todo_len; i++) {
-		uint32_t at = (c->todo_head + i) % PSD_TODO_RING;
-		enum psd_todo t = (enum psd_todo)c->todo[at];
-		if (!up && psd_todo_is_command(t))
-			continue;
-		if (t == TODO_NL_LISTEN && !psd_warm_may_listen(c))
-			continue; /* a warm start applies no link message before its restore */
-		for (uint32_t k = i; k > 0; k--) /* close the gap; the ring holds a few entries */
-			c->todo[(c->todo_head + k) % PSD_TODO_RING] =
-				c->todo[(c->todo_head + k - 1) % PSD_TODO_RING];
-		c->todo_head = (c->todo_head + 1) % PSD_TODO_RING;
-		c->todo_len--;
+	enum psd_todo t;
+	if ((c->out.log_len > 0 || c->stats.log_dropped > c->out.log_dropped_reported) &&
+	    psd_log_take(c, ret))
+		return true;
+	if (psd_recovery_pull(c, ret))
+		return true;
+	if (c->startup.copy.pending && c->recovery.all_up) {
+		psd_emit_config_set(c, ret);
+		c->startup.copy.pending = false;
+		return true;
+	}
+	if (psd_todo_take(c, c->recovery.all_up, psd_warm_may_listen(c), &t)) {
 		psd_emit_todo(c, t, ret);
 		return true;
 	}
-	return false;
-}
-
-static bool pull_one(struct psd_core *c, struct psd_action *ret)
-{
-	if (c->log_len == 0 && c->stats.log_dropped > c->log_dropped_reported) {
-		struct psd_text t; /* said once the ring has room: how many records it lost */
-		uint64_t n = c->stats.log_dropped - c->log_dropped_reported;
-		c->log_dropped_reported = c->stats.log_dropped;
-		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
-			psd_text_str(&t, "log: ");
-			psd_text_u64(&t, n);
-			psd_text_str(&t, " records lost (more than PSD_LOG_RING, 64, between two "
-					 "pulls); lost in all: ");
-			psd_text_u64(&t, c->stats.log_dropped);
-			psd_log_end(c, &t);
-		}
-	}
-	if (c->log_len > 0) {
-		const struct psd_log_record *rec = &c->logs[c->log_head];
-		memset(ret, 0, sizeof(*ret));
-		ret->type = PSD_ACT_LOG;
-		ret->u.log.level = rec->level;
-		ret->u.log.text = rec->text;
-		c->log_head = (c->log_head + 1) % PSD_LOG_RING;
-		c->log_len--;
+	if (c->recovery.all_up && psd_warm_pull(c, c->inflight < c->lim.inflight_max, ret))
 		return true;
-	}
-	if (psd_recovery_pull(c, ret))
+	if (c->recovery.all_up && psd_startup_pull(c, c->inflight < c->lim.inflight_max, ret))
 		return true;
-	if (c->copy.pending && psd_all_up(c)) {
-		psd_emit_config_set(c, ret);
-		c->copy.pending = false;
+	if (c->links.sendq_len > 0)
+		return psd_links_pull(c, may_send(c), ret) ||
+		       (c->startup.phase == PH_STOPPING && pull_exit(c, ret));
+	if (c->linkq.head != PSD_NO_PORT &&
+	    psd_link_stats_pull(c, may_send(c) && c->startup.phase == PH_RUNNING, ret))
 		return true;
-	}
-	if (pull_todo(c, ret))
-		return true;
-	if (psd_all_up(c) && psd_warm_pull(c, ret))
-		return true;
-	if (psd_all_up(c) && psd_startup_pull(c, ret))
-		return true;
-	if (psd_links_pull(c, ret))
-		return true;
-	if (psd_link_stats_pull(c, ret))
-		return true;
-	return pull_exit(c, ret);
+	return c->startup.phase == PH_STOPPING && pull_exit(c, ret);
 }
 
 bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
@@ -588,79 +565,50 @@ bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 	if (!pull_one(c, ret))
 		return false;
 	psd_observe_action(c, ret);
+	if (wanted(c) != 0) /* the last old interface brought down ends start-up */
+		dispatch(c, PSD_DB_CONFIG);
 	return true;
 }
 
 uint64_t psd_core_next_deadline(const struct psd_core *c)
 {
-	uint64_t d = c->recheck_due_ns;
+	uint64_t d = c->links.recheck_due_ns;
 	uint64_t r = psd_recovery_deadline(c);
 	if (r < d)
 		d = r;
-	if (c->redump_due_ns < d)
-		d = c->redump_due_ns;
+	if (c->resync.redump_due_ns < d)
+		d = c->resync.redump_due_ns;
 	if (c->refused_retry_ns < d)
 		d = c->refused_retry_ns;
 	if (psd_warm_deadline(c) < d)
 		d = psd_warm_deadline(c);
 	if (c->watchdog_due_ns < d)
 		d = c->watchdog_due_ns;
-	if (c->phase == PH_RUNNING && c->log_poll_due_ns < d)
-		d = c->log_poll_due_ns;
+	if (c->startup.phase == PH_RUNNING && c->startup.log_poll_due_ns < d)
+		d = c->startup.log_poll_due_ns;
 	if (c->inflight > 0 && !c->stalled && waiting_since(c) + c->cfg.redis_stall_ns < d)
 		d = waiting_since(c) + c->cfg.redis_stall_ns;
-	/* once due, link stats go with the next pull; a deadline then would only spin the loop */
-	if (c->phase == PH_RUNNING && c->stats_len > 0 && c->stats_due_ns > c->now_ns &&
-	    c->stats_due_ns < d)
-		d = c->stats_due_ns;
-	if (c->phase == PH_STOPPING && c->exit_deadline_ns < d)
+	if (c->startup.phase == PH_RUNNING && psd_observe_deadline(c) < d)
+		d = psd_observe_deadline(c);
+	if (c->startup.phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
 	return d;
 }
 
 void psd_core_check(const struct psd_core *c)
 {
-	uint32_t queued = 0, parked = 0, portset = 0, configured = 0;
-
-	psd_warm_check(c);
-	PSD_ASSERT(c->sendq_len <= c->ports.capacity);
 	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
 	for (int db = 0; db < _PSD_DB_MAX; db++)
-		PSD_ASSERT(c->db_up[db] || c->inflight_db[db] == 0);
-	PSD_ASSERT(c->todo_len <= PSD_TODO_RING);
-	PSD_ASSERT(c->log_len <= PSD_LOG_RING);
-	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
-	for (uint32_t i = 0; i < c->ports.high_water; i++) {
-		const struct psd_port *p = &c->ports.ports[i];
-		if (!p->used)
-			continue;
-		PSD_ASSERT(psd_port_find(&c->ports, p->name, p->name_len) == i);
-		PSD_ASSERT(!(p->queued && p->sent));
-		PSD_ASSERT(!p->parked || (!p->queued && !p->sent));
-		if (p->ifindex != 0)
-			PSD_ASSERT(psd_imap_get(&c->ports.by_ifindex, p->ifindex) == i);
-		queued += p->queued;
-		parked += p->parked;
-		portset += p->in_portset;
-		configured += p->configured;
-		if (p->in_portset)
-			PSD_ASSERT(p->configured);
-	}
-	PSD_ASSERT(queued == c->sendq_len);
-	PSD_ASSERT(parked == c->parked);
-	PSD_ASSERT(portset == c->portset_count);
-	PSD_ASSERT(configured == c->config_ports);
-	uint32_t stats_queued = 0;
-	for (uint32_t i = c->stats_head; i != PSD_NO_PORT; i = c->ports.ports[i].stats_next) {
-		PSD_ASSERT(c->ports.ports[i].used && c->ports.ports[i].stats_queued);
-		PSD_ASSERT(++stats_queued <= c->stats_len);
-	}
-	PSD_ASSERT(stats_queued == c->stats_len);
-	PSD_ASSERT((c->parked == 0 && !c->init_done_retry) || c->recheck_due_ns != UINT64_MAX);
-	for (uint32_t n = 0, i = c->park_head; i != PSD_NO_PORT; i = c->ports.ports[i].park_next) {
-		PSD_ASSERT(c->ports.ports[i].parked);
-		PSD_ASSERT(++n <= c->parked);
-	}
+		PSD_ASSERT(c->recovery.db_up[db] || c->inflight_db[db] == 0);
+	PSD_ASSERT(c->out.todo_len <= PSD_TODO_RING);
+	PSD_ASSERT(c->out.log_len <= PSD_LOG_RING);
+	PSD_ASSERT(c->startup.wants == 0 && c->recovery.wants == 0 && c->resync.wants == 0);
+	psd_startup_check(c);
+	psd_recovery_check(c);
+	psd_resync_check(c);
+	psd_links_check(c);
+	psd_observe_check(c);
+	psd_warm_check(c);
 }
 
 const struct psd_stats *psd_core_stats(const struct psd_core *c)
@@ -668,47 +616,9 @@ const struct psd_stats *psd_core_stats(const struct psd_core *c)
 	return &c->stats;
 }
 
-static const char *const phase_names[] = {
-	[PH_IDLE] = "idle",         [PH_LOGGER] = "starting",      [PH_LOGGER_SET] = "starting",
-	[PH_SWITCH_TYPE] = "starting", [PH_WARM_ENABLE] = "starting", [PH_RESTORE_GET] = "starting",
-	[PH_RESTORE_SET] = "starting", [PH_KEYS] = "reading-config", [PH_CONFIG_COPY] = "copying-config",
-	[PH_CONFIG_DONE] = "copying-config", [PH_PRUNE] = "pruning", [PH_IFACES] = "old-interfaces",
-	[PH_REFUSED] = "refused-retrying",
-	[PH_RUNNING] = "running",   [PH_STOPPING] = "stopping",    [PH_EXITED] = "exited",
-};
-
-size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
-{
-	struct psd_text t;
-	psd_text_init(&t, buf, size);
-	psd_text_str(&t, phase_names[c->phase]);
-	psd_text_str(&t, c->warm ? " (warm)" : " (cold)");
-	psd_text_str(&t, "; ports ");
-	psd_text_u64(&t, psd_port_count(&c->ports));
-	psd_text_str(&t, ", configured ");
-	psd_text_u64(&t, c->config_ports);
-	psd_text_str(&t, ", awaited ");
-	psd_text_u64(&t, c->portset_count);
-	psd_text_str(&t, ", pending writes ");
-	psd_text_u64(&t, (uint64_t)c->sendq_len + c->inflight);
-	psd_text_str(&t, ", missing in APPL_DB ");
-	psd_text_u64(&t, c->parked);
-	psd_text_str(&t, !psd_all_up(c) ? "; Redis down, reconnecting" :
-			 c->stalled    ? "; Redis stalled, not answering" :
-					 "; Redis up");
-	if (c->redump_wanted || c->dump_active)
-		psd_text_str(&t, "; netlink resync");
-	if (c->warm) {
-		psd_text_str(&t, "; warm restart ");
-		psd_text_str(&t, psd_warm_state_name(psd_warm_current(c)));
-	}
-	psd_text_str(&t, c->init_done_sent ? "; PortInitDone sent" : "");
-	return t.len;
-}
-
 bool psd_core_port_init_done(const struct psd_core *c)
 {
-	return c->init_done_sent;
+	return c->links.init_done_sent;
 }
 
 uint32_t psd_core_ports_in_use(const struct psd_core *c)
@@ -716,43 +626,3 @@ uint32_t psd_core_ports_in_use(const struct psd_core *c)
 	return psd_port_count(&c->ports);
 }
 
-static const char *const level_names[_PSD_LOG_LEVEL_MAX] = {
-	"EMERG", "ALERT", "CRIT", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG",
-};
-static const char *const output_names[_PSD_LOG_OUTPUT_MAX] = {"SYSLOG", "STDOUT", "STDERR"};
-
-const char *psd_log_level_name(enum psd_log_level l)
-{
-	return (unsigned)l < _PSD_LOG_LEVEL_MAX ? level_names[l] : "?";
-}
-
-const char *psd_log_output_name(enum psd_log_output o)
-{
-	return (unsigned)o < _PSD_LOG_OUTPUT_MAX ? output_names[o] : "?";
-}
-
-static int lookup_name(const char *const *names, int n, const char *s, size_t len)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
-			return i;
-	return -EINVAL;
-}
-
-int psd_log_level_parse(const char *s, size_t len, enum psd_log_level *ret)
-{
-	int i = lookup_name(level_names, _PSD_LOG_LEVEL_MAX, s, len);
-	if (i < 0)
-		return i;
-	*ret = (enum psd_log_level)i;
-	return 0;
-}
-
-int psd_log_output_parse(const char *s, size_t len, enum psd_log_output *ret)
-{
-	int i = lookup_name(output_names, _PSD_LOG_OUTPUT_MAX, s, len);
-	if (i < 0)
-		return i;
-	*ret = (enum psd_log_output)i;
-	return 0;
-}

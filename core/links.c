@@ -25,8 +25,8 @@
  *    and PortConfigDone is written again (compat: the count of the start stays);
  *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set, and so does a
  *    message that shows it under another name (renamed);
- *  - a warm restart writes nothing for a NEWLINK whose state STATE_DB already held at start
- *    (warm.c marks those ports stored_known until reconciled; compat: never marked).
+ *  - a warm restart writes nothing for a link state STATE_DB already held at start (warm.c
+ *    marks those ports stored_known until reconciled; compat: never marked).
  */
 #include <string.h>
 
@@ -39,24 +39,33 @@
 #include "port_fsm.h"
 #include "psd_assert.h"
 
+static void gone(struct psd_core *c, uint32_t idx);
+
+void psd_links_init(struct psd_core *c, uint32_t *sendq)
+{
+	c->links.sendq = sendq;
+	c->links.park_head = c->links.park_tail = PSD_NO_PORT;
+	c->links.recheck_due_ns = UINT64_MAX;
+}
+
 static void sendq_push(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	if (p->queued)
 		return;
-	PSD_ASSERT(c->sendq_len < c->ports.capacity);
-	c->sendq[(c->sendq_head + c->sendq_len) % c->ports.capacity] = idx;
-	c->sendq_len++;
+	PSD_ASSERT(c->links.sendq_len < c->ports.capacity);
+	c->links.sendq[(c->links.sendq_head + c->links.sendq_len) % c->ports.capacity] = idx;
+	c->links.sendq_len++;
 	p->queued = true;
 }
 
 static void arm_recheck(struct psd_core *c)
 {
-	if (c->recheck_due_ns != UINT64_MAX)
+	if (c->links.recheck_due_ns != UINT64_MAX)
 		return;
-	if (c->recheck_interval_ns < PSD_APPL_RECHECK_FIRST_NS)
-		c->recheck_interval_ns = PSD_APPL_RECHECK_FIRST_NS;
-	c->recheck_due_ns = c->now_ns + c->recheck_interval_ns;
+	if (c->links.recheck_interval_ns < PSD_APPL_RECHECK_FIRST_NS)
+		c->links.recheck_interval_ns = PSD_APPL_RECHECK_FIRST_NS;
+	c->links.recheck_due_ns = c->now_ns + c->links.recheck_interval_ns;
 }
 
 static void park(struct psd_core *c, uint32_t idx)
@@ -65,13 +74,13 @@ static void park(struct psd_core *c, uint32_t idx)
 	PSD_ASSERT(!p->parked);
 	p->parked = true;
 	p->park_next = PSD_NO_PORT;
-	p->park_prev = c->park_tail;
-	if (c->park_tail != PSD_NO_PORT)
-		c->ports.ports[c->park_tail].park_next = idx;
+	p->park_prev = c->links.park_tail;
+	if (c->links.park_tail != PSD_NO_PORT)
+		c->ports.ports[c->links.park_tail].park_next = idx;
 	else
-		c->park_head = idx;
-	c->park_tail = idx;
-	c->parked++;
+		c->links.park_head = idx;
+	c->links.park_tail = idx;
+	c->links.parked++;
 	arm_recheck(c);
 }
 
@@ -82,17 +91,17 @@ static void unpark(struct psd_core *c, uint32_t idx)
 	if (p->park_prev != PSD_NO_PORT)
 		c->ports.ports[p->park_prev].park_next = p->park_next;
 	else
-		c->park_head = p->park_next;
+		c->links.park_head = p->park_next;
 	if (p->park_next != PSD_NO_PORT)
 		c->ports.ports[p->park_next].park_prev = p->park_prev;
 	else
-		c->park_tail = p->park_prev;
+		c->links.park_tail = p->park_prev;
 	p->parked = false;
 	p->park_prev = p->park_next = PSD_NO_PORT;
-	c->parked--;
-	if (c->parked == 0 && !c->init_done_retry) {
-		c->recheck_due_ns = UINT64_MAX;
-		c->recheck_interval_ns = 0; /* the next missing port is looked up soon again */
+	c->links.parked--;
+	if (c->links.parked == 0 && !c->links.init_done_retry) {
+		c->links.recheck_due_ns = UINT64_MAX;
+		c->links.recheck_interval_ns = 0; /* the next missing port is looked up soon again */
 	}
 }
 
@@ -147,8 +156,8 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 		if (sym == PSD_PS_MISSING && !p->missing_logged) { /* once; then a summary a minute */
 			p->missing_logged = true;
 			log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
-			if (c->missing_summary_ns == 0)
-				c->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			if (c->links.missing_summary_ns == 0)
+				c->links.missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 		} else if (sym == PSD_PS_MISSING) {
 			c->stats.log_suppressed++;
 		}
@@ -199,9 +208,9 @@ static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_
 	idx = psd_port_add(&c->ports, l->name, l->name_len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		if (c->now_ns >= c->table_full_log_ns) { /* a line a minute, with the count */
+		if (c->now_ns >= c->links.table_full_log_ns) { /* a line a minute, with the count */
 			struct psd_text t;
-			c->table_full_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			c->links.table_full_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 			if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 				psd_text_str(&t, "port table full (raise ports_max); dropped event for ");
 				psd_text_str(&t, l->name);
@@ -237,7 +246,7 @@ static void retire_renamed(struct psd_core *c, const struct psd_link *l, uint32_
 		psd_text_str(&t, l->name);
 		psd_log_end(c, &t);
 	}
-	psd_links_gone(c, other);
+	gone(c, other);
 }
 
 static void track_ifindex(struct psd_core *c, struct psd_port *p, uint32_t idx, int32_t ifindex)
@@ -261,8 +270,10 @@ static enum psd_db op_db(enum psd_port_op op)
 	return op == PSD_OP_LOOKUP ? PSD_DB_APPL : PSD_DB_STATE;
 }
 
-void psd_links_replay(struct psd_core *c, enum psd_db db)
+void psd_links_outage(struct psd_core *c, enum psd_db db)
 {
+	if (c->links.init_done_sent && !c->links.init_done_acked)
+		c->links.init_done_sent = false; /* sent again once Redis is back */
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (!p->used || !p->sent || op_db((enum psd_port_op)p->op) != db)
@@ -283,25 +294,34 @@ void psd_links_rewrite_all(struct psd_core *c)
 	}
 }
 
+/* An entry STATE_DB may hold for a port without a netdev, left by an earlier run: a configured
+ * port's (unless restored_only), or one a warm restore found and nothing has touched since. */
+static bool stale_entry(const struct psd_port *p, bool restored_only)
+{
+	bool restored = p->restored && !p->sent_once;
+	return p->used && (restored || (p->configured && !restored_only)) && !p->present &&
+	       !p->old_netdev && p->fsm_state == psd_port_fsm_start();
+}
+
 void psd_links_reconcile_absent(struct psd_core *c, bool restored_only)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
-		if (p->used && (p->restored || (p->configured && !restored_only)) && !p->present &&
-		    !p->old_netdev && p->fsm_state == psd_port_fsm_start()) {
-			c->stats.warm_stale_deleted += p->restored;
+		if (stale_entry(p, restored_only)) {
+			c->stats.warm_stale_deleted += p->restored && !p->sent_once;
 			p->reconciling = true; /* our fields only, as at a cold start's first dump */
-			psd_links_gone(c, i);
+			gone(c, i);
 		}
 	}
 }
 
-void psd_links_gone(struct psd_core *c, uint32_t idx)
+/* Treats a port as deleted (DELLINK, resync sweep, rename). */
+static void gone(struct psd_core *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	if (p->present)
-		psd_observe_change(c, p);
-	psd_observe_gone(c, idx);
+		psd_port_note_change(c, p);
+	psd_port_note_gone(c, idx);
 	p->present = false;
 	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
 		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
@@ -314,13 +334,13 @@ void psd_links_gone(struct psd_core *c, uint32_t idx)
  * the old set and its messages count again. */
 static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
 {
-	uint32_t old = psd_imap_get(&c->old_by_ifindex, l->ifindex);
+	uint32_t old = psd_imap_get(&c->old.by_ifindex, l->ifindex);
 	if (old == PSD_NO_PORT)
 		return false;
-	const char *was = c->old_ifaces[old].name;
+	const char *was = c->old.ifaces[old].name;
 	if (c->cfg.compat || (strlen(was) == l->name_len && memcmp(was, l->name, l->name_len) == 0))
 		return true;
-	psd_imap_del(&c->old_by_ifindex, l->ifindex);
+	psd_imap_del(&c->old.by_ifindex, l->ifindex);
 	struct psd_text t;
 	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 		psd_text_str(&t, "old interface ");
@@ -333,12 +353,13 @@ static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
 	return false;
 }
 
-/* Warm restart (warm.c): the entry STATE_DB held at start is this state, and nothing was sent for
- * the port since; writing it again would be churn. */
+/* Warm restart (warm.c): the entry STATE_DB held at start is this state, and nothing was sent
+ * for the port since; writing it again would be churn. */
 static bool stored_same(const struct psd_port *p)
 {
-	return p->stored_known && p->present && p->stored_admin_up == p->admin_up &&
-	       p->stored_oper_up == p->oper_up && p->stored_mtu == p->mtu;
+	return p->stored_known && !p->sent_once && p->present &&
+	       p->stored_admin_up == p->admin_up && p->stored_oper_up == p->oper_up &&
+	       p->stored_mtu == p->mtu;
 }
 
 static bool already_stored(const struct psd_port *p)
@@ -379,7 +400,7 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		c->stats.msgs_old_ifindex++;
 		psd_log_line(c, PSD_LOG_INFO, "Ignoring message for old interface ", l->name);
 		if (del && !c->cfg.compat)
-			psd_imap_del(&c->old_by_ifindex, l->ifindex);
+			psd_imap_del(&c->old.by_ifindex, l->ifindex);
 		return;
 	}
 	idx = port_for(c, l, cls);
@@ -387,34 +408,31 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
 	c->stats.links_applied++;
-	p->seen_gen = c->resync_gen;
+	p->seen_gen = c->resync.gen;
 	p->old_netdev = false; /* a netdev of this name that is not the leftover: the name is its */
 	p->reconciling = false; /* a real message: a DELLINK deletes the whole entry, as upstream */
 	if (del) {
-		psd_links_gone(c, idx);
+		gone(c, idx);
 		return;
 	}
 	if (!c->cfg.compat && l->ifindex != 0)
 		retire_renamed(c, l, idx);
 	track_ifindex(c, p, idx, l->ifindex);
-	psd_observe_change(c, p);
-	psd_observe_link(c, idx, (l->flags & IFF_RUNNING) != 0, (l->flags & IFF_UP) != 0);
+	psd_port_note_change(c, p);
+	psd_port_note_link(c, idx, (l->flags & IFF_RUNNING) != 0, (l->flags & IFF_UP) != 0);
 	p->present = true;
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;
 	p->mtu = l->mtu;
 	if (already_stored(p)) {
 		c->stats.warm_unchanged++; /* a warm restart: STATE_DB holds this already */
-		if (p->in_portset) {
-			p->in_portset = false;
-			c->portset_count--;
-		}
+		psd_port_leave_portset(&c->ports, p);
 		return;
 	}
 	step(c, idx, PSD_PS_NEW);
 }
 
-static void log_malformed(struct psd_core *c, int err, bool from_dump)
+static void log_malformed(struct psd_core *c, int err, bool from_dump, struct psd_nl_verdict *v)
 {
 	struct psd_text t;
 	c->stats.nl_malformed[-err]++;
@@ -426,9 +444,9 @@ static void log_malformed(struct psd_core *c, int err, bool from_dump)
 	psd_text_str(&t, "); rest of the datagram dropped");
 	psd_log_end(c, &t);
 	if (from_dump)
-		c->dump_tainted = true;
+		v->dump_tainted = true;
 	else
-		psd_resync_loss(c, PSD_LOSS_MALFORMED);
+		v->losses |= 1u << PSD_LOSS_MALFORMED;
 }
 
 static enum psd_nl_type nl_type(const struct psd_nl_msg *m)
@@ -447,31 +465,33 @@ static enum psd_nl_type nl_type(const struct psd_nl_msg *m)
 	}
 }
 
-void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
+struct psd_nl_verdict psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len,
+					 bool from_dump)
 {
+	struct psd_nl_verdict v = {0};
 	struct psd_nl_cursor cur;
 	struct psd_nl_msg m;
 	struct psd_link link;
 	int r;
 
 	c->stats.nl_datagrams++;
-	c->saw_datagram = true;
+	c->links.saw_datagram = true;
 	psd_nl_cursor_init(&cur, bytes, len);
 	while ((r = psd_nl_cursor_next(&cur, &m)) > 0) {
 		c->stats.nl_messages++;
 		c->stats.nl_types[nl_type(&m)]++;
-		c->link_cause = from_dump ? "dump" : "event";
-		if (from_dump && m.seq != c->dump_seq) {
+		c->links.link_cause = from_dump ? "dump" : "event";
+		if (from_dump && m.seq != c->resync.dump_seq) {
 			c->stats.nl_bad_seq++; /* not an answer to our dump */
 			continue;
 		}
 		if (from_dump && (m.flags & NLM_F_DUMP_INTR) != 0)
-			c->dump_tainted = true; /* links changed while the kernel dumped them */
+			v.dump_tainted = true; /* links changed while the kernel dumped them */
 		switch (m.kind) {
 		case PSD_NLMSG_LINK:
 			r = psd_nl_parse_link(&m, &link);
 			if (r < 0) {
-				log_malformed(c, r, from_dump);
+				log_malformed(c, r, from_dump, &v);
 				continue;
 			}
 			c->stats.nl_links++;
@@ -479,20 +499,18 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 			break;
 		case PSD_NLMSG_OVERRUN:
 			c->stats.nl_overruns++;
-			psd_resync_loss(c, PSD_LOSS_OVERRUN);
+			v.losses |= 1u << PSD_LOSS_OVERRUN;
 			break;
 		case PSD_NLMSG_ERROR:
 			if (m.error != 0 && from_dump) {
 				psd_log_line(c, PSD_LOG_ERROR, "netlink dump request failed", "");
-				psd_resync_dump_done(c, true);
+				v.dump_done = v.dump_failed = true;
 			}
 			break;
 		case PSD_NLMSG_DONE:
-			if (from_dump) {
-				bool tainted = c->dump_tainted;
-				c->dump_tainted = false;
-				psd_resync_dump_done(c, tainted || m.error != 0 ||
-							    (m.flags & NLM_F_DUMP_INTR) != 0);
+			if (from_dump) { /* a DONE that carries an error ends a dump cut short */
+				v.dump_done = true;
+				v.dump_failed = v.dump_failed || m.error != 0;
 			}
 			break;
 		case PSD_NLMSG_IGNORED:
@@ -500,21 +518,19 @@ void psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 			break;
 		}
 	}
-	c->link_cause = NULL;
+	c->links.link_cause = NULL;
 	if (r < 0)
-		log_malformed(c, r, from_dump);
-	psd_links_check_init_done(c);
+		log_malformed(c, r, from_dump, &v);
+	return v;
 }
 
-void psd_links_check_init_done(struct psd_core *c)
+void psd_links_check_init_done(struct psd_core *c, bool may_announce)
 {
-	if (c->phase != PH_RUNNING || c->init_done_sent || c->init_done_retry ||
-	    c->portset_count != 0 || !c->saw_datagram || c->recopy || c->outage ||
-	    c->verify_awaited > 0 || c->verify_retry) /* after an outage: not before Redis is
-	                                               * known to hold the rest */
+	if (!may_announce || c->links.init_done_sent || c->links.init_done_retry ||
+	    c->ports.portset_count != 0 || !c->links.saw_datagram)
 		return;
-	c->init_done_sent = true;
-	c->init_done_acked = false;
+	c->links.init_done_sent = true;
+	c->links.init_done_acked = false;
 	psd_todo(c, TODO_INIT_DONE);
 	psd_log_line(c, PSD_LOG_NOTICE, "PortInitDone", "");
 }
@@ -539,11 +555,10 @@ static enum psd_port_sym lookup_symbol(struct psd_core *c, struct psd_port *p,
 /* FB-07 / FB-08: a port APPL_DB has, which PortConfigDone did not count yet. */
 static void count_port(struct psd_core *c, struct psd_port *p)
 {
-	if (c->cfg.compat || c->warm || p->counted || p->name_class != PSD_NAME_PORT ||
-	    c->recopy || c->phase != PH_RUNNING)
+	if (c->cfg.compat || c->startup.warm || p->counted || p->name_class != PSD_NAME_PORT ||
+	    c->startup.recopy || c->startup.phase != PH_RUNNING)
 		return;
-	p->counted = true;
-	c->config_written++;
+	psd_port_count_in(&c->ports, p);
 	psd_todo(c, TODO_CONFIG_DONE);
 	log_port(c, PSD_LOG_NOTICE, "PortConfigDone counts ", p, " too");
 }
@@ -564,12 +579,12 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed; will try again", "");
-			c->init_done_sent = false;
-			c->init_done_retry = true;
+			c->links.init_done_sent = false;
+			c->links.init_done_retry = true;
 			arm_recheck(c);
 			return;
 		}
-		c->init_done_acked = true;
+		c->links.init_done_acked = true;
 		return;
 	}
 	PSD_ASSERT(idx < c->ports.high_water);
@@ -589,8 +604,8 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_DELETE:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
-			if (c->now_ns >= c->refused_log_ns) { /* a refusing Redis: a line a minute */
-				c->refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			if (c->now_ns >= c->links.refused_log_ns) { /* a refusing Redis: a line a minute */
+				c->links.refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 				struct psd_text t;
 				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 					psd_text_str(&t, "STATE_DB command refused for ");
@@ -609,16 +624,11 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 		}
 		if (kind == TAG_WRITE) {
 			c->stats.state_writes++;
-			if (p->in_portset) {
-				p->in_portset = false;
-				c->portset_count--;
-			}
+			psd_port_leave_portset(&c->ports, p);
 		} else {
 			c->stats.state_deletes++;
 		}
-		step(c, idx, ack_symbol(p));
-		if (kind == TAG_WRITE)
-			psd_links_check_init_done(c);
+		step(c, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
 		return;
 	default:
 		PSD_UNREACHABLE();
@@ -627,68 +637,60 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 
 void psd_links_timer(struct psd_core *c)
 {
-	if (c->now_ns < c->recheck_due_ns)
+	if (c->now_ns < c->links.recheck_due_ns)
 		return;
-	c->recheck_due_ns = UINT64_MAX;
-	if (c->parked > 0 && c->missing_summary_ns != 0 && c->now_ns >= c->missing_summary_ns) {
+	c->links.recheck_due_ns = UINT64_MAX;
+	if (c->links.parked > 0 && c->links.missing_summary_ns != 0 && c->now_ns >= c->links.missing_summary_ns) {
 		struct psd_text t;
-		c->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		c->links.missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 			psd_text_str(&t, "still not in APPL_DB PORT_TABLE: ");
-			psd_text_u64(&t, c->parked);
+			psd_text_u64(&t, c->links.parked);
 			psd_text_str(&t, " ports, the first ");
-			psd_text_mem(&t, c->ports.ports[c->park_head].name,
-				     c->ports.ports[c->park_head].name_len);
+			psd_text_mem(&t, c->ports.ports[c->links.park_head].name,
+				     c->ports.ports[c->links.park_head].name_len);
 			psd_text_str(&t, "; looked up again every ");
 			psd_text_u64(&t, PSD_APPL_RECHECK_NS / PSD_NS_PER_MS);
 			psd_text_str(&t, " ms");
 			psd_log_end(c, &t);
 		}
 	}
-	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->park_head != PSD_NO_PORT; n++)
-		step(c, c->park_head, PSD_PS_RECHECK);
-	c->recheck_interval_ns = c->recheck_interval_ns * 2 < PSD_APPL_RECHECK_NS ?
-					 c->recheck_interval_ns * 2 : PSD_APPL_RECHECK_NS;
-	if (c->parked > 0)
+	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->links.park_head != PSD_NO_PORT; n++)
+		step(c, c->links.park_head, PSD_PS_RECHECK);
+	c->links.recheck_interval_ns = c->links.recheck_interval_ns * 2 < PSD_APPL_RECHECK_NS ?
+					 c->links.recheck_interval_ns * 2 : PSD_APPL_RECHECK_NS;
+	if (c->links.parked > 0)
 		arm_recheck(c);
-	if (c->init_done_retry) {
-		c->init_done_retry = false;
-		psd_links_check_init_done(c);
-	}
+	c->links.init_done_retry = false; /* PortInitDone again, at the end of the event */
 }
 
-/* Takes the next port off the send queue; PSD_NO_PORT when none may go now. A write of what
- * STATE_DB already holds since a warm start (the netdev changed and changed back meanwhile) is
- * settled here, as if acknowledged, and never sent. */
+/* Takes the next port off the send queue; PSD_NO_PORT when none is left. A write of what STATE_DB
+ * already holds since a warm start (the netdev changed and changed back meanwhile) is settled
+ * here, as if acknowledged, and never sent. */
 static uint32_t next_to_send(struct psd_core *c)
 {
-	while (c->sendq_len > 0 && c->inflight < c->lim.inflight_max && psd_all_up(c) &&
-	       c->verify_awaited == 0 && !c->verify_retry) {
-		uint32_t idx = c->sendq[c->sendq_head];
+	while (c->links.sendq_len > 0) {
+		uint32_t idx = c->links.sendq[c->links.sendq_head];
 		struct psd_port *p = &c->ports.ports[idx];
-		c->sendq_head = (c->sendq_head + 1) % c->ports.capacity;
-		c->sendq_len--;
+		c->links.sendq_head = (c->links.sendq_head + 1) % c->ports.capacity;
+		c->links.sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
 		if (p->op != PSD_OP_WRITE || !stored_same(p)) {
-			/* from now on STATE_DB holds what we write */
-			p->stored_known = p->stored_known && p->op == PSD_OP_LOOKUP;
-			p->restored = p->restored && p->op != PSD_OP_DELETE;
+			p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP;
 			return idx;
 		}
 		c->stats.warm_unchanged++;
-		if (p->in_portset) {
-			p->in_portset = false;
-			c->portset_count--;
-		}
-		step(c, idx, ack_symbol(p));
-		psd_links_check_init_done(c);
+		psd_port_leave_portset(&c->ports, p);
+		step(c, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
 	}
 	return PSD_NO_PORT;
 }
 
-bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
+bool psd_links_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 {
+	if (c->links.sendq_len == 0 || !may_send)
+		return false;
 	uint32_t idx = next_to_send(c);
 	if (idx == PSD_NO_PORT)
 		return false;
@@ -701,4 +703,64 @@ bool psd_links_pull(struct psd_core *c, struct psd_action *ret)
 		log_port(c, PSD_LOG_INFO, "Delete ", p, "(ok) from state db");
 	psd_emit_port_op(c, idx, ret);
 	return true;
+}
+
+void psd_links_announce_again(struct psd_core *c)
+{
+	c->links.init_done_sent = false;
+}
+
+void psd_links_sweep(struct psd_core *c, uint32_t gen, bool reconcile)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (reconcile && stale_entry(p, false)) {
+			p->reconciling = true;
+			gone(c, i);
+		}
+		if (p->used && p->present && p->seen_gen != gen) {
+			c->stats.resync_deleted++;
+			psd_log_line(c, PSD_LOG_NOTICE, "netlink: resync found gone: ", p->name);
+			gone(c, i);
+		}
+	}
+}
+
+uint32_t psd_links_unacked(const struct psd_core *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		n += p->used && (p->queued || p->sent);
+	}
+	return n;
+}
+
+void psd_links_check(const struct psd_core *c)
+{
+	uint32_t queued = 0, parked = 0;
+
+	PSD_ASSERT(c->links.sendq_len <= c->ports.capacity);
+	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		if (!p->used)
+			continue;
+		PSD_ASSERT(psd_port_find(&c->ports, p->name, p->name_len) == i);
+		PSD_ASSERT(!(p->queued && p->sent));
+		PSD_ASSERT(!p->parked || (!p->queued && !p->sent));
+		if (p->ifindex != 0)
+			PSD_ASSERT(psd_imap_get(&c->ports.by_ifindex, p->ifindex) == i);
+		queued += p->queued;
+		parked += p->parked;
+	}
+	PSD_ASSERT(queued == c->links.sendq_len);
+	PSD_ASSERT(parked == c->links.parked);
+	PSD_ASSERT((c->links.parked == 0 && !c->links.init_done_retry) ||
+		   c->links.recheck_due_ns != UINT64_MAX);
+	for (uint32_t n = 0, i = c->links.park_head; i != PSD_NO_PORT;
+	     i = c->ports.ports[i].park_next) {
+		PSD_ASSERT(c->ports.ports[i].parked);
+		PSD_ASSERT(++n <= c->links.parked);
+	}
 }

@@ -23,6 +23,16 @@ static const char *const db_labels[_PSD_DB_MAX] = {"CONFIG_DB", "APPL_DB", "STAT
 
 static const char *const health_names[_PSD_HEALTH_MAX] = {"ok", "degraded", "failing"};
 
+void psd_histogram_observe(struct psd_histogram *h, uint64_t ns)
+{
+	uint32_t i = 0;
+	while (i < PSD_HIST_BUCKETS && ns > psd_hist_bounds_ns[i])
+		i++;
+	h->bucket[i]++;
+	h->count++;
+	h->sum_ns += ns;
+}
+
 const char *psd_health_name(enum psd_health h)
 {
 	return (unsigned)h < _PSD_HEALTH_MAX ? health_names[h] : "?";
@@ -52,7 +62,7 @@ enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char 
 
 	psd_text_init(&t, why, size);
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		if (c->db_up[db] || !c->stats.db_down[db])
+		if (c->recovery.db_up[db] || !c->stats.db_down[db])
 			continue; /* up, or still connecting for the first time */
 		uint64_t down = db_down_for(c, (enum psd_db)db, now_ns);
 		if (down >= limit)
@@ -69,16 +79,16 @@ enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char 
 		psd_text_u64(&t, (now_ns - c->last_reply_ns) / PSD_NS_PER_MS);
 		psd_text_str(&t, " ms (loop stalled)");
 	}
-	if (c->redump_wanted || c->backlog_stale || (c->dump_active && c->stats.resyncs > 0)) {
+	if (c->resync.redump_wanted || c->resync.backlog_stale || (c->resync.dump_active && c->stats.resyncs > 0)) {
 		if (h == PSD_HEALTH_OK)
 			h = PSD_HEALTH_DEGRADED;
 		reason(&t, "netlink re-dump pending after a loss", "");
 	}
-	if (c->phase < PH_RUNNING) {
+	if (c->startup.phase < PH_RUNNING) {
 		if (h == PSD_HEALTH_OK)
 			h = PSD_HEALTH_DEGRADED;
 		reason(&t, "starting", "");
-	} else if (c->phase > PH_RUNNING) {
+	} else if (c->startup.phase > PH_RUNNING) {
 		if (h == PSD_HEALTH_OK)
 			h = PSD_HEALTH_DEGRADED;
 		reason(&t, "stopping", "");
@@ -278,7 +288,7 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       "Bytes of stale datagrams discarded after an overrun.", s->nl_stale_bytes);
 	single(t, "portsyncd_netlink_resync_pending", "gauge",
 	       "1 while a re-dump after a loss is wanted or running.",
-	       c->redump_wanted || c->backlog_stale || (c->dump_active && s->resyncs > 0));
+	       c->resync.redump_wanted || c->resync.backlog_stale || (c->resync.dump_active && s->resyncs > 0));
 	single(t, "portsyncd_port_renames_total", "counter",
 	       "Netdevs renamed under a known ifindex (the old name's entry is deleted).", s->renames);
 
@@ -316,7 +326,7 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 		seconds_sample(t, "portsyncd_redis_unreachable_seconds_total", "db", db_labels[db],
 			       s->db_down_ns[db] + db_down_for(c, (enum psd_db)db, now));
 	for (int db = 0; db < _PSD_DB_MAX; db++)
-		v[db] = c->db_up[db];
+		v[db] = c->recovery.db_up[db];
 	per_db(t, "portsyncd_redis_up", "gauge", "1 while the database is connected.", v);
 	single(t, "portsyncd_redis_commands_in_flight", "gauge",
 	       "Redis commands sent and not yet answered.", c->inflight);
@@ -331,7 +341,7 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	sample(t, "portsyncd_state_writes_total", "op", "delete", s->state_deletes);
 	single(t, "portsyncd_writes_pending", "gauge",
 	       "Port commands queued and not yet sent (coalesced: one per port at most).",
-	       c->sendq_len);
+	       c->links.sendq_len);
 	family(t, "portsyncd_appl_lookups_total", "counter",
 	       "APPL_DB PORT_TABLE look-ups, by outcome.");
 	sample(t, "portsyncd_appl_lookups_total", "outcome", "found",
@@ -345,7 +355,7 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	/* ports */
 	count_ports(c, now, &ports);
 	single(t, "portsyncd_ports_configured", "gauge", "Ports in CONFIG_DB PORT at start-up.",
-	       c->config_ports);
+	       c->startup.config_ports);
 	single(t, "portsyncd_ports_present", "gauge", "Port netdevs that exist.", ports.present);
 	single(t, "portsyncd_ports_oper_up", "gauge", "Present ports whose link is up.",
 	       ports.oper_up);
@@ -353,18 +363,18 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       ports.admin_up);
 	single(t, "portsyncd_ports_missing_in_appl_db", "gauge",
 	       "Ports waiting for their APPL_DB PORT_TABLE entry (looked up again every second).",
-	       c->parked);
+	       c->links.parked);
 	single(t, "portsyncd_ports_flapping", "gauge",
 	       "Present ports with at least 6 oper changes in the last 60 s.", ports.flapping);
 	single(t, "portsyncd_port_table_capacity", "gauge", "Entries the port table can hold.",
 	       c->lim.ports_max);
 	single(t, "portsyncd_port_init_done", "gauge", "1 once PortInitDone has been written.",
-	       c->init_done_sent);
+	       c->links.init_done_sent);
 	family(t, "portsyncd_warm_restart_state", "gauge",
 	       "1 for the warm-restart machine's state (swss-common names), 0 for the others.");
 	for (int i = 0; i < _PSD_WARM_STATE_MAX; i++)
 		sample(t, "portsyncd_warm_restart_state", "state",
-		       psd_warm_state_name((enum psd_warm_state)i), c->warm_restart.state == i);
+		       psd_warm_state_name((enum psd_warm_state)i), c->warm.state == i);
 	single(t, "portsyncd_warm_restart_unchanged_total", "counter",
 	       "Link states a warm restart found STATE_DB already holding: not written.",
 	       s->warm_unchanged);
@@ -401,3 +411,42 @@ size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_inf
 	render(c, info, &t);
 	return t.truncated ? size : t.len;
 }
+
+static const char *const phase_names[] = {
+	[PH_IDLE] = "idle",         [PH_LOGGER] = "starting",      [PH_LOGGER_SET] = "starting",
+	[PH_SWITCH_TYPE] = "starting", [PH_WARM_ENABLE] = "starting", [PH_RESTORE_GET] = "starting",
+	[PH_RESTORE_SET] = "starting", [PH_KEYS] = "reading-config", [PH_CONFIG_COPY] = "copying-config",
+	[PH_CONFIG_DONE] = "copying-config", [PH_PRUNE] = "pruning", [PH_IFACES] = "old-interfaces",
+	[PH_REFUSED] = "refused-retrying",
+	[PH_RUNNING] = "running",   [PH_STOPPING] = "stopping",    [PH_EXITED] = "exited",
+};
+
+size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
+{
+	struct psd_text t;
+	psd_text_init(&t, buf, size);
+	psd_text_str(&t, phase_names[c->startup.phase]);
+	psd_text_str(&t, c->startup.warm ? " (warm)" : " (cold)");
+	psd_text_str(&t, "; ports ");
+	psd_text_u64(&t, psd_port_count(&c->ports));
+	psd_text_str(&t, ", configured ");
+	psd_text_u64(&t, c->startup.config_ports);
+	psd_text_str(&t, ", awaited ");
+	psd_text_u64(&t, c->ports.portset_count);
+	psd_text_str(&t, ", pending writes ");
+	psd_text_u64(&t, (uint64_t)c->links.sendq_len + c->inflight);
+	psd_text_str(&t, ", missing in APPL_DB ");
+	psd_text_u64(&t, c->links.parked);
+	psd_text_str(&t, !c->recovery.all_up ? "; Redis down, reconnecting" :
+			 c->stalled    ? "; Redis stalled, not answering" :
+					 "; Redis up");
+	if (c->resync.redump_wanted || c->resync.dump_active)
+		psd_text_str(&t, "; netlink resync");
+	psd_text_str(&t, c->links.init_done_sent ? "; PortInitDone sent" : "");
+	if (c->startup.warm) {
+		psd_text_str(&t, "; warm restart ");
+		psd_text_str(&t, psd_warm_state_name((enum psd_warm_state)c->warm.state));
+	}
+	return t.len;
+}
+

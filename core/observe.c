@@ -1,7 +1,8 @@
 /*
  * What the metrics and the link analytics count: called by the engine before each event and after
- * each pull, and by links.c where a port's state changes. Nothing here decides what the daemon
- * writes to PORT_TABLE; it only observes, with the time handed in.
+ * each pull; links.c records each port's link history through port_stats.c, and this module writes
+ * it to STATE_DB. Nothing here decides what the daemon writes to PORT_TABLE; it only observes,
+ * with the time handed in.
  *
  *  - ack latency: from the push of the link message that first changed a port's desired state to
  *    the acknowledgement of the STATE_DB command that carried it (write or delete); a change made
@@ -26,70 +27,7 @@
 
 void psd_observe_init(struct psd_core *c)
 {
-	c->stats_head = c->stats_tail = PSD_NO_PORT;
-	c->stats_due_ns = UINT64_MAX;
-}
-
-void psd_histogram_observe(struct psd_histogram *h, uint64_t ns)
-{
-	uint32_t i = 0;
-	while (i < PSD_HIST_BUCKETS && ns > psd_hist_bounds_ns[i])
-		i++;
-	h->bucket[i]++;
-	h->count++;
-	h->sum_ns += ns;
-}
-
-static void stats_unlink(struct psd_core *c, uint32_t idx)
-{
-	struct psd_port *p = &c->ports.ports[idx];
-	if (!p->stats_queued)
-		return;
-	if (p->stats_prev != PSD_NO_PORT)
-		c->ports.ports[p->stats_prev].stats_next = p->stats_next;
-	else
-		c->stats_head = p->stats_next;
-	if (p->stats_next != PSD_NO_PORT)
-		c->ports.ports[p->stats_next].stats_prev = p->stats_prev;
-	else
-		c->stats_tail = p->stats_prev;
-	p->stats_queued = false;
-	c->stats_len--;
-	if (c->stats_len == 0)
-		c->stats_due_ns = UINT64_MAX; /* the next change waits its delay again */
-}
-
-static void stats_queue(struct psd_core *c, uint32_t idx)
-{
-	struct psd_port *p = &c->ports.ports[idx];
-	p->stats_dirty = true;
-	if (p->stats_queued || p->stats_sent)
-		return; /* the newest values go when the write in flight is answered */
-	if (c->stats_len == 0 && c->stats_due_ns == UINT64_MAX)
-		c->stats_due_ns = c->now_ns + PSD_LINK_STATS_DELAY_NS;
-	p->stats_queued = true;
-	p->stats_next = PSD_NO_PORT;
-	p->stats_prev = c->stats_tail;
-	if (c->stats_tail != PSD_NO_PORT)
-		c->ports.ports[c->stats_tail].stats_next = idx;
-	else
-		c->stats_head = idx;
-	c->stats_tail = idx;
-	c->stats_len++;
-}
-
-/* A connection was lost: link stats writes in flight are lost with their replies (whose epoch is
- * now old); they go again once Redis is back. */
-static void stats_requeue_sent(struct psd_core *c)
-{
-	for (uint32_t i = 0; i < c->ports.high_water; i++) {
-		struct psd_port *p = &c->ports.ports[i];
-		if (!p->used || !p->stats_sent)
-			continue;
-		p->stats_sent = false;
-		if (p->present)
-			stats_queue(c, i);
-	}
+	psd_linkq_init(&c->linkq);
 }
 
 static void observe_reply(struct psd_core *c, const struct psd_reply *r)
@@ -129,9 +67,9 @@ static void observe_db(struct psd_core *c, enum psd_db db, bool up)
 		}
 		return;
 	}
-	if (c->db_up[db]) {
+	if (c->recovery.db_up[db]) {
 		s->db_disconnects[db]++;
-		stats_requeue_sent(c); /* the epoch changes: replies in flight will be ignored */
+		psd_linkq_requeue_sent(c); /* the epoch changes: replies in flight will be ignored */
 	}
 	if (!s->db_down[db]) {
 		s->db_down[db] = true;
@@ -174,111 +112,14 @@ void psd_observe_action(struct psd_core *c, const struct psd_action *a)
 	}
 }
 
-void psd_observe_change(struct psd_core *c, struct psd_port *p)
+bool psd_link_stats_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 {
-	if (!p->change_pending) {
-		p->change_pending = true;
-		p->change_ns = c->now_ns;
-	}
-}
-
-/* Flap ring: bucket k counts the changes of epoch e with e % PSD_FLAP_BUCKETS == k, for the
- * PSD_FLAP_BUCKETS epochs up to flap_epoch. */
-uint32_t psd_port_flaps(const struct psd_port *p, uint64_t now_ns)
-{
-	uint64_t now_epoch = now_ns / PSD_FLAP_BUCKET_NS;
-	uint32_t n = 0;
-	for (uint32_t k = 0; k < PSD_FLAP_BUCKETS && k <= p->flap_epoch; k++) {
-		uint64_t e = (uint64_t)p->flap_epoch - k; /* the epoch bucket e % BUCKETS holds */
-		if (e + PSD_FLAP_BUCKETS > now_epoch)
-			n += p->flaps[e % PSD_FLAP_BUCKETS];
-	}
-	return n;
-}
-
-static void count_flap(struct psd_port *p, uint64_t now_ns)
-{
-	uint32_t e = (uint32_t)(now_ns / PSD_FLAP_BUCKET_NS);
-	if (e >= p->flap_epoch + PSD_FLAP_BUCKETS)
-		memset(p->flaps, 0, sizeof(p->flaps));
-	else
-		for (uint32_t k = p->flap_epoch + 1; k <= e; k++)
-			p->flaps[k % PSD_FLAP_BUCKETS] = 0;
-	p->flap_epoch = e;
-	if (p->flaps[e % PSD_FLAP_BUCKETS] < UINT16_MAX)
-		p->flaps[e % PSD_FLAP_BUCKETS]++;
-}
-
-static void log_transition(struct psd_core *c, const struct psd_port *p, const char *from,
-			   const char *to)
-{
-	struct psd_text t;
-	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
-		return;
-	psd_text_str(&t, "link port=");
-	psd_text_mem(&t, p->name, p->name_len);
-	psd_text_str(&t, " oper=");
-	psd_text_str(&t, from);
-	psd_text_str(&t, "->");
-	psd_text_str(&t, to);
-	psd_text_str(&t, " admin=");
-	psd_text_str(&t, !p->present ? "absent" : p->admin_up ? "up" : "down");
-	psd_text_str(&t, " cause=");
-	psd_text_str(&t, c->link_cause != NULL ? c->link_cause : "resync");
-	psd_text_str(&t, " changes=");
-	psd_text_u64(&t, p->oper_changes);
-	psd_log_end(c, &t);
-}
-
-void psd_observe_link(struct psd_core *c, uint32_t idx, bool oper_up, bool admin_up)
-{
-	struct psd_port *p = &c->ports.ports[idx];
-	bool was_known = p->link_known && p->present;
-
-	if (was_known && p->oper_up == oper_up)
-		return;
-	if (was_known) {
-		p->oper_changes++;
-		c->stats.oper_changes++;
-		count_flap(p, c->now_ns);
-	}
-	p->since_ns = c->now_ns;
-	if (was_known || oper_up) { /* a first sight says nothing of when it went down */
-		if (oper_up)
-			p->last_up_ns = c->now_ns;
-		else
-			p->last_down_ns = c->now_ns;
-	}
-	p->link_known = true;
-	if (!c->cfg.link_stats || p->name_class != PSD_NAME_PORT)
-		return;
-	p->admin_up = admin_up; /* for the log line; links.c stores the same right after */
-	p->present = true;
-	log_transition(c, p, was_known ? (p->oper_up ? "up" : "down") : "absent",
-		       oper_up ? "up" : "down");
-	stats_queue(c, idx);
-}
-
-void psd_observe_gone(struct psd_core *c, uint32_t idx)
-{
-	struct psd_port *p = &c->ports.ports[idx];
-	if (c->cfg.link_stats && p->link_known && p->present && p->name_class == PSD_NAME_PORT)
-		log_transition(c, p, p->oper_up ? "up" : "down", "absent");
-	p->link_known = false;
-	stats_unlink(c, idx);
-	p->stats_dirty = false;
-}
-
-bool psd_link_stats_pull(struct psd_core *c, struct psd_action *ret)
-{
-	if (c->stats_head == PSD_NO_PORT || c->now_ns < c->stats_due_ns || c->phase != PH_RUNNING ||
-	    c->sendq_len > 0 ||
-	    c->inflight >= c->lim.inflight_max || !psd_all_up(c) || c->verify_awaited > 0)
+	if (c->linkq.head == PSD_NO_PORT || c->now_ns < c->linkq.due_ns || !may_send)
 		return false;
-	uint32_t idx = c->stats_head;
+	uint32_t idx = c->linkq.head;
 	struct psd_port *p = &c->ports.ports[idx];
 	PSD_ASSERT(p->used && p->stats_queued && !p->stats_sent);
-	stats_unlink(c, idx);
+	psd_linkq_unlink(c, idx);
 	p->stats_dirty = false;
 	p->stats_sent = true;
 	psd_emit_link_stats(c, idx, ret);
@@ -300,5 +141,21 @@ void psd_link_stats_reply(struct psd_core *c, const struct psd_reply *r)
 	}
 	c->stats.link_stats_writes++;
 	if (p->stats_dirty && p->present)
-		stats_queue(c, idx);
+		psd_linkq_push(c, idx);
+}
+
+uint64_t psd_observe_deadline(const struct psd_core *c)
+{
+	/* once due, link stats go with the next pull; a deadline then would only spin the loop */
+	return c->linkq.len > 0 && c->linkq.due_ns > c->now_ns ? c->linkq.due_ns : UINT64_MAX;
+}
+
+void psd_observe_check(const struct psd_core *c)
+{
+	uint32_t queued = 0;
+	for (uint32_t i = c->linkq.head; i != PSD_NO_PORT; i = c->ports.ports[i].stats_next) {
+		PSD_ASSERT(c->ports.ports[i].used && c->ports.ports[i].stats_queued);
+		PSD_ASSERT(++queued <= c->linkq.len);
+	}
+	PSD_ASSERT(queued == c->linkq.len);
 }

@@ -12,6 +12,8 @@
  * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
  * engine's per-port op says which command it is.
  */
+#include <errno.h>
+
 #include "port_fsm.h"
 
 /* Ragel emits tables that a small machine may not use. */
@@ -188,7 +190,7 @@ _again:
 	}
 
 	if (p != pe || cs == psd_port_error)
-		return -1; /* no transition from the state the port was in */
+		return -EINVAL; /* no transition from the state the port was in */
 	*ret_work = work;
 	return cs;
 }

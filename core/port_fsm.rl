@@ -10,6 +10,8 @@
  * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
  * engine's per-port op says which command it is.
  */
+#include <errno.h>
+
 #include "port_fsm.h"
 
 /* Ragel emits tables that a small machine may not use. */
@@ -77,7 +79,7 @@ int psd_port_fsm_step(int cs, enum psd_port_sym sym, unsigned *ret_work)
 
 	%% write exec;
 	if (p != pe || cs == psd_port_error)
-		return -1; /* no transition from the state the port was in */
+		return -EINVAL; /* no transition from the state the port was in */
 	*ret_work = work;
 	return cs;
 }

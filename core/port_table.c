@@ -214,3 +214,26 @@ uint32_t psd_port_count(const struct psd_port_table *t)
 {
 	return t->high_water - t->free_count;
 }
+
+void psd_port_leave_portset(struct psd_port_table *t, struct psd_port *p)
+{
+	if (p->in_portset) {
+		p->in_portset = false;
+		t->portset_count--;
+	}
+}
+
+void psd_port_count_in(struct psd_port_table *t, struct psd_port *p)
+{
+	if (!p->counted) {
+		p->counted = true;
+		t->config_counted++;
+	}
+}
+
+void psd_port_uncount_all(struct psd_port_table *t)
+{
+	for (uint32_t i = 0; i < t->high_water; i++)
+		t->ports[i].counted = false;
+	t->config_counted = 0;
+}

@@ -44,10 +44,11 @@ struct psd_port {
 	bool oper_up : 1;
 	/* warm restart (core/warm.c): what STATE_DB held for this name when the daemon started */
 	bool restored : 1;       /* STATE_DB PORT_TABLE had an entry with our fields */
-	bool stored_known : 1;   /* ... and it still holds stored_*: a NEWLINK equal to it writes
-	                          * nothing (until reconciled, or the port's first command) */
+	bool stored_known : 1;   /* ... exactly as we write them: stored_*, until reconciled */
 	bool stored_admin_up : 1;
 	bool stored_oper_up : 1;
+	bool sent_once : 1;      /* links.c: a STATE_DB write or delete went out for it since the
+	                          * start, so STATE_DB holds what we wrote, not what was restored */
 	/* metrics and link analytics (core/observe.c) */
 	bool change_pending : 1; /* the desired state changed at change_ns, not yet sent */
 	bool sent_change : 1;    /* the command in flight carries a change made at sent_change_ns */
@@ -91,7 +92,22 @@ struct psd_port_table {
 	uint32_t free_count;
 	uint32_t capacity;
 	uint32_t high_water; /* ports[0..high_water) have been used at least once */
+	uint32_t portset_count; /* ports with in_portset: PortInitDone waits for them */
+	uint32_t config_counted; /* ports with counted: PortConfigDone's count */
 	struct psd_imap by_ifindex;
+};
+
+/* A netdev start-up found left over from an earlier run (FB-03): brought down, then ignored. */
+struct psd_old_iface {
+	int32_t ifindex;
+	char name[PSD_IFNAME_LEN_MAX + 1];
+};
+
+/* The old interfaces, and an index of them by ifindex; sized like the port table. */
+struct psd_old_set {
+	struct psd_old_iface *ifaces;
+	uint32_t count;
+	struct psd_imap by_ifindex; /* ifindex -> index in ifaces */
 };
 
 /* Both tables take zero-filled memory (calloc), so pages never used stay unmapped. */
@@ -108,5 +124,11 @@ uint32_t psd_port_find(const struct psd_port_table *t, const char *name, size_t 
 uint32_t psd_port_add(struct psd_port_table *t, const char *name, size_t len);
 void psd_port_remove(struct psd_port_table *t, uint32_t idx);
 uint32_t psd_port_count(const struct psd_port_table *t);
+/* p is in PortConfigDone's count (once). */
+void psd_port_count_in(struct psd_port_table *t, struct psd_port *p);
+/* No port is counted: a copy of CONFIG_DB counts them again. */
+void psd_port_uncount_all(struct psd_port_table *t);
+/* PortInitDone stops waiting for p. */
+void psd_port_leave_portset(struct psd_port_table *t, struct psd_port *p);
 
 #endif

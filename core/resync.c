@@ -38,29 +38,35 @@ static const char *const loss_names[_PSD_LOSS_MAX] = {
 	[PSD_LOSS_DUMP_ENOBUFS] = "dump socket receive buffer overrun (ENOBUFS)",
 };
 
-void psd_resync_dump_request(struct psd_core *c)
+void psd_resync_init(struct psd_core *c)
 {
-	PSD_ASSERT(!c->dump_active);
-	c->dump_seq++;
-	c->resync_gen++;
-	c->dump_active = true;
-	c->redump_wanted = false;
-	c->redump_due_ns = UINT64_MAX;
-	c->last_dump_ns = c->now_ns;
+	c->resync.redump_due_ns = UINT64_MAX;
+}
+
+static void dump_request(struct psd_core *c)
+{
+	PSD_ASSERT(!c->resync.dump_active);
+	c->resync.dump_seq++;
+	c->resync.dump_tainted = false;
+	c->resync.gen++;
+	c->resync.dump_active = true;
+	c->resync.redump_wanted = false;
+	c->resync.redump_due_ns = UINT64_MAX;
+	c->resync.last_dump_ns = c->now_ns;
 	psd_todo(c, TODO_NL_DUMP);
 }
 
 static void maybe_redump(struct psd_core *c)
 {
-	if (!c->redump_wanted || c->dump_active || c->backlog_stale || c->phase != PH_RUNNING)
+	if (!c->resync.redump_wanted || c->resync.dump_active || c->resync.backlog_stale || c->startup.phase != PH_RUNNING)
 		return;
-	uint64_t earliest = c->last_dump_ns + c->cfg.redump_interval_ns;
+	uint64_t earliest = c->resync.last_dump_ns + c->cfg.redump_interval_ns;
 	if (c->now_ns >= earliest) {
 		c->stats.resyncs++;
 		psd_log_line(c, PSD_LOG_NOTICE, "netlink: re-dumping every link to resynchronise", "");
-		psd_resync_dump_request(c);
+		dump_request(c);
 	} else {
-		c->redump_due_ns = earliest; /* rate limit: wait for the interval */
+		c->resync.redump_due_ns = earliest; /* rate limit: wait for the interval */
 	}
 }
 
@@ -68,86 +74,107 @@ void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why)
 {
 	PSD_ASSERT((unsigned)why < _PSD_LOSS_MAX);
 	c->stats.nl_losses[why]++;
-	if (c->dump_active) {
-		c->dump_active = false;
-		c->dump_tainted = false;
+	if (c->resync.dump_active) {
+		c->resync.dump_active = false;
+		c->resync.dump_tainted = false;
 	}
-	if (!c->redump_wanted)
+	if (!c->resync.redump_wanted)
 		psd_log_line(c, PSD_LOG_ERROR, "netlink: link messages may be lost: ", loss_names[why]);
 	if (why == PSD_LOSS_ENOBUFS) { /* what is queued now is older than the loss */
-		c->backlog_stale = true;
-		c->stale_bytes_left = c->cfg.nl_rcvbuf_bytes != 0 ? c->cfg.nl_rcvbuf_bytes : UINT64_MAX;
+		c->resync.backlog_stale = true;
+		c->resync.stale_bytes_left = c->cfg.nl_rcvbuf_bytes != 0 ? c->cfg.nl_rcvbuf_bytes : UINT64_MAX;
 	}
-	c->redump_wanted = true;
+	c->resync.redump_wanted = true;
 	maybe_redump(c);
+}
+
+void psd_resync_first_dump(struct psd_core *c)
+{
+	if (!c->resync.dump_active)
+		dump_request(c);
+}
+
+void psd_resync_listening(struct psd_core *c)
+{
+	if (c->resync.redump_wanted && !c->resync.dump_active)
+		psd_resync_loss(c, PSD_LOSS_DUMP_INTR); /* the start-up dump could not be sent */
+}
+
+void psd_resync_taint(struct psd_core *c)
+{
+	if (c->resync.dump_active) /* an abandoned dump's last datagrams say nothing */
+		c->resync.dump_tainted = true;
+}
+
+void psd_resync_reconcile_next(struct psd_core *c)
+{
+	c->resync.restart_reconcile = true;
 }
 
 void psd_resync_dump_done(struct psd_core *c, bool interrupted)
 {
-	if (!c->dump_active)
+	if (!c->resync.dump_active)
 		return;
-	c->dump_active = false;
+	c->resync.dump_active = false;
+	interrupted = interrupted || c->resync.dump_tainted;
+	c->resync.dump_tainted = false;
 	if (interrupted) {
 		psd_resync_loss(c, PSD_LOSS_DUMP_INTR);
 		return;
 	}
-	bool reconcile = (!c->reconciled && !c->warm) || c->restart_reconcile;
-	c->reconciled = true;
-	c->restart_reconcile = false;
-	for (uint32_t i = 0; i < c->ports.high_water; i++) {
-		struct psd_port *p = &c->ports.ports[i];
-		if (reconcile && p->used && p->configured && !p->present && !p->old_netdev &&
-		    p->fsm_state == psd_port_fsm_start()) {
-			p->reconciling = true;
-			psd_links_gone(c, i);
-		}
-		if (p->used && p->present && p->seen_gen != c->resync_gen) {
-			c->stats.resync_deleted++;
-			psd_log_line(c, PSD_LOG_NOTICE, "netlink: resync found gone: ", p->name);
-			psd_links_gone(c, i);
-		}
-	}
+	c->resync.sweep_reconcile = (!c->resync.reconciled && !c->startup.warm) ||
+				    c->resync.restart_reconcile;
+	c->resync.reconciled = true;
+	c->resync.restart_reconcile = false;
+	c->resync.wants |= PSD_WANT_SWEEP;
 	maybe_redump(c);
 }
 
 static void end_backlog(struct psd_core *c)
 {
 	struct psd_text t;
-	c->backlog_stale = false;
+	c->resync.backlog_stale = false;
 	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 		psd_text_str(&t, "netlink: ");
-		psd_text_u64(&t, c->stale_datagrams);
+		psd_text_u64(&t, c->resync.stale_datagrams);
 		psd_text_str(&t, " datagrams queued before the overrun discarded");
 		psd_log_end(c, &t);
 	}
-	c->stale_datagrams = 0;
+	c->resync.stale_datagrams = 0;
 	maybe_redump(c);
 }
 
 bool psd_resync_stale(struct psd_core *c, size_t len)
 {
-	if (!c->backlog_stale)
+	if (!c->resync.backlog_stale)
 		return false;
 	c->stats.nl_stale_datagrams++;
 	c->stats.nl_stale_bytes += len;
-	c->stale_datagrams++;
-	if (len >= c->stale_bytes_left) /* the queue held no more than this: the rest is newer */
+	c->resync.stale_datagrams++;
+	if (len >= c->resync.stale_bytes_left) /* the queue held no more than this: the rest is newer */
 		end_backlog(c);
 	else
-		c->stale_bytes_left -= len;
+		c->resync.stale_bytes_left -= len;
 	return true;
 }
 
 void psd_resync_drained(struct psd_core *c)
 {
-	if (c->backlog_stale)
+	if (c->resync.backlog_stale)
 		end_backlog(c);
 }
 
 void psd_resync_timer(struct psd_core *c)
 {
-	if (c->now_ns >= c->redump_due_ns) {
-		c->redump_due_ns = UINT64_MAX;
+	if (c->now_ns >= c->resync.redump_due_ns) {
+		c->resync.redump_due_ns = UINT64_MAX;
 		maybe_redump(c);
 	}
+}
+
+void psd_resync_check(const struct psd_core *c)
+{
+	PSD_ASSERT(!(c->resync.dump_active && c->resync.backlog_stale)); /* no dump over a backlog */
+	PSD_ASSERT(!c->resync.dump_active || c->resync.redump_due_ns == UINT64_MAX);
+	PSD_ASSERT(c->resync.dump_active || !c->resync.dump_tainted);
 }

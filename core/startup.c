@@ -31,8 +31,8 @@
 
 static void enter(struct psd_core *c, enum psd_phase phase, unsigned replies)
 {
-	c->phase = phase;
-	c->replies_awaited = replies;
+	c->startup.phase = phase;
+	c->startup.replies_awaited = replies;
 }
 
 void psd_startup_begin(struct psd_core *c)
@@ -100,7 +100,7 @@ static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool lev
 	bool present = r->type == PSD_REPLY_STRING;
 	bool found = reply_text(r, text, sizeof(text)) && memchr(r->str.ptr, '\0', r->str.len) == NULL;
 	int v = level ? PSD_LOG_NOTICE : PSD_LOG_SYSLOG;
-	uint64_t *bad = &c->log_bad_hash[level ? 0 : 1];
+	uint64_t *bad = &c->startup.log_bad_hash[level ? 0 : 1];
 
 	if (present && (!found || parse_setting(level, text, &v) < 0)) {
 		if (*bad != value_hash(r))
@@ -111,27 +111,27 @@ static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool lev
 	} else {
 		*bad = 0;
 	}
-	if (c->phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
-		char *keep = level ? c->log_level_text : c->log_output_text;
+	if (c->startup.phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
+		char *keep = level ? c->startup.log_level_text : c->startup.log_output_text;
 		memcpy(keep, found ? text : fallback, strlen(found ? text : fallback) + 1);
-		*(level ? &c->log_level_found : &c->log_output_found) = present;
+		*(level ? &c->startup.log_level_found : &c->startup.log_output_found) = present;
 	}
 	if (level ? c->cfg.log_level_pinned : c->cfg.log_output_pinned)
 		return false;
-	if (v == (level ? (int)c->log_level : (int)c->log_output))
+	if (v == (level ? (int)c->out.log_level : (int)c->out.log_output))
 		return false;
 	if (level)
-		c->log_level = (enum psd_log_level)v;
+		c->out.log_level = (enum psd_log_level)v;
 	else
-		c->log_output = (enum psd_log_output)v;
+		c->out.log_output = (enum psd_log_output)v;
 	return true;
 }
 
-void psd_logger_reply(struct psd_core *c, const struct psd_reply *r)
+void psd_startup_logger_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	bool level = PSD_TAG_KIND(r->tag) == TAG_POLL_LEVEL;
 	if (level)
-		c->log_poll_inflight = false;
+		c->startup.log_poll_inflight = false;
 	if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
 		return;
@@ -139,8 +139,8 @@ void psd_logger_reply(struct psd_core *c, const struct psd_reply *r)
 	if (logger_field(c, r, level)) {
 		psd_todo(c, TODO_LOG_CONFIG);
 		psd_log_line(c, PSD_LOG_NOTICE, "log settings changed to ",
-			     level ? psd_log_level_name(c->log_level) :
-				     psd_log_output_name(c->log_output));
+			     level ? psd_log_level_name(c->out.log_level) :
+				     psd_log_output_name(c->out.log_output));
 	}
 }
 
@@ -152,7 +152,7 @@ static void after_logger(struct psd_core *c)
 
 static void restore_set(struct psd_core *c)
 {
-	c->restore_decided = true;
+	c->startup.restore_decided = true;
 	psd_todo(c, TODO_HSET_RESTORE);
 	enter(c, PH_RESTORE_SET, 1);
 }
@@ -165,8 +165,8 @@ static void on_restore_count(struct psd_core *c, const struct psd_reply *r)
 	if (r->type != PSD_REPLY_STRING || r->str.len == 0) {
 		psd_log_line(c, PSD_LOG_WARN, "portsyncd restore_count not found in stateDB "
 					      "WARM_RESTART_TABLE table, fall back to cold start", "");
-		c->warm = false;
-		c->restore_count = 0;
+		c->startup.warm = false;
+		c->startup.restore_count = 0;
 	} else if (psd_dec_to_u64(r->str.ptr, r->str.len, &n) < 0 || n == UINT64_MAX) {
 		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 			psd_text_str(&t, "STATE_DB WARM_RESTART_TABLE|portsyncd restore_count '");
@@ -174,14 +174,14 @@ static void on_restore_count(struct psd_core *c, const struct psd_reply *r)
 			psd_text_str(&t, "' is not a count, fall back to cold start");
 			psd_log_end(c, &t);
 		}
-		c->warm = false;
-		c->restore_count = 0;
+		c->startup.warm = false;
+		c->startup.restore_count = 0;
 	} else {
-		c->warm = true;
-		c->restore_count = n + 1;
+		c->startup.warm = true;
+		c->startup.restore_count = n + 1;
 		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 			psd_text_str(&t, "portsyncd doing warm start, restore count ");
-			psd_text_u64(&t, c->restore_count);
+			psd_text_u64(&t, c->startup.restore_count);
 			psd_log_end(c, &t);
 		}
 	}
@@ -214,7 +214,7 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 		idx = psd_port_add(&c->ports, name, len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		c->config_overflow++; /* said once, with the count, when KEYS is done */
+		c->startup.config_overflow++; /* said once, with the count, when KEYS is done */
 		return;
 	}
 	struct psd_port *p = &c->ports.ports[idx];
@@ -222,22 +222,14 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 	p->in_portset = true;
 	p->fsm_state = (int16_t)psd_port_fsm_start();
 	p->name_class = (uint8_t)psd_name_classify(name, len);
-	c->config_ports++;
-	c->portset_count++;
-}
-
-static void leave_portset(struct psd_core *c, struct psd_port *p)
-{
-	if (p->in_portset) {
-		p->in_portset = false;
-		c->portset_count--;
-	}
+	c->startup.config_ports++;
+	c->ports.portset_count++;
 }
 
 static void begin_cursor(struct psd_core *c, enum psd_phase phase)
 {
-	c->cursor = 0;
-	c->cursor_replies = 0;
+	c->startup.cursor = 0;
+	c->startup.cursor_replies = 0;
 	enter(c, phase, 0);
 }
 
@@ -247,15 +239,14 @@ static void start_listening(struct psd_core *c)
 	psd_todo(c, TODO_NOTIFY_READY);
 	psd_todo(c, TODO_NOTIFY_STATUS);
 	enter(c, PH_RUNNING, 0);
-	c->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-	if (c->redump_wanted && !c->dump_active)
-		psd_resync_loss(c, PSD_LOSS_DUMP_INTR); /* the start-up dump could not be sent */
+	c->startup.log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+	c->startup.wants |= PSD_WANT_LISTENING;
 	psd_log_line(c, PSD_LOG_NOTICE, "Listen to link messages...", "");
 }
 
 static void after_prune(struct psd_core *c)
 {
-	if (c->dpu) {
+	if (c->startup.dpu) {
 		start_listening(c);
 		return;
 	}
@@ -278,37 +269,36 @@ static void refuse_overflow(struct psd_core *c)
 	struct psd_text t;
 	if (psd_log_begin(c, PSD_LOG_CRIT, &t) != NULL) {
 		psd_text_str(&t, "CONFIG_DB has ");
-		psd_text_u64(&t, (uint64_t)c->config_ports + c->config_overflow);
+		psd_text_u64(&t, (uint64_t)c->startup.config_ports + c->startup.config_overflow);
 		psd_text_str(&t, " ports; the port table holds ");
 		psd_text_u64(&t, c->lim.ports_max);
 		psd_text_str(&t, " (ports_max): raise ports_max (--ports-max, or [daemon] ports_max) "
 				 "above the port count; no port copied, no PortConfigDone; exiting");
 		psd_log_end(c, &t);
 	}
-	c->exit_status = 1;
-	c->phase = PH_STOPPING;
-	c->exit_deadline_ns = c->now_ns;
+	c->startup.phase = PH_STOPPING;
+	c->startup.wants |= PSD_WANT_EXIT;
 	psd_todo(c, TODO_NOTIFY_STOPPING);
 }
 
 static void after_keys(struct psd_core *c)
 {
-	if (!c->appl_decided) { /* what the first run found decides which netdevs are leftovers */
-		c->appl_decided = true;
-		c->appl_kept_first = c->appl_kept;
+	if (!c->startup.appl_decided) { /* what the first run found decides which netdevs are leftovers */
+		c->startup.appl_decided = true;
+		c->startup.appl_kept_first = c->startup.appl_kept;
 	}
-	if (c->config_overflow > 0 && !c->cfg.compat) {
+	if (c->startup.config_overflow > 0 && !c->cfg.compat) {
 		refuse_overflow(c);
 		return;
 	}
-	if (c->config_ports == 0)
+	if (c->startup.config_ports == 0)
 		psd_log_line(c, PSD_LOG_NOTICE, "ConfigDB does not have port information, however "
 						"ports can be added later on, continuing...", "");
-	if (c->warm && (c->appl_kept || c->cfg.compat)) {
+	if (c->startup.warm && (c->startup.appl_kept || c->cfg.compat)) {
 		start_listening(c); /* warm: no APPL_DB writes, no prune, no old interfaces */
 		return;
 	}
-	if (c->warm) /* field: a warm start over an emptied APPL_DB would keep nothing */
+	if (c->startup.warm) /* field: a warm start over an emptied APPL_DB would keep nothing */
 		psd_log_line(c, PSD_LOG_WARN, "warm start, but APPL_DB has no PortConfigDone: "
 					      "copying CONFIG_DB again", "");
 	begin_cursor(c, PH_CONFIG_COPY);
@@ -321,7 +311,7 @@ static void after_keys(struct psd_core *c)
 /* Keeps an HGETALL reply for the producer set; false (and a log line) when it cannot be. */
 static bool keep_config(struct psd_core *c, uint32_t port, const struct psd_reply *r)
 {
-	struct psd_config_copy *cp = &c->copy;
+	struct psd_config_copy *cp = &c->startup.copy;
 	const struct psd_port *p = &c->ports.ports[port];
 	const char *why = NULL;
 
@@ -407,14 +397,14 @@ static void log_wrongtype(struct psd_core *c, const char *key, const char *name,
 static void awaiting_config(struct psd_core *c)
 {
 	struct psd_text t;
-	c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS; /* recovery.c: the re-copy again */
-	if (c->config_awaited)
+	c->startup.wants |= PSD_WANT_RETRY; /* the re-copy again */
+	if (c->startup.config_awaited)
 		return;
-	c->config_awaited = true;
+	c->startup.config_awaited = true;
 	if (psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
 		return;
 	psd_text_str(&t, "CONFIG_DB has none of the ");
-	psd_text_u64(&t, c->config_ports);
+	psd_text_u64(&t, c->startup.config_ports);
 	psd_text_str(&t, " configured ports after Redis came back empty: no PortConfigDone; "
 			 "looking again every ");
 	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
@@ -428,38 +418,37 @@ static void on_config_get(struct psd_core *c, const struct psd_reply *r)
 	struct psd_port *p = &c->ports.ports[port];
 	bool refused = r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE");
 
-	PSD_ASSERT(c->cursor_replies > 0);
-	c->cursor_replies--;
+	PSD_ASSERT(c->startup.cursor_replies > 0);
+	c->startup.cursor_replies--;
 	if (r->type == PSD_REPLY_ERROR)
 		c->stats.db_errors++;
 	if (refused) {
 		/* a re-copy's refusal: the whole copy runs again (start-up's never gets here) */
-	} else if (c->recopy && r->type == PSD_REPLY_ARRAY && r->element_count == 0) {
+	} else if (c->startup.recopy && r->type == PSD_REPLY_ARRAY && r->element_count == 0) {
 		/* not (yet) in a CONFIG_DB that came back empty: counted below, not logged per port */
 	} else if (r->type == PSD_REPLY_ERROR) {
 		c->stats.config_refused++;
 		log_wrongtype(c, "CONFIG_DB PORT|", p->name, r, "; port not copied to APPL_DB");
-		if (!c->recopy)
-			leave_portset(c, p);
+		if (!c->startup.recopy)
+			psd_port_leave_portset(&c->ports, p);
 	} else if (keep_config(c, port, r)) {
-		c->config_written++;
-		p->counted = true;
+		psd_port_count_in(&c->ports, p);
 		c->stats.producer_sets++;
-	} else if (!c->recopy) {
-		leave_portset(c, p); /* not in APPL_DB: PortInitDone must not wait for it */
+	} else if (!c->startup.recopy) {
+		psd_port_leave_portset(&c->ports, p); /* not in APPL_DB: PortInitDone must not wait for it */
 	}
-	if (c->cursor == c->ports.high_water && c->cursor_replies == 0) {
-		if (c->recopy && c->config_written == 0 && c->config_ports > 0 && !c->recopy_refused) {
+	if (c->startup.cursor == c->ports.high_water && c->startup.cursor_replies == 0) {
+		if (c->startup.recopy && c->ports.config_counted == 0 && c->startup.config_ports > 0 && !c->startup.recopy_refused) {
 			awaiting_config(c); /* no PortConfigDone for an empty CONFIG_DB: ask again */
 			return;
 		}
-		if (c->recopy && c->config_awaited) {
-			c->config_awaited = false;
+		if (c->startup.recopy && c->startup.config_awaited) {
+			c->startup.config_awaited = false;
 			psd_log_line(c, PSD_LOG_NOTICE, "CONFIG_DB has its ports again: copying them to "
 							"APPL_DB", "");
 		}
 		psd_todo(c, TODO_CONFIG_DONE);
-		if (!c->recopy)
+		if (!c->startup.recopy)
 			enter(c, PH_CONFIG_DONE, 1);
 	}
 }
@@ -468,14 +457,30 @@ static void on_prune(struct psd_core *c, const struct psd_reply *r)
 {
 	struct psd_port *p = &c->ports.ports[PSD_TAG_INDEX(r->tag)];
 
-	PSD_ASSERT(c->cursor_replies > 0);
-	c->cursor_replies--;
+	PSD_ASSERT(c->startup.cursor_replies > 0);
+	c->startup.cursor_replies--;
 	if (r->type == PSD_REPLY_INTEGER && r->integer == 1) {
 		p->pruned = true;
-		leave_portset(c, p);
+		psd_port_leave_portset(&c->ports, p);
 	}
-	if (c->cursor == c->ports.high_water && c->cursor_replies == 0)
+	if (c->startup.cursor == c->ports.high_water && c->startup.cursor_replies == 0)
 		after_prune(c);
+}
+
+/* Redis refused a start-up command (LOADING, BUSY, OOM, MISCONF): this run is abandoned and starts
+ * again after PSD_REFUSED_RETRY_NS. A re-copy's refusal runs the whole re-copy again at its end. */
+static void refused(struct psd_core *c, const struct psd_reply *r, const char *what)
+{
+	if (c->startup.phase >= PH_RUNNING) {
+		c->startup.recopy_refused = c->startup.recopy_refused || c->startup.recopy;
+		return;
+	}
+	if (c->startup.phase == PH_REFUSED || c->startup.phase == PH_IDLE)
+		return;
+	c->startup.copy.pending = false;
+	c->startup.phase = PH_REFUSED;
+	psd_log_refusal(c, what, r);
+	c->startup.wants |= PSD_WANT_REFUSED | PSD_WANT_RETRY;
 }
 
 static bool reply_is(const struct psd_reply *r, const char *lit)
@@ -485,10 +490,10 @@ static bool reply_is(const struct psd_reply *r, const char *lit)
 
 static void phase_done(struct psd_core *c)
 {
-	switch (c->phase) {
+	switch (c->startup.phase) {
 	case PH_LOGGER:
 		psd_todo(c, TODO_LOG_CONFIG);
-		if (!c->log_level_found || !c->log_output_found) {
+		if (!c->startup.log_level_found || !c->startup.log_output_found) {
 			psd_todo(c, TODO_HSET_LOGGER);
 			enter(c, PH_LOGGER_SET, 1);
 		} else {
@@ -499,7 +504,7 @@ static void phase_done(struct psd_core *c)
 		after_logger(c);
 		return;
 	case PH_SWITCH_TYPE:
-		if (c->restore_decided) { /* a restarted start-up: write the same decision again */
+		if (c->startup.restore_decided) { /* a restarted start-up: write the same decision again */
 			restore_set(c);
 			return;
 		}
@@ -508,20 +513,19 @@ static void phase_done(struct psd_core *c)
 		enter(c, PH_WARM_ENABLE, 2);
 		return;
 	case PH_WARM_ENABLE:
-		if (c->warm_enabled) {
+		if (c->startup.warm_enabled) {
 			psd_todo(c, TODO_HGET_RESTORE);
 			enter(c, PH_RESTORE_GET, 1);
 		} else {
-			c->restore_count = 0;
+			c->startup.restore_count = 0;
 			restore_set(c);
 		}
 		return;
 	case PH_RESTORE_SET:
-		if (!c->dump_active)
-			psd_resync_dump_request(c);
+		c->startup.wants |= PSD_WANT_DUMP;
 		psd_todo(c, TODO_KEYS_PORT);
 		psd_log_line(c, PSD_LOG_NOTICE, "Getting port configuration from ConfigDB...", "");
-		c->appl_kept = false;
+		c->startup.appl_kept = false;
 		if (c->cfg.compat) {
 			enter(c, PH_KEYS, 1);
 			return;
@@ -534,7 +538,7 @@ static void phase_done(struct psd_core *c)
 		after_keys(c);
 		return;
 	case PH_CONFIG_DONE:
-		if (c->warm) { /* the re-copy of a warm start: still no prune, no old interfaces */
+		if (c->startup.warm) { /* the re-copy of a warm start: still no prune, no old interfaces */
 			start_listening(c);
 			return;
 		}
@@ -551,9 +555,9 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 
-	if (c->recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
+	if (c->startup.recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
 		if (r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE")) {
-			if (!c->recopy_refused) { /* one line per attempt, with Redis's error */
+			if (!c->startup.recopy_refused) { /* one line per attempt, with Redis's error */
 				struct psd_text t;
 				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 					psd_text_str(&t, "Redis refused part of the CONFIG_DB copy "
@@ -562,23 +566,23 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 					psd_log_end(c, &t);
 				}
 			}
-			c->recopy_refused = true;
+			c->startup.recopy_refused = true;
 		}
 		if (kind == TAG_CONFIG_GET) {
 			on_config_get(c, r);
 			return;
 		}
-		if (c->recopy_refused) { /* some of it was refused: all of it again after a pause */
-			c->recopy_refused = false;
-			psd_recovery_retry_later(c, "part of the CONFIG_DB copy", r);
+		if (c->startup.recopy_refused) { /* some of it was refused: all of it again after a pause */
+			c->startup.recopy_refused = false;
+			psd_log_refusal(c, "part of the CONFIG_DB copy", r);
+			c->startup.wants |= PSD_WANT_RETRY;
 			return;
 		}
-		c->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
-		c->init_done_sent = false; /* PortInitDone again, sent or lost with the outage */
-		psd_links_check_init_done(c);
+		c->startup.recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
+		c->startup.wants |= PSD_WANT_ANNOUNCE_AGAIN; /* sent before, or lost with the outage */
 		return;
 	}
-	if (c->phase >= PH_RUNNING)
+	if (c->startup.phase >= PH_RUNNING)
 		return; /* cannot happen: start-up replies of an earlier epoch are dropped */
 
 	struct psd_reply nil = {.tag = r->tag, .type = PSD_REPLY_NIL};
@@ -597,7 +601,7 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		r = &nil;
 	} else if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
-		psd_recovery_refused(c, r);
+		refused(c, r, "a start-up command");
 		return;
 	}
 	switch (kind) {
@@ -606,15 +610,15 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		logger_field(c, r, kind == TAG_LOG_LEVEL);
 		break;
 	case TAG_SCRIPT_LOAD:
-		if (!reply_text(r, c->script_sha, sizeof(c->script_sha)) || strlen(c->script_sha) != 40)
-			memset(c->script_sha, '0', 40); /* EVALSHA will fail loudly: NOSCRIPT */
+		if (!reply_text(r, c->startup.script_sha, sizeof(c->startup.script_sha)) || strlen(c->startup.script_sha) != 40)
+			memset(c->startup.script_sha, '0', 40); /* EVALSHA will fail loudly: NOSCRIPT */
 		break;
 	case TAG_SWITCH_TYPE:
-		c->dpu = reply_is(r, "dpu");
+		c->startup.dpu = reply_is(r, "dpu");
 		break;
 	case TAG_WARM_SYSTEM:
 	case TAG_WARM_SWSS:
-		c->warm_enabled = c->warm_enabled || reply_is(r, "true");
+		c->startup.warm_enabled = c->startup.warm_enabled || reply_is(r, "true");
 		break;
 	case TAG_RESTORE_GET:
 		on_restore_count(c, r);
@@ -624,7 +628,7 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 		break;
 	case TAG_SEEN_APPL:
 	case TAG_SEEN_STAGED:
-		c->appl_kept = c->appl_kept || (r->type == PSD_REPLY_INTEGER && r->integer > 0);
+		c->startup.appl_kept = c->startup.appl_kept || (r->type == PSD_REPLY_INTEGER && r->integer > 0);
 		break;
 	case TAG_CONFIG_GET:
 		on_config_get(c, r);
@@ -632,8 +636,7 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_PRUNE:
 		on_prune(c, r);
 		return;
-	case TAG_INFO:
-		psd_run_id_changed(c, (enum psd_db)PSD_TAG_INDEX(r->tag), r);
+	case TAG_INFO: /* its run_id is recovery.c's */
 		break;
 	case TAG_LOG_SET:
 	case TAG_RESTORE_SET:
@@ -642,8 +645,8 @@ void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
 	default:
 		PSD_UNREACHABLE();
 	}
-	PSD_ASSERT(c->replies_awaited > 0);
-	if (--c->replies_awaited == 0)
+	PSD_ASSERT(c->startup.replies_awaited > 0);
+	if (--c->startup.replies_awaited == 0)
 		phase_done(c);
 }
 
@@ -657,7 +660,7 @@ static bool is_old(struct psd_core *c, const char *name, size_t len)
 	 * keeps the first run's answer: a Redis restarted meanwhile (onto older data, or empty)
 	 * does not make our netdevs leftovers, and our own copy does not make a flushed APPL_DB
 	 * kept */
-	if (c->appl_kept_first)
+	if (c->startup.appl_kept_first)
 		return false;
 	uint32_t idx = psd_port_find(&c->ports, name, psd_name_parent_len(name, len));
 	return idx == PSD_NO_PORT || !c->ports.ports[idx].pruned;
@@ -665,7 +668,7 @@ static bool is_old(struct psd_core *c, const char *name, size_t len)
 
 void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size_t count)
 {
-	PSD_ASSERT(c->phase == PH_IFACES);
+	PSD_ASSERT(c->startup.phase == PH_IFACES);
 	for (size_t i = 0; i < count; i++) {
 		const char *name = ifaces[i].name;
 		size_t len = strnlen(name, PSD_IFNAME_LEN_MAX + 1);
@@ -677,7 +680,7 @@ void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size
 			continue;
 		if (!is_old(c, name, len))
 			continue;
-		if (psd_imap_put(&c->old_by_ifindex, ifaces[i].ifindex, c->old_count) < 0) {
+		if (psd_imap_put(&c->old.by_ifindex, ifaces[i].ifindex, c->old.count) < 0) {
 			psd_log_line(c, PSD_LOG_ERROR, "too many old interfaces (ports_max); "
 						       "not brought down: ", name);
 			continue;
@@ -685,20 +688,20 @@ void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size
 		uint32_t port = psd_port_find(&c->ports, name, len);
 		if (port != PSD_NO_PORT)
 			c->ports.ports[port].old_netdev = true;
-		struct psd_old_iface *o = &c->old_ifaces[c->old_count++];
+		struct psd_old_iface *o = &c->old.ifaces[c->old.count++];
 		o->ifindex = ifaces[i].ifindex;
 		memcpy(o->name, name, len);
 		o->name[len] = '\0';
 	}
-	c->old_emitted = 0;
-	if (c->old_count == 0)
+	c->startup.old_emitted = 0;
+	if (c->old.count == 0)
 		start_listening(c);
 }
 
 static bool pull_old_iface(struct psd_core *c, struct psd_action *ret)
 {
 	struct psd_text t;
-	const struct psd_old_iface *o = &c->old_ifaces[c->old_emitted++];
+	const struct psd_old_iface *o = &c->old.ifaces[c->startup.old_emitted++];
 
 	if (psd_log_begin(c, PSD_LOG_INFO, &t) != NULL) {
 		psd_text_str(&t, "Bring down old interface ");
@@ -712,24 +715,24 @@ static bool pull_old_iface(struct psd_core *c, struct psd_action *ret)
 	ret->type = PSD_ACT_LINK_DOWN;
 	ret->u.link_down.ifindex = o->ifindex;
 	ret->u.link_down.name = o->name;
-	if (c->old_emitted == c->old_count)
+	if (c->startup.old_emitted == c->old.count)
 		start_listening(c);
 	return true;
 }
 
 /* Start-up work that iterates: HGETALL and prune per port, old interfaces. */
-bool psd_startup_pull(struct psd_core *c, struct psd_action *ret)
+bool psd_startup_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 {
-	if (c->phase == PH_IFACES && c->old_emitted < c->old_count)
+	if (c->startup.phase == PH_IFACES && c->startup.old_emitted < c->old.count)
 		return pull_old_iface(c, ret);
-	if (c->phase != PH_CONFIG_COPY && c->phase != PH_PRUNE && !c->recopy)
+	if (c->startup.phase != PH_CONFIG_COPY && c->startup.phase != PH_PRUNE && !c->startup.recopy)
 		return false;
-	while (c->cursor < c->ports.high_water && c->inflight < c->lim.inflight_max) {
-		uint32_t port = c->cursor++;
+	while (c->startup.cursor < c->ports.high_water && may_send) {
+		uint32_t port = c->startup.cursor++;
 		if (!c->ports.ports[port].configured)
 			continue;
-		c->cursor_replies++;
-		if (c->phase == PH_CONFIG_COPY || c->recopy)
+		c->startup.cursor_replies++;
+		if (c->startup.phase == PH_CONFIG_COPY || c->startup.recopy)
 			psd_emit_config_get(c, port, ret);
 		else
 			psd_emit_prune(c, port, ret);
@@ -742,18 +745,96 @@ bool psd_startup_pull(struct psd_core *c, struct psd_action *ret)
 void psd_startup_restart(struct psd_core *c)
 {
 	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted: starting it again", "");
-	for (uint32_t i = 0; i < c->old_count; i++) {
-		const struct psd_old_iface *o = &c->old_ifaces[i];
+	for (uint32_t i = 0; i < c->old.count; i++) {
+		const struct psd_old_iface *o = &c->old.ifaces[i];
 		uint32_t port = psd_port_find(&c->ports, o->name, strlen(o->name));
 		if (port != PSD_NO_PORT)
 			c->ports.ports[port].old_netdev = false;
-		psd_imap_del(&c->old_by_ifindex, o->ifindex);
+		psd_imap_del(&c->old.by_ifindex, o->ifindex);
 	}
-	c->old_count = 0;
-	c->old_emitted = 0;
-	c->cursor = 0;
-	c->cursor_replies = 0;
-	c->config_written = 0;
-	c->copy.pending = false;
+	c->old.count = 0;
+	c->startup.old_emitted = 0;
+	c->startup.cursor = 0;
+	c->startup.cursor_replies = 0;
+	psd_port_uncount_all(&c->ports);
+	c->startup.copy.pending = false;
 	psd_startup_begin(c);
+}
+
+void psd_startup_copy_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	if (r->type != PSD_REPLY_ERROR)
+		return;
+	c->stats.db_errors++;
+	psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
+		     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
+	refused(c, r, "a start-up command");
+}
+
+void psd_startup_timer(struct psd_core *c, bool redis_up)
+{
+	if (c->startup.phase != PH_RUNNING || c->now_ns < c->startup.log_poll_due_ns)
+		return;
+	c->startup.log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+	if (!c->startup.log_poll_inflight && redis_up) {
+		c->startup.log_poll_inflight = true;
+		psd_todo(c, TODO_POLL_LOG_LEVEL);
+		psd_todo(c, TODO_POLL_LOG_OUTPUT);
+	}
+}
+
+void psd_startup_outage(struct psd_core *c)
+{
+	if (c->startup.phase < PH_RUNNING && c->startup.phase != PH_IDLE) {
+		c->startup.restart_due = true;
+		c->startup.copy.pending = false;
+	}
+	c->startup.log_poll_inflight = false;
+	c->startup.recopy = false; /* a re-copy starts over after the verification */
+}
+
+bool psd_startup_resume(struct psd_core *c)
+{
+	if (!c->startup.restart_due)
+		return false;
+	c->startup.restart_due = false;
+	psd_startup_restart(c);
+	return true;
+}
+
+void psd_startup_recopy(struct psd_core *c)
+{
+	psd_port_uncount_all(&c->ports); /* counted again as they are copied */
+	c->startup.recopy = true;
+	c->startup.recopy_refused = false;
+	c->startup.cursor = 0;
+	c->startup.cursor_replies = 0;
+}
+
+void psd_startup_stop(struct psd_core *c)
+{
+	c->startup.phase = PH_STOPPING;
+}
+
+void psd_startup_exited(struct psd_core *c)
+{
+	c->startup.phase = PH_EXITED;
+}
+
+void psd_startup_check(const struct psd_core *c)
+{
+	uint32_t configured = 0, portset = 0;
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		if (!p->used)
+			continue;
+		configured += p->configured;
+		portset += p->in_portset;
+		PSD_ASSERT(!p->in_portset || p->configured);
+	}
+	PSD_ASSERT(configured == c->startup.config_ports);
+	PSD_ASSERT(portset == c->ports.portset_count);
+	PSD_ASSERT(c->startup.old_emitted <= c->old.count);
+	PSD_ASSERT(c->startup.cursor <= c->ports.high_water);
+	PSD_ASSERT(!c->startup.copy.pending || c->startup.copy.pairs <= PSD_PORT_FIELDS_MAX);
 }

@@ -36,7 +36,7 @@
 
 static struct psd_warm *W(struct psd_core *c)
 {
-	return &c->warm_restart;
+	return &c->warm;
 }
 
 void psd_warm_init(struct psd_core *c)
@@ -57,7 +57,7 @@ void psd_warm_begin(struct psd_core *c)
 
 enum psd_warm_state psd_warm_current(const struct psd_core *c)
 {
-	return (enum psd_warm_state)c->warm_restart.state;
+	return (enum psd_warm_state)c->warm.state;
 }
 
 bool psd_warm_may_listen(const struct psd_core *c)
@@ -125,34 +125,43 @@ static void log_ms(struct psd_core *c, const char *a, uint64_t ns, const char *b
 	psd_log_end(c, &t);
 }
 
-static unsigned step(struct psd_core *c, enum psd_warm_sym sym);
+static void step(struct psd_core *c, enum psd_warm_sym sym);
 
-static unsigned reconcile(struct psd_core *c)
+/* PortConfigDone counted the ports of the last cold start; CONFIG_DB lost some since (or gained):
+ * written again with CONFIG_DB's count. Not when this start copied CONFIG_DB itself (APPL_DB had
+ * lost it: that copy wrote the right count). */
+static void correct_count(struct psd_core *c)
 {
 	struct psd_warm *w = W(c);
-	unsigned req = 0;
 	struct psd_text t;
 
+	if (!c->startup.appl_kept || w->config_done_count < 0 || c->startup.config_overflow != 0 ||
+	    (uint64_t)w->config_done_count == c->startup.config_ports)
+		return;
+	for (uint32_t i = 0; i < c->ports.high_water; i++)
+		if (c->ports.ports[i].used && c->ports.ports[i].configured)
+			psd_port_count_in(&c->ports, &c->ports.ports[i]);
+	psd_todo(c, TODO_CONFIG_DONE);
+	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
+		return;
+	psd_text_str(&t, "warm restart: PortConfigDone counts ");
+	psd_text_i64(&t, w->config_done_count);
+	psd_text_str(&t, " ports, CONFIG_DB has ");
+	psd_text_u64(&t, c->startup.config_ports);
+	psd_text_str(&t, ": count written again");
+	psd_log_end(c, &t);
+}
+
+static void reconcile(struct psd_core *c)
+{
+	struct psd_warm *w = W(c);
+
 	if (c->cfg.compat)
-		return 0; /* the C++ daemon reconciles nothing */
-	req |= PSD_WARM_REQ_RECONCILE;
-	/* the count of the last cold start, where CONFIG_DB has another number of ports now: only
-	 * when this start did not copy CONFIG_DB itself (which wrote the right count) */
-	if (c->appl_kept && w->config_done_count >= 0 &&
-	    (uint64_t)w->config_done_count != c->config_ports && c->config_overflow == 0) {
-		req |= PSD_WARM_REQ_CONFIG_DONE;
-		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
-			psd_text_str(&t, "warm restart: PortConfigDone counts ");
-			psd_text_i64(&t, w->config_done_count);
-			psd_text_str(&t, " ports, CONFIG_DB has ");
-			psd_text_u64(&t, c->config_ports);
-			psd_text_str(&t, ": count written again");
-			psd_log_end(c, &t);
-		}
-	}
+		return; /* the C++ daemon reconciles nothing */
+	w->wants |= PSD_WANT_RECONCILE_RESTORED;
+	correct_count(c);
 	if (psd_warm_current(c) == PSD_WARM_REPLAYED)
 		w->reconciling = true;
-	return req;
 }
 
 static void done(struct psd_core *c)
@@ -168,10 +177,9 @@ static void done(struct psd_core *c)
 	log_ms(c, "warm restart: reconciled ", c->now_ns - w->started_ns, " ms after start");
 }
 
-static unsigned work(struct psd_core *c, unsigned bits)
+static void work(struct psd_core *c, unsigned bits)
 {
 	struct psd_warm *w = W(c);
-	unsigned req = 0;
 
 	if (bits & PSD_WW_STATE)
 		queue_state(c);
@@ -180,23 +188,26 @@ static unsigned work(struct psd_core *c, unsigned bits)
 	if (bits & PSD_WW_DONE)
 		done(c);
 	if (bits & PSD_WW_RECONCILE)
-		req |= reconcile(c);
+		reconcile(c);
 	if (bits & PSD_WW_RESTORE) {
-		if (c->cfg.compat) /* nothing is read: the C++ daemon writes every port */
-			return req | step(c, PSD_WS_RESTORED);
+		if (c->cfg.compat) { /* nothing is read: the C++ daemon writes every port */
+			step(c, PSD_WS_RESTORED);
+			return;
+		}
 		begin_restore(c);
 	}
 	if (bits & PSD_WW_HOLD) {
-		if (w->hold_ns == 0)
-			return req | step(c, PSD_WS_HOLD_OVER);
+		if (w->hold_ns == 0) {
+			step(c, PSD_WS_HOLD_OVER);
+			return;
+		}
 		w->hold_due_ns = c->now_ns + w->hold_ns;
 		log_ms(c, "warm restart: end of initial update; holding ", w->hold_ns,
 		       " ms (portsyncd_timer) before reconciling");
 	}
-	return req;
 }
 
-static unsigned step(struct psd_core *c, enum psd_warm_sym sym)
+static void step(struct psd_core *c, enum psd_warm_sym sym)
 {
 	struct psd_warm *w = W(c);
 	unsigned bits = 0;
@@ -206,23 +217,26 @@ static unsigned step(struct psd_core *c, enum psd_warm_sym sym)
 	PSD_ASSERT(next >= 0); /* every symbol the engine makes has a transition */
 	w->cs = (int16_t)next;
 	w->state = (uint8_t)psd_warm_fsm_state(next);
-	if (psd_warm_current(c) != from)
+	if (psd_warm_current(c) != from) {
 		psd_log_line(c, PSD_LOG_NOTICE, "warm restart: ",
 			     psd_warm_state_name(psd_warm_current(c)));
-	return work(c, bits);
+		if (c->startup.warm)
+			psd_todo(c, TODO_NOTIFY_STATUS); /* STATUS= says where a warm restart is */
+	}
+	work(c, bits);
 }
 
-unsigned psd_warm_event(struct psd_core *c, enum psd_warm_sym sym)
+void psd_warm_event(struct psd_core *c, enum psd_warm_sym sym)
 {
 	struct psd_warm *w = W(c);
 	if (sym == PSD_WS_DUMP_DONE) {
 		if (w->eoiu)
-			return 0; /* only the first complete dump ends the initial update */
+			return; /* only the first complete dump ends the initial update */
 		w->eoiu = true;
 	}
 	if (sym == PSD_WS_OVERRUN && w->eoiu)
-		return 0; /* a loss after the initial update is the resync's alone */
-	return step(c, sym);
+		return; /* a loss after the initial update is the resync's alone */
+	step(c, sym);
 }
 
 /* "<table><sep><name>": the name, when key is a STATE_DB PORT_TABLE key of a port's name. */
@@ -334,23 +348,23 @@ static void on_count(struct psd_core *c, const struct psd_reply *r)
 }
 
 /* Moves the cursor to the next restored port; the read is over when it is at the end. */
-static unsigned progress(struct psd_core *c)
+static void progress(struct psd_core *c)
 {
 	struct psd_warm *w = W(c);
 	struct psd_text t;
 
 	if (!w->keys_done)
-		return 0;
+		return;
 	while (w->cursor < c->ports.high_water &&
 	       !(c->ports.ports[w->cursor].used && c->ports.ports[w->cursor].restored))
 		w->cursor++;
 	if (w->cursor < c->ports.high_water || w->awaited > 0 || w->timer_wanted || w->count_wanted)
-		return 0;
+		return;
 	w->keys_done = false;
 	if (w->refused) { /* Redis refused part of it (LOADING): all of it again after a pause */
 		w->refused = false;
 		w->retry_due_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
-		return 0;
+		return;
 	}
 	if (w->overflow > 0) {
 		if (psd_log_begin(c, PSD_LOG_CRIT, &t) != NULL) {
@@ -361,7 +375,8 @@ static unsigned progress(struct psd_core *c)
 			psd_text_str(&t, "): not reconciled; every port is written");
 			psd_log_end(c, &t);
 		}
-		return step(c, PSD_WS_RESTORE_FAILED);
+		step(c, PSD_WS_RESTORE_FAILED);
+		return;
 	}
 	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 		psd_text_str(&t, "warm restart: STATE_DB holds ");
@@ -369,10 +384,10 @@ static unsigned progress(struct psd_core *c)
 		psd_text_str(&t, " port entries");
 		psd_log_end(c, &t);
 	}
-	return step(c, PSD_WS_RESTORED);
+	step(c, PSD_WS_RESTORED);
 }
 
-unsigned psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
+void psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	struct psd_warm *w = W(c);
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
@@ -383,7 +398,7 @@ unsigned psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
 		if (r->type == PSD_REPLY_ERROR) /* rewritten with the next state, or after an outage */
 			psd_log_line(c, PSD_LOG_ERROR, "warm restart: Redis refused the state write of "
 						       "STATE_DB WARM_RESTART_TABLE|portsyncd", "");
-		return 0;
+		return;
 	}
 	PSD_ASSERT(w->awaited > 0 && psd_warm_current(c) == PSD_WARM_INITIALIZED);
 	w->awaited--;
@@ -403,7 +418,8 @@ unsigned psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
 		w->refused = true;
 		if (kind == TAG_WARM_KEYS)
 			w->keys_done = true; /* nothing to read per port; the read is redone */
-		return progress(c);
+		progress(c);
+		return;
 	}
 	switch (kind) {
 	case TAG_WARM_KEYS:
@@ -421,20 +437,19 @@ unsigned psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
 	default:
 		PSD_UNREACHABLE();
 	}
-	return progress(c);
+	progress(c);
 }
 
-unsigned psd_warm_settle(struct psd_core *c)
+void psd_warm_settle(struct psd_core *c)
 {
 	struct psd_warm *w = W(c);
 	if (psd_warm_current(c) == PSD_WARM_INITIALIZED && w->epoch != c->epoch)
 		begin_restore(c); /* an outage or a refused start-up dropped its replies: again */
-	if (!w->reconciling || c->sendq_len > 0 || c->inflight > 0 || !psd_all_up(c))
-		return 0;
-	return step(c, PSD_WS_RECONCILE_DONE);
+	if (w->reconciling && c->links.sendq_len == 0 && c->inflight == 0 && c->recovery.all_up)
+		step(c, PSD_WS_RECONCILE_DONE);
 }
 
-unsigned psd_warm_timer(struct psd_core *c)
+void psd_warm_timer(struct psd_core *c)
 {
 	struct psd_warm *w = W(c);
 	if (c->now_ns >= w->retry_due_ns) {
@@ -442,18 +457,18 @@ unsigned psd_warm_timer(struct psd_core *c)
 		begin_restore(c);
 	}
 	if (c->now_ns < w->hold_due_ns)
-		return 0;
+		return;
 	w->hold_due_ns = UINT64_MAX;
-	return step(c, PSD_WS_HOLD_OVER);
+	step(c, PSD_WS_HOLD_OVER);
 }
 
 uint64_t psd_warm_deadline(const struct psd_core *c)
 {
-	const struct psd_warm *w = &c->warm_restart;
+	const struct psd_warm *w = &c->warm;
 	return w->hold_due_ns < w->retry_due_ns ? w->hold_due_ns : w->retry_due_ns;
 }
 
-bool psd_warm_pull(struct psd_core *c, struct psd_action *ret)
+bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 {
 	struct psd_warm *w = W(c);
 
@@ -475,7 +490,7 @@ bool psd_warm_pull(struct psd_core *c, struct psd_action *ret)
 		psd_emit_warm(c, kind, 0, NULL, ret);
 		return true;
 	}
-	if (!w->keys_done || c->inflight >= c->lim.inflight_max)
+	if (!w->keys_done || !may_send)
 		return false;
 	progress(c); /* start-up may have added configured ports behind the cursor */
 	if (w->cursor >= c->ports.high_water)
@@ -487,7 +502,7 @@ bool psd_warm_pull(struct psd_core *c, struct psd_action *ret)
 
 void psd_warm_check(const struct psd_core *c)
 {
-	const struct psd_warm *w = &c->warm_restart;
+	const struct psd_warm *w = &c->warm;
 	enum psd_warm_state s = psd_warm_current(c);
 
 	PSD_ASSERT(s < _PSD_WARM_STATE_MAX && s == psd_warm_fsm_state(w->cs));
@@ -495,6 +510,7 @@ void psd_warm_check(const struct psd_core *c)
 	PSD_ASSERT(w->awaited == 0 || s == PSD_WARM_INITIALIZED);
 	PSD_ASSERT(w->hold_due_ns == UINT64_MAX || s == PSD_WARM_REPLAYED);
 	PSD_ASSERT(!w->reconciling || s == PSD_WARM_REPLAYED);
+	PSD_ASSERT(w->wants == 0); /* the engine takes them after every call */
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		const struct psd_port *p = &c->ports.ports[i];
 		PSD_ASSERT(!p->stored_known || p->restored);

@@ -1,7 +1,8 @@
 /*
  * Warm restart (warm.c): the warm-restart machine's instance, the restore of what STATE_DB holds,
- * the hold time and the end of reconciliation. Called only from engine.c; it returns what it
- * wants the engine to do as PSD_WARM_REQ_* bits.
+ * the hold time and the end of reconciliation. A module: its state is struct psd_warm, changed only
+ * by warm.c (and the port records' restore fields, port_table.h); it is called only by the engine,
+ * and what it needs of another module it records in its `wants`.
  */
 #ifndef PSD_WARM_H
 #define PSD_WARM_H
@@ -11,17 +12,12 @@
 
 #include "psd/core.h"
 #include "warm_fsm.h"
+#include "work.h"
 
 struct psd_core;
 
 #define PSD_WARM_STATE_QUEUE 8u  /* state writes waiting for Redis; a step queues at most one */
 #define PSD_WARM_TIMER_MAX_S 9999u /* portsyncd_timer's range, as swss-common reads <app>_timer */
-
-/* What the engine is asked to do (psd_warm_* return values). */
-enum psd_warm_req {
-	PSD_WARM_REQ_RECONCILE = 1u << 0,   /* delete the entries of restored ports that are gone */
-	PSD_WARM_REQ_CONFIG_DONE = 1u << 1, /* write PortConfigDone with the configured count */
-};
 
 /* Owned and written by warm.c only. */
 struct psd_warm {
@@ -49,21 +45,24 @@ struct psd_warm {
 	uint8_t states[PSD_WARM_STATE_QUEUE]; /* enum psd_warm_state to write, oldest first */
 	uint32_t states_head;
 	uint32_t states_len;
+	uint32_t wants;           /* enum psd_want: for the engine to carry out */
 };
 
 void psd_warm_init(struct psd_core *c);
 /* PSD_EV_START: the time the restart is measured from. */
 void psd_warm_begin(struct psd_core *c);
-/* An input of the machine (warm_fsm.h); returns PSD_WARM_REQ_* bits. */
-unsigned psd_warm_event(struct psd_core *c, enum psd_warm_sym sym);
+/* An input of the machine (warm_fsm.h). */
+void psd_warm_event(struct psd_core *c, enum psd_warm_sym sym);
 /* A reply to one of the module's commands (TAG_WARM_*). */
-unsigned psd_warm_reply(struct psd_core *c, const struct psd_reply *r);
-/* After every event: reconciliation ends when its commands are acknowledged. */
-unsigned psd_warm_settle(struct psd_core *c);
-unsigned psd_warm_timer(struct psd_core *c);
+void psd_warm_reply(struct psd_core *c, const struct psd_reply *r);
+/* After every event: reconciliation ends when its commands are acknowledged; a restore whose
+ * replies an outage or a refused start-up dropped (a new epoch) runs again. */
+void psd_warm_settle(struct psd_core *c);
+void psd_warm_timer(struct psd_core *c);
 uint64_t psd_warm_deadline(const struct psd_core *c);
-/* The restore's reads and the state writes; commands only, while every database is up. */
-bool psd_warm_pull(struct psd_core *c, struct psd_action *ret);
+/* The restore's reads and the state writes: commands, handed out only while every database is
+ * up; the per-port reads only when may_send (the in-flight limit). */
+bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret);
 /* Link messages may flow: the restore is complete (or there is none). */
 bool psd_warm_may_listen(const struct psd_core *c);
 enum psd_warm_state psd_warm_current(const struct psd_core *c);

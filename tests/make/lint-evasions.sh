@@ -1,6 +1,7 @@
 #!/bin/sh
 # make lint must fail on each way past a word grep: a header included without a space, calls the
-# old grep did not list (fwrite, syscall, strdup, raise), a name pasted together by a macro.
+# old grep did not list (fwrite, syscall, strdup, raise), a name pasted together by a macro; and
+# on a module that calls another module, spelt plainly or pasted by a macro.
 # Each is planted alone in a file compiled as core code beside the real core objects; the lint
 # must fail and name the symbol (or the header). LINT_CC is the core's compile command.
 # Usage: LINT_CC="cc ... -MMD -MP -Icore/include -Icore" lint-evasions.sh CORE_OBJECT...
@@ -12,17 +13,22 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
+# compile NAME PATH: compiles PATH.c (read from stdin) into PATH.o as core code; false (and the
+# failure counted) when it does not compile.
+compile() {
+	cat > "$2.c"
+	# shellcheck disable=SC2086
+	$LINT_CC -c -o "$2.o" "$2.c" 2> "$tmp/$1.cc" && return 0
+	failed=$((failed + 1))
+	echo "lint-evasions: FAILED: $1 does not compile:" >&2
+	cat "$tmp/$1.cc" >&2
+	return 1
+}
+
 # plant NAME EXPECTED: compiles $tmp/NAME.c (read from stdin) and expects the lint to fail
 # with a line naming EXPECTED.
 plant() {
-	cat > "$tmp/$1.c"
-	# shellcheck disable=SC2086
-	if ! $LINT_CC -c -o "$tmp/$1.o" "$tmp/$1.c" 2> "$tmp/$1.cc"; then
-		failed=$((failed + 1))
-		echo "lint-evasions: FAILED: $1 does not compile:" >&2
-		cat "$tmp/$1.cc" >&2
-		return
-	fi
+	compile "$1" "$tmp/$1" || return
 	# shellcheck disable=SC2086
 	tools/lint-core.sh $objects "$tmp/$1.o" > "$tmp/$1.out" 2>&1
 	status=$?
@@ -74,7 +80,50 @@ long psd_planted(const char *s);
 long psd_planted(const char *s) { return W(1, s, 1); }
 C
 
+# layers: a module that calls another module, however the call is spelt, is caught from the
+# objects' symbol tables. sideways NAME SYMBOL: NAME.o stands in for the real module's object.
+sideways() {
+	mkdir -p "$tmp/$1"
+	compile "$1" "$tmp/$1/$1" || return
+	rest=$(printf '%s\n' $objects | grep -v "/$1\.o$")
+	# shellcheck disable=SC2086
+	tools/lint-layers.sh core/layers $rest "$tmp/$1/$1.o" > "$tmp/$1.out" 2>&1
+	status=$?
+	if [ $status -eq 1 ] && grep -q "^lint-layers: $tmp/$1/$1.o (module) calls $2 " "$tmp/$1.out"; then
+		passed=$((passed + 1))
+		echo "lint-evasions: sideways call from $1 caught: $2"
+	else
+		failed=$((failed + 1))
+		echo "lint-evasions: FAILED: $1's call of $2 not caught (exit $status):" >&2
+		cat "$tmp/$1.out" >&2
+	fi
+}
+sideways startup psd_links_sweep <<'C'
+#include "engine.h"
+void psd_planted(struct psd_core *c);
+void psd_planted(struct psd_core *c) { psd_links_sweep(c, 0, false); }
+C
+sideways resync psd_links_rewrite_all <<'C'
+#include "engine.h"
+#define CALL(m, f) psd_##m##_##f
+void psd_planted(struct psd_core *c);
+void psd_planted(struct psd_core *c) { CALL(links, rewrite_all)(c); }
+C
+sideways links psd_recovery_verifying <<'C'
+#include "engine.h"
+bool psd_planted(const struct psd_core *c);
+bool psd_planted(const struct psd_core *c) { return psd_recovery_verifying(c); }
+C
+
 # and the real core alone passes
+# shellcheck disable=SC2086
+if tools/lint-layers.sh core/layers $objects > "$tmp/layers.out" 2>&1; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "lint-evasions: FAILED: the core's layers do not pass:" >&2
+	cat "$tmp/layers.out" >&2
+fi
 # shellcheck disable=SC2086
 if tools/lint-core.sh $objects > "$tmp/clean.out" 2>&1; then
 	passed=$((passed + 1))

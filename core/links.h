@@ -1,0 +1,66 @@
+/*
+ * Link messages to STATE_DB (links.c). A module: its state is struct psd_links (and the port
+ * records' desired state, queue and re-check fields), changed only by links.c; it is called only
+ * by the engine.
+ */
+#ifndef PSD_LINKS_H
+#define PSD_LINKS_H
+
+#include "psd/core.h"
+
+struct psd_core;
+
+/* What a datagram means for the resynchronisation, beyond its links: for the engine to hand to
+ * resync.c. */
+struct psd_nl_verdict {
+	uint32_t losses;     /* bit per enum psd_nl_loss */
+	bool dump_tainted;   /* a dump message was flagged or malformed */
+	bool dump_done;      /* the dump ended ... */
+	bool dump_failed;    /* ... with an error, or interrupted */
+};
+
+struct psd_links {
+	bool saw_datagram;
+	bool init_done_sent;
+	bool init_done_acked;
+	bool init_done_retry;  /* Redis refused PortInitDone: sent again at the next re-check */
+	uint32_t *sendq;
+	uint32_t sendq_head;
+	uint32_t sendq_len;
+	uint32_t park_head;
+	uint32_t park_tail;
+	uint32_t parked;
+	uint64_t recheck_due_ns;
+	uint64_t recheck_interval_ns; /* PSD_APPL_RECHECK_FIRST_NS, doubling to PSD_APPL_RECHECK_NS */
+	uint64_t missing_summary_ns;  /* next summary of ports still missing in APPL_DB */
+	uint64_t table_full_log_ns;   /* when "port table full" may be logged again */
+	uint64_t refused_log_ns;      /* when a refused STATE_DB command may be logged again */
+	const char *link_cause;       /* what the link message being handled is, for the event log */
+};
+
+void psd_links_init(struct psd_core *c, uint32_t *sendq);
+struct psd_nl_verdict psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len,
+					 bool from_dump);
+void psd_links_reply(struct psd_core *c, const struct psd_reply *r);
+void psd_links_timer(struct psd_core *c);
+bool psd_links_pull(struct psd_core *c, bool may_send, struct psd_action *ret);
+/* PortInitDone, if every configured port is written and announcing is allowed now. */
+void psd_links_check_init_done(struct psd_core *c, bool may_announce);
+/* PortInitDone is due again (APPL_DB was copied again). */
+void psd_links_announce_again(struct psd_core *c);
+/* A connection was lost: its port commands go again; an unacknowledged PortInitDone too. */
+void psd_links_outage(struct psd_core *c, enum psd_db db);
+/* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
+void psd_links_rewrite_all(struct psd_core *c);
+/* Removes our fields from the entries of ports without a netdev: configured ones (a restarted
+ * Redis may hold them from an older snapshot) and ones a warm restore found in STATE_DB; with
+ * restored_only, the latter alone (a warm restart's reconciliation). */
+void psd_links_reconcile_absent(struct psd_core *c, bool restored_only);
+/* A complete dump of generation gen: a present port it did not report is gone; with reconcile,
+ * configured ports without a netdev lose our fields. */
+void psd_links_sweep(struct psd_core *c, uint32_t gen, bool reconcile);
+/* Ports whose latest state Redis has not acknowledged. */
+uint32_t psd_links_unacked(const struct psd_core *c);
+void psd_links_check(const struct psd_core *c);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Redis connections (recovery.c): which databases are up, the reconnect backoff, and the check of
+ * what a Redis that came back still holds. A module: its state is struct psd_recovery, changed
+ * only by recovery.c; it is called only by the engine.
+ */
+#ifndef PSD_RECOVERY_H
+#define PSD_RECOVERY_H
+
+#include "psd/core.h"
+
+struct psd_core;
+
+struct psd_recovery {
+	bool db_up[_PSD_DB_MAX];
+	bool all_up;                /* every db_up */
+	bool db_connecting[_PSD_DB_MAX];
+	uint32_t db_attempts[_PSD_DB_MAX];
+	uint64_t db_connect_due_ns[_PSD_DB_MAX];
+	uint32_t db_connect_emit;   /* bit per database: PSD_ACT_DB_CONNECT to hand out */
+	bool outage;                /* a connection was lost since the last full recovery */
+	unsigned verify_awaited;    /* verification replies outstanding after a reconnect */
+	bool verify_state_lost;
+	bool verify_appl_found;
+	bool verify_refused;        /* Redis answered a verification with an error (LOADING) */
+	bool verify_retry;          /* ... so the verification runs again after a pause */
+	uint32_t verify_restarted;  /* bit per database whose server's run_id changed */
+	char run_id[_PSD_DB_MAX][PSD_RUN_ID_LEN + 1]; /* of the server behind each connection */
+	uint64_t rng;
+	uint32_t wants;             /* enum psd_want: for the engine to carry out */
+};
+
+void psd_recovery_init(struct psd_core *c);
+void psd_recovery_up(struct psd_core *c, enum psd_db db);
+void psd_recovery_down(struct psd_core *c, enum psd_db db);
+/* A verification reply, or an INFO server reply (start-up's too: its run_id is kept). */
+void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r);
+/* Checks what Redis kept after an outage (again, after a refusal's pause). */
+void psd_recovery_verify(struct psd_core *c);
+/* True while Redis is being checked after an outage: port commands wait. */
+bool psd_recovery_verifying(const struct psd_core *c);
+void psd_recovery_timer(struct psd_core *c);
+bool psd_recovery_pull(struct psd_core *c, struct psd_action *ret);
+uint64_t psd_recovery_deadline(const struct psd_core *c);
+void psd_recovery_check(const struct psd_core *c);
+
+#endif
