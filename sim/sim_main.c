@@ -70,6 +70,7 @@ enum invariant {
 	INV_RECONNECTED,     /* Redis back: every database reconnected within the bound */
 	INV_WARM_NO_CHURN,   /* a warm start writes no key whose value was already right */
 	INV_WARM_PATH,       /* WARM_RESTART_TABLE|portsyncd state follows the machine */
+	INV_WARM_EXACT,      /* at `reconciled`, every port entry STATE_DB holds is the kernel's */
 	INV_CONVERGED,       /* liveness */
 };
 
@@ -83,6 +84,7 @@ static const char *const invariant_names[] = {
 	[INV_RECONNECTED] = "reconnected",
 	[INV_WARM_NO_CHURN] = "warm-no-churn",
 	[INV_WARM_PATH] = "warm-path",
+	[INV_WARM_EXACT] = "warm-exact",
 	[INV_CONVERGED] = "converged",
 };
 
@@ -155,6 +157,7 @@ struct sim {
 	bool *old_renamed;      /* the name it had then */
 	bool *written;          /* this daemon run has written the port's STATE_DB key */
 	bool warm_window;       /* a warm start that has not reconciled, over data Redis kept */
+	bool warm_exact_due;    /* its `reconciled` is on its way: STATE_DB is checked then */
 	char warm_state[16];    /* the last WARM_RESTART_TABLE state sent in this run ("": none) */
 	bool warm_dump_fault;   /* the first dump after a warm start is interrupted */
 	bool *changed;          /* --warm-bench: the netdev changed while the daemon was down */
@@ -264,6 +267,7 @@ static void check_warm_state(struct sim *s, uint32_t argc, const char *const *ar
 	if (strcmp(to, "initialized") == 0 && s->warm_state[0] == '\0')
 		s->warm_window = true; /* until reconciled, or until Redis loses what it held */
 	memcpy(s->warm_state, to, sizeof(to));
+	s->warm_exact_due = strcmp(to, "reconciled") == 0 && s->warm_window;
 	if (strcmp(to, "reconciled") == 0 || strcmp(to, "failed") == 0 ||
 	    strcmp(to, "disabled") == 0)
 		s->warm_window = false;
@@ -362,6 +366,37 @@ static bool names_init_done(uint32_t argc, const char *const *argv, const size_t
 	return false;
 }
 
+/* `reconciled` is written once every command of the reconciliation is acknowledged. When the
+ * daemon has been told all the kernel did (nothing queued or held, the dump served) and Redis
+ * takes writes, STATE_DB then holds no entry for a netdev that is gone or renamed, and every entry
+ * it holds is the kernel's state (a port still waiting for APPL_DB may have none yet). */
+static void check_warm_exact(struct sim *s)
+{
+	char key[48], mtu[16];
+	s->warm_exact_due = false;
+	if (s->k.qlen > 0 || s->w->hold || s->refuse_writes || s->refuse_error != NULL ||
+	    s->w->dump_seq != s->k.served_dump_seq)
+		return;
+	for (uint32_t i = 0; i < s->nports && !s->failed; i++) {
+		const struct psd_kernel_port *p = &s->k.ports[i];
+		snprintf(key, sizeof(key), "PORT_TABLE|Ethernet%u", i);
+		const char *oper = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "netdev_oper_status");
+		const char *admin = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "admin_status");
+		const char *m = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "mtu");
+		if (oper == NULL && admin == NULL && m == NULL)
+			continue;
+		snprintf(mtu, sizeof(mtu), "%u", p->mtu);
+		if (p->ifindex == 0 || p->renamed)
+			violate(s, INV_WARM_EXACT, "at reconciled, an entry for a netdev that is gone:",
+				key, strlen(key));
+		else if (oper == NULL || admin == NULL || m == NULL ||
+			 strcmp(oper, p->up && p->carrier ? "up" : "down") != 0 ||
+			 strcmp(admin, p->up ? "up" : "down") != 0 || strcmp(m, mtu) != 0)
+			violate(s, INV_WARM_EXACT, "at reconciled, an entry not the kernel's:", key,
+				strlen(key));
+	}
+}
+
 /* Every command Redis executes passes here: the invariants on writes, and the OOM fault. */
 static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 		       const size_t *len)
@@ -374,6 +409,8 @@ static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const 
 	if (db == PSD_WORLD_STATE) {
 		check_state_needs_appl(s, argc, argv, len);
 		check_warm_churn(s, argc, argv, len);
+		if (s->warm_exact_due && argc == 4 && is_arg(argv[3], len[3], "reconciled"))
+			check_warm_exact(s);
 	}
 	if (db == PSD_WORLD_APPL && write && names_init_done(argc, argv, len) &&
 	    ++s->init_done_writes > 1)
