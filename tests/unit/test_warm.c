@@ -3,8 +3,9 @@
  * symbols in every state) through the Ragel-generated code, and the engine's warm starts in the
  * world: reconciliation of ports deleted, changed and kept while the daemon was down (no write for
  * the kept ones), the state sequence, portsyncd_timer's hold, PortConfigDone's count after CONFIG_DB
- * lost ports, a Redis outage and a refusal during the restore, an interrupted first dump, SIGTERM
- * mid-restore, a cold start (disabled) and --compat (no state, no reconciliation).
+ * lost ports, a Redis outage and refusals (of the restore, of start-up) during the restore, an
+ * interrupted first dump, SIGTERM mid-restore, a cold start (disabled) and --compat (no state, no
+ * reconciliation).
  */
 #include "psd/metrics.h"
 #include "unit.h"
@@ -355,6 +356,38 @@ static void test_warm_restore_refused(void **state)
 	psd_world_free(w);
 }
 
+static const char *refuse_config_keys(void *ctx, uint32_t db, uint32_t argc,
+				      const char *const *argv, const size_t *len)
+{
+	int *left = ctx;
+	if (argc == 2 && len[0] == 4 && memcmp(argv[0], "KEYS", 4) == 0 && len[1] == 6 &&
+	    memcmp(argv[1], "PORT|*", 6) == 0 && *left > 0) {
+		(*left)--;
+		return "LOADING Redis is loading the dataset in memory";
+	}
+	return NULL;
+}
+
+/* Redis refuses a start-up command while the restore's reads are in flight: start-up runs again
+ * (a new epoch drops the replies still due), and so does the restore. */
+static void test_warm_startup_refused_during_restore(void **state)
+{
+	struct psd_world *w = warm_world();
+	int left = 1;
+	w->hooks.ctx = &left;
+	w->hooks.refuse = refuse_config_keys;
+	psd_world_start(w);
+	assert_true(psd_world_logged(w, "Redis refused a start-up command"));
+	psd_world_advance(w, 1100ull * 1000000ull);
+	assert_int_equal(psd_world_trace_count(w, "6 KEYS PORT_TABLE|*"), 2);
+	assert_string_equal(warm_state(w), "restored");
+	assert_true(w->listening);
+	first_dump(w, 0);
+	psd_world_settle(w);
+	assert_reconciled(w);
+	psd_world_free(w);
+}
+
 /* SIGTERM before reconciled: restore_count stays raised, so the next start is warm again, and it
  * reconciles what the first one left. */
 static void test_warm_sigterm_mid_restore(void **state)
@@ -452,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_warm_interrupted_first_dump),
 		cmocka_unit_test(test_warm_redis_down_during_restore),
 		cmocka_unit_test(test_warm_restore_refused),
+		cmocka_unit_test(test_warm_startup_refused_during_restore),
 		cmocka_unit_test(test_warm_sigterm_mid_restore),
 		cmocka_unit_test(test_warm_redis_lost_forgets),
 		cmocka_unit_test(test_cold_start_is_disabled),
