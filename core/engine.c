@@ -158,6 +158,19 @@ static bool may_send(const struct psd_core *c)
 	       c->inflight < c->lim.inflight_max;
 }
 
+/* A warm start applies no link message before its restore is complete. */
+static bool may_listen(const struct psd_core *c)
+{
+	return c->warm.state != PSD_WARM_UNKNOWN && c->warm.state != PSD_WARM_INITIALIZED;
+}
+
+/* The warm-restart module has reads, state writes or an ending reconciliation to see to. */
+static bool warm_busy(const struct psd_core *c)
+{
+	return c->warm.state == PSD_WARM_INITIALIZED || c->warm.states_len > 0 ||
+	       c->warm.reconciling;
+}
+
 /* PortInitDone only while start-up is over, APPL_DB holds the ports and Redis is not in doubt. */
 static bool may_announce(const struct psd_core *c)
 {
@@ -482,9 +495,11 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 										   PSD_DB_CONFIG;
 	if (wanted(c) != 0 || !c->links.init_done_sent)
 		dispatch(c, db);
-	psd_warm_settle(c);
-	if (wanted(c) != 0)
-		dispatch(c, db);
+	if (warm_busy(c)) {
+		psd_warm_settle(c);
+		if (wanted(c) != 0)
+			dispatch(c, db);
+	}
 	return r;
 }
 
@@ -543,11 +558,12 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 		c->startup.copy.pending = false;
 		return true;
 	}
-	if (psd_todo_take(c, c->recovery.all_up, psd_warm_may_listen(c), &t)) {
+	if (psd_todo_take(c, c->recovery.all_up, may_listen(c), &t)) {
 		psd_emit_todo(c, t, ret);
 		return true;
 	}
-	if (c->recovery.all_up && psd_warm_pull(c, c->inflight < c->lim.inflight_max, ret))
+	if (c->recovery.all_up && warm_busy(c) &&
+	    psd_warm_pull(c, c->inflight < c->lim.inflight_max, ret))
 		return true;
 	if (c->recovery.all_up && psd_startup_pull(c, c->inflight < c->lim.inflight_max, ret))
 		return true;

@@ -424,7 +424,7 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;
 	p->mtu = l->mtu;
-	if (already_stored(p)) {
+	if (p->stored_known && already_stored(p)) {
 		c->stats.warm_unchanged++; /* a warm restart: STATE_DB holds this already */
 		psd_port_leave_portset(&c->ports, p);
 		return;
@@ -676,7 +676,7 @@ static uint32_t next_to_send(struct psd_core *c)
 		c->links.sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
-		if (p->op != PSD_OP_WRITE || !stored_same(p)) {
+		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p)) {
 			p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP;
 			return idx;
 		}

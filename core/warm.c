@@ -10,18 +10,18 @@
  * NEWLINK equal to what STATE_DB holds writes nothing (links.c), any other is written. The end of
  * initial update is the NLMSG_DONE of the first complete link dump (an interrupted or overrun dump
  * is replaced by a new one: resync.c); it moves the machine to replayed and starts the hold time.
- * When the hold is over, the engine deletes the entries of restored ports whose netdev is gone
- * (our fields only, by HDEL: the mechanism of a restarted Redis's reconciliation) and corrects
- * PortConfigDone's count when CONFIG_DB lost ports while the daemon was down; once every port
- * command is acknowledged the machine is reconciled and the restore marks are cleared. A cold start
- * goes to disabled. WARM_RESTART_TABLE|portsyncd `state` follows the machine (not with --compat:
- * the C++ daemon never writes it).
+ * When the hold is over it asks the engine (PSD_WANT_RECONCILE_RESTORED) to have links.c delete
+ * the entries of restored ports whose netdev is gone (our fields only, by HDEL: the mechanism of a
+ * restarted Redis's reconciliation), and writes PortConfigDone again when CONFIG_DB lost ports
+ * while the daemon was down; once every port command is acknowledged the machine is reconciled
+ * and the restore marks are cleared. A cold start goes to disabled. WARM_RESTART_TABLE|portsyncd
+ * `state` follows the machine (not with --compat: the C++ daemon never writes it).
  *
- * Faults: a lost Redis connection during the restore makes it run again once every connection is
- * back (its replies belong to an older epoch and are dropped); a Redis that came back emptied or
- * restarted forgets the stored values (every port is written); an overrun during the first dump
- * only delays the end of initial update; SIGTERM leaves restore_count raised, so the next start is
- * warm again.
+ * Faults: a lost Redis connection or a refused start-up during the restore drops its replies (an
+ * older epoch): the read runs again from nothing; a read Redis refuses runs again after
+ * PSD_REFUSED_RETRY_NS; after the restore, a Redis that came back emptied or restarted forgets the
+ * stored values (every port is written); an overrun during the first dump only delays the end of
+ * initial update; SIGTERM leaves restore_count raised, so the next start is warm again.
  *
  * Invariants: at most PSD_WARM_STATE_QUEUE state writes wait; restore replies are awaited only in
  * initialized; the hold is armed only in replayed; `stored_known` implies `restored`.
@@ -31,7 +31,6 @@
 #include "engine.h"
 #include "names.h"
 #include "port_fsm.h"
-#include "psd/lit.h"
 #include "psd_assert.h"
 
 static struct psd_warm *W(struct psd_core *c)
@@ -58,12 +57,6 @@ void psd_warm_begin(struct psd_core *c)
 enum psd_warm_state psd_warm_current(const struct psd_core *c)
 {
 	return (enum psd_warm_state)c->warm.state;
-}
-
-bool psd_warm_may_listen(const struct psd_core *c)
-{
-	enum psd_warm_state s = psd_warm_current(c);
-	return s != PSD_WARM_UNKNOWN && s != PSD_WARM_INITIALIZED;
 }
 
 static void queue_state(struct psd_core *c)

@@ -63,8 +63,6 @@ uint64_t psd_warm_deadline(const struct psd_core *c);
 /* The restore's reads and the state writes: commands, handed out only while every database is
  * up; the per-port reads only when may_send (the in-flight limit). */
 bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret);
-/* Link messages may flow: the restore is complete (or there is none). */
-bool psd_warm_may_listen(const struct psd_core *c);
 enum psd_warm_state psd_warm_current(const struct psd_core *c);
 void psd_warm_check(const struct psd_core *c);
 
