@@ -85,7 +85,8 @@ FUZZ_LIBFUZZER_BIN := $(FUZZ_TARGETS:%=build/fuzz/libfuzzer-%)
 FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
-BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/bench_core build/bench_metrics \
+BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim build/bench_core \
+	build/bench_metrics \
 	$(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
@@ -158,6 +159,10 @@ build/ks-latency: $(REL)/tools/ks-latency.o
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss]
 build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lpcap
+
+# the simulator under ASan+UBSan: its model's memory is checked as the core's is
+build/asan/psd-sim: $(call obj,$(ASAN),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lpcap
 
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`; `make test` compiles the libFuzzer
@@ -266,8 +271,9 @@ fuzz-afl: build/fuzz/afl-$(TARGET)
 		$(subst -dict=,-x ,$(FUZZ_DICT_$(TARGET))) -- build/fuzz/afl-$(TARGET)
 
 SEEDS ?= 10000
-chaos-short: build/psd-sim
+chaos-short: build/psd-sim build/asan/psd-sim
 	tests/chaos/run.sh 300 600
+	SIM=build/asan/psd-sim tests/chaos/run.sh 40 600
 
 # make chaos SEEDS=10000: the long sweep
 chaos: build/psd-sim

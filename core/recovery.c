@@ -137,7 +137,9 @@ static void verified(struct psd_core *c)
 	bool appl_lost = !c->recovery.verify_appl_found;
 
 	if (c->recovery.verify_refused) { /* LOADING and the like: Redis cannot say yet; ask again */
-		c->recovery.verify_retry = true;
+		c->recovery.verify_retry = true; /* the pause runs from here: a slow reply after a
+		                                  * refusal must not find the retry already spent */
+		c->recovery.wants |= PSD_WANT_RETRY;
 		return;
 	}
 	bool state_restarted = (c->recovery.verify_restarted & (1u << PSD_DB_STATE)) != 0;
@@ -185,10 +187,8 @@ void psd_recovery_reply(struct psd_core *c, const struct psd_reply *r)
 		return; /* a reply to a verification an outage cancelled cannot come: connection gone */
 	if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
-		if (!c->recovery.verify_refused) { /* one line per verification, whatever the count */
+		if (!c->recovery.verify_refused) /* one line per verification, whatever the count */
 			psd_log_refusal(c, "the check of what it kept", r);
-			c->recovery.wants |= PSD_WANT_RETRY;
-		}
 		c->recovery.verify_refused = true;
 	}
 	switch (kind) {

@@ -486,10 +486,11 @@ size_t psd_model_consume(struct psd_model *m, uint32_t db)
 		set->count--;
 		snprintf(staging, sizeof(staging), "_PORT_TABLE:%s", name);
 		snprintf(table, sizeof(table), "PORT_TABLE:%s", name);
-		struct psd_model_key *src = find(m, db, staging, strlen(staging));
-		for (size_t i = 0; src != NULL && i < src->count; i++)
+		struct psd_model_key *src;
+		/* found again each time: a new key may move the key array */
+		for (size_t i = 0; (src = find(m, db, staging, strlen(staging))) != NULL &&
+				   i < src->count; i++)
 			psd_model_hset(m, db, table, src->fields[i].name, src->fields[i].value);
-		src = find(m, db, staging, strlen(staging));
 		if (src != NULL)
 			remove_key(m, src);
 		free(name);

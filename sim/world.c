@@ -338,6 +338,14 @@ void psd_world_settle(struct psd_world *w)
 		;
 }
 
+static void free_cmd(struct psd_world_cmd *h)
+{
+	for (uint32_t k = 0; k < h->argc; k++)
+		free(h->argv[k]);
+	free(h->argv);
+	free(h->len);
+}
+
 /* Executes the commands held in flight, in order, then settles. */
 void psd_world_release(struct psd_world *w)
 {
@@ -346,15 +354,27 @@ void psd_world_release(struct psd_world *w)
 	for (size_t i = 0; i < n; i++) {
 		struct psd_world_cmd *h = &w->held[i];
 		psd_world_exec(w, h->db, h->tag, h->argc, (const char *const *)h->argv, h->len);
-		for (uint32_t k = 0; k < h->argc; k++)
-			free(h->argv[k]);
-		free(h->argv);
-		free(h->len);
+		free_cmd(h);
 	}
 	w->held_count = 0;
 	psd_world_settle(w);
 }
 
+bool psd_world_release_one(struct psd_world *w, const char *command)
+{
+	for (size_t i = 0; i < w->held_count; i++) {
+		struct psd_world_cmd h = w->held[i];
+		if (strcmp(h.argv[0], command) != 0)
+			continue;
+		memmove(&w->held[i], &w->held[i + 1], (w->held_count - i - 1) * sizeof(h));
+		w->held_count--;
+		psd_world_exec(w, h.db, h.tag, h.argc, (const char *const *)h.argv, h.len);
+		free_cmd(&h);
+		psd_world_settle(w);
+		return true;
+	}
+	return false;
+}
 
 static unsigned tag_db(uint64_t tag)
 {
@@ -370,10 +390,7 @@ void psd_world_db_down(struct psd_world *w, enum psd_db db)
 			w->held[kept++] = w->held[i];
 			continue;
 		}
-		for (uint32_t k = 0; k < w->held[i].argc; k++)
-			free(w->held[i].argv[k]);
-		free(w->held[i].argv);
-		free(w->held[i].len);
+		free_cmd(&w->held[i]);
 	}
 	w->held_count = kept;
 	kept = 0;

@@ -118,6 +118,9 @@ void psd_world_push(struct psd_world *w, const struct psd_event *ev);
 bool psd_world_deliver_one(struct psd_world *w);
 void psd_world_settle(struct psd_world *w);
 void psd_world_release(struct psd_world *w);
+/* Executes the oldest held command named command (its argv[0]) alone, then settles; the others
+ * stay held. False when none is held. */
+bool psd_world_release_one(struct psd_world *w, const char *command);
 void psd_world_db_down(struct psd_world *w, enum psd_db db);
 void psd_world_db_up(struct psd_world *w, enum psd_db db);
 void psd_world_redis_down(struct psd_world *w);

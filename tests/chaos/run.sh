@@ -3,11 +3,11 @@
 # invariant and converge; one seed run twice must give the same trace hash; the planted canary
 # (overruns hidden from the core) must be caught by the oracle; a trap in the core must print the
 # reproducer; every seed in tests/chaos/regressions must pass. The sweep's summary counts how often
-# each fault kind was hit across all seeds. Usage: run.sh SEEDS [STEPS]
+# each fault kind was hit across all seeds. Usage: [SIM=...] run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
 STEPS=${2:-600}
-SIM=build/psd-sim
+SIM=${SIM:-build/psd-sim} # SIM=build/asan/psd-sim: the same sweep under ASan+UBSan
 passed=0
 failed=0
 hits=$(mktemp)

@@ -82,6 +82,43 @@ static const char *refuse_busy(void *ctx, uint32_t db, uint32_t argc, const char
 	       "SHUTDOWN NOSAVE.";
 }
 
+static const char *refuse_script_load(void *ctx, uint32_t db, uint32_t argc,
+				      const char *const *argv, const size_t *len)
+{
+	return argc > 0 && strcmp(argv[0], "SCRIPT") == 0 ?
+		       "LOADING Redis is loading the dataset in memory" :
+		       NULL;
+}
+
+/* A verification whose first reply is a refusal and whose other replies come after the pause a
+ * refusal waits (a slow Redis): the verification still runs again once it is complete, and port
+ * writes go on; they used to wait for good, no timer left to run it again. */
+static void test_refused_verification_slower_than_its_pause(void **state)
+{
+	struct psd_world *w = running_world(1);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	psd_world_redis_down(w);
+	for (int i = 0; i < 64 && !(w->connect_pending[0] && w->connect_pending[1] &&
+				    w->connect_pending[2]); i++)
+		psd_world_tick(w);
+	w->hold = true;
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		psd_world_db_up(w, (enum psd_db)db);
+	w->hooks.refuse = refuse_script_load;
+	assert_true(psd_world_release_one(w, "SCRIPT")); /* the verification loads it again */
+	w->hooks.refuse = NULL;
+	psd_world_advance(w, PSD_REFUSED_RETRY_NS + 500 * PSD_NS_PER_MS); /* the pause is over */
+	psd_world_release(w); /* ... before the rest of the verification is answered */
+	for (int t = 0; t < 10; t++)
+		psd_world_advance(w, PSD_REFUSED_RETRY_NS);
+	psd_world_new_link(w, "Ethernet0", 10, DOWN);
+	for (int t = 0; t < 10; t++)
+		psd_world_advance(w, PSD_REFUSED_RETRY_NS);
+	assert_true(psd_world_logged(w, "Redis: recovered"));
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok down down 9100");
+	psd_world_free(w);
+}
+
 /* Any error text: the start-up retries with Redis's words in the log. */
 static void test_any_refusal_names_redis_error(void **state)
 {
@@ -292,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_loading_at_startup_is_a_wait),
 		cmocka_unit_test(test_loading_after_outage_is_not_empty),
 		cmocka_unit_test(test_any_refusal_names_redis_error),
+		cmocka_unit_test(test_refused_verification_slower_than_its_pause),
 		cmocka_unit_test(test_stall_logged_and_shown),
 		cmocka_unit_test(test_restart_onto_stale_snapshot),
 		cmocka_unit_test(test_stale_restart_waits_for_first_dump),
