@@ -26,10 +26,11 @@ echo "chaos: fault hits:$(awk '{ for (i = 1; i < NF; i += 2) { if (!($i in n)) o
 rm -f "$hits"
 # warm restarts with ports deleted, added, renamed, flapped and re-configured while the daemon is
 # down, a Redis outage and an interrupted first dump inside the restore window: no write of what
-# STATE_DB already held, the state sequence a path of the machine, STATE_DB exact afterwards
+# STATE_DB already held, the state sequence a path of the machine, STATE_DB exact afterwards (three
+# times the steps: a warm restart is drawn at most once per 1000 steps)
 warm_hits=0
 for seed in $(seq 1 $((SEEDS / 3))); do
-	if out=$($SIM --seed "$seed" --ports 16 --steps "$STEPS" \
+	if out=$($SIM --seed "$seed" --ports 16 --steps $((3 * STEPS)) \
 		--faults restart-warm,delete,rename,enslave,outage,overrun,dump-interrupted 2>&1); then
 		passed=$((passed + 1))
 		n=$(echo "$out" | sed -n 's/^psd-sim: faults: .*restart-warm \([0-9]*\).*/\1/p')
