@@ -324,68 +324,55 @@ static void test_warm_redis_down_during_restore(void **state)
 	psd_world_free(w);
 }
 
+/* Redis answers `KEYS <pattern>` with LOADING, `left` times. */
+struct refusal {
+	const char *pattern;
+	int left;
+};
+
 static const char *refuse_keys(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 			       const size_t *len)
 {
-	int *left = ctx;
-	if (argc == 2 && len[0] == 4 && memcmp(argv[0], "KEYS", 4) == 0 && len[1] == 12 &&
-	    memcmp(argv[1], "PORT_TABLE|*", 12) == 0 && *left > 0) {
-		(*left)--;
+	struct refusal *r = ctx;
+	if (argc == 2 && len[0] == 4 && memcmp(argv[0], "KEYS", 4) == 0 &&
+	    len[1] == strlen(r->pattern) && memcmp(argv[1], r->pattern, len[1]) == 0 && r->left > 0) {
+		r->left--;
 		return "LOADING Redis is loading the dataset in memory";
 	}
 	return NULL;
+}
+
+/* The restore's read refused, start-up's (KEYS PORT|*) refused while the read is in flight: each
+ * runs again after PSD_REFUSED_RETRY_NS (a refused start-up's new epoch drops the read's replies
+ * still due, so the read starts again too), and the warm restart ends reconciled. */
+static void warm_refused(const char *pattern, const char *logged, int keys_reads)
+{
+	struct psd_world *w = warm_world();
+	struct refusal r = {pattern, 1};
+	w->hooks.ctx = &r;
+	w->hooks.refuse = refuse_keys;
+	psd_world_start(w);
+	assert_true(psd_world_logged(w, logged));
+	assert_false(w->listening);
+	psd_world_advance(w, 1100ull * 1000000ull);
+	assert_int_equal(psd_world_trace_count(w, "6 KEYS PORT_TABLE|*"), keys_reads);
+	assert_string_equal(warm_state(w), "restored");
+	assert_true(w->listening);
+	first_dump(w, 0);
+	psd_world_settle(w);
+	assert_reconciled(w);
+	psd_world_free(w);
 }
 
 static void test_warm_restore_refused(void **state)
 {
-	struct psd_world *w = warm_world();
-	int left = 1;
-	w->hooks.ctx = &left;
-	w->hooks.refuse = refuse_keys;
-	psd_world_start(w);
-	assert_string_equal(warm_state(w), "initialized");
-	assert_false(w->listening);
-	assert_true(psd_world_logged(w, "warm restart: Redis refused the read of what it holds "
-					"with 'LOADING Redis is loading the dataset in memory'"));
-	psd_world_advance(w, 1100ull * 1000000ull);
-	assert_string_equal(warm_state(w), "restored");
-	assert_true(w->listening);
-	first_dump(w, 0);
-	psd_world_settle(w);
-	assert_reconciled(w);
-	psd_world_free(w);
+	warm_refused("PORT_TABLE|*", "warm restart: Redis refused the read of what it holds with "
+		     "'LOADING Redis is loading the dataset in memory'", 2);
 }
 
-static const char *refuse_config_keys(void *ctx, uint32_t db, uint32_t argc,
-				      const char *const *argv, const size_t *len)
-{
-	int *left = ctx;
-	if (argc == 2 && len[0] == 4 && memcmp(argv[0], "KEYS", 4) == 0 && len[1] == 6 &&
-	    memcmp(argv[1], "PORT|*", 6) == 0 && *left > 0) {
-		(*left)--;
-		return "LOADING Redis is loading the dataset in memory";
-	}
-	return NULL;
-}
-
-/* Redis refuses a start-up command while the restore's reads are in flight: start-up runs again
- * (a new epoch drops the replies still due), and so does the restore. */
 static void test_warm_startup_refused_during_restore(void **state)
 {
-	struct psd_world *w = warm_world();
-	int left = 1;
-	w->hooks.ctx = &left;
-	w->hooks.refuse = refuse_config_keys;
-	psd_world_start(w);
-	assert_true(psd_world_logged(w, "Redis refused a start-up command"));
-	psd_world_advance(w, 1100ull * 1000000ull);
-	assert_int_equal(psd_world_trace_count(w, "6 KEYS PORT_TABLE|*"), 2);
-	assert_string_equal(warm_state(w), "restored");
-	assert_true(w->listening);
-	first_dump(w, 0);
-	psd_world_settle(w);
-	assert_reconciled(w);
-	psd_world_free(w);
+	warm_refused("PORT|*", "Redis refused a start-up command", 2);
 }
 
 /* SIGTERM before reconciled: restore_count stays raised, so the next start is warm again, and it
