@@ -354,6 +354,8 @@ static void warm_refused(const char *pattern, const char *logged, int keys_reads
 	psd_world_start(w);
 	assert_true(psd_world_logged(w, logged));
 	assert_false(w->listening);
+	for (size_t i = 0; i < w->notify_count; i++) /* READY=1 once it listens */
+		assert_string_not_equal(w->notify[i], "READY=1");
 	psd_world_advance(w, 1100ull * 1000000ull);
 	assert_int_equal(psd_world_trace_count(w, "6 KEYS PORT_TABLE|*"), keys_reads);
 	assert_string_equal(warm_state(w), "restored");
