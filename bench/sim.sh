@@ -2,7 +2,9 @@
 # Simulator figures at 100K ports (make bench): simulated events per second on a clean load
 # (start-up, then flap storms over every port) and under the fault swarm, medians of three;
 # callgrind instructions per event, from the difference of two storm counts so start-up
-# cancels out; and max RSS after 10x more events, to show memory follows ports, not events.
+# cancels out; max RSS after 10x more events, to show memory follows ports, not events; and a
+# warm restart at 100K ports (psd-sim --warm-bench): wall-clock time from the new core's start to
+# `reconciled`, and STATE_DB writes per unchanged port, medians of three.
 # A failed run or a missing figure fails the bench (pipefail, and every figure must be a number).
 set -euo pipefail
 trap 'echo "bench: FAILED: $0 line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -43,3 +45,16 @@ rss() { number "max RSS, $1 steps" "$($SIM --seed 1 --ports 100000 --steps "$1" 
 small=$(rss 20000)
 large=$(rss 200000)
 echo "bench: simulator max RSS at 100K ports: $small KiB after 20000 steps, $large KiB after 200000 steps"
+
+runs=$(for seed in 1 2 3; do
+	$SIM --seed "$seed" --ports 100000 --steps 0 --faults none --warm-bench |
+		grep '^psd-sim: warm restart: ' || exit 1
+done)
+wms=$(number "simulator warm restart, ms" "$(echo "$runs" |
+	sed -n 's/.* reconciled in \([0-9]*\)\.[0-9] ms wall clock.*/\1/p' | median)")
+wpu=$(echo "$runs" | sed -n 's/.*: \([0-9.]*\) writes per unchanged port.*/\1/p' | median)
+[[ $wpu =~ ^[0-9]+\.[0-9]+$ ]] || { echo "bench: FAILED: simulator warm restart: no writes figure" >&2; exit 1; }
+goal() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g ? "met" : "MISSED")}'; }
+echo "bench: simulator warm restart, 100K ports, 2500 changed while down (median of 3 seeds):" \
+	"reconciled $wms ms wall clock after the new core's start; goal <= 2000 ms: $(goal "$wms" 2000);" \
+	"$wpu STATE_DB writes per unchanged port; goal 0: $(goal "$wpu" 0)"

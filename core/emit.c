@@ -160,13 +160,20 @@ static const struct {
 			       TAG_VERIFY_STATE},
 };
 
+/* "<verb> <table><sep><name>": the commands that take one key and nothing else. */
+static void keyed(struct psd_core *c, struct psd_action *ret, enum psd_db db, const char *verb,
+		  const char *table, const char *name, size_t name_len, uint64_t tag)
+{
+	size_t n = psd_table_key(c, SLOT_KEY, db, table, name, name_len);
+	lit(c, 0, verb);
+	arg(c, 1, c->scratch[SLOT_KEY], n);
+	command(c, ret, db, tag, 2);
+}
+
 static void exists(struct psd_core *c, struct psd_action *ret, const char *table,
 		   const char *name, enum psd_tag_kind tag)
 {
-	size_t n = psd_table_key(c, SLOT_KEY, PSD_DB_APPL, table, name, __builtin_strlen(name));
-	lit(c, 0, "EXISTS");
-	arg(c, 1, c->scratch[SLOT_KEY], n);
-	command(c, ret, PSD_DB_APPL, PSD_TAG(tag, 0), 2);
+	keyed(c, ret, PSD_DB_APPL, "EXISTS", table, name, __builtin_strlen(name), PSD_TAG(tag, 0));
 }
 
 void psd_emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
@@ -335,10 +342,8 @@ void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
 	switch ((enum psd_port_op)p->op) {
 	case PSD_OP_LOOKUP:
 		/* EXISTS is HGETALL's "non-empty?" answer: Redis never keeps an empty hash. */
-		n = psd_table_key(c, SLOT_KEY, PSD_DB_APPL, "PORT_TABLE", p->name, p->name_len);
-		lit(c, 0, "EXISTS");
-		arg(c, 1, c->scratch[SLOT_KEY], n);
-		command(c, ret, PSD_DB_APPL, PSD_TAG(TAG_LOOKUP, port), 2);
+		keyed(c, ret, PSD_DB_APPL, "EXISTS", "PORT_TABLE", p->name, p->name_len,
+		      PSD_TAG(TAG_LOOKUP, port));
 		return;
 	case PSD_OP_WRITE:
 		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "PORT_TABLE", p->name, p->name_len);
@@ -366,9 +371,8 @@ void psd_emit_port_op(struct psd_core *c, uint32_t port, struct psd_action *ret)
 			command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_DELETE, port), 6);
 			return;
 		}
-		lit(c, 0, "DEL");
-		arg(c, 1, c->scratch[SLOT_KEY], n);
-		command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_DELETE, port), 2);
+		keyed(c, ret, PSD_DB_STATE, "DEL", "PORT_TABLE", p->name, p->name_len,
+		      PSD_TAG(TAG_DELETE, port));
 		return;
 	case PSD_OP_NONE:
 		break;
@@ -422,4 +426,40 @@ void psd_emit_link_stats(struct psd_core *c, uint32_t port, struct psd_action *r
 		arg(c, i++, c->scratch[7], wall_time(c, 7, p->last_down_ns));
 	}
 	command(c, ret, PSD_DB_STATE, PSD_TAG(TAG_LINK_STATS, port), i);
+}
+
+void psd_emit_warm(struct psd_core *c, enum psd_tag_kind kind, uint32_t port, const char *state,
+		   struct psd_action *ret)
+{
+	const struct psd_port *p = &c->ports.ports[port];
+	size_t n;
+
+	switch (kind) {
+	case TAG_WARM_KEYS:
+		keyed(c, ret, PSD_DB_STATE, "KEYS", "PORT_TABLE", PSD_LIT("*"), PSD_TAG(kind, 0));
+		return;
+	case TAG_WARM_ENTRY:
+		keyed(c, ret, PSD_DB_STATE, "HGETALL", "PORT_TABLE", p->name, p->name_len,
+		      PSD_TAG(kind, port));
+		return;
+	case TAG_WARM_TIMER:
+		hget(c, ret, PSD_DB_CONFIG, "WARM_RESTART", "swss", "portsyncd_timer",
+		     PSD_TAG(kind, 0));
+		return;
+	case TAG_WARM_COUNT:
+		hget(c, ret, PSD_DB_APPL, "PORT_TABLE", "PortConfigDone", "count", PSD_TAG(kind, 0));
+		return;
+	case TAG_WARM_STATE:
+		n = psd_table_key(c, SLOT_KEY, PSD_DB_STATE, "WARM_RESTART_TABLE",
+				  PSD_LIT("portsyncd"));
+		lit(c, 0, "HSET");
+		arg(c, 1, c->scratch[SLOT_KEY], n);
+		lit(c, 2, "state");
+		lit(c, 3, state);
+		command(c, ret, PSD_DB_STATE, PSD_TAG(kind, 0), 4);
+		return;
+	default:
+		break;
+	}
+	PSD_UNREACHABLE();
 }

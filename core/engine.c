@@ -96,6 +96,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	psd_resync_init(c);
 	psd_recovery_init(c);
 	psd_observe_init(c);
+	psd_warm_init(c);
 	c->cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
 	if (psd_alerts_init(c, cfg->alert_rules) < 0)
 		return -EINVAL;
@@ -160,6 +161,19 @@ static bool may_send(const struct psd_core *c)
 	       c->inflight < c->lim.inflight_max;
 }
 
+/* A warm start applies no link message before its restore is complete. */
+static bool may_listen(const struct psd_core *c)
+{
+	return c->warm.state != PSD_WARM_UNKNOWN && c->warm.state != PSD_WARM_INITIALIZED;
+}
+
+/* The warm-restart module has reads, state writes or an ending reconciliation to see to. */
+static bool warm_busy(const struct psd_core *c)
+{
+	return c->warm.state == PSD_WARM_INITIALIZED || c->warm.states_len > 0 ||
+	       c->warm.reconciling;
+}
+
 /* PortInitDone only while start-up is over, APPL_DB holds the ports and Redis is not in doubt. */
 static bool may_announce(const struct psd_core *c)
 {
@@ -206,12 +220,15 @@ static void on_retry_due(struct psd_core *c)
 /* Carries out one module's requests. db: the database of the event being handled, if any. */
 static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 {
-	if (w & PSD_WANT_OUTAGE)
+	if (w & PSD_WANT_OUTAGE) {
 		on_outage(c, db);
+		psd_warm_event(c, PSD_WS_REDIS_DOWN);
+	}
 	if (w & PSD_WANT_RECONNECTED) {
 		c->last_reply_ns = c->now_ns;
 		if (!psd_startup_resume(c) && c->startup.phase >= PH_RUNNING)
 			psd_recovery_verify(c);
+		psd_warm_event(c, PSD_WS_REDIS_UP);
 	}
 	if (w & PSD_WANT_REFUSED) {
 		c->epoch++; /* replies still due belong to the abandoned attempt */
@@ -227,11 +244,13 @@ static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 		psd_resync_first_dump(c);
 	if (w & PSD_WANT_LISTENING)
 		psd_resync_listening(c);
-	if (w & PSD_WANT_REWRITE_ALL)
+	if (w & PSD_WANT_REWRITE_ALL) {
 		psd_links_rewrite_all(c);
+		psd_warm_event(c, PSD_WS_REDIS_LOST); /* what a warm restart read may be gone */
+	}
 	if (w & PSD_WANT_RECONCILE) {
 		if (c->resync.reconciled) /* the netdevs are known: absent means gone */
-			psd_links_reconcile_absent(c);
+			psd_links_reconcile_absent(c, false);
 		else /* not yet (a warm start's first dump): that dump reconciles */
 			psd_resync_reconcile_next(c);
 	}
@@ -241,11 +260,13 @@ static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 		psd_links_announce_again(c);
 	if (w & PSD_WANT_SWEEP)
 		psd_links_sweep(c, c->resync.gen, c->resync.sweep_reconcile);
+	if (w & PSD_WANT_RECONCILE_RESTORED)
+		psd_links_reconcile_absent(c, true);
 }
 
 static uint32_t wanted(const struct psd_core *c)
 {
-	return c->startup.wants | c->recovery.wants | c->resync.wants;
+	return c->startup.wants | c->recovery.wants | c->resync.wants | c->warm.wants;
 }
 
 /* Takes every module's requests and carries them out, until none is left; then PortInitDone
@@ -255,7 +276,7 @@ static void dispatch(struct psd_core *c, enum psd_db db)
 	uint32_t w;
 	for (unsigned round = 0; (w = wanted(c)) != 0; round++) {
 		PSD_ASSERT(round < 8); /* requests answer each other a few times at most */
-		c->startup.wants = c->recovery.wants = c->resync.wants = 0;
+		c->startup.wants = c->recovery.wants = c->resync.wants = c->warm.wants = 0;
 		carry_out(c, w, db);
 	}
 	if (!c->links.init_done_sent && may_announce(c))
@@ -268,9 +289,22 @@ static bool is_port_command(enum psd_tag_kind kind)
 	return kind == TAG_LOOKUP || kind == TAG_WRITE || kind == TAG_DELETE;
 }
 
+/* The start-up replies that decide warm or cold are the warm-restart machine's first inputs. */
+static void warm_decision(struct psd_core *c, enum psd_phase before)
+{
+	enum psd_phase now = c->startup.phase;
+	if (before == PH_WARM_ENABLE && now == PH_RESTORE_GET)
+		psd_warm_event(c, PSD_WS_ENABLED);
+	else if (before == PH_WARM_ENABLE && now == PH_RESTORE_SET)
+		psd_warm_event(c, PSD_WS_NOT_ENABLED);
+	else if (before == PH_RESTORE_GET && now == PH_RESTORE_SET)
+		psd_warm_event(c, c->startup.warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
+}
+
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	enum psd_db db = PSD_TAG_DB(r->tag);
+	enum psd_phase before = c->startup.phase;
 	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
 	c->inflight--;
 	c->inflight_db[db]--;
@@ -315,8 +349,16 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_CONFIG_SET:
 		psd_startup_copy_reply(c, r);
 		return;
+	case TAG_WARM_KEYS:
+	case TAG_WARM_ENTRY:
+	case TAG_WARM_TIMER:
+	case TAG_WARM_COUNT:
+	case TAG_WARM_STATE:
+		psd_warm_reply(c, r);
+		return;
 	default:
 		psd_startup_reply(c, r);
+		warm_decision(c, before);
 		return;
 	}
 }
@@ -330,8 +372,13 @@ static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 	for (unsigned why = 0; v.losses != 0 && why < _PSD_LOSS_MAX; why++)
 		if (v.losses & (1u << why))
 			psd_resync_loss(c, (enum psd_nl_loss)why);
+	bool first = !c->resync.reconciled;
 	if (v.dump_done)
 		psd_resync_dump_done(c, v.dump_failed);
+	if (first && c->resync.reconciled) /* the first complete dump: end of initial update */
+		psd_warm_event(c, PSD_WS_DUMP_DONE);
+	else if (first && (v.losses != 0 || (v.dump_done && v.dump_failed)))
+		psd_warm_event(c, PSD_WS_OVERRUN); /* a new dump will end it */
 }
 
 static void on_timer(struct psd_core *c)
@@ -352,6 +399,7 @@ static void on_timer(struct psd_core *c)
 		psd_alerts_timer(c); /* alerts: before the links' re-checks change what they read */
 	psd_links_timer(c);
 	psd_startup_timer(c, c->recovery.all_up);
+	psd_warm_timer(c);
 }
 
 static int on_event(struct psd_core *c, const struct psd_event *ev)
@@ -364,6 +412,7 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 		if (c->cfg.watchdog_ns != 0)
 			c->watchdog_due_ns = c->now_ns;
 		psd_startup_begin(c);
+		psd_warm_begin(c);
 		return 0;
 	case PSD_EV_DB_UP:
 	case PSD_EV_DB_DOWN:
@@ -386,6 +435,8 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 			psd_resync_dump_done(c, true);
 		} else if (c->startup.phase == PH_RUNNING)
 			psd_resync_loss(c, ev->u.loss);
+		if (!c->resync.reconciled)
+			psd_warm_event(c, PSD_WS_OVERRUN); /* the first dump is still to come */
 		return 0;
 	case PSD_EV_RECONFIGURE: {
 		struct psd_config next = *ev->u.cfg;
@@ -440,6 +491,7 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 		c->exit_deadline_ns = c->now_ns + PSD_SHUTDOWN_FLUSH_NS;
 		psd_todo(c, TODO_NOTIFY_STOPPING);
 		psd_log_line(c, PSD_LOG_NOTICE, "stopping: flushing pending writes", "");
+		psd_warm_event(c, PSD_WS_SHUTDOWN);
 		return 0;
 	}
 	return -EINVAL;
@@ -451,9 +503,15 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	c->now_ns = now_ns;
 	psd_observe_event(c, ev);
 	int r = on_event(c, ev);
+	enum psd_db db = ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN ? ev->u.db :
+										   PSD_DB_CONFIG;
 	if (wanted(c) != 0 || !c->links.init_done_sent)
-		dispatch(c, ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN ? ev->u.db :
-										      PSD_DB_CONFIG);
+		dispatch(c, db);
+	if (warm_busy(c)) {
+		psd_warm_settle(c);
+		if (wanted(c) != 0)
+			dispatch(c, db);
+	}
 	return r;
 }
 
@@ -512,10 +570,13 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 		c->startup.copy.pending = false;
 		return true;
 	}
-	if (psd_todo_take(c, c->recovery.all_up, &t)) {
+	if (psd_todo_take(c, c->recovery.all_up, may_listen(c), &t)) {
 		psd_emit_todo(c, t, ret);
 		return true;
 	}
+	if (c->recovery.all_up && warm_busy(c) &&
+	    psd_warm_pull(c, c->inflight < c->lim.inflight_max, ret))
+		return true;
 	if (c->recovery.all_up && psd_startup_pull(c, c->inflight < c->lim.inflight_max, ret))
 		return true;
 	if (c->links.sendq_len > 0)
@@ -549,6 +610,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->resync.redump_due_ns;
 	if (c->refused_retry_ns < d)
 		d = c->refused_retry_ns;
+	if (psd_warm_deadline(c) < d)
+		d = psd_warm_deadline(c);
 	if (c->watchdog_due_ns < d)
 		d = c->watchdog_due_ns;
 	if (c->startup.phase == PH_RUNNING && c->startup.log_poll_due_ns < d)
@@ -577,6 +640,7 @@ void psd_core_check(const struct psd_core *c)
 	psd_resync_check(c);
 	psd_links_check(c);
 	psd_observe_check(c);
+	psd_warm_check(c);
 	psd_alerts_check(c);
 }
 

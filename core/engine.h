@@ -3,8 +3,8 @@
  *
  *   engine.c    the public API and the only dispatcher: it hands each event to the module it
  *               concerns, then carries out what modules ask of each other (their `wants`);
- *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, alerts.c: each owns its
- *               sub-struct, checks its invariants, and calls only the leaf libraries;
+ *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, warm.c, alerts.c: each
+ *               owns its sub-struct, checks its invariants, and calls only the leaf libraries;
  *   leaves      outbox.c (todo and log rings), emit.c (command formatting), port_table.c,
  *               port_stats.c, port_fsm, names, nl_accept, nl_walk, text.c, metrics.c,
  *               alert_names.c, alert_fsm.
@@ -28,6 +28,7 @@
 #include "resync.h"
 #include "startup.h"
 #include "text.h"
+#include "warm.h"
 #include "work.h"
 
 struct psd_core {
@@ -47,6 +48,7 @@ struct psd_core {
 	struct psd_recovery recovery;
 	struct psd_resync resync;
 	struct psd_links links;
+	struct psd_warm warm;
 	struct psd_alerts alerts;
 
 	/* the engine's own: commands in flight, stalls, the watchdog, the exit */

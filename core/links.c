@@ -24,7 +24,9 @@
  *    APPL_DB that it did not count (a breakout, a port added to an empty CONFIG_DB) raises it
  *    and PortConfigDone is written again (compat: the count of the start stays);
  *  - FB-03: the DELLINK of an old interface retires its ifindex from the old set, and so does a
- *    message that shows it under another name (renamed).
+ *    message that shows it under another name (renamed);
+ *  - a warm restart writes nothing for a link state STATE_DB already held at start (warm.c
+ *    marks those ports stored_known until reconciled; compat: never marked).
  */
 #include <string.h>
 
@@ -292,12 +294,21 @@ void psd_links_rewrite_all(struct psd_core *c)
 	}
 }
 
-void psd_links_reconcile_absent(struct psd_core *c)
+/* An entry STATE_DB may hold for a port without a netdev, left by an earlier run: a configured
+ * port's (unless restored_only), or one a warm restore found and nothing has touched since. */
+static bool stale_entry(const struct psd_port *p, bool restored_only)
+{
+	bool restored = p->restored && !p->sent_once;
+	return p->used && (restored || (p->configured && !restored_only)) && !p->present &&
+	       !p->old_netdev && p->fsm_state == psd_port_fsm_start();
+}
+
+void psd_links_reconcile_absent(struct psd_core *c, bool restored_only)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
-		if (p->used && p->configured && !p->present && !p->old_netdev &&
-		    p->fsm_state == psd_port_fsm_start()) {
+		if (stale_entry(p, restored_only)) {
+			c->stats.warm_stale_deleted += p->restored && !p->sent_once;
 			p->reconciling = true; /* our fields only, as at a cold start's first dump */
 			gone(c, i);
 		}
@@ -340,6 +351,20 @@ static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
 		psd_log_end(c, &t);
 	}
 	return false;
+}
+
+/* Warm restart (warm.c): the entry STATE_DB held at start is this state, and nothing was sent
+ * for the port since; writing it again would be churn. */
+static bool stored_same(const struct psd_port *p)
+{
+	return p->stored_known && !p->sent_once && p->present &&
+	       p->stored_admin_up == p->admin_up && p->stored_oper_up == p->oper_up &&
+	       p->stored_mtu == p->mtu;
+}
+
+static bool already_stored(const struct psd_port *p)
+{
+	return stored_same(p) && p->fsm_state == psd_port_fsm_start() && !p->queued && !p->sent;
 }
 
 static void handle_link(struct psd_core *c, const struct psd_link *l)
@@ -399,6 +424,11 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;
 	p->mtu = l->mtu;
+	if (p->stored_known && already_stored(p)) {
+		c->stats.warm_unchanged++; /* a warm restart: STATE_DB holds this already */
+		psd_port_leave_portset(&c->ports, p);
+		return;
+	}
 	step(c, idx, PSD_PS_NEW);
 }
 
@@ -634,16 +664,37 @@ void psd_links_timer(struct psd_core *c)
 	c->links.init_done_retry = false; /* PortInitDone again, at the end of the event */
 }
 
+/* Takes the next port off the send queue; PSD_NO_PORT when none is left. A write of what STATE_DB
+ * already holds since a warm start (the netdev changed and changed back meanwhile) is settled
+ * here, as if acknowledged, and never sent. */
+static uint32_t next_to_send(struct psd_core *c)
+{
+	while (c->links.sendq_len > 0) {
+		uint32_t idx = c->links.sendq[c->links.sendq_head];
+		struct psd_port *p = &c->ports.ports[idx];
+		c->links.sendq_head = (c->links.sendq_head + 1) % c->ports.capacity;
+		c->links.sendq_len--;
+		PSD_ASSERT(p->queued && !p->sent);
+		p->queued = false;
+		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p)) {
+			p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP;
+			return idx;
+		}
+		c->stats.warm_unchanged++;
+		psd_port_leave_portset(&c->ports, p);
+		step(c, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
+	}
+	return PSD_NO_PORT;
+}
+
 bool psd_links_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 {
 	if (c->links.sendq_len == 0 || !may_send)
 		return false;
-	uint32_t idx = c->links.sendq[c->links.sendq_head];
+	uint32_t idx = next_to_send(c);
+	if (idx == PSD_NO_PORT)
+		return false;
 	struct psd_port *p = &c->ports.ports[idx];
-	c->links.sendq_head = (c->links.sendq_head + 1) % c->ports.capacity;
-	c->links.sendq_len--;
-	PSD_ASSERT(p->queued && !p->sent);
-	p->queued = false;
 	p->sent = true;
 	if (p->op == PSD_OP_WRITE)
 		log_port(c, PSD_LOG_INFO, "Publish ", p, p->oper_up ? "(ok:up) to state db" :
@@ -663,8 +714,7 @@ void psd_links_sweep(struct psd_core *c, uint32_t gen, bool reconcile)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
-		if (reconcile && p->used && p->configured && !p->present && !p->old_netdev &&
-		    p->fsm_state == psd_port_fsm_start()) {
+		if (reconcile && stale_entry(p, false)) {
 			p->reconciling = true;
 			gone(c, i);
 		}

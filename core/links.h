@@ -52,9 +52,10 @@ void psd_links_announce_again(struct psd_core *c);
 void psd_links_outage(struct psd_core *c, enum psd_db db);
 /* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
 void psd_links_rewrite_all(struct psd_core *c);
-/* Removes our fields from the entries of configured ports without a netdev (a restarted Redis
- * may hold them from an older snapshot). */
-void psd_links_reconcile_absent(struct psd_core *c);
+/* Removes our fields from the entries of ports without a netdev: configured ones (a restarted
+ * Redis may hold them from an older snapshot) and ones a warm restore found in STATE_DB; with
+ * restored_only, the latter alone (a warm restart's reconciliation). */
+void psd_links_reconcile_absent(struct psd_core *c, bool restored_only);
 /* A complete dump of generation gen: a present port it did not report is gone; with reconcile,
  * configured ports without a netdev lose our fields. */
 void psd_links_sweep(struct psd_core *c, uint32_t gen, bool reconcile);

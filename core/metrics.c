@@ -220,15 +220,6 @@ static void count_ports(const struct psd_core *c, uint64_t now_ns, struct port_c
 	}
 }
 
-static const char *warm_state(const struct psd_core *c)
-{
-	if (!c->startup.warm)
-		return "disabled";
-	if (c->startup.phase < PH_RUNNING)
-		return "restored";
-	return c->resync.reconciled ? "reconciled" : "replayed";
-}
-
 static void metrics_alert(const struct psd_alerts *a, const struct psd_alert *x,
 			  struct psd_text *t)
 {
@@ -309,7 +300,6 @@ static void alert_families(const struct psd_core *c, struct psd_text *t)
 static void render(const struct psd_core *c, const struct psd_metrics_info *info,
 		   struct psd_text *t)
 {
-	static const char *const warm_states[] = {"disabled", "restored", "replayed", "reconciled"};
 	static const char *const type_labels[_PSD_NLT_MAX] = {"newlink", "dellink", "done",
 							      "error",   "overrun", "other"};
 	static const char *const loss_labels[_PSD_LOSS_MAX] = {
@@ -458,10 +448,16 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	single(t, "portsyncd_port_init_done", "gauge", "1 once PortInitDone has been written.",
 	       c->links.init_done_sent);
 	family(t, "portsyncd_warm_restart_state", "gauge",
-	       "1 for the daemon's warm-restart state (swss-common names), 0 for the others.");
-	for (unsigned i = 0; i < sizeof(warm_states) / sizeof(warm_states[0]); i++)
-		sample(t, "portsyncd_warm_restart_state", "state", warm_states[i],
-		       strcmp(warm_states[i], warm_state(c)) == 0);
+	       "1 for the warm-restart machine's state (swss-common names), 0 for the others.");
+	for (int i = 0; i < _PSD_WARM_STATE_MAX; i++)
+		sample(t, "portsyncd_warm_restart_state", "state",
+		       psd_warm_state_name((enum psd_warm_state)i), c->warm.state == i);
+	single(t, "portsyncd_warm_restart_unchanged_total", "counter",
+	       "Link states a warm restart found STATE_DB already holding: not written.",
+	       s->warm_unchanged);
+	single(t, "portsyncd_warm_restart_stale_deleted_total", "counter",
+	       "STATE_DB entries a warm restart found stale (netdev gone while down): deleted.",
+	       s->warm_stale_deleted);
 	single(t, "portsyncd_link_oper_changes_total", "counter",
 	       "Oper status changes (up to down or down to up) of present ports.", s->oper_changes);
 	single(t, "portsyncd_link_stats_writes_total", "counter",
@@ -526,6 +522,10 @@ size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 	if (c->resync.redump_wanted || c->resync.dump_active)
 		psd_text_str(&t, "; netlink resync");
 	psd_text_str(&t, c->links.init_done_sent ? "; PortInitDone sent" : "");
+	if (c->startup.warm) {
+		psd_text_str(&t, "; warm restart ");
+		psd_text_str(&t, psd_warm_state_name((enum psd_warm_state)c->warm.state));
+	}
 	return t.len;
 }
 

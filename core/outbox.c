@@ -48,12 +48,13 @@ void psd_todo_purge_commands(struct psd_core *c)
 	o->todo_len = kept;
 }
 
-bool psd_todo_take(struct psd_core *c, bool commands_ok, enum psd_todo *ret)
+bool psd_todo_take(struct psd_core *c, bool commands_ok, bool listen_ok, enum psd_todo *ret)
 {
 	struct psd_outbox *o = &c->out;
 	for (uint32_t i = 0; i < o->todo_len; i++) {
 		enum psd_todo t = (enum psd_todo)o->todo[(o->todo_head + i) % PSD_TODO_RING];
-		if (!commands_ok && psd_todo_is_command(t))
+		if ((!commands_ok && psd_todo_is_command(t)) ||
+		    (!listen_ok && (t == TODO_NL_LISTEN || t == TODO_NOTIFY_READY)))
 			continue;
 		for (uint32_t k = i; k > 0; k--) /* close the gap; the ring holds a few entries */
 			o->todo[(o->todo_head + k) % PSD_TODO_RING] =

@@ -41,8 +41,9 @@ void psd_todo(struct psd_core *c, enum psd_todo t);
 bool psd_todo_is_command(enum psd_todo t);
 /* Drops the queued singletons that are Redis commands (an outage makes them stale). */
 void psd_todo_purge_commands(struct psd_core *c);
-/* Takes the oldest singleton that may go now (commands wait while a database is down). */
-bool psd_todo_take(struct psd_core *c, bool commands_ok, enum psd_todo *ret);
+/* Takes the oldest singleton that may go now (commands wait while a database is down; listening,
+ * and READY=1 after it, wait for listen_ok: a warm start's restore). */
+bool psd_todo_take(struct psd_core *c, bool commands_ok, bool listen_ok, enum psd_todo *ret);
 
 /* A log record being built, or NULL when level is below the current threshold. */
 struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t);

@@ -42,6 +42,13 @@ struct psd_port {
 	bool missing_logged : 1; /* "Cannot find" was logged; later re-checks are summarised */
 	bool admin_up : 1;
 	bool oper_up : 1;
+	/* warm restart (core/warm.c): what STATE_DB held for this name when the daemon started */
+	bool restored : 1;       /* STATE_DB PORT_TABLE had an entry with our fields */
+	bool stored_known : 1;   /* ... exactly as we write them: stored_*, until reconciled */
+	bool stored_admin_up : 1;
+	bool stored_oper_up : 1;
+	bool sent_once : 1;      /* links.c: a STATE_DB write or delete went out for it since the
+	                          * start, so STATE_DB holds what we wrote, not what was restored */
 	/* metrics and link analytics (core/observe.c) */
 	bool change_pending : 1; /* the desired state changed at change_ns, not yet sent */
 	bool sent_change : 1;    /* the command in flight carries a change made at sent_change_ns */
@@ -52,6 +59,7 @@ struct psd_port {
 	uint32_t oper_changes;   /* here, next to the flags: the metrics' walk reads one line */
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
 	uint32_t mtu;
+	uint32_t stored_mtu;
 	uint32_t park_prev;
 	uint32_t park_next;
 	uint32_t seen_gen;    /* the netlink dump generation that last reported this netdev */

@@ -207,9 +207,11 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 		}
 		return;
 	}
-	if (psd_port_find(&c->ports, name, len) != PSD_NO_PORT)
+	idx = psd_port_find(&c->ports, name, len);
+	if (idx != PSD_NO_PORT && c->ports.ports[idx].configured)
 		return;
-	idx = psd_port_add(&c->ports, name, len);
+	if (idx == PSD_NO_PORT) /* else a warm restore's entry (warm.c): configured now */
+		idx = psd_port_add(&c->ports, name, len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
 		c->startup.config_overflow++; /* said once, with the count, when KEYS is done */

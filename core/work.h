@@ -46,6 +46,11 @@ enum psd_tag_kind {
 	TAG_ALERT_RETIRE,    /* DEL of an entry whose rule a reload removed */
 	TAG_ALERT_SILENCE,   /* HGETALL CONFIG_DB PORTSYNCD_ALERT_SILENCE|portsyncd */
 	TAG_ALERT_SWEEP,     /* KEYS STATE_DB PORTSYNCD_ALERT|*: what an earlier run left */
+	TAG_WARM_KEYS,       /* warm restore (warm.c): KEYS STATE_DB PORT_TABLE|* */
+	TAG_WARM_ENTRY,      /* ... HGETALL STATE_DB PORT_TABLE|<name>, index = port */
+	TAG_WARM_TIMER,      /* ... HGET CONFIG_DB WARM_RESTART|swss portsyncd_timer */
+	TAG_WARM_COUNT,      /* ... HGET APPL_DB PORT_TABLE:PortConfigDone count */
+	TAG_WARM_STATE,      /* HSET STATE_DB WARM_RESTART_TABLE|portsyncd state <state> */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -106,6 +111,8 @@ enum psd_want {
 	PSD_WANT_RECONCILE = 1u << 9,     /* recovery: ... and configured ports without a netdev go */
 	PSD_WANT_RECOPY = 1u << 10,       /* recovery: APPL_DB lost the port entries: copy again */
 	PSD_WANT_SWEEP = 1u << 11,        /* resync: a complete dump: ports it did not report are gone */
+	PSD_WANT_RECONCILE_RESTORED = 1u << 12, /* warm: the entries STATE_DB held for ports whose
+	                                         * netdev is gone lose our fields */
 };
 
 #endif

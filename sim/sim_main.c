@@ -19,9 +19,13 @@
  * must catch it.
  *
  * psd-sim --fixture F [--commands FILE] runs one scenario instead (docs/fixtures.md).
+ * --warm-bench: after convergence, one measured warm restart (make bench): 1% of the netdevs
+ * deleted, 1% flapped to a new carrier and 0.5% re-sized while the daemon is down; prints the
+ * wall-clock time from the new core's start to `reconciled` and the writes per unchanged port,
+ * then converges again under every invariant.
  *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
- *                [--canary drop-loss|early-fire] [--verbose]
+ *                [--canary drop-loss|early-fire] [--warm-bench] [--verbose]
  *        psd-sim --seed S --alerts [--ports N]   the alert scenario: seeded flap storms fire the
  *                shipped flap rule for exactly the flapping ports at the predicted times, a
  *                silence holds one port's actions until it expires, a Redis outage inhibits
@@ -76,6 +80,9 @@ enum invariant {
 	INV_MEMORY_BOUNDED,
 	INV_RECONNECTED,     /* Redis back: every database reconnected within the bound */
 	INV_ALERT_HELD_FOR,  /* no alert fires unless its condition held for its rule's `for` */
+	INV_WARM_NO_CHURN,   /* a warm start writes no key whose value was already right */
+	INV_WARM_PATH,       /* WARM_RESTART_TABLE|portsyncd state follows the machine */
+	INV_WARM_EXACT,      /* at `reconciled`, every port entry STATE_DB holds is the kernel's */
 	INV_CONVERGED,       /* liveness */
 };
 
@@ -88,6 +95,9 @@ static const char *const invariant_names[] = {
 	[INV_MEMORY_BOUNDED] = "memory-bounded",
 	[INV_RECONNECTED] = "reconnected",
 	[INV_ALERT_HELD_FOR] = "alert-held-for",
+	[INV_WARM_NO_CHURN] = "warm-no-churn",
+	[INV_WARM_PATH] = "warm-path",
+	[INV_WARM_EXACT] = "warm-exact",
 	[INV_CONVERGED] = "converged",
 };
 
@@ -159,7 +169,13 @@ struct sim {
 	/* invariant state */
 	int32_t *old_ifindex;   /* the netdev the core declared old (forced down) at its start */
 	bool *old_renamed;      /* the name it had then */
-	bool *warm_stale;       /* not seen since a warm start: a STATE_DB entry may stay stale */
+	bool *written;          /* this daemon run has written the port's STATE_DB key */
+	bool warm_window;       /* a warm start that has not reconciled, over data Redis kept */
+	bool warm_exact_due;    /* its `reconciled` is on its way: STATE_DB is checked then */
+	char warm_state[16];    /* the last WARM_RESTART_TABLE state sent in this run ("": none) */
+	bool warm_dump_fault;   /* the first dump after a warm start is interrupted */
+	bool *changed;          /* --warm-bench: the netdev changed while the daemon was down */
+	uint64_t unchanged_writes; /* --warm-bench: STATE_DB writes sent for unchanged ports */
 	bool *fresh;            /* the core was told of a netdev of the port that is not old */
 	bool *told_gone;        /* the core was told the port's netdev went away since its last
 				   STATE_DB write was sent */
@@ -232,11 +248,96 @@ static bool is_arg(const char *arg, size_t len, const char *lit)
 	return len == strlen(lit) && memcmp(arg, lit, len) == 0;
 }
 
+/* The warm-restart machine's edges between written states (warm_fsm.rl), "" the start. */
+static bool warm_edge(const char *from, const char *to)
+{
+	static const char *const edges[][2] = {
+		{"", "initialized"},           {"", "disabled"},
+		{"initialized", "initialized"}, {"initialized", "restored"},
+		{"initialized", "failed"},     {"restored", "restored"},
+		{"restored", "replayed"},      {"replayed", "replayed"},
+		{"replayed", "reconciled"},    {"reconciled", "reconciled"},
+		{"disabled", "disabled"},      {"failed", "failed"},
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		if (strcmp(edges[i][0], from) == 0 && strcmp(edges[i][1], to) == 0)
+			return true;
+	return false;
+}
+
+static void check_warm_state(struct sim *s, uint32_t argc, const char *const *argv,
+			     const size_t *len)
+{
+	char to[16];
+	if (argc != 4 || !is_arg(argv[1], len[1], "WARM_RESTART_TABLE|portsyncd") ||
+	    !is_arg(argv[2], len[2], "state") || len[3] >= sizeof(to))
+		return;
+	memcpy(to, argv[3], len[3]);
+	to[len[3]] = '\0';
+	if (!warm_edge(s->warm_state, to)) {
+		char edge[40];
+		snprintf(edge, sizeof(edge), "%s -> %s", s->warm_state[0] ? s->warm_state : "start", to);
+		violate(s, INV_WARM_PATH, "no such transition:", edge, strlen(edge));
+	}
+	if (strcmp(to, "initialized") == 0 && s->warm_state[0] == '\0')
+		s->warm_window = true; /* until reconciled, or until Redis loses what it held */
+	memcpy(s->warm_state, to, sizeof(to));
+	s->warm_exact_due = strcmp(to, "reconciled") == 0 && s->warm_window;
+	if (strcmp(to, "reconciled") == 0 || strcmp(to, "failed") == 0 ||
+	    strcmp(to, "disabled") == 0)
+		s->warm_window = false;
+}
+
+/* A warm start's write to a port key this run has not written yet must change it. */
+static void check_warm_churn(struct sim *s, uint32_t argc, const char *const *argv,
+			     const size_t *len)
+{
+	bool renamed = false, changes = false;
+	char key[64], field[32];
+	uint32_t i;
+	if (argc < 2 || len[1] >= sizeof(key))
+		return;
+	i = port_of(s, argv[1], len[1], &renamed);
+	if (i == UINT32_MAX || renamed)
+		return;
+	bool hset = is_arg(argv[0], len[0], "HSET"), hdel = is_arg(argv[0], len[0], "HDEL");
+	if (!hset && !hdel)
+		return;
+	bool first = !s->written[i];
+	s->written[i] = true;
+	if (!s->warm_window || !first)
+		return; /* a command sent again after an outage may find its first run done */
+	memcpy(key, argv[1], len[1]);
+	key[len[1]] = '\0';
+	for (uint32_t a = 2; a < argc && !changes; a += hset ? 2 : 1) {
+		if (len[a] >= sizeof(field))
+			return;
+		memcpy(field, argv[a], len[a]);
+		field[len[a]] = '\0';
+		const char *had = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, field);
+		changes = hset ? (a + 1 >= argc || had == NULL || strlen(had) != len[a + 1] ||
+				  memcmp(had, argv[a + 1], len[a + 1]) != 0) :
+				 had != NULL;
+	}
+	if (!changes)
+		violate(s, INV_WARM_NO_CHURN, "a warm start wrote what STATE_DB already held:",
+			argv[1], len[1]);
+}
+
 /* What Redis is asked to write for a port must follow from what the core was told. */
 static void on_sent(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 		    const size_t *len)
 {
 	struct sim *s = ctx;
+	if (db == PSD_WORLD_STATE && argc > 0 && is_arg(argv[0], len[0], "HSET"))
+		check_warm_state(s, argc, argv, len);
+	if (s->changed != NULL && db == PSD_WORLD_STATE && argc >= 2 &&
+	    (is_arg(argv[0], len[0], "HSET") || is_arg(argv[0], len[0], "HDEL") ||
+	     is_arg(argv[0], len[0], "DEL"))) {
+		bool other = false;
+		uint32_t p = port_of(s, argv[1], len[1], &other);
+		s->unchanged_writes += p != UINT32_MAX && !other && !s->changed[p];
+	}
 	bool hset = is_arg(argv[0], len[0], "HSET");
 	bool del = is_arg(argv[0], len[0], "DEL") || is_arg(argv[0], len[0], "HDEL");
 	bool renamed = false;
@@ -280,6 +381,37 @@ static bool names_init_done(uint32_t argc, const char *const *argv, const size_t
 	return false;
 }
 
+/* `reconciled` is written once every command of the reconciliation is acknowledged. When the
+ * daemon has been told all the kernel did (nothing queued or held, the dump served) and Redis
+ * takes writes, STATE_DB then holds no entry for a netdev that is gone or renamed, and every entry
+ * it holds is the kernel's state (a port still waiting for APPL_DB may have none yet). */
+static void check_warm_exact(struct sim *s)
+{
+	char key[48], mtu[16];
+	s->warm_exact_due = false;
+	if (s->k.qlen > 0 || s->w->hold || s->refuse_writes || s->refuse_error != NULL ||
+	    s->w->dump_seq != s->k.served_dump_seq)
+		return;
+	for (uint32_t i = 0; i < s->nports && !s->failed; i++) {
+		const struct psd_kernel_port *p = &s->k.ports[i];
+		snprintf(key, sizeof(key), "PORT_TABLE|Ethernet%u", i);
+		const char *oper = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "netdev_oper_status");
+		const char *admin = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "admin_status");
+		const char *m = psd_model_hget(&s->w->m, PSD_WORLD_STATE, key, "mtu");
+		if (oper == NULL && admin == NULL && m == NULL)
+			continue;
+		snprintf(mtu, sizeof(mtu), "%u", p->mtu);
+		if (p->ifindex == 0 || p->renamed)
+			violate(s, INV_WARM_EXACT, "at reconciled, an entry for a netdev that is gone:",
+				key, strlen(key));
+		else if (oper == NULL || admin == NULL || m == NULL ||
+			 strcmp(oper, p->up && p->carrier ? "up" : "down") != 0 ||
+			 strcmp(admin, p->up ? "up" : "down") != 0 || strcmp(m, mtu) != 0)
+			violate(s, INV_WARM_EXACT, "at reconciled, an entry not the kernel's:", key,
+				strlen(key));
+	}
+}
+
 /* Every command Redis executes passes here: the invariants on writes, and the OOM fault. */
 static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 		       const size_t *len)
@@ -289,8 +421,12 @@ static bool on_command(void *ctx, uint32_t db, uint32_t argc, const char *const 
 		     is_arg(argv[0], len[0], "HDEL") || is_arg(argv[0], len[0], "EVALSHA");
 	if (s->refuse_writes && write)
 		return false;
-	if (db == PSD_WORLD_STATE)
+	if (db == PSD_WORLD_STATE) {
 		check_state_needs_appl(s, argc, argv, len);
+		check_warm_churn(s, argc, argv, len);
+		if (s->warm_exact_due && argc == 4 && is_arg(argv[3], len[3], "reconciled"))
+			check_warm_exact(s);
+	}
 	if (db == PSD_WORLD_APPL && write && names_init_done(argc, argv, len) &&
 	    ++s->init_done_writes > 1)
 		violate(s, INV_INIT_DONE_ONCE, "PortInitDone written twice", "", 0);
@@ -342,10 +478,8 @@ static void on_seen(void *ctx, const struct psd_kernel_msg *msg)
 		}
 		s->old_ifindex[msg->port] = 0; /* renamed: no leftover any more */
 	}
-	if (!msg->renamed) {
+	if (!msg->renamed)
 		s->fresh[msg->port] = true;
-		s->warm_stale[msg->port] = false; /* the netdev is back: its entry follows it again */
-	}
 }
 
 static void on_dump_missing(void *ctx, uint32_t port)
@@ -431,6 +565,7 @@ static void redis_fault(struct sim *s, bool wipe)
 		 * after it has written CONFIG_DB, never while a daemon starts */
 		bool late = kind < s->rate[F_EMPTY_LATE] && s->w->listening;
 		psd_model_restart(&s->w->m, NULL);
+		s->warm_window = false; /* what Redis held is gone: everything is written again */
 		if (late) /* a config reload writes CONFIG_DB a while after the restart */
 			s->config_late = 1 + below(s, 40);
 		else
@@ -441,6 +576,7 @@ static void redis_fault(struct sim *s, bool wipe)
 	} else if (s->has_snapshot && kind < s->rate[F_STALE]) {
 		/* kill -9 and a restart from the last SAVE: older than what the core wrote since */
 		psd_model_restart(&s->w->m, &s->snapshot);
+		s->warm_window = false; /* an older snapshot: the daemon writes every port again */
 		s->has_snapshot = false;
 		s->init_done_writes = 0;
 		s->faults[F_STALE]++;
@@ -459,6 +595,7 @@ static void loading_fault(struct sim *s)
 	psd_world_redis_down(s->w);
 	s->w->m.run_id++;
 	s->w->m.loading = true;
+	s->warm_window = false; /* a restarted server: the daemon writes every port again */
 	s->loading_left = 1 + below(s, 30);
 	s->faults[F_LOADING]++;
 	s->redis_up = false;
@@ -525,14 +662,24 @@ static void daemon_restart(struct sim *s, enum fault kind)
 	for (uint32_t i = 0; i < s->nports; i++) { /* the new core decides anew what is old */
 		s->old_ifindex[i] = 0;
 		s->fresh[i] = true;
-		s->warm_stale[i] = kind == F_RESTART_WARM;
+		s->written[i] = false;
 	}
+	if (kind == F_RESTART_WARM) /* while the daemon is down: deletes, adds, renames, flaps, MTUs */
+		for (uint32_t n = below(s, 2 * s->nports + 1); n > 0; n--)
+			kernel_change(s);
 	psd_kernel_drop_queue(&s->k); /* the old sockets are closed */
 	psd_alert_watch_reset(&s->aw); /* the new core's alerts start afresh */
 	s->init_done_writes = 0;
+	s->warm_window = false; /* opened by the state initialized */
+	s->warm_state[0] = '\0';
 	psd_world_restart(s->w);
-	if (kind == F_RESTART_WARM)
-		psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, warm_key);
+	if (kind != F_RESTART_WARM)
+		return;
+	psd_model_del_matching(&s->w->m, PSD_WORLD_STATE, warm_key);
+	/* inside the restore window: the first dump interrupted, Redis down, or both */
+	s->warm_dump_fault = below(s, 3) == 0;
+	if (below(s, 3) == 0)
+		redis_fault(s, false);
 }
 
 /* SAI creates the host interfaces again after a cold swss start, new ifindexes, once orchagent
@@ -549,6 +696,11 @@ static enum psd_dump_fault dump_fault(struct sim *s)
 {
 	if (s->w->dump_seq == s->k.served_dump_seq || !s->faults_on)
 		return PSD_DUMP_CLEAN;
+	if (s->warm_dump_fault) {
+		s->warm_dump_fault = false;
+		s->faults[F_DUMP_INTERRUPTED]++;
+		return PSD_DUMP_INTERRUPTED;
+	}
 	unsigned r = below(s, 1000);
 	if (r < s->rate[F_DUMP_TRUNCATED]) {
 		s->faults[F_DUMP_TRUNCATED]++;
@@ -595,7 +747,7 @@ static const char *check_converged(struct sim *s)
 		const struct psd_kernel_port *p = &s->k.ports[i];
 		snprintf(key, sizeof(key), "PORT_TABLE|Ethernet%u", i);
 		if (p->ifindex == 0 || p->renamed) {
-			if (!s->warm_stale[i] && psd_model_exists(&s->w->m, PSD_WORLD_STATE, key)) {
+			if (psd_model_exists(&s->w->m, PSD_WORLD_STATE, key)) {
 				snprintf(why, sizeof(why), "%s exists but its netdev is %s", key,
 					 p->renamed ? "renamed" : "deleted");
 				return why;
@@ -658,7 +810,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: psd-sim --fixture FILE [--commands FILE]\n"
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
-			"[--faults swarm|none|F,F...] [--canary drop-loss|early-fire] [--verbose]\n"
+			"[--faults swarm|none|F,F...] [--canary drop-loss|early-fire] [--warm-bench] [--verbose]\n"
 			"       psd-sim --seed S --alerts [--ports N]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
@@ -1124,6 +1276,65 @@ static int run_alerts(struct sim *s, const char *seed_text)
 	return ar.failures == 0 ? 0 : 1;
 }
 
+static bool warm_state_is(const struct sim *s, const char *want)
+{
+	const char *st = psd_model_hget(&s->w->m, PSD_WORLD_STATE, "WARM_RESTART_TABLE|portsyncd",
+					"state");
+	return st != NULL && strcmp(st, want) == 0;
+}
+
+/* --warm-bench: one warm restart after changes made while the daemon is down, measured. */
+static bool warm_bench(struct sim *s)
+{
+	struct timespec t0, t1;
+	uint32_t unchanged = 0;
+
+	psd_model_hset(&s->w->m, PSD_WORLD_STATE, "WARM_RESTART_ENABLE_TABLE|swss", "enable",
+		       "true");
+	for (uint32_t i = 0; i < s->nports; i++) {
+		struct psd_kernel_port *p = &s->k.ports[i];
+		s->changed[i] = p->ifindex != 0 && (i % 100 == 0 || i % 100 == 1 || i % 200 == 2);
+		unchanged += !s->changed[i];
+		if (!s->changed[i])
+			continue;
+		if (i % 100 == 0)
+			psd_kernel_delete(&s->k, i);
+		else if (i % 100 == 1)
+			psd_kernel_set(&s->k, i, p->up, !p->carrier, p->mtu);
+		else
+			psd_kernel_set(&s->k, i, p->up, p->carrier, p->mtu == 9000 ? 9100 : 9000);
+		s->told_gone[i] = true;
+	}
+	for (uint32_t i = 0; i < s->nports; i++) {
+		s->old_ifindex[i] = 0;
+		s->fresh[i] = true;
+		s->written[i] = false;
+	}
+	psd_kernel_drop_queue(&s->k);
+	s->unchanged_writes = 0;
+	s->warm_state[0] = '\0';
+	uint64_t v0 = s->w->now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	psd_world_restart(s->w);
+	for (int guard = 0; guard < 10000 && !warm_state_is(s, "reconciled") && !s->failed; guard++) {
+		serve_dump(s);
+		psd_kernel_deliver(&s->k, s->w, PSD_KERNEL_QUEUE_MAX);
+		psd_world_settle(s->w);
+		if (!warm_state_is(s, "reconciled"))
+			psd_world_advance(s->w, MS);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!warm_state_is(s, "reconciled"))
+		return false;
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("psd-sim: warm restart: %u ports, %u changed while down: reconciled in %.1f ms wall "
+	       "clock (%llu ms virtual); %" PRIu64 " writes for %u unchanged ports: %.4f writes per "
+	       "unchanged port\n", s->nports, s->nports - unchanged, ms,
+	       (unsigned long long)((s->w->now - v0) / MS), s->unchanged_writes, unchanged,
+	       unchanged > 0 ? (double)s->unchanged_writes / unchanged : 0.0);
+	return true;
+}
+
 /* --fixture F: the scenario in field mode, and in compat mode when it has compat lines; with
  * --commands FILE, the field run's commands are written there as redis-server's MONITOR prints
  * them (without time and client), to compare with the daemon's. */
@@ -1177,7 +1388,7 @@ int main(int argc, char **argv)
 		return run_fixture(argv[2], argv[4]);
 	const char *seed_text = NULL, *faults = "swarm";
 	uint32_t ports = 16, steps = 2000, storm = 0;
-	bool verbose = false, alerts = false;
+	bool verbose = false, alerts = false, bench_warm = false;
 	static struct sim s;
 	static struct psd_alert_rules rules;
 	char err[600];
@@ -1198,6 +1409,8 @@ int main(int argc, char **argv)
 			verbose = true;
 		else if (strcmp(argv[i], "--alerts") == 0)
 			alerts = true;
+		else if (strcmp(argv[i], "--warm-bench") == 0)
+			bench_warm = true;
 		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
 			 strcmp(argv[i + 1], "drop-loss") == 0)
 			s.canary_drop_loss = ++i > 0;
@@ -1212,10 +1425,10 @@ int main(int argc, char **argv)
 		return usage();
 	snprintf(reproduce_line, sizeof(reproduce_line),
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
-		 "--steps %u --storm %u --faults %s%s%s", PSD_COMMIT, seed_text, ports, steps, storm,
+		 "--steps %u --storm %u --faults %s%s%s%s", PSD_COMMIT, seed_text, ports, steps, storm,
 		 faults, s.canary_drop_loss ? " --canary drop-loss" :
 			 s.canary_early_fire ? " --canary early-fire" : "",
-		 alerts ? " --alerts" : "");
+		 alerts ? " --alerts" : "", bench_warm ? " --warm-bench" : "");
 	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], on_fatal_signal);
@@ -1232,9 +1445,9 @@ int main(int argc, char **argv)
 	s.told_gone = calloc(ports, sizeof(*s.told_gone));
 	s.old_ifindex = calloc(ports, sizeof(*s.old_ifindex));
 	s.old_renamed = calloc(ports, sizeof(*s.old_renamed));
-	s.warm_stale = calloc(ports, sizeof(*s.warm_stale));
+	s.written = calloc(ports, sizeof(*s.written));
 	if (s.fresh == NULL || s.told_gone == NULL || s.old_ifindex == NULL || s.old_renamed == NULL ||
-	    s.warm_stale == NULL)
+	    s.written == NULL)
 		return 1;
 	memset(s.fresh, 1, ports * sizeof(*s.fresh));
 	psd_kernel_init(&s.k, ports);
@@ -1296,6 +1509,21 @@ int main(int argc, char **argv)
 		return fail(&s, s.violated, s.why);
 	if (took == UINT64_MAX)
 		return fail(&s, INV_CONVERGED, why);
+	if (bench_warm) {
+		s.changed = calloc(ports, sizeof(*s.changed));
+		if (s.changed == NULL)
+			return 1;
+		if (!warm_bench(&s) && !s.failed)
+			return fail(&s, INV_CONVERGED, "the warm restart did not reach reconciled");
+		if (!s.failed)
+			took = heal(&s, &why);
+		if (s.failed)
+			return fail(&s, s.violated, s.why);
+		if (took == UINT64_MAX)
+			return fail(&s, INV_CONVERGED, why);
+		free(s.changed);
+		s.changed = NULL;
+	}
 	psd_core_check(s.w->core);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -1323,6 +1551,6 @@ int main(int argc, char **argv)
 	free(s.told_gone);
 	free(s.old_ifindex);
 	free(s.old_renamed);
-	free(s.warm_stale);
+	free(s.written);
 	return 0;
 }

@@ -61,7 +61,7 @@ it_b04_corrupt_restore_count() {
 	start_daemon
 	grep -q "restore_count '12abc' is not a count, fall back to cold start" "$T/daemon.log" ||
 		fail "no message for the corrupt restore_count"
-	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
+	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0 state=disabled
 	wait_until "PortConfigDone" key_exists 0 "_PORT_TABLE:PortConfigDone"
 	stop_daemon
 }

@@ -20,7 +20,7 @@ it_d01_cold_config_copy() {
 		"Ethernet0 Ethernet4 PortConfigDone " "PORT_TABLE_KEY_SET"
 	publishes_are() { [ "$(publishes)" = "$1" ]; }
 	wait_until "3 publishes" publishes_are 3
-	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
+	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0 state=disabled
 	expect_hash 4 "LOGGER|portsyncd" LOGLEVEL=NOTICE LOGOUTPUT=SYSLOG
 	# the wire: the producer script with the upstream KEYS/ARGV layout
 	grep -q "\"EVALSHA\" \"$SHA_RE\" \"3\" \"PORT_TABLE_CHANNEL@0\" \"PORT_TABLE_KEY_SET\" \"_PORT_TABLE:PortConfigDone\" \"G\" \"PortConfigDone\" \"count\" \"2\"" "$T/monitor.log" ||
@@ -29,7 +29,8 @@ it_d01_cold_config_copy() {
 		fail "no exact EVALSHA for Ethernet0 on the wire"
 	# order on the wire: restore_count before KEYS, port sets before PortConfigDone
 	local rc keys e4 done
-	rc=$(grep -n '"HSET" "WARM_RESTART_TABLE|portsyncd"' "$T/monitor.log" | cut -d: -f1)
+	rc=$(grep -n '"HSET" "WARM_RESTART_TABLE|portsyncd" "restore_count"' "$T/monitor.log" |
+		cut -d: -f1)
 	keys=$(grep -n '"KEYS" "PORT|\*"' "$T/monitor.log" | cut -d: -f1)
 	e4=$(grep -n '"G" "Ethernet4"' "$T/monitor.log" | cut -d: -f1)
 	done=$(grep -n '"G" "PortConfigDone"' "$T/monitor.log" | cut -d: -f1)
@@ -120,7 +121,9 @@ it_d06_warm_start() {
 	start_daemon
 	wait_state Ethernet0 "down up 1500"
 	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
-	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=6
+	wait_until "warm restart reconciled" \
+		test "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = reconciled
+	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=6 state=reconciled
 	expect_keys 0 '*' "PORT_TABLE:Ethernet0" "PORT_TABLE:PortConfigDone" "_PORT_TABLE:PortInitDone" \
 		"PORT_TABLE_KEY_SET"
 	expect_hash 0 "_PORT_TABLE:PortInitDone" lanes=0
@@ -133,7 +136,7 @@ it_d06b_warm_enabled_without_restore_count() {
 	rcli 6 HSET "WARM_RESTART_ENABLE_TABLE|system" enable true >/dev/null
 	start_daemon
 	wait_until "PortConfigDone" key_exists 0 "_PORT_TABLE:PortConfigDone"
-	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
+	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0 state=disabled
 	stop_daemon
 }
 
@@ -255,7 +258,9 @@ it_v03_warm_restart() {
 	pgrep -x portsyncd | grep -qx "$DAEMON_PID" || fail "the process is not named portsyncd"
 	stop_daemon
 	start_daemon
-	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=1
+	wait_until "warm restart reconciled" \
+		test "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = reconciled
+	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=1 state=reconciled
 	nsip link set pEthernet16 down
 	wait_state Ethernet16 "down up 1500"
 	expect_eq "$(rcli 6 HGET "PORT_TABLE|Ethernet16" host_tx_ready)" true "host_tx_ready"

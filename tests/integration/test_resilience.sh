@@ -43,7 +43,10 @@ outage() {
 		grep -q "STATE_DB was emptied" "$T/daemon.log" || fail "no rewrite logged"
 		init_done_any() { key_exists 0 PORT_TABLE:PortInitDone || key_exists 0 _PORT_TABLE:PortInitDone; }
 		wait_until "PortInitDone again" init_done_any
-		expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0
+		wait_until "restore_count and state written again" test \
+			"$(rcli 6 HMGET "WARM_RESTART_TABLE|portsyncd" restore_count state | tr '\n' ' ')" = \
+			"0 disabled "
+		expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=0 state=disabled
 	else
 		grep -q "STATE_DB's server restarted (new run_id)" "$T/daemon.log" ||
 			fail "no verification logged"

@@ -259,6 +259,8 @@ struct psd_stats {
 	uint64_t nl_losses[_PSD_LOSS_MAX];
 	uint64_t resyncs;           /* netlink re-dumps requested */
 	uint64_t resync_deleted;    /* ports found gone by a completed re-dump */
+	uint64_t warm_unchanged;    /* warm restart: link states STATE_DB already held, not written */
+	uint64_t warm_stale_deleted; /* warm restart: entries of netdevs gone while down, deleted */
 	uint64_t nl_stale_datagrams; /* queued before an overrun: discarded, the re-dump rules */
 	uint64_t nl_stale_bytes;
 	/* metrics (core/observe.c; docs/metrics.md) */
