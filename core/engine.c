@@ -264,6 +264,10 @@ static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 		psd_links_reconcile_absent(c, true);
 }
 
+/* Rounds of requests one event may cause (an outage's reconnect restarts start-up, which asks
+ * for a dump ...). */
+#define PSD_DISPATCH_ROUNDS_MAX 8u
+
 static uint32_t wanted(const struct psd_core *c)
 {
 	return c->startup.wants | c->recovery.wants | c->resync.wants | c->warm.wants;
@@ -275,7 +279,8 @@ static void dispatch(struct psd_core *c, enum psd_db db)
 {
 	uint32_t w;
 	for (unsigned round = 0; (w = wanted(c)) != 0; round++) {
-		PSD_ASSERT(round < 8); /* requests answer each other a few times at most */
+		/* requests answer each other a few times at most: more is a loop, a bug */
+		PSD_ASSERT(round < PSD_DISPATCH_ROUNDS_MAX);
 		c->startup.wants = c->recovery.wants = c->resync.wants = c->warm.wants = 0;
 		carry_out(c, w, db);
 	}

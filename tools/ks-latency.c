@@ -151,6 +151,19 @@ static void read_socket(redisContext *c)
 		die(c->errstr);
 }
 
+/* Reads what the subscription has now; counts the port writes among its notifications and, if
+ * any, keeps the time they were read as the last write's. */
+static void count_port_writes(redisContext *sub, long *writes, uint64_t *t_last)
+{
+	uint64_t t = now_ns();
+	read_socket(sub);
+	for (int p; (p = next_notification(sub)) != -1;)
+		if (p >= 0) {
+			(*writes)++;
+			*t_last = t;
+		}
+}
+
 static int pidfd_of(pid_t pid)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -414,13 +427,7 @@ static int storm(const char *sock, const char *ns, const char *batch, int ports)
 		}
 		bool quiet = true;
 		if (fds[0].revents & POLLIN) {
-			uint64_t t = now_ns();
-			read_socket(sub);
-			for (int p; (p = next_notification(sub)) != -1;)
-				if (p >= 0) {
-					writes++;
-					t_last = t;
-				}
+			count_port_writes(sub, &writes, &t_last);
 			quiet = false;
 			dirty = true;
 		}
@@ -441,15 +448,8 @@ static int storm(const char *sock, const char *ns, const char *batch, int ports)
 		if (converged) {
 			/* notifications published before the check ran but not read yet */
 			struct pollfd fd = {sub->fd, POLLIN, 0};
-			while (poll(&fd, 1, 2) > 0) {
-				uint64_t t = now_ns();
-				read_socket(sub);
-				for (int p; (p = next_notification(sub)) != -1;)
-					if (p >= 0) {
-						writes++;
-						t_last = t;
-					}
-			}
+			while (poll(&fd, 1, 2) > 0)
+				count_port_writes(sub, &writes, &t_last);
 			t_conv = t_last;
 			break;
 		}
