@@ -37,11 +37,12 @@ DRIVER_SRC := lib/driver.c
 LIB_SRC := lib/log.c lib/pcap.c
 SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/alert_watch.c
 SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
-ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
+REDIS_CONN_SRC := lib/redis_conn.c
+ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(REDIS_CONN_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
 TOOLS := nl-record nl-inject notify-listen nl-backlog
-FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules redis
 # each target links only what it exercises: fewer instrumented edges, faster runs
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
@@ -50,7 +51,8 @@ FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
 FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
 FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c lib/log.c
 FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c lib/pcap.c lib/log.c
-FUZZ_LIBS := -linih -ljansson -lpcap
+FUZZ_SRC_redis := $(CORE_SRC) $(DRIVER_SRC) $(REDIS_CONN_SRC) sim/redis_model.c sim/nl_build.c
+FUZZ_LIBS := -linih -ljansson -lpcap -lhiredis
 
 # The commands of each flavour, and where its objects go.
 REL_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(HARDEN)
@@ -141,11 +143,11 @@ build/portsyncd: $(call obj,$(REL),$(CORE_SRC) $(ADAPTER_SRC))
 build/asan/portsyncd: $(call obj,$(ASAN),$(CORE_SRC) $(ADAPTER_SRC))
 	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka
+build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis
 
-build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC))
-	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka
+build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis
 
 build/bench_core: $(call obj,$(REL),$(BENCH_SRC) $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^

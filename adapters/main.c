@@ -105,11 +105,11 @@ static uint64_t daemon_now(void *ctx)
 	return now_ns();
 }
 
-static void command(void *ctx, enum psd_db db, uint64_t tag, uint32_t argc,
+static void command(void *ctx, enum psd_db db, uint64_t tag, uint32_t expect, uint32_t argc,
 		    const char *const *argv, const size_t *argv_len)
 {
 	struct psd_daemon *d = ctx;
-	psd_redis_command(d->redis, db, tag, argc, argv, argv_len);
+	psd_redis_command(d->redis, db, tag, expect, argc, argv, argv_len);
 }
 
 static void log_record(void *ctx, enum psd_log_level level, const char *text)
@@ -150,19 +150,41 @@ static void notify(void *ctx, const char *text)
 		sd_notify(0, text);
 }
 
-static void leave(void *ctx, int status)
+static void leave(void *ctx, int status, const char *reason)
 {
 	struct psd_daemon *d = ctx;
+	if (reason[0] != '\0') /* fatal: said where an operator running it by hand looks */
+		fprintf(stderr, "portsyncd: %s\n", reason);
 	sd_event_exit(d->loop, status);
 }
 
-static int db_connect(void *ctx, enum psd_db db)
+static int db_connect(void *ctx, enum psd_db db, char *detail, size_t detail_size)
 {
 	struct psd_daemon *d = ctx;
-	return psd_redis_connect(d->redis, db);
+	return psd_redis_connect(d->redis, db, detail, detail_size);
 }
 
-/* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. */
+static int watch(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count,
+		 const char *const *patterns, const size_t *len, char *detail, size_t detail_size)
+{
+	struct psd_daemon *d = ctx;
+	return psd_redis_watch(d->redis, db, db_id, count, patterns, len, detail, detail_size);
+}
+
+static void replies_wanted(void *ctx, bool wanted)
+{
+	struct psd_daemon *d = ctx;
+	if (d->redis != NULL)
+		psd_redis_replies_wanted(d->redis, wanted);
+}
+
+static void collect(void *ctx)
+{
+	struct psd_daemon *d = ctx;
+	if (d->redis != NULL)
+		psd_redis_collect(d->redis);
+}
+
 /* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. A
  * core whose deadlines no longer fire would stall: the daemon exits instead (status 1), and
  * systemd starts it again. */
@@ -207,22 +229,10 @@ static const struct psd_driver_ops daemon_ops = {
 	.exit = leave,
 	.db_connect = db_connect,
 	.arm_timer = arm_timer,
+	.watch = watch,
+	.replies_wanted = replies_wanted,
+	.collect = collect,
 };
-
-void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev)
-{
-	psd_driver_push(&d->driver, ev);
-}
-
-bool psd_daemon_busy(const struct psd_daemon *d)
-{
-	return psd_redis_busy(d->redis);
-}
-
-void psd_daemon_flush(struct psd_daemon *d)
-{
-	psd_redis_flush(d->redis);
-}
 
 const struct psd_core *psd_daemon_core(const struct psd_daemon *d)
 {
@@ -234,16 +244,16 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	struct psd_daemon *d = userdata;
 	d->timer_armed_ns = UINT64_MAX; /* a oneshot: off once it fired */
-	psd_daemon_push(userdata, &ev);
-	psd_daemon_flush(userdata);
+	psd_driver_collect(&d->driver); /* replies come in meanwhile count before the deadline */
+	psd_driver_push(&d->driver, &ev);
 	return 0;
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
-	psd_daemon_push(userdata, &ev);
-	psd_daemon_flush(userdata);
+	struct psd_daemon *d = userdata;
+	psd_driver_push(&d->driver, &ev);
 	return 0;
 }
 
@@ -398,8 +408,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	cfg.alert_rules = d->rules;
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
-	psd_daemon_push(d, &ev);
-	psd_daemon_flush(d);
+	psd_driver_push(&d->driver, &ev);
 	return 0;
 }
 
@@ -485,7 +494,7 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	d->netlink = psd_netlink_open(d->loop, d, &nl, err, sizeof(err));
+	d->netlink = psd_netlink_open(d->loop, &d->driver, &nl, err, sizeof(err));
 	if (psd_netns_leave(&d->netns, err, sizeof(err)) < 0) { /* Redis and the rest: here */
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -506,7 +515,7 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	psd_driver_init(&d->driver, d->core, &daemon_ops, d);
-	d->redis = psd_redis_open(d->loop, d, ep, err, sizeof(err));
+	d->redis = psd_redis_open(d->loop, &d->driver, ep, err, sizeof(err));
 	if (d->redis == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -637,8 +646,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct psd_event start = {.type = PSD_EV_START};
-	psd_daemon_push(&d, &start);
-	psd_daemon_flush(&d);
+	psd_driver_push(&d.driver, &start);
 	r = sd_event_loop(d.loop);
 	teardown(&d);
 	return r < 0 ? 1 : r;

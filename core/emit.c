@@ -41,6 +41,61 @@ static void lit(struct psd_core *c, uint32_t i, const char *s)
 	arg(c, i, s, strlen(s));
 }
 
+/* The replies a command of each kind may have besides an error (its verb's, as Redis answers
+ * it): any other type means the server is not answering our commands. */
+static uint32_t expect_of(enum psd_tag_kind kind)
+{
+	const uint32_t integer = PSD_EXPECT(PSD_REPLY_INTEGER), array = PSD_EXPECT(PSD_REPLY_ARRAY);
+	const uint32_t string = PSD_EXPECT(PSD_REPLY_STRING), nil = PSD_EXPECT(PSD_REPLY_NIL);
+
+	switch (kind) {
+	case TAG_LOG_LEVEL: /* HGET */
+	case TAG_LOG_OUTPUT:
+	case TAG_POLL_LEVEL:
+	case TAG_POLL_OUTPUT:
+	case TAG_SWITCH_TYPE:
+	case TAG_WARM_SYSTEM:
+	case TAG_WARM_SWSS:
+	case TAG_RESTORE_GET:
+	case TAG_VERIFY_STATE:
+	case TAG_WARM_TIMER:
+	case TAG_WARM_COUNT:
+		return string | nil;
+	case TAG_SCRIPT_LOAD: /* the script's SHA1 */
+	case TAG_VERIFY_SCRIPT:
+	case TAG_INFO:
+		return string;
+	case TAG_CONFIG_SET: /* EVALSHA of the producer script, which returns nothing */
+	case TAG_CONFIG_DONE:
+	case TAG_INIT_DONE:
+		return nil;
+	case TAG_KEYS: /* KEYS, HGETALL */
+	case TAG_CONFIG_GET:
+	case TAG_ALERT_SILENCE:
+	case TAG_ALERT_SWEEP:
+	case TAG_WARM_KEYS:
+	case TAG_WARM_ENTRY:
+		return array;
+	case TAG_LOG_SET: /* HSET, HDEL, DEL, EXISTS, HEXISTS */
+	case TAG_RESTORE_SET:
+	case TAG_REWRITE:
+	case TAG_PRUNE:
+	case TAG_LOOKUP:
+	case TAG_WRITE:
+	case TAG_DELETE:
+	case TAG_VERIFY_APPL:
+	case TAG_VERIFY_STAGED:
+	case TAG_SEEN_APPL:
+	case TAG_SEEN_STAGED:
+	case TAG_LINK_STATS:
+	case TAG_ALERT_SYNC:
+	case TAG_ALERT_RETIRE:
+	case TAG_WARM_STATE:
+		return integer;
+	}
+	PSD_UNREACHABLE();
+}
+
 static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, uint64_t tag,
 		    uint32_t argc)
 {
@@ -48,6 +103,7 @@ static void command(struct psd_core *c, struct psd_action *ret, enum psd_db db, 
 	ret->type = PSD_ACT_DB_COMMAND;
 	ret->u.cmd.db = db;
 	ret->u.cmd.tag = tag | ((uint64_t)db << 48) | ((uint64_t)c->epoch << 32);
+	ret->u.cmd.expect = expect_of(PSD_TAG_KIND(tag));
 	ret->u.cmd.argc = argc;
 	ret->u.cmd.argv = c->argv;
 	ret->u.cmd.argv_len = c->argv_len;

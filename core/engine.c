@@ -236,7 +236,11 @@ static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 	}
 	if (w & PSD_WANT_RETRY)
 		c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
-	if (w & PSD_WANT_EXIT) {
+	if (w & PSD_WANT_FATAL && c->startup.phase < PH_STOPPING) {
+		psd_startup_stop(c);
+		psd_todo(c, TODO_NOTIFY_STOPPING);
+	}
+	if (w & (PSD_WANT_EXIT | PSD_WANT_FATAL)) {
 		c->exit_status = 1;
 		c->exit_deadline_ns = c->now_ns;
 	}
@@ -422,12 +426,13 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 	case PSD_EV_DB_UP:
 	case PSD_EV_DB_DOWN:
 		if ((unsigned)ev->u.db >= _PSD_DB_MAX ||
+		    (ev->type == PSD_EV_DB_DOWN && (unsigned)ev->u.down.cause >= _PSD_DOWN_MAX) ||
 		    (ev->type == PSD_EV_DB_UP && c->recovery.db_up[ev->u.db]))
 			return -EINVAL;
 		if (ev->type == PSD_EV_DB_UP)
 			psd_recovery_up(c, ev->u.db);
 		else
-			psd_recovery_down(c, ev->u.db);
+			psd_recovery_down(c, ev->u.down.db, ev->u.down.cause, ev->u.down.detail);
 		return 0;
 	case PSD_EV_NL_LOSS:
 		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
@@ -489,6 +494,10 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 	case PSD_EV_TIMER:
 		on_timer(c);
 		return 0;
+	case PSD_EV_WATCH_UP: /* no subscription is asked for yet */
+	case PSD_EV_WATCH_DOWN:
+	case PSD_EV_KEYSPACE:
+		return -EINVAL;
 	case PSD_EV_SHUTDOWN:
 		if (c->startup.phase >= PH_STOPPING)
 			return 0;
@@ -559,6 +568,7 @@ static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->type = PSD_ACT_EXIT;
 	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : c->exit_status;
+	ret->u.exit.reason = c->recovery.fatal;
 	return true;
 }
 
@@ -657,6 +667,16 @@ const struct psd_stats *psd_core_stats(const struct psd_core *c)
 bool psd_core_port_init_done(const struct psd_core *c)
 {
 	return c->links.init_done_sent;
+}
+
+uint32_t psd_core_inflight(const struct psd_core *c)
+{
+	return c->inflight;
+}
+
+bool psd_core_replies_wanted(const struct psd_core *c)
+{
+	return c->inflight > 0;
 }
 
 uint32_t psd_core_ports_in_use(const struct psd_core *c)

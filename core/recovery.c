@@ -67,38 +67,117 @@ static uint64_t backoff(struct psd_core *c, enum psd_db db)
 
 static void schedule_connect(struct psd_core *c, enum psd_db db)
 {
-	struct psd_text t;
-	uint64_t wait = backoff(c, db);
 	c->recovery.db_connecting[db] = false;
-	c->recovery.db_connect_due_ns[db] = c->now_ns + wait;
-	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
-		psd_text_str(&t, "Redis: ");
-		psd_text_str(&t, db_names[db]);
-		psd_text_str(&t, " reconnect attempt ");
-		psd_text_u64(&t, c->recovery.db_attempts[db]);
-		psd_text_str(&t, " in ");
-		psd_text_u64(&t, wait / PSD_NS_PER_MS);
-		psd_text_str(&t, " ms");
-		psd_log_end(c, &t);
+	c->recovery.db_connect_due_ns[db] = c->now_ns + backoff(c, db);
+}
+
+static const char *cause_text(enum psd_db_down_cause cause)
+{
+	switch (cause) {
+	case PSD_DOWN_AUTH:
+		return "asks for a password (SONiC's Redis has none): ";
+	case PSD_DOWN_NO_DB:
+		return "has no such database: ";
+	case PSD_DOWN_PROTOCOL:
+		return "broke the protocol, connection dropped (every port is written again once it "
+		       "is back): ";
+	default:
+		return "";
 	}
 }
 
-
-void psd_recovery_down(struct psd_core *c, enum psd_db db)
+/* Before a database ever answered, a password asked or a database number out of range is the
+ * configuration's fault: no retry can mend it. */
+static bool fatal(struct psd_core *c, enum psd_db db, enum psd_db_down_cause cause,
+		  const char *detail)
 {
-	if (c->recovery.db_up[db]) {
+	if ((cause != PSD_DOWN_AUTH && cause != PSD_DOWN_NO_DB) ||
+	    c->stats.db_replies_ok[db] + c->stats.db_replies_error[db] > 0 || c->recovery.fatal[0])
+		return false;
+	struct psd_text t;
+	psd_text_init(&t, c->recovery.fatal, sizeof(c->recovery.fatal));
+	psd_text_str(&t, detail);
+	psd_text_str(&t, cause == PSD_DOWN_NO_DB ? " (DATABASES." : " (SONiC's Redis has no password; ");
+	psd_text_str(&t, cause == PSD_DOWN_NO_DB ? db_names[db] : "the database config names ");
+	psd_text_str(&t, cause == PSD_DOWN_NO_DB ? ".id in the database config); exiting" :
+						     "the wrong Redis?); exiting");
+	psd_log_line(c, PSD_LOG_CRIT, c->recovery.fatal, "");
+	c->recovery.wants |= PSD_WANT_FATAL;
+	return true;
+}
+
+/* A failed attempt: the first in full, then a line a minute with the count. */
+static void log_failure(struct psd_core *c, enum psd_db db, enum psd_db_down_cause cause,
+			const char *detail)
+{
+	struct psd_text t;
+	char *why = c->recovery.failing_why[db];
+	if (strncmp(why, detail, sizeof(c->recovery.failing_why[db]) - 1) != 0) {
+		psd_repeat_end(&c->recovery.failing[db]); /* failing another way: said at once */
+		psd_text_init(&t, why, sizeof(c->recovery.failing_why[db]));
+		psd_text_str(&t, detail);
+	}
+	enum psd_repeat_say say = psd_repeat_note(&c->recovery.failing[db], c->now_ns);
+	if (say == PSD_REPEAT_QUIET) {
+		c->stats.log_suppressed++;
+		return;
+	}
+	if (psd_log_begin(c, say == PSD_REPEAT_FIRST ? PSD_LOG_WARN : PSD_LOG_NOTICE, &t) == NULL)
+		return;
+	psd_text_str(&t, "Redis: ");
+	psd_text_str(&t, db_names[db]);
+	if (say == PSD_REPEAT_SUMMARY) {
+		psd_text_str(&t, " still unreachable: ");
+		psd_text_u64(&t, psd_repeat_untold(&c->recovery.failing[db]));
+		psd_text_str(&t, " more attempts failed (");
+	} else {
+		psd_text_str(&t, " ");
+	}
+	psd_text_str(&t, cause_text(cause));
+	psd_text_str(&t, detail[0] != '\0' ? detail : "cannot connect");
+	psd_text_str(&t, say == PSD_REPEAT_SUMMARY ? ")" : "; trying again with backoff, further "
+							      "failures logged once a minute");
+	psd_log_end(c, &t);
+}
+
+static void log_lost(struct psd_core *c, enum psd_db db, enum psd_db_down_cause cause,
+		     const char *detail)
+{
+	struct psd_text t;
+	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+		return;
+	psd_text_str(&t, "Redis: lost the connection to ");
+	psd_text_str(&t, db_names[db]);
+	psd_text_str(&t, ": ");
+	psd_text_str(&t, cause_text(cause));
+	psd_text_str(&t, detail[0] != '\0' ? detail : "closed");
+	psd_log_end(c, &t);
+}
+
+void psd_recovery_down(struct psd_core *c, enum psd_db db, enum psd_db_down_cause cause,
+		       const char *detail)
+{
+	bool was_up = c->recovery.db_up[db];
+	if (was_up) {
 		set_up(c, db, false);
 		c->stats.redis_disconnects++;
-		psd_log_line(c, PSD_LOG_ERROR, "Redis: lost the connection to ", db_names[db]);
 		c->recovery.outage = true;
 		c->recovery.verify_awaited = 0; /* the verification starts over after this outage */
 		c->recovery.verify_retry = false;
 		c->recovery.wants |= PSD_WANT_OUTAGE;
+		c->recovery.down_since_ns[db] = c->now_ns;
 	} else {
 		c->stats.redis_connect_failures++;
 	}
+	c->recovery.suspect |= cause == PSD_DOWN_PROTOCOL;
 	c->recovery.db_attempts[db]++;
 	schedule_connect(c, db);
+	if (fatal(c, db, cause, detail))
+		return;
+	if (was_up)
+		log_lost(c, db, cause, detail);
+	else
+		log_failure(c, db, cause, detail);
 }
 
 void psd_recovery_verify(struct psd_core *c)
@@ -120,11 +199,25 @@ void psd_recovery_verify(struct psd_core *c)
 
 void psd_recovery_up(struct psd_core *c, enum psd_db db)
 {
+	struct psd_text t;
+	/* the loss counted one attempt; each failure after it one more */
+	uint64_t failed = c->recovery.db_attempts[db] > 0 ? c->recovery.db_attempts[db] - 1 : 0;
 	set_up(c, db, true);
 	c->recovery.db_connecting[db] = false;
 	c->recovery.db_attempts[db] = 0;
 	c->recovery.db_connect_due_ns[db] = UINT64_MAX;
-	psd_log_line(c, PSD_LOG_NOTICE, "Redis: connected again to ", db_names[db]);
+	psd_repeat_end(&c->recovery.failing[db]);
+	c->recovery.failing_why[db][0] = '\0';
+	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
+		psd_text_str(&t, "Redis: connected again to ");
+		psd_text_str(&t, db_names[db]);
+		psd_text_str(&t, " after ");
+		psd_text_u64(&t, (c->now_ns - c->recovery.down_since_ns[db]) / PSD_NS_PER_MS);
+		psd_text_str(&t, " ms (");
+		psd_text_u64(&t, failed);
+		psd_text_str(&t, " attempts failed)");
+		psd_log_end(c, &t);
+	}
 	if (!c->recovery.all_up || !c->recovery.outage)
 		return;
 	c->recovery.outage = false;
@@ -142,8 +235,11 @@ static void verified(struct psd_core *c)
 		c->recovery.wants |= PSD_WANT_RETRY;
 		return;
 	}
-	bool state_restarted = (c->recovery.verify_restarted & (1u << PSD_DB_STATE)) != 0;
+	/* a server that broke the protocol may have acknowledged what it never did: as a restart */
+	bool state_restarted = (c->recovery.verify_restarted & (1u << PSD_DB_STATE)) != 0 ||
+			       c->recovery.suspect;
 	c->recovery.verify_restarted = 0;
+	c->recovery.suspect = false;
 	if (c->recovery.verify_state_lost) {
 		c->stats.redis_data_lost++;
 		psd_todo(c, TODO_RESTORE_REWRITE);

@@ -113,6 +113,7 @@ enum psd_want {
 	PSD_WANT_SWEEP = 1u << 11,        /* resync: a complete dump: ports it did not report are gone */
 	PSD_WANT_RECONCILE_RESTORED = 1u << 12, /* warm: the entries STATE_DB held for ports whose
 	                                         * netdev is gone lose our fields */
+	PSD_WANT_FATAL = 1u << 13,        /* recovery: a database cannot be used: stop now, exit 1 */
 };
 
 #endif

@@ -124,8 +124,8 @@ void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_r
 	}
 }
 
-void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
-			      const char *const *argv, const size_t *len)
+void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t expect,
+		    uint32_t argc, const char *const *argv, const size_t *len)
 {
 	struct psd_reply r;
 	/* a refusal first: a refused command executes nothing the invariants should see */
@@ -143,6 +143,9 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 		return;
 	}
 	psd_model_exec(&w->m, db, argc, argv, len, &r);
+	/* the model answers as Redis does: with a reply its command can have */
+	if (r.type != PSD_REPLY_ERROR && (expect & PSD_EXPECT(r.type)) == 0)
+		world_fail("the Redis model answered a command with a type it cannot have");
 	psd_world_queue_reply(w, tag, &r);
 }
 
@@ -175,8 +178,8 @@ static void log_command(FILE *out, uint32_t db, uint32_t argc, const char *const
 	fputc('\n', out);
 }
 
-static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t argc,
-			  const char *const *argv, const size_t *argv_len)
+static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t expect,
+			  uint32_t argc, const char *const *argv, const size_t *argv_len)
 {
 	struct psd_world *w = ctx;
 	uint32_t db = psd_world_db_id(w, which);
@@ -186,7 +189,7 @@ static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t a
 	if (w->hooks.sent != NULL)
 		w->hooks.sent(w->hooks.ctx, db, argc, argv, argv_len);
 	if (!w->hold) {
-		psd_world_exec(w, db, tag, argc, argv, argv_len);
+		psd_world_exec(w, db, tag, expect, argc, argv, argv_len);
 		return;
 	}
 	if (!(w->held_count < PSD_WORLD_HELD_MAX))
@@ -194,6 +197,7 @@ static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t a
 	struct psd_world_cmd *h = &w->held[w->held_count++];
 	h->db = db;
 	h->tag = tag;
+	h->expect = expect;
 	h->argc = argc;
 	h->argv = calloc(h->argc, sizeof(char *));
 	h->len = calloc(h->argc, sizeof(size_t));
@@ -269,14 +273,14 @@ static void world_notify(void *ctx, const char *text)
 		snprintf(w->notify[w->notify_count++], 160, "%s", text);
 }
 
-static void world_exit(void *ctx, int status)
+static void world_exit(void *ctx, int status, const char *reason)
 {
 	struct psd_world *w = ctx;
 	w->exited = true;
 	w->exit_status = status;
 }
 
-static int world_db_connect(void *ctx, enum psd_db db)
+static int world_db_connect(void *ctx, enum psd_db db, char *detail, size_t detail_size)
 {
 	struct psd_world *w = ctx;
 	w->connects[db]++;
@@ -353,7 +357,7 @@ void psd_world_release(struct psd_world *w)
 	w->hold = false;
 	for (size_t i = 0; i < n; i++) {
 		struct psd_world_cmd *h = &w->held[i];
-		psd_world_exec(w, h->db, h->tag, h->argc, (const char *const *)h->argv, h->len);
+		psd_world_exec(w, h->db, h->tag, h->expect, h->argc, (const char *const *)h->argv, h->len);
 		free_cmd(h);
 	}
 	w->held_count = 0;
@@ -368,7 +372,7 @@ bool psd_world_release_one(struct psd_world *w, const char *command)
 			continue;
 		memmove(&w->held[i], &w->held[i + 1], (w->held_count - i - 1) * sizeof(h));
 		w->held_count--;
-		psd_world_exec(w, h.db, h.tag, h.argc, (const char *const *)h.argv, h.len);
+		psd_world_exec(w, h.db, h.tag, h.expect, h.argc, (const char *const *)h.argv, h.len);
 		free_cmd(&h);
 		psd_world_settle(w);
 		return true;

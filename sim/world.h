@@ -28,6 +28,7 @@
 struct psd_world_cmd {
 	uint32_t db;
 	uint64_t tag;
+	uint32_t expect;
 	uint32_t argc;
 	char **argv;
 	size_t *len;
@@ -112,8 +113,8 @@ struct psd_world *psd_world_new(void);
 void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 			       const char *const *argv, const size_t *len);
 void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src);
-void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
-			      const char *const *argv, const size_t *len);
+void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t expect,
+		    uint32_t argc, const char *const *argv, const size_t *len);
 void psd_world_push(struct psd_world *w, const struct psd_event *ev);
 bool psd_world_deliver_one(struct psd_world *w);
 void psd_world_settle(struct psd_world *w);

@@ -37,12 +37,18 @@ it_f03_maxclients_refusal() {
 	wait_converged
 	rcli 0 SAVE >/dev/null
 	kill_redis
-	start_redis --maxclients 4 # the daemon needs three, the checks one
-	local holders="" i
+	# the new server is full before the daemon can reach it: started on another path, its
+	# four client slots taken, then moved where the daemon looks
+	local sock=$SOCK holders="" i
+	SOCK=$T/full.sock
+	start_redis --maxclients 4 --dbfilename dump.rdb
 	for i in 1 2 3 4; do
-		redis-cli -s "$SOCK" SUBSCRIBE hold >/dev/null 2>&1 &
+		redis-cli -s "$SOCK" SUBSCRIBE hold > "$T/holder$i" 2>&1 &
 		holders="$holders $!"
+		wait_until "holder $i subscribed" grep -q hold "$T/holder$i"
 	done
+	mv "$SOCK" "$sock"
+	SOCK=$sock
 	nsip link set Ethernet1 down
 	nsip link set Ethernet2 mtu 9000
 	wait_until "refusal logged" grep -q "max number of clients reached" "$T/daemon.log"
