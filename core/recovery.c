@@ -97,10 +97,16 @@ static bool fatal(struct psd_core *c, enum psd_db db, enum psd_db_down_cause cau
 	struct psd_text t;
 	psd_text_init(&t, c->recovery.fatal, sizeof(c->recovery.fatal));
 	psd_text_str(&t, detail);
-	psd_text_str(&t, cause == PSD_DOWN_NO_DB ? " (DATABASES." : " (SONiC's Redis has no password; ");
-	psd_text_str(&t, cause == PSD_DOWN_NO_DB ? db_names[db] : "the database config names ");
-	psd_text_str(&t, cause == PSD_DOWN_NO_DB ? ".id in the database config); exiting" :
-						     "the wrong Redis?); exiting");
+	if (cause == PSD_DOWN_NO_DB) {
+		psd_text_str(&t, " (DATABASES.");
+		psd_text_str(&t, db_names[db]);
+		psd_text_str(&t, ".id in the database config); exiting");
+	} else {
+		psd_text_str(&t, ": Redis asks for a password for ");
+		psd_text_str(&t, db_names[db]);
+		psd_text_str(&t, ", and SONiC's Redis has none (does the database config name the "
+				 "right Redis?); exiting");
+	}
 	psd_log_line(c, PSD_LOG_CRIT, c->recovery.fatal, "");
 	c->recovery.wants |= PSD_WANT_FATAL;
 	return true;

@@ -96,11 +96,12 @@ expect_keys() {
 }
 
 # expect_refusal STATUS TEXT ARG...: the daemon run with ARG... exits with STATUS and its stderr
-# holds TEXT.
+# holds TEXT. It runs in the test's namespace, so its metrics port and instance lock are the
+# test's own whatever else runs on the machine.
 expect_refusal() {
 	local want=$1 text=$2 status
 	shift 2
-	"$PSD_BIN" "$@" 2>"$T/err"
+	ip netns exec "$NS" "$PSD_BIN" "$@" 2>"$T/err"
 	status=$?
 	[ "$status" = "$want" ] || fail "portsyncd $*: exit status $status, expected $want"
 	grep -qF -- "$text" "$T/err" || fail "portsyncd $*: no '$text' in: $(cat "$T/err")"
