@@ -17,6 +17,7 @@
 #define PSD_ENGINE_H
 
 #include "alerts.h"
+#include "ctx.h"
 #include "emit.h"
 #include "links.h"
 #include "observe.h"
@@ -32,16 +33,7 @@
 #include "work.h"
 
 struct psd_core {
-	struct psd_limits lim;
-	struct psd_config cfg;
-	struct psd_stats stats;
-	uint64_t now_ns;
-
-	/* shared data structures (leaves) */
-	struct psd_port_table ports;
-	struct psd_old_set old;
-	struct psd_linkq linkq;
-	struct psd_outbox out;
+	struct psd_ctx ctx; /* the shared leaves, handed to every module (ctx.h) */
 
 	/* modules */
 	struct psd_startup startup;
@@ -65,12 +57,6 @@ struct psd_core {
 	uint64_t exit_deadline_ns;
 	bool exit_emitted;
 	int exit_status;
-
-	/* storage behind the action handed out by the last pull (emit.c) */
-	const char *argv[3u * PSD_PORT_FIELDS_MAX + 8u];
-	size_t argv_len[3u * PSD_PORT_FIELDS_MAX + 8u];
-	char scratch[8][PSD_DB_KEY_LEN_MAX + 1];
-	char status[160];
 };
 
 #endif
