@@ -3,7 +3,8 @@
 # old grep did not list (fwrite, syscall, strdup, raise), a name pasted together by a macro; on a
 # module that calls another module, spelt plainly, pasted by a macro or through a static inline
 # function of the other module's header; on a module or a leaf that calls the view, and a leaf
-# that calls a module; and on each way past the size limits (a function of 81 lines, its brace on
+# that calls a module; on an include arrow up or sideways (a leaf or a module reading another's
+# state through its header, a module including engine.h); and on each way past the size limits (a function of 81 lines, its brace on
 # the signature's line or in a header, a file of 901 lines, a .gen.c without its .rl, an
 # allowlist entry without a reason or no longer needed).
 # Each is planted alone in a file compiled as core code beside the real core objects; the lint
@@ -137,6 +138,40 @@ size_t psd_planted(const struct psd_view *v, char *buf, size_t size)
 	return psd_view_status(v, buf, size);
 }
 C
+# an include arrow up: a leaf reading a module's state through its header (no call at all)
+upward_include() {
+	mkdir -p "$tmp/$1"
+	compile "$1" "$tmp/$1/$1" || return
+	rest=$(printf '%s\n' $objects | grep -v "/$1\.o$")
+	# shellcheck disable=SC2086
+	tools/lint-layers.sh core/layers $rest "$tmp/$1/$1.o" > "$tmp/$1.out" 2>&1
+	status=$?
+	if [ $status -eq 1 ] && grep -q "^lint-layers: $tmp/$1/$1.o ($2) includes core/$3 " \
+		"$tmp/$1.out"; then
+		passed=$((passed + 1))
+		echo "lint-evasions: include of core/$3 from $1 ($2) caught"
+	else
+		failed=$((failed + 1))
+		echo "lint-evasions: FAILED: $1's include of core/$3 not caught (exit $status):" >&2
+		cat "$tmp/$1.out" >&2
+	fi
+}
+upward_include port_stats leaf links.h <<'C'
+#include "links.h"
+unsigned psd_planted(const struct psd_links *lk);
+unsigned psd_planted(const struct psd_links *lk) { return lk->parked; }
+C
+upward_include warm module engine.h <<'C'
+#include "engine.h"
+unsigned psd_planted(const struct psd_core *c);
+unsigned psd_planted(const struct psd_core *c) { return c->inflight; }
+C
+upward_include recovery module startup.h <<'C'
+#include "startup.h"
+int psd_planted(const struct psd_startup *su);
+int psd_planted(const struct psd_startup *su) { return (int)su->phase; }
+C
+
 # nor a leaf: the planted object stands in for outbox.o
 leafward() {
 	mkdir -p "$tmp/$1"
