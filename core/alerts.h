@@ -1,7 +1,8 @@
 /*
  * The alert module's state (core/alerts.c): the rules in force, one alert machine per rule and
  * subject, the history of the daemon's signals, the CONFIG_DB silences and the STATE_DB
- * PORTSYNCD_ALERT entries to write or remove. Only alerts.c writes it; core/engine.c calls it.
+ * PORTSYNCD_ALERT entries to write or remove. Only the module's parts (alert_parts.h) write it;
+ * core/engine.c calls it.
  *
  * Invariants (psd_alerts_check):
  *  - daemon rules have their alert at the rule's index; per-port alerts live in the pool, each

@@ -1,17 +1,22 @@
 /*
- * The core's state: one struct, one sub-struct per module, each changed only by its module.
+ * The core's state: one struct, the one allocation the public API hands out. Only engine.c
+ * includes this header: every other object sees only its own state and the context.
  *
  *   engine.c    the public API and the only dispatcher: it hands each event to the module it
- *               concerns, then carries out what modules ask of each other (their `wants`);
- *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, warm.c, alerts.c: each
- *               owns its sub-struct, checks its invariants, and calls only the leaf libraries;
- *   leaves      outbox.c (todo and log rings), emit.c (command formatting), port_table.c,
- *               port_stats.c, port_fsm, names, nl_accept, nl_walk, text.c, metrics.c,
- *               alert_names.c, alert_fsm.
+ *               concerns, with the context and that module's sub-struct, then carries out what
+ *               modules ask of each other (their `wants`); it owns the commands in flight, the
+ *               epoch, stalls, the watchdog and the exit;
+ *   view        metrics.c, view.c: the exposition, health and the status text, reading the
+ *               modules through their accessors from a struct psd_view the engine fills;
+ *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, warm.c, and alerts.c with
+ *               its parts (alert_parts.h): each owns its sub-struct, checks its invariants, and
+ *               calls only the leaves;
+ *   leaves      ctx.h (the context), outbox.c (todo and log rings, action storage), emit.c
+ *               (command formatting), port_table.c, port_stats.c, histogram.c, port_fsm, names,
+ *               nl_accept, nl_walk, text.c, alert_names.c, alert_fsm, warm_fsm.
  *
- * core/README.md draws the path of a link message, a Redis reply and a timer through them. Shared
- * by all: the limits and settings (read-only), the counters (each counts its own), the port table
- * (each port field has one owning module, port_table.h says which), the time handed in.
+ * core/layers lists them; core/README.md draws the path of a link message, a Redis reply and a
+ * timer through them.
  */
 #ifndef PSD_ENGINE_H
 #define PSD_ENGINE_H
