@@ -118,8 +118,8 @@ bool psd_alert_condition(const struct psd_alert_rule *r, int64_t v)
 }
 
 /* One evaluation of alert i at time t: the machine's step and its actions. */
-void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, bool holds, int64_t value,
-			uint64_t t)
+void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, bool holds,
+			int64_t value, uint64_t t)
 {
 	struct psd_alert *x = &a->inst[i];
 	const struct psd_alert_rule *r = &a->rules.rule[x->rule];

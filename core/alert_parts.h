@@ -28,8 +28,8 @@
 void psd_alert_text_fixed(struct psd_text *t, int64_t v, unsigned digits);
 void psd_alert_text_threshold(struct psd_text *t, const struct psd_alert_rule *r);
 bool psd_alert_condition(const struct psd_alert_rule *r, int64_t v);
-void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, bool holds, int64_t value,
-			uint64_t t);
+void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, bool holds,
+			int64_t value, uint64_t t);
 void psd_alert_evaluate_port(struct psd_ctx *c, struct psd_alerts *a, uint32_t idx, uint64_t t);
 bool psd_alert_port_recent(const struct psd_port *p, uint64_t t);
 
@@ -51,7 +51,8 @@ bool psd_alert_daemon_value(const struct psd_alerts *a, const struct psd_alert_r
 
 /* alert_silence.c: the CONFIG_DB silences */
 uint64_t psd_alert_wall_s(const struct psd_ctx *c, const struct psd_alerts *a, uint64_t mono_ns);
-bool psd_alert_silenced(const struct psd_ctx *c, const struct psd_alerts *a, const struct psd_alert *x);
+bool psd_alert_silenced(const struct psd_ctx *c, const struct psd_alerts *a,
+			const struct psd_alert *x);
 void psd_alert_expire_silences(struct psd_ctx *c, struct psd_alerts *a);
 void psd_alert_silence_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_reply *r);
 

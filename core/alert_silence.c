@@ -17,7 +17,8 @@ uint64_t psd_alert_wall_s(const struct psd_ctx *c, const struct psd_alerts *a, u
 	return wall > 0 ? (uint64_t)wall / NS_PER_S : 0;
 }
 
-bool psd_alert_silenced(const struct psd_ctx *c, const struct psd_alerts *a, const struct psd_alert *x)
+bool psd_alert_silenced(const struct psd_ctx *c, const struct psd_alerts *a,
+			const struct psd_alert *x)
 {
 	for (uint32_t k = 0; k < a->silence_count; k++) {
 		const struct psd_alert_silence *s = &a->silence[k];

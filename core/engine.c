@@ -115,7 +115,6 @@ static uint64_t waiting_since(const struct psd_core *c)
 	return c->last_reply_ns > c->inflight_since_ns ? c->last_reply_ns : c->inflight_since_ns;
 }
 
-
 static void stall_check(struct psd_core *c)
 {
 	struct psd_text t;
@@ -801,7 +800,6 @@ uint32_t psd_core_ports_in_use(const struct psd_core *c)
 {
 	return psd_port_count(&c->ctx.ports);
 }
-
 
 const struct psd_alert_rules *psd_core_alert_rules(const struct psd_core *c)
 {

@@ -84,7 +84,6 @@ static void schedule_connect(struct psd_ctx *c, struct psd_recovery *rec, enum p
 	}
 }
 
-
 void psd_recovery_down(struct psd_ctx *c, struct psd_recovery *rec, enum psd_db db)
 {
 	if (rec->db_up[db]) {

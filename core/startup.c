@@ -765,7 +765,6 @@ bool psd_startup_pull(struct psd_ctx *c, struct psd_startup *su, bool may_send,
 	return false;
 }
 
-
 void psd_startup_restart(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted: starting it again", "");

@@ -27,8 +27,12 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 # the allowlist: entries without a reason fail
 awk -F'\t' -v f="$allow" '!/^#/ && NF > 0 {
-	if (NF < 2 || $2 ~ /^[ \t]*$/) { print "lint-size: " f ":" NR ": " $1 ": no reason given" > "/dev/stderr"; bad = 1 }
-	else print $1 }
+	if (NF < 2 || $2 ~ /^[ \t]*$/) {
+		print "lint-size: " f ":" NR ": " $1 ": no reason given" > "/dev/stderr"
+		bad = 1
+	} else
+		print $1
+	}
 	END { exit bad }' "$allow" > "$tmp/allowed" || status=1
 
 find "$@" -type f \( -name '*.c' -o -name '*.h' \) | sort > "$tmp/files"
