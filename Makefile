@@ -35,7 +35,7 @@ GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 DRIVER_SRC := lib/driver.c
 LIB_SRC := lib/log.c lib/pcap.c
-SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/alert_watch.c
+SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/world_watch.c sim/alert_watch.c
 SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 REDIS_CONN_SRC := lib/redis_conn.c
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(REDIS_CONN_SRC)

@@ -403,7 +403,8 @@ static void log_wrongtype(struct psd_ctx *c, struct psd_startup *su, const char 
 static void awaiting_config(struct psd_ctx *c, struct psd_startup *su)
 {
 	struct psd_text t;
-	su->wants |= PSD_WANT_RETRY; /* the re-copy again */
+	if (!su->config_watched)
+		su->wants |= PSD_WANT_RETRY; /* the re-copy again; watched: when CONFIG_DB changes */
 	if (su->config_awaited)
 		return;
 	su->config_awaited = true;
@@ -412,9 +413,14 @@ static void awaiting_config(struct psd_ctx *c, struct psd_startup *su)
 	psd_text_str(&t, "CONFIG_DB has none of the ");
 	psd_text_u64(&t, su->config_ports);
 	psd_text_str(&t, " configured ports after Redis came back empty: no PortConfigDone; "
-			 "looking again every ");
-	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
-	psd_text_str(&t, " ms until they arrive");
+			 "looking again ");
+	if (su->config_watched) {
+		psd_text_str(&t, "when CONFIG_DB's PORT table is written");
+	} else {
+		psd_text_str(&t, "every ");
+		psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
+		psd_text_str(&t, " ms until they arrive");
+	}
 	psd_log_end(c, &t);
 }
 
@@ -794,16 +800,43 @@ void psd_startup_copy_reply(struct psd_ctx *c, struct psd_startup *su, const str
 	refused(c, su, r, "a start-up command");
 }
 
+/* Reads LOGGER|portsyncd (once at a time). */
+static void read_logger(struct psd_ctx *c, struct psd_startup *su)
+{
+	if (su->log_poll_inflight)
+		return;
+	su->log_poll_inflight = true;
+	psd_todo(c, TODO_POLL_LOG_LEVEL);
+	psd_todo(c, TODO_POLL_LOG_OUTPUT);
+}
+
 void psd_startup_timer(struct psd_ctx *c, struct psd_startup *su, bool redis_up)
 {
 	if (su->phase != PH_RUNNING || c->now_ns < su->log_poll_due_ns)
 		return;
-	su->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-	if (!su->log_poll_inflight && redis_up) {
-		su->log_poll_inflight = true;
-		psd_todo(c, TODO_POLL_LOG_LEVEL);
-		psd_todo(c, TODO_POLL_LOG_OUTPUT);
-	}
+	su->log_poll_due_ns = su->config_watched ? UINT64_MAX : c->now_ns + PSD_LOGGER_POLL_NS;
+	if (redis_up)
+		read_logger(c, su);
+}
+
+void psd_startup_config_watched(struct psd_ctx *c, struct psd_startup *su, bool watched)
+{
+	su->config_watched = watched;
+	/* watched: read once now (a change while it was not may be missed); else: the poll */
+	su->log_poll_due_ns = watched ? c->now_ns : c->now_ns + PSD_LOGGER_POLL_NS;
+	if (su->config_awaited && su->recopy)
+		su->wants |= PSD_WANT_RETRY; /* what CONFIG_DB holds now, asked once more */
+}
+
+void psd_startup_logger_changed(struct psd_ctx *c, struct psd_startup *su)
+{
+	if (su->phase == PH_RUNNING)
+		su->log_poll_due_ns = c->now_ns;
+}
+
+uint64_t psd_startup_deadline(const struct psd_startup *su)
+{
+	return su->phase == PH_RUNNING ? su->log_poll_due_ns : UINT64_MAX;
 }
 
 void psd_startup_outage(struct psd_ctx *c, struct psd_startup *su)

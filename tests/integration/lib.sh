@@ -36,10 +36,12 @@ JSON
 	ip -n "$NS" link set lo up
 }
 
-# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped).
+# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped), publishing
+# keyspace events as SONiC's redis.conf has it (notify-keyspace-events AKE).
 start_redis() {
 	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
-		--appendonly no --logfile "$T/redis.log" --dir "$T" "$@" >/dev/null &
+		--appendonly no --logfile "$T/redis.log" --dir "$T" --notify-keyspace-events AKE \
+		"$@" >/dev/null &
 	REDIS_PID=$!
 	wait_until "redis-server answers" rcli 0 PING
 }
