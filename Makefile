@@ -141,11 +141,17 @@ build/portsyncd: $(call obj,$(REL),$(CORE_SRC) $(ADAPTER_SRC))
 build/asan/portsyncd: $(call obj,$(ASAN),$(CORE_SRC) $(ADAPTER_SRC))
 	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka
+# A unit test of an adapter or of lib/ links it too: UNIT_SRC_<test> and UNIT_LIBS_<test>.
+UNIT_SRC_alert_rules := adapters/alert_rules.c lib/log.c
+UNIT_LIBS_alert_rules := -linih
 
-build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC))
-	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka
+build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC)) \
+		$$(call obj,$(REL),$$(UNIT_SRC_$$*))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
+
+build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC)) \
+		$$(call obj,$(ASAN),$$(UNIT_SRC_$$*))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 build/bench_core: $(call obj,$(REL),$(BENCH_SRC) $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
