@@ -403,17 +403,25 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
-/* Multi-ASIC: the namespace's database config through the global one, its netns, its name in
- * the log ident. */
-static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+/* Multi-ASIC: the namespace's database config through the global one, and its netns. The
+ * daemon and --check-config resolve -n here, and refuse alike. */
+static int resolve_namespace(struct psd_daemon *d, char *err, size_t size)
 {
-	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
 	const char *ns = d->settings.netns;
 
 	if (psd_dbconfig_global(d->settings.db_global_config, ns, d->settings.db_config,
 				sizeof(d->settings.db_config), err, size) < 0)
 		return -1;
-	if (psd_netns_open(&d->netns, ns, err, size) < 0)
+	return psd_netns_open(&d->netns, ns, err, size);
+}
+
+/* Multi-ASIC: the namespace resolved, its name in the log ident. */
+static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+{
+	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
+	const char *ns = d->settings.netns;
+
+	if (resolve_namespace(d, err, size) < 0)
 		return -1;
 	snprintf(ident, sizeof(ident), "portsyncd@%s", ns);
 	psd_log_ident(ident);
@@ -536,7 +544,8 @@ static int setup(struct psd_daemon *d)
 }
 
 /* --check-config: the settings (file, environment, flags) and the database config as the daemon
- * would read them; every error names its file and line or key. */
+ * would read them (with -n, the namespace's, through the global file); every error names its
+ * file and line or key. */
 static int check_config(struct psd_daemon *d)
 {
 	struct psd_db_endpoint ep[_PSD_DB_MAX];
@@ -554,10 +563,14 @@ static int check_config(struct psd_daemon *d)
 			psd_settings_flag(&d->settings, d->flag_index[i], d->flag_value[i], err,
 					  sizeof(err));
 	}
-	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
+	if (d->settings.netns[0] != '\0' && resolve_namespace(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err); /* the database config is not known */
+		bad = 1;
+	} else if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		bad = 1;
 	}
+	psd_netns_close(&d->netns);
 	d->rules = malloc(sizeof(*d->rules));
 	if (d->rules == NULL ||
 	    psd_alert_rules_load(d->rules, d->settings.alert_rules, err, sizeof(err)) < 0) {
@@ -567,8 +580,12 @@ static int check_config(struct psd_daemon *d)
 	free(d->rules);
 	if (bad)
 		return 1;
-	printf("portsyncd: configuration OK (settings %s%s, database config %s)\n",
-	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults",
+	char ns[PSD_NETNS_NAME_MAX + PSD_PATH_MAX + 32] = "";
+	if (d->settings.netns[0] != '\0')
+		snprintf(ns, sizeof(ns), "namespace %s through %s, ", d->settings.netns,
+			 d->settings.db_global_config);
+	printf("portsyncd: configuration OK (settings %s%s, %sdatabase config %s)\n",
+	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults", ns,
 	       d->settings.db_config);
 	return 0;
 }
