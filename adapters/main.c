@@ -45,6 +45,7 @@ struct psd_daemon {
 	uint64_t timer_accuracy_usec;
 	uint64_t timer_armed_ns;      /* the deadline the timer is armed for; UINT64_MAX: off */
 	struct psd_netns netns; /* --namespace: the ASIC's netdevs */
+	int lock_fd;            /* the instance lock, held for the process's life; -1: none */
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
 	bool config_file_required;
@@ -449,6 +450,11 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	cfg.alert_rules = d->rules;
+	if (psd_instance_lock(d->settings.lock_dir, d->settings.netns, &d->lock_fd, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
 		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
 	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
@@ -618,6 +624,8 @@ static void teardown(struct psd_daemon *d)
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
 	psd_netns_close(&d->netns);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	free(d->core_mem);
 	free(d->rules);
 	free(d->ifaces);
@@ -627,7 +635,8 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1}};
+	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1},
+			       .lock_fd = -1};
 	sigset_t mask;
 
 	/* before anything else: a signal that comes during start-up waits for the loop's handler
