@@ -35,7 +35,8 @@ GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 DRIVER_SRC := lib/driver.c
 PCAP_SRC := lib/pcap.c lib/pcap_read.c
-LIB_SRC := lib/log.c $(PCAP_SRC)
+LOG_SRC := lib/log.c lib/log_sink.c
+LIB_SRC := $(LOG_SRC) $(PCAP_SRC)
 SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/alert_watch.c
 SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
@@ -47,11 +48,11 @@ FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules cap
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
 FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
-FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
-FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
-FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c lib/log.c
-FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c $(PCAP_SRC) lib/log.c
-FUZZ_SRC_capture := $(CORE_SRC) $(PCAP_SRC) lib/log.c
+FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c $(LOG_SRC)
+FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c $(LOG_SRC)
+FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c $(LOG_SRC)
+FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c $(PCAP_SRC) $(LOG_SRC)
+FUZZ_SRC_capture := $(CORE_SRC) $(PCAP_SRC) $(LOG_SRC)
 FUZZ_LIBS := -linih -ljansson
 
 # The commands of each flavour, and where its objects go.
@@ -144,9 +145,10 @@ build/asan/portsyncd: $(call obj,$(ASAN),$(CORE_SRC) $(ADAPTER_SRC))
 	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # A unit test of an adapter or of lib/ links it too: UNIT_SRC_<test> and UNIT_LIBS_<test>.
-UNIT_SRC_alert_rules := adapters/alert_rules.c lib/log.c
+UNIT_SRC_alert_rules := adapters/alert_rules.c $(LOG_SRC)
 UNIT_LIBS_alert_rules := -linih
-UNIT_SRC_pcap := $(PCAP_SRC) lib/log.c
+UNIT_SRC_pcap := $(PCAP_SRC) $(LOG_SRC)
+UNIT_SRC_log := $(LOG_SRC)
 
 build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC)) \
 		$$(call obj,$(REL),$$(UNIT_SRC_$$*))

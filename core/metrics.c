@@ -428,6 +428,9 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       "CONFIG_DB ports too large or malformed to copy.", s->config_refused);
 	single(t, "portsyncd_log_records_dropped_total", "counter",
 	       "Log records dropped because the core's log ring was full.", s->log_dropped);
+	single(t, "portsyncd_log_output_dropped_total", "counter",
+	       "Log records dropped because the log output did not take them: its queue was full "
+	       "or it refused them.", info->log_output_dropped);
 
 	/* ports */
 	count_ports(c, now, &ports);
