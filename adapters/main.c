@@ -31,6 +31,7 @@
 struct psd_daemon {
 	sd_event *loop;
 	sd_event_source *timer;
+	struct psd_log_watch *log_watch; /* the log output, watched while records wait for it */
 	struct psd_core *core;
 	void *core_mem;
 	struct psd_redis *redis;
@@ -478,6 +479,10 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: cannot create the event loop\n");
 		return -1;
 	}
+	if ((d->log_watch = psd_log_watch_open(d->loop, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	if (sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGHUP, on_reload, d) < 0 ||
@@ -621,6 +626,7 @@ static void teardown(struct psd_daemon *d)
 	d->http = psd_http_close(d->http);
 	d->redis = psd_redis_close(d->redis);
 	d->netlink = psd_netlink_close(d->netlink);
+	d->log_watch = psd_log_watch_close(d->log_watch);
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
 	psd_netns_close(&d->netns);
