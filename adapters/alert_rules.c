@@ -296,6 +296,27 @@ static void open_section(struct parse *p, const char *header)
 	p->current = d;
 }
 
+/* threshold, low or high. */
+static int set_number(struct parse *p, struct draft *d, const char *section, const char *key,
+		      const char *value)
+{
+	int64_t v;
+	if (parse_milli(value, &v) < 0)
+		return fail(p, p->line, "[%s] %s '%s': expected a number from -1000000000 to "
+			    "1000000000 with at most 3 decimals", section, key, value);
+	if (key[0] == 't') {
+		d->r.threshold = v;
+		d->has_threshold = true;
+	} else if (key[0] == 'l') {
+		d->r.low = v;
+		d->has_low = true;
+	} else {
+		d->r.high = v;
+		d->has_high = true;
+	}
+	return 1;
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse *p = user;
@@ -320,20 +341,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		d->has_condition = true;
 	} else if (strcmp(key, "threshold") == 0 || strcmp(key, "low") == 0 ||
 		   strcmp(key, "high") == 0) {
-		int64_t v;
-		if (parse_milli(value, &v) < 0)
-			return fail(p, p->line, "[%s] %s '%s': expected a number from -1000000000 to "
-				    "1000000000 with at most 3 decimals", section, key, value);
-		if (key[0] == 't') {
-			r->threshold = v;
-			d->has_threshold = true;
-		} else if (key[0] == 'l') {
-			r->low = v;
-			d->has_low = true;
-		} else {
-			r->high = v;
-			d->has_high = true;
-		}
+		return set_number(p, d, section, key, value);
 	} else if (strcmp(key, "window") == 0) {
 		if (parse_duration(value, PSD_ALERT_WINDOW_MAX_S, &r->window_s) < 0 || r->window_s == 0)
 			return fail(p, p->line, "[%s] window '%s': expected a duration from 1s to %us "
