@@ -51,11 +51,14 @@ void psd_watch_begin(struct psd_ctx *c, struct psd_watch *w)
 
 /* The keyspace events the patterns need: K (keyspace channels), and the hash (h) and generic (g)
  * classes, or A, which holds both. */
+static bool has(const char *flags, char flag)
+{
+	return memchr(flags, flag, strlen(flags)) != NULL;
+}
+
 static bool enough(const char *flags)
 {
-	bool all = strchr(flags, 'A') != NULL;
-	return strchr(flags, 'K') != NULL &&
-	       (all || (strchr(flags, 'h') != NULL && strchr(flags, 'g') != NULL));
+	return has(flags, 'K') && (has(flags, 'A') || (has(flags, 'h') && has(flags, 'g')));
 }
 
 static void tell_events(struct psd_ctx *c, struct psd_watch_db *d, enum psd_db db,

@@ -53,6 +53,7 @@ kill_redis() {
 }
 
 teardown_env() {
+	[ -n "${LOG_READER_PID:-}" ] && kill -CONT "$LOG_READER_PID" 2>/dev/null # a stopped reader
 	[ -n "${DAEMON_PID:-}" ] && kill -KILL "$DAEMON_PID" 2>/dev/null
 	[ -n "${MONITOR_PID:-}" ] && kill "$MONITOR_PID" 2>/dev/null
 	[ -n "${SUB_PID:-}" ] && kill "$SUB_PID" 2>/dev/null
