@@ -726,7 +726,7 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 	if (c->recovery.all_up && (!running(c) || c->startup.recopy) &&
 	    psd_startup_pull(&c->ctx, &c->startup, c->inflight < c->ctx.lim.inflight_max, ret))
 		return true;
-	if (c->links.sendq_len > 0)
+	if (c->links.sendq_len > 0 || c->links.appl_read_due)
 		return psd_links_pull(&c->ctx, &c->links, may_send(c), ret) ||
 		       (c->startup.phase == PH_STOPPING && pull_exit(c, ret));
 	if (c->ctx.linkq.head != PSD_NO_PORT &&

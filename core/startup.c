@@ -708,6 +708,8 @@ void psd_startup_outage(struct psd_ctx *c, struct psd_startup *su)
 		su->restart_due = true;
 		su->copy.pending = false;
 	}
+	if (su->log_poll_inflight) /* lost with the connection: read again once it is back */
+		su->log_poll_due_ns = c->now_ns;
 	su->log_poll_inflight = false;
 	su->recopy = false; /* a re-copy starts over after the verification */
 }

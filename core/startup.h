@@ -52,6 +52,7 @@ struct psd_startup {
 	bool log_level_found;
 	bool log_output_found;
 	bool log_poll_inflight;
+	bool log_reread;          /* CONFIG_DB said it changed while a read was in flight */
 	uint64_t log_bad_hash[2]; /* LOGLEVEL, LOGOUTPUT: the bad value last logged, 0: none */
 	uint64_t log_poll_due_ns;
 

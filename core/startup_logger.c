@@ -95,47 +95,58 @@ bool psd_startup_logger_field(struct psd_ctx *c, struct psd_startup *su,
 	return true;
 }
 
+/* Reads LOGGER|portsyncd: once at a time, and once more after a read in flight when CONFIG_DB
+ * says it changed meanwhile (the change may be newer than what that read finds). */
+static void read_logger(struct psd_ctx *c, struct psd_startup *su)
+{
+	if (su->log_poll_inflight) {
+		su->log_reread = true;
+		return;
+	}
+	su->log_poll_inflight = true;
+	su->log_reread = false;
+	psd_todo(c, TODO_POLL_LOG_LEVEL);
+	psd_todo(c, TODO_POLL_LOG_OUTPUT);
+}
+
 void psd_startup_logger_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	bool level = PSD_TAG_KIND(r->tag) == TAG_POLL_LEVEL;
-	if (level)
+	if (!level) /* LOGOUTPUT's, the second: the read is over */
 		su->log_poll_inflight = false;
 	if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
-		return;
-	}
-	if (psd_startup_logger_field(c, su, r, level)) {
+		if (su->config_watched) /* refused: asked again later, as a poll would */
+			su->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+	} else if (psd_startup_logger_field(c, su, r, level)) {
 		psd_todo(c, TODO_LOG_CONFIG);
 		psd_log_line(c, PSD_LOG_NOTICE, "log settings changed to ",
 			     level ? psd_log_level_name(c->out.log_level) :
 				     psd_log_output_name(c->out.log_output));
 	}
-}
-
-/* Reads LOGGER|portsyncd (once at a time). */
-static void read_logger(struct psd_ctx *c, struct psd_startup *su)
-{
-	if (su->log_poll_inflight)
-		return;
-	su->log_poll_inflight = true;
-	psd_todo(c, TODO_POLL_LOG_LEVEL);
-	psd_todo(c, TODO_POLL_LOG_OUTPUT);
+	if (!su->log_poll_inflight && su->log_reread)
+		read_logger(c, su);
 }
 
 void psd_startup_timer(struct psd_ctx *c, struct psd_startup *su, bool redis_up)
 {
 	if (su->phase != PH_RUNNING || c->now_ns < su->log_poll_due_ns)
 		return;
+	if (!redis_up) { /* asked again later: the reconnect's verification comes first */
+		su->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+		return;
+	}
 	su->log_poll_due_ns = su->config_watched ? UINT64_MAX : c->now_ns + PSD_LOGGER_POLL_NS;
-	if (redis_up)
-		read_logger(c, su);
+	read_logger(c, su);
 }
 
 void psd_startup_config_watched(struct psd_ctx *c, struct psd_startup *su, bool watched)
 {
 	su->config_watched = watched;
 	/* watched: read once now (a change while it was not may be missed); else: the poll */
-	su->log_poll_due_ns = watched ? c->now_ns : c->now_ns + PSD_LOGGER_POLL_NS;
+	su->log_poll_due_ns = watched ? UINT64_MAX : c->now_ns + PSD_LOGGER_POLL_NS;
+	if (watched && su->phase == PH_RUNNING)
+		read_logger(c, su);
 	if (su->config_awaited && su->recopy)
 		su->wants |= PSD_WANT_RETRY; /* what CONFIG_DB holds now, asked once more */
 }
@@ -143,7 +154,7 @@ void psd_startup_config_watched(struct psd_ctx *c, struct psd_startup *su, bool 
 void psd_startup_logger_changed(struct psd_ctx *c, struct psd_startup *su)
 {
 	if (su->phase == PH_RUNNING)
-		su->log_poll_due_ns = c->now_ns;
+		read_logger(c, su);
 }
 
 uint64_t psd_startup_deadline(const struct psd_startup *su)
