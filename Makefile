@@ -22,7 +22,7 @@ HARDEN := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 STD := -std=c17 -D_GNU_SOURCE
-PKGS := libnl-3.0 hiredis libsystemd jansson inih libmicrohttpd
+PKGS := libnl-3.0 hiredis libsystemd jansson inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpcap
 # The core sees only its own headers; everything else also sees lib/, sim/, adapters/ and fuzz/.
@@ -40,7 +40,7 @@ HTTP_SRC := lib/http_request.c lib/http_response.c lib/http_listener.c lib/http_
 HTTP_PURE_OBJ = $(call obj,$(REL),$(HTTP_SRC) core/text.c)
 SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/alert_watch.c
 SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
-ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC)
+ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(HTTP_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
 TOOLS := nl-record nl-inject notify-listen nl-backlog

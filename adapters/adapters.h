@@ -12,6 +12,7 @@
 
 #include "log.h" /* lib/ */
 #include "psd/core.h"
+#include "psd/metrics.h" /* enum psd_health */
 
 #define PSD_UNIX_PATH_MAX 108u
 #define PSD_DBCONFIG_BYTES_MAX (1024u * 1024u) /* database_config.json: SONiC's are a few KiB */
@@ -91,22 +92,32 @@ int psd_netns_open(struct psd_netns *ns, const char *name, char *err, size_t err
 int psd_netns_enter(struct psd_netns *ns, char *err, size_t err_size);
 int psd_netns_leave(struct psd_netns *ns, char *err, size_t err_size);
 void psd_netns_close(struct psd_netns *ns);
-/* http.c: /metrics and /health (libmicrohttpd on the loop), and health in systemd's STATUS=. */
+/* http.c: GET and HEAD of /metrics and /health on loopback (lib/http_listener.c decides, http.c
+ * does the sockets); what it serves comes from its owner's callbacks. */
 struct psd_http;
 struct psd_http_options {
-	bool serve;          /* false: no endpoint, only the STATUS= health line */
 	const char *address; /* IPv4 or IPv6 literal */
 	uint16_t port;
-	const char *version; /* for portsyncd_build_info */
+	/* The metrics text into buf, NUL-terminated: its length, or size when it did not fit. */
+	size_t (*render_metrics)(void *ctx, char *buf, size_t size);
+	/* The health verdict now, and why ("" when ok) into why. */
+	enum psd_health (*health)(void *ctx, char *why, size_t size);
+	void *ctx;
 };
 /* NULL with a message in err (a bad address, a port in use). */
-struct psd_http *psd_http_open(sd_event *loop, struct psd_daemon *d,
-			       const struct psd_http_options *o, char *err, size_t err_size);
+struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o, char *err,
+			       size_t err_size);
 struct psd_http *psd_http_close(struct psd_http *h);
 
+/* health_status.c: the health verdict in systemd's STATUS=, sent when it changes. */
+struct psd_health_status;
+struct psd_health_status *psd_health_status_open(sd_event *loop,
+						 enum psd_health (*health)(void *ctx, char *why,
+									   size_t size),
+						 void *ctx, char *err, size_t err_size);
+struct psd_health_status *psd_health_status_close(struct psd_health_status *h);
+
 /* main.c: what the adapters call back into. */
-/* The core, read-only, for the metrics and health (from the loop thread only). */
-const struct psd_core *psd_daemon_core(const struct psd_daemon *d);
 void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
 /* True while a command sent to Redis is unanswered. */
 bool psd_daemon_busy(const struct psd_daemon *d);
