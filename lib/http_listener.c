@@ -184,29 +184,31 @@ void psd_http_close_all(struct psd_http_listener *l)
 /* --- admission ---------------------------------------------------------------------------- */
 
 /* Which connection gives way, among those from addr (NULL: all): the oldest lingering, else the
- * oldest idle, else the oldest request in progress; -1 when every one is writing. */
+ * one reading (idle or a request in progress) for the longest, so a connection just accepted,
+ * its request still on the way, outlives an old idle one and a slow request; -1 when every one
+ * is writing a response. */
 static int victim(const struct psd_http_listener *l, const uint8_t *addr,
 		  enum psd_http_evicted *ret_kind)
 {
 	int best = -1;
-	enum psd_http_evicted best_kind = _PSD_HTTP_EVICTED_MAX;
+	bool best_lingering = false;
 	for (uint32_t i = 0; i < PSD_HTTP_CONNECTIONS_MAX; i++) {
 		const struct psd_http_conn *c = &l->conn[i];
-		enum psd_http_evicted kind;
-		if (c->phase == PSD_HTTP_LINGERING)
-			kind = PSD_HTTP_EVICTED_LINGERING;
-		else if (c->phase == PSD_HTTP_READING)
-			kind = c->in_request ? PSD_HTTP_EVICTED_READING : PSD_HTTP_EVICTED_IDLE;
-		else
+		bool lingering = c->phase == PSD_HTTP_LINGERING;
+		if (!lingering && c->phase != PSD_HTTP_READING)
 			continue;
 		if (addr != NULL && memcmp(c->addr, addr, PSD_HTTP_ADDR_LEN) != 0)
 			continue;
-		if (kind < best_kind || (kind == best_kind && c->since_ns < l->conn[best].since_ns)) {
+		if (best < 0 || (lingering && !best_lingering) ||
+		    (lingering == best_lingering && c->since_ns < l->conn[best].since_ns)) {
 			best = (int)i;
-			best_kind = kind;
+			best_lingering = lingering;
 		}
 	}
-	*ret_kind = best_kind;
+	if (best >= 0)
+		*ret_kind = best_lingering         ? PSD_HTTP_EVICTED_LINGERING :
+			    l->conn[best].in_request ? PSD_HTTP_EVICTED_READING :
+						       PSD_HTTP_EVICTED_IDLE;
 	return best;
 }
 

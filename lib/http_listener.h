@@ -10,8 +10,9 @@
  * LINGERING (its last response written and the write side shut: the client's end is awaited so
  * closing does not reset the connection under the response). Invariants (psd_http_check):
  *  - at most PSD_HTTP_CONNECTIONS_MAX connections, at most PSD_HTTP_PER_ADDRESS_MAX from one
- *    client address; a connection over a limit is refused at once or makes room by evicting
- *    the oldest lingering, then idle, then reading connection (never one writing a response);
+ *    client address; a connection over a limit makes room by evicting the oldest lingering
+ *    connection, else the one reading (idle, or a request in progress) for the longest, or,
+ *    when every one is writing a response (never evicted), is refused at once;
  *  - every open connection has a deadline: idle, header (the whole request, body included),
  *    write (the whole response) or linger; past it, psd_http_expire closes it;
  *  - response bodies held for clients total at most PSD_HTTP_OUTPUT_BYTES_MAX;
@@ -64,7 +65,7 @@ enum psd_http_refusal {
 enum psd_http_evicted {
 	PSD_HTTP_EVICTED_LINGERING,
 	PSD_HTTP_EVICTED_IDLE,
-	PSD_HTTP_EVICTED_READING, /* a request in progress: the oldest is the slowest */
+	PSD_HTTP_EVICTED_READING, /* a request in progress (the slowest, being the oldest) */
 	_PSD_HTTP_EVICTED_MAX,
 };
 

@@ -393,37 +393,35 @@ static void test_eviction_order_and_refusal(void **state)
 	send_str(lingering, "GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 5 * MS);
 	take(lingering, SIZE_MAX, 5 * MS);
 	fill_with_writers(10, PSD_HTTP_CONNECTIONS_MAX - 4, 50, 5 * MS);
-	/* lingering first, though it is the youngest, then idle, then the oldest request; each
-	 * new one takes the slot freed and sends its request at once, as clients do */
+	/* lingering first, though it is the youngest; then the oldest of the others, idle or
+	 * reading; each new one takes the slot freed, and, its request not yet come, outlives
+	 * the older ones */
 	assert_int_equal(open_from(100, 10 * MS), lingering);
 	assert_int_equal(f->last_closed, lingering);
-	send_str(lingering, get_metrics, 10 * MS);
-	assert_int_equal(open_from(101, 10 * MS), idle);
+	assert_int_equal(open_from(101, 11 * MS), idle);
 	assert_int_equal(f->last_closed, idle);
-	send_str(idle, get_metrics, 10 * MS);
-	assert_int_equal(open_from(102, 10 * MS), reading);
-	assert_int_equal(f->last_closed, reading);
-	send_str(reading, get_metrics, 10 * MS);
-	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_LINGERING], 1);
-	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_IDLE], 1);
-	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_READING], 1);
-	/* the last reader goes */
-	assert_int_equal(open_from(103, 12 * MS), reading2);
+	assert_int_equal(open_from(102, 12 * MS), reading);
+	assert_int_equal(open_from(103, 13 * MS), reading2);
 	assert_int_equal(f->last_closed, reading2);
-	send_str(reading2, get_metrics, 12 * MS);
+	assert_int_equal(open_from(104, 14 * MS), lingering); /* now 100, at 10 ms, is the oldest */
+	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_LINGERING], 1);
+	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_IDLE], 2);
+	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_READING], 2);
+	for (int slot = 0; slot < 4; slot++)
+		send_str(slot, get_metrics, 15 * MS);
 	/* now all 64 are writing: refused, counted, logged once with the address */
 	int logs = f->logs;
-	assert_int_equal(open_from(104, 13 * MS), -1);
-	assert_int_equal(open_from(104, 14 * MS), -1);
+	assert_int_equal(open_from(105, 16 * MS), -1);
+	assert_int_equal(open_from(105, 17 * MS), -1);
 	assert_int_equal(f->l.stats.refused[PSD_HTTP_REFUSED_CONNECTIONS], 2);
 	assert_int_equal(f->logs, logs + 1);
-	assert_string_equal(f->log[logs], "http: connection refused: from 127.0.0.104 "
+	assert_string_equal(f->log[logs], "http: connection refused: from 127.0.0.105 "
 					  "(PSD_HTTP_CONNECTIONS_MAX connections open, all writing "
 					  "responses)");
 	/* one response taken: its connection is idle again and gives way at once */
-	take(reading2, SIZE_MAX, 15 * MS);
-	assert_int_equal(open_from(104, 15 * MS), reading2);
-	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_IDLE], 2);
+	take(reading2, SIZE_MAX, 18 * MS);
+	assert_int_equal(open_from(105, 18 * MS), reading2);
+	assert_int_equal(f->l.stats.evicted[PSD_HTTP_EVICTED_IDLE], 3);
 }
 
 static void test_per_address(void **state)
