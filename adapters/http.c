@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -29,7 +30,8 @@
 #include "psd/metrics.h"
 
 #define PSD_HTTP_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10) /* after the daemon's sources */
-#define PSD_HTTP_BACKLOG 64           /* connections the kernel queues before accept */
+#define PSD_HTTP_BACKLOG 1024 /* connections the kernel queues before accept: a flood waits
+				* there, a scraper among it is not dropped */
 #define PSD_HTTP_ACCEPTS_PER_TURN 16  /* accepted per wake-up, then the loop's other work */
 #define PSD_HTTP_RENDER_FIRST (64u * 1024) /* first metrics buffer; then the last size + 1/4 */
 #define PSD_HTTP_TIMER_ACCURACY_USEC 1000u
@@ -311,7 +313,7 @@ static int listen_on(struct psd_http *h, const struct psd_http_options *o, char 
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
 	socklen_t len;
-	int one = 1;
+	int one = 1, defer_s = (int)(PSD_HTTP_IDLE_TIMEOUT_NS / 1000000000u);
 
 	if (inet_pton(AF_INET, o->address, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
@@ -330,6 +332,7 @@ static int listen_on(struct psd_http *h, const struct psd_http_options *o, char 
 	    setsockopt(h->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    (sa.ss_family == AF_INET6 &&
 	     setsockopt(h->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    setsockopt(h->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof(defer_s)) < 0 ||
 	    bind(h->listen_fd, (struct sockaddr *)&sa, len) < 0 ||
 	    listen(h->listen_fd, PSD_HTTP_BACKLOG) < 0)
 		return psd_errorf(err, err_size, "metrics: cannot listen on %s port %u: %s",
