@@ -44,7 +44,7 @@ ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(HTTP_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
 TOOLS := nl-record nl-inject notify-listen nl-backlog
-FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules http
 # each target links only what it exercises: fewer instrumented edges, faster runs
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
@@ -53,6 +53,7 @@ FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
 FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
 FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c lib/log.c
 FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c lib/pcap.c lib/log.c
+FUZZ_SRC_http := $(HTTP_SRC) core/text.c
 FUZZ_LIBS := -linih -ljansson -lpcap
 
 # The commands of each flavour, and where its objects go.
@@ -266,6 +267,7 @@ clean:
 
 FUZZ_DICT_netlink := -dict=fuzz/netlink.dict
 FUZZ_DICT_roundtrip := -dict=fuzz/netlink.dict
+FUZZ_DICT_http := -dict=fuzz/http.dict
 SECONDS ?= 60
 
 fuzz-replay: $(FUZZ_REPLAY_BIN)
