@@ -47,6 +47,20 @@ link_change_during() {
 	kill -0 "$1" 2>/dev/null || fail "the fault ended before the link change reached STATE_DB"
 }
 
+# fault ESTABLISHED MODE ARG...: the clients of MODE run in the background (their output in
+# $T/fault.out); once ESTABLISHED connections are up, a link change made meanwhile must reach
+# STATE_DB, and /health and /metrics must answer every second, until the clients end.
+fault() {
+	local want=$1 pid
+	shift
+	http_clients "$@" > "$T/fault.out" 2>&1 &
+	pid=$!
+	wait_until "$1 clients connected" established "$want"
+	link_change_during "$pid"
+	answered_during "$pid"
+	wait "$pid" || fail "$1 clients failed: $(cat "$T/fault.out")"
+}
+
 # logged_once TEXT: the daemon logged TEXT once (a repeated condition: a line a minute).
 logged_once() {
 	local n
@@ -71,13 +85,8 @@ established() {
 # (PSD_HTTP_PER_ADDRESS_MAX, 32): the oldest give way. /health is answered throughout and after.
 it_http_idle_connections() {
 	http_daemon
-	http_clients hold 40 15 > "$T/hold.out" 2>&1 &
-	local holder=$!
-	wait_until "40 idle connections established" established 40
-	link_change_during "$holder"
-	answered_during "$holder"
-	wait "$holder" || fail "the holder failed: $(cat "$T/hold.out")"
-	grep -q "^held 40: " "$T/hold.out" || fail "holder: $(cat "$T/hold.out")"
+	fault 40 hold 40 15
+	grep -q "^held 40: " "$T/fault.out" || fail "holder: $(cat "$T/fault.out")"
 	health_is 200 ok || fail "no /health answer after the idle connections: $(health_body)"
 	metric_at_least 'portsyncd_http_connections_accepted_total' 40
 	metric_at_least 'portsyncd_http_connections_evicted_total{state="idle"}' 8
@@ -91,13 +100,8 @@ it_http_idle_connections() {
 # scrapes are answered during and right after.
 it_http_slowloris() {
 	http_daemon
-	http_clients slowloris 300 15 2 > "$T/slow.out" 2>&1 &
-	local slow=$!
-	wait_until "slowloris clients connected" established 64
-	link_change_during "$slow"
-	answered_during "$slow"
-	wait "$slow" || fail "the slowloris clients failed: $(cat "$T/slow.out")"
-	grep -q "^held 300: " "$T/slow.out" || fail "slowloris: $(cat "$T/slow.out")"
+	fault 64 slowloris 300 15 2
+	grep -q "^held 300: " "$T/fault.out" || fail "slowloris: $(cat "$T/fault.out")"
 	scrape > /dev/null || fail "no /metrics answer right after the slowloris clients"
 	health_is 200 ok || fail "no /health answer right after the slowloris clients"
 	metric_at_least portsyncd_http_connections_accepted_total 300
@@ -141,16 +145,11 @@ it_http_never_read() {
 	local size
 	size=$(scrape | wc -c)
 	[ "$size" -gt 12288 ] || fail "the exposition is $size bytes: too small to fill the buffers"
-	http_clients noread 20 14 > "$T/noread.out" 2>&1 &
-	local readers=$!
-	wait_until "non-readers connected" established 20
-	link_change_during "$readers"
-	answered_during "$readers"
-	wait "$readers" || fail "the non-readers failed: $(cat "$T/noread.out")"
-	[ "$(grep -c '^closed by the server after [0-9]* bytes$' "$T/noread.out")" = 20 ] ||
-		fail "non-readers: $(sort "$T/noread.out" | uniq -c)"
-	awk -v size="$size" '$6 >= size { exit 1 }' "$T/noread.out" ||
-		fail "a non-reader read it all: $(sort "$T/noread.out" | uniq -c)"
+	fault 20 noread 20 14
+	[ "$(grep -c '^closed by the server after [0-9]* bytes$' "$T/fault.out")" = 20 ] ||
+		fail "non-readers: $(sort "$T/fault.out" | uniq -c)"
+	awk -v size="$size" '$6 >= size { exit 1 }' "$T/fault.out" ||
+		fail "a non-reader read it all: $(sort "$T/fault.out" | uniq -c)"
 	metric_is 'portsyncd_http_timeouts_total{kind="write"}' 20 ||
 		fail "write timeouts: $(metric 'portsyncd_http_timeouts_total{kind="write"}')"
 	metric_is portsyncd_http_output_held_bytes 0 || fail "bodies still held"

@@ -88,35 +88,34 @@ static void test_head_limits(void **state)
 /* The heads curl 7.88, wget 1.21 and Prometheus 2.42 sent (tools/record-http-corpus.sh). */
 static void test_recorded_clients(void **state)
 {
-	struct psd_http_request r;
-	r = parse("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:19901\r\nUser-Agent: curl/7.88.1\r\n"
-		  "Accept: */*\r\n\r\n");
-	assert_int_equal(r.status, PSD_HTTP_200);
-	assert_int_equal(r.endpoint, PSD_HTTP_EP_METRICS);
-	assert_true(r.keep_alive);
-	assert_false(r.head);
-	r = parse("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1:19901\r\nUser-Agent: curl/7.88.1\r\n"
-		  "Accept: */*\r\n\r\n");
-	assert_int_equal(r.status, PSD_HTTP_200);
-	assert_int_equal(r.endpoint, PSD_HTTP_EP_HEALTH);
-	assert_true(r.head);
-	r = parse("GET /health HTTP/1.0\r\nHost: 127.0.0.1:19901\r\nUser-Agent: curl/7.88.1\r\n"
-		  "Accept: */*\r\n\r\n");
-	assert_int_equal(r.status, PSD_HTTP_200);
-	assert_false(r.keep_alive);
-	assert_true(r.http10);
-	r = parse("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:19902\r\nUser-Agent: Wget/1.21.3\r\n"
-		  "Accept: */*\r\nAccept-Encoding: identity\r\nConnection: Keep-Alive\r\n\r\n");
-	assert_int_equal(r.status, PSD_HTTP_200);
-	assert_true(r.keep_alive);
-	r = parse("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:19903\r\n"
-		  "User-Agent: Prometheus/2.42.0+ds\r\nAccept: application/openmetrics-text;"
-		  "version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;"
-		  "version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: gzip\r\n"
-		  "X-Prometheus-Scrape-Timeout-Seconds: 1\r\n\r\n");
-	assert_int_equal(r.status, PSD_HTTP_200);
-	assert_int_equal(r.endpoint, PSD_HTTP_EP_METRICS);
-	assert_true(r.keep_alive);
+	static const struct {
+		const char *head;
+		enum psd_http_endpoint endpoint;
+		bool head_only, keep_alive;
+	} recorded[] = {
+		{"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:19901\r\nUser-Agent: curl/7.88.1\r\n"
+		 "Accept: */*\r\n\r\n", PSD_HTTP_EP_METRICS, false, true},
+		{"HEAD /health HTTP/1.1\r\nHost: 127.0.0.1:19901\r\nUser-Agent: curl/7.88.1\r\n"
+		 "Accept: */*\r\n\r\n", PSD_HTTP_EP_HEALTH, true, true},
+		{"GET /health HTTP/1.0\r\nHost: 127.0.0.1:19901\r\nUser-Agent: curl/7.88.1\r\n"
+		 "Accept: */*\r\n\r\n", PSD_HTTP_EP_HEALTH, false, false},
+		{"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:19902\r\nUser-Agent: Wget/1.21.3\r\n"
+		 "Accept: */*\r\nAccept-Encoding: identity\r\nConnection: Keep-Alive\r\n\r\n",
+		 PSD_HTTP_EP_METRICS, false, true},
+		{"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:19903\r\nUser-Agent: Prometheus/2.42.0+ds\r\n"
+		 "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+		 "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n"
+		 "Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 1\r\n\r\n",
+		 PSD_HTTP_EP_METRICS, false, true},
+	};
+	for (size_t i = 0; i < sizeof(recorded) / sizeof(recorded[0]); i++) {
+		struct psd_http_request r = parse(recorded[i].head);
+		assert_int_equal(r.status, PSD_HTTP_200);
+		assert_int_equal(r.endpoint, recorded[i].endpoint);
+		assert_int_equal(r.head, recorded[i].head_only);
+		assert_int_equal(r.keep_alive, recorded[i].keep_alive);
+		assert_int_equal(r.body_bytes, 0);
+	}
 }
 
 static void test_connection_and_targets(void **state)
