@@ -30,9 +30,8 @@ static void set_time(struct psd_http_listener *l, struct psd_http_time now)
 	l->now = now;
 }
 
-/* "http: <what>[: detail] (N more since the last line)" for a condition. */
-static void log_line(struct psd_http_listener *l, enum psd_http_condition c, const char *detail,
-		     uint64_t more)
+/* "http: <what>[: <detail>]" for a condition. */
+static void log_line(struct psd_http_listener *l, enum psd_http_condition c, const char *detail)
 {
 	char line[PSD_LOG_LINE_MAX];
 	struct psd_text t;
@@ -44,15 +43,10 @@ static void log_line(struct psd_http_listener *l, enum psd_http_condition c, con
 		psd_text_str(&t, ": ");
 		psd_text_str(&t, detail);
 	}
-	if (more > 0) {
-		psd_text_str(&t, " (");
-		psd_text_u64(&t, more);
-		psd_text_str(&t, " more in the last minute)");
-	}
 	l->ops.log(l->ctx, conditions[c].level, line);
 }
 
-/* Logged when it has not been for a minute; otherwise counted for the next line. */
+/* Logged when it has not been for a minute; otherwise counted for the summary. */
 static void occurred(struct psd_http_listener *l, enum psd_http_condition c, const char *detail)
 {
 	struct psd_http_repeat *r = &l->repeat[c];
@@ -60,12 +54,12 @@ static void occurred(struct psd_http_listener *l, enum psd_http_condition c, con
 		r->suppressed++;
 		return;
 	}
-	log_line(l, c, detail, r->suppressed);
-	r->suppressed = 0;
+	log_line(l, c, detail);
 	r->next_ns = l->now.mono_ns + PSD_HTTP_LOG_REPEAT_NS;
 }
 
-/* The counts of conditions whose minute is over, each in a line of its own. */
+/* The count of each condition counted in a minute that is over, in a line of its own; the next
+ * occurrence within a minute of it is counted again. */
 static void summaries(struct psd_http_listener *l)
 {
 	for (int c = 0; c < _PSD_HTTP_COND_MAX; c++) {
@@ -76,8 +70,8 @@ static void summaries(struct psd_http_listener *l)
 		struct psd_text t;
 		psd_text_init(&t, detail, sizeof(detail));
 		psd_text_u64(&t, r->suppressed);
-		psd_text_str(&t, " times in the last minute");
-		log_line(l, (enum psd_http_condition)c, detail, 0);
+		psd_text_str(&t, " more in the last minute");
+		log_line(l, (enum psd_http_condition)c, detail);
 		r->suppressed = 0;
 		r->next_ns = l->now.mono_ns + PSD_HTTP_LOG_REPEAT_NS;
 	}

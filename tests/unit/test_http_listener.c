@@ -332,7 +332,14 @@ static void test_slow_request(void **state)
 	psd_http_expire(&f->l, at(1 * S + PSD_HTTP_HEADER_TIMEOUT_NS + PSD_HTTP_LOG_REPEAT_NS));
 	assert_int_equal(f->logs, 2);
 	assert_string_equal(f->log[1], "http: request not complete in time, connection closed: 1 "
-				       "times in the last minute");
+				       "more in the last minute");
+	/* one more within a minute of the summary: counted, not logged */
+	int c2 = open_from(3, 1 * S + PSD_HTTP_HEADER_TIMEOUT_NS + PSD_HTTP_LOG_REPEAT_NS);
+	send_str(c2, "G", 1 * S + PSD_HTTP_HEADER_TIMEOUT_NS + PSD_HTTP_LOG_REPEAT_NS);
+	psd_http_expire(&f->l, at(1 * S + 2 * PSD_HTTP_HEADER_TIMEOUT_NS + PSD_HTTP_LOG_REPEAT_NS));
+	assert_true(f->closed[c2]);
+	assert_int_equal(f->logs, 2);
+	assert_int_equal(f->l.repeat[PSD_HTTP_COND_HEADER].suppressed, 1);
 }
 
 static void test_write_timeout(void **state)
