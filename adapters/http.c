@@ -272,17 +272,23 @@ static void take(struct psd_http *h, int fd, const struct sockaddr_storage *ss)
 }
 
 /* accept() out of file descriptors: the spare one given up for a moment, the connection taken
- * and closed, so it does not wait in the kernel's queue and keep the socket readable. */
-static void refuse_without_fd(struct psd_http *h)
+ * and closed, so it does not wait in the kernel's queue and keep the socket readable. False
+ * when no connection could be taken (no spare: the next wake-up tries again). */
+static bool refuse_without_fd(struct psd_http *h)
 {
-	if (h->spare_fd >= 0) {
-		close(h->spare_fd);
-		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			close(fd);
+	if (h->spare_fd < 0)
 		h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	}
+	if (h->spare_fd < 0)
+		return false;
+	close(h->spare_fd);
+	int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
 	psd_http_refuse_fds(&h->listener, now());
+	return true;
 }
 
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
@@ -295,9 +301,9 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 				SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c >= 0)
 			take(h, c, &ss);
-		else if (errno == EMFILE || errno == ENFILE)
-			refuse_without_fd(h);
-		else if (errno != EINTR && errno != ECONNABORTED)
+		else if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		else if ((errno != EMFILE && errno != ENFILE) || !refuse_without_fd(h))
 			break; /* EAGAIN: all taken; anything else: the next wake-up tries again */
 	}
 	arm(h);
