@@ -158,6 +158,28 @@ it_http_never_read() {
 	stop_daemon
 }
 
+# The daemon at its file descriptor limit (prlimit): connections over it are taken on the spare
+# descriptor and closed, counted and logged once; the listener goes on accepting, and answers
+# as soon as descriptors are free again.
+it_http_out_of_fds() {
+	http_daemon
+	local fds
+	fds=$(ls "/proc/$DAEMON_PID/fd" | wc -l)
+	prlimit --pid "$DAEMON_PID" --nofile=$((fds + 3)):$((fds + 3)) ||
+		fail "cannot lower the daemon's descriptor limit"
+	http_clients slowloris 10 6 1 > "$T/fault.out" 2>&1 &
+	local slow=$!
+	wait_until "connections refused for want of descriptors" \
+		grep -q "http: connection refused: from a client (the process is out of file descriptors)" \
+		"$T/daemon.log"
+	link_change_during "$slow"
+	wait "$slow" || fail "the slow clients failed: $(cat "$T/fault.out")"
+	wait_until "/health answered again" health_is 200 ok
+	metric_at_least 'portsyncd_http_connections_refused_total{reason="fds"}' 1
+	logged_once "the process is out of file descriptors"
+	stop_daemon
+}
+
 # No library of TLS or its crypto is linked or mapped (libmicrohttpd brought GnuTLS, nettle,
 # hogweed, GMP, p11-kit, libtasn1, libidn2 and libunistring).
 it_http_no_tls_libraries() {
