@@ -177,6 +177,15 @@ void psd_http_close_all(struct psd_http_listener *l)
 
 /* --- admission ---------------------------------------------------------------------------- */
 
+/* Two client addresses, compared as two words (the invariant check compares every pair). */
+static bool same_addr(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return x[0] == y[0] && x[1] == y[1];
+}
+
 /* Which connection gives way, among those from addr (NULL: all): the oldest lingering, else the
  * one reading (idle or a request in progress) for the longest, so a connection just accepted,
  * its request still on the way, outlives an old idle one and a slow request; -1 when every one
@@ -191,7 +200,7 @@ static int victim(const struct psd_http_listener *l, const uint8_t *addr,
 		bool lingering = c->phase == PSD_HTTP_LINGERING;
 		if (!lingering && c->phase != PSD_HTTP_READING)
 			continue;
-		if (addr != NULL && memcmp(c->addr, addr, PSD_HTTP_ADDR_LEN) != 0)
+		if (addr != NULL && !same_addr(c->addr, addr))
 			continue;
 		if (best < 0 || (lingering && !best_lingering) ||
 		    (lingering == best_lingering && c->since_ns < l->conn[best].since_ns)) {
@@ -260,8 +269,7 @@ static uint32_t count_from(const struct psd_http_listener *l, const uint8_t *add
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < PSD_HTTP_CONNECTIONS_MAX; i++)
-		n += l->conn[i].phase != PSD_HTTP_FREE &&
-		     memcmp(l->conn[i].addr, addr, PSD_HTTP_ADDR_LEN) == 0;
+		n += l->conn[i].phase != PSD_HTTP_FREE && same_addr(l->conn[i].addr, addr);
 	return n;
 }
 
@@ -539,7 +547,8 @@ void psd_http_failed(struct psd_http_listener *l, uint32_t slot, struct psd_http
 
 void psd_http_check(const struct psd_http_listener *l)
 {
-	uint32_t open = 0;
+	const uint8_t *addr[PSD_HTTP_CONNECTIONS_MAX]; /* the distinct addresses, and their counts */
+	uint32_t count[PSD_HTTP_CONNECTIONS_MAX], addrs = 0, open = 0;
 	uint64_t held = 0, closed = 0;
 	for (uint32_t i = 0; i < PSD_HTTP_CONNECTIONS_MAX; i++) {
 		const struct psd_http_conn *c = &l->conn[i];
@@ -547,7 +556,14 @@ void psd_http_check(const struct psd_http_listener *l)
 			continue;
 		open++;
 		held += c->body_len;
-		PSD_ASSERT(count_from(l, c->addr) <= PSD_HTTP_PER_ADDRESS_MAX);
+		uint32_t a = 0;
+		while (a < addrs && !same_addr(addr[a], c->addr))
+			a++;
+		if (a == addrs) {
+			addr[addrs] = c->addr;
+			count[addrs++] = 0;
+		}
+		PSD_ASSERT(++count[a] <= PSD_HTTP_PER_ADDRESS_MAX);
 		PSD_ASSERT(c->in_len <= sizeof(c->in) && c->out_off <= c->out_len &&
 			   c->out_len <= sizeof(c->out) && c->body_off <= c->body_len);
 		PSD_ASSERT(c->phase == PSD_HTTP_WRITING || (c->body_len == 0 && c->out_len == c->out_off));
