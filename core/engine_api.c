@@ -55,6 +55,7 @@ static struct psd_view view_of(const struct psd_core *c)
 		.links = &c->links,
 		.warm = &c->warm,
 		.alerts = &c->alerts,
+		.watch = &c->watch,
 		.inflight = c->inflight,
 		.waiting_since_ns = psd_engine_waiting_since(c),
 		.stalled = c->stalled,
