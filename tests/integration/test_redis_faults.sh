@@ -38,11 +38,12 @@ it_f03_maxclients_refusal() {
 	rcli 0 SAVE >/dev/null
 	kill_redis
 	# the new server is full before the daemon can reach it: started on another path, its
-	# four client slots taken, then moved where the daemon looks
+	# client slots taken, then moved where the daemon looks. Five slots: once the holders go,
+	# the daemon's four connections (one per database, one subscription) and the test's own.
 	local sock=$SOCK holders="" i
 	SOCK=$T/full.sock
-	start_redis --maxclients 4 --dbfilename dump.rdb
-	for i in 1 2 3 4; do
+	start_redis --maxclients 5 --dbfilename dump.rdb
+	for i in 1 2 3 4 5; do
 		redis-cli -s "$SOCK" SUBSCRIBE hold > "$T/holder$i" 2>&1 &
 		holders="$holders $!"
 		wait_until "holder $i subscribed" grep -q hold "$T/holder$i"
