@@ -75,7 +75,7 @@ same_twice() {
 	fi
 }
 same_twice "determinism: seed 4242" "trace hash" --seed 4242 --ports 32 --steps 2000
-# the alert scenario: seeded flap storms, a silence, a Redis outage (sim/sim_main.c, --alerts);
+# the alert scenario: seeded flap storms, a silence, a Redis outage (sim/scenario_alerts.c, --alerts);
 # the same seed twice gives the same alert trace
 for seed in $(seq 1 20); do
 	if out=$($SIM --seed "$seed" --alerts --ports 32 2>&1); then
