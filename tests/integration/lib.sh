@@ -218,6 +218,10 @@ wait_state() {
 	wait_until "STATE_DB PORT_TABLE|$1 = $2 (now: $(rcli 6 HMGET "PORT_TABLE|$1" state netdev_oper_status admin_status mtu | tr '\n' ' '))" state_is "$1" "$2"
 }
 
+warm_state_is() { # warm_state_is STATE: WARM_RESTART_TABLE|portsyncd's state
+	[ "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = "$1" ]
+}
+
 key_exists() {
 	[ "$(rcli "$1" EXISTS "$2")" = 1 ]
 }

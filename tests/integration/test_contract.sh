@@ -121,8 +121,7 @@ it_d06_warm_start() {
 	start_daemon
 	wait_state Ethernet0 "down up 1500"
 	wait_until "PortInitDone" key_exists 0 "_PORT_TABLE:PortInitDone"
-	wait_until "warm restart reconciled" \
-		test "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = reconciled
+	wait_until "warm restart reconciled" warm_state_is reconciled
 	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=6 state=reconciled
 	expect_keys 0 '*' "PORT_TABLE:Ethernet0" "PORT_TABLE:PortConfigDone" "_PORT_TABLE:PortInitDone" \
 		"PORT_TABLE_KEY_SET"
@@ -258,8 +257,7 @@ it_v03_warm_restart() {
 	pgrep -x portsyncd | grep -qx "$DAEMON_PID" || fail "the process is not named portsyncd"
 	stop_daemon
 	start_daemon
-	wait_until "warm restart reconciled" \
-		test "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = reconciled
+	wait_until "warm restart reconciled" warm_state_is reconciled
 	expect_hash 6 "WARM_RESTART_TABLE|portsyncd" restore_count=1 state=reconciled
 	nsip link set pEthernet16 down
 	wait_state Ethernet16 "down up 1500"
