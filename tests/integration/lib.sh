@@ -236,6 +236,23 @@ sync_on() { # sync_on PORT MTU "oper admin"
 	wait_state "$1" "$3 $2"
 }
 
+# --- metrics --------------------------------------------------------------------------------
+
+METRICS_PORT=9808 # the default (settings.h PSD_METRICS_PORT_DEFAULT)
+
+scrape() { # scrape [PATH]: the body of GET PATH (default /metrics) from the daemon
+	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:$METRICS_PORT${1:-/metrics}"
+}
+
+# metric NAME_WITH_LABELS: its value in a fresh scrape ('' when absent)
+metric() {
+	scrape | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+metric_is() { # metric_is NAME VALUE
+	[ "$(metric "$1")" = "$2" ]
+}
+
 # --- convergence ----------------------------------------------------------------------------
 
 # "EthernetN oper admin mtu" for every Ethernet* netdev, from the kernel: admin is IFF_UP in

@@ -2,23 +2,8 @@
 # the namespace and checked by promtool (Debian's prometheus package); counters compared with the
 # link messages the test caused; /health through a Redis outage; PORT_LINK_STATS through flaps.
 
-METRICS_PORT=9808
-
-scrape() { # scrape [PATH]: the body of GET PATH (default /metrics) from the daemon
-	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:$METRICS_PORT${1:-/metrics}"
-}
-
 health_body() {
 	ip netns exec "$NS" curl -s --max-time 5 "http://127.0.0.1:$METRICS_PORT/health"
-}
-
-# metric NAME_WITH_LABELS: its value in a fresh scrape ('' when absent)
-metric() {
-	scrape | awk -v k="$1" '$1 == k { print $2 }'
-}
-
-metric_is() { # metric_is NAME VALUE
-	[ "$(metric "$1")" = "$2" ]
 }
 
 # health_is CODE STATUS: GET /health answers CODE with {"status":"STATUS",...}
