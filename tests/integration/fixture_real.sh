@@ -5,7 +5,9 @@
 # already there or a new one (then deleted and created again). Flags become `ip link` changes:
 # U is the netdev's admin state, R its carrier (the veth peer up). A master is a bridge named
 # br<master>. Dumps, KERNEL_NOW and AF_BRIDGE messages come from the kernel by themselves.
-# Expectations are waited for (R_TIMEOUT); command counts and orders are read from MONITOR.
+# Expectations are waited for (R_TIMEOUT); command counts and orders are read from MONITOR. An
+# expectation that something is absent (EXPECT_ABSENT, EXPECT_NO_DOWN, an EXPECT_COUNT's "no
+# more") holds only after a barrier (lib.sh): the daemon has handled every event before it.
 #
 # fixture_realizable FILE: prints why not and fails when a step cannot be made real.
 # fixture_run_real FILE MODE (field|compat): fails with file:line, expected and actual.
@@ -138,8 +140,8 @@ fx_hash_diff() { # DB KEY FIELDS: expected versus actual, field by field
 }
 
 # MONITOR's lines as the simulator traces commands: "6 HSET PORT_TABLE|Ethernet0 state ok ...".
-fx_trace() { # the clients' commands only: not those a Lua script makes
-	grep -v ' lua\]' "$T/monitor.log" | sed -n 's/^[0-9.]* \[\([0-9]*\) [^]]*\] \(.*\)$/\1 \2/p' |
+fx_trace() { # the clients' commands only: not those a Lua script makes, nor the barriers'
+	grep -v -e ' lua\]' -e "$BARRIER_NETDEV" "$T/monitor.log" | sed -n 's/^[0-9.]* \[\([0-9]*\) [^]]*\] \(.*\)$/\1 \2/p' |
 		sed 's/" "/ /g; s/"//g'
 }
 
@@ -195,13 +197,15 @@ fixture_run_real() {
 		EXPECT_ABSENT)
 			db=${rest%% *}; key=${rest#* }
 			fx_absent() { key_absent "$(fx_db "$db")" "$key"; }
-			wait_for_quietly fx_absent || fx_fail "$where: expected $db $key to be absent; it exists"
+			wait_for_quietly fx_absent && barrier && fx_absent ||
+				fx_fail "$where: expected $db $key to be absent; it exists"
 			;;
 		EXPECT_DOWN)
 			fx_down() { grep -qF "Bring down old interface $rest(" "$T/daemon.log"; }
 			wait_for_quietly fx_down || fx_fail "$where: expected $rest brought down; it was not"
 			;;
 		EXPECT_NO_DOWN)
+			barrier
 			grep -q "Bring down old interface" "$T/daemon.log" &&
 				fx_fail "$where: expected no interface brought down: $(grep "Bring down" "$T/daemon.log" | head -n 1)"
 			;;
@@ -210,7 +214,7 @@ fixture_run_real() {
 			text=$(echo "$rest" | sed 's/^"\(.*\)" [0-9]*$/\1/')
 			count=${rest##* }
 			fx_count() { [ "$(fx_trace | grep -cF -- "$text")" = "$count" ]; }
-			wait_for_quietly fx_count ||
+			wait_for_quietly fx_count && barrier && fx_count || # and no more after it
 				fx_fail "$where: expected $count commands with \"$text\", got $(fx_trace | grep -cF -- "$text")"
 			;;
 		EXPECT_ORDER)

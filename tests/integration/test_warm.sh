@@ -81,6 +81,7 @@ warm_check_end() {
 	# the 10 deleted left CONFIG_DB too: PortConfigDone counts the 246 left, and PortInitDone
 	wait_until "PortConfigDone rewritten" config_done_count_is $((WARM_PORTS - 10))
 	wait_until "PortInitDone written again" grep -q '"G" "PortInitDone"' "$T/monitor.log"
+	barrier # every write of the warm start has been made, and no more comes
 	# every state write is a keyspace event (restore_count's HSET is one more)
 	local writes
 	writes=$(grep -c '"HSET" "WARM_RESTART_TABLE|portsyncd"' "$T/monitor.log")
