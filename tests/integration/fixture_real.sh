@@ -94,12 +94,14 @@ fx_del() {
 
 # --- databases ----------------------------------------------------------------------------
 
+# fx_db NAME WHERE: sets FX_DB to the number of database NAME. Not in a subshell, where `fail`
+# would only leave the subshell and the step would go on with no database.
 fx_db() {
 	case $1 in
-	CONFIG_DB) echo 4 ;;
-	APPL_DB) echo 0 ;;
-	STATE_DB) echo 6 ;;
-	*) fail "unknown database $1" ;;
+	CONFIG_DB) FX_DB=4 ;;
+	APPL_DB) FX_DB=0 ;;
+	STATE_DB) FX_DB=6 ;;
+	*) fx_fail "$2: unknown database $1" ;;
 	esac
 }
 
@@ -167,10 +169,12 @@ fixture_run_real() {
 		CONFIG_DB | APPL_DB | STATE_DB | EXT_WRITE)
 			[ "$step" = EXT_WRITE ] && { db=${rest%% *}; rest=${rest#* }; } || db=$step
 			key=${rest%% *}
-			fx_hset "$(fx_db "$db")" "$key" "${rest#"$key"}"
+			fx_db "$db" "$where"
+			fx_hset "$FX_DB" "$key" "${rest#"$key"}"
 			;;
 		EXT_DEL)
-			rcli "$(fx_db "${rest%% *}")" DEL "${rest#* }" >/dev/null
+			fx_db "${rest%% *}" "$where"
+			rcli "$FX_DB" DEL "${rest#* }" >/dev/null
 			;;
 		KERNEL0) fx_link $rest ;;
 		START) start_daemon $compat_flag ;;
@@ -186,17 +190,19 @@ fixture_run_real() {
 			;;
 		EXPECT)
 			db=${rest%% *}; rest=${rest#* }; key=${rest%% *}; fields=${rest#"$key"}
+			fx_db "$db" "$where"
 			fx_expect() { # orchagent keeps consuming while we wait for APPL_DB
 				{ [ "$db" != APPL_DB ] || [[ $key == _* ]] || consume; } &&
-					fx_hash_matches "$(fx_db "$db")" "$key" "$fields"
+					fx_hash_matches "$FX_DB" "$key" "$fields"
 			}
 			if ! wait_for_quietly fx_expect; then
-				fx_fail "$where: $db $key: $(fx_hash_diff "$(fx_db "$db")" "$key" "$fields" | paste -sd ';')"
+				fx_fail "$where: $db $key: $(fx_hash_diff "$FX_DB" "$key" "$fields" | paste -sd ';')"
 			fi
 			;;
 		EXPECT_ABSENT)
 			db=${rest%% *}; key=${rest#* }
-			fx_absent() { key_absent "$(fx_db "$db")" "$key"; }
+			fx_db "$db" "$where"
+			fx_absent() { key_absent "$FX_DB" "$key"; }
 			wait_for_quietly fx_absent && barrier && fx_absent ||
 				fx_fail "$where: expected $db $key to be absent; it exists"
 			;;
