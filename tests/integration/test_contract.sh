@@ -138,9 +138,11 @@ it_d06b_warm_enabled_without_restore_count() {
 	stop_daemon
 }
 
-# D7 master DELLINK: leaving a bridge keeps the entry; deleting the netdev removes it.
+# D7 master DELLINK: leaving a bridge keeps the entry (no DEL, not even one the NEWLINK that
+# follows would undo); deleting the netdev removes it.
 it_d07_master_dellink() {
 	config_port Ethernet0 0
+	start_monitor
 	start_daemon
 	consume
 	add_port Ethernet0
@@ -150,6 +152,8 @@ it_d07_master_dellink() {
 	nsip link set Ethernet0 nomaster
 	barrier
 	key_exists 6 "PORT_TABLE|Ethernet0" || fail "leaving the bridge deleted the entry"
+	! grep -q '"DEL" "PORT_TABLE|Ethernet0"' "$T/monitor.log" ||
+		fail "leaving the bridge deleted the entry (written again after)"
 	nsip link del Ethernet0
 	wait_until "entry deleted" key_absent 6 "PORT_TABLE|Ethernet0"
 	expect_keys 6 'PORT_TABLE|*'
