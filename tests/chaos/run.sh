@@ -122,10 +122,19 @@ else
 	echo "chaos: FAILED: the canary drop-loss was not caught in 50 seeds"
 fi
 # A failed core assertion traps (SIGILL): the run must still print its reproducer and die of it.
+# The trap is sent once the simulator has installed its handler (SigCgt holds SIGILL, 1 << 3),
+# which a loaded machine or an ASan build may take a while to reach (bounded: 10 s).
+handler_installed() {
+	mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$mask" ] && [ $((0x$mask & 0x8)) -ne 0 ]
+}
 out=$(mktemp)
 $SIM --seed 1 --ports 16 --steps 100000000 > "$out" 2>&1 &
 pid=$!
-sleep 0.3
+for i in $(seq 1 200); do
+	handler_installed $pid && break
+	sleep 0.05
+done
 kill -ILL $pid
 wait $pid
 status=$?
