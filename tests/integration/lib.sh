@@ -235,9 +235,10 @@ key_absent() {
 # daemon has handled everything that could break it: a fixed sleep proves nothing, a slow daemon
 # passes it for free. Every absence a test asserts follows `barrier`.
 #
-# barrier: a sentinel netdev ($BARRIER_NETDEV, a sub-interface name: no PortConfigDone,
-# PortInitDone, link statistics or alert counts it) is created with its APPL_DB entry in place,
-# and the daemon must write its STATE_DB entry; then it is deleted, and the daemon must delete the
+# barrier: a sentinel netdev ($BARRIER_NETDEV, a sub-interface name: PortConfigDone's count, link
+# statistics and alerts take no sub-interface in; its messages are netlink datagrams read, which
+# PortInitDone also waits for) is created with its APPL_DB entry in place, and the daemon must
+# write its STATE_DB entry; then it is deleted, and the daemon must delete the
 # entry. The daemon reads link messages in order and sends each database's commands in order on
 # one connection: once the sentinel's entry has come and gone, every link message before it has
 # been handled and every command those caused has been executed. Nothing is left behind.
