@@ -41,7 +41,12 @@ LIB_SRC := $(LOG_SRC) $(PCAP_SRC)
 HTTP_SRC := lib/http_request.c lib/http_response.c lib/http_listener.c lib/http_metrics.c
 HTTP_PURE_OBJ = $(call obj,$(REL),$(HTTP_SRC) core/text.c)
 SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/world_watch.c sim/alert_watch.c
-SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
+# psd-sim: the command line, the assembly, the PRNG, the workload, the faults, the oracle and its
+# checkers, the scenarios (sim/sim.h lists them by job)
+SIM_MAIN_SRC := sim/sim_main.c sim/sim.c sim/prng.c sim/workload.c sim/fault_schedule.c \
+	sim/fault_inject.c sim/oracle.c sim/check_writes.c sim/check_warm.c sim/check_step.c \
+	sim/check_liveness.c sim/scenario_swarm.c sim/scenario_warm_bench.c sim/scenario_alerts.c \
+	sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 REDIS_CONN_SRC := lib/redis_conn.c
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(REDIS_CONN_SRC) $(HTTP_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
