@@ -67,12 +67,87 @@ static void heal(struct psd_world *w, bool up[3])
 		psd_world_advance(w, 2000000000ull);
 }
 
+/* Ops 3, 4 and 8: a connection lost, one made again (or failing), Redis restarted empty. */
+static void redis_op(struct psd_world *w, struct fz *f, uint8_t op, bool up[3])
+{
+	int db = op == 8 ? 0 : fz_u8(f) % 3;
+	if (op == 3 && up[db]) {
+		psd_world_db_down(w, (enum psd_db)db);
+		up[db] = false;
+		w->connects[db] = 0;
+	} else if (op == 4 && !up[db] && w->connects[db] > 0) {
+		if (fz_u8(f) & 1) {
+			psd_world_db_up(w, (enum psd_db)db);
+			up[db] = true;
+		} else {
+			w->connects[db] = 0;
+			psd_world_db_down(w, (enum psd_db)db); /* the attempt failed */
+		}
+	} else if (op == 8 && !up[0] && !up[1] && !up[2]) { /* Redis restarts empty */
+		psd_model_free(&w->m);
+		psd_model_init(&w->m);
+	}
+}
+
+/* One of the program's 12 ops. */
+static void fuzz_op(struct psd_world *w, struct fz *f, bool up[3])
+{
+	size_t len;
+	uint8_t op = fz_u8(f) % 12;
+	switch (op) {
+	case 0:
+		if (w->listening)
+			link_message(w, f);
+		break;
+	case 1: {
+		const uint8_t *raw = fz_bytes(f, 200, &len);
+		if (w->listening)
+			psd_world_datagram(w, raw, len, fz_u8(f) & 1);
+		break;
+	}
+	case 2:
+		if (w->hold)
+			psd_world_release(w);
+		else
+			w->hold = true;
+		break;
+	case 5:
+		psd_world_advance(w, (uint64_t)fz_u8(f) * 20000000ull);
+		break;
+	case 6: { /* a loss, or the event socket read empty */
+		uint8_t what = fz_u8(f);
+		struct psd_event ev = {.type = what & 0x80 ? PSD_EV_NL_DRAINED : PSD_EV_NL_LOSS};
+		ev.u.loss = (enum psd_nl_loss)((what & 0x7f) % _PSD_LOSS_MAX);
+		psd_world_push(w, &ev);
+		psd_world_settle(w);
+		break;
+	}
+	case 7:
+		psd_model_consume(&w->m, PSD_WORLD_APPL);
+		break;
+	case 9:
+		if (fz_u8(f) == 0xff) {
+			struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
+			psd_world_push(w, &ev);
+		}
+		break;
+	case 10:
+		if (all_up(up) && !w->hold)
+			psd_world_settle(w);
+		break;
+	case 11:
+		psd_world_deliver_one(w);
+		break;
+	default:
+		redis_op(w, f, op, up);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = {data, size};
 	struct psd_world *w = psd_world_new();
 	bool up[3] = {true, true, true};
-	size_t len;
 
 	uint8_t mode = fz_u8(&f);
 	w->cfg.seed = 7;
@@ -89,81 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		psd_world_start(w);
 	}
-	for (int steps = 0; f.n > 0 && steps < 256 && !w->exited; steps++) {
-		switch (fz_u8(&f) % 12) {
-		case 0:
-			if (w->listening)
-				link_message(w, &f);
-			break;
-		case 1: {
-			const uint8_t *raw = fz_bytes(&f, 200, &len);
-			if (w->listening)
-				psd_world_datagram(w, raw, len, fz_u8(&f) & 1);
-			break;
-		}
-		case 2:
-			if (w->hold)
-				psd_world_release(w);
-			else
-				w->hold = true;
-			break;
-		case 3: {
-			int db = fz_u8(&f) % 3;
-			if (up[db]) {
-				psd_world_db_down(w, (enum psd_db)db);
-				up[db] = false;
-				w->connects[db] = 0;
-			}
-			break;
-		}
-		case 4: {
-			int db = fz_u8(&f) % 3;
-			if (!up[db] && w->connects[db] > 0) {
-				if (fz_u8(&f) & 1) {
-					psd_world_db_up(w, (enum psd_db)db);
-					up[db] = true;
-				} else {
-					w->connects[db] = 0;
-					psd_world_db_down(w, (enum psd_db)db); /* the attempt failed */
-				}
-			}
-			break;
-		}
-		case 5:
-			psd_world_advance(w, (uint64_t)fz_u8(&f) * 20000000ull);
-			break;
-		case 6: { /* a loss, or the event socket read empty */
-			uint8_t what = fz_u8(&f);
-			struct psd_event ev = {.type = what & 0x80 ? PSD_EV_NL_DRAINED : PSD_EV_NL_LOSS};
-			ev.u.loss = (enum psd_nl_loss)((what & 0x7f) % _PSD_LOSS_MAX);
-			psd_world_push(w, &ev);
-			psd_world_settle(w);
-			break;
-		}
-		case 7:
-			psd_model_consume(&w->m, PSD_WORLD_APPL);
-			break;
-		case 8:
-			if (!up[0] && !up[1] && !up[2]) { /* Redis restarts empty */
-				psd_model_free(&w->m);
-				psd_model_init(&w->m);
-			}
-			break;
-		case 9:
-			if (fz_u8(&f) == 0xff) {
-				struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
-				psd_world_push(w, &ev);
-			}
-			break;
-		case 10:
-			if (all_up(up) && !w->hold)
-				psd_world_settle(w);
-			break;
-		case 11:
-			psd_world_deliver_one(w);
-			break;
-		}
-	}
+	for (int steps = 0; f.n > 0 && steps < 256 && !w->exited; steps++)
+		fuzz_op(w, &f, up);
 	if (!w->exited) {
 		heal(w, up);
 		psd_core_check(w->core);

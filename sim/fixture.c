@@ -275,33 +275,25 @@ static bool link_of(struct cursor *c, struct link *l)
 	return true;
 }
 
-static bool parse_step(struct cursor *c, struct step *s, bool *started)
+/* The steps that set the world up before START (and START itself); false with nothing said
+ * when word is none of them. */
+static bool parse_setup(struct cursor *c, struct step *s, const char *word, const char *word_at,
+			bool *started, bool *known)
 {
-	char word[PSD_FIXTURE_TEXT_MAX];
-	const char *save = c->p;
-	if (!token(c, word, "step", false))
-		return false;
+	*known = true;
 	if (strcmp(word, "CONFIG_DB") == 0 || strcmp(word, "APPL_DB") == 0 ||
 	    strcmp(word, "STATE_DB") == 0) {
 		if (*started)
 			return error(c, "database content after START: use EXT_WRITE");
-		c->p = save;
+		c->p = word_at; /* the database is the step's own first word */
 		s->kind = S_INIT;
 		return db_of(c, &s->db) && token(c, s->key, "key", false) && hash(c, s);
 	}
-	static const struct {
-		const char *word;
-		enum step_kind kind;
-	} simple[] = {
-		{"START", S_START}, {"CONSUME", S_CONSUME}, {"EXPECT_NO_DOWN", S_EXPECT_NO_DOWN},
-	};
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-		if (strcmp(word, simple[i].word) != 0)
-			continue;
-		s->kind = simple[i].kind;
-		if (s->kind == S_START && *started)
+	if (strcmp(word, "START") == 0) {
+		if (*started)
 			return error(c, "a second START: use RESTART cold|warm");
-		*started = *started || s->kind == S_START;
+		s->kind = S_START;
+		*started = true;
 		return true;
 	}
 	if (strcmp(word, "KERNEL0") == 0) {
@@ -310,54 +302,24 @@ static bool parse_step(struct cursor *c, struct step *s, bool *started)
 		s->kind = S_KERNEL0;
 		return link_of(c, &s->link);
 	}
-	if (!*started)
-		return error(c, "'%s' before START", word);
-	if (strcmp(word, "DUMP") == 0 || strcmp(word, "NEW") == 0 || strcmp(word, "DEL") == 0) {
-		s->kind = S_LINK;
-		s->link.type = strcmp(word, "DEL") == 0 ? RTM_DELLINK : RTM_NEWLINK;
-		if (strcmp(word, "DUMP") == 0) {
-			s->kind = S_DUMP;
-			if (!token(c, word, "DUMP message", false))
-				return false;
-			if (strcmp(word, "NEW") != 0)
-				return error(c, "a dump holds NEW messages only, not '%s'", word);
-		}
-		return link_of(c, &s->link);
-	}
-	if (strcmp(word, "PCAP") == 0) {
-		s->kind = S_PCAP;
-		return token(c, s->text, "capture file", false);
-	}
-	if (strcmp(word, "KERNEL_NOW") == 0) {
-		s->kind = S_KERNEL_NOW;
-		return link_of(c, &s->link);
-	}
-	if (strcmp(word, "EXT_WRITE") == 0 || strcmp(word, "EXPECT") == 0) {
-		s->kind = word[1] == 'X' && word[2] == 'T' ? S_EXT_WRITE : S_EXPECT;
+	*known = false;
+	return false;
+}
+
+/* The steps that check what the daemon did. */
+static bool parse_expect(struct cursor *c, struct step *s, const char *word, bool *known)
+{
+	*known = true;
+	if (strcmp(word, "EXPECT") == 0) {
+		s->kind = S_EXPECT;
 		return db_of(c, &s->db) && token(c, s->key, "key", false) && hash(c, s);
 	}
-	if (strcmp(word, "EXT_DEL") == 0 || strcmp(word, "EXPECT_ABSENT") == 0) {
-		s->kind = strcmp(word, "EXT_DEL") == 0 ? S_EXT_DEL : S_EXPECT_ABSENT;
+	if (strcmp(word, "EXPECT_ABSENT") == 0) {
+		s->kind = S_EXPECT_ABSENT;
 		return db_of(c, &s->db) && token(c, s->key, "key", false);
 	}
-	if (strcmp(word, "PAUSE") == 0 || strcmp(word, "RESUME") == 0) {
-		s->kind = word[0] == 'P' ? S_PAUSE : S_RESUME;
-		return true;
-	}
-	if (strcmp(word, "OVERRUN") == 0) {
-		s->kind = S_OVERRUN;
-		return number(c, &s->number, 1000, "message count");
-	}
-	if (strcmp(word, "REDIS_DOWN") == 0 || strcmp(word, "WAIT") == 0) {
-		s->kind = word[0] == 'W' ? S_WAIT : S_REDIS_DOWN;
-		return number(c, &s->number, 3600000, "milliseconds");
-	}
-	if (strcmp(word, "RESTART") == 0) {
-		s->kind = S_RESTART;
-		if (!token(c, s->text, "restart kind", false))
-			return false;
-		if (strcmp(s->text, "cold") != 0 && strcmp(s->text, "warm") != 0)
-			return error(c, "RESTART '%s': cold or warm", s->text);
+	if (strcmp(word, "EXPECT_NO_DOWN") == 0) {
+		s->kind = S_EXPECT_NO_DOWN;
 		return true;
 	}
 	if (strcmp(word, "EXPECT_DOWN") == 0 || strcmp(word, "EXPECT_LOG") == 0) {
@@ -374,7 +336,72 @@ static bool parse_step(struct cursor *c, struct step *s, bool *started)
 		return token(c, s->text, "command text", false) &&
 		       number(c, &s->number, 1000000, "count");
 	}
+	*known = false;
+	return false;
+}
+
+/* The steps that happen to the world after START: the kernel's, Redis's, the operator's. */
+static bool parse_happening(struct cursor *c, struct step *s, const char *word)
+{
+	char dump_word[PSD_FIXTURE_TEXT_MAX];
+	if (strcmp(word, "DUMP") == 0 || strcmp(word, "NEW") == 0 || strcmp(word, "DEL") == 0) {
+		s->kind = strcmp(word, "DUMP") == 0 ? S_DUMP : S_LINK;
+		s->link.type = strcmp(word, "DEL") == 0 ? RTM_DELLINK : RTM_NEWLINK;
+		if (s->kind == S_DUMP && !token(c, dump_word, "DUMP message", false))
+			return false;
+		if (s->kind == S_DUMP && strcmp(dump_word, "NEW") != 0)
+			return error(c, "a dump holds NEW messages only, not '%s'", dump_word);
+		return link_of(c, &s->link);
+	}
+	if (strcmp(word, "KERNEL_NOW") == 0) {
+		s->kind = S_KERNEL_NOW;
+		return link_of(c, &s->link);
+	}
+	if (strcmp(word, "PCAP") == 0 || strcmp(word, "RESTART") == 0) {
+		s->kind = word[0] == 'P' ? S_PCAP : S_RESTART;
+		if (!token(c, s->text, word[0] == 'P' ? "capture file" : "restart kind", false))
+			return false;
+		if (s->kind == S_RESTART && strcmp(s->text, "cold") != 0 && strcmp(s->text, "warm") != 0)
+			return error(c, "RESTART '%s': cold or warm", s->text);
+		return true;
+	}
+	if (strcmp(word, "EXT_WRITE") == 0) {
+		s->kind = S_EXT_WRITE;
+		return db_of(c, &s->db) && token(c, s->key, "key", false) && hash(c, s);
+	}
+	if (strcmp(word, "EXT_DEL") == 0) {
+		s->kind = S_EXT_DEL;
+		return db_of(c, &s->db) && token(c, s->key, "key", false);
+	}
+	if (strcmp(word, "PAUSE") == 0 || strcmp(word, "RESUME") == 0 || strcmp(word, "CONSUME") == 0) {
+		s->kind = word[0] == 'P' ? S_PAUSE : word[0] == 'R' ? S_RESUME : S_CONSUME;
+		return true;
+	}
+	if (strcmp(word, "OVERRUN") == 0) {
+		s->kind = S_OVERRUN;
+		return number(c, &s->number, 1000, "message count");
+	}
+	if (strcmp(word, "REDIS_DOWN") == 0 || strcmp(word, "WAIT") == 0) {
+		s->kind = word[0] == 'W' ? S_WAIT : S_REDIS_DOWN;
+		return number(c, &s->number, 3600000, "milliseconds");
+	}
 	return error(c, "unknown step '%s'", word);
+}
+
+static bool parse_step(struct cursor *c, struct step *s, bool *started)
+{
+	char word[PSD_FIXTURE_TEXT_MAX];
+	const char *word_at = c->p;
+	bool known, ok;
+	if (!token(c, word, "step", false))
+		return false;
+	ok = parse_setup(c, s, word, word_at, started, &known);
+	if (known)
+		return ok;
+	if (!*started)
+		return error(c, "'%s' before START", word);
+	ok = parse_expect(c, s, word, &known);
+	return known ? ok : parse_happening(c, s, word);
 }
 
 struct psd_fixture *psd_fixture_parse(const char *name, const char *text, size_t len,
