@@ -170,9 +170,11 @@ it_c06_replay_commands_equal_the_simulator() {
 # events they were, so the replayed backlog is discarded as the live one was.
 # record_overrun: the overrun scenario of it_k02 recorded; live.state is STATE_DB at the end.
 record_overrun() {
+	local start=$(date +%s)
 	overrun_through_stop --record "$T/overrun.pcap"
 	state_truth > "$T/live.state"
 	stop_daemon
+	RECORDED_S=$(($(date +%s) - start + 1)) # at most the capture's span
 	kill_redis
 	rm -f "$T"/*.rdb "$T"/*.aof
 	start_redis
@@ -182,7 +184,9 @@ record_overrun() {
 replay_overrun() {
 	record_overrun
 	start_daemon --replay "$T/overrun.pcap" --redump-interval-ms 100 "$@"
-	wait_until "the replay to end" grep -q "capture ended" "$T/daemon.log"
+	# at recorded time the replay lasts as long as the recording did
+	R_TIMEOUT=$((R_TIMEOUT + RECORDED_S)) wait_until "the replay to end" \
+		grep -q "capture ended" "$T/daemon.log"
 	local i
 	for i in $(seq 1 50); do
 		consume
