@@ -40,6 +40,8 @@ static bool timings_valid(struct psd_config *cfg)
 		cfg->redump_interval_ns = PSD_REDUMP_INTERVAL_DEFAULT_NS;
 	if (cfg->redis_stall_ns == 0)
 		cfg->redis_stall_ns = PSD_REDIS_STALL_DEFAULT_NS;
+	if (cfg->health_failing_ns == 0)
+		cfg->health_failing_ns = PSD_HEALTH_FAILING_DEFAULT_NS;
 	return cfg->reconnect_min_ns >= PSD_RECONNECT_MIN_NS &&
 	       cfg->reconnect_max_ns <= PSD_RECONNECT_MAX_NS &&
 	       cfg->reconnect_min_ns <= cfg->reconnect_max_ns &&
@@ -47,6 +49,8 @@ static bool timings_valid(struct psd_config *cfg)
 	       cfg->redump_interval_ns <= PSD_REDUMP_INTERVAL_MAX_NS &&
 	       cfg->redis_stall_ns >= PSD_REDIS_STALL_MIN_NS &&
 	       cfg->redis_stall_ns <= PSD_REDIS_STALL_MAX_NS &&
+	       cfg->health_failing_ns >= PSD_HEALTH_FAILING_MIN_NS &&
+	       cfg->health_failing_ns <= PSD_HEALTH_FAILING_MAX_NS &&
 	       (cfg->watchdog_ns == 0 || cfg->watchdog_ns >= PSD_WATCHDOG_MIN_NS);
 }
 
@@ -119,7 +123,8 @@ uint64_t psd_engine_waiting_since(const struct psd_core *c)
 static void stall_check(struct psd_core *c)
 {
 	struct psd_text t;
-	if (c->stalled || c->inflight == 0 || c->ctx.now_ns - psd_engine_waiting_since(c) < c->ctx.cfg.redis_stall_ns)
+	uint64_t waited = psd_redis_waited(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns);
+	if (c->stalled || !psd_redis_stalled(&c->ctx.cfg, waited))
 		return;
 	c->stalled = true;
 	c->stall_since_ns = psd_engine_waiting_since(c);
@@ -484,7 +489,8 @@ static void on_timer(struct psd_core *c)
 	psd_resync_timer(&c->ctx, &c->resync, running(c));
 	if (c->ctx.now_ns >= c->watchdog_due_ns) {
 		c->watchdog_due_ns = c->ctx.now_ns + c->ctx.cfg.watchdog_ns / 2;
-		if (!psd_redis_wedged(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns))
+		if (psd_redis_waited(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns) <
+		    PSD_STALL_NS)
 			psd_todo(&c->ctx, TODO_NOTIFY_WATCHDOG);
 		else
 			psd_log_line(&c->ctx, PSD_LOG_ERROR, "Redis has not answered for 30 s "
@@ -551,6 +557,7 @@ COLD static int on_reconfigure(struct psd_core *c, const struct psd_config *cfg)
 	c->ctx.cfg.reconnect_max_ns = next.reconnect_max_ns;
 	c->ctx.cfg.redump_interval_ns = next.redump_interval_ns;
 	c->ctx.cfg.redis_stall_ns = next.redis_stall_ns;
+	c->ctx.cfg.health_failing_ns = next.health_failing_ns;
 	c->ctx.cfg.log_level_pinned = next.log_level_pinned;
 	c->ctx.cfg.log_output_pinned = next.log_output_pinned;
 	if (next.log_level_pinned)

@@ -158,13 +158,59 @@ static void test_health(void **state)
 	assert_int_equal(psd_core_health(w->core, w->now + 100 * MS, why, sizeof(why)),
 			 PSD_HEALTH_DEGRADED);
 	assert_string_equal(why, "STATE_DB unreachable for 100 ms");
-	assert_int_equal(psd_core_health(w->core, w->now + PSD_HEALTH_DB_DOWN_DEFAULT_NS, why,
+	assert_int_equal(psd_core_health(w->core, w->now + PSD_HEALTH_FAILING_DEFAULT_NS, why,
 					 sizeof(why)),
 			 PSD_HEALTH_FAILING);
 	assert_non_null(strstr(why, "(past the limit)"));
 	const char *t = render(w);
 	assert_int_equal(value(t, "portsyncd_redis_up{db=\"STATE_DB\"}"), 0);
 	assert_int_equal(value(t, "portsyncd_redis_disconnects_total{db=\"STATE_DB\"}"), 1);
+	psd_world_free(w);
+}
+
+/* Redis stalls (commands held unanswered): ok until redis_stall_ms, degraded from then with the
+ * reason, failing from health_failing_ms, ok again once Redis answers; the same in STATUS='s
+ * line and the portsyncd_health family. */
+static void test_health_redis_stall(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	char why[PSD_HEALTH_REASON_MAX];
+	psd_model_hset(&w->m, CONFIG, "PORT|Ethernet0", "admin_status", "up");
+	psd_model_hset(&w->m, CONFIG, "PORT|Ethernet0", "lanes", "0");
+	w->cfg.redis_stall_ns = 500 * MS;
+	w->cfg.health_failing_ns = 1500 * MS;
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_OK);
+	w->hold = true; /* Redis answers nothing from here */
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_true(psd_core_inflight(w->core) > 0);
+	psd_world_advance(w, 499 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_OK);
+	assert_string_equal(why, "");
+	psd_world_advance(w, 1 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_DEGRADED);
+	assert_string_equal(why, "Redis has not answered for 500 ms with 1 command unanswered "
+				 "(redis_stall_ms 500)");
+	assert_true(psd_world_logged(w, "Redis: stalled, no reply for 500 ms"));
+	char status[256];
+	psd_core_status(w->core, status, sizeof(status));
+	assert_non_null(strstr(status, "Redis stalled, not answering"));
+	assert_int_equal(value(render(w), "portsyncd_health{status=\"degraded\"}"), 1);
+	psd_world_advance(w, 999 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_DEGRADED);
+	psd_world_advance(w, 1 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_FAILING);
+	/* polls went out meanwhile, unanswered too */
+	assert_int_equal(strncmp(why, "Redis has not answered for 1500 ms with ", 40), 0);
+	assert_non_null(strstr(why, " commands unanswered (past health_failing_ms 1500)"));
+	assert_int_equal(value(render(w), "portsyncd_health{status=\"failing\"}"), 1);
+	psd_world_release(w);
+	psd_world_settle(w);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_OK);
+	assert_string_equal(why, "");
+	assert_true(psd_world_logged(w, "Redis: stall over after"));
 	psd_world_free(w);
 }
 
@@ -236,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_exposition_form),
 		cmocka_unit_test(test_ack_latency),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_health_redis_stall),
 		cmocka_unit_test(test_link_stats),
 		cmocka_unit_test(test_link_stats_off),
 	};
