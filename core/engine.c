@@ -4,8 +4,9 @@
  * until no module wants anything more. No module calls another.
  *
  * Pull order: log records; connection requests; a pending producer set (so a port's copy precedes
- * anything queued after its HGETALL reply); singleton work (start-up commands, markers,
- * notifications); iterated start-up work; port commands; link stats; the final exit. Commands
+ * anything queued after its HGETALL reply); a warm-restart state write (a warm start's
+ * `initialized` is its first STATE_DB write, ahead of restore_count); singleton work (start-up
+ * commands, markers, notifications); the warm restore's reads; iterated start-up work; port commands; link stats; the final exit. Commands
  * beyond the producer set and singletons wait while lim.inflight_max commands are unanswered.
  *
  * Invariants (psd_core_check, with each module's own check): inflight equals the sum of
@@ -499,6 +500,7 @@ static void on_timer(struct psd_core *c)
 	if (c->startup.phase == PH_RUNNING)
 		alerts_timer(c); /* before the links' re-checks change what they read */
 	psd_links_timer(&c->ctx, &c->links);
+	psd_port_lines_timer(&c->ctx);
 	psd_startup_timer(&c->ctx, &c->startup, c->recovery.all_up);
 	warm_timer(c);
 }
@@ -740,6 +742,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 		c->startup.copy.pending = false;
 		return true;
 	}
+	if (c->recovery.all_up && c->warm.states_len > 0 && warm_pull(c, true, ret))
+		return true; /* a new warm-restart state first: STATE_DB never shows the last run's */
 	if (psd_todo_take(&c->ctx, c->recovery.all_up, may_listen(c), &t)) {
 		emit_todo(c, t, ret);
 		return true;
@@ -808,6 +812,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = psd_startup_deadline(&c->startup);
 	if (psd_watch_deadline(&c->watch) < d)
 		d = psd_watch_deadline(&c->watch);
+	if (c->ctx.linkq.lines_due_ns < d)
+		d = c->ctx.linkq.lines_due_ns; /* suppressed transition lines summarised */
 	uint64_t stall = psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns;
 	if (c->inflight > 0 && !c->stalled && stall < d)
 		d = stall;
