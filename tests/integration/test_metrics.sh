@@ -111,6 +111,49 @@ it_metrics_health_outage() {
 	stop_daemon
 }
 
+# Redis stopped (SIGSTOP) while the daemon runs and a link changes: /health says degraded with the
+# reason once the write has waited redis_stall_ms, 503 failing once it has waited
+# health_failing_ms, STATUS= the same; after SIGCONT it is ok again and the change made during the
+# stall is in STATE_DB.
+it_metrics_health_redis_stall() {
+	config_port Ethernet0 0
+	"$NOTIFY_LISTEN" "$T/notify.sock" > "$T/notify.log" 2>&1 &
+	local listener=$!
+	wait_until "listener bound" test -S "$T/notify.sock"
+	NOTIFY_SOCKET="$T/notify.sock" start_daemon --redis-stall-ms 500 --health-failing-ms 2500
+	add_port Ethernet0
+	consume
+	wait_state Ethernet0 "down down 1500"
+	wait_until "health ok" health_is 200 ok
+	kill -STOP "$REDIS_PID"
+	local start ms
+	start=$(date +%s%N)
+	nsip link set Ethernet0 mtu 9000
+	wait_until "health degraded" health_is 200 degraded
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ $ms -ge 400 ] && [ $ms -lt 2500 ] || fail "degraded after $ms ms (redis_stall_ms 500)"
+	local stalled='Redis has not answered for [0-9]* ms with [0-9]* commands* unanswered'
+	health_body | grep -q "$stalled (redis_stall_ms 500)" || fail "no reason: $(health_body)"
+	wait_until "STATUS= says degraded" grep -q "^STATUS=health: degraded: $stalled" "$T/notify.log"
+	wait_until "health failing" health_is 503 failing
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ $ms -ge 2400 ] || fail "failing after $ms ms (health_failing_ms 2500)"
+	health_body | grep -q "$stalled (past health_failing_ms 2500)" ||
+		fail "no reason: $(health_body)"
+	metric_is 'portsyncd_health{status="failing"}' 1 || fail "health gauge"
+	wait_until "STATUS= says failing" grep -q "^STATUS=health: failing: $stalled" "$T/notify.log"
+	kill -CONT "$REDIS_PID"
+	wait_until "health ok again" health_is 200 ok
+	wait_state Ethernet0 "down down 9000"
+	wait_until "STATUS= says ok" sh -c "grep '^STATUS=health' '$T/notify.log' | tail -n 1 |
+		grep -q '^STATUS=health: ok$'"
+	grep -q "Redis: stall over after [0-9]* ms: Redis answers again" "$T/daemon.log" ||
+		fail "the stall's end was not logged"
+	stop_daemon
+	kill "$listener"
+	wait "$listener" 2>/dev/null || true
+}
+
 # PORT_LINK_STATS follows a flapping veth exactly: oper changes counted, last up and last down at
 # the times of the last changes, flaps in the window; one log line per transition.
 it_metrics_link_stats() {
