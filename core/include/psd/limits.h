@@ -29,6 +29,10 @@
 #define PSD_LOG_RING 64u                /* log records buffered between two pulls */
 #define PSD_LOG_LINE_MAX 240u           /* bytes of one log record */
 #define PSD_LOG_REPEAT_NS (60000ull * 1000000ull) /* a repeated condition: one summary per this */
+/* Link transition lines ("link port=... oper=...") per port in PSD_LOG_REPEAT_NS from its first:
+ * the others are counted, and summarised when that minute is over; metrics and PORT_LINK_STATS
+ * still count every change. */
+#define PSD_LINK_LINES_PER_MIN 10u
 
 #define PSD_NS_PER_MS 1000000ull
 #define PSD_REFUSED_RETRY_NS (1000ull * PSD_NS_PER_MS)  /* pause after Redis refused start-up work */
