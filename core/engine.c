@@ -6,8 +6,8 @@
  * Pull order: log records; connection requests; a pending producer set (so a port's copy precedes
  * anything queued after its HGETALL reply); a warm-restart state write (a warm start's
  * `initialized` is its first STATE_DB write, ahead of restore_count); singleton work (start-up
- * commands, markers, notifications); the warm restore's reads; iterated start-up work; port commands; link stats; the final exit. Commands
- * beyond the producer set and singletons wait while lim.inflight_max commands are unanswered.
+ * commands, markers, notifications); the warm restore's reads; iterated start-up work; port
+ * commands; link stats; the final exit. Commands beyond the producer set and singletons wait while lim.inflight_max commands are unanswered.
  *
  * Invariants (psd_core_check, with each module's own check): inflight equals the sum of
  * inflight_db; no command is in flight on a database that is down; dispatch ends with every
@@ -743,7 +743,7 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 		return true;
 	}
 	if (c->recovery.all_up && c->warm.states_len > 0 && warm_pull(c, true, ret))
-		return true; /* a new warm-restart state first: STATE_DB never shows the last run's */
+		return true; /* a new state first: STATE_DB never shows the last run's */
 	if (psd_todo_take(&c->ctx, c->recovery.all_up, may_listen(c), &t)) {
 		emit_todo(c, t, ret);
 		return true;

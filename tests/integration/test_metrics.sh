@@ -134,14 +134,16 @@ it_metrics_health_redis_stall() {
 	[ $ms -ge 400 ] && [ $ms -lt 2500 ] || fail "degraded after $ms ms (redis_stall_ms 500)"
 	local stalled='Redis has not answered for [0-9]* ms with [0-9]* commands* unanswered'
 	health_body | grep -q "$stalled (redis_stall_ms 500)" || fail "no reason: $(health_body)"
-	wait_until "STATUS= says degraded" grep -q "^STATUS=health: degraded: $stalled" "$T/notify.log"
+	wait_until "STATUS= says degraded" \
+		grep -q "^STATUS=health: degraded: $stalled" "$T/notify.log"
 	wait_until "health failing" health_is 503 failing
 	ms=$((($(date +%s%N) - start) / 1000000))
 	[ $ms -ge 2400 ] || fail "failing after $ms ms (health_failing_ms 2500)"
 	health_body | grep -q "$stalled (past health_failing_ms 2500)" ||
 		fail "no reason: $(health_body)"
 	metric_is 'portsyncd_health{status="failing"}' 1 || fail "health gauge"
-	wait_until "STATUS= says failing" grep -q "^STATUS=health: failing: $stalled" "$T/notify.log"
+	wait_until "STATUS= says failing" \
+		grep -q "^STATUS=health: failing: $stalled" "$T/notify.log"
 	kill -CONT "$REDIS_PID"
 	wait_until "health ok again" health_is 200 ok
 	wait_state Ethernet0 "down down 9000"

@@ -2,8 +2,9 @@
 # stopped, 10 ports are deleted (netdev and CONFIG_DB entry), 10 flap and end changed, 10 flap and
 # end as they were, and 5 change their MTU; the warm start must end with STATE_DB exact, the 10
 # gone, WARM_RESTART_TABLE|portsyncd state through initialized, restored, replayed, reconciled, and
-# not one write for an unchanged port (MONITOR), `initialized` the first STATE_DB write. Again with Redis killed in the middle of the
-# restore, and with CONFIG_DB WARM_RESTART|swss portsyncd_timer holding the reconciliation.
+# not one write for an unchanged port (MONITOR), `initialized` the first STATE_DB write. Again
+# with Redis killed in the middle of the restore, and with CONFIG_DB WARM_RESTART|swss
+# portsyncd_timer holding the reconciliation.
 # STATUS= says where the warm restart is.
 
 WARM_PORTS=256
@@ -99,8 +100,8 @@ warm_check_end() {
 
 # The first STATE_DB write on the wire (MONITOR), its command and arguments.
 first_state_write() {
-	grep -E '^[0-9.]+ \[6 [^]]*\] "(HSET|HDEL|DEL|EVALSHA|HMSET)"' "$T/monitor.log" | head -n 1 |
-		sed 's/^[^"]*//'
+	grep -E '^[0-9.]+ \[6 [^]]*\] "(HSET|HDEL|DEL|EVALSHA|HMSET)"' "$T/monitor.log" |
+		head -n 1 | sed 's/^[^"]*//'
 }
 
 it_w01_warm_restart_reconciles_256() {
