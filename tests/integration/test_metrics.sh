@@ -156,6 +156,36 @@ it_metrics_health_redis_stall() {
 	wait "$listener" 2>/dev/null || true
 }
 
+# A veth flapping 16 times in a few seconds: at most PSD_LINK_LINES_PER_MIN (10) transition lines
+# for it; PORT_LINK_STATS and the metrics count all 16, the log's suppressed lines are counted.
+it_metrics_link_lines_limited() {
+	config_port Ethernet0 0
+	start_daemon
+	add_port Ethernet0
+	nsip link set Ethernet0 up
+	consume
+	wait_state Ethernet0 "down up 1500"
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		nsip link set pEthernet0 up
+		wait_state Ethernet0 "up up 1500"
+		nsip link set pEthernet0 down
+		wait_state Ethernet0 "down up 1500"
+	done
+	changes_are() {
+		[ "$(rcli 6 HGET 'PORT_LINK_STATS|Ethernet0' oper_changes)" = 16 ]
+	}
+	wait_until "PORT_LINK_STATS|Ethernet0 counts 16 changes" changes_are
+	metric_is portsyncd_link_oper_changes_total 16 || fail "oper changes metric"
+	expect_eq "$(grep -c 'link port=Ethernet0 oper=' "$T/daemon.log")" 10 "transition lines"
+	local suppressed
+	suppressed=$(metric portsyncd_log_lines_suppressed_total)
+	[ "$suppressed" -ge 7 ] || fail "suppressed lines counted: $suppressed (17 lines, 10 logged)"
+	! grep -q "transition lines of Ethernet0 suppressed" "$T/daemon.log" ||
+		fail "a summary before the minute is over"
+	stop_daemon
+}
+
 # PORT_LINK_STATS follows a flapping veth exactly: oper changes counted, last up and last down at
 # the times of the last changes, flaps in the window; one log line per transition.
 it_metrics_link_stats() {
