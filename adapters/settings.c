@@ -99,9 +99,10 @@ static const struct key keys[] = {
 	 AT(metrics_port), "listen port"},
 	{"metrics", "allow_remote", "metrics-allow-remote", KIND_BOOL, true, 0, 1, false, NULL,
 	 AT(metrics_allow_remote), "allow a metrics address that is not loopback"},
-	{"metrics", "health_failing_ms", "health-failing-ms", KIND_COUNT, true, 100, 3600000,
-	 MS(PSD_HEALTH_DB_DOWN_DEFAULT_NS), NULL, AT(health_failing_ms),
-	 "a database unreachable this long makes /health failing"},
+	{"metrics", "health_failing_ms", "health-failing-ms", KIND_COUNT, false,
+	 MS(PSD_HEALTH_FAILING_MIN_NS), MS(PSD_HEALTH_FAILING_MAX_NS),
+	 MS(PSD_HEALTH_FAILING_DEFAULT_NS), NULL, AT(health_failing_ms),
+	 "a database unreachable, or a Redis command unanswered, this long makes /health failing"},
 	{"links", "stats", "link-stats", KIND_BOOL, true, 0, 1, true, NULL, AT(link_stats),
 	 "STATE_DB PORT_LINK_STATS and a log line per link change (off with compat)"},
 	{"alerts", "rules", "alert-rules", KIND_PATH, false, PATH_RANGE, 0, NULL, AT(alert_rules),
@@ -471,7 +472,7 @@ void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 	cfg->redump_interval_ns = s->redump_interval_ms * PSD_NS_PER_MS;
 	cfg->redis_stall_ns = s->redis_stall_ms * PSD_NS_PER_MS;
 	cfg->link_stats = s->link_stats && !s->compat; /* compat: the C++ daemon's commands only */
-	cfg->health_db_down_ns = s->health_failing_ms * PSD_NS_PER_MS;
+	cfg->health_failing_ns = s->health_failing_ms * PSD_NS_PER_MS;
 	lim->ports_max = s->ports_max;
 	lim->inflight_max = s->inflight_max;
 }

@@ -53,7 +53,8 @@ struct psd_settings {
 	char metrics_address[PSD_ADDRESS_LEN_MAX + 1];
 	uint64_t metrics_port;
 	bool metrics_allow_remote;  /* a non-loopback address must be asked for */
-	uint64_t health_failing_ms; /* a database unreachable this long: /health is failing */
+	uint64_t health_failing_ms; /* a database unreachable, or Redis unanswering, this long:
+				     * /health is failing */
 	bool link_stats;            /* PORT_LINK_STATS and the link event log (not with compat) */
 	char alert_rules[PSD_PATH_MAX]; /* "": the shipped alert rules only */
 };

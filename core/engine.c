@@ -4,9 +4,10 @@
  * until no module wants anything more. No module calls another.
  *
  * Pull order: log records; connection requests; a pending producer set (so a port's copy precedes
- * anything queued after its HGETALL reply); singleton work (start-up commands, markers,
- * notifications); iterated start-up work; port commands; link stats; the final exit. Commands
- * beyond the producer set and singletons wait while lim.inflight_max commands are unanswered.
+ * anything queued after its HGETALL reply); a warm-restart state write (a warm start's
+ * `initialized` is its first STATE_DB write, ahead of restore_count); singleton work (start-up
+ * commands, markers, notifications); the warm restore's reads; iterated start-up work; port
+ * commands; link stats; the final exit. Commands beyond the producer set and singletons wait while lim.inflight_max commands are unanswered.
  *
  * Invariants (psd_core_check, with each module's own check): inflight equals the sum of
  * inflight_db; no command is in flight on a database that is down; dispatch ends with every
@@ -40,6 +41,8 @@ static bool timings_valid(struct psd_config *cfg)
 		cfg->redump_interval_ns = PSD_REDUMP_INTERVAL_DEFAULT_NS;
 	if (cfg->redis_stall_ns == 0)
 		cfg->redis_stall_ns = PSD_REDIS_STALL_DEFAULT_NS;
+	if (cfg->health_failing_ns == 0)
+		cfg->health_failing_ns = PSD_HEALTH_FAILING_DEFAULT_NS;
 	return cfg->reconnect_min_ns >= PSD_RECONNECT_MIN_NS &&
 	       cfg->reconnect_max_ns <= PSD_RECONNECT_MAX_NS &&
 	       cfg->reconnect_min_ns <= cfg->reconnect_max_ns &&
@@ -47,6 +50,8 @@ static bool timings_valid(struct psd_config *cfg)
 	       cfg->redump_interval_ns <= PSD_REDUMP_INTERVAL_MAX_NS &&
 	       cfg->redis_stall_ns >= PSD_REDIS_STALL_MIN_NS &&
 	       cfg->redis_stall_ns <= PSD_REDIS_STALL_MAX_NS &&
+	       cfg->health_failing_ns >= PSD_HEALTH_FAILING_MIN_NS &&
+	       cfg->health_failing_ns <= PSD_HEALTH_FAILING_MAX_NS &&
 	       (cfg->watchdog_ns == 0 || cfg->watchdog_ns >= PSD_WATCHDOG_MIN_NS);
 }
 
@@ -119,7 +124,8 @@ uint64_t psd_engine_waiting_since(const struct psd_core *c)
 static void stall_check(struct psd_core *c)
 {
 	struct psd_text t;
-	if (c->stalled || c->inflight == 0 || c->ctx.now_ns - psd_engine_waiting_since(c) < c->ctx.cfg.redis_stall_ns)
+	uint64_t waited = psd_redis_waited(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns);
+	if (c->stalled || !psd_redis_stalled(&c->ctx.cfg, waited))
 		return;
 	c->stalled = true;
 	c->stall_since_ns = psd_engine_waiting_since(c);
@@ -484,7 +490,8 @@ static void on_timer(struct psd_core *c)
 	psd_resync_timer(&c->ctx, &c->resync, running(c));
 	if (c->ctx.now_ns >= c->watchdog_due_ns) {
 		c->watchdog_due_ns = c->ctx.now_ns + c->ctx.cfg.watchdog_ns / 2;
-		if (!psd_redis_wedged(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns))
+		if (psd_redis_waited(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns) <
+		    PSD_STALL_NS)
 			psd_todo(&c->ctx, TODO_NOTIFY_WATCHDOG);
 		else
 			psd_log_line(&c->ctx, PSD_LOG_ERROR, "Redis has not answered for 30 s "
@@ -493,6 +500,7 @@ static void on_timer(struct psd_core *c)
 	if (c->startup.phase == PH_RUNNING)
 		alerts_timer(c); /* before the links' re-checks change what they read */
 	psd_links_timer(&c->ctx, &c->links);
+	psd_port_lines_timer(&c->ctx);
 	psd_startup_timer(&c->ctx, &c->startup, c->recovery.all_up);
 	warm_timer(c);
 }
@@ -551,6 +559,7 @@ COLD static int on_reconfigure(struct psd_core *c, const struct psd_config *cfg)
 	c->ctx.cfg.reconnect_max_ns = next.reconnect_max_ns;
 	c->ctx.cfg.redump_interval_ns = next.redump_interval_ns;
 	c->ctx.cfg.redis_stall_ns = next.redis_stall_ns;
+	c->ctx.cfg.health_failing_ns = next.health_failing_ns;
 	c->ctx.cfg.log_level_pinned = next.log_level_pinned;
 	c->ctx.cfg.log_output_pinned = next.log_output_pinned;
 	if (next.log_level_pinned)
@@ -733,6 +742,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 		c->startup.copy.pending = false;
 		return true;
 	}
+	if (c->recovery.all_up && c->warm.states_len > 0 && warm_pull(c, true, ret))
+		return true; /* a new state first: STATE_DB never shows the last run's */
 	if (psd_todo_take(&c->ctx, c->recovery.all_up, may_listen(c), &t)) {
 		emit_todo(c, t, ret);
 		return true;
@@ -801,6 +812,8 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = psd_startup_deadline(&c->startup);
 	if (psd_watch_deadline(&c->watch) < d)
 		d = psd_watch_deadline(&c->watch);
+	if (c->ctx.linkq.lines_due_ns < d)
+		d = c->ctx.linkq.lines_due_ns; /* suppressed transition lines summarised */
 	uint64_t stall = psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns;
 	if (c->inflight > 0 && !c->stalled && stall < d)
 		d = stall;

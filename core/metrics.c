@@ -365,6 +365,9 @@ static void write_families(const struct psd_view *v, struct psd_text *t)
 	       "CONFIG_DB ports too large or malformed to copy.", s->config_refused);
 	single(t, "portsyncd_log_records_dropped_total", "counter",
 	       "Log records dropped because the core's log ring was full.", s->log_dropped);
+	single(t, "portsyncd_log_lines_suppressed_total", "counter",
+	       "Lines of a repeated condition counted instead of logged (said in its summaries).",
+	       s->log_suppressed);
 }
 
 /* Ports, PortInitDone, the warm restart, link analytics. */

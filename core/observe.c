@@ -13,10 +13,11 @@
  *    current state and changes per flap window, written to STATE_DB PORT_LINK_STATS|<port> with at
  *    most one write per port in flight (the newest values go next), PSD_LINK_STATS_DELAY_NS after
  *    the first change queued and after the port commands queued; one log line per link
- *    transition.
+ *    transition, at most PSD_LINK_LINES_PER_MIN a minute per port (port_stats.c).
  *
  * Invariants: the link stats queue holds exactly the ports with stats_queued, each once; a
- * port leaves it when its netdev goes; memory is fixed per port.
+ * port leaves it when its netdev goes; memory is fixed per port; a port's transition lines are
+ * suppressed only past the limit, with a summary due by the end of its minute.
  */
 #include <string.h>
 
@@ -160,4 +161,12 @@ void psd_observe_check(const struct psd_ctx *c)
 		PSD_ASSERT(++queued <= c->linkq.len);
 	}
 	PSD_ASSERT(queued == c->linkq.len);
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		/* lines are suppressed only past the limit, and summarised when their minute ends */
+		PSD_ASSERT(p->lines <= PSD_LINK_LINES_PER_MIN);
+		PSD_ASSERT(!p->used || p->lines_suppressed == 0 ||
+			   (p->lines == PSD_LINK_LINES_PER_MIN &&
+			    c->linkq.lines_due_ns <= p->lines_from_ns + PSD_LOG_REPEAT_NS));
+	}
 }

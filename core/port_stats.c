@@ -4,7 +4,9 @@
  *
  *  - the start of a port's ack latency (the first change not yet sent);
  *  - oper changes, last up and down, time in the current state, and a ring of changes per
- *    PSD_FLAP_BUCKET_NS (the flap window), one log line per link transition;
+ *    PSD_FLAP_BUCKET_NS (the flap window), one log line per link transition, at most
+ *    PSD_LINK_LINES_PER_MIN a minute per port: the others are counted and, once the minute from
+ *    the port's first line is over, said in one summary line;
  *  - the link stats queue: ports whose PORT_LINK_STATS is to be written, each once, the first
  *    PSD_LINK_STATS_DELAY_NS after the queue was empty.
  *
@@ -21,6 +23,7 @@ void psd_linkq_init(struct psd_linkq *q)
 {
 	q->head = q->tail = PSD_NO_PORT;
 	q->due_ns = UINT64_MAX;
+	q->lines_due_ns = UINT64_MAX;
 }
 
 void psd_linkq_unlink(struct psd_ctx *c, uint32_t idx)
@@ -115,12 +118,67 @@ static void count_flap(struct psd_port *p, uint64_t now_ns)
 		p->flaps[e % PSD_FLAP_BUCKETS]++;
 }
 
-static void log_transition(struct psd_ctx *c, const struct psd_port *p, const char *cause,
-			   const char *from,
-			   const char *to)
+/* The lines of p's minute not logged, said in one line; the next line starts a new minute. */
+static void lines_summary(struct psd_ctx *c, struct psd_port *p)
 {
 	struct psd_text t;
-	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
+	uint32_t n = p->lines_suppressed;
+	p->lines_suppressed = 0;
+	p->lines = 0;
+	p->lines_from_ns = 0;
+	if (n == 0 || psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
+		return;
+	psd_text_str(&t, "link: ");
+	psd_text_u64(&t, n);
+	psd_text_str(&t, " transition lines of ");
+	psd_text_mem(&t, p->name, p->name_len);
+	psd_text_str(&t, " suppressed in the last minute (at most ");
+	psd_text_u64(&t, PSD_LINK_LINES_PER_MIN);
+	psd_text_str(&t, " a minute a port)");
+	psd_log_end(c, &t);
+}
+
+/* A transition line is due for p: true when it may be logged, false when it is suppressed. */
+static bool line_allowed(struct psd_ctx *c, struct psd_port *p)
+{
+	if (p->lines > 0 && c->now_ns - p->lines_from_ns >= PSD_LOG_REPEAT_NS)
+		lines_summary(c, p); /* its minute is over */
+	if (p->lines == 0)
+		p->lines_from_ns = c->now_ns;
+	if (p->lines < PSD_LINK_LINES_PER_MIN) {
+		p->lines++;
+		return true;
+	}
+	p->lines_suppressed++;
+	c->stats.log_suppressed++;
+	if (p->lines_from_ns + PSD_LOG_REPEAT_NS < c->linkq.lines_due_ns)
+		c->linkq.lines_due_ns = p->lines_from_ns + PSD_LOG_REPEAT_NS;
+	return false;
+}
+
+void psd_port_lines_timer(struct psd_ctx *c)
+{
+	uint64_t next = UINT64_MAX;
+	if (c->now_ns < c->linkq.lines_due_ns)
+		return;
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (!p->used || p->lines_suppressed == 0)
+			continue;
+		uint64_t end = p->lines_from_ns + PSD_LOG_REPEAT_NS;
+		if (c->now_ns >= end)
+			lines_summary(c, p);
+		else if (end < next)
+			next = end;
+	}
+	c->linkq.lines_due_ns = next;
+}
+
+static void log_transition(struct psd_ctx *c, struct psd_port *p, const char *cause,
+			   const char *from, const char *to)
+{
+	struct psd_text t;
+	if (!line_allowed(c, p) || psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
 		return;
 	psd_text_str(&t, "link port=");
 	psd_text_mem(&t, p->name, p->name_len);
@@ -172,6 +230,7 @@ void psd_port_note_gone(struct psd_ctx *c, uint32_t idx, const char *cause)
 	struct psd_port *p = &c->ports.ports[idx];
 	if (c->cfg.link_stats && p->link_known && p->present && p->name_class == PSD_NAME_PORT)
 		log_transition(c, p, cause, p->oper_up ? "up" : "down", "absent");
+	lines_summary(c, p); /* its lines suppressed are said before it goes */
 	p->link_known = false;
 	psd_linkq_unlink(c, idx);
 	p->stats_dirty = false;

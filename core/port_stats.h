@@ -17,6 +17,7 @@ struct psd_linkq {
 	uint32_t tail;
 	uint32_t len;
 	uint64_t due_ns; /* the queue goes out from then (PSD_LINK_STATS_DELAY_NS) */
+	uint64_t lines_due_ns; /* a port's suppressed transition lines are summarised then */
 };
 
 void psd_linkq_init(struct psd_linkq *q);
@@ -32,6 +33,9 @@ void psd_port_note_link(struct psd_ctx *c, uint32_t idx, const char *cause, bool
 			bool admin_up);
 /* A port's netdev is gone. */
 void psd_port_note_gone(struct psd_ctx *c, uint32_t idx, const char *cause);
+/* Summarises the transition lines suppressed in each port's minute that is over (due at
+ * linkq.lines_due_ns). */
+void psd_port_lines_timer(struct psd_ctx *c);
 /* Link changes in the flap window ending at now. */
 uint32_t psd_port_flaps(const struct psd_port *p, uint64_t now_ns);
 /* Oper changes of p in the last `buckets` flap buckets (PSD_FLAP_BUCKET_NS each) up to now. */

@@ -80,6 +80,11 @@ struct psd_port {
 	uint64_t last_up_ns;  /* monotonic; 0: never */
 	uint64_t last_down_ns;
 	uint64_t since_ns;    /* in the current oper state since */
+	/* transition lines (port_stats.c): at most PSD_LINK_LINES_PER_MIN in the minute from
+	 * lines_from_ns, the others counted in lines_suppressed and summarised */
+	uint64_t lines_from_ns;
+	uint32_t lines_suppressed;
+	uint16_t lines;
 };
 
 /* Whether APPL_DB holds a port, as far as the daemon knows (struct psd_port's appl). */

@@ -1,6 +1,7 @@
 /*
  * Health and the status text (view layer, view.h). Health is decided here alone: a database
- * unreachable (failing past cfg.health_db_down_ns), Redis wedged (psd_redis_wedged: failing), a
+ * unreachable (degraded, failing past cfg.health_failing_ns), Redis stalled (psd_redis_stalled,
+ * the engine's definition: degraded, failing once a command has waited cfg.health_failing_ns), a
  * re-dump pending after a loss, starting or stopping (degraded); the reasons are joined with
  * "; " in that order. The status text is STATUS='s line.
  *
@@ -46,11 +47,36 @@ static enum psd_health degraded(enum psd_health h)
 	return h == PSD_HEALTH_OK ? PSD_HEALTH_DEGRADED : h;
 }
 
+/* Redis stalled (psd_redis_stalled): degraded, failing once a command has waited limit. */
+static enum psd_health stall_health(const struct psd_view *v, enum psd_health h, uint64_t limit,
+				    uint64_t now_ns, struct psd_text *t)
+{
+	const struct psd_config *cfg = &v->ctx->cfg;
+	uint64_t waited = psd_redis_waited(v->inflight, v->waiting_since_ns, now_ns);
+	if (!psd_redis_stalled(cfg, waited))
+		return h;
+	reason(t, "Redis has not answered for ", "");
+	psd_text_u64(t, waited / PSD_NS_PER_MS);
+	psd_text_str(t, " ms with ");
+	psd_text_u64(t, v->inflight);
+	psd_text_str(t, v->inflight == 1 ? " command unanswered" : " commands unanswered");
+	if (waited < limit) {
+		psd_text_str(t, " (redis_stall_ms ");
+		psd_text_u64(t, cfg->redis_stall_ns / PSD_NS_PER_MS);
+		psd_text_str(t, ")");
+		return degraded(h);
+	}
+	psd_text_str(t, " (past health_failing_ms ");
+	psd_text_u64(t, limit / PSD_NS_PER_MS);
+	psd_text_str(t, ")");
+	return PSD_HEALTH_FAILING;
+}
+
 enum psd_health psd_view_health(const struct psd_view *v, uint64_t now_ns, char *why, size_t size)
 {
 	const struct psd_ctx *c = v->ctx;
-	uint64_t limit = c->cfg.health_db_down_ns != 0 ? c->cfg.health_db_down_ns :
-							 PSD_HEALTH_DB_DOWN_DEFAULT_NS;
+	uint64_t limit = c->cfg.health_failing_ns != 0 ? c->cfg.health_failing_ns :
+							 PSD_HEALTH_FAILING_DEFAULT_NS;
 	enum psd_health h = PSD_HEALTH_OK;
 	enum psd_phase phase = psd_startup_phase(v->startup);
 	struct psd_text t;
@@ -65,12 +91,7 @@ enum psd_health psd_view_health(const struct psd_view *v, uint64_t now_ns, char 
 		psd_text_u64(&t, down / PSD_NS_PER_MS);
 		psd_text_str(&t, down >= limit ? " ms (past the limit)" : " ms");
 	}
-	if (psd_redis_wedged(v->inflight, v->waiting_since_ns, now_ns)) {
-		h = PSD_HEALTH_FAILING;
-		reason(&t, "Redis has not answered for ", "");
-		psd_text_u64(&t, (now_ns - v->waiting_since_ns) / PSD_NS_PER_MS);
-		psd_text_str(&t, " ms (loop stalled)");
-	}
+	h = stall_health(v, h, limit, now_ns, &t);
 	if (psd_resync_pending(c, v->resync)) {
 		h = degraded(h);
 		reason(&t, "netlink re-dump pending after a loss", "");

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "psd/core.h"
 #include "psd/metrics.h"
 
 struct psd_ctx;
@@ -40,11 +41,20 @@ struct psd_view {
 	bool stalled;               /* a stall said (redis_stall_ms): STATUS= tells it */
 };
 
-/* Redis has left commands unanswered for PSD_STALL_NS: the daemon is wedged. The one
- * definition of "stalled" behind the watchdog and health. */
-static inline bool psd_redis_wedged(uint32_t inflight, uint64_t waiting_since_ns, uint64_t now_ns)
+/* How long Redis has left a command unanswered at now_ns (the oldest, since the last reply); 0
+ * with none unanswered. */
+static inline uint64_t psd_redis_waited(uint32_t inflight, uint64_t waiting_since_ns,
+					uint64_t now_ns)
 {
-	return inflight > 0 && now_ns - waiting_since_ns >= PSD_STALL_NS;
+	return inflight > 0 && now_ns > waiting_since_ns ? now_ns - waiting_since_ns : 0;
+}
+
+/* Redis has stalled: a command unanswered for cfg.redis_stall_ns. The one definition of
+ * "stalled": the engine logs it and says it in STATUS=, health is degraded from then and failing
+ * from cfg.health_failing_ns; past PSD_STALL_NS the watchdog stops being fed. */
+static inline bool psd_redis_stalled(const struct psd_config *cfg, uint64_t waited_ns)
+{
+	return waited_ns > 0 && waited_ns >= cfg->redis_stall_ns;
 }
 
 /* How long db has been unreachable at now_ns; 0 while it is up. */

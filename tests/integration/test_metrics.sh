@@ -111,6 +111,81 @@ it_metrics_health_outage() {
 	stop_daemon
 }
 
+# Redis stopped (SIGSTOP) while the daemon runs and a link changes: /health says degraded with the
+# reason once the write has waited redis_stall_ms, 503 failing once it has waited
+# health_failing_ms, STATUS= the same; after SIGCONT it is ok again and the change made during the
+# stall is in STATE_DB.
+it_metrics_health_redis_stall() {
+	config_port Ethernet0 0
+	"$NOTIFY_LISTEN" "$T/notify.sock" > "$T/notify.log" 2>&1 &
+	local listener=$!
+	wait_until "listener bound" test -S "$T/notify.sock"
+	NOTIFY_SOCKET="$T/notify.sock" start_daemon --redis-stall-ms 500 --health-failing-ms 2500
+	add_port Ethernet0
+	consume
+	wait_state Ethernet0 "down down 1500"
+	wait_until "health ok" health_is 200 ok
+	kill -STOP "$REDIS_PID"
+	local start ms
+	start=$(date +%s%N)
+	nsip link set Ethernet0 mtu 9000
+	wait_until "health degraded" health_is 200 degraded
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ $ms -ge 400 ] && [ $ms -lt 2500 ] || fail "degraded after $ms ms (redis_stall_ms 500)"
+	local stalled='Redis has not answered for [0-9]* ms with [0-9]* commands* unanswered'
+	health_body | grep -q "$stalled (redis_stall_ms 500)" || fail "no reason: $(health_body)"
+	wait_until "STATUS= says degraded" \
+		grep -q "^STATUS=health: degraded: $stalled" "$T/notify.log"
+	wait_until "health failing" health_is 503 failing
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ $ms -ge 2400 ] || fail "failing after $ms ms (health_failing_ms 2500)"
+	health_body | grep -q "$stalled (past health_failing_ms 2500)" ||
+		fail "no reason: $(health_body)"
+	metric_is 'portsyncd_health{status="failing"}' 1 || fail "health gauge"
+	wait_until "STATUS= says failing" \
+		grep -q "^STATUS=health: failing: $stalled" "$T/notify.log"
+	kill -CONT "$REDIS_PID"
+	wait_until "health ok again" health_is 200 ok
+	wait_state Ethernet0 "down down 9000"
+	wait_until "STATUS= says ok" sh -c "grep '^STATUS=health' '$T/notify.log' | tail -n 1 |
+		grep -q '^STATUS=health: ok$'"
+	grep -q "Redis: stall over after [0-9]* ms: Redis answers again" "$T/daemon.log" ||
+		fail "the stall's end was not logged"
+	stop_daemon
+	kill "$listener"
+	wait "$listener" 2>/dev/null || true
+}
+
+# A veth flapping 16 times in a few seconds: at most PSD_LINK_LINES_PER_MIN (10) transition lines
+# for it; PORT_LINK_STATS and the metrics count all 16, the log's suppressed lines are counted.
+it_metrics_link_lines_limited() {
+	config_port Ethernet0 0
+	start_daemon
+	add_port Ethernet0
+	nsip link set Ethernet0 up
+	consume
+	wait_state Ethernet0 "down up 1500"
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		nsip link set pEthernet0 up
+		wait_state Ethernet0 "up up 1500"
+		nsip link set pEthernet0 down
+		wait_state Ethernet0 "down up 1500"
+	done
+	changes_are() {
+		[ "$(rcli 6 HGET 'PORT_LINK_STATS|Ethernet0' oper_changes)" = 16 ]
+	}
+	wait_until "PORT_LINK_STATS|Ethernet0 counts 16 changes" changes_are
+	metric_is portsyncd_link_oper_changes_total 16 || fail "oper changes metric"
+	expect_eq "$(grep -c 'link port=Ethernet0 oper=' "$T/daemon.log")" 10 "transition lines"
+	local suppressed
+	suppressed=$(metric portsyncd_log_lines_suppressed_total)
+	[ "$suppressed" -ge 7 ] || fail "suppressed lines counted: $suppressed (17 lines, 10 logged)"
+	! grep -q "transition lines of Ethernet0 suppressed" "$T/daemon.log" ||
+		fail "a summary before the minute is over"
+	stop_daemon
+}
+
 # PORT_LINK_STATS follows a flapping veth exactly: oper changes counted, last up and last down at
 # the times of the last changes, flaps in the window; one log line per transition.
 it_metrics_link_stats() {

@@ -194,7 +194,8 @@ it_f08_rename_to_non_port_name() {
 }
 
 # Redis stopped (SIGSTOP) for 6 s with a 2 s stall limit (redis_stall_ms; default 5 s): the
-# stall is logged within the limit, shown in STATUS=, and its end logged; STATE_DB converges.
+# stall is logged within the limit, shown in STATUS= (and STATUS=health: degraded), and its end
+# logged; STATE_DB converges.
 it_f09_redis_stall() {
 	"$NOTIFY_LISTEN" "$T/notify.sock" > "$T/notify.log" 2>&1 &
 	local listener=$!
@@ -212,11 +213,15 @@ it_f09_redis_stall() {
 	ms=$((($(date +%s%N) - start) / 1000000))
 	[ $ms -lt 3500 ] || fail "stall logged after $ms ms (limit 2000 ms)"
 	wait_until "STATUS says stalled" grep -q "Redis stalled, not answering" "$T/notify.log"
+	wait_until "STATUS says degraded" grep -q "^STATUS=health: degraded: Redis has not answered" \
+		"$T/notify.log"
 	sleep $((6 - ms / 1000))
 	kill -CONT "$REDIS_PID"
 	wait_until "stall end logged" grep -q "Redis: stall over after [0-9]* ms: Redis answers again" "$T/daemon.log"
 	wait_converged
-	wait_until "STATUS says up" sh -c "tail -n 1 '$T/notify.log' | grep -q 'Redis up'"
+	# the phase line's last word (health has its own STATUS=health: lines, degraded meanwhile)
+	wait_until "STATUS says up" sh -c "grep -v '^STATUS=health' '$T/notify.log' | tail -n 1 |
+		grep -q 'Redis up'"
 	stop_daemon
 	kill "$listener"
 	wait "$listener" 2>/dev/null || true

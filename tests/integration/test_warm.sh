@@ -2,8 +2,9 @@
 # stopped, 10 ports are deleted (netdev and CONFIG_DB entry), 10 flap and end changed, 10 flap and
 # end as they were, and 5 change their MTU; the warm start must end with STATE_DB exact, the 10
 # gone, WARM_RESTART_TABLE|portsyncd state through initialized, restored, replayed, reconciled, and
-# not one write for an unchanged port (MONITOR). Again with Redis killed in the middle of the
-# restore, and with CONFIG_DB WARM_RESTART|swss portsyncd_timer holding the reconciliation.
+# not one write for an unchanged port (MONITOR), `initialized` the first STATE_DB write. Again
+# with Redis killed in the middle of the restore, and with CONFIG_DB WARM_RESTART|swss
+# portsyncd_timer holding the reconciliation.
 # STATUS= says where the warm restart is.
 
 WARM_PORTS=256
@@ -97,6 +98,12 @@ warm_check_end() {
 	grep -q "warm restart: reconciled" "$T/daemon.log" || fail "no 'reconciled' in the log"
 }
 
+# The first STATE_DB write on the wire (MONITOR), its command and arguments.
+first_state_write() {
+	grep -E '^[0-9.]+ \[6 [^]]*\] "(HSET|HDEL|DEL|EVALSHA|HMSET)"' "$T/monitor.log" |
+		head -n 1 | sed 's/^[^"]*//'
+}
+
 it_w01_warm_restart_reconciles_256() {
 	warm_setup
 	start_monitor
@@ -105,6 +112,9 @@ it_w01_warm_restart_reconciles_256() {
 	wait_until "notify listener bound" test -S "$T/notify.sock"
 	NOTIFY_SOCKET="$T/notify.sock" start_daemon
 	warm_check_end
+	# the state is the first thing a warm start writes: the last run's `disabled` goes at once
+	expect_eq "$(first_state_write)" \
+		'"HSET" "WARM_RESTART_TABLE|portsyncd" "state" "initialized"' "first STATE_DB write"
 	wait_until "STATUS= with the warm restart reconciled" \
 		grep -q "^STATUS=running (warm); .*; warm restart reconciled$" "$T/notify.log"
 	expect_eq "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" restore_count)" 1 "restore_count"

@@ -63,8 +63,9 @@ static void test_cold_start_sequence(void **state)
 		"4 HGET DEVICE_METADATA|localhost switch_type",
 		"6 HGET WARM_RESTART_ENABLE_TABLE|system enable",
 		"6 HGET WARM_RESTART_ENABLE_TABLE|swss enable",
+		/* the machine: cold, said first (the last run's state goes at once) */
+		"6 HSET WARM_RESTART_TABLE|portsyncd state disabled",
 		"6 HSET WARM_RESTART_TABLE|portsyncd restore_count 0",
-		"6 HSET WARM_RESTART_TABLE|portsyncd state disabled", /* the machine: cold */
 		"4 KEYS PORT|*",
 		"0 EXISTS PORT_TABLE:PortConfigDone",
 		"0 EXISTS _PORT_TABLE:PortConfigDone",

@@ -158,13 +158,59 @@ static void test_health(void **state)
 	assert_int_equal(psd_core_health(w->core, w->now + 100 * MS, why, sizeof(why)),
 			 PSD_HEALTH_DEGRADED);
 	assert_string_equal(why, "STATE_DB unreachable for 100 ms");
-	assert_int_equal(psd_core_health(w->core, w->now + PSD_HEALTH_DB_DOWN_DEFAULT_NS, why,
+	assert_int_equal(psd_core_health(w->core, w->now + PSD_HEALTH_FAILING_DEFAULT_NS, why,
 					 sizeof(why)),
 			 PSD_HEALTH_FAILING);
 	assert_non_null(strstr(why, "(past the limit)"));
 	const char *t = render(w);
 	assert_int_equal(value(t, "portsyncd_redis_up{db=\"STATE_DB\"}"), 0);
 	assert_int_equal(value(t, "portsyncd_redis_disconnects_total{db=\"STATE_DB\"}"), 1);
+	psd_world_free(w);
+}
+
+/* Redis stalls (commands held unanswered): ok until redis_stall_ms, degraded from then with the
+ * reason, failing from health_failing_ms, ok again once Redis answers; the same in STATUS='s
+ * line and the portsyncd_health family. */
+static void test_health_redis_stall(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	char why[PSD_HEALTH_REASON_MAX];
+	psd_model_hset(&w->m, CONFIG, "PORT|Ethernet0", "admin_status", "up");
+	psd_model_hset(&w->m, CONFIG, "PORT|Ethernet0", "lanes", "0");
+	w->cfg.redis_stall_ns = 500 * MS;
+	w->cfg.health_failing_ns = 1500 * MS;
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	psd_world_dump_done(w);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_OK);
+	w->hold = true; /* Redis answers nothing from here */
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	assert_true(psd_core_inflight(w->core) > 0);
+	psd_world_advance(w, 499 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_OK);
+	assert_string_equal(why, "");
+	psd_world_advance(w, 1 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_DEGRADED);
+	assert_string_equal(why, "Redis has not answered for 500 ms with 1 command unanswered "
+				 "(redis_stall_ms 500)");
+	assert_true(psd_world_logged(w, "Redis: stalled, no reply for 500 ms"));
+	char status[256];
+	psd_core_status(w->core, status, sizeof(status));
+	assert_non_null(strstr(status, "Redis stalled, not answering"));
+	assert_int_equal(value(render(w), "portsyncd_health{status=\"degraded\"}"), 1);
+	psd_world_advance(w, 999 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_DEGRADED);
+	psd_world_advance(w, 1 * MS);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_FAILING);
+	/* polls went out meanwhile, unanswered too */
+	assert_int_equal(strncmp(why, "Redis has not answered for 1500 ms with ", 40), 0);
+	assert_non_null(strstr(why, " commands unanswered (past health_failing_ms 1500)"));
+	assert_int_equal(value(render(w), "portsyncd_health{status=\"failing\"}"), 1);
+	psd_world_release(w);
+	psd_world_settle(w);
+	assert_int_equal(psd_core_health(w->core, w->now, why, sizeof(why)), PSD_HEALTH_OK);
+	assert_string_equal(why, "");
+	assert_true(psd_world_logged(w, "Redis: stall over after"));
 	psd_world_free(w);
 }
 
@@ -217,6 +263,52 @@ static void test_link_stats(void **state)
 	psd_world_free(w);
 }
 
+static size_t logged_count(const struct psd_world *w, const char *part)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->log_count; i++)
+		n += strstr(w->logs[i], part) != NULL;
+	return n;
+}
+
+/* One port flapping at full rate: at most PSD_LINK_LINES_PER_MIN transition lines in its minute,
+ * then one summary with the count of the others when the minute is over; the metrics and
+ * PORT_LINK_STATS count every change; the next minute logs again. */
+static void test_link_lines_rate_limited(void **state)
+{
+	struct psd_world *w = running(true);
+	size_t lines = 0;
+	psd_world_new_link(w, "Ethernet0", 10, UP); /* first sight: a line too */
+	for (int i = 0; i < 1000; i++) {
+		psd_world_advance(w, 1 * MS);
+		psd_world_new_link(w, "Ethernet0", 10, i % 2 == 0 ? UP_RUNNING : UP);
+		lines += logged_count(w, "link port=Ethernet0 oper=");
+		assert_false(psd_world_logged(w, "transition lines of Ethernet0 suppressed"));
+		w->log_count = 0; /* the world keeps 256 lines: counted as they come */
+	}
+	psd_world_settle(w);
+	assert_int_equal(lines, PSD_LINK_LINES_PER_MIN);
+	psd_world_advance(w, PSD_LINK_STATS_DELAY_NS);
+	assert_string_equal(psd_model_hget(&w->m, STATE, "PORT_LINK_STATS|Ethernet0", "oper_changes"),
+			    "1000");
+	assert_int_equal(value(render(w), "portsyncd_link_oper_changes_total"), 1000);
+	/* the minute from the first line is over: one summary of the 991 lines not logged */
+	psd_world_advance(w, 60000 * MS);
+	assert_int_equal(logged_count(w, "transition lines of Ethernet0 suppressed"), 1);
+	assert_true(psd_world_logged(w, "link: 991 transition lines of Ethernet0 suppressed in the "
+					"last minute (at most 10 a minute a port)"));
+	assert_true(value(render(w), "portsyncd_log_lines_suppressed_total") >= 991);
+	/* a new minute: the next change is logged again */
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	assert_int_equal(logged_count(w, "link port=Ethernet0 oper="), 1);
+	assert_true(psd_world_logged(w, "link port=Ethernet0 oper=down->up admin=up cause=event "
+					"changes=1001"));
+	psd_world_advance(w, 120000 * MS);
+	assert_int_equal(logged_count(w, "transition lines of Ethernet0 suppressed"), 1);
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
 /* Off (the simulator's default, and compat): no PORT_LINK_STATS command at all. */
 static void test_link_stats_off(void **state)
 {
@@ -236,8 +328,10 @@ int main(void)
 		cmocka_unit_test(test_exposition_form),
 		cmocka_unit_test(test_ack_latency),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_health_redis_stall),
 		cmocka_unit_test(test_link_stats),
 		cmocka_unit_test(test_link_stats_off),
+		cmocka_unit_test(test_link_lines_rate_limited),
 	};
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

@@ -306,6 +306,96 @@ static void test_repeated_conditions_log_once(void **state)
 	psd_world_free(w);
 }
 
+/* Lines holding part since the last call, and the world's log emptied (it keeps 256). */
+static size_t take_lines(struct psd_world *w, const char *part)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->log_count; i++)
+		n += strstr(w->logs[i], part) != NULL;
+	return n;
+}
+
+/* Answers each pending connect with a failure of this cause. */
+static void fail_connects(struct psd_world *w, enum psd_db_down_cause cause, const char *detail)
+{
+	for (int db = 0; db < 3; db++) {
+		if (!w->connect_pending[db])
+			continue;
+		w->connect_pending[db] = false;
+		struct psd_event ev = {.type = PSD_EV_DB_DOWN};
+		ev.u.down.db = (enum psd_db)db;
+		ev.u.down.cause = cause;
+		snprintf(ev.u.down.detail, sizeof(ev.u.down.detail), "%s", detail);
+		psd_world_push(w, &ev);
+	}
+}
+
+struct said {
+	size_t first, summaries;
+};
+
+/* Redis failing each attempt for `seconds` with this cause: STATE_DB's lines counted. */
+static struct said failing_for(struct psd_world *w, uint64_t seconds,
+			       enum psd_db_down_cause cause, const char *detail, const char *first)
+{
+	struct said n = {0};
+	uint64_t until = w->now + seconds * SEC;
+	while (w->now < until) {
+		psd_world_tick(w);
+		fail_connects(w, cause, detail);
+		n.first += take_lines(w, first);
+		n.summaries += take_lines(w, "Redis: STATE_DB still unreachable: ");
+		w->log_count = 0;
+	}
+	return n;
+}
+
+/* Redis away for minutes, refusing connections, then asking for a password: each condition is
+ * said once in full, then once a minute with the count of the attempts since, not once an
+ * attempt (four a second a database). */
+static void test_connect_failures_said_once_a_minute(void **state)
+{
+	struct psd_world *w = running_world(1);
+	psd_world_redis_down(w);
+	w->log_count = 0;
+	struct said refused = failing_for(w, 150, PSD_DOWN_CONNECT, "Connection refused",
+					  "Redis: STATE_DB Connection refused; trying again");
+	assert_int_equal(refused.first, 1);
+	assert_true(refused.summaries >= 2 && refused.summaries <= 3);
+	struct said noauth = failing_for(w, 150, PSD_DOWN_AUTH, "NOAUTH Authentication required.",
+					 "Redis: STATE_DB asks for a password");
+	assert_int_equal(noauth.first, 1); /* failing another way: said at once */
+	assert_true(noauth.summaries >= 2 && noauth.summaries <= 3);
+	assert_true(psd_core_stats(w->core)->log_suppressed > 1000);
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "Redis: connected again to STATE_DB"));
+	psd_world_free(w);
+}
+
+/* A start-up command Redis refuses every second for minutes (LOADING): one line a minute with
+ * the count of the refusals since. */
+static void test_refusals_said_once_a_minute(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	configure_port(w, "Ethernet0");
+	w->m.loading = true;
+	psd_world_start(w);
+	size_t lines = take_lines(w, "Redis refused a start-up command"), counted = 0;
+	w->log_count = 0;
+	for (int i = 0; i < 150; i++) {
+		psd_world_advance(w, 1 * SEC);
+		lines += take_lines(w, "Redis refused a start-up command");
+		counted += take_lines(w, "more refusals in the last minute)");
+		w->log_count = 0;
+	}
+	assert_true(lines >= 3 && lines <= 4); /* at 0 s, then once a minute */
+	assert_true(counted >= 2 && counted <= 3);
+	w->m.loading = false;
+	psd_world_tick(w);
+	assert_true(w->listening);
+	psd_world_free(w);
+}
+
 /* Records the log ring lost between two pulls are reported once it has room. */
 static void test_log_ring_drops_reported(void **state)
 {
@@ -331,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_any_refusal_names_redis_error),
 		cmocka_unit_test(test_refused_verification_slower_than_its_pause),
 		cmocka_unit_test(test_stall_logged_and_shown),
+		cmocka_unit_test(test_connect_failures_said_once_a_minute),
+		cmocka_unit_test(test_refusals_said_once_a_minute),
 		cmocka_unit_test(test_restart_onto_stale_snapshot),
 		cmocka_unit_test(test_stale_restart_waits_for_first_dump),
 		cmocka_unit_test(test_empty_restart_config_later),

@@ -8,6 +8,8 @@
 
 #include "unit.h"
 
+#include "psd/metrics.h"
+
 #define SEC 1000000000ull
 #define MS 1000000ull
 
@@ -519,9 +521,25 @@ static void test_reconfigure(void **state)
 	assert_true(psd_world_logged(w, "configuration reloaded"));
 	next.reconnect_min_ns = 1; /* below PSD_RECONNECT_MIN_NS */
 	assert_int_equal(psd_core_push(w->core, w->now, &ev), -EINVAL);
+	next.reconnect_min_ns = 0;
+	next.health_failing_ns = PSD_HEALTH_FAILING_MAX_NS + 1;
+	assert_int_equal(psd_core_push(w->core, w->now, &ev), -EINVAL);
+	next.health_failing_ns = 50 * MS; /* below PSD_HEALTH_FAILING_MIN_NS */
+	assert_int_equal(psd_core_push(w->core, w->now, &ev), -EINVAL);
+	/* a new failing limit applies at once: STATE_DB down 300 ms is failing past 200 ms */
+	next.health_failing_ns = 200 * MS;
+	psd_world_push(w, &ev);
 	for (int i = 0; i < 8; i++)
 		psd_world_db_down(w, PSD_DB_CONFIG);
 	assert_true(until_connect(w, PSD_DB_CONFIG) <= 1000 * MS); /* the new cap applies */
+	char why[PSD_HEALTH_REASON_MAX];
+	psd_world_db_down(w, PSD_DB_STATE);
+	psd_core_health(w->core, w->now + 100 * MS, why, sizeof(why));
+	assert_non_null(strstr(why, "STATE_DB unreachable for 100 ms"));
+	assert_null(strstr(why, "STATE_DB unreachable for 100 ms (past the limit)"));
+	assert_int_equal(psd_core_health(w->core, w->now + 300 * MS, why, sizeof(why)),
+			 PSD_HEALTH_FAILING);
+	assert_non_null(strstr(why, "STATE_DB unreachable for 300 ms (past the limit)"));
 	psd_world_free(w);
 }
 

@@ -228,6 +228,43 @@ static void test_warm_restart_reconciles(void **state)
 	psd_world_free(w);
 }
 
+/* The first STATE_DB write in the trace (a read is HGET, HGETALL, KEYS, EXISTS, INFO...). */
+static const char *first_state_write(const struct psd_world *w)
+{
+	static const char *const writes[] = {"6 HSET ", "6 HDEL ", "6 DEL ", "6 EVALSHA "};
+	for (size_t i = 0; i < w->trace_count; i++)
+		for (size_t k = 0; k < sizeof(writes) / sizeof(writes[0]); k++)
+			if (strncmp(w->trace[i], writes[k], strlen(writes[k])) == 0)
+				return w->trace[i];
+	return "";
+}
+
+/* A warm start's first STATE_DB write says `initialized`, ahead of restore_count and anything
+ * else: STATE_DB never shows the last run's `reconciled` once this start is known warm. */
+static void test_warm_state_written_first(void **state)
+{
+	struct psd_world *w = warm_world();
+	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "state", "reconciled");
+	psd_world_start(w);
+	assert_string_equal(first_state_write(w), "6 HSET WARM_RESTART_TABLE|portsyncd state "
+						  "initialized");
+	assert_string_equal(psd_model_hget(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd",
+					   "restore_count"), "3");
+	psd_world_free(w);
+}
+
+/* A cold start's first STATE_DB write says `disabled` the same way. */
+static void test_cold_state_written_first(void **state)
+{
+	struct psd_world *w = psd_world_new();
+	configure_port(w, "Ethernet0");
+	psd_model_hset(&w->m, STATE, "WARM_RESTART_TABLE|portsyncd", "state", "reconciled");
+	psd_world_start(w);
+	assert_string_equal(first_state_write(w), "6 HSET WARM_RESTART_TABLE|portsyncd state "
+						  "disabled");
+	psd_world_free(w);
+}
+
 /* A netdev that changes and changes back before its write goes: nothing is written. */
 static void test_warm_flap_back_writes_nothing(void **state)
 {
@@ -472,6 +509,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_warm_machine_table),
 		cmocka_unit_test(test_warm_restart_reconciles),
+		cmocka_unit_test(test_warm_state_written_first),
+		cmocka_unit_test(test_cold_state_written_first),
 		cmocka_unit_test(test_warm_flap_back_writes_nothing),
 		cmocka_unit_test(test_warm_hold_timer),
 		cmocka_unit_test(test_warm_bad_timer),

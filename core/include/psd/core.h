@@ -77,8 +77,9 @@ struct psd_config {
 	/* Wall clock minus the monotonic clock at start, so that the core can write wall-clock
 	 * times (last_up, last_down) from the monotonic time it is handed. */
 	int64_t realtime_offset_ns;
-	/* A database unreachable this long makes the health failing; 0 takes the default. */
-	uint64_t health_db_down_ns;
+	/* A database unreachable this long, or a Redis command unanswered this long, makes the
+	 * health failing (health_failing_ms); 0 takes the default. */
+	uint64_t health_failing_ns;
 	/* Alert rules (psd/alerts.h), borrowed: copied at init and at PSD_EV_RECONFIGURE, whose
 	 * rules replace them. NULL: no rules. */
 	const struct psd_alert_rules *alert_rules;

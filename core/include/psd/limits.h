@@ -29,6 +29,10 @@
 #define PSD_LOG_RING 64u                /* log records buffered between two pulls */
 #define PSD_LOG_LINE_MAX 240u           /* bytes of one log record */
 #define PSD_LOG_REPEAT_NS (60000ull * 1000000ull) /* a repeated condition: one summary per this */
+/* Link transition lines ("link port=... oper=...") per port in PSD_LOG_REPEAT_NS from its first:
+ * the others are counted, and summarised when that minute is over; metrics and PORT_LINK_STATS
+ * still count every change. */
+#define PSD_LINK_LINES_PER_MIN 10u
 
 #define PSD_NS_PER_MS 1000000ull
 #define PSD_REFUSED_RETRY_NS (1000ull * PSD_NS_PER_MS)  /* pause after Redis refused start-up work */
@@ -62,8 +66,8 @@
 #define PSD_REDUMP_INTERVAL_MIN_NS (10ull * PSD_NS_PER_MS)
 #define PSD_REDUMP_INTERVAL_MAX_NS (600000ull * PSD_NS_PER_MS)
 #define PSD_WATCHDOG_MIN_NS (100ull * PSD_NS_PER_MS)
-/* Commands unanswered this long (a SIGSTOPped, swapping or blocked Redis): logged as a stall, and
- * shown in STATUS=, until Redis answers again (redis_stall_ms). */
+/* Commands unanswered this long (a SIGSTOPped, swapping or blocked Redis): Redis has stalled
+ * (redis_stall_ms): logged, shown in STATUS=, and /health degraded until Redis answers again. */
 #define PSD_REDIS_STALL_DEFAULT_NS (5000ull * PSD_NS_PER_MS)
 #define PSD_REDIS_STALL_MIN_NS (100ull * PSD_NS_PER_MS)
 #define PSD_REDIS_STALL_MAX_NS (600000ull * PSD_NS_PER_MS)
@@ -73,10 +77,11 @@
 
 /* Metrics and health (core/observe.c, core/metrics.c; docs/metrics.md). */
 #define PSD_HIST_BUCKETS 26u            /* latency histogram buckets, 10 us .. 10 s, and +Inf */
-/* /health says failing once a database has been unreachable this long (settable) */
-#define PSD_HEALTH_DB_DOWN_DEFAULT_NS (10000ull * PSD_NS_PER_MS)
-#define PSD_HEALTH_DB_DOWN_MIN_NS (100ull * PSD_NS_PER_MS)
-#define PSD_HEALTH_DB_DOWN_MAX_NS (3600000ull * PSD_NS_PER_MS)
+/* /health says failing once a database has been unreachable this long, or Redis has left a
+ * command unanswered this long (health_failing_ms; a stall is failing no sooner than it is said) */
+#define PSD_HEALTH_FAILING_DEFAULT_NS (10000ull * PSD_NS_PER_MS)
+#define PSD_HEALTH_FAILING_MIN_NS (100ull * PSD_NS_PER_MS)
+#define PSD_HEALTH_FAILING_MAX_NS (3600000ull * PSD_NS_PER_MS)
 #define PSD_HEALTH_REASON_MAX 200u      /* bytes of /health's reason text */
 
 /* Link analytics (STATE_DB PORT_LINK_STATS|<port>): oper changes per port are counted in a ring
