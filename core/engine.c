@@ -412,6 +412,8 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 		psd_startup_logger_reply(&c->ctx, &c->startup, r);
 		return;
 	case TAG_APPL_KEYS:
+		psd_links_appl_reply(&c->ctx, &c->links, r);
+		return;
 	case TAG_LOOKUP:
 	case TAG_WRITE:
 	case TAG_DELETE:
@@ -720,8 +722,10 @@ COLD static void emit_todo(struct psd_core *c, enum psd_todo t, struct psd_actio
 		.dump_seq = c->resync.dump_seq,
 		.status = line,
 	};
-	if (t == TODO_NOTIFY_STATUS)
-		psd_core_status(c, line, sizeof(line));
+	if (t == TODO_NOTIFY_STATUS) {
+		struct psd_view v = psd_engine_view(c);
+		psd_view_status(&v, line, sizeof(line));
+	}
 	psd_emit_todo(&c->ctx, t, &args, ret);
 }
 
@@ -756,7 +760,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 	    psd_startup_pull(&c->ctx, &c->startup, c->inflight < c->ctx.lim.inflight_max, ret))
 		return true;
 	if (c->links.sendq_len > 0 || c->links.appl_read_due)
-		return psd_links_pull(&c->ctx, &c->links, may_send(c), ret) ||
+		return (may_send(c) && psd_links_appl_pull(&c->ctx, &c->links, ret)) ||
+		       psd_links_pull(&c->ctx, &c->links, may_send(c), ret) ||
 		       (c->startup.phase == PH_STOPPING && pull_exit(c, ret));
 	if (c->ctx.linkq.head != PSD_NO_PORT &&
 	    psd_link_stats_pull(&c->ctx, may_send(c) && c->startup.phase == PH_RUNNING, ret))
@@ -794,6 +799,22 @@ bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 	return true;
 }
 
+/* Until when replies nothing waits on may wait for the next wake-up (0: not now). */
+static uint64_t lazy_until(const struct psd_core *c)
+{
+	return c->dense ? c->last_datagram_ns + PSD_ACK_LAZY_NS : 0;
+}
+
+bool psd_core_replies_wanted(const struct psd_core *c)
+{
+	if (c->inflight == 0)
+		return false;
+	if (c->inflight > c->lazy || c->links.urgent > 0 || c->ctx.ports.portset_count > 0 ||
+	    c->startup.phase != PH_RUNNING || c->inflight >= c->ctx.lim.inflight_max)
+		return true; /* a reply something waits on */
+	return lazy_until(c) <= c->ctx.now_ns;
+}
+
 uint64_t psd_core_next_deadline(const struct psd_core *c)
 {
 	uint64_t d = c->links.recheck_due_ns;
@@ -825,15 +846,11 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 	}
 	if (c->startup.phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
-	if (c->inflight > 0 && !psd_core_replies_wanted(c) && psd_engine_lazy_until(c) < d)
-		d = psd_engine_lazy_until(c); /* replies left lazily are taken then at the latest */
+	if (c->inflight > 0 && !psd_core_replies_wanted(c) && lazy_until(c) < d)
+		d = lazy_until(c); /* replies left lazily are taken then at the latest */
 	return d;
 }
 
-uint64_t psd_engine_lazy_until(const struct psd_core *c)
-{
-	return c->dense ? c->last_datagram_ns + PSD_ACK_LAZY_NS : 0;
-}
 
 void psd_core_check(const struct psd_core *c)
 {
@@ -854,4 +871,23 @@ void psd_core_check(const struct psd_core *c)
 	psd_warm_check(&c->ctx, &c->warm);
 	psd_alerts_check(&c->ctx, &c->alerts);
 	psd_watch_check(&c->ctx, &c->watch);
+}
+
+/* What the view layer reads (view.h): the shared leaves, each module's state, the engine's own
+ * figures. */
+struct psd_view psd_engine_view(const struct psd_core *c)
+{
+	return (struct psd_view){
+		.ctx = &c->ctx,
+		.startup = &c->startup,
+		.recovery = &c->recovery,
+		.resync = &c->resync,
+		.links = &c->links,
+		.warm = &c->warm,
+		.alerts = &c->alerts,
+		.watch = &c->watch,
+		.inflight = c->inflight,
+		.waiting_since_ns = psd_engine_waiting_since(c),
+		.stalled = c->stalled,
+	};
 }

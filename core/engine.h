@@ -77,8 +77,9 @@ struct psd_core {
  * modules which databases are watched now. */
 int psd_engine_watch_event(struct psd_core *c, const struct psd_event *ev);
 void psd_engine_watch_changes(struct psd_core *c);
-/* Until when replies nothing waits on may wait for the next wake-up (0: not now) (engine.c). */
-uint64_t psd_engine_lazy_until(const struct psd_core *c);
+struct psd_view;
+/* What the view layer reads of the core (engine.c). */
+struct psd_view psd_engine_view(const struct psd_core *c);
 /* Since when the oldest unanswered command has waited, at the latest (engine.c). */
 uint64_t psd_engine_waiting_since(const struct psd_core *c);
 

@@ -611,10 +611,7 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 
-	if (kind == TAG_APPL_KEYS) {
-		psd_links_appl_reply(c, lk, r);
-		return;
-	}
+	PSD_ASSERT(kind != TAG_APPL_KEYS); /* the engine hands it to psd_links_appl_reply */
 	if (kind == TAG_INIT_DONE) {
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
@@ -741,8 +738,6 @@ bool psd_links_pull(struct psd_ctx *c, struct psd_links *lk, bool may_send, stru
 {
 	if (!may_send)
 		return false;
-	if (psd_links_appl_pull(c, lk, ret)) /* what APPL_DB holds, before the writes it decides */
-		return true;
 	if (lk->sendq_len == 0)
 		return false;
 	uint32_t idx = next_to_send(c, lk);

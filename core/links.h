@@ -83,6 +83,10 @@ void psd_links_appl_watched(struct psd_ctx *c, struct psd_links *lk, bool watche
 /* APPL_DB said PORT_TABLE<sep>name changed: what was known of it is dropped, and a port parked
  * for want of it is looked up now. */
 void psd_links_appl_notified(struct psd_ctx *c, struct psd_links *lk, const struct psd_str *name);
+/* links_appl.c: the full read of PORT_TABLE, when due (asked before the port commands it
+ * decides); its reply. */
+bool psd_links_appl_pull(struct psd_ctx *c, struct psd_links *lk, struct psd_action *ret);
+void psd_links_appl_reply(struct psd_ctx *c, struct psd_links *lk, const struct psd_reply *r);
 /* Ports whose latest state Redis has not acknowledged. */
 uint32_t psd_links_unacked(const struct psd_ctx *c, const struct psd_links *lk);
 /* Accessors: port commands queued, ports parked for APPL_DB, PortInitDone sent. */
