@@ -440,16 +440,22 @@ static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 		warm_event(c, PSD_WS_OVERRUN); /* a new dump will end it */
 }
 
-/* The alerts' evaluation, with the signals other modules own. */
-COLD static void alerts_timer(struct psd_core *c)
+/* The signals the alerts read that other modules own. */
+static struct psd_alert_given alert_given(const struct psd_core *c)
 {
-	const struct psd_alert_given g = {
+	return (struct psd_alert_given){
 		.redis_up = psd_recovery_dbs_up(&c->recovery),
 		.in_flight = c->inflight,
 		.writes_pending = c->links.sendq_len,
 		.missing_in_appl = c->links.parked,
 		.resync_pending = psd_resync_pending(&c->ctx, &c->resync),
 	};
+}
+
+/* The alerts' evaluation, when due. */
+COLD static void alerts_timer(struct psd_core *c)
+{
+	const struct psd_alert_given g = alert_given(c);
 	psd_alerts_timer(&c->ctx, &c->alerts, &g);
 }
 
@@ -626,6 +632,10 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		warm_settle(c);
 		if (wanted(c) != 0)
 			dispatch(c, db);
+	}
+	if (running(c)) { /* what the event changed that alerts read: an evaluation is due */
+		const struct psd_alert_given g = alert_given(c);
+		psd_alerts_note(&c->ctx, &c->alerts, &g);
 	}
 	return r;
 }

@@ -1029,6 +1029,7 @@ struct alert_run {
 	uint32_t flap;          /* the shipped per-port flap rule */
 	uint64_t *fired;        /* per port: when its flap alert last went firing (0: not) */
 	uint64_t *resolved;
+	uint64_t *resolve_at;   /* per port: when the rule says its alert resolves (0: never) */
 	unsigned failures;
 };
 
@@ -1102,15 +1103,19 @@ static int flap_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* A seeded flap storm inside one 10 s flap bucket b: a quarter of the ports (one at least, and
- * must_flap) change
- * 5 to 10 times, the others 0 to 4 times (the flap rule wants more than 4 in 30 s). Sets
- * predicted[i] to when the rule must fire for port i (0: never), and returns the bucket. */
+#define STORM_SLOT_NS (10 * S_NS) /* a storm's changes fall within one such slot */
+
+/* A seeded flap storm inside one 10 s slot b: a quarter of the ports (one at least, and
+ * must_flap) change 5 to 10 times, the others 0 to 4 times (the flap rule wants more than 4 in
+ * 30 s). Sets predicted[i] to when the rule must fire for port i (0: never) and resolve_at[i] to
+ * when it resolves: keep_firing_for after the second at which the window has lost all but
+ * `threshold` of the changes (the window holds the seconds from now - window to now). Returns
+ * the slot. */
 static uint64_t flap_storm(struct alert_run *ar, uint64_t *predicted, uint32_t must_flap)
 {
 	struct sim *s = ar->s;
 	const struct psd_alert_rule *r = &ar->rules->rule[ar->flap];
-	uint64_t bucket_ns = PSD_FLAP_BUCKET_NS;
+	uint64_t bucket_ns = STORM_SLOT_NS;
 	uint64_t b = s->w->now / bucket_ns + 2;
 	uint64_t t0 = b * bucket_ns + 500 * MS;
 	uint32_t threshold = (uint32_t)(r->threshold / 1000);
@@ -1139,6 +1144,14 @@ static uint64_t flap_storm(struct alert_run *ar, uint64_t *predicted, uint32_t m
 		/* the (threshold + 1)th change: seen at the next evaluation, firing `for` later */
 		if (++seen[ev[k].port] == threshold + 1)
 			predicted[ev[k].port] = (ev[k].t / S_NS + 1) * S_NS + r->for_s * S_NS;
+	}
+	memset(ar->resolve_at, 0, s->nports * sizeof(*ar->resolve_at));
+	memset(seen, 0, s->nports * sizeof(*seen));
+	for (uint32_t k = n; k-- > 0;) { /* the (changes - threshold)th change: threshold after it */
+		uint32_t i = ev[k].port;
+		if (predicted[i] != 0 && ++seen[i] == threshold + 1)
+			ar->resolve_at[i] = (ev[k].t / S_NS + r->window_s + 1 + r->keep_firing_for_s) *
+					    S_NS;
 	}
 	free(seen);
 	free(ev);
@@ -1184,8 +1197,10 @@ static void storm_phase(struct alert_run *ar, const char *phase, uint64_t *predi
 				    !entry_exists(s, silenced),
 			    "%s: Ethernet%u firing but not held by its silence", phase, silenced);
 	}
-	uint64_t window_end = (b + r->window_s / (PSD_FLAP_BUCKET_NS / S_NS)) * PSD_FLAP_BUCKET_NS;
-	uint64_t resolve_at = window_end + r->keep_firing_for_s * S_NS;
+	uint64_t window_end = b * STORM_SLOT_NS + r->window_s * S_NS;
+	uint64_t resolve_last = 0;
+	for (uint32_t i = 0; i < s->nports; i++)
+		resolve_last = ar->resolve_at[i] > resolve_last ? ar->resolve_at[i] : resolve_last;
 	/* while every alert fires: entries exactly for the flapping ports not held */
 	alert_advance(s, window_end - 2 * S_NS);
 	for (uint32_t i = 0; i < s->nports; i++) {
@@ -1212,12 +1227,12 @@ static void storm_phase(struct alert_run *ar, const char *phase, uint64_t *predi
 			alert_check(ar, entry_exists(s, i) == (predicted[i] != 0),
 				    "%s: Ethernet%u entry after Redis came back", phase, i);
 	}
-	alert_advance(s, resolve_at + 2 * S_NS);
+	alert_advance(s, resolve_last + 2 * S_NS);
 	for (uint32_t i = 0; i < s->nports; i++) {
-		alert_check(ar, ar->resolved[i] == (predicted[i] != 0 ? resolve_at : 0),
+		alert_check(ar, ar->resolved[i] == ar->resolve_at[i],
 			    "%s: Ethernet%u resolved at %llu ms, the rule predicts %llu ms", phase, i,
 			    (unsigned long long)(ar->resolved[i] / MS),
-			    (unsigned long long)(predicted[i] != 0 ? resolve_at / MS : 0));
+			    (unsigned long long)(ar->resolve_at[i] / MS));
 		alert_check(ar, !entry_exists(s, i), "%s: Ethernet%u entry left after resolving", phase,
 			    i);
 	}
@@ -1229,7 +1244,8 @@ static int run_alerts(struct sim *s, const char *seed_text)
 	uint64_t *predicted = calloc(s->nports, sizeof(*predicted));
 	ar.fired = calloc(s->nports, sizeof(*ar.fired));
 	ar.resolved = calloc(s->nports, sizeof(*ar.resolved));
-	if (predicted == NULL || ar.fired == NULL || ar.resolved == NULL)
+	ar.resolve_at = calloc(s->nports, sizeof(*ar.resolve_at));
+	if (predicted == NULL || ar.fired == NULL || ar.resolved == NULL || ar.resolve_at == NULL)
 		return 1;
 	ar.flap = rule_named(ar.rules, "port_flapping");
 	s->aw.on_transition = on_alert_transition;
@@ -1253,7 +1269,7 @@ static int run_alerts(struct sim *s, const char *seed_text)
 	uint32_t p = below(s, s->nports);
 	/* the next storm's bucket b is two from now's; it fires by b * 10 s + 15 s and the check of
 	 * the entries is at b * 10 s + 28 s: the silence ends between */
-	uint64_t until_s = (s->w->now / PSD_FLAP_BUCKET_NS + 2) * (PSD_FLAP_BUCKET_NS / S_NS) + 20;
+	uint64_t until_s = (s->w->now / STORM_SLOT_NS + 2) * (STORM_SLOT_NS / S_NS) + 20;
 	char field[48], until[24];
 	snprintf(field, sizeof(field), "port_flapping|Ethernet%u", p);
 	snprintf(until, sizeof(until), "%llu", (unsigned long long)until_s);
@@ -1271,6 +1287,7 @@ static int run_alerts(struct sim *s, const char *seed_text)
 	free(predicted);
 	free(ar.fired);
 	free(ar.resolved);
+	free(ar.resolve_at);
 	if (s->failed)
 		return fail(s, s->violated, s->why);
 	return ar.failures == 0 ? 0 : 1;
