@@ -143,6 +143,13 @@ build/portsyncd: $(call obj,$(REL),$(CORE_SRC) $(ADAPTER_SRC))
 build/asan/portsyncd: $(call obj,$(ASAN),$(CORE_SRC) $(ADAPTER_SRC))
 	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# the rule file's parser and printer are an adapter's: their test links it too
+build/test_rules: $(REL)/tests/unit/test_rules.o $(call obj,$(REL),adapters/alert_rules.c lib/log.c $(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis -linih
+
+build/asan/test_rules: $(ASAN)/tests/unit/test_rules.o $(call obj,$(ASAN),adapters/alert_rules.c lib/log.c $(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis -linih
+
 build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis
 

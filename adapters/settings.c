@@ -97,6 +97,9 @@ static const struct key keys[] = {
 	 AT(metrics_port), "listen port"},
 	{"metrics", "allow_remote", "metrics-allow-remote", KIND_BOOL, true, 0, 1, false, NULL,
 	 AT(metrics_allow_remote), "allow a metrics address that is not loopback"},
+	{"metrics", "port_series_max", "metrics-port-series-max", KIND_COUNT, true, 1,
+	 PSD_PORT_SERIES_LIMIT, PSD_PORT_SERIES_DEFAULT, NULL, AT(port_series_max),
+	 "ports with per-port series (a port label); more are counted and logged"},
 	{"metrics", "health_failing_ms", "health-failing-ms", KIND_COUNT, true, 100, 3600000,
 	 MS(PSD_HEALTH_DB_DOWN_DEFAULT_NS), NULL, AT(health_failing_ms),
 	 "a database unreachable this long makes /health failing"},
@@ -470,6 +473,7 @@ void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 	cfg->redis_stall_ns = s->redis_stall_ms * PSD_NS_PER_MS;
 	cfg->link_stats = s->link_stats && !s->compat; /* compat: the C++ daemon's commands only */
 	cfg->health_db_down_ns = s->health_failing_ms * PSD_NS_PER_MS;
+	cfg->port_series_max = s->port_series_max;
 	lim->ports_max = s->ports_max;
 	lim->inflight_max = s->inflight_max;
 }
