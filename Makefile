@@ -89,7 +89,7 @@ FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
 BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim build/bench_core \
-	build/bench_metrics \
+	build/bench_metrics build/flap-accuracy \
 	$(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
@@ -230,6 +230,10 @@ deps-test: bins
 harden-test: build/portsyncd
 	tests/make/hardening.sh build/portsyncd
 
+# alert accuracy against the kernel model's truth (the shipped rules, parsed as the daemon does)
+build/flap-accuracy: $(call obj,$(REL),bench/flap_accuracy.c sim/kernel.c adapters/alert_rules.c lib/log.c $(CORE_SRC) $(SIM_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -linih
+
 build/bench_metrics: $(call obj,$(REL),bench/bench_metrics.c $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
 
@@ -257,7 +261,7 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
+bench: build/bench_core build/bench_metrics build/flap-accuracy build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd

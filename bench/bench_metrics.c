@@ -5,7 +5,9 @@
  * size, the core's memory and the process's RSS. With RULES (0 for the baseline), the core runs
  * that many per-port alert rules (port_oper_changes above 0 .. RULES - 1 in 60 s: the low ones
  * hold for every flapping port, so the alert pool fills up) and the time of a second of the core
- * (evaluation included) and the RSS are printed instead.
+ * (evaluation included) and the RSS are printed instead, then, once the flaps left every window,
+ * a minute of an idle core driven as the daemon's loop drives it (a timer only at the core's
+ * deadlines): the alert evaluations in it (none is the goal) and its time.
  * Usage: bench_metrics [PORTS] [ROUNDS] [RULES]
  */
 #include <stdio.h>
@@ -46,6 +48,40 @@ static long rss_kib(void)
 	if (f != NULL)
 		fclose(f);
 	return v;
+}
+
+static uint64_t evaluations(struct psd_world *w)
+{
+	static char text[4u << 20];
+	static const char ev[] = "\nportsyncd_alert_evaluations_total ";
+	struct psd_metrics_info info = {"bench", 0, w->now};
+	psd_metrics_render(w->core, &info, text, sizeof(text));
+	const char *at = strstr(text, ev);
+	return at != NULL ? strtoull(at + sizeof(ev) - 1, NULL, 10) : UINT64_MAX;
+}
+
+/* Timers at the core's deadlines only (a microsecond late, as sd-event fires them) until t. */
+static unsigned follow_deadlines(struct psd_world *w, uint64_t t)
+{
+	unsigned wakeups = 0;
+	while (w->now < t) {
+		uint64_t due = psd_core_next_deadline(w->core);
+		uint64_t at = due != UINT64_MAX && due + 1000 < t ? due + 1000 : t;
+		psd_world_advance(w, at > w->now ? at - w->now : 1000);
+		wakeups++;
+	}
+	return wakeups;
+}
+
+static void idle_minute(struct psd_world *w)
+{
+	follow_deadlines(w, w->now + 130 * PSD_ALERT_EVAL_NS); /* every window drains */
+	uint64_t before = evaluations(w), t0 = mono_ns();
+	unsigned wakeups = follow_deadlines(w, w->now + 60 * PSD_ALERT_EVAL_NS);
+	uint64_t took = mono_ns() - t0;
+	printf("bench_metrics: alerts: idle minute: %llu alert evaluations (goal 0), %u timer "
+	       "wake-ups (the CONFIG_DB polls), %.3f ms of the core\n",
+	       (unsigned long long)(evaluations(w) - before), wakeups, took / 1e6);
 }
 
 int main(int argc, char **argv)
@@ -125,6 +161,7 @@ int main(int argc, char **argv)
 		       PSD_ALERT_SUBJECTS_MAX,
 		       refused != NULL ? strtol(refused + sizeof(rf) - 1, NULL, 10) : -1, rss);
 		free(text);
+		idle_minute(w);
 		psd_world_free(w);
 		return 0;
 	}

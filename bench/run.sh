@@ -9,7 +9,8 @@
 #  - replay throughput of a recorded storm into redis-server, against redis-benchmark (needs root)
 #  - convergence after a 2 s Redis outage, Redis back with its data or empty (bench/outage.sh)
 #  - metrics (bench/metrics.sh) and alerts (bench/alerts.sh): CPU per link message as ratios,
-#    RSS at 100K ports
+#    RSS at 100K ports, /metrics at 1,024 ports with per-port series (time and instructions), an
+#    idle core's alert evaluations, port_flapping's precision and recall
 #  - a warm restart over 1,000 veths changed while the daemon is down: time to reconciled, writes
 #    per unchanged port (bench/warm.sh); at 100K ports in the simulator (bench/sim.sh)
 # A bench that fails or prints no figure fails make bench: every pipeline fails with any of its
