@@ -1,0 +1,188 @@
+# The daemon seen from the fleet: Debian's Prometheus (2.42) and Alertmanager (0.25), started by
+# the test on loopback inside its namespace, scrape the daemon every second and evaluate the rules
+# it prints (--print-prometheus-rules) with the inhibitions it prints
+# (--print-alertmanager-inhibit-rules); Alertmanager delivers to tools/alert-webhook.py. A port
+# flapped 12 times: Prometheus's alert and the webhook's delivery name the port, and fire and
+# resolve within one evaluation interval plus `for` of the daemon's own alert. A port flapping
+# while Redis is unreachable is inhibited in both.
+
+FLEET_PROM=9090
+FLEET_AM=9093
+FLEET_HOOK=9099
+
+fleet_get() { # fleet_get PORT PATH: a GET inside the namespace
+	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:$1$2"
+}
+
+# fleet_query PROMQL: the result of an instant query, as JSON
+fleet_query() {
+	ip netns exec "$NS" curl -sf --max-time 5 -G "http://127.0.0.1:$FLEET_PROM/api/v1/query" \
+		--data-urlencode "query=$1"
+}
+
+fleet_results() { # fleet_results PROMQL: how many series the query returns
+	fleet_query "$1" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]["result"]))'
+}
+
+fleet_has() { # fleet_has PROMQL: the query returns a series
+	[ "$(fleet_results "$1")" -gt 0 ]
+}
+
+# Prometheus's alerts named $1 in state $2 (firing, pending) with port=$3: how many
+prom_alerts() {
+	fleet_get "$FLEET_PROM" /api/v1/alerts | python3 -c '
+import json, sys
+alerts = json.load(sys.stdin)["data"]["alerts"]
+print(sum(1 for a in alerts if a["labels"].get("alertname") == sys.argv[1] and
+          a["state"] == sys.argv[2] and a["labels"].get("port", "") == sys.argv[3]))' "$1" "$2" "$3"
+}
+
+prom_firing() { # prom_firing RULE PORT
+	[ "$(prom_alerts "$1" firing "$2")" -gt 0 ]
+}
+
+# Alertmanager's alerts named $1 for port $2 in state $3 (active, suppressed): how many
+am_alerts() {
+	fleet_get "$FLEET_AM" /api/v2/alerts | python3 -c '
+import json, sys
+print(sum(1 for a in json.load(sys.stdin) if a["labels"].get("alertname") == sys.argv[1] and
+          a["labels"].get("port", "") == sys.argv[2] and a["status"]["state"] == sys.argv[3]))' \
+		"$1" "$2" "$3"
+}
+
+# hook_got STATUS RULE PORT: the webhook received a notification of RULE for PORT with STATUS
+hook_got() {
+	[ -s "$T/hook.log" ] || return 1
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    doc = json.loads(line)
+    for a in doc["alerts"]:
+        if (a["status"] == sys.argv[2] and a["labels"].get("alertname") == sys.argv[3] and
+                a["labels"].get("port", "") == sys.argv[4]):
+            sys.exit(0)
+sys.exit(1)' "$T/hook.log" "$1" "$2" "$3"
+}
+
+daemon_firing() { # daemon_firing RULE SUBJECT HELD
+	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:9808/metrics" |
+		grep -q "^portsyncd_alert_state{rule=\"$1\",subject=\"$2\",state=\"firing\",.*held=\"$3\"} 1$"
+}
+
+# The daemon with Ethernet0 configured, present and consumed; Alertmanager, the webhook and
+# Prometheus (scraping every second, evaluating every second) on loopback in the namespace.
+fleet_start() {
+	local tool
+	for tool in prometheus prometheus-alertmanager python3; do
+		command -v $tool >/dev/null || fail "$tool is not installed (ci/install-deps.sh)"
+	done
+	port_up_daemon Ethernet0
+	"$PSD_BIN" --print-prometheus-rules > "$T/rules.yml" || fail "--print-prometheus-rules"
+	"$PSD_BIN" --print-alertmanager-inhibit-rules > "$T/inhibit.yml" ||
+		fail "--print-alertmanager-inhibit-rules"
+	cat > "$T/alertmanager.yml" <<EOF
+route:
+  receiver: hook
+  group_by: [alertname, port]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: http://127.0.0.1:$FLEET_HOOK/
+        send_resolved: true
+EOF
+	cat "$T/inhibit.yml" >> "$T/alertmanager.yml"
+	cat > "$T/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [rules.yml]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: ['127.0.0.1:$FLEET_AM']}]
+scrape_configs:
+  - job_name: portsyncd
+    static_configs: [{targets: ['127.0.0.1:9808']}]
+EOF
+	ip netns exec "$NS" python3 "$here/../../tools/alert-webhook.py" 127.0.0.1 "$FLEET_HOOK" \
+		"$T/hook.log" > "$T/hook.out" 2>&1 &
+	ip netns exec "$NS" prometheus-alertmanager --config.file="$T/alertmanager.yml" \
+		--storage.path="$T/am" --web.listen-address=127.0.0.1:$FLEET_AM \
+		--cluster.listen-address= > "$T/am.log" 2>&1 &
+	ip netns exec "$NS" prometheus --config.file="$T/prometheus.yml" \
+		--storage.tsdb.path="$T/prom" --web.listen-address=127.0.0.1:$FLEET_PROM \
+		> "$T/prom.log" 2>&1 &
+	R_TIMEOUT=60 wait_until "Alertmanager ready" fleet_get $FLEET_AM /-/ready
+	R_TIMEOUT=60 wait_until "Prometheus ready" fleet_get $FLEET_PROM /-/ready
+	R_TIMEOUT=60 wait_until "the daemon scraped (up == 1)" fleet_has 'up{job="portsyncd"} == 1'
+	local rules
+	rules=$(fleet_get $FLEET_PROM /api/v1/rules | python3 -c '
+import json, sys
+print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')
+	expect_eq "$rules" 6 "rules Prometheus loaded"
+	fleet_has 'portsyncd_port_carrier_changes_total{port="Ethernet0"}' ||
+		fail "no per-port series of Ethernet0 in Prometheus"
+	# the rule's window needs the series' value 30 s ago
+	R_TIMEOUT=60 wait_until "30 s of Ethernet0's series" \
+		fleet_has 'portsyncd_port_carrier_changes_total{port="Ethernet0"} offset 31s'
+}
+
+now_s() {
+	date +%s.%N
+}
+
+# A port flapped 12 times: the daemon's alert, Prometheus's and the webhook's delivery, each with
+# the port; the times each engine's alert fired and resolved (seen by polling every 0.2 s) agree
+# within one evaluation interval plus `for` (1 s + 5 s); the webhook hears it resolved.
+it_fleet_flap_alert_names_the_port() {
+	fleet_start
+	local key='PORTSYNCD_ALERT|port_flapping|Ethernet0'
+	local d_fire="" p_fire="" d_res="" p_res="" deadline=$(($(date +%s) + 150))
+	flap_peer Ethernet0 12
+	while [ -z "$d_res" ] || [ -z "$p_res" ]; do
+		[ "$(date +%s)" -lt $deadline ] || fail "no resolution: daemon fired '$d_fire' resolved '$d_res', Prometheus fired '$p_fire' resolved '$p_res'"
+		if [ -z "$d_fire" ] && key_exists 6 "$key"; then d_fire=$(now_s); fi
+		if [ -z "$p_fire" ] && prom_firing port_flapping Ethernet0; then p_fire=$(now_s); fi
+		if [ -n "$d_fire" ] && [ -z "$d_res" ] && key_absent 6 "$key"; then d_res=$(now_s); fi
+		if [ -n "$p_fire" ] && [ -z "$p_res" ] && ! prom_firing port_flapping Ethernet0; then
+			p_res=$(now_s)
+		fi
+		sleep 0.2
+	done
+	note "daemon fired $d_fire, resolved $d_res; Prometheus fired $p_fire, resolved $p_res"
+	awk -v a="$d_fire" -v b="$p_fire" 'BEGIN { d = a - b; exit !(d <= 6 && d >= -6) }' ||
+		fail "firing: daemon at $d_fire, Prometheus at $p_fire: more than 1 s + for apart"
+	awk -v a="$d_res" -v b="$p_res" 'BEGIN { d = a - b; exit !(d <= 6 && d >= -6) }' ||
+		fail "resolving: daemon at $d_res, Prometheus at $p_res: more than 1 s + for apart"
+	wait_until "the webhook's firing delivery names the port" hook_got firing port_flapping Ethernet0
+	R_TIMEOUT=30 wait_until "the webhook's resolved delivery" hook_got resolved port_flapping Ethernet0
+	grep -q '"summary": "The port'"'"'s link changed more than 4 times in 30 s"' "$T/hook.log" ||
+		fail "the delivery lacks the rule's summary: $(head -c 600 "$T/hook.log")"
+	! grep -q '^bad:' "$T/hook.log" || fail "the webhook got what is not JSON"
+	daemon_alive || fail "daemon died"
+}
+
+# Redis unreachable, then a port flaps: the daemon holds its port alert (inhibited), Alertmanager
+# suppresses Prometheus's by the printed inhibit rule, and the webhook hears nothing of it.
+it_fleet_flap_inhibited_while_redis_unreachable() {
+	fleet_start
+	kill_redis
+	R_TIMEOUT=40 wait_until "Prometheus's redis_unreachable fires" prom_firing redis_unreachable ""
+	wait_until "the daemon's redis_unreachable fires" daemon_firing redis_unreachable daemon no
+	flap_peer Ethernet0 12
+	R_TIMEOUT=30 wait_until "the daemon's port alert fires, inhibited" \
+		daemon_firing port_flapping Ethernet0 inhibited
+	R_TIMEOUT=30 wait_until "Prometheus's port alert fires" prom_firing port_flapping Ethernet0
+	R_TIMEOUT=30 wait_until "Alertmanager has the port alert, suppressed" am_suppressed
+	sleep 3 # group_wait and group_interval are 1 s: a delivery would have been made by now
+	hook_got firing port_flapping Ethernet0 && fail "the webhook was told of an inhibited alert"
+	hook_got firing redis_unreachable "" || fail "the webhook did not hear of redis_unreachable"
+	[ "$(am_alerts port_flapping Ethernet0 active)" = 0 ] || fail "the port alert is active"
+	daemon_alive || fail "daemon died"
+}
+
+am_suppressed() {
+	[ "$(am_alerts port_flapping Ethernet0 suppressed)" -gt 0 ]
+}
