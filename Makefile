@@ -24,7 +24,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 STD := -std=c17 -D_GNU_SOURCE
 PKGS := libnl-3.0 hiredis libsystemd jansson inih libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lpcap
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 # The core sees only its own headers; everything else also sees lib/, sim/, adapters/ and fuzz/.
 CORE_INC := -Icore/include -Icore
 OTHER_INC := $(CORE_INC) -Ilib -Isim -Iadapters -Ifuzz $(PKG_CFLAGS)
@@ -34,25 +34,28 @@ RAGEL_SRC := $(wildcard core/*.rl)
 GEN_SRC := $(RAGEL_SRC:.rl=.gen.c)
 CORE_SRC := $(filter-out $(GEN_SRC),$(wildcard core/*.c)) $(GEN_SRC)
 DRIVER_SRC := lib/driver.c
-LIB_SRC := lib/log.c lib/pcap.c
-SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/alert_watch.c
+PCAP_SRC := lib/pcap.c lib/pcap_read.c
+LOG_SRC := lib/log.c lib/log_sink.c
+LIB_SRC := $(LOG_SRC) $(PCAP_SRC)
+SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/world_watch.c sim/alert_watch.c
 SIM_MAIN_SRC := sim/sim_main.c sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 REDIS_CONN_SRC := lib/redis_conn.c
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(REDIS_CONN_SRC)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := bench/bench_core.c
 TOOLS := nl-record nl-inject notify-listen nl-backlog
-FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules redis
+FUZZ_TARGETS := netlink roundtrip core settings dbconfig fixture alert_rules capture redis
 # each target links only what it exercises: fewer instrumented edges, faster runs
 FUZZ_SRC_netlink := $(CORE_SRC)
 FUZZ_SRC_roundtrip := $(CORE_SRC) sim/nl_build.c
 FUZZ_SRC_core := $(CORE_SRC) $(SIM_SRC)
-FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c lib/log.c
-FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c lib/log.c
-FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c lib/log.c
-FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c lib/pcap.c lib/log.c
+FUZZ_SRC_settings := $(CORE_SRC) adapters/settings.c $(LOG_SRC)
+FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c $(LOG_SRC)
+FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c $(LOG_SRC)
+FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c $(PCAP_SRC) $(LOG_SRC)
+FUZZ_SRC_capture := $(CORE_SRC) $(PCAP_SRC) $(LOG_SRC)
 FUZZ_SRC_redis := $(CORE_SRC) $(DRIVER_SRC) $(REDIS_CONN_SRC) sim/redis_model.c sim/nl_build.c
-FUZZ_LIBS := -linih -ljansson -lpcap -lhiredis
+FUZZ_LIBS := -linih -ljansson -lhiredis
 
 # The commands of each flavour, and where its objects go.
 REL_CC := $(CC) $(STD) $(WARN) $(CFLAGS) $(HARDEN)
@@ -95,7 +98,7 @@ BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim bu
 	$(FUZZ_AFL_BIN)
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
 
-.PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test ragel \
+.PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test libs-test ragel \
 	check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short \
 	stress stress-short fixtures
 .SECONDEXPANSION:
@@ -143,18 +146,21 @@ build/portsyncd: $(call obj,$(REL),$(CORE_SRC) $(ADAPTER_SRC))
 build/asan/portsyncd: $(call obj,$(ASAN),$(CORE_SRC) $(ADAPTER_SRC))
 	$(ASAN_CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# the rule file's parser and printer are an adapter's: their test links it too
-build/test_rules: $(REL)/tests/unit/test_rules.o $(call obj,$(REL),adapters/alert_rules.c lib/log.c $(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis -linih
+# A unit test of an adapter or of lib/ links it too: UNIT_SRC_<test> and UNIT_LIBS_<test>.
+UNIT_SRC_alert_rules := adapters/alert_rules.c $(LOG_SRC)
+UNIT_LIBS_alert_rules := -linih
+UNIT_SRC_pcap := $(PCAP_SRC) $(LOG_SRC)
+UNIT_SRC_log := $(LOG_SRC)
+UNIT_SRC_redis_conn := $(REDIS_CONN_SRC)
+UNIT_LIBS_redis_conn := -lhiredis
 
-build/asan/test_rules: $(ASAN)/tests/unit/test_rules.o $(call obj,$(ASAN),adapters/alert_rules.c lib/log.c $(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
-	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis -linih
+build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC)) \
+		$$(call obj,$(REL),$$(UNIT_SRC_$$*))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
-build/test_%: $(REL)/tests/unit/test_%.o $(call obj,$(REL),$(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis
-
-build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC) $(REDIS_CONN_SRC))
-	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka -lhiredis
+build/asan/test_%: $(ASAN)/tests/unit/test_%.o $(call obj,$(ASAN),$(CORE_SRC) $(SIM_SRC)) \
+		$$(call obj,$(ASAN),$$(UNIT_SRC_$$*))
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lcmocka $(UNIT_LIBS_$*)
 
 build/bench_core: $(call obj,$(REL),$(BENCH_SRC) $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
@@ -169,11 +175,11 @@ build/ks-latency: $(REL)/tools/ks-latency.o
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss|early-fire]
 # [--alerts]
 build/psd-sim: $(call obj,$(REL),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
-	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -lpcap -linih
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -linih
 
 # the simulator under ASan+UBSan: its model's memory is checked as the core's is
 build/asan/psd-sim: $(call obj,$(ASAN),$(SIM_MAIN_SRC) $(CORE_SRC) $(SIM_SRC))
-	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -lpcap -linih
+	$(ASAN_CC) $(LDFLAGS) -o $@ $^ -linih
 
 # Fuzzing: one harness per target (fuzz/fuzz_<target>.c), built three ways. The replay build
 # runs the corpus and every past crash inside `make test`; `make test` compiles the libFuzzer
@@ -231,8 +237,12 @@ harden-test: build/portsyncd
 	tests/make/hardening.sh build/portsyncd
 
 # alert accuracy against the kernel model's truth (the shipped rules, parsed as the daemon does)
-build/flap-accuracy: $(call obj,$(REL),bench/flap_accuracy.c sim/kernel.c adapters/alert_rules.c lib/log.c $(CORE_SRC) $(SIM_SRC))
+build/flap-accuracy: $(call obj,$(REL),bench/flap_accuracy.c sim/kernel.c adapters/alert_rules.c $(LOG_SRC) $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -linih
+
+# No binary maps libpcap or D-Bus: the daemon (both builds), the simulator, every fuzz replay.
+libs-test: build/portsyncd build/asan/portsyncd build/psd-sim $(FUZZ_REPLAY_BIN)
+	tests/make/linked-libs.sh $^
 
 build/bench_metrics: $(call obj,$(REL),bench/bench_metrics.c $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
@@ -247,7 +257,8 @@ integration: build/portsyncd build/asan/portsyncd build/psd-sim $(TOOL_BIN)
 	tests/integration/run.sh build/asan/portsyncd
 
 test: bins
-	$(MAKE) lint lint-test deps-test harden-test unit unit-asan fuzz-replay fixtures chaos-short \
+	$(MAKE) lint lint-test deps-test harden-test libs-test unit unit-asan fuzz-replay fixtures \
+		chaos-short \
 		stress-short integration
 
 # every field bug of fixtures/field, replayed in the simulator (docs/fixtures.md)

@@ -99,6 +99,18 @@ int psd_netns_open(struct psd_netns *ns, const char *name, char *err, size_t err
 int psd_netns_enter(struct psd_netns *ns, char *err, size_t err_size);
 int psd_netns_leave(struct psd_netns *ns, char *err, size_t err_size);
 void psd_netns_close(struct psd_netns *ns);
+/* log_watch.c: the log output (lib/log.h) watched on the loop while records wait for it. NULL
+ * with a message in err. Closing drains the output for at most PSD_LOG_DRAIN_MS. */
+struct psd_log_watch;
+struct psd_log_watch *psd_log_watch_open(sd_event *loop, char *err, size_t size);
+struct psd_log_watch *psd_log_watch_close(struct psd_log_watch *w);
+
+/* lock.c: one instance per namespace. A lock file under dir named by netns ("": by the network
+ * namespace the process runs in), flock'ed for the process's life; 0 with the fd kept open in
+ * *ret_fd, or -1 with a message in err naming the holder ("another portsyncd (pid N) holds
+ * PATH") or what failed. */
+int psd_instance_lock(const char *dir, const char *netns, int *ret_fd, char *err, size_t size);
+
 /* http.c: /metrics and /health (libmicrohttpd on the loop), and health in systemd's STATUS=. */
 struct psd_http;
 struct psd_http_options {

@@ -60,6 +60,7 @@ static size_t render_metrics(struct psd_http *h)
 		.version = h->version,
 		.start_time_unix_ns = h->start_unix_ns,
 		.now_ns = clock_ns(CLOCK_MONOTONIC),
+		.log_output_dropped = psd_log_dropped(),
 	};
 	for (;;) {
 		if (h->buf == NULL) {

@@ -31,6 +31,7 @@
 struct psd_daemon {
 	sd_event *loop;
 	sd_event_source *timer;
+	struct psd_log_watch *log_watch; /* the log output, watched while records wait for it */
 	struct psd_core *core;
 	void *core_mem;
 	struct psd_redis *redis;
@@ -46,6 +47,7 @@ struct psd_daemon {
 	uint64_t timer_accuracy_usec;
 	uint64_t timer_armed_ns;      /* the deadline the timer is armed for; UINT64_MAX: off */
 	struct psd_netns netns; /* --namespace: the ASIC's netdevs */
+	int lock_fd;            /* the instance lock, held for the process's life; -1: none */
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
 	bool config_file_required;
@@ -419,17 +421,25 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
-/* Multi-ASIC: the namespace's database config through the global one, its netns, its name in
- * the log ident. */
-static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+/* Multi-ASIC: the namespace's database config through the global one, and its netns. The
+ * daemon and --check-config resolve -n here, and refuse alike. */
+static int resolve_namespace(struct psd_daemon *d, char *err, size_t size)
 {
-	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
 	const char *ns = d->settings.netns;
 
 	if (psd_dbconfig_global(d->settings.db_global_config, ns, d->settings.db_config,
 				sizeof(d->settings.db_config), err, size) < 0)
 		return -1;
-	if (psd_netns_open(&d->netns, ns, err, size) < 0)
+	return psd_netns_open(&d->netns, ns, err, size);
+}
+
+/* Multi-ASIC: the namespace resolved, its name in the log ident. */
+static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+{
+	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
+	const char *ns = d->settings.netns;
+
+	if (resolve_namespace(d, err, size) < 0)
 		return -1;
 	snprintf(ident, sizeof(ident), "portsyncd@%s", ns);
 	psd_log_ident(ident);
@@ -457,6 +467,11 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	cfg.alert_rules = d->rules;
+	if (psd_instance_lock(d->settings.lock_dir, d->settings.netns, &d->lock_fd, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
 		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
 	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
@@ -478,6 +493,10 @@ static int setup(struct psd_daemon *d)
 		cfg.seed = now_ns() ^ (uint64_t)getpid(); /* jitter only: any seed will do */
 	if (sd_event_new(&d->loop) < 0) {
 		fprintf(stderr, "portsyncd: cannot create the event loop\n");
+		return -1;
+	}
+	if ((d->log_watch = psd_log_watch_open(d->loop, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
 	if (sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d) < 0 ||
@@ -552,7 +571,8 @@ static int setup(struct psd_daemon *d)
 }
 
 /* --check-config: the settings (file, environment, flags) and the database config as the daemon
- * would read them; every error names its file and line or key. */
+ * would read them (with -n, the namespace's, through the global file); every error names its
+ * file and line or key. */
 static int check_config(struct psd_daemon *d)
 {
 	struct psd_db_endpoint ep[_PSD_DB_MAX];
@@ -570,10 +590,14 @@ static int check_config(struct psd_daemon *d)
 			psd_settings_flag(&d->settings, d->flag_index[i], d->flag_value[i], err,
 					  sizeof(err));
 	}
-	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
+	if (d->settings.netns[0] != '\0' && resolve_namespace(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err); /* the database config is not known */
+		bad = 1;
+	} else if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		bad = 1;
 	}
+	psd_netns_close(&d->netns);
 	d->rules = malloc(sizeof(*d->rules));
 	if (d->rules == NULL ||
 	    psd_alert_rules_load(d->rules, d->settings.alert_rules, err, sizeof(err)) < 0) {
@@ -583,8 +607,12 @@ static int check_config(struct psd_daemon *d)
 	free(d->rules);
 	if (bad)
 		return 1;
-	printf("portsyncd: configuration OK (settings %s%s, database config %s)\n",
-	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults",
+	char ns[PSD_NETNS_NAME_MAX + PSD_PATH_MAX + 32] = "";
+	if (d->settings.netns[0] != '\0')
+		snprintf(ns, sizeof(ns), "namespace %s through %s, ", d->settings.netns,
+			 d->settings.db_global_config);
+	printf("portsyncd: configuration OK (settings %s%s, %sdatabase config %s)\n",
+	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults", ns,
 	       d->settings.db_config);
 	return 0;
 }
@@ -618,9 +646,12 @@ static void teardown(struct psd_daemon *d)
 	d->http = psd_http_close(d->http);
 	d->redis = psd_redis_close(d->redis);
 	d->netlink = psd_netlink_close(d->netlink);
+	d->log_watch = psd_log_watch_close(d->log_watch);
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
 	psd_netns_close(&d->netns);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	free(d->core_mem);
 	free(d->rules);
 	free(d->ifaces);
@@ -630,7 +661,8 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1}};
+	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1},
+			       .lock_fd = -1};
 	sigset_t mask;
 
 	/* before anything else: a signal that comes during start-up waits for the loop's handler

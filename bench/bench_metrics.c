@@ -54,7 +54,7 @@ static uint64_t evaluations(struct psd_world *w)
 {
 	static char text[4u << 20];
 	static const char ev[] = "\nportsyncd_alert_evaluations_total ";
-	struct psd_metrics_info info = {"bench", 0, w->now};
+	struct psd_metrics_info info = {.version = "bench", .now_ns = w->now};
 	psd_metrics_render(w->core, &info, text, sizeof(text));
 	const char *at = strstr(text, ev);
 	return at != NULL ? strtoull(at + sizeof(ev) - 1, NULL, 10) : UINT64_MAX;
@@ -147,7 +147,11 @@ int main(int argc, char **argv)
 		}
 		long rss = rss_kib(); /* before the text's buffer */
 		char *text = malloc(64u << 20);
-		struct psd_metrics_info info = {"bench", 0, w->now};
+		struct psd_metrics_info info = {
+			.version = "bench",
+			.start_time_unix_ns = 0,
+			.now_ns = w->now,
+		};
 		if (text == NULL || psd_metrics_render(w->core, &info, text, 64u << 20) >= 64u << 20)
 			return 1;
 		static const char rf[] = "\nportsyncd_alert_subjects_refused_total ";
@@ -173,7 +177,11 @@ int main(int argc, char **argv)
 	if (buf == NULL || took == NULL)
 		return 1;
 	for (unsigned r = 0; r < rounds; r++) {
-		struct psd_metrics_info info = {"bench", 0, w->now};
+		struct psd_metrics_info info = {
+			.version = "bench",
+			.start_time_unix_ns = 0,
+			.now_ns = w->now,
+		};
 		uint64_t t0 = mono_ns();
 		len = psd_metrics_render(w->core, &info, buf, size);
 		took[r] = mono_ns() - t0;

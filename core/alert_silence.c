@@ -186,6 +186,8 @@ void psd_alert_silence_reply(struct psd_ctx *c, struct psd_alerts *a, const stru
 	if (r->type != PSD_REPLY_ARRAY) {
 		if (r->type == PSD_REPLY_ERROR)
 			a->sync_errors++;
+		if (a->silences_watched) /* refused: read again later, as if polled */
+			a->silence_due_ns = c->now_ns + PSD_ALERT_SILENCE_POLL_NS;
 		return; /* asked again at the next poll */
 	}
 	uint64_t h = hash_reply(r);

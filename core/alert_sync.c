@@ -134,7 +134,8 @@ bool psd_alerts_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action 
 	if (!a->silence_inflight && c->now_ns >= a->silence_due_ns) {
 		size_t n = psd_table_key(c, 0, PSD_DB_CONFIG, SILENCE_TABLE, "portsyncd", 9);
 		a->silence_inflight = true;
-		a->silence_due_ns = c->now_ns + PSD_ALERT_SILENCE_POLL_NS;
+		a->silence_due_ns = a->silences_watched ? UINT64_MAX :
+							  c->now_ns + PSD_ALERT_SILENCE_POLL_NS;
 		uint32_t argc = 0;
 		memcpy(a->key, c->out.scratch[0], n);
 		put(a, &argc, "HGETALL", LIT);
@@ -233,6 +234,8 @@ static void requeue_sent(struct psd_alerts *a, uint32_t i)
 
 void psd_alerts_db_down(struct psd_ctx *c, struct psd_alerts *a)
 {
+	if (a->silence_inflight) /* lost with the connection: read again once it is back */
+		a->silence_due_ns = c->now_ns;
 	a->silence_inflight = false;
 	a->sweep_inflight = false;
 	a->retired_sent = false;

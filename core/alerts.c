@@ -279,6 +279,17 @@ uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a
 	return d;
 }
 
+void psd_alerts_silences_watched(struct psd_ctx *c, struct psd_alerts *a, bool watched)
+{
+	a->silences_watched = watched;
+	a->silence_due_ns = watched ? c->now_ns : c->now_ns + PSD_ALERT_SILENCE_POLL_NS;
+}
+
+void psd_alerts_silences_changed(struct psd_ctx *c, struct psd_alerts *a)
+{
+	a->silence_due_ns = c->now_ns;
+}
+
 static bool same_rule(const struct psd_alert_rule *x, const struct psd_alert_rule *y)
 {
 	return memcmp(x, y, sizeof(*x)) == 0;

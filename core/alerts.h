@@ -131,7 +131,8 @@ struct psd_alerts {
 	/* entries an earlier run left in STATE_DB: swept once at start (KEYS, then a DEL each) */
 	bool swept;
 	bool sweep_inflight;
-	uint64_t silence_due_ns;
+	uint64_t silence_due_ns;  /* when the silences are read next; UINT64_MAX: watched, unasked */
+	bool silences_watched;    /* CONFIG_DB's keyspace is watched: read when it says they change */
 	/* counters for /metrics */
 	uint64_t transitions;
 	uint64_t refused;         /* per-port alerts not tracked: PSD_ALERT_SUBJECTS_MAX reached */
@@ -175,6 +176,11 @@ uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a
  * database is up and a command may be sent. */
 bool psd_alerts_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action *ret);
 void psd_alerts_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_reply *r);
+/* CONFIG_DB's keyspace turned watched (the silences are read once now, then when it says they
+ * changed) or not (read every PSD_ALERT_SILENCE_POLL_NS). */
+void psd_alerts_silences_watched(struct psd_ctx *c, struct psd_alerts *a, bool watched);
+/* CONFIG_DB said PORTSYNCD_ALERT_SILENCE|portsyncd changed: read again now. */
+void psd_alerts_silences_changed(struct psd_ctx *c, struct psd_alerts *a);
 /* A connection was lost: commands in flight are lost with their replies, and go again. */
 void psd_alerts_db_down(struct psd_ctx *c, struct psd_alerts *a);
 void psd_alerts_check(const struct psd_ctx *c, const struct psd_alerts *a);

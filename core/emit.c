@@ -76,6 +76,7 @@ static uint32_t expect_of(enum psd_tag_kind kind)
 	case TAG_ALERT_SWEEP:
 	case TAG_WARM_KEYS:
 	case TAG_WARM_ENTRY:
+	case TAG_APPL_KEYS:
 		return array;
 	case TAG_LOG_SET: /* HSET, HDEL, DEL, EXISTS, HEXISTS */
 	case TAG_RESTORE_SET:
@@ -222,6 +223,11 @@ static void keyed(struct psd_ctx *c, struct psd_action *ret, enum psd_db db, con
 	lit(c, 0, verb);
 	arg(c, 1, c->out.scratch[SLOT_KEY], n);
 	command(c, ret, db, tag, 2);
+}
+
+void psd_emit_appl_keys(struct psd_ctx *c, struct psd_action *ret)
+{
+	keyed(c, ret, PSD_DB_APPL, "KEYS", "PORT_TABLE", "*", 1, PSD_TAG(TAG_APPL_KEYS, 0));
 }
 
 static void exists(struct psd_ctx *c, struct psd_action *ret, const char *table,

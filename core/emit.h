@@ -38,6 +38,8 @@ void psd_emit_argv(struct psd_ctx *c, struct psd_action *ret, enum psd_db db, ui
 /* A warm restart command (TAG_WARM_*); port for TAG_WARM_ENTRY, state for TAG_WARM_STATE. */
 void psd_emit_warm(struct psd_ctx *c, enum psd_tag_kind kind, uint32_t port, const char *state,
 		   struct psd_action *ret);
+/* KEYS APPL_DB PORT_TABLE<sep>*: every port APPL_DB holds (TAG_APPL_KEYS). */
+void psd_emit_appl_keys(struct psd_ctx *c, struct psd_action *ret);
 /* Builds "<table><sep><name>" for db into a scratch slot; returns its length. */
 size_t psd_table_key(struct psd_ctx *c, unsigned slot, enum psd_db db, const char *table,
 		     const char *name, size_t name_len);

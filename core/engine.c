@@ -102,6 +102,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	psd_recovery_init(&c->ctx, &c->recovery);
 	psd_observe_init(&c->ctx);
 	psd_warm_init(&c->ctx, &c->warm);
+	psd_watch_init(&c->ctx, &c->watch);
 	c->ctx.cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
 	if (psd_alerts_init(&c->ctx, &c->alerts, cfg->alert_rules) < 0)
 		return -EINVAL;
@@ -110,7 +111,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 }
 
 /* Since when the oldest unanswered command has waited, at the latest. */
-static uint64_t waiting_since(const struct psd_core *c)
+uint64_t psd_engine_waiting_since(const struct psd_core *c)
 {
 	return c->last_reply_ns > c->inflight_since_ns ? c->last_reply_ns : c->inflight_since_ns;
 }
@@ -118,10 +119,10 @@ static uint64_t waiting_since(const struct psd_core *c)
 static void stall_check(struct psd_core *c)
 {
 	struct psd_text t;
-	if (c->stalled || c->inflight == 0 || c->ctx.now_ns - waiting_since(c) < c->ctx.cfg.redis_stall_ns)
+	if (c->stalled || c->inflight == 0 || c->ctx.now_ns - psd_engine_waiting_since(c) < c->ctx.cfg.redis_stall_ns)
 		return;
 	c->stalled = true;
-	c->stall_since_ns = waiting_since(c);
+	c->stall_since_ns = psd_engine_waiting_since(c);
 	c->ctx.stats.redis_stalls++;
 	psd_todo(&c->ctx, TODO_NOTIFY_STATUS);
 	if (psd_log_begin(&c->ctx, PSD_LOG_WARN, &t) == NULL)
@@ -261,8 +262,10 @@ static void on_retry_due(struct psd_core *c)
 		psd_startup_restart(&c->ctx, &c->startup);
 	else if (c->recovery.verify_retry)
 		psd_recovery_verify(&c->ctx, &c->recovery);
-	else if (c->startup.recopy)
+	else if (c->startup.recopy) {
+		c->config_settle_from_ns = 0;
 		psd_startup_recopy(&c->ctx, &c->startup);
+	}
 }
 
 /* Carries out one module's requests. db: the database of the event being handled, if any. */
@@ -388,6 +391,7 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_POLL_OUTPUT:
 		psd_startup_logger_reply(&c->ctx, &c->startup, r);
 		return;
+	case TAG_APPL_KEYS:
 	case TAG_LOOKUP:
 	case TAG_WRITE:
 	case TAG_DELETE:
@@ -464,10 +468,11 @@ static void on_timer(struct psd_core *c)
 	stall_check(c);
 	on_retry_due(c);
 	psd_recovery_timer(&c->ctx, &c->recovery);
+	psd_watch_timer(&c->ctx, &c->watch);
 	psd_resync_timer(&c->ctx, &c->resync, running(c));
 	if (c->ctx.now_ns >= c->watchdog_due_ns) {
 		c->watchdog_due_ns = c->ctx.now_ns + c->ctx.cfg.watchdog_ns / 2;
-		if (!psd_redis_wedged(c->inflight, waiting_since(c), c->ctx.now_ns))
+		if (!psd_redis_wedged(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns))
 			psd_todo(&c->ctx, TODO_NOTIFY_WATCHDOG);
 		else
 			psd_log_line(&c->ctx, PSD_LOG_ERROR, "Redis has not answered for 30 s "
@@ -488,6 +493,7 @@ static int on_start(struct psd_core *c)
 	if (c->ctx.cfg.watchdog_ns != 0)
 		c->watchdog_due_ns = c->ctx.now_ns;
 	psd_startup_begin(&c->ctx, &c->startup);
+	psd_watch_begin(&c->ctx, &c->watch);
 	psd_warm_begin(&c->ctx, &c->warm);
 	return 0;
 }
@@ -600,10 +606,10 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 		return 0;
 	case PSD_EV_SHUTDOWN:
 		return on_shutdown(c);
-	case PSD_EV_WATCH_UP: /* no subscription is asked for yet */
+	case PSD_EV_WATCH_UP:
 	case PSD_EV_WATCH_DOWN:
 	case PSD_EV_KEYSPACE:
-		return -EINVAL;
+		return psd_engine_watch_event(c, ev);
 	}
 	return -EINVAL;
 }
@@ -626,6 +632,8 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 	int r = on_event(c, ev);
 	enum psd_db db = ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN ? ev->u.db :
 										   PSD_DB_CONFIG;
+	if (c->watch.changed != 0) /* a database watched or not any more */
+		psd_engine_watch_changes(c);
 	if (wanted(c) != 0 || !c->links.init_done_sent)
 		dispatch(c, db);
 	if (warm_busy(c)) {
@@ -706,6 +714,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 	if ((c->ctx.out.log_len > 0 || c->ctx.stats.log_dropped > c->ctx.out.log_dropped_reported) &&
 	    psd_log_take(&c->ctx, ret))
 		return true;
+	if (c->watch.emit != 0 && psd_watch_pull(&c->ctx, &c->watch, ret))
+		return true;
 	if (c->recovery.db_connect_emit != 0 && psd_recovery_pull(&c->ctx, &c->recovery, ret))
 		return true;
 	if (c->startup.copy.pending && c->recovery.all_up) {
@@ -726,7 +736,7 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 	if (c->recovery.all_up && (!running(c) || c->startup.recopy) &&
 	    psd_startup_pull(&c->ctx, &c->startup, c->inflight < c->ctx.lim.inflight_max, ret))
 		return true;
-	if (c->links.sendq_len > 0)
+	if (c->links.sendq_len > 0 || c->links.appl_read_due)
 		return psd_links_pull(&c->ctx, &c->links, may_send(c), ret) ||
 		       (c->startup.phase == PH_STOPPING && pull_exit(c, ret));
 	if (c->ctx.linkq.head != PSD_NO_PORT &&
@@ -775,10 +785,12 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = psd_warm_deadline(&c->ctx, &c->warm);
 	if (c->watchdog_due_ns < d)
 		d = c->watchdog_due_ns;
-	if (c->startup.phase == PH_RUNNING && c->startup.log_poll_due_ns < d)
-		d = c->startup.log_poll_due_ns;
-	if (c->inflight > 0 && !c->stalled && waiting_since(c) + c->ctx.cfg.redis_stall_ns < d)
-		d = waiting_since(c) + c->ctx.cfg.redis_stall_ns;
+	if (psd_startup_deadline(&c->startup) < d)
+		d = psd_startup_deadline(&c->startup);
+	if (psd_watch_deadline(&c->watch) < d)
+		d = psd_watch_deadline(&c->watch);
+	if (c->inflight > 0 && !c->stalled && psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns < d)
+		d = psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns;
 	if (c->startup.phase == PH_RUNNING && psd_observe_deadline(&c->ctx) < d)
 		d = psd_observe_deadline(&c->ctx);
 	if (running(c)) {
@@ -805,77 +817,5 @@ void psd_core_check(const struct psd_core *c)
 	psd_observe_check(&c->ctx);
 	psd_warm_check(&c->ctx, &c->warm);
 	psd_alerts_check(&c->ctx, &c->alerts);
-}
-
-const struct psd_stats *psd_core_stats(const struct psd_core *c)
-{
-	return &c->ctx.stats;
-}
-
-bool psd_core_port_init_done(const struct psd_core *c)
-{
-	return c->links.init_done_sent;
-}
-
-uint32_t psd_core_inflight(const struct psd_core *c)
-{
-	return c->inflight;
-}
-
-bool psd_core_replies_wanted(const struct psd_core *c)
-{
-	return c->inflight > 0;
-}
-
-uint32_t psd_core_ports_in_use(const struct psd_core *c)
-{
-	return psd_port_count(&c->ctx.ports);
-}
-
-const struct psd_alert_rules *psd_core_alert_rules(const struct psd_core *c)
-{
-	return psd_alerts_rules(&c->alerts);
-}
-
-void psd_core_alerts_each(const struct psd_core *c,
-			  void (*fn)(void *ctx, const struct psd_alert_view *v), void *ctx)
-{
-	psd_alerts_each(&c->alerts, fn, ctx);
-}
-
-/* What the view layer reads (view.h): the shared leaves, each module's state, the engine's own
- * figures. */
-static struct psd_view view_of(const struct psd_core *c)
-{
-	return (struct psd_view){
-		.ctx = &c->ctx,
-		.startup = &c->startup,
-		.recovery = &c->recovery,
-		.resync = &c->resync,
-		.links = &c->links,
-		.warm = &c->warm,
-		.alerts = &c->alerts,
-		.inflight = c->inflight,
-		.waiting_since_ns = waiting_since(c),
-		.stalled = c->stalled,
-	};
-}
-
-enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char *why, size_t size)
-{
-	struct psd_view v = view_of(c);
-	return psd_view_health(&v, now_ns, why, size);
-}
-
-size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
-{
-	struct psd_view v = view_of(c);
-	return psd_view_status(&v, buf, size);
-}
-
-size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_info *info, char *buf,
-			  size_t size)
-{
-	struct psd_view v = view_of(c);
-	return psd_view_metrics(&v, info, buf, size);
+	psd_watch_check(&c->ctx, &c->watch);
 }

@@ -35,6 +35,7 @@
 #include "startup.h"
 #include "text.h"
 #include "warm.h"
+#include "watch.h"
 #include "work.h"
 
 struct psd_core {
@@ -47,6 +48,7 @@ struct psd_core {
 	struct psd_links links;
 	struct psd_warm warm;
 	struct psd_alerts alerts;
+	struct psd_watch watch;
 
 	/* the engine's own: commands in flight, stalls, the watchdog, the exit */
 	uint32_t inflight;
@@ -60,8 +62,16 @@ struct psd_core {
 	uint64_t refused_retry_ns;  /* when refused (or awaited) work runs again */
 	uint64_t watchdog_due_ns;
 	uint64_t exit_deadline_ns;
+	uint64_t config_settle_from_ns; /* the first CONFIG_DB port written while a re-copy waits */
 	bool exit_emitted;
 	int exit_status;
 };
+
+/* engine_watch.c: a subscription event (-EINVAL when the core cannot take it); telling the
+ * modules which databases are watched now. */
+int psd_engine_watch_event(struct psd_core *c, const struct psd_event *ev);
+void psd_engine_watch_changes(struct psd_core *c);
+/* Since when the oldest unanswered command has waited, at the latest (engine.c). */
+uint64_t psd_engine_waiting_since(const struct psd_core *c);
 
 #endif

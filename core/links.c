@@ -37,6 +37,7 @@
 #include "ctx.h"
 #include "emit.h"
 #include "links.h"
+#include "links_parts.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
@@ -61,20 +62,29 @@ static void sendq_push(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 	p->queued = true;
 }
 
-static void arm_recheck(struct psd_ctx *c, struct psd_links *lk)
+/* Whether the re-check timer has work: a parked port it retries, or PortInitDone refused. */
+static bool recheck_needed(const struct psd_links *lk)
 {
-	if (lk->recheck_due_ns != UINT64_MAX)
+	return lk->init_done_retry || lk->parked_refused > 0 || lk->appl_read_wait ||
+	       (lk->parked > 0 && !lk->appl_known);
+}
+
+void psd_links_arm_recheck(struct psd_ctx *c, struct psd_links *lk)
+{
+	if (lk->recheck_due_ns != UINT64_MAX || !recheck_needed(lk))
 		return;
 	if (lk->recheck_interval_ns < PSD_APPL_RECHECK_FIRST_NS)
 		lk->recheck_interval_ns = PSD_APPL_RECHECK_FIRST_NS;
 	lk->recheck_due_ns = c->now_ns + lk->recheck_interval_ns;
 }
 
-static void park(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
+static void park(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, bool refused)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	PSD_ASSERT(!p->parked);
 	p->parked = true;
+	p->park_refused = refused;
+	lk->parked_refused += refused;
 	p->park_next = PSD_NO_PORT;
 	p->park_prev = lk->park_tail;
 	if (lk->park_tail != PSD_NO_PORT)
@@ -83,7 +93,7 @@ static void park(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 		lk->park_head = idx;
 	lk->park_tail = idx;
 	lk->parked++;
-	arm_recheck(c, lk);
+	psd_links_arm_recheck(c, lk);
 }
 
 static void unpark(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
@@ -101,7 +111,9 @@ static void unpark(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 	p->parked = false;
 	p->park_prev = p->park_next = PSD_NO_PORT;
 	lk->parked--;
-	if (lk->parked == 0 && !lk->init_done_retry) {
+	lk->parked_refused -= p->park_refused;
+	p->park_refused = false;
+	if (!recheck_needed(lk)) {
 		lk->recheck_due_ns = UINT64_MAX;
 		lk->recheck_interval_ns = 0; /* the next missing port is looked up soon again */
 	}
@@ -135,7 +147,12 @@ static void log_port(struct psd_ctx *c, struct psd_links *lk, enum psd_log_level
 	psd_log_end(c, &t);
 }
 
-static void step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum psd_port_sym sym)
+static bool is_missing(enum psd_port_sym sym)
+{
+	return sym == PSD_PS_MISSING || sym == PSD_PS_NEW_MISSING || sym == PSD_PS_ACK_MISSING;
+}
+
+void psd_links_step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum psd_port_sym sym)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	unsigned work = 0;
@@ -155,17 +172,17 @@ static void step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum psd
 		sendq_push(c, lk, idx);
 	}
 	if (work & PSD_PW_PARK) {
-		park(c, lk, idx);
-		if (sym == PSD_PS_MISSING && !p->missing_logged) { /* once; then a summary a minute */
+		park(c, lk, idx, sym == PSD_PS_FAILED);
+		if (is_missing(sym) && !p->missing_logged) { /* once; then a summary a minute */
 			p->missing_logged = true;
 			log_port(c, lk, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
 			if (lk->missing_summary_ns == 0)
 				lk->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
-		} else if (sym == PSD_PS_MISSING) {
+		} else if (is_missing(sym)) {
 			c->stats.log_suppressed++;
 		}
 	}
-	if (sym == PSD_PS_FOUND)
+	if (sym == PSD_PS_FOUND || sym == PSD_PS_NEW_KNOWN || sym == PSD_PS_ACK_KNOWN)
 		p->missing_logged = false;
 	if (work & PSD_PW_FORGET)
 		log_port(c, lk, PSD_LOG_INFO, "Cannot find ", p, " in port table");
@@ -278,6 +295,10 @@ static enum psd_db op_db(enum psd_port_op op)
 
 void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db)
 {
+	if (db == PSD_DB_APPL && lk->appl_read_sent) { /* the full read goes again */
+		lk->appl_read_sent = false;
+		lk->appl_read_due = true;
+	}
 	if (lk->init_done_sent && !lk->init_done_acked)
 		lk->init_done_sent = false; /* sent again once Redis is back */
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
@@ -296,7 +317,7 @@ void psd_links_rewrite_all(struct psd_ctx *c, struct psd_links *lk)
 		struct psd_port *p = &c->ports.ports[i];
 		if (p->used && p->present && p->name_class == PSD_NAME_PORT &&
 		    p->fsm_state == psd_port_fsm_start())
-			step(c, lk, i, PSD_PS_NEW);
+			psd_links_step(c, lk, i, psd_links_new_sym(c, lk, p, false));
 	}
 }
 
@@ -332,7 +353,7 @@ static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
 		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
 	p->ifindex = 0;
-	step(c, lk, idx, PSD_PS_DEL);
+	psd_links_step(c, lk, idx, PSD_PS_DEL);
 }
 
 /* A message for an ifindex start-up found left over (FB-03). Field: once that netdev is renamed it
@@ -437,7 +458,8 @@ static void handle_link(struct psd_ctx *c, struct psd_links *lk, const struct ps
 		psd_port_leave_portset(&c->ports, p);
 		return;
 	}
-	step(c, lk, idx, PSD_PS_NEW);
+	c->stats.appl_known_writes += psd_links_new_sym(c, lk, p, false) == PSD_PS_NEW_KNOWN;
+	psd_links_step(c, lk, idx, psd_links_new_sym(c, lk, p, false));
 }
 
 static void log_malformed(struct psd_ctx *c, struct psd_links *lk, int err, bool from_dump,
@@ -572,11 +594,12 @@ static void count_port(struct psd_ctx *c, struct psd_links *lk, struct psd_port 
 	log_port(c, lk, PSD_LOG_NOTICE, "PortConfigDone counts ", p, " too");
 }
 
-static enum psd_port_sym ack_symbol(const struct psd_port *p)
+static enum psd_port_sym ack_symbol(const struct psd_ctx *c, const struct psd_links *lk,
+				    const struct psd_port *p)
 {
 	if (!p->dirty)
 		return PSD_PS_ACK_CLEAN;
-	return p->present ? PSD_PS_ACK_PRESENT : PSD_PS_ACK_ABSENT;
+	return p->present ? psd_links_new_sym(c, lk, p, true) : PSD_PS_ACK_ABSENT;
 }
 
 void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
@@ -585,13 +608,17 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 
+	if (kind == TAG_APPL_KEYS) {
+		psd_links_appl_reply(c, lk, r);
+		return;
+	}
 	if (kind == TAG_INIT_DONE) {
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed; will try again", "");
 			lk->init_done_sent = false;
 			lk->init_done_retry = true;
-			arm_recheck(c, lk);
+			psd_links_arm_recheck(c, lk);
 			return;
 		}
 		lk->init_done_acked = true;
@@ -605,9 +632,11 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 	case TAG_LOOKUP: {
 		enum psd_port_sym sym = lookup_symbol(c, lk, p, r);
 		c->stats.appl_lookups++;
+		if (r->type == PSD_REPLY_INTEGER)
+			psd_links_appl_answered(lk, p, r->integer > 0);
 		if (sym == PSD_PS_FOUND)
 			count_port(c, lk, p, may_count);
-		step(c, lk, idx, sym);
+		psd_links_step(c, lk, idx, sym);
 		return;
 	}
 	case TAG_WRITE:
@@ -629,7 +658,7 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 			} else {
 				c->stats.log_suppressed++;
 			}
-			step(c, lk, idx, PSD_PS_FAILED);
+			psd_links_step(c, lk, idx, PSD_PS_FAILED);
 			return;
 		}
 		if (kind == TAG_WRITE) {
@@ -638,7 +667,7 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 		} else {
 			c->stats.state_deletes++;
 		}
-		step(c, lk, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
+		psd_links_step(c, lk, idx, ack_symbol(c, lk, p)); /* PortInitDone, if due, at the end of the event */
 		return;
 	default:
 		PSD_UNREACHABLE();
@@ -665,13 +694,20 @@ void psd_links_timer(struct psd_ctx *c, struct psd_links *lk)
 			psd_log_end(c, &t);
 		}
 	}
-	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && lk->park_head != PSD_NO_PORT; n++)
-		step(c, lk, lk->park_head, PSD_PS_RECHECK);
+	for (uint32_t n = 0, i = lk->park_head; n < PSD_APPL_RECHECK_BATCH && i != PSD_NO_PORT; n++) {
+		uint32_t next = c->ports.ports[i].park_next;
+		if (psd_links_on_timer(lk, &c->ports.ports[i])) /* else a notification looks it up */
+			psd_links_step(c, lk, i, PSD_PS_RECHECK);
+		i = next;
+	}
 	lk->recheck_interval_ns = lk->recheck_interval_ns * 2 < PSD_APPL_RECHECK_NS ?
 					 lk->recheck_interval_ns * 2 : PSD_APPL_RECHECK_NS;
-	if (lk->parked > 0)
-		arm_recheck(c, lk);
 	lk->init_done_retry = false; /* PortInitDone again, at the end of the event */
+	if (lk->appl_read_wait) { /* a refused full read goes again */
+		lk->appl_read_wait = false;
+		lk->appl_read_due = lk->appl_watched;
+	}
+	psd_links_arm_recheck(c, lk);
 }
 
 /* Takes the next port off the send queue; PSD_NO_PORT when none is left. A write of what STATE_DB
@@ -692,20 +728,26 @@ static uint32_t next_to_send(struct psd_ctx *c, struct psd_links *lk)
 		}
 		c->stats.warm_unchanged++;
 		psd_port_leave_portset(&c->ports, p);
-		step(c, lk, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
+		psd_links_step(c, lk, idx, ack_symbol(c, lk, p)); /* PortInitDone, if due, at the end of the event */
 	}
 	return PSD_NO_PORT;
 }
 
 bool psd_links_pull(struct psd_ctx *c, struct psd_links *lk, bool may_send, struct psd_action *ret)
 {
-	if (lk->sendq_len == 0 || !may_send)
+	if (!may_send)
+		return false;
+	if (psd_links_appl_pull(c, lk, ret)) /* what APPL_DB holds, before the writes it decides */
+		return true;
+	if (lk->sendq_len == 0)
 		return false;
 	uint32_t idx = next_to_send(c, lk);
 	if (idx == PSD_NO_PORT)
 		return false;
 	struct psd_port *p = &c->ports.ports[idx];
 	p->sent = true;
+	if (p->op == PSD_OP_LOOKUP)
+		psd_links_appl_asked(lk, p);
 	if (p->op == PSD_OP_WRITE)
 		log_port(c, lk, PSD_LOG_INFO, "Publish ", p, p->oper_up ? "(ok:up) to state db" :
 								     "(ok:down) to state db");
@@ -763,7 +805,7 @@ bool psd_links_init_done(const struct psd_links *lk)
 
 void psd_links_check(const struct psd_ctx *c, const struct psd_links *lk)
 {
-	uint32_t queued = 0, parked = 0;
+	uint32_t queued = 0, parked = 0, refused = 0;
 
 	PSD_ASSERT(lk->sendq_len <= c->ports.capacity);
 	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
@@ -778,11 +820,15 @@ void psd_links_check(const struct psd_ctx *c, const struct psd_links *lk)
 			PSD_ASSERT(psd_imap_get(&c->ports.by_ifindex, p->ifindex) == i);
 		queued += p->queued;
 		parked += p->parked;
+		refused += p->parked && p->park_refused;
+		PSD_ASSERT(lk->appl_known || p->appl == PSD_APPL_UNKNOWN);
 	}
 	PSD_ASSERT(queued == lk->sendq_len);
 	PSD_ASSERT(parked == lk->parked);
-	PSD_ASSERT((lk->parked == 0 && !lk->init_done_retry) ||
-		   lk->recheck_due_ns != UINT64_MAX);
+	PSD_ASSERT(refused == lk->parked_refused);
+	PSD_ASSERT(!recheck_needed(lk) || lk->recheck_due_ns != UINT64_MAX);
+	PSD_ASSERT(!lk->appl_known || lk->appl_watched);
+	PSD_ASSERT(!(lk->appl_read_due && lk->appl_read_sent));
 	for (uint32_t n = 0, i = lk->park_head; i != PSD_NO_PORT;
 	     i = c->ports.ports[i].park_next) {
 		PSD_ASSERT(c->ports.ports[i].parked);

@@ -36,6 +36,15 @@ struct psd_links {
 	uint64_t table_full_log_ns;   /* when "port table full" may be logged again */
 	uint64_t refused_log_ns;      /* when a refused STATE_DB command may be logged again */
 	const char *link_cause;       /* what the link message being handled is, for the event log */
+	uint32_t parked_refused;      /* parked ports waiting to retry a refused STATE_DB command */
+	/* what APPL_DB holds, from its keyspace subscription (links_appl.c) */
+	bool appl_watched;            /* the subscription is up and publishes PORT_TABLE's events */
+	bool appl_known;              /* ... and its full read is in: the ports' appl states hold */
+	bool appl_read_due;           /* the full read is to go out */
+	bool appl_read_sent;
+	bool appl_read_wait;          /* refused: due again at the re-check timer */
+	uint32_t notify_gen;          /* notifications of PORT_TABLE taken */
+	uint32_t read_gen;            /* notify_gen when the full read went out */
 };
 
 void psd_links_init(struct psd_ctx *c, struct psd_links *lk, uint32_t *sendq);
@@ -65,6 +74,13 @@ void psd_links_reconcile_absent(struct psd_ctx *c, struct psd_links *lk, bool re
 /* A complete dump of generation gen: a present port it did not report is gone; with reconcile,
  * configured ports without a netdev lose our fields. */
 void psd_links_sweep(struct psd_ctx *c, struct psd_links *lk, uint32_t gen, bool reconcile);
+/* APPL_DB's keyspace subscription turned watched (a full read of PORT_TABLE follows, then a
+ * link change of a port known there is written at once) or not (what was known is dropped: a
+ * look-up per link change, the re-check timer for ports APPL_DB lacks). */
+void psd_links_appl_watched(struct psd_ctx *c, struct psd_links *lk, bool watched);
+/* APPL_DB said PORT_TABLE<sep>name changed: what was known of it is dropped, and a port parked
+ * for want of it is looked up now. */
+void psd_links_appl_notified(struct psd_ctx *c, struct psd_links *lk, const struct psd_str *name);
 /* Ports whose latest state Redis has not acknowledged. */
 uint32_t psd_links_unacked(const struct psd_ctx *c, const struct psd_links *lk);
 /* Accessors: port commands queued, ports parked for APPL_DB, PortInitDone sent. */

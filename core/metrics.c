@@ -525,6 +525,9 @@ static void render(const struct psd_view *v, const struct psd_metrics_info *info
 	netlink_families(v, t);
 	redis_families(v, now, t);
 	write_families(v, t);
+	single(t, "portsyncd_log_output_dropped_total", "counter",
+	       "Log records dropped because the log output did not take them: its queue was full "
+	       "or it refused them.", info->log_output_dropped);
 	port_families(v, now, t);
 
 	/* health */

@@ -60,12 +60,18 @@ struct psd_port {
 	bool carrier_updown : 1; /* ... and carrier_up and carrier_down too */
 	bool has_series : 1;     /* it has per-port metric series (cfg.port_series_max) */
 	bool alertq_queued : 1;  /* on the alert queue: changed since the alerts last looked */
+	/* what APPL_DB holds of it, from the keyspace subscription (links_appl.c) */
+	uint8_t appl : 2;        /* enum psd_appl: unknown, there, absent */
+	bool appl_listed : 1;    /* named by the full read being taken */
+	bool park_refused : 1;   /* parked because Redis refused its STATE_DB command (links.c) */
 	uint32_t oper_changes;   /* here, next to the flags: the metrics' walk reads one line */
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
 	uint32_t mtu;
 	uint32_t stored_mtu;
 	uint32_t park_prev;
 	uint32_t park_next;
+	uint32_t appl_gen;    /* the notification count when APPL_DB last said it changed */
+	uint32_t lookup_gen;  /* ... when its look-up went out */
 	uint32_t seen_gen;    /* the netlink dump generation that last reported this netdev */
 	uint64_t change_ns;
 	uint64_t sent_change_ns;
@@ -88,6 +94,13 @@ struct psd_port {
 	uint64_t last_down_ns;
 	uint64_t since_ns;    /* in the current oper state since */
 	uint16_t flaps[PSD_FLAP_RING]; /* oper changes per second, up to flap_second */
+};
+
+/* Whether APPL_DB holds a port, as far as the daemon knows (struct psd_port's appl). */
+enum psd_appl {
+	PSD_APPL_UNKNOWN, /* a look-up says */
+	PSD_APPL_THERE,
+	PSD_APPL_ABSENT,
 };
 
 /* An open-addressing map from ifindex (non-zero) to a 32-bit value. */

@@ -27,6 +27,7 @@
 #include "ctx.h"
 #include "emit.h"
 #include "startup.h"
+#include "startup_parts.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
@@ -49,105 +50,6 @@ void psd_startup_begin(struct psd_ctx *c, struct psd_startup *su)
 }
 
 /* Copies a short string reply into dst; false for nil, non-strings and over-long values. */
-static bool reply_text(const struct psd_reply *r, char *dst, size_t size)
-{
-	if (r->type != PSD_REPLY_STRING || r->str.len >= size)
-		return false;
-	memcpy(dst, r->str.ptr, r->str.len);
-	dst[r->str.len] = '\0';
-	return true;
-}
-
-static void log_bad_value(struct psd_ctx *c, struct psd_startup *su, const char *what,
-			  const struct psd_reply *r,
-			  const char *fallback)
-{
-	struct psd_text t;
-	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
-		return;
-	psd_text_str(&t, what);
-	psd_text_str(&t, ": value '");
-	psd_text_escaped(&t, r->str.ptr, r->type == PSD_REPLY_STRING ? r->str.len : 0);
-	psd_text_str(&t, "' is not valid, using ");
-	psd_text_str(&t, fallback);
-	psd_log_end(c, &t);
-}
-
-static int parse_setting(bool level, const char *text, int *ret)
-{
-	enum psd_log_level l;
-	enum psd_log_output o;
-	int r = level ? psd_log_level_parse(text, strlen(text), &l) :
-			psd_log_output_parse(text, strlen(text), &o);
-	if (r == 0)
-		*ret = level ? (int)l : (int)o;
-	return r;
-}
-
-/* FNV-1a of a value: a bad LOGGER value is logged once, and again only when it changes. */
-static uint64_t value_hash(const struct psd_reply *r)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < r->str.len; i++)
-		h = (h ^ (uint8_t)r->str.ptr[i]) * 0x100000001b3ull;
-	return h | 1u; /* 0 stands for "no bad value logged" */
-}
-
-/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed.
- * A value that is present but not valid (unknown, over-long, holding a NUL) is logged once per
- * distinct value and left in CONFIG_DB: only a missing field is filled in. */
-static bool logger_field(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r,
-			 bool level)
-{
-	char text[PSD_DB_VALUE_LEN_MAX + 1];
-	const char *fallback = level ? "NOTICE" : "SYSLOG";
-	bool present = r->type == PSD_REPLY_STRING;
-	bool found = reply_text(r, text, sizeof(text)) && memchr(r->str.ptr, '\0', r->str.len) == NULL;
-	int v = level ? PSD_LOG_NOTICE : PSD_LOG_SYSLOG;
-	uint64_t *bad = &su->log_bad_hash[level ? 0 : 1];
-
-	if (present && (!found || parse_setting(level, text, &v) < 0)) {
-		if (*bad != value_hash(r))
-			log_bad_value(c, su, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
-						 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
-		*bad = value_hash(r);
-		found = false;
-	} else {
-		*bad = 0;
-	}
-	if (su->phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
-		char *keep = level ? su->log_level_text : su->log_output_text;
-		memcpy(keep, found ? text : fallback, strlen(found ? text : fallback) + 1);
-		*(level ? &su->log_level_found : &su->log_output_found) = present;
-	}
-	if (level ? c->cfg.log_level_pinned : c->cfg.log_output_pinned)
-		return false;
-	if (v == (level ? (int)c->out.log_level : (int)c->out.log_output))
-		return false;
-	if (level)
-		c->out.log_level = (enum psd_log_level)v;
-	else
-		c->out.log_output = (enum psd_log_output)v;
-	return true;
-}
-
-void psd_startup_logger_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
-{
-	bool level = PSD_TAG_KIND(r->tag) == TAG_POLL_LEVEL;
-	if (level)
-		su->log_poll_inflight = false;
-	if (r->type == PSD_REPLY_ERROR) {
-		c->stats.db_errors++;
-		return;
-	}
-	if (logger_field(c, su, r, level)) {
-		psd_todo(c, TODO_LOG_CONFIG);
-		psd_log_line(c, PSD_LOG_NOTICE, "log settings changed to ",
-			     level ? psd_log_level_name(c->out.log_level) :
-				     psd_log_output_name(c->out.log_output));
-	}
-}
-
 static void after_logger(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_todo(c, TODO_HGET_SWITCH_TYPE);
@@ -403,7 +305,8 @@ static void log_wrongtype(struct psd_ctx *c, struct psd_startup *su, const char 
 static void awaiting_config(struct psd_ctx *c, struct psd_startup *su)
 {
 	struct psd_text t;
-	su->wants |= PSD_WANT_RETRY; /* the re-copy again */
+	if (!su->config_watched)
+		su->wants |= PSD_WANT_RETRY; /* the re-copy again; watched: when CONFIG_DB changes */
 	if (su->config_awaited)
 		return;
 	su->config_awaited = true;
@@ -412,9 +315,14 @@ static void awaiting_config(struct psd_ctx *c, struct psd_startup *su)
 	psd_text_str(&t, "CONFIG_DB has none of the ");
 	psd_text_u64(&t, su->config_ports);
 	psd_text_str(&t, " configured ports after Redis came back empty: no PortConfigDone; "
-			 "looking again every ");
-	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
-	psd_text_str(&t, " ms until they arrive");
+			 "looking again ");
+	if (su->config_watched) {
+		psd_text_str(&t, "when CONFIG_DB's PORT table is written");
+	} else {
+		psd_text_str(&t, "every ");
+		psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
+		psd_text_str(&t, " ms until they arrive");
+	}
 	psd_log_end(c, &t);
 }
 
@@ -595,10 +503,10 @@ static bool phase_reply(struct psd_ctx *c, struct psd_startup *su, const struct 
 	switch (kind) {
 	case TAG_LOG_LEVEL:
 	case TAG_LOG_OUTPUT:
-		logger_field(c, su, r, kind == TAG_LOG_LEVEL);
+		psd_startup_logger_field(c, su, r, kind == TAG_LOG_LEVEL);
 		return true;
 	case TAG_SCRIPT_LOAD:
-		if (!reply_text(r, su->script_sha, sizeof(su->script_sha)) ||
+		if (!psd_startup_reply_text(r, su->script_sha, sizeof(su->script_sha)) ||
 		    strlen(su->script_sha) != 40)
 			memset(su->script_sha, '0', 40); /* EVALSHA will fail loudly: NOSCRIPT */
 		return true;
@@ -794,24 +702,14 @@ void psd_startup_copy_reply(struct psd_ctx *c, struct psd_startup *su, const str
 	refused(c, su, r, "a start-up command");
 }
 
-void psd_startup_timer(struct psd_ctx *c, struct psd_startup *su, bool redis_up)
-{
-	if (su->phase != PH_RUNNING || c->now_ns < su->log_poll_due_ns)
-		return;
-	su->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-	if (!su->log_poll_inflight && redis_up) {
-		su->log_poll_inflight = true;
-		psd_todo(c, TODO_POLL_LOG_LEVEL);
-		psd_todo(c, TODO_POLL_LOG_OUTPUT);
-	}
-}
-
 void psd_startup_outage(struct psd_ctx *c, struct psd_startup *su)
 {
 	if (su->phase < PH_RUNNING && su->phase != PH_IDLE) {
 		su->restart_due = true;
 		su->copy.pending = false;
 	}
+	if (su->log_poll_inflight) /* lost with the connection: read again once it is back */
+		su->log_poll_due_ns = c->now_ns;
 	su->log_poll_inflight = false;
 	su->recopy = false; /* a re-copy starts over after the verification */
 }

@@ -51,6 +51,7 @@ enum psd_tag_kind {
 	TAG_WARM_TIMER,      /* ... HGET CONFIG_DB WARM_RESTART|swss portsyncd_timer */
 	TAG_WARM_COUNT,      /* ... HGET APPL_DB PORT_TABLE:PortConfigDone count */
 	TAG_WARM_STATE,      /* HSET STATE_DB WARM_RESTART_TABLE|portsyncd state <state> */
+	TAG_APPL_KEYS,       /* KEYS APPL_DB PORT_TABLE:*: what APPL_DB holds (links_appl.c) */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index

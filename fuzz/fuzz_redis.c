@@ -163,6 +163,12 @@ static int db_connect(void *ctx, enum psd_db db, char *detail, size_t size)
 	return 0;
 }
 
+static int watch(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count,
+		 const char *const *patterns, const size_t *len, char *detail, size_t size)
+{
+	return 0; /* never confirmed: the core does as without keyspace notifications */
+}
+
 static void arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
 {
 	((struct harness *)ctx)->deadline = deadline_ns;
@@ -181,6 +187,7 @@ static const struct psd_driver_ops ops = {
 	.exit = leave,
 	.db_connect = db_connect,
 	.arm_timer = arm_timer,
+	.watch = watch,
 };
 
 /* --- what the server says -------------------------------------------------------------------- */

@@ -50,6 +50,7 @@ struct psd_world *psd_world_new(void)
 		world_fail("out of memory");
 	psd_model_init(&w->m);
 	psd_world_config(w);
+	psd_world_watch_init(w);
 	w->now = 1000;
 	return w;
 }
@@ -288,6 +289,15 @@ static int world_db_connect(void *ctx, enum psd_db db, char *detail, size_t deta
 	return 0;
 }
 
+static int world_watch(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count,
+		       const char *const *patterns, const size_t *len, char *detail, size_t size)
+{
+	struct psd_world *w = ctx;
+	w->watches[db]++; /* answered (or not) by the simulation: psd_world_watch_up */
+	psd_world_watch_asked(w, db, db_id, count, patterns, len);
+	return 0;
+}
+
 static void world_arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
 {
 	struct psd_world *w = ctx;
@@ -308,6 +318,7 @@ static const struct psd_driver_ops world_ops = {
 	.exit = world_exit,
 	.db_connect = world_db_connect,
 	.arm_timer = world_arm_timer,
+	.watch = world_watch,
 };
 
 void psd_world_push(struct psd_world *w, const struct psd_event *ev)
@@ -332,6 +343,7 @@ bool psd_world_deliver_one(struct psd_world *w)
 	ev.u.reply = q.r;
 	psd_world_push(w, &ev);
 	free_reply(&q);
+	psd_world_notes_deliver(w); /* what the command published comes after its reply */
 	return true;
 }
 
@@ -627,6 +639,7 @@ void psd_world_free(struct psd_world *w)
 	drop_connections(w);
 	free(w->replies);
 	free(w->mem);
+	psd_world_watch_free(w);
 	psd_model_free(&w->m);
 	free(w);
 }

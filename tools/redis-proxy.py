@@ -4,15 +4,16 @@
 Listens on a unix socket and relays each client connection to the real server's socket. Until
 told otherwise it relays faithfully; signals change what it does:
 
-  SIGUSR1  the next time the server sends a connection something, "+OK\\r\\n" is written to
-           that client first: a reply no command asked for (one injection per signal);
+  SIGUSR1  the next time the server sends something to a connection that selected database
+           INJECT_DB (an argument; any connection if none), "+OK\\r\\n" is written to that
+           client first: a reply no command asked for (one injection per signal);
   SIGUSR2  lying on/off: while on, each command a client sends is answered ":1\\r\\n" at once
            and never reaches the server (an integer, whatever the command);
   SIGTERM  closes everything and exits.
 
 Commands are counted by parsing what clients send (RESP arrays of bulk strings, or inline
 commands), so a lie answers each command exactly once. Every connection and every injection is
-logged to stdout, one line each. Usage: redis-proxy.py LISTEN_PATH SERVER_PATH
+logged to stdout, one line each. Usage: redis-proxy.py LISTEN_PATH SERVER_PATH [INJECT_DB]
 """
 import os
 import selectors
@@ -21,6 +22,7 @@ import socket
 import sys
 
 LISTEN, SERVER = sys.argv[1], sys.argv[2]
+INJECT_DB = sys.argv[3] if len(sys.argv) > 3 else None
 state = {"inject": 0, "lie": False}
 
 
@@ -60,6 +62,7 @@ class Pair:
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.connect(SERVER)
         self.pending = b""
+        self.first = b""  # what the client said first: its SELECT, on a data connection
         self.sel = sel
         sel.register(client, selectors.EVENT_READ, self.from_client)
         sel.register(self.server, selectors.EVENT_READ, self.from_server)
@@ -72,11 +75,19 @@ class Pair:
                 pass
             s.close()
 
+    def targeted(self):
+        if INJECT_DB is None:
+            return True
+        want = b"SELECT\r\n$%d\r\n%s\r\n" % (len(INJECT_DB), INJECT_DB.encode())
+        return want in self.first
+
     def from_client(self):
         data = self.client.recv(65536)
         if not data:
             self.close()
             return
+        if len(self.first) < 64:
+            self.first += data[:64]
         if not state["lie"]:
             self.server.sendall(data)
             return
@@ -92,7 +103,7 @@ class Pair:
         if not data:
             self.close()
             return
-        if state["inject"] > 0:
+        if state["inject"] > 0 and self.targeted():
             state["inject"] -= 1
             data = b"+OK\r\n" + data
             print("injected a stray reply", flush=True)

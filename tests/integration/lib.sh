@@ -36,10 +36,12 @@ JSON
 	ip -n "$NS" link set lo up
 }
 
-# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped).
+# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped), publishing
+# keyspace events as SONiC's redis.conf has it (notify-keyspace-events AKE).
 start_redis() {
 	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
-		--appendonly no --logfile "$T/redis.log" --dir "$T" "$@" >/dev/null &
+		--appendonly no --logfile "$T/redis.log" --dir "$T" --notify-keyspace-events AKE \
+		"$@" >/dev/null &
 	REDIS_PID=$!
 	wait_until "redis-server answers" rcli 0 PING
 }
@@ -51,6 +53,7 @@ kill_redis() {
 }
 
 teardown_env() {
+	[ -n "${LOG_READER_PID:-}" ] && kill -CONT "$LOG_READER_PID" 2>/dev/null # a stopped reader
 	[ -n "${DAEMON_PID:-}" ] && kill -KILL "$DAEMON_PID" 2>/dev/null
 	[ -n "${MONITOR_PID:-}" ] && kill "$MONITOR_PID" 2>/dev/null
 	[ -n "${SUB_PID:-}" ] && kill "$SUB_PID" 2>/dev/null

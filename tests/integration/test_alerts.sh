@@ -224,7 +224,12 @@ it_alerts_bad_rule_name() {
 
 it_alerts_unknown_inhibitor() {
 	bad_rules '[alert a]\nmetric = portsyncd_writes_pending\ncondition = above\nthreshold = 3\ninhibited_by = nope\n' \
-		"1: [alert a] inhibited_by 'nope': expected another rule, not per port, that is in force"
+		"5: [alert a] inhibited_by 'nope': expected a rule in force that is not per port"
+}
+
+it_alerts_inhibition_cycle() {
+	bad_rules '[alert a]\nmetric = portsyncd_writes_pending\ncondition = above\nthreshold = 3\ninhibited_by = b\n[alert b]\nmetric = portsyncd_redis_up\ncondition = below\nthreshold = 1\ninhibited_by = a\n' \
+		"5: [alert a] inhibited_by: a cycle a -> b -> a: its alerts would hold each other for ever"
 }
 
 it_alerts_bad_summary() {

@@ -5,9 +5,10 @@
 
 PROXY=$(realpath "$here/../../tools/redis-proxy.py")
 
-# start_proxy: the daemon's database config names the proxy's socket; the proxy relays to $SOCK.
+# start_proxy: the daemon's database config names the proxy's socket; the proxy relays to $SOCK,
+# injecting its stray replies into STATE_DB's connection (database 6).
 start_proxy() {
-	python3 "$PROXY" "$T/proxy.sock" "$SOCK" > "$T/proxy.log" 2>&1 &
+	python3 "$PROXY" "$T/proxy.sock" "$SOCK" 6 > "$T/proxy.log" 2>&1 &
 	PROXY_PID=$!
 	wait_until "proxy ready" grep -q ready "$T/proxy.log"
 	sed "s|$SOCK|$T/proxy.sock|" "$T/database_config.json" > "$T/proxied.json"

@@ -16,7 +16,7 @@ static char text[1 << 20];
 
 static const char *render(struct psd_world *w)
 {
-	struct psd_metrics_info info = {"t", 0, w->now};
+	struct psd_metrics_info info = {.version = "t", .now_ns = w->now};
 	assert_true(psd_metrics_render(w->core, &info, text, sizeof(text)) < sizeof(text));
 	return text;
 }

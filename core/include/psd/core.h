@@ -295,6 +295,10 @@ struct psd_stats {
 	uint64_t renames;
 	uint64_t appl_lookups;
 	uint64_t appl_missing;
+	uint64_t appl_known_writes; /* link changes written without a look-up (APPL_DB known) */
+	uint64_t appl_reads;        /* full reads of APPL_DB PORT_TABLE (each subscribe) */
+	uint64_t keyspace_notifications[_PSD_DB_MAX]; /* of what the daemon watches */
+	uint64_t watch_losses;      /* keyspace subscriptions lost */
 	uint64_t state_writes;
 	uint64_t state_deletes;
 	uint64_t producer_sets;
