@@ -13,6 +13,7 @@
 #include "driver.h" /* lib/ */
 #include "log.h"
 #include "psd/core.h"
+#include "psd/metrics.h" /* enum psd_health */
 
 #define PSD_UNIX_PATH_MAX 108u
 #define PSD_DBCONFIG_BYTES_MAX (1024u * 1024u) /* database_config.json: SONiC's are a few KiB */
@@ -111,20 +112,29 @@ struct psd_log_watch *psd_log_watch_close(struct psd_log_watch *w);
  * PATH") or what failed. */
 int psd_instance_lock(const char *dir, const char *netns, int *ret_fd, char *err, size_t size);
 
-/* http.c: /metrics and /health (libmicrohttpd on the loop), and health in systemd's STATUS=. */
+/* http.c: GET and HEAD of /metrics and /health on loopback (lib/http_listener.c decides, http.c
+ * does the sockets); what it serves comes from its owner's callbacks. */
 struct psd_http;
 struct psd_http_options {
-	bool serve;          /* false: no endpoint, only the STATUS= health line */
 	const char *address; /* IPv4 or IPv6 literal */
 	uint16_t port;
-	const char *version; /* for portsyncd_build_info */
+	/* The metrics text into buf, NUL-terminated: its length, or size when it did not fit. */
+	size_t (*render_metrics)(void *ctx, char *buf, size_t size);
+	/* The health verdict now, and why ("" when ok) into why. */
+	enum psd_health (*health)(void *ctx, char *why, size_t size);
+	void *ctx;
 };
 /* NULL with a message in err (a bad address, a port in use). */
-struct psd_http *psd_http_open(sd_event *loop, struct psd_daemon *d,
-			       const struct psd_http_options *o, char *err, size_t err_size);
+struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o, char *err,
+			       size_t err_size);
 struct psd_http *psd_http_close(struct psd_http *h);
 
-/* main.c: the metrics endpoint's view of the core (from the loop thread only). */
-const struct psd_core *psd_daemon_core(const struct psd_daemon *d);
+/* health_status.c: the health verdict in systemd's STATUS=, sent when it changes. */
+struct psd_health_status;
+struct psd_health_status *psd_health_status_open(sd_event *loop,
+						 enum psd_health (*health)(void *ctx, char *why,
+									   size_t size),
+						 void *ctx, char *err, size_t err_size);
+struct psd_health_status *psd_health_status_close(struct psd_health_status *h);
 
 #endif

@@ -38,6 +38,8 @@ struct psd_daemon {
 	struct psd_netlink *netlink;
 	struct psd_driver driver;
 	struct psd_http *http;
+	struct psd_health_status *health_status;
+	uint64_t start_unix_ns; /* wall clock at start, for portsyncd_start_time_seconds */
 	bool check_config; /* --check-config: validate the settings and the database config, exit */
 	bool print_rules;  /* --print-prometheus-rules: the alert rules for Prometheus, exit */
 	bool print_inhibit; /* --print-alertmanager-inhibit-rules: their inhibitions, exit */
@@ -237,9 +239,23 @@ static const struct psd_driver_ops daemon_ops = {
 	.collect = collect,
 };
 
-const struct psd_core *psd_daemon_core(const struct psd_daemon *d)
+/* What the metrics listener serves and the STATUS= line reads: the core, now. */
+static size_t render_metrics(void *ctx, char *buf, size_t size)
 {
-	return d->core;
+	struct psd_daemon *d = ctx;
+	struct psd_metrics_info info = {
+		.version = PSD_VERSION,
+		.start_time_unix_ns = d->start_unix_ns,
+		.now_ns = now_ns(),
+		.log_output_dropped = psd_log_dropped(),
+	};
+	return psd_metrics_render(d->core, &info, buf, size);
+}
+
+static enum psd_health health(void *ctx, char *why, size_t size)
+{
+	struct psd_daemon *d = ctx;
+	return psd_core_health(d->core, now_ns(), why, size);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -535,6 +551,7 @@ static int setup(struct psd_daemon *d)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	cfg.realtime_offset_ns = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000ll +
 				 (wall.tv_nsec - mono.tv_nsec);
+	d->start_unix_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
 	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
 	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
 		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
@@ -546,18 +563,26 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
+	d->health_status = psd_health_status_open(d->loop, health, d, err, sizeof(err));
+	if (d->health_status == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
+	if (!d->settings.metrics)
+		return 0;
 	struct psd_http_options http = {
-		.serve = d->settings.metrics,
 		.address = d->settings.metrics_address,
 		.port = (uint16_t)d->settings.metrics_port,
-		.version = PSD_VERSION,
+		.render_metrics = render_metrics,
+		.health = health,
+		.ctx = d,
 	};
 	/* with --namespace, on the ASIC's loopback, as under portsyncd@.service: one per ASIC */
 	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	d->http = psd_http_open(d->loop, d, &http, err, sizeof(err));
+	d->http = psd_http_open(d->loop, &http, err, sizeof(err));
 	char back[300];
 	if (psd_netns_leave(&d->netns, back, sizeof(back)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", back);
@@ -644,6 +669,7 @@ static int print_rules(struct psd_daemon *d)
 static void teardown(struct psd_daemon *d)
 {
 	d->http = psd_http_close(d->http);
+	d->health_status = psd_health_status_close(d->health_status);
 	d->redis = psd_redis_close(d->redis);
 	d->netlink = psd_netlink_close(d->netlink);
 	d->log_watch = psd_log_watch_close(d->log_watch);

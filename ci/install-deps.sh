@@ -3,7 +3,7 @@
 set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
 	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
-	tshark debhelper lintian mandoc afl++ llvm libmicrohttpd-dev curl prometheus
+	tshark debhelper lintian mandoc afl++ llvm curl prometheus
 	prometheus-alertmanager"
 missing=""
 for p in $packages; do

@@ -233,9 +233,11 @@ COLD static bool warm_pull(struct psd_core *c, bool may_send_more, struct psd_ac
 /* A connection was lost: its commands in flight are gone with it. */
 static void on_outage(struct psd_core *c, enum psd_db db)
 {
-	PSD_ASSERT(c->inflight >= c->inflight_db[db]);
+	PSD_ASSERT(c->inflight >= c->inflight_db[db] && c->lazy >= c->lazy_db[db]);
 	c->inflight -= c->inflight_db[db];
 	c->inflight_db[db] = 0;
+	c->lazy -= c->lazy_db[db];
+	c->lazy_db[db] = 0;
 	if (c->inflight == 0)
 		stall_end(c, "the connection was lost");
 	c->epoch++;
@@ -361,6 +363,13 @@ static void warm_decision(struct psd_core *c, enum psd_phase before)
 		warm_event(c, c->startup.warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
 }
 
+/* A reply nothing waits on: a port's STATE_DB command (unless a newer state waits behind it,
+ * links.c's `urgent`) or its link stats. */
+static bool lazy_kind(enum psd_tag_kind kind)
+{
+	return kind == TAG_WRITE || kind == TAG_DELETE || kind == TAG_LINK_STATS;
+}
+
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
 {
 	enum psd_db db = PSD_TAG_DB(r->tag);
@@ -368,6 +377,11 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
 	c->inflight--;
 	c->inflight_db[db]--;
+	if (lazy_kind(PSD_TAG_KIND(r->tag))) {
+		PSD_ASSERT(c->lazy_db[db] > 0);
+		c->lazy--;
+		c->lazy_db[db]--;
+	}
 	c->last_reply_ns = c->ctx.now_ns;
 	stall_end(c, "Redis answers again");
 	if (!is_port_command(PSD_TAG_KIND(r->tag)) && PSD_TAG_EPOCH(r->tag) != c->epoch)
@@ -428,6 +442,10 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 /* A datagram's messages go to links.c; what they say of the dump and of losses, to resync.c. */
 static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
 {
+	if (!from_dump) { /* a storm: acknowledgements ride along with its next messages */
+		c->dense = c->ctx.now_ns - c->last_datagram_ns < PSD_ACK_LAZY_NS;
+		c->last_datagram_ns = c->ctx.now_ns;
+	}
 	struct psd_nl_verdict v = psd_links_datagram(&c->ctx, &c->links, c->resync.gen,
 						     c->resync.dump_seq, bytes, len, from_dump);
 	if (v.dump_tainted)
@@ -757,6 +775,10 @@ static void count_sent(struct psd_core *c, struct psd_action *ret)
 	if (c->inflight++ == 0)
 		c->inflight_since_ns = c->ctx.now_ns; /* a stall is measured from here or the last reply */
 	c->inflight_db[db]++;
+	if (lazy_kind(PSD_TAG_KIND(ret->u.cmd.tag))) {
+		c->lazy++;
+		c->lazy_db[db]++;
+	}
 }
 
 bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
@@ -789,8 +811,9 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = psd_startup_deadline(&c->startup);
 	if (psd_watch_deadline(&c->watch) < d)
 		d = psd_watch_deadline(&c->watch);
-	if (c->inflight > 0 && !c->stalled && psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns < d)
-		d = psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns;
+	uint64_t stall = psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns;
+	if (c->inflight > 0 && !c->stalled && stall < d)
+		d = stall;
 	if (c->startup.phase == PH_RUNNING && psd_observe_deadline(&c->ctx) < d)
 		d = psd_observe_deadline(&c->ctx);
 	if (running(c)) {
@@ -799,12 +822,22 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 	}
 	if (c->startup.phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
+	if (c->inflight > 0 && !psd_core_replies_wanted(c) && psd_engine_lazy_until(c) < d)
+		d = psd_engine_lazy_until(c); /* replies left lazily are taken then at the latest */
 	return d;
+}
+
+uint64_t psd_engine_lazy_until(const struct psd_core *c)
+{
+	return c->dense ? c->last_datagram_ns + PSD_ACK_LAZY_NS : 0;
 }
 
 void psd_core_check(const struct psd_core *c)
 {
 	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
+	PSD_ASSERT(c->lazy == c->lazy_db[0] + c->lazy_db[1] + c->lazy_db[2]);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		PSD_ASSERT(c->lazy_db[db] <= c->inflight_db[db]);
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		PSD_ASSERT(c->recovery.db_up[db] || c->inflight_db[db] == 0);
 	PSD_ASSERT(c->ctx.out.todo_len <= PSD_TODO_RING);

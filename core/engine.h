@@ -53,6 +53,12 @@ struct psd_core {
 	/* the engine's own: commands in flight, stalls, the watchdog, the exit */
 	uint32_t inflight;
 	uint32_t inflight_db[_PSD_DB_MAX];
+	/* replies nothing waits on (port writes, link stats) may be taken lazily, while link
+	 * messages come densely: they ride along with the next wake-up (psd_core_replies_wanted) */
+	uint32_t lazy;
+	uint32_t lazy_db[_PSD_DB_MAX];
+	uint64_t last_datagram_ns;  /* the event socket's last datagram */
+	bool dense;                 /* ... came within PSD_ACK_LAZY_NS of the one before */
 	uint16_t epoch;             /* +1 per lost connection or refused start-up; singleton replies
 	                             * of older epochs are ignored (their work is redone) */
 	uint64_t last_reply_ns;
@@ -71,6 +77,8 @@ struct psd_core {
  * modules which databases are watched now. */
 int psd_engine_watch_event(struct psd_core *c, const struct psd_event *ev);
 void psd_engine_watch_changes(struct psd_core *c);
+/* Until when replies nothing waits on may wait for the next wake-up (0: not now) (engine.c). */
+uint64_t psd_engine_lazy_until(const struct psd_core *c);
 /* Since when the oldest unanswered command has waited, at the latest (engine.c). */
 uint64_t psd_engine_waiting_since(const struct psd_core *c);
 

@@ -24,7 +24,12 @@ uint32_t psd_core_inflight(const struct psd_core *c)
 
 bool psd_core_replies_wanted(const struct psd_core *c)
 {
-	return c->inflight > 0;
+	if (c->inflight == 0)
+		return false;
+	if (c->inflight > c->lazy || c->links.urgent > 0 || c->ctx.ports.portset_count > 0 ||
+	    c->startup.phase != PH_RUNNING || c->inflight >= c->ctx.lim.inflight_max)
+		return true; /* a reply something waits on */
+	return psd_engine_lazy_until(c) <= c->ctx.now_ns;
 }
 
 uint32_t psd_core_ports_in_use(const struct psd_core *c)
@@ -55,6 +60,7 @@ static struct psd_view view_of(const struct psd_core *c)
 		.links = &c->links,
 		.warm = &c->warm,
 		.alerts = &c->alerts,
+		.watch = &c->watch,
 		.inflight = c->inflight,
 		.waiting_since_ns = psd_engine_waiting_since(c),
 		.stalled = c->stalled,

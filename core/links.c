@@ -160,8 +160,10 @@ void psd_links_step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum 
 
 	PSD_ASSERT(next >= 0); /* every symbol the engine makes has a transition */
 	p->fsm_state = (int16_t)next;
-	if (work & PSD_PW_DIRTY)
+	if (work & PSD_PW_DIRTY) {
+		lk->urgent += p->sent && !p->dirty;
 		p->dirty = true;
+	}
 	if (work & PSD_PW_UNPARK)
 		unpark(c, lk, idx);
 	if (work & (PSD_PW_LOOKUP | PSD_PW_WRITE | PSD_PW_DELETE)) {
@@ -305,6 +307,7 @@ void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db)
 		struct psd_port *p = &c->ports.ports[i];
 		if (!p->used || !p->sent || op_db((enum psd_port_op)p->op) != db)
 			continue;
+		lk->urgent -= p->dirty;
 		p->sent = false; /* the command is idempotent: send it again once reconnected */
 		c->stats.commands_replayed++;
 		sendq_push(c, lk, i);
@@ -627,6 +630,7 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 	PSD_ASSERT(idx < c->ports.high_water);
 	struct psd_port *p = &c->ports.ports[idx];
 	PSD_ASSERT(p->used && p->sent);
+	lk->urgent -= p->dirty;
 	p->sent = false;
 	switch (kind) {
 	case TAG_LOOKUP: {
@@ -746,6 +750,7 @@ bool psd_links_pull(struct psd_ctx *c, struct psd_links *lk, bool may_send, stru
 		return false;
 	struct psd_port *p = &c->ports.ports[idx];
 	p->sent = true;
+	lk->urgent += p->dirty; /* a newer state came while it was queued */
 	if (p->op == PSD_OP_LOOKUP)
 		psd_links_appl_asked(lk, p);
 	if (p->op == PSD_OP_WRITE)
@@ -805,7 +810,7 @@ bool psd_links_init_done(const struct psd_links *lk)
 
 void psd_links_check(const struct psd_ctx *c, const struct psd_links *lk)
 {
-	uint32_t queued = 0, parked = 0, refused = 0;
+	uint32_t queued = 0, parked = 0, refused = 0, urgent = 0;
 
 	PSD_ASSERT(lk->sendq_len <= c->ports.capacity);
 	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
@@ -821,11 +826,13 @@ void psd_links_check(const struct psd_ctx *c, const struct psd_links *lk)
 		queued += p->queued;
 		parked += p->parked;
 		refused += p->parked && p->park_refused;
+		urgent += p->sent && p->dirty;
 		PSD_ASSERT(lk->appl_known || p->appl == PSD_APPL_UNKNOWN);
 	}
 	PSD_ASSERT(queued == lk->sendq_len);
 	PSD_ASSERT(parked == lk->parked);
 	PSD_ASSERT(refused == lk->parked_refused);
+	PSD_ASSERT(urgent == lk->urgent);
 	PSD_ASSERT(!recheck_needed(lk) || lk->recheck_due_ns != UINT64_MAX);
 	PSD_ASSERT(!lk->appl_known || lk->appl_watched);
 	PSD_ASSERT(!(lk->appl_read_due && lk->appl_read_sent));

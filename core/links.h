@@ -37,6 +37,8 @@ struct psd_links {
 	uint64_t refused_log_ns;      /* when a refused STATE_DB command may be logged again */
 	const char *link_cause;       /* what the link message being handled is, for the event log */
 	uint32_t parked_refused;      /* parked ports waiting to retry a refused STATE_DB command */
+	uint32_t urgent;              /* ports with a command in flight and a newer state behind it:
+	                               * their replies are waited on (psd_core_replies_wanted) */
 	/* what APPL_DB holds, from its keyspace subscription (links_appl.c) */
 	bool appl_watched;            /* the subscription is up and publishes PORT_TABLE's events */
 	bool appl_known;              /* ... and its full read is in: the ports' appl states hold */

@@ -20,6 +20,7 @@
 #include "startup.h"
 #include "view.h"
 #include "warm.h"
+#include "watch.h"
 
 static const char *const db_labels[_PSD_DB_MAX] = {"CONFIG_DB", "APPL_DB", "STATE_DB"};
 
@@ -425,6 +426,16 @@ static void redis_families(const struct psd_view *v, uint64_t now, struct psd_te
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		up[db] = psd_recovery_db_up(v->recovery, (enum psd_db)db);
 	per_db(t, "portsyncd_redis_up", "gauge", "1 while the database is connected.", up);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		up[db] = psd_watch_active(v->watch, (enum psd_db)db);
+	per_db(t, "portsyncd_redis_keyspace_watched", "gauge",
+	       "1 while the database's keyspace notifications come (subscribed, and the server "
+	       "publishes them); 0: the daemon asks instead (a look-up per link change, polls).", up);
+	per_db(t, "portsyncd_redis_keyspace_notifications_total", "counter",
+	       "Keyspace notifications taken, by database.", s->keyspace_notifications);
+	single(t, "portsyncd_redis_keyspace_losses_total", "counter",
+	       "Keyspace subscriptions lost (what they watch is read again in full).",
+	       s->watch_losses);
 	single(t, "portsyncd_redis_commands_in_flight", "gauge",
 	       "Redis commands sent and not yet answered.", v->inflight);
 	single(t, "portsyncd_redis_errors_total", "counter",
@@ -449,6 +460,11 @@ static void write_families(const struct psd_view *v, struct psd_text *t)
 	sample(t, "portsyncd_appl_lookups_total", "outcome", "found",
 	       s->appl_lookups - (s->appl_missing < s->appl_lookups ? s->appl_missing : s->appl_lookups));
 	sample(t, "portsyncd_appl_lookups_total", "outcome", "missing", s->appl_missing);
+	single(t, "portsyncd_appl_known_writes_total", "counter",
+	       "Link changes written without a look-up: APPL_DB known to hold the port (its "
+	       "keyspace watched).", s->appl_known_writes);
+	single(t, "portsyncd_appl_reads_total", "counter",
+	       "Full reads of APPL_DB PORT_TABLE, one at each keyspace subscription.", s->appl_reads);
 	single(t, "portsyncd_config_ports_refused_total", "counter",
 	       "CONFIG_DB ports too large or malformed to copy.", s->config_refused);
 	single(t, "portsyncd_log_records_dropped_total", "counter",

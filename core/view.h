@@ -24,6 +24,7 @@ struct psd_resync;
 struct psd_links;
 struct psd_warm;
 struct psd_alerts;
+struct psd_watch;
 
 struct psd_view {
 	const struct psd_ctx *ctx;
@@ -33,6 +34,7 @@ struct psd_view {
 	const struct psd_links *links;
 	const struct psd_warm *warm;
 	const struct psd_alerts *alerts;
+	const struct psd_watch *watch;
 	uint32_t inflight;          /* Redis commands unanswered (the engine's) */
 	uint64_t waiting_since_ns;  /* since when the oldest unanswered command has waited */
 	bool stalled;               /* a stall said (redis_stall_ms): STATUS= tells it */

@@ -65,8 +65,7 @@ sys.exit(1)' "$T/hook.log" "$1" "$2" "$3"
 }
 
 daemon_firing() { # daemon_firing RULE SUBJECT HELD
-	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:9808/metrics" |
-		grep -q "^portsyncd_alert_state{rule=\"$1\",subject=\"$2\",state=\"firing\",.*held=\"$3\"} 1$"
+	scrape | grep -q "^portsyncd_alert_state{rule=\"$1\",subject=\"$2\",state=\"firing\",.*held=\"$3\"} 1$"
 }
 
 # The daemon with Ethernet0 configured, present and consumed; Alertmanager, the webhook and
@@ -104,7 +103,7 @@ alerting:
     - static_configs: [{targets: ['127.0.0.1:$FLEET_AM']}]
 scrape_configs:
   - job_name: portsyncd
-    static_configs: [{targets: ['127.0.0.1:9808']}]
+    static_configs: [{targets: ['127.0.0.1:$METRICS_PORT']}]
 EOF
 	ip netns exec "$NS" python3 "$here/../../tools/alert-webhook.py" 127.0.0.1 "$FLEET_HOOK" \
 		"$T/hook.log" > "$T/hook.out" 2>&1 &
