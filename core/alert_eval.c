@@ -193,7 +193,9 @@ void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, boo
 static void evaluate_kept(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, uint64_t t);
 
 /* Rule r for port idx with `changes` in its window: false when its condition does not hold;
- * else a new alert is kept and evaluated, unless one is kept already (evaluated before). */
+ * else a new alert is kept and evaluated, unless one is kept already: evaluated before, or
+ * (kept for a netdev of the same name at another index, not looked at this time) taken over
+ * and evaluated now. */
 static bool start_port_alert(struct psd_ctx *c, struct psd_alerts *a, uint32_t r, uint32_t idx,
 			     uint32_t changes,
 			     uint64_t t)
@@ -202,12 +204,32 @@ static bool start_port_alert(struct psd_ctx *c, struct psd_alerts *a, uint32_t r
 	int64_t v = (int64_t)changes * 1000;
 	if (!psd_alert_condition(&a->rules.rule[r], v))
 		return false;
-	if (psd_alert_pool_find(a, r, idx, p->name, p->name_len) == PSD_ALERT_NONE) {
-		uint32_t i = psd_alert_pool_add(c, a, r, idx, p->name, p->name_len);
+	uint32_t i = psd_alert_pool_find(a, r, p->name, p->name_len);
+	if (i == PSD_ALERT_NONE) {
+		i = psd_alert_pool_add(c, a, r, idx, p->name, p->name_len);
 		if (i != PSD_ALERT_NONE)
 			evaluate_kept(c, a, i, t);
+	} else if (a->inst[i].port != idx) {
+		evaluate_kept(c, a, i, t);
 	}
 	return true;
+}
+
+/* The present port an alert is about: the one at its index while that keeps its name, else the
+ * port of that name now (a netdev gone and another of the name back at another index, or a
+ * rename), which the alert follows; NULL when there is none. */
+static const struct psd_port *port_of(const struct psd_ctx *c, struct psd_alert *x)
+{
+	const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] : NULL;
+	if (p != NULL && p->used && p->name_len == x->port_len &&
+	    memcmp(p->name, x->port_name, x->port_len) == 0)
+		return p->present ? p : NULL;
+	uint32_t idx = psd_port_find(&c->ports, x->port_name, x->port_len);
+	if (idx == PSD_NO_PORT)
+		return NULL;
+	x->port = idx;
+	p = &c->ports.ports[idx];
+	return p->present && p->name_class == PSD_NAME_PORT ? p : NULL;
 }
 
 /* A per-port alert's evaluation: its port's changes in its rule's window (nothing holds for a
@@ -216,10 +238,9 @@ static void evaluate_kept(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, u
 {
 	struct psd_alert *x = &a->inst[i];
 	const struct psd_alert_rule *r = &a->rules.rule[x->rule];
-	const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] : NULL;
+	const struct psd_port *p = port_of(c, x);
 	a->port_looks++;
-	if (p == NULL || !p->used || !p->present || p->name_len != x->port_len ||
-	    memcmp(p->name, x->port_name, x->port_len) != 0) {
+	if (p == NULL) {
 		psd_alert_evaluate(c, a, i, false, 0, t);
 		return;
 	}

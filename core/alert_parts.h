@@ -38,9 +38,10 @@ void psd_alert_due(struct psd_alerts *a, uint64_t due_ns);
 
 /* alert_pool.c: the subject pool and its hash */
 void psd_alert_pool_reset(struct psd_alerts *a);
-uint32_t psd_alert_bucket_of(uint32_t rule, uint32_t port);
-uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, uint32_t port,
-			     const char *name, size_t len);
+uint32_t psd_alert_bucket_of(uint32_t rule, const char *name, size_t len);
+/* The one alert of rule for the port named name (whatever its index), or PSD_ALERT_NONE. */
+uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, const char *name,
+			     size_t len);
 uint32_t psd_alert_pool_add(struct psd_ctx *c, struct psd_alerts *a, uint32_t rule, uint32_t port,
 			    const char *name,
 			    size_t len);

@@ -339,7 +339,7 @@ static void rehash_pool(struct psd_alerts *a, const uint32_t *map, uint32_t pool
 		keep = *x;
 		keep.rule = (uint16_t)map[x->rule];
 		*x = keep;
-		uint32_t b = psd_alert_bucket_of(x->rule, x->port);
+		uint32_t b = psd_alert_bucket_of(x->rule, x->port_name, x->port_len);
 		x->next = a->bucket[b];
 		a->bucket[b] = i + 1;
 		a->pool_used++;
@@ -514,8 +514,8 @@ void psd_alerts_check(const struct psd_ctx *c, const struct psd_alerts *a)
 			continue;
 		used++;
 		PSD_ASSERT(x->rule < a->rules.count && a->rules.rule[x->rule].per_port);
-		/* reachable from its bucket, and no other alert of the same rule and port there */
-		PSD_ASSERT(psd_alert_pool_find(a, x->rule, x->port, x->port_name, x->port_len) == i);
+		/* reachable from its bucket, and no other alert of the same rule and port name */
+		PSD_ASSERT(psd_alert_pool_find(a, x->rule, x->port_name, x->port_len) == i);
 	}
 	PSD_ASSERT(used == a->pool_used);
 	PSD_ASSERT(queued == a->sync_len);

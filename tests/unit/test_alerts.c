@@ -437,6 +437,56 @@ static void test_silence_limit(void **state)
 	psd_world_free(w);
 }
 
+struct subject_count {
+	uint32_t rule;
+	const char *subject;
+	unsigned n;
+};
+
+static void count_subject(void *ctx, const struct psd_alert_view *v)
+{
+	struct subject_count *sc = ctx;
+	sc->n += v->rule == sc->rule && v->subject_len == strlen(sc->subject) &&
+		 memcmp(v->subject, sc->subject, v->subject_len) == 0;
+}
+
+static unsigned alerts_of(struct psd_world *w, uint32_t rule, const char *subject)
+{
+	struct subject_count sc = {rule, subject, 0};
+	psd_core_alerts_each(w->core, count_subject, &sc);
+	return sc.n;
+}
+
+/* An alert is its rule and subject: a netdev renamed to Ethernet0x flaps, its alert fires and
+ * the netdev is renamed back (Ethernet0x's entry of the port table goes); a new netdev named
+ * Ethernet0x (at another index) flapping meanwhile keeps one alert and one STATE_DB entry. The
+ * alert follows the new netdev, so the first one's keep_firing_for running out neither resolves
+ * it nor removes its entry. */
+static void test_subject_follows_the_name(void **state)
+{
+	rules_clear();
+	uint32_t r = add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = world(100);
+	psd_world_new_link(w, "Ethernet0x", 10, UP_RUNNING);
+	flap(w, "Ethernet0x", 10, 1);
+	to_second(w, 101);
+	assert_int_equal(alert(w, r, "Ethernet0x").state, PSD_ALERT_FIRING);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);   /* renamed back */
+	psd_world_new_link(w, "Ethernet12", 12, UP_RUNNING);  /* takes the index set free */
+	psd_world_new_link(w, "Ethernet0x", 13, UP_RUNNING);  /* a new netdev of the name */
+	for (uint64_t t = 102; t < 150; t += 4) {
+		flap(w, "Ethernet0x", 13, 2);
+		to_second(w, t);
+		assert_int_equal(alerts_of(w, r, "Ethernet0x"), 1);
+		assert_int_equal(alert(w, r, "Ethernet0x").state, PSD_ALERT_FIRING);
+		assert_true(psd_model_exists(&w->m, STATE, KEY_OF("flap", "Ethernet0x")));
+		psd_core_check(w->core);
+	}
+	to_second(w, 150 + 10 + 30 + 2); /* the window empties, keep_firing_for runs out */
+	assert_int_equal(alert(w, r, "Ethernet0x").state, PSD_ALERT_INACTIVE);
+	assert_false(psd_model_exists(&w->m, STATE, KEY_OF("flap", "Ethernet0x")));
+	psd_world_free(w);
+}
 
 /* The value of the sample line "name v" of the exposition. */
 static uint64_t metric(struct psd_world *w, const char *name)
@@ -580,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_port_rules_of_every_kind),
 		cmocka_unit_test(test_sweep_of_an_earlier_run),
+		cmocka_unit_test(test_subject_follows_the_name),
 		cmocka_unit_test(test_silence_limit),
 		cmocka_unit_test(test_tickless_deadlines),
 		cmocka_unit_test(test_tickless_late_timers),
