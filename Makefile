@@ -256,7 +256,7 @@ harden-test: build/portsyncd
 	tests/make/hardening.sh build/portsyncd
 
 # alert accuracy against the kernel model's truth (the shipped rules, parsed as the daemon does)
-build/flap-accuracy: $(call obj,$(REL),bench/flap_accuracy.c sim/kernel.c adapters/alert_rules.c $(LOG_SRC) $(CORE_SRC) $(SIM_SRC))
+build/flap-accuracy: $(call obj,$(REL),bench/flap_accuracy.c sim/kernel.c sim/prng.c adapters/alert_rules.c $(LOG_SRC) $(CORE_SRC) $(SIM_SRC))
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -linih
 
 # No binary maps libpcap or D-Bus: the daemon (both builds), the simulator, every fuzz replay.

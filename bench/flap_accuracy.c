@@ -23,6 +23,7 @@
 #include "alert_rules.h"
 #include "alert_watch.h"
 #include "kernel.h"
+#include "prng.h"
 #include "world.h"
 
 #define PORTS 16u
@@ -41,24 +42,16 @@ struct port_plan {
 struct run {
 	struct psd_kernel k;
 	struct psd_world *w;
-	uint64_t rng;
+	struct psd_prng rng;
 	struct port_plan plan[PORTS];
 	uint64_t restart_ns;
 	uint64_t pause_from[3], pause_to[3];
 	uint32_t rule;
 };
 
-static uint64_t next(struct run *r)
-{
-	r->rng ^= r->rng << 13;
-	r->rng ^= r->rng >> 7;
-	r->rng ^= r->rng << 17;
-	return r->rng;
-}
-
 static uint64_t below(struct run *r, uint64_t n)
 {
-	return n == 0 ? 0 : next(r) % n;
+	return n == 0 ? 0 : psd_prng_next(&r->rng) % n;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -154,7 +147,8 @@ static bool run_seed(uint64_t seed, const struct psd_alert_rules *rules, uint32_
 	const struct psd_alert_rule *flap = &rules->rule[rule];
 	char name[16];
 	memset(&r, 0, sizeof(r));
-	r.rng = seed * 0x9e3779b97f4a7c15ull + 1;
+	uint64_t seed_state = seed;
+	psd_prng_seed(&r.rng, &seed_state);
 	psd_kernel_init(&r.k, PORTS);
 	r.k.capacity = 8; /* a small receive buffer: a pause overruns it */
 	start_world(&r, rules, seed);
