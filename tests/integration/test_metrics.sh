@@ -190,6 +190,10 @@ s = socket.socket(); s.bind(("127.0.0.1", 9808)); s.listen(); time.sleep(30)' &
 	stop_daemon
 }
 
+flapping_since_exported() { # flapping_since_exported PORT: a scrape has its flapping_since series
+	scrape | grep -q "^portsyncd_port_flapping_since_seconds{port=\"$1\"}"
+}
+
 # Every metric the Grafana dashboard queries is exported by a live daemon (with a port flapping,
 # for the per-port view of which ports flap and since when).
 it_metrics_dashboard() {
@@ -198,7 +202,7 @@ it_metrics_dashboard() {
 		fail "the dashboard is not JSON"
 	port_up_daemon Ethernet0
 	flap_peer Ethernet0 6 0
-	wait_until "Ethernet0 flapping" sh -c "ip netns exec $NS curl -sf http://127.0.0.1:$METRICS_PORT/metrics | grep -q '^portsyncd_port_flapping_since_seconds{port=\"Ethernet0\"}'"
+	wait_until "Ethernet0 flapping" flapping_since_exported Ethernet0
 	scrape > "$T/scrape.txt" || fail "no scrape"
 	local names
 	names=$(grep -o 'portsyncd_[a-z0-9_]*' "$dash" | sort -u)
