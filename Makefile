@@ -101,7 +101,7 @@ FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
 BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim build/bench_core \
-	build/bench_metrics \
+	build/bench_metrics build/flap-accuracy \
 	$(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
@@ -255,6 +255,10 @@ deps-test: bins
 harden-test: build/portsyncd
 	tests/make/hardening.sh build/portsyncd
 
+# alert accuracy against the kernel model's truth (the shipped rules, parsed as the daemon does)
+build/flap-accuracy: $(call obj,$(REL),bench/flap_accuracy.c sim/kernel.c sim/prng.c adapters/alert_rules.c $(LOG_SRC) $(CORE_SRC) $(SIM_SRC))
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ -linih
+
 # No binary maps libpcap or D-Bus: the daemon (both builds), the simulator, every fuzz replay.
 libs-test: build/portsyncd build/asan/portsyncd build/psd-sim $(FUZZ_REPLAY_BIN)
 	tests/make/linked-libs.sh $^
@@ -287,7 +291,7 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
+bench: build/bench_core build/bench_metrics build/flap-accuracy build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd

@@ -36,17 +36,19 @@ const char psd_alert_rules_default_text[] =
 	"severity = critical\n"
 	"summary = A Redis database has been unreachable for more than 10 s\n"
 	"\n"
+	/* the one definition of flapping (psd/limits.h), as the gauge and PORT_LINK_STATS have it */
 	"[alert port_flapping]\n"
 	"metric = port_oper_changes\n"
 	"per_port = true\n"
 	"condition = above\n"
-	"threshold = 4\n"
-	"window = 30s\n"
-	"for = 5s\n"
-	"keep_firing_for = 20s\n"
+	"threshold = " PSD_STR(PSD_FLAP_ABOVE) "\n"
+	"window = " PSD_STR(PSD_FLAP_WINDOW_S) "s\n"
+	"for = " PSD_STR(PSD_FLAP_FOR_S) "s\n"
+	"keep_firing_for = " PSD_STR(PSD_FLAP_KEEP_S) "s\n"
 	"severity = warning\n"
 	"inhibited_by = redis_unreachable\n"
-	"summary = The port's link changed more than 4 times in 30 s\n"
+	"summary = The port's link changed more than " PSD_STR(PSD_FLAP_ABOVE) " times in "
+	PSD_STR(PSD_FLAP_WINDOW_S) " s\n"
 	"\n"
 	"[alert netlink_messages_lost]\n"
 	"metric = portsyncd_netlink_losses_total\n"
@@ -430,11 +432,10 @@ static int finish(struct parse *p, struct draft *d)
 		return fail(p, d->line, "[alert %s] window: only for condition rate, %s and %s", n,
 			    psd_alert_signals[PSD_SIG_ACK_P99].name,
 			    psd_alert_signals[PSD_SIG_PORT_OPER_CHANGES].name);
-	if (r->per_port && (r->window_s > s->window_max_s ||
-			    r->window_s % (uint32_t)(PSD_FLAP_BUCKET_NS / 1000000000ull) != 0))
-		return fail(p, d->line, "[alert %s] window %us: expected 10s, 20s ... %us for %s "
-			    "(the link analytics' flap buckets)", n, r->window_s, s->window_max_s,
-			    s->name);
+	if (r->per_port && r->window_s > s->window_max_s)
+		return fail(p, d->line, "[alert %s] window %us: expected 1s to %us for %s "
+			    "(the link analytics' ring of a second per bucket)", n, r->window_s,
+			    s->window_max_s, s->name);
 	/* per-port rules look only at ports that changed: a condition true at 0 could not hold */
 	if (r->per_port && ((r->condition == PSD_COND_BELOW && r->threshold > 0) ||
 			    (r->condition == PSD_COND_EQUALS && r->threshold == 0) ||
@@ -642,15 +643,17 @@ static void print_expr(FILE *out, const char *expr, uint32_t window_s)
 	}
 }
 
+/* A per-port rule over the per-port series: the port's oper changes in the window are the
+ * difference of its counter and the counter the window's length ago (exact, as the daemon counts
+ * them; increase() would extrapolate). */
+#define PORT_CHANGES "(portsyncd_port_carrier_changes_total - " \
+	"portsyncd_port_carrier_changes_total offset %w)"
+
 static void print_condition(FILE *out, const struct psd_alert_rule *r)
 {
 	const struct psd_alert_signal_info *s = &psd_alert_signals[r->signal];
-	const char *expr = r->condition == PSD_COND_RATE ? s->promql_rate : s->promql;
-	if (r->per_port) {
-		/* the daemon exports no per-port series: it counts the ports whose condition holds */
-		fprintf(out, "portsyncd_alert_condition_ports{rule=\"%s\"} > 0", r->name);
-		return;
-	}
+	const char *expr = r->per_port ? PORT_CHANGES :
+			   r->condition == PSD_COND_RATE ? s->promql_rate : s->promql;
 	switch (r->condition) {
 	case PSD_COND_INSIDE:
 	case PSD_COND_OUTSIDE:
@@ -677,8 +680,8 @@ void psd_alert_rules_print_prometheus(const struct psd_alert_rules *rules, FILE 
 {
 	fprintf(out, "# portsyncd's alert rules over its /metrics families, as the daemon evaluates "
 		     "them (portsyncd --print-prometheus-rules).\n"
-		     "# inhibited_by is for Alertmanager's inhibit_rules: source matchers "
-		     "alertname=<that rule>, target matchers inhibited_by=<that rule>.\n"
+		     "# A per-port rule fires per port, its port in the label port; inhibited_by is "
+		     "Alertmanager's (portsyncd --print-alertmanager-inhibit-rules).\n"
 		     "groups:\n  - name: portsyncd\n    interval: 1s\n    rules:\n");
 	for (uint32_t i = 0; i < rules->count; i++) {
 		const struct psd_alert_rule *r = &rules->rule[i];
@@ -691,4 +694,26 @@ void psd_alert_rules_print_prometheus(const struct psd_alert_rules *rules, FILE 
 			fprintf(out, "          inhibited_by: %s\n", rules->rule[r->inhibited_by].name);
 		fprintf(out, "        annotations:\n          summary: \"%s\"\n", r->summary);
 	}
+}
+
+/* Alertmanager holds a rule's alerts while the rule named by its inhibited_by fires, for the same
+ * daemon (its instance and job), as the daemon holds their actions. */
+void psd_alert_rules_print_inhibit(const struct psd_alert_rules *rules, FILE *out)
+{
+	uint32_t n = 0;
+	fprintf(out, "# portsyncd's inhibitions for Alertmanager's configuration "
+		     "(portsyncd --print-alertmanager-inhibit-rules): each rule's inhibited_by.\n"
+		     "inhibit_rules:\n");
+	for (uint32_t i = 0; i < rules->count; i++) {
+		const struct psd_alert_rule *r = &rules->rule[i];
+		if (r->inhibited_by == UINT32_MAX)
+			continue;
+		n++;
+		fprintf(out, "  - source_matchers: ['alertname=\"%s\"']\n"
+			     "    target_matchers: ['alertname=\"%s\"']\n"
+			     "    equal: [instance, job]\n",
+			rules->rule[r->inhibited_by].name, r->name);
+	}
+	if (n == 0)
+		fprintf(out, "  []\n");
 }

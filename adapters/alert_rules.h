@@ -25,5 +25,7 @@ int psd_alert_rules_parse(struct psd_alert_rules *rules, const char *name, const
 			  char *err, size_t size);
 /* The rules as a Prometheus rules file (YAML) over the families of /metrics. */
 void psd_alert_rules_print_prometheus(const struct psd_alert_rules *rules, FILE *out);
+/* Their inhibited_by as Alertmanager's inhibit_rules (YAML). */
+void psd_alert_rules_print_inhibit(const struct psd_alert_rules *rules, FILE *out);
 
 #endif

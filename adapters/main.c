@@ -42,6 +42,7 @@ struct psd_daemon {
 	uint64_t start_unix_ns; /* wall clock at start, for portsyncd_start_time_seconds */
 	bool check_config; /* --check-config: validate the settings and the database config, exit */
 	bool print_rules;  /* --print-prometheus-rules: the alert rules for Prometheus, exit */
+	bool print_inhibit; /* --print-alertmanager-inhibit-rules: their inhibitions, exit */
 	struct psd_alert_rules *rules; /* in force; a SIGHUP with a bad file keeps them */
 	struct if_nameindex *ifnames; /* the last interface list handed to the core */
 	struct psd_iface *ifaces;
@@ -296,6 +297,8 @@ static void usage(FILE *f)
 	fprintf(f, "  --check-config         validate the settings, the alert rules and the database\n"
 		   "                         config, exit 0 or 1\n"
 		   "  --print-prometheus-rules  print the alert rules as a Prometheus rules file, exit\n"
+		   "  --print-alertmanager-inhibit-rules  print the rules' inhibited_by as\n"
+		   "                         Alertmanager's inhibit_rules, exit\n"
 		   "  -h, --help             print this help and exit\n"
 		   "  -V, --version          print the version and exit\n");
 }
@@ -337,6 +340,7 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 	longopts[n++] = (struct option){"check-config", no_argument, NULL, 'C'};
 	longopts[n++] = (struct option){"validate-config", no_argument, NULL, 'C'};
 	longopts[n++] = (struct option){"print-prometheus-rules", no_argument, NULL, 'P'};
+	longopts[n++] = (struct option){"print-alertmanager-inhibit-rules", no_argument, NULL, 'I'};
 	longopts[n++] = (struct option){"version", no_argument, NULL, 'V'};
 	longopts[n] = (struct option){0};
 	d->config_file = PSD_DEFAULT_CONFIG_FILE;
@@ -355,6 +359,9 @@ static int parse_options(int argc, char **argv, struct psd_daemon *d)
 			break;
 		case 'P':
 			d->print_rules = true;
+			break;
+		case 'I':
+			d->print_inhibit = true;
 			break;
 		case 'c':
 			d->config_file = optarg;
@@ -635,7 +642,8 @@ static int check_config(struct psd_daemon *d)
 	return 0;
 }
 
-/* --print-prometheus-rules: the rules in force (shipped, then the settings' file) for Prometheus */
+/* --print-prometheus-rules, --print-alertmanager-inhibit-rules: the rules in force (shipped, then
+ * the settings' file) for Prometheus, or their inhibitions for Alertmanager */
 static int print_rules(struct psd_daemon *d)
 {
 	char err[600];
@@ -648,7 +656,10 @@ static int print_rules(struct psd_daemon *d)
 		 psd_alert_rules_load(rules, d->settings.alert_rules, err, sizeof(err)) < 0)
 		fprintf(stderr, "portsyncd: bad alert rules: %s\n", rules == NULL ? "out of memory" : err);
 	else {
-		psd_alert_rules_print_prometheus(rules, stdout);
+		if (d->print_inhibit)
+			psd_alert_rules_print_inhibit(rules, stdout);
+		else
+			psd_alert_rules_print_prometheus(rules, stdout);
 		r = 0;
 	}
 	free(rules);
@@ -694,7 +705,7 @@ int main(int argc, char **argv)
 		return r > 0 ? 0 : 2;
 	if (d.check_config)
 		return check_config(&d);
-	if (d.print_rules)
+	if (d.print_rules || d.print_inhibit)
 		return print_rules(&d);
 	/* a small, steady footprint: give freed heap back instead of keeping 128 KiB of slack */
 	mallopt(M_TOP_PAD, PSD_HEAP_SLACK_BYTES);

@@ -103,6 +103,9 @@ static const struct key keys[] = {
 	 MS(PSD_HEALTH_FAILING_MIN_NS), MS(PSD_HEALTH_FAILING_MAX_NS),
 	 MS(PSD_HEALTH_FAILING_DEFAULT_NS), NULL, AT(health_failing_ms),
 	 "a database unreachable, or a Redis command unanswered, this long makes /health failing"},
+	{"metrics", "port_series_max", "metrics-port-series-max", KIND_COUNT, true, 1,
+	 PSD_PORT_SERIES_LIMIT, PSD_PORT_SERIES_DEFAULT, NULL, AT(port_series_max),
+	 "ports with per-port series (a port label); more are counted and logged"},
 	{"links", "stats", "link-stats", KIND_BOOL, true, 0, 1, true, NULL, AT(link_stats),
 	 "STATE_DB PORT_LINK_STATS and a log line per link change (off with compat)"},
 	{"alerts", "rules", "alert-rules", KIND_PATH, false, PATH_RANGE, 0, NULL, AT(alert_rules),
@@ -473,6 +476,7 @@ void psd_settings_to_core(const struct psd_settings *s, struct psd_config *cfg,
 	cfg->redis_stall_ns = s->redis_stall_ms * PSD_NS_PER_MS;
 	cfg->link_stats = s->link_stats && !s->compat; /* compat: the C++ daemon's commands only */
 	cfg->health_failing_ns = s->health_failing_ms * PSD_NS_PER_MS;
+	cfg->port_series_max = s->port_series_max;
 	lim->ports_max = s->ports_max;
 	lim->inflight_max = s->inflight_max;
 }

@@ -55,6 +55,7 @@ struct psd_settings {
 	bool metrics_allow_remote;  /* a non-loopback address must be asked for */
 	uint64_t health_failing_ms; /* a database unreachable, or Redis unanswering, this long:
 				     * /health is failing */
+	uint32_t port_series_max;   /* ports with per-port metric series */
 	bool link_stats;            /* PORT_LINK_STATS and the link event log (not with compat) */
 	char alert_rules[PSD_PATH_MAX]; /* "": the shipped alert rules only */
 };

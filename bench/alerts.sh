@@ -5,7 +5,10 @@
 #    16 .. 1015 in 60 s: the lowest hold for every port, a few thousand alerts fire and are
 #    written) as a ratio to no rules at all (the shipped ones disabled), medians of 3;
 #  - the core in the simulator's world at 100K ports, a tenth of them flapping: evaluation time
-#    per second and RSS with 1,000 per-port rules (the alert pool full) against none.
+#    per second and RSS with 1,000 per-port rules (the alert pool full) against none;
+#  - a minute of an idle core at 2,048 ports with a per-port rule: alert evaluations (goal 0);
+#  - port_flapping's precision and recall against the kernel model's truth over 10,000 seeds
+#    with overruns and restarts (build/flap-accuracy; goal 100% for the clear ports).
 # Usage: alerts.sh DAEMON NL_RECORD [PORTS] [ROUNDS]
 set -eu
 cd "$(dirname "$0")/.."
@@ -40,6 +43,9 @@ goal=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.10 ? "met" : "MISSED") }')
 echo "bench: CPU per link message, $PORTS-port flap storm x $ROUNDS (median of 3): no alert rules" \
 	"$m_none us; 1,000 per-port rules $m_many us: ratio $ratio (goal <= 1.10: $goal)" \
 	"(runs none:$none, 1000 rules:$many)"
+# no fixed tick: an idle core with the shipped flap rule over 2,048 ports evaluates nothing
+build/bench_metrics 2048 3 1 | grep 'idle minute' | sed 's/^bench_metrics: alerts:/bench: alerts, 2,048 ports,/'
+build/flap-accuracy 10000
 base=$(build/bench_metrics 100000 3 0)
 with=$(build/bench_metrics 100000 3 1000)
 echo "$base"

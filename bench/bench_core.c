@@ -2,7 +2,10 @@
  * Core throughput on recorded kernel datagrams: each message goes the whole way through the
  * core (walk, grammar, decision chain, port machine, APPL_DB look-up, STATE_DB write), with an
  * in-process responder answering every command at once. Prints messages per second.
- * Usage: bench_core FIXTURE [MESSAGES]   (default 2,000,000 messages)
+ * With SERIES, link analytics are on (as in the daemon: PORT_LINK_STATS, the transition lines,
+ * the per-port counts) and SERIES ports at most have per-port metric series (port_series_max):
+ * make bench compares the instructions per message with a series for every port and for one.
+ * Usage: bench_core FIXTURE [MESSAGES [SERIES]]   (default 2,000,000 messages, no analytics)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,10 +123,14 @@ int main(int argc, char **argv)
 				 .log_level_pinned = true, .log_level = PSD_LOG_NOTICE};
 	static struct bench b;
 	uint64_t target = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
+	if (argc > 3) {
+		cfg.link_stats = true;
+		cfg.port_series_max = (uint32_t)strtoul(argv[3], NULL, 10);
+	}
 	struct timespec t0, t1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_core FIXTURE [MESSAGES]\n");
+		fprintf(stderr, "usage: bench_core FIXTURE [MESSAGES [SERIES]]\n");
 		return 2;
 	}
 	struct fixture f = load(argv[1]);

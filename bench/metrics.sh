@@ -138,3 +138,14 @@ m_on=$(med "$on")
 echo "bench: CPU per link message, $PORTS-port storm x $ROUNDS (median of 3): metrics off $m_off us; metrics on (scraped every second) $m_metrics us: ratio $(ratio "$m_metrics" "$m_off") (goal <= 1.05); with link analytics too (a log line and a coalesced PORT_LINK_STATS write per change) $m_on us: ratio $(ratio "$m_on" "$m_off") (runs off:$off, metrics:$metrics, analytics:$on)"
 
 build/bench_metrics 100000 101 | sed 's/^bench_metrics:/bench: \/metrics render (goal <= 5 ms):/'
+# 1,024 ports: every one with its per-port series (port_series_max's default)
+build/bench_metrics 1024 101 | sed 's/^bench_metrics:/bench: \/metrics render, per-port series (goal <= 5 ms):/'
+if command -v valgrind >/dev/null; then
+	renders() { # instructions of N renders at 1,024 ports (callgrind, the render alone)
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect=psd_metrics_render \
+			build/bench_metrics 1024 "$1" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+	}
+	r11=$(renders 11)
+	r21=$(renders 21)
+	echo "bench: /metrics render at 1,024 ports with per-port series: $(( (r21 - r11) / 10 )) instructions per render (callgrind, 21 - 11 renders)"
+fi

@@ -2,14 +2,16 @@
 # make bench: prints every benchmark figure, each the median of three runs.
 #  - core messages/s on recorded kernel datagrams (bench_core, wall clock)
 #  - core instructions per message (callgrind; the difference of two run lengths, so start-up
-#    cost cancels out)
+#    cost cancels out), and with link analytics on, with a per-port series for every port and
+#    for one (the per-port series' cost per link message; their render: bench/metrics.sh)
 #  - the simulator at 100K ports: events/s, instructions per event, RSS (bench/sim.sh)
 #  - idle link change -> STATE_DB latency, 512-port storm convergence, daemon CPU per port state
 #    change and per netlink message, RSS, all in one run of bench/storm.sh (needs root)
 #  - replay throughput of a recorded storm into redis-server, against redis-benchmark (needs root)
 #  - convergence after a 2 s Redis outage, Redis back with its data or empty (bench/outage.sh)
 #  - metrics (bench/metrics.sh) and alerts (bench/alerts.sh): CPU per link message as ratios,
-#    RSS at 100K ports
+#    RSS at 100K ports, /metrics at 1,024 ports with per-port series (time and instructions), an
+#    idle core's alert evaluations, port_flapping's precision and recall
 #  - a warm restart over 1,000 veths changed while the daemon is down: time to reconciled, writes
 #    per unchanged port (bench/warm.sh); at 100K ports in the simulator (bench/sim.sh)
 # A bench that fails or prints no figure fails make bench: every pipeline fails with any of its
@@ -30,13 +32,20 @@ rate=$(number "core throughput" "$(echo "$rates" | median)")
 echo "bench: core throughput (median of 3): $rate messages/s"
 
 if command -v valgrind >/dev/null; then
-	ir() {
-		valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench_core "$FIXTURE" "$1" 2>&1 |
+	ir() { # ir MESSAGES [SERIES]: instructions of a bench_core run
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench_core "$FIXTURE" "$@" 2>&1 |
 			sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 	}
-	a=$(number "callgrind, 20000 messages" "$(ir 20000)")
-	b=$(number "callgrind, 40000 messages" "$(ir 40000)")
-	echo "bench: core instructions per message (callgrind, 40000 - 20000 messages): $(( (b - a) / 20000 ))"
+	per_message() { # per_message [SERIES]: instructions per message, 40000 - 20000 messages
+		local a b
+		a=$(number "callgrind, 20000 messages $*" "$(ir 20000 "$@")")
+		b=$(number "callgrind, 40000 messages $*" "$(ir 40000 "$@")")
+		echo $(( (b - a) / 20000 ))
+	}
+	echo "bench: core instructions per message (callgrind, 40000 - 20000 messages): $(per_message)"
+	all=$(per_message 1024)
+	one=$(per_message 1)
+	echo "bench: per-port series, core instructions per link message with link analytics (callgrind): a series for every port $all, for one port $one: $((all - one)) per message for the series"
 else
 	echo "bench: FAILED: valgrind is not installed" >&2
 	exit 1

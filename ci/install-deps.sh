@@ -3,7 +3,8 @@
 set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
 	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
-	tshark debhelper lintian mandoc afl++ llvm curl prometheus"
+	tshark debhelper lintian mandoc afl++ llvm curl prometheus
+	prometheus-alertmanager"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -15,9 +16,10 @@ if [ -n "$missing" ]; then
 	# tshark: no question, and no setuid dumpcap
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq
-	# prometheus is here for promtool only (the metrics tests check a scrape with it, the alert
-	# tests check and test the printed rules with it): its service must not start, so
-	# invoke-rc.d is told no while it installs
+	# prometheus and prometheus-alertmanager are here for the tests (promtool checks a scrape
+	# and the printed rules; the fleet tests start both servers themselves, on loopback inside
+	# their namespace): their services must not start, so invoke-rc.d is told no while they
+	# install
 	own_policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
@@ -29,7 +31,11 @@ if [ -n "$missing" ]; then
 	if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 command -v promtool >/dev/null || { echo "install-deps: promtool missing after installing prometheus" >&2; exit 1; }
-# a prometheus server is not wanted on a build machine, whoever started it
-if command -v systemctl >/dev/null && systemctl is-enabled prometheus >/dev/null 2>&1; then
-	systemctl disable --now prometheus >/dev/null 2>&1 || true
-fi
+command -v prometheus-alertmanager >/dev/null ||
+	{ echo "install-deps: prometheus-alertmanager missing after installing it" >&2; exit 1; }
+# servers are not wanted on a build machine, whoever started them
+for unit in prometheus prometheus-alertmanager; do
+	if command -v systemctl >/dev/null && systemctl is-enabled "$unit" >/dev/null 2>&1; then
+		systemctl disable --now "$unit" >/dev/null 2>&1 || true
+	fi
+done

@@ -178,11 +178,24 @@ void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, boo
 	}
 	if (x->published != x->in_db || (x->published && (work & PSD_AW_FIRING)))
 		psd_alert_sync_queue(a, i);
+	/* when time alone moves it: `for` runs out, keep_firing_for runs out, resolved leaves */
+	x->due_ns = UINT64_MAX;
+	if (x->state == PSD_ALERT_RESOLVED)
+		x->due_ns = t + PSD_ALERT_EVAL_NS;
+	else if (holds && x->state == PSD_ALERT_PENDING)
+		x->due_ns = x->cond_since_ns + r->for_s * NS_PER_S;
+	else if (!holds && x->state == PSD_ALERT_FIRING)
+		x->due_ns = x->false_since_ns + r->keep_firing_for_s * NS_PER_S;
+	psd_alert_due(a, x->due_ns);
 	psd_alert_maybe_free(a, i);
 }
 
+static void evaluate_kept(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, uint64_t t);
+
 /* Rule r for port idx with `changes` in its window: false when its condition does not hold;
- * else a new alert is kept and evaluated, unless one is kept already (evaluated before). */
+ * else a new alert is kept and evaluated, unless one is kept already: evaluated before, or
+ * (kept for a netdev of the same name at another index, not looked at this time) taken over
+ * and evaluated now. */
 static bool start_port_alert(struct psd_ctx *c, struct psd_alerts *a, uint32_t r, uint32_t idx,
 			     uint32_t changes,
 			     uint64_t t)
@@ -191,22 +204,84 @@ static bool start_port_alert(struct psd_ctx *c, struct psd_alerts *a, uint32_t r
 	int64_t v = (int64_t)changes * 1000;
 	if (!psd_alert_condition(&a->rules.rule[r], v))
 		return false;
-	if (psd_alert_pool_find(a, r, idx, p->name, p->name_len) == PSD_ALERT_NONE) {
-		uint32_t i = psd_alert_pool_add(c, a, r, idx, p->name, p->name_len);
+	uint32_t i = psd_alert_pool_find(a, r, p->name, p->name_len);
+	if (i == PSD_ALERT_NONE) {
+		i = psd_alert_pool_add(c, a, r, idx, p->name, p->name_len);
 		if (i != PSD_ALERT_NONE)
-			psd_alert_evaluate(c, a, i, true, v, t);
+			evaluate_kept(c, a, i, t);
+	} else if (a->inst[i].port != idx) {
+		evaluate_kept(c, a, i, t);
 	}
 	return true;
 }
 
-/* Per-port rules for port p: its changes in each window a rule uses. */
+/* The present port an alert is about: the one at its index while that keeps its name, else the
+ * port of that name now (a netdev gone and another of the name back at another index, or a
+ * rename), which the alert follows; NULL when there is none. */
+static const struct psd_port *port_of(const struct psd_ctx *c, struct psd_alert *x)
+{
+	const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] : NULL;
+	if (p != NULL && p->used && p->name_len == x->port_len &&
+	    memcmp(p->name, x->port_name, x->port_len) == 0)
+		return p->present ? p : NULL;
+	uint32_t idx = psd_port_find(&c->ports, x->port_name, x->port_len);
+	if (idx == PSD_NO_PORT)
+		return NULL;
+	x->port = idx;
+	p = &c->ports.ports[idx];
+	return p->present && p->name_class == PSD_NAME_PORT ? p : NULL;
+}
+
+/* A per-port alert's evaluation: its port's changes in its rule's window (nothing holds for a
+ * port that is gone), and when that count next drops. */
+static void evaluate_kept(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, uint64_t t)
+{
+	struct psd_alert *x = &a->inst[i];
+	const struct psd_alert_rule *r = &a->rules.rule[x->rule];
+	const struct psd_port *p = port_of(c, x);
+	a->port_looks++;
+	if (p == NULL) {
+		psd_alert_evaluate(c, a, i, false, 0, t);
+		return;
+	}
+	int64_t v = (int64_t)psd_port_changes_in(p, t, r->window_s) * 1000;
+	psd_alert_evaluate(c, a, i, psd_alert_condition(r, v), v, t);
+	if (!x->used || x->state == PSD_ALERT_INACTIVE)
+		return;
+	uint64_t drop = psd_port_window_drops_at(p, t, r->window_s);
+	if (drop < x->due_ns)
+		x->due_ns = drop;
+	psd_alert_due(a, drop);
+}
+
+/* The alerts kept: each whose deadline came, whose port changed or went, or (all) every one. */
+void psd_alert_evaluate_pool(struct psd_ctx *c, struct psd_alerts *a, bool all, uint64_t t)
+{
+	for (uint32_t i = PSD_ALERT_RULES_MAX; i < a->pool_high; i++) {
+		struct psd_alert *x = &a->inst[i];
+		if (!x->used)
+			continue;
+		const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] :
+									      NULL;
+		bool changed = p == NULL || !p->used || !p->present || p->alertq_queued;
+		if (all || changed || x->due_ns <= t)
+			evaluate_kept(c, a, i, t);
+		else
+			psd_alert_due(a, x->due_ns);
+	}
+}
+
+/* Per-port rules for a port whose changes are new: every window a rule uses. While a rule that
+ * is not `above` may come to hold as the window drains, the port is looked at each second. */
 void psd_alert_evaluate_port(struct psd_ctx *c, struct psd_alerts *a, uint32_t idx, uint64_t t)
 {
 	const struct psd_port *p = &c->ports.ports[idx];
-	uint32_t changes[PSD_FLAP_BUCKETS + 1];
-	for (uint32_t k = 1; k <= PSD_FLAP_BUCKETS; k++)
-		changes[k] = psd_port_changes_in(p, t, k);
-	for (uint32_t k = 1; k <= PSD_FLAP_BUCKETS; k++) /* `above`: the prefix that holds */
+	uint32_t changes[PSD_FLAP_WINDOW_MAX_S + 1];
+	if (!p->used || !p->present || p->name_class != PSD_NAME_PORT)
+		return;
+	a->port_looks++;
+	psd_port_changes_by_window(p, t, changes);
+	for (uint32_t k = 1; k <= PSD_FLAP_WINDOW_MAX_S; k++) /* `above`: the prefix that holds */
 		for (uint32_t o = a->above_from[k]; o < a->above_from[k + 1]; o++)
 			if (!start_port_alert(c, a, a->port_order[o], idx, changes[k], t))
 				break;
@@ -214,11 +289,6 @@ void psd_alert_evaluate_port(struct psd_ctx *c, struct psd_alerts *a, uint32_t i
 		uint32_t r = a->port_order[o];
 		start_port_alert(c, a, r, idx, changes[psd_alert_buckets_of(&a->rules.rule[r])], t);
 	}
-}
-
-bool psd_alert_port_recent(const struct psd_port *p, uint64_t t)
-{
-	return p->used && p->present && p->name_class == PSD_NAME_PORT &&
-	       (uint64_t)p->flap_epoch + PSD_FLAP_BUCKETS > t / PSD_FLAP_BUCKET_NS &&
-	       psd_port_changes_in(p, t, PSD_FLAP_BUCKETS) > 0;
+	if (a->other_from < a->per_port_rules && changes[a->port_window_max] > 0)
+		psd_alertq_push(c, idx);
 }

@@ -10,7 +10,7 @@
 
 const struct psd_alert_signal_info psd_alert_signals[_PSD_SIG_MAX] = {
 	[PSD_SIG_REDIS_UP] = {"portsyncd_redis_up", "1 when every database is connected", false,
-			      false, false, 0, "min(portsyncd_redis_up)", NULL},
+			      false, false, 0, "min without (db) (portsyncd_redis_up)", NULL},
 	[PSD_SIG_REDIS_IN_FLIGHT] = {"portsyncd_redis_commands_in_flight", "commands", false, false,
 				     false, 0, "portsyncd_redis_commands_in_flight",
 				     "deriv(portsyncd_redis_commands_in_flight[%w])"},
@@ -44,11 +44,11 @@ const struct psd_alert_signal_info psd_alert_signals[_PSD_SIG_MAX] = {
 				 "rate(portsyncd_log_records_dropped_total[%w])"},
 	[PSD_SIG_ACK_P99] = {"portsyncd_link_ack_latency_p99_seconds", "seconds", false, false, true,
 			     PSD_ALERT_WINDOW_MAX_S,
-			     "histogram_quantile(0.99, sum by (le) "
-			     "(rate(portsyncd_link_ack_latency_seconds_bucket[%w])))",
+			     "histogram_quantile(0.99, "
+			     "rate(portsyncd_link_ack_latency_seconds_bucket[%w]))",
 			     NULL},
 	[PSD_SIG_PORT_OPER_CHANGES] = {"port_oper_changes", "oper changes of the port", false, true,
-				       true, PSD_FLAP_WINDOW_S, NULL, NULL},
+				       true, PSD_FLAP_WINDOW_MAX_S, NULL, NULL},
 };
 
 const char *const psd_alert_condition_names[_PSD_COND_MAX] = {"above",   "below",  "inside",

@@ -31,13 +31,17 @@ bool psd_alert_condition(const struct psd_alert_rule *r, int64_t v);
 void psd_alert_evaluate(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, bool holds,
 			int64_t value, uint64_t t);
 void psd_alert_evaluate_port(struct psd_ctx *c, struct psd_alerts *a, uint32_t idx, uint64_t t);
-bool psd_alert_port_recent(const struct psd_port *p, uint64_t t);
+void psd_alert_evaluate_pool(struct psd_ctx *c, struct psd_alerts *a, bool all, uint64_t t);
+/* The whole second from which an evaluation may run: the next after now and after the last. */
+uint64_t psd_alert_next_second(const struct psd_alerts *a, uint64_t now_ns);
+void psd_alert_due(struct psd_alerts *a, uint64_t due_ns);
 
 /* alert_pool.c: the subject pool and its hash */
 void psd_alert_pool_reset(struct psd_alerts *a);
-uint32_t psd_alert_bucket_of(uint32_t rule, uint32_t port);
-uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, uint32_t port,
-			     const char *name, size_t len);
+uint32_t psd_alert_bucket_of(uint32_t rule, const char *name, size_t len);
+/* The one alert of rule for the port named name (whatever its index), or PSD_ALERT_NONE. */
+uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, const char *name,
+			     size_t len);
 uint32_t psd_alert_pool_add(struct psd_ctx *c, struct psd_alerts *a, uint32_t rule, uint32_t port,
 			    const char *name,
 			    size_t len);
@@ -46,14 +50,20 @@ void psd_alert_maybe_free(struct psd_alerts *a, uint32_t i);
 /* alert_history.c: the history of the daemon's signals */
 void psd_alert_sample_now(const struct psd_ctx *c, const struct psd_alert_given *g,
 			  struct psd_alert_sample *s);
+bool psd_alert_sample_differs(const struct psd_alerts *a, const struct psd_alert_sample *s);
+void psd_alert_history_add(struct psd_alerts *a, const struct psd_alert_sample *s);
 bool psd_alert_daemon_value(const struct psd_alerts *a, const struct psd_alert_rule *r,
 			    const struct psd_alert_sample *now, int64_t *ret);
+/* When the rule's window value may change with time alone, or UINT64_MAX. */
+uint64_t psd_alert_window_due(const struct psd_alerts *a, const struct psd_alert_rule *r,
+			      const struct psd_alert_sample *now);
 
 /* alert_silence.c: the CONFIG_DB silences */
 uint64_t psd_alert_wall_s(const struct psd_ctx *c, const struct psd_alerts *a, uint64_t mono_ns);
 bool psd_alert_silenced(const struct psd_ctx *c, const struct psd_alerts *a,
 			const struct psd_alert *x);
-void psd_alert_expire_silences(struct psd_ctx *c, struct psd_alerts *a);
+/* Silences over are said once and no longer match (true when one ended); the next end is due. */
+bool psd_alert_expire_silences(struct psd_ctx *c, struct psd_alerts *a);
 void psd_alert_silence_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_reply *r);
 
 /* alert_sync.c: the STATE_DB entries, the silence poll and the sweep */

@@ -1,10 +1,13 @@
 /*
  * The pool of per-port alerts (a part of the alert module, alert_parts.h): PSD_ALERT_SUBJECTS_MAX
  * entries after the daemon alerts' PSD_ALERT_RULES_MAX, a free list, and an open hash by (rule,
- * port index) whose chains run through the entries. A port with no alert costs nothing.
+ * port name) whose chains run through the entries. A port with no alert costs nothing. An alert's
+ * identity is its rule and subject (the port's name, as its STATE_DB key): a netdev of that name
+ * at another index of the port table takes the alert over (alert_eval.c).
  *
- * Invariants: every used entry is reachable from its bucket exactly once; pool_used is what the
- * buckets hold; a full pool refuses a new alert (counted, logged once a minute), never evicts.
+ * Invariants: every used entry is reachable from its bucket exactly once; one entry per (rule,
+ * name); pool_used is what the buckets hold; a full pool refuses a new alert (counted, logged
+ * once a minute), never evicts.
  */
 #include <string.h>
 
@@ -20,19 +23,22 @@ void psd_alert_pool_reset(struct psd_alerts *a)
 	a->pool_used = 0;
 }
 
-uint32_t psd_alert_bucket_of(uint32_t rule, uint32_t port)
+uint32_t psd_alert_bucket_of(uint32_t rule, const char *name, size_t len)
 {
-	uint64_t h = ((uint64_t)rule << 32 | port) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ rule;
+	for (size_t k = 0; k < len; k++)
+		h = (h ^ (uint8_t)name[k]) * 0x100000001b3ull;
+	h *= 0x9e3779b97f4a7c15ull;
 	return (uint32_t)(h >> 40) & (PSD_ALERT_BUCKETS - 1u);
 }
 
-uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, uint32_t port,
-			     const char *name, size_t len)
+uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, const char *name,
+			     size_t len)
 {
-	for (uint32_t i = a->bucket[psd_alert_bucket_of(rule, port)]; i != 0; i = a->inst[i - 1].next) {
+	for (uint32_t i = a->bucket[psd_alert_bucket_of(rule, name, len)]; i != 0;
+	     i = a->inst[i - 1].next) {
 		const struct psd_alert *x = &a->inst[i - 1];
-		if (x->rule == rule && x->port == port && x->port_len == len &&
-		    memcmp(x->port_name, name, len) == 0)
+		if (x->rule == rule && x->port_len == len && memcmp(x->port_name, name, len) == 0)
 			return i - 1;
 	}
 	return PSD_ALERT_NONE;
@@ -68,7 +74,7 @@ uint32_t psd_alert_pool_add(struct psd_ctx *c, struct psd_alerts *a, uint32_t ru
 	x->port = port;
 	x->port_len = (uint8_t)len;
 	memcpy(x->port_name, name, len);
-	uint32_t b = psd_alert_bucket_of(rule, port);
+	uint32_t b = psd_alert_bucket_of(rule, name, len);
 	x->next = a->bucket[b];
 	a->bucket[b] = i + 1;
 	a->pool_used++;
@@ -78,7 +84,7 @@ uint32_t psd_alert_pool_add(struct psd_ctx *c, struct psd_alerts *a, uint32_t ru
 static void pool_free(struct psd_alerts *a, uint32_t i)
 {
 	struct psd_alert *x = &a->inst[i];
-	uint32_t *link = &a->bucket[psd_alert_bucket_of(x->rule, x->port)];
+	uint32_t *link = &a->bucket[psd_alert_bucket_of(x->rule, x->port_name, x->port_len)];
 	while (*link != i + 1)
 		link = &a->inst[*link - 1].next;
 	*link = x->next;

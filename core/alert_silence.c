@@ -1,8 +1,9 @@
 /*
  * The CONFIG_DB silences (a part of the alert module, alert_parts.h): PORTSYNCD_ALERT_SILENCE|
  * portsyncd, field <rule> or <rule>|<port>, value: until, Unix seconds; polled as LOGGER|portsyncd
- * is. A reply replaces the set; a change is logged once (by the reply's hash), a silence that
- * names no rule in force or cannot be read is logged and left out, an expired one is said once.
+ * is. A reply replaces the set; a change is seen once (by the reply's hash): a silence new or
+ * changed is logged, a field that names no rule in force or cannot be read is left out, logged
+ * the first time it is seen and counted after that; an expired silence is said once.
  *
  * Invariant: at most PSD_ALERT_SILENCES_MAX silences, each naming a rule in force.
  */
@@ -30,15 +31,22 @@ bool psd_alert_silenced(const struct psd_ctx *c, const struct psd_alerts *a,
 	return false;
 }
 
-/* Silences whose time is over are said once, then no longer match. */
-void psd_alert_expire_silences(struct psd_ctx *c, struct psd_alerts *a)
+/* Silences whose time is over are said once, then no longer match; the next end is due. */
+bool psd_alert_expire_silences(struct psd_ctx *c, struct psd_alerts *a)
 {
 	uint64_t now_s = psd_alert_wall_s(c, a, c->now_ns);
+	bool ended = false;
 	for (uint32_t k = 0; k < a->silence_count; k++) {
 		struct psd_alert_silence *s = &a->silence[k];
-		if (s->expired || s->until_unix_s > now_s)
+		if (!s->expired && s->until_unix_s > now_s) {
+			/* the first whole second of monotonic time at which its wall time is over */
+			int64_t mono = (int64_t)(s->until_unix_s * NS_PER_S) - c->cfg.realtime_offset_ns;
+			psd_alert_due(a, psd_alert_next_second(a, mono > 0 ? (uint64_t)mono : 0));
 			continue;
-		s->expired = true;
+		}
+		if (s->expired)
+			continue;
+		s->expired = ended = true;
 		struct psd_text t;
 		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
 			continue;
@@ -51,6 +59,7 @@ void psd_alert_expire_silences(struct psd_ctx *c, struct psd_alerts *a)
 		psd_text_str(&t, " expired");
 		psd_log_end(c, &t);
 	}
+	return ended;
 }
 
 static uint64_t hash_reply(const struct psd_reply *r)
@@ -113,8 +122,66 @@ static const char *silence_parse(struct psd_ctx *c, struct psd_alerts *a,
 	return s->expired ? "accepted, already over" : "accepted";
 }
 
+static uint64_t hash_pair(const struct psd_str *field, const struct psd_str *value)
+{
+	struct psd_reply one = {.elements = field, .element_count = 1};
+	struct psd_reply two = {.elements = value, .element_count = 1};
+	return hash_reply(&one) * 31u ^ hash_reply(&two);
+}
+
+static bool seen_before(const uint64_t *set, uint32_t n, uint64_t h)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if (set[k] == h)
+			return true;
+	return false;
+}
+
+static bool same_silence(const struct psd_alert_silence *x, const struct psd_alert_silence *y)
+{
+	return x->rule == y->rule && x->port_len == y->port_len && x->until_unix_s == y->until_unix_s &&
+	       memcmp(x->port, y->port, x->port_len) == 0;
+}
+
+/* A refused field is logged once (remembered by its field and value while the hash holds it,
+ * PSD_ALERT_SILENCE_REFUSALS_KEPT of them); the others are counted, said in one line once a
+ * minute at most. */
+static void refused(struct psd_ctx *c, struct psd_alerts *a, const struct psd_str *field,
+		    const struct psd_str *value, const char *verdict, uint64_t *kept,
+		    uint32_t *kept_len, uint32_t *quiet)
+{
+	uint64_t h = hash_pair(field, value);
+	a->silence_refused++;
+	bool known = seen_before(a->refused_kept, a->refused_kept_len, h);
+	if (!known && *kept_len < PSD_ALERT_SILENCE_REFUSALS_KEPT)
+		log_silence_entry(c, a, field, value, verdict);
+	else
+		(*quiet)++;
+	if (*kept_len < PSD_ALERT_SILENCE_REFUSALS_KEPT && !seen_before(kept, *kept_len, h))
+		kept[(*kept_len)++] = h;
+}
+
+static void say_quiet(struct psd_ctx *c, struct psd_alerts *a, uint32_t quiet)
+{
+	struct psd_text t;
+	enum psd_repeat_say say = psd_repeat_note(&a->refused_repeat, c->now_ns);
+	if (say == PSD_REPEAT_QUIET || psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
+		return;
+	psd_text_str(&t, "alert silence CONFIG_DB " SILENCE_TABLE "|portsyncd: ");
+	psd_text_u64(&t, say == PSD_REPEAT_FIRST ? quiet : psd_repeat_untold(&a->refused_repeat));
+	psd_text_str(&t, say == PSD_REPEAT_FIRST ? " refused fields not logged (each is logged once; "
+						   "all are counted in "
+						   "portsyncd_alert_silence_fields_refused_total)" :
+						   " more changes of the hash with refused fields not "
+						   "logged again");
+	psd_log_end(c, &t);
+}
+
 void psd_alert_silence_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_reply *r)
 {
+	struct psd_alert_silence before[PSD_ALERT_SILENCES_MAX];
+	uint64_t kept[PSD_ALERT_SILENCE_REFUSALS_KEPT];
+	uint32_t kept_len = 0, quiet = 0, before_count = a->silence_count;
 	a->silence_inflight = false;
 	if (r->type != PSD_REPLY_ARRAY) {
 		if (r->type == PSD_REPLY_ERROR)
@@ -127,19 +194,30 @@ void psd_alert_silence_reply(struct psd_ctx *c, struct psd_alerts *a, const stru
 	if (h == a->silence_hash)
 		return;
 	a->silence_hash = h;
+	a->dirty = true; /* what is held may change: every alert at the next evaluation */
+	memcpy(before, a->silence, before_count * sizeof(before[0]));
 	a->silence_count = 0;
 	for (size_t e = 0; e + 1 < r->element_count; e += 2) {
 		struct psd_alert_silence s = {0};
-		if (a->silence_count == PSD_ALERT_SILENCES_MAX) {
-			log_silence_entry(c, a, &r->elements[e], &r->elements[e + 1],
-					  "refused: more than PSD_ALERT_SILENCES_MAX (64) silences");
+		const struct psd_str *field = &r->elements[e], *value = &r->elements[e + 1];
+		const char *verdict = a->silence_count == PSD_ALERT_SILENCES_MAX ?
+					      "refused: more than PSD_ALERT_SILENCES_MAX (64) silences" :
+					      silence_parse(c, a, field, value, &s);
+		if (verdict[0] != 'a') {
+			refused(c, a, field, value, verdict, kept, &kept_len, &quiet);
 			continue;
 		}
-		const char *verdict = silence_parse(c, a, &r->elements[e], &r->elements[e + 1], &s);
-		log_silence_entry(c, a, &r->elements[e], &r->elements[e + 1], verdict);
-		if (verdict[0] == 'a')
-			a->silence[a->silence_count++] = s;
+		bool known = false; /* an accepted silence is said when it is new or changed */
+		for (uint32_t k = 0; k < before_count && !known; k++)
+			known = same_silence(&before[k], &s) && before[k].expired == s.expired;
+		if (!known)
+			log_silence_entry(c, a, field, value, verdict);
+		a->silence[a->silence_count++] = s;
 	}
+	memcpy(a->refused_kept, kept, kept_len * sizeof(kept[0]));
+	a->refused_kept_len = kept_len;
+	if (quiet > 0)
+		say_quiet(c, a, quiet);
 	if (r->element_count == 0)
 		psd_log_line(c, PSD_LOG_NOTICE, "alert silence: none in CONFIG_DB", "");
 }

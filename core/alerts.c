@@ -1,14 +1,19 @@
 /*
- * Alerts (the module's entry points; its parts are listed in alert_parts.h): every
- * PSD_ALERT_EVAL_NS the engine has each rule evaluated, with the time handed in. A daemon rule
- * reads one of the daemon's signals (a counter or gauge of the metrics, or a rate or p99 over a
- * window of the history sampled at each evaluation); a per-port rule reads a port's oper changes
- * in a window (link analytics), for every port that changed in the flap window and every port
- * that already has an alert. Each (rule, subject) has an alert machine (alert_fsm.rl) fed one
- * symbol per evaluation; a firing alert that is neither silenced nor inhibited has a STATE_DB
+ * Alerts (the module's entry points; its parts are listed in alert_parts.h): the rules are
+ * evaluated on whole seconds (PSD_ALERT_EVAL_NS) with the time handed in, but only when an
+ * evaluation may change something: after an event changed a watched signal or a port's oper
+ * changes (psd_alerts_note, at the next whole second), or when a deadline that time alone brings
+ * falls due (an alert's for or keep_firing_for, a resolved alert leaving, a window losing a
+ * second or passing a sample, a silence's end). An idle daemon has no alert deadline. A daemon
+ * rule reads one of the daemon's signals (a counter or gauge of the metrics, or a rate or p99
+ * over a window of the history sampled when it changed); a per-port rule reads a port's oper
+ * changes in a window (link analytics), for the ports whose changes are new (ctx.alertq) and the
+ * alerts already kept that are due. Each (rule, subject) has an alert machine (alert_fsm.rl) fed
+ * one symbol per evaluation; a firing alert that is neither silenced nor inhibited has a STATE_DB
  * entry PORTSYNCD_ALERT|<rule>|<subject>, removed once it resolves or is held. An alert is
  * inhibited while the rule named by its rule's inhibited_by is pending or firing. Held alerts
- * are still evaluated; their actions wait.
+ * are still evaluated; their actions wait. docs/alerts.md says where the instants differ from a
+ * 1 s tick (nowhere in what is decided).
  *
  * Here: the rules (validated whole: a refused file changes nothing), init and reload (rules
  * unchanged keep their alerts), the evaluation's entry point, the reply dispatch, the views
@@ -59,8 +64,7 @@ static bool rule_valid(const struct psd_alert_rules *rules, uint32_t i)
 		return false;
 	if (s->needs_window && r->condition == PSD_COND_RATE)
 		return false;
-	if (r->per_port && (r->window_s > s->window_max_s ||
-			    r->window_s % (PSD_FLAP_BUCKET_NS / NS_PER_S) != 0))
+	if (r->per_port && r->window_s > s->window_max_s)
 		return false;
 	if (r->inhibited_by != PSD_ALERT_NONE &&
 	    (r->inhibited_by >= rules->count || r->inhibited_by == i ||
@@ -84,7 +88,7 @@ static bool rules_valid(const struct psd_alert_rules *rules)
 
 uint32_t psd_alert_buckets_of(const struct psd_alert_rule *r)
 {
-	return r->window_s / (uint32_t)(PSD_FLAP_BUCKET_NS / NS_PER_S);
+	return r->window_s; /* the flap ring's buckets are seconds */
 }
 
 /* a before b in a port's evaluation: `above` first, by window, then by threshold */
@@ -115,7 +119,7 @@ static void order_port_rules(struct psd_alerts *a)
 		a->port_order[at] = (uint16_t)r;
 	}
 	uint32_t i = 0;
-	for (uint32_t k = 0; k <= PSD_FLAP_BUCKETS + 1; k++) {
+	for (uint32_t k = 0; k <= PSD_FLAP_WINDOW_MAX_S + 1; k++) {
 		while (i < n && a->rules.rule[a->port_order[i]].condition == PSD_COND_ABOVE &&
 		       psd_alert_buckets_of(&a->rules.rule[a->port_order[i]]) < k)
 			i++;
@@ -130,8 +134,16 @@ static void take_rules(struct psd_alerts *a, const struct psd_alert_rules *rules
 	if (a->rules.count > 0)
 		memcpy(a->rules.rule, rules->rule, a->rules.count * sizeof(rules->rule[0]));
 	a->per_port_rules = 0;
-	for (uint32_t i = 0; i < a->rules.count; i++)
-		a->per_port_rules += a->rules.rule[i].per_port;
+	a->port_window_max = 0;
+	a->watched = 0;
+	for (uint32_t i = 0; i < a->rules.count; i++) {
+		const struct psd_alert_rule *r = &a->rules.rule[i];
+		a->per_port_rules += r->per_port;
+		if (r->per_port && r->window_s > a->port_window_max)
+			a->port_window_max = r->window_s;
+		if (!r->per_port)
+			a->watched |= 1u << r->signal;
+	}
 	order_port_rules(a);
 }
 
@@ -155,64 +167,114 @@ int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_al
 	psd_alert_pool_reset(a);
 	for (uint32_t i = 0; i < a->rules.count; i++)
 		daemon_alert_init(a, i);
-	a->due_ns = a->rules.count > 0 ? 0 : UINT64_MAX;
+	a->due_ns = UINT64_MAX;
+	a->change_due_ns = UINT64_MAX;
+	a->dirty = true; /* the first evaluation: as soon as start-up is over */
 	a->silence_due_ns = 0;
 	return 0;
 }
 
-void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
+uint64_t psd_alert_next_second(const struct psd_alerts *a, uint64_t now_ns)
 {
-	if (c->now_ns < a->due_ns || a->rules.count == 0)
-		return;
-	a->tick = c->now_ns / PSD_ALERT_EVAL_NS;
-	a->due_ns = (a->tick + 1) * PSD_ALERT_EVAL_NS;
-	uint64_t t = a->tick * PSD_ALERT_EVAL_NS; /* evaluations happen on the tick */
-	struct psd_alert_sample *now = &a->history[a->tick % PSD_ALERT_HISTORY];
-	psd_alert_sample_now(c, g, now);
-	now->tick = a->tick;
-	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
-		a->retired_retry = false;
-		a->retired_sent = false;
-	}
-	psd_alert_expire_silences(c, a);
+	uint64_t s = (now_ns + PSD_ALERT_EVAL_NS - 1) / PSD_ALERT_EVAL_NS; /* now, or the next */
+	if (a->evaluated && s <= a->tick)
+		s = a->tick + 1;
+	return s * PSD_ALERT_EVAL_NS;
+}
 
+void psd_alert_due(struct psd_alerts *a, uint64_t due_ns)
+{
+	if (due_ns < a->due_ns)
+		a->due_ns = due_ns;
+}
+
+/* The daemon rules, each evaluated; their window deadlines. True when one changed state (the
+ * alerts it inhibits are to be evaluated again). */
+static bool evaluate_daemon(struct psd_ctx *c, struct psd_alerts *a,
+			    const struct psd_alert_sample *now, uint64_t t)
+{
+	bool moved = false;
 	for (uint32_t r = 0; r < a->rules.count; r++) {
 		const struct psd_alert_rule *rule = &a->rules.rule[r];
 		int64_t v = 0;
 		if (rule->per_port)
 			continue;
+		uint8_t before = a->inst[r].state;
 		bool known = psd_alert_daemon_value(a, rule, now, &v);
 		psd_alert_evaluate(c, a, r, known && psd_alert_condition(rule, v), v, t);
+		psd_alert_due(a, psd_alert_window_due(a, rule, now));
+		moved |= a->inst[r].state != before;
 	}
-	if (a->per_port_rules == 0)
+	return moved;
+}
+
+/* An evaluation at the whole second t: the daemon's signals sampled (into the history when one
+ * changed), every daemon rule, the per-port alerts due (or all of them, when rules, silences or
+ * an inhibiting alert changed), then the ports whose changes are new. */
+void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
+{
+	struct psd_alert_sample now;
+	if (a->rules.count == 0 || (c->now_ns < a->due_ns && c->now_ns < a->change_due_ns))
 		return;
-	/* alerts already kept: their port may be quiet (the window slides) or gone */
-	for (uint32_t i = PSD_ALERT_RULES_MAX; i < a->pool_high; i++) {
-		struct psd_alert *x = &a->inst[i];
-		if (!x->used)
-			continue;
-		const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] :
-									      NULL;
-		if (p != NULL && p->used && p->present && p->name_len == x->port_len &&
-		    memcmp(p->name, x->port_name, x->port_len) == 0) {
-			int64_t v = (int64_t)psd_port_changes_in(p, t, psd_alert_buckets_of(&a->rules.rule[x->rule])) *
-				    1000;
-			psd_alert_evaluate(c, a, i, psd_alert_condition(&a->rules.rule[x->rule], v), v, t);
-		} else {
-			psd_alert_evaluate(c, a, i, false, 0, t); /* the port is gone: nothing holds for it */
-		}
+	a->change_due_ns = UINT64_MAX;
+	a->tick = c->now_ns / PSD_ALERT_EVAL_NS;
+	a->evaluations++;
+	if (!a->evaluated)
+		a->first_tick = a->tick;
+	a->evaluated = true;
+	uint64_t t = a->tick * PSD_ALERT_EVAL_NS; /* evaluations happen on the second */
+	a->due_ns = UINT64_MAX;
+	psd_alert_sample_now(c, g, &now);
+	now.tick = a->tick;
+	if (psd_alert_sample_differs(a, &now))
+		psd_alert_history_add(a, &now);
+	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
+		a->retired_retry = false;
+		a->retired_sent = false;
 	}
-	for (uint32_t idx = 0; idx < c->ports.high_water; idx++)
-		if (psd_alert_port_recent(&c->ports.ports[idx], t))
-			psd_alert_evaluate_port(c, a, idx, t);
+	bool all = psd_alert_expire_silences(c, a) || a->dirty;
+	a->dirty = false;
+	all |= evaluate_daemon(c, a, &now, t);
+	if (a->per_port_rules == 0) {
+		c->alertq.gone = false;
+		while (c->alertq.head != PSD_NO_PORT)
+			psd_alertq_unlink(c, c->alertq.head);
+		return;
+	}
+	psd_alert_evaluate_pool(c, a, all || c->alertq.gone, t);
+	c->alertq.gone = false;
+	for (uint32_t n = c->alertq.len; n > 0; n--) { /* ports queued again go at the next */
+		uint32_t idx = c->alertq.head;
+		psd_alertq_unlink(c, idx);
+		psd_alert_evaluate_port(c, a, idx, t);
+	}
+	if (c->alertq.len > 0)
+		psd_alert_due(a, t + PSD_ALERT_EVAL_NS);
+}
+
+/* After every event: whatever it changed that an alert reads (a port's changes, a watched
+ * signal, the rules or silences) asks for an evaluation at the next whole second. */
+void psd_alerts_note(const struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
+{
+	struct psd_alert_sample now;
+	if (a->rules.count == 0 || a->change_due_ns != UINT64_MAX)
+		return; /* none, or one asked for already */
+	bool changed = c->alertq.len > 0 || c->alertq.gone || a->dirty || !a->evaluated;
+	if (!changed && a->watched != 0) {
+		psd_alert_sample_now(c, g, &now);
+		changed = psd_alert_sample_differs(a, &now);
+	}
+	if (changed)
+		a->change_due_ns = psd_alert_next_second(a, c->now_ns);
 }
 
 uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a, bool redis_up)
 {
-	uint64_t d = a->due_ns;
+	if (a->rules.count == 0)
+		return UINT64_MAX;
+	uint64_t d = a->due_ns < a->change_due_ns ? a->due_ns : a->change_due_ns;
 	/* the poll waits for Redis, as every command: no deadline meanwhile */
-	if (a->rules.count > 0 && redis_up && !a->silence_inflight &&
-	    a->silence_due_ns < d)
+	if (redis_up && !a->silence_inflight && a->silence_due_ns < d)
 		d = a->silence_due_ns;
 	return d;
 }
@@ -277,7 +339,7 @@ static void rehash_pool(struct psd_alerts *a, const uint32_t *map, uint32_t pool
 		keep = *x;
 		keep.rule = (uint16_t)map[x->rule];
 		*x = keep;
-		uint32_t b = psd_alert_bucket_of(x->rule, x->port);
+		uint32_t b = psd_alert_bucket_of(x->rule, x->port_name, x->port_len);
 		x->next = a->bucket[b];
 		a->bucket[b] = i + 1;
 		a->pool_used++;
@@ -336,7 +398,7 @@ int psd_alerts_reload(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	/* silences name rules by index: they are read again at the next poll */
 	a->silence_count = 0;
 	a->silence_hash = 0;
-	a->due_ns = a->rules.count > 0 ? c->now_ns : UINT64_MAX;
+	a->dirty = true;
 	return 0;
 }
 
@@ -354,6 +416,7 @@ void psd_alerts_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 			/* sent again at the next evaluation: retired_sent until then */
 			a->sync_errors++;
 			a->retired_retry = true;
+			psd_alert_due(a, psd_alert_next_second(a, c->now_ns));
 			return;
 		}
 		a->retired_sent = false;
@@ -372,6 +435,8 @@ void psd_alerts_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	if (r->type == PSD_REPLY_ERROR) {
 		/* sent again at its next evaluation (a second from now), not in a loop with Redis */
 		a->sync_errors++;
+		x->due_ns = psd_alert_next_second(a, c->now_ns);
+		psd_alert_due(a, x->due_ns);
 		return;
 	}
 	x->in_db = x->sent_set;
@@ -449,8 +514,8 @@ void psd_alerts_check(const struct psd_ctx *c, const struct psd_alerts *a)
 			continue;
 		used++;
 		PSD_ASSERT(x->rule < a->rules.count && a->rules.rule[x->rule].per_port);
-		/* reachable from its bucket, and no other alert of the same rule and port there */
-		PSD_ASSERT(psd_alert_pool_find(a, x->rule, x->port, x->port_name, x->port_len) == i);
+		/* reachable from its bucket, and no other alert of the same rule and port name */
+		PSD_ASSERT(psd_alert_pool_find(a, x->rule, x->port_name, x->port_len) == i);
 	}
 	PSD_ASSERT(used == a->pool_used);
 	PSD_ASSERT(queued == a->sync_len);
@@ -468,6 +533,9 @@ void psd_alerts_counts(const struct psd_alerts *a, struct psd_alert_counts *ret)
 		ret->silences_active += !a->silence[k].expired;
 	ret->transitions = a->transitions;
 	ret->refused = a->refused;
+	ret->silence_refused = a->silence_refused;
+	ret->evaluations = a->evaluations;
+	ret->port_looks = a->port_looks;
 }
 
 void psd_alerts_holding(const struct psd_alerts *a, uint32_t *holding)

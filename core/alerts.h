@@ -22,12 +22,15 @@
 
 #include "psd/alerts.h"
 #include "psd/limits.h"
+#include "repeat.h"
 
 #define PSD_ALERT_INSTANCES (PSD_ALERT_RULES_MAX + PSD_ALERT_SUBJECTS_MAX)
 #define PSD_ALERT_BUCKETS (2u * PSD_ALERT_SUBJECTS_MAX) /* hash buckets of per-port alerts */
 #define PSD_ALERT_HISTORY (PSD_ALERT_WINDOW_MAX_S + 1u) /* samples: one per evaluation */
 #define PSD_ALERT_NONE UINT32_MAX
 #define PSD_ALERT_KEY_LEN_MAX 64u /* PORTSYNCD_ALERT|<rule>|<subject> */
+/* Refused silence fields remembered as logged; more are counted without a line of their own */
+#define PSD_ALERT_SILENCE_REFUSALS_KEPT 16u
 /* STATE_DB entries of alerts a reload removed, waiting for their DEL; more are left (logged) */
 #define PSD_ALERT_RETIRED_MAX 256u
 
@@ -50,6 +53,7 @@ struct psd_alert {
 	char port_name[PSD_IFNAME_LEN_MAX + 1];
 	uint32_t next;            /* hash chain, or the free list */
 	uint32_t seen_tick;       /* the evaluation that last looked at it */
+	uint64_t due_ns;          /* when time alone may change its evaluation; UINT64_MAX: never */
 	int64_t value;            /* thousandths */
 	int64_t fired_value;      /* the value when it fired: its STATE_DB entry */
 	uint64_t since_ns;        /* in this state since */
@@ -67,7 +71,7 @@ struct psd_alert_silence {
 };
 
 struct psd_alert_sample {
-	uint64_t tick;            /* now / PSD_ALERT_EVAL_NS; 0: empty */
+	uint64_t tick;            /* now / PSD_ALERT_EVAL_NS of the evaluation that took it */
 	uint64_t v[PSD_SIG_DAEMON_COUNT];
 	uint64_t hist[PSD_HIST_BUCKETS + 1];
 };
@@ -82,13 +86,22 @@ struct psd_alerts {
 	struct psd_alert_rules rules;
 	uint32_t per_port_rules;
 	/* per-port rules in the order a port's evaluation takes them: the `above` ones by window
-	 * (in flap buckets) and threshold, so that those that hold are a prefix of their window's
+	 * (in seconds) and threshold, so that those that hold are a prefix of their window's
 	 * run (above_from[k] .. above_from[k + 1]); then the others (from other_from) */
 	uint16_t port_order[PSD_ALERT_RULES_MAX];
-	uint32_t above_from[PSD_FLAP_BUCKETS + 2];
+	uint32_t above_from[PSD_FLAP_WINDOW_MAX_S + 2];
 	uint32_t other_from;
+	uint32_t port_window_max; /* the longest window of a per-port rule, seconds */
+	uint32_t watched;         /* bit per daemon signal a daemon rule reads */
+	bool evaluated;           /* an evaluation ran: tick and first_tick are set */
 	uint64_t tick;            /* the last evaluation's tick */
-	uint64_t due_ns;          /* the next evaluation; UINT64_MAX: no rules */
+	uint64_t first_tick;      /* the first evaluation's tick: a window reaches back no further */
+	/* the next evaluation time alone asks for (an alert's for, keep_firing_for, a window, a
+	 * silence's end, a refused command to send again), UINT64_MAX: none; changes ask for one
+	 * at the next whole second besides (psd_alerts_deadline) */
+	uint64_t due_ns;
+	uint64_t change_due_ns;   /* the whole second after a change was noted; UINT64_MAX: none */
+	bool dirty;               /* rules, silences or held states changed: evaluate every alert */
 	struct psd_alert inst[PSD_ALERT_INSTANCES];
 	uint32_t bucket[PSD_ALERT_BUCKETS];  /* instance index + 1; 0: empty */
 	uint32_t free_head;       /* free pool entries, PSD_ALERT_NONE: none */
@@ -100,10 +113,20 @@ struct psd_alerts {
 	uint32_t retired_len;
 	bool retired_sent;        /* retired[retired_len - 1]'s DEL is in flight (or refused) */
 	bool retired_retry;       /* ... refused: sent again at the next evaluation */
+	/* the samples, oldest first from hist_head: one per evaluation that found a watched signal
+	 * changed, so that every window's start is the latest sample at or before it */
 	struct psd_alert_sample history[PSD_ALERT_HISTORY];
+	uint32_t hist_head, hist_len;
 	struct psd_alert_silence silence[PSD_ALERT_SILENCES_MAX];
 	uint32_t silence_count;
 	uint64_t silence_hash;    /* of the last silence reply: a change is logged once */
+	/* refused silence fields logged (field and value hashed) that the hash still holds */
+	uint64_t refused_kept[PSD_ALERT_SILENCE_REFUSALS_KEPT];
+	uint32_t refused_kept_len;
+	struct psd_repeat refused_repeat; /* replies whose refusals were counted, not logged */
+	uint64_t silence_refused; /* refused silence fields, each time a changed hash is read */
+	uint64_t evaluations;     /* evaluations run */
+	uint64_t port_looks;      /* per-port alerts and ports evaluated, all evaluations */
 	bool silence_inflight;
 	/* entries an earlier run left in STATE_DB: swept once at start (KEYS, then a DEL each) */
 	bool swept;
@@ -141,9 +164,13 @@ int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_al
 /* A reload: rules unchanged by name and definition keep their alerts; the others start afresh
  * (their STATE_DB entries are removed). -EINVAL and nothing changed when one is out of range. */
 int psd_alerts_reload(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_rules *rules);
-/* Evaluates every rule when due (c->now_ns). */
+/* Evaluates the rules when due (c->now_ns): the daemon rules, the per-port alerts due or whose
+ * port changed, and the ports that changed. */
 void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
-/* redis_up: every database is up (the silence poll waits for it). */
+/* After each event: a change an alert reads asks for an evaluation at the next whole second. */
+void psd_alerts_note(const struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
+/* The next evaluation (or silence poll): UINT64_MAX when nothing is pending, firing, draining or
+ * changed. redis_up: every database is up (the silence poll waits for it). */
 uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a, bool redis_up);
 /* A STATE_DB entry or the silence poll, when one is due; the engine asks only while every
  * database is up and a command may be sent. */
@@ -167,6 +194,9 @@ struct psd_alert_counts {
 	uint32_t silences_active;
 	uint64_t transitions;
 	uint64_t refused;
+	uint64_t silence_refused;
+	uint64_t evaluations;
+	uint64_t port_looks;
 };
 void psd_alerts_counts(const struct psd_alerts *a, struct psd_alert_counts *ret);
 /* Per rule, the ports whose per-port condition holds now (holding[rules.count]). */

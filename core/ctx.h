@@ -8,6 +8,8 @@
  *   ports      the port table: each port field has one owning module (port_table.h says which);
  *   old        the old interfaces start-up brings down (startup.c writes it, links.c reads it);
  *   linkq      the link stats queue (port_stats.c, observe.c);
+ *   alertq     the ports whose changes the alerts have not looked at (port_stats.c, alerts.c);
+ *   census     present ports and those with per-port metric series (port_stats.c);
  *   out        the outbox: the todo and log rings, and the storage behind a pulled action.
  *
  * Anything a module owns travels only as an explicit argument, never through this struct.
@@ -28,6 +30,8 @@ struct psd_ctx {
 	struct psd_port_table ports;
 	struct psd_old_set old;
 	struct psd_linkq linkq;
+	struct psd_alertq alertq;
+	struct psd_port_census census;
 	struct psd_outbox out;
 };
 

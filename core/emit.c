@@ -466,8 +466,9 @@ static size_t wall_time(struct psd_ctx *c, unsigned slot, uint64_t mono_ns)
 	return t.len;
 }
 
-/* HSET PORT_LINK_STATS|<name> oper_status .. oper_changes N flaps_in_window N window_seconds N
- * since T [last_up T] [last_down T]: the port's link analytics (docs/metrics.md). */
+/* HSET PORT_LINK_STATS|<name> oper_status .. oper_changes N counted_by kernel|messages
+ * flaps_in_window N window_seconds N since T [flapping_since T] [last_up T] [last_down T]: the
+ * port's link analytics (docs/metrics.md). */
 void psd_emit_link_stats(struct psd_ctx *c, uint32_t port, struct psd_action *ret)
 {
 	const struct psd_port *p = &c->ports.ports[port];
@@ -481,12 +482,19 @@ void psd_emit_link_stats(struct psd_ctx *c, uint32_t port, struct psd_action *re
 	lit(c, i++, p->oper_up ? "up" : "down");
 	lit(c, i++, "oper_changes");
 	arg(c, i++, c->out.scratch[SLOT_NUM], number(c, SLOT_NUM, p->oper_changes));
+	lit(c, i++, "counted_by");
+	lit(c, i++, p->carrier_known ? "kernel" : "messages");
 	lit(c, i++, "flaps_in_window");
-	arg(c, i++, c->out.scratch[SLOT_NUM2], number(c, SLOT_NUM2, psd_port_flaps(p, c->now_ns)));
+	arg(c, i++, c->out.scratch[SLOT_NUM2],
+	    number(c, SLOT_NUM2, psd_port_changes_in(p, c->now_ns, PSD_FLAP_WINDOW_S)));
 	lit(c, i++, "window_seconds");
 	arg(c, i++, c->out.scratch[SLOT_CHANNEL], number(c, SLOT_CHANNEL, PSD_FLAP_WINDOW_S));
 	lit(c, i++, "since");
 	arg(c, i++, c->out.scratch[5], wall_time(c, 5, p->since_ns));
+	if (p->flap_since_ns != 0 && psd_port_flapping(p, c->now_ns)) {
+		lit(c, i++, "flapping_since");
+		arg(c, i++, c->out.scratch[SLOT_KEY2], wall_time(c, SLOT_KEY2, p->flap_since_ns));
+	}
 	if (p->last_up_ns != 0) {
 		lit(c, i++, "last_up");
 		arg(c, i++, c->out.scratch[6], wall_time(c, 6, p->last_up_ns));

@@ -470,16 +470,22 @@ static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 		warm_event(c, PSD_WS_OVERRUN); /* a new dump will end it */
 }
 
-/* The alerts' evaluation, with the signals other modules own. */
-COLD static void alerts_timer(struct psd_core *c)
+/* The signals the alerts read that other modules own. */
+static struct psd_alert_given alert_given(const struct psd_core *c)
 {
-	const struct psd_alert_given g = {
+	return (struct psd_alert_given){
 		.redis_up = psd_recovery_dbs_up(&c->recovery),
 		.in_flight = c->inflight,
 		.writes_pending = c->links.sendq_len,
 		.missing_in_appl = c->links.parked,
 		.resync_pending = psd_resync_pending(&c->ctx, &c->resync),
 	};
+}
+
+/* The alerts' evaluation, when due. */
+COLD static void alerts_timer(struct psd_core *c)
+{
+	const struct psd_alert_given g = alert_given(c);
 	psd_alerts_timer(&c->ctx, &c->alerts, &g);
 }
 
@@ -663,6 +669,10 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		warm_settle(c);
 		if (wanted(c) != 0)
 			dispatch(c, db);
+	}
+	if (running(c)) { /* what the event changed that alerts read: an evaluation is due */
+		const struct psd_alert_given g = alert_given(c);
+		psd_alerts_note(&c->ctx, &c->alerts, &g);
 	}
 	return r;
 }
@@ -851,27 +861,6 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 	return d;
 }
 
-
-void psd_core_check(const struct psd_core *c)
-{
-	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
-	PSD_ASSERT(c->lazy == c->lazy_db[0] + c->lazy_db[1] + c->lazy_db[2]);
-	for (int db = 0; db < _PSD_DB_MAX; db++)
-		PSD_ASSERT(c->lazy_db[db] <= c->inflight_db[db]);
-	for (int db = 0; db < _PSD_DB_MAX; db++)
-		PSD_ASSERT(c->recovery.db_up[db] || c->inflight_db[db] == 0);
-	PSD_ASSERT(c->ctx.out.todo_len <= PSD_TODO_RING);
-	PSD_ASSERT(c->ctx.out.log_len <= PSD_LOG_RING);
-	PSD_ASSERT(c->startup.wants == 0 && c->recovery.wants == 0 && c->resync.wants == 0);
-	psd_startup_check(&c->ctx, &c->startup);
-	psd_recovery_check(&c->ctx, &c->recovery);
-	psd_resync_check(&c->ctx, &c->resync);
-	psd_links_check(&c->ctx, &c->links);
-	psd_observe_check(&c->ctx);
-	psd_warm_check(&c->ctx, &c->warm);
-	psd_alerts_check(&c->ctx, &c->alerts);
-	psd_watch_check(&c->ctx, &c->watch);
-}
 
 /* What the view layer reads (view.h): the shared leaves, each module's state, the engine's own
  * figures. */

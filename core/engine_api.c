@@ -1,10 +1,11 @@
 /*
  * The core's read side of the public API (core.h, metrics.h): counters, accessors, and the view
  * layer's entries (metrics, health, status), each filling a struct psd_view from the engine's
- * state. The engine's other half (engine.c) takes events and hands out actions; this half only
- * reads.
+ * state, and the invariants' check. The engine's other half (engine.c) takes events and hands out
+ * actions; this half only reads.
  */
 #include "engine.h"
+#include "psd_assert.h"
 #include "view.h"
 
 const struct psd_stats *psd_core_stats(const struct psd_core *c)
@@ -55,4 +56,26 @@ size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_inf
 {
 	struct psd_view v = psd_engine_view(c);
 	return psd_view_metrics(&v, info, buf, size);
+}
+
+/* The invariants of the engine's own state (engine.c's file-top comment), then each module's. */
+void psd_core_check(const struct psd_core *c)
+{
+	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
+	PSD_ASSERT(c->lazy == c->lazy_db[0] + c->lazy_db[1] + c->lazy_db[2]);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		PSD_ASSERT(c->lazy_db[db] <= c->inflight_db[db]);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		PSD_ASSERT(c->recovery.db_up[db] || c->inflight_db[db] == 0);
+	PSD_ASSERT(c->ctx.out.todo_len <= PSD_TODO_RING);
+	PSD_ASSERT(c->ctx.out.log_len <= PSD_LOG_RING);
+	PSD_ASSERT(c->startup.wants == 0 && c->recovery.wants == 0 && c->resync.wants == 0);
+	psd_startup_check(&c->ctx, &c->startup);
+	psd_recovery_check(&c->ctx, &c->recovery);
+	psd_resync_check(&c->ctx, &c->resync);
+	psd_links_check(&c->ctx, &c->links);
+	psd_observe_check(&c->ctx);
+	psd_warm_check(&c->ctx, &c->warm);
+	psd_alerts_check(&c->ctx, &c->alerts);
+	psd_watch_check(&c->ctx, &c->watch);
 }

@@ -451,7 +451,7 @@ static void handle_link(struct psd_ctx *c, struct psd_links *lk, const struct ps
 	track_ifindex(c, lk, p, idx, l->ifindex);
 	psd_port_note_change(c, p);
 	psd_port_note_link(c, idx, lk->link_cause, (l->flags & IFF_RUNNING) != 0,
-			   (l->flags & IFF_UP) != 0);
+			   (l->flags & IFF_UP) != 0, l);
 	p->present = true;
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;

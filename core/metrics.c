@@ -3,8 +3,9 @@
  * Pure: it reads the shared leaves and, through their accessors, the modules, and writes into
  * the caller's buffer; health is view.c's verdict. Every family has
  * # HELP and # TYPE, names follow Prometheus (portsyncd_ prefix, _total counters, base units) and
- * label values come from fixed sets: there is no per-port series, so the text has the same size
- * for 10 ports and for 100K, and one walk of the port table computes the port gauges.
+ * label values come from fixed sets, or are the names of the ports with per-port series (at most
+ * cfg.port_series_max, taken by port_stats.c), so the text grows with them and stops there; one
+ * walk of the port table computes the port gauges, one more per per-port family.
  * docs/metrics.md explains each family.
  */
 #include <string.h>
@@ -128,7 +129,7 @@ static void per_db(struct psd_text *t, const char *name, const char *type, const
 }
 
 struct port_counts {
-	uint64_t present, oper_up, admin_up, flapping;
+	uint64_t present, oper_up, admin_up, flapping, from_messages;
 };
 
 static void count_ports(const struct psd_ctx *c, uint64_t now_ns, struct port_counts *n)
@@ -141,9 +142,103 @@ static void count_ports(const struct psd_ctx *c, uint64_t now_ns, struct port_co
 		n->present++;
 		n->oper_up += p->oper_up;
 		n->admin_up += p->admin_up;
-		if (p->oper_changes >= PSD_FLAP_THRESHOLD &&
-		    psd_port_flaps(p, now_ns) >= PSD_FLAP_THRESHOLD)
+		n->from_messages += p->link_known && !p->carrier_known;
+		if (p->oper_changes > PSD_FLAP_ABOVE && psd_port_flapping(p, now_ns))
 			n->flapping++;
+	}
+}
+
+/* The per-port families, node_exporter's way: one series per port with a `port` label, for the
+ * ports that have one (port_stats.c hands them out up to cfg.port_series_max). */
+enum port_family {
+	PF_OPER_UP,
+	PF_ADMIN_UP,
+	PF_CHANGES,
+	PF_UP,
+	PF_DOWN,
+	PF_LAST_CHANGE,
+	PF_FLAPPING_SINCE,
+	_PF_MAX,
+};
+
+static const struct {
+	const char *name, *type, *help;
+} port_family_info[_PF_MAX] = {
+	[PF_OPER_UP] = {"portsyncd_port_oper_up", "gauge", "1 while the port's link is up (oper)."},
+	[PF_ADMIN_UP] = {"portsyncd_port_admin_up", "gauge", "1 while the port is admin up."},
+	[PF_CHANGES] = {"portsyncd_port_carrier_changes_total", "counter",
+			"The port's carrier changes as the kernel counts them (IFLA_CARRIER_CHANGES), "
+			"or, where it does not, the oper changes seen since the daemon first saw it."},
+	[PF_UP] = {"portsyncd_port_carrier_up_changes_total", "counter",
+		   "The port's carrier changes to up (IFLA_CARRIER_UP_COUNT, or seen)."},
+	[PF_DOWN] = {"portsyncd_port_carrier_down_changes_total", "counter",
+		     "The port's carrier changes to down (IFLA_CARRIER_DOWN_COUNT, or seen)."},
+	[PF_LAST_CHANGE] = {"portsyncd_port_last_change_seconds", "gauge",
+			    "When the port entered its current oper state (or appeared), Unix seconds."},
+	[PF_FLAPPING_SINCE] = {"portsyncd_port_flapping_since_seconds", "gauge",
+			       "Ports flapping now (" PSD_FLAP_TEXT "): since when, Unix seconds."},
+};
+
+static uint64_t wall_ns(const struct psd_ctx *c, uint64_t mono_ns)
+{
+	int64_t wall = (int64_t)mono_ns + c->cfg.realtime_offset_ns;
+	return wall > 0 ? (uint64_t)wall : 0;
+}
+
+/* One port's sample of family f. */
+static void port_value(const struct psd_ctx *c, const struct psd_port *p, enum port_family f,
+		       struct psd_text *t)
+{
+	switch (f) {
+	case PF_OPER_UP:
+		psd_text_u64(t, p->oper_up);
+		return;
+	case PF_ADMIN_UP:
+		psd_text_u64(t, p->admin_up);
+		return;
+	case PF_CHANGES:
+		psd_text_u64(t, p->carrier_changes);
+		return;
+	case PF_UP:
+		psd_text_u64(t, p->carrier_up);
+		return;
+	case PF_DOWN:
+		psd_text_u64(t, p->carrier_down);
+		return;
+	case PF_LAST_CHANGE:
+		seconds(t, wall_ns(c, p->since_ns));
+		return;
+	case PF_FLAPPING_SINCE:
+		seconds(t, wall_ns(c, p->flap_since_ns));
+		return;
+	case _PF_MAX:
+		break;
+	}
+}
+
+static void port_family(const struct psd_ctx *c, enum port_family f, uint64_t now,
+			struct psd_text *t)
+{
+	const char *name = port_family_info[f].name;
+	size_t name_len = strlen(name);
+	family(t, name, port_family_info[f].type, port_family_info[f].help);
+	/* the walk ends at the last port with a series: at most port_series_max are found */
+	uint32_t left = c->census.series;
+	for (uint32_t i = 0; i < c->ports.high_water && left > 0; i++) {
+		const struct psd_port *p = &c->ports.ports[i];
+		if (!p->used || !p->has_series)
+			continue;
+		left--;
+		if (!p->present)
+			continue;
+		if (f == PF_FLAPPING_SINCE && (p->flap_since_ns == 0 || !psd_port_flapping(p, now)))
+			continue;
+		psd_text_mem(t, name, name_len);
+		psd_text_mem(t, "{port=\"", 7);
+		psd_text_mem(t, p->name, p->name_len);
+		psd_text_mem(t, "\"} ", 3);
+		port_value(c, p, f, t);
+		psd_text_mem(t, "\n", 1);
 	}
 }
 
@@ -217,6 +312,15 @@ static void alert_families(const struct psd_view *v, struct psd_text *t)
 	psd_text_str(t, "portsyncd_alert_subjects_refused_total ");
 	psd_text_u64(t, n.refused);
 	psd_text_str(t, "\n");
+	single(t, "portsyncd_alert_evaluations_total", "counter",
+	       "Alert evaluations: each on a whole second when a watched signal or a port changed, "
+	       "or a for, keep_firing_for or window deadline came.", n.evaluations);
+	single(t, "portsyncd_alert_port_evaluations_total", "counter",
+	       "Per-port alerts and ports evaluated, all evaluations (the evaluations' cost).",
+	       n.port_looks);
+	single(t, "portsyncd_alert_silence_fields_refused_total", "counter",
+	       "CONFIG_DB silence fields refused, each time a changed hash was read (each logged "
+	       "once).", n.silence_refused);
 }
 
 /* Netlink: datagrams, messages and what became of them, losses and re-dumps. */
@@ -388,7 +492,16 @@ static void port_families(const struct psd_view *v, uint64_t now, struct psd_tex
 	       "Ports waiting for their APPL_DB PORT_TABLE entry (looked up again every second).",
 	       psd_links_parked(v->links));
 	single(t, "portsyncd_ports_flapping", "gauge",
-	       "Present ports with at least 6 oper changes in the last 60 s.", ports.flapping);
+	       "Present ports flapping: " PSD_FLAP_TEXT ".", ports.flapping);
+	single(t, "portsyncd_ports_counted_from_messages", "gauge",
+	       "Present ports whose oper changes are counted from messages: the kernel gives no "
+	       "carrier counts for them.", ports.from_messages);
+	single(t, "portsyncd_ports_without_series", "gauge",
+	       "Present ports without per-port series (port_series_max reached).",
+	       v->ctx->census.present - v->ctx->census.series);
+	single(t, "portsyncd_port_series_refused_total", "counter",
+	       "Ports first seen while every per-port series was taken (port_series_max).",
+	       s->port_series_refused);
 	single(t, "portsyncd_port_table_capacity", "gauge", "Entries the port table can hold.",
 	       v->ctx->lim.ports_max);
 	single(t, "portsyncd_port_init_done", "gauge", "1 once PortInitDone has been written.",
@@ -406,7 +519,8 @@ static void port_families(const struct psd_view *v, uint64_t now, struct psd_tex
 	       "STATE_DB entries a warm restart found stale (netdev gone while down): deleted.",
 	       s->warm_stale_deleted);
 	single(t, "portsyncd_link_oper_changes_total", "counter",
-	       "Oper status changes (up to down or down to up) of present ports.", s->oper_changes);
+	       "Oper changes of present ports: the kernel's carrier counts, or the changes seen in "
+	       "messages where it has none.", s->oper_changes);
 	single(t, "portsyncd_link_stats_writes_total", "counter",
 	       "STATE_DB PORT_LINK_STATS writes acknowledged.", s->link_stats_writes);
 }
@@ -447,6 +561,8 @@ static void render(const struct psd_view *v, const struct psd_metrics_info *info
 		  "Round trip of a STATE_DB port write: sent to acknowledged.", &s->write_rtt);
 
 	alert_families(v, t);
+	for (int f = 0; f < _PF_MAX; f++)
+		port_family(v->ctx, (enum port_family)f, now, t);
 }
 
 size_t psd_view_metrics(const struct psd_view *v, const struct psd_metrics_info *info, char *buf,

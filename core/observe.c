@@ -31,6 +31,7 @@
 void psd_observe_init(struct psd_ctx *c)
 {
 	psd_linkq_init(&c->linkq);
+	psd_alertq_init(&c->alertq);
 }
 
 static void observe_reply(struct psd_ctx *c, const struct psd_reply *r)
@@ -169,4 +170,13 @@ void psd_observe_check(const struct psd_ctx *c)
 			   (p->lines == PSD_LINK_LINES_PER_MIN &&
 			    c->linkq.lines_due_ns <= p->lines_from_ns + PSD_LOG_REPEAT_NS));
 	}
+	queued = 0;
+	for (uint32_t i = c->alertq.head; i != PSD_NO_PORT; i = c->ports.ports[i].alertq_next) {
+		PSD_ASSERT(c->ports.ports[i].used && c->ports.ports[i].alertq_queued);
+		PSD_ASSERT(++queued <= c->alertq.len);
+	}
+	PSD_ASSERT(queued == c->alertq.len);
+	PSD_ASSERT(c->census.series <= c->census.present);
+	PSD_ASSERT(c->census.series <= (c->cfg.port_series_max != 0 ? c->cfg.port_series_max :
+								       PSD_PORT_SERIES_DEFAULT));
 }

@@ -1,5 +1,5 @@
 /*
- * Per-port link history and the link stats queue (port_stats.c): a leaf library.
+ * Per-port link history, the link stats queue and the alert queue (port_stats.c): a leaf library.
  */
 #ifndef PSD_PORT_STATS_H
 #define PSD_PORT_STATS_H
@@ -8,8 +8,10 @@
 #include <stdint.h>
 
 #include "port_table.h"
+#include "repeat.h"
 
 struct psd_ctx;
+struct psd_link;
 
 /* Ports whose STATE_DB PORT_LINK_STATS is to be written, linked through the port records. */
 struct psd_linkq {
@@ -20,17 +22,38 @@ struct psd_linkq {
 	uint64_t lines_due_ns; /* a port's suppressed transition lines are summarised then */
 };
 
+/* Ports whose oper changes the alerts have not evaluated yet, each once, linked through the port
+ * records; gone: a port with changes went away since (its alerts are to be evaluated). */
+struct psd_alertq {
+	uint32_t head;
+	uint32_t tail;
+	uint32_t len;
+	bool gone;
+};
+
+/* Present front-panel ports, and those of them with per-port metric series. */
+struct psd_port_census {
+	uint32_t present;
+	uint32_t series;
+	struct psd_repeat refused; /* first sights refused a series while they are all taken */
+};
+
 void psd_linkq_init(struct psd_linkq *q);
 void psd_linkq_push(struct psd_ctx *c, uint32_t idx);
 void psd_linkq_unlink(struct psd_ctx *c, uint32_t idx);
 /* A connection was lost: writes in flight go again once Redis is back. */
 void psd_linkq_requeue_sent(struct psd_ctx *c);
 
+void psd_alertq_init(struct psd_alertq *q);
+void psd_alertq_push(struct psd_ctx *c, uint32_t idx);
+void psd_alertq_unlink(struct psd_ctx *c, uint32_t idx);
+
 /* A port's desired state is about to change: the start of its ack latency. */
 void psd_port_note_change(struct psd_ctx *c, struct psd_port *p);
-/* A present port's new link state (before it is stored in p). */
+/* A present port's new link state (before it is stored in p), and the kernel's carrier counts
+ * the message carried (l; NULL: none). */
 void psd_port_note_link(struct psd_ctx *c, uint32_t idx, const char *cause, bool oper_up,
-			bool admin_up);
+			bool admin_up, const struct psd_link *l);
 /* A port's netdev is gone. */
 void psd_port_note_gone(struct psd_ctx *c, uint32_t idx, const char *cause);
 /* Summarises the transition lines suppressed in each port's minute that is over (due at
@@ -40,5 +63,14 @@ void psd_port_lines_timer(struct psd_ctx *c);
 uint32_t psd_port_flaps(const struct psd_port *p, uint64_t now_ns);
 /* Oper changes of p in the last `buckets` flap buckets (PSD_FLAP_BUCKET_NS each) up to now. */
 uint32_t psd_port_changes_in(const struct psd_port *p, uint64_t now_ns, uint32_t buckets);
+/* Oper changes of p in the last window_s seconds (the buckets from now_s - window_s to now_s). */
+uint32_t psd_port_changes_in(const struct psd_port *p, uint64_t now_ns, uint32_t window_s);
+/* The changes in each window of 1 .. PSD_FLAP_WINDOW_MAX_S seconds: ret[w] (ret[0] is 0). */
+void psd_port_changes_by_window(const struct psd_port *p, uint64_t now_ns,
+				uint32_t ret[PSD_FLAP_WINDOW_MAX_S + 1]);
+/* When the count of the window_s window next drops (a bucket leaves it), or UINT64_MAX. */
+uint64_t psd_port_window_drops_at(const struct psd_port *p, uint64_t now_ns, uint32_t window_s);
+/* The one definition of flapping: more than PSD_FLAP_ABOVE changes in PSD_FLAP_WINDOW_S. */
+bool psd_port_flapping(const struct psd_port *p, uint64_t now_ns);
 
 #endif

@@ -56,6 +56,10 @@ struct psd_port {
 	bool stats_dirty : 1;    /* PORT_LINK_STATS differs from what was last written */
 	bool stats_queued : 1;   /* on the link stats queue */
 	bool stats_sent : 1;     /* its PORT_LINK_STATS write is in flight */
+	bool carrier_known : 1;  /* carrier_changes is the kernel's count (IFLA_CARRIER_CHANGES) */
+	bool carrier_updown : 1; /* ... and carrier_up and carrier_down too */
+	bool has_series : 1;     /* it has per-port metric series (cfg.port_series_max) */
+	bool alertq_queued : 1;  /* on the alert queue: changed since the alerts last looked */
 	/* what APPL_DB holds of it, from the keyspace subscription (links_appl.c) */
 	uint8_t appl : 2;        /* enum psd_appl: unknown, there, absent */
 	bool appl_listed : 1;    /* named by the full read being taken */
@@ -72,9 +76,15 @@ struct psd_port {
 	uint64_t change_ns;
 	uint64_t sent_change_ns;
 	uint64_t sent_ns;     /* its STATE_DB command was handed out */
-	/* link analytics: bounded, fixed size */
-	uint32_t flap_epoch;  /* bucket number (now / PSD_FLAP_BUCKET_NS) of the newest count */
-	uint16_t flaps[PSD_FLAP_BUCKETS];
+	/* link analytics (port_stats.c): bounded, fixed size */
+	uint32_t carrier_changes; /* the kernel's counts as last seen (or, without them, the */
+	uint32_t carrier_up;      /* changes seen in messages since the netdev was first seen) */
+	uint32_t carrier_down;
+	int32_t carrier_ifindex;  /* the netdev the kernel's counts are of */
+	uint32_t flap_second;     /* the second of the newest bucket of flaps */
+	uint32_t alertq_prev;     /* alert queue */
+	uint32_t alertq_next;
+	uint64_t flap_since_ns;   /* flapping (PSD_FLAP_ABOVE) since, as of its last change; 0: not */
 	uint32_t stats_prev;  /* link stats queue */
 	uint32_t stats_next;
 	uint64_t last_up_ns;  /* monotonic; 0: never */
@@ -85,6 +95,7 @@ struct psd_port {
 	uint64_t lines_from_ns;
 	uint32_t lines_suppressed;
 	uint16_t lines;
+	uint16_t flaps[PSD_FLAP_RING]; /* oper changes per second, up to flap_second */
 };
 
 /* Whether APPL_DB holds a port, as far as the daemon knows (struct psd_port's appl). */

@@ -49,6 +49,7 @@ static struct psd_kernel_msg snapshot(const struct psd_kernel *k, uint32_t port,
 	const struct psd_kernel_port *p = &k->ports[port];
 	return (struct psd_kernel_msg){
 		.ifindex = p->ifindex, .port = port, .mtu = p->mtu, .type = type,
+		.carrier_up = p->carrier_up, .carrier_down = p->carrier_down,
 		.family = AF_UNSPEC, .up = p->up, .carrier = p->carrier, .renamed = p->renamed,
 		.enslaved = p->enslaved,
 	};
@@ -85,6 +86,7 @@ void psd_kernel_create(struct psd_kernel *k, uint32_t port)
 	} while (ifindex > INT32_MAX);
 	p->ifindex = (int32_t)ifindex;
 	p->up = p->carrier = p->renamed = p->enslaved = false;
+	p->carrier_up = p->carrier_down = 0; /* a new netdev counts from 0 */
 	p->mtu = 9100;
 	notify(k, port);
 }
@@ -106,6 +108,10 @@ void psd_kernel_delete(struct psd_kernel *k, uint32_t port)
 void psd_kernel_set(struct psd_kernel *k, uint32_t port, bool up, bool carrier, uint32_t mtu)
 {
 	struct psd_kernel_port *p = &k->ports[port];
+	if (carrier != p->carrier) { /* netif_carrier_on/off: the kernel counts each */
+		p->carrier_up += carrier;
+		p->carrier_down += !carrier;
+	}
 	p->up = up;
 	p->carrier = carrier;
 	p->mtu = mtu;
@@ -184,6 +190,8 @@ static size_t encode(const struct psd_kernel *k, uint8_t *buf, size_t size, size
 		.master = m->enslaved || (m->family == AF_BRIDGE) ? PSD_KERNEL_BRIDGE_IFINDEX : 0,
 		.flags = IFF_KERNEL_DEFAULT | (m->up ? IFF_UP : 0) |
 			 (m->up && m->carrier ? IFF_RUNNING | IFF_LOWER_UP : 0),
+		.carrier = true, .carrier_changes = m->carrier_up + m->carrier_down,
+		.carrier_up = m->carrier_up, .carrier_down = m->carrier_down,
 	};
 	return psd_nl_build_link(buf, size, off, &spec);
 }

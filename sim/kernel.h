@@ -11,6 +11,10 @@
  * PSD_KERNEL_IFINDEX_BASE + i + ports * generation: unique per netdev ever created (until the
  * generation wraps past INT32_MAX, as real ifindexes may), and the port is found from it in O(1).
  *
+ * Each netdev keeps the kernel's carrier counters (IFLA_CARRIER_CHANGES, _UP_COUNT, _DOWN_COUNT):
+ * a change of its carrier counts one, a netdev created again starts them from 0 (or from a
+ * history the caller gives it), and every message carries them as they were at the change.
+ *
  * Invariants: at most capacity (<= PSD_KERNEL_QUEUE_MAX) messages queued (more is an overrun: the newest are
  * lost, and the next read reports ENOBUFS, as recvmsg does); a read that empties the queue
  * reports it (PSD_EV_NL_DRAINED); memory is O(ports), fixed at init.
@@ -31,6 +35,8 @@ struct psd_kernel_port {
 	int32_t ifindex; /* 0: no netdev */
 	uint32_t generation;
 	uint32_t mtu;
+	uint32_t carrier_up;   /* the kernel's counts of this netdev: changes to up, to down */
+	uint32_t carrier_down;
 	bool up;
 	bool carrier;
 	bool renamed;
@@ -41,6 +47,7 @@ struct psd_kernel_msg {
 	int32_t ifindex;
 	uint32_t port;
 	uint32_t mtu;
+	uint32_t carrier_up, carrier_down; /* the netdev's counts at the change */
 	uint16_t type;   /* RTM_NEWLINK, RTM_DELLINK */
 	uint8_t family;  /* AF_UNSPEC, AF_BRIDGE */
 	bool up, carrier, renamed, enslaved;

@@ -1,9 +1,10 @@
 /*
  * --alerts: the shipped alert rules through three seeded flap storms (docs/simulator.md), each
- * inside one 10 s flap bucket: a quarter of the ports change 5 to 10 times, the others at most 4.
+ * inside one 10 s slot: a quarter of the ports change 5 to 10 times, the others at most 4.
  * port_flapping must fire for exactly the flapping ports, each at the virtual second the rule
  * predicts (the first evaluation after its fifth change, plus `for`), with a STATE_DB entry, and
- * resolve at the end of the window plus `keep_firing_for`, its entry removed. In the second storm
+ * resolve `keep_firing_for` after the second at which its window holds no more than 4 of them,
+ * its entry removed. In the second storm
  * one flapping port is silenced until a second between its firing and the check: held, then
  * written. In the third Redis is down: every per-port alert fires inhibited, and the entries
  * appear once Redis is back. Every step also holds alert-held-for (check_step.c). It prints the
@@ -22,6 +23,7 @@ struct alert_run {
 	uint32_t flap;          /* the shipped per-port flap rule */
 	uint64_t *fired;        /* per port: when its flap alert last went firing (0: not) */
 	uint64_t *resolved;
+	uint64_t *resolve_at;   /* per port: when the rule says its alert resolves (0: never) */
 	unsigned failures;
 };
 
@@ -95,15 +97,19 @@ static int flap_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* A seeded flap storm inside one 10 s flap bucket b: a quarter of the ports (one at least, and
- * must_flap) change
- * 5 to 10 times, the others 0 to 4 times (the flap rule wants more than 4 in 30 s). Sets
- * predicted[i] to when the rule must fire for port i (0: never), and returns the bucket. */
+#define STORM_SLOT_NS (10 * PSD_SIM_S) /* a storm's changes fall within one such slot */
+
+/* A seeded flap storm inside one 10 s slot b: a quarter of the ports (one at least, and
+ * must_flap) change 5 to 10 times, the others 0 to 4 times (the flap rule wants more than 4 in
+ * 30 s). Sets predicted[i] to when the rule must fire for port i (0: never) and resolve_at[i] to
+ * when it resolves: keep_firing_for after the second at which the window has lost all but
+ * `threshold` of the changes (the window holds the seconds from now - window to now). Returns
+ * the slot. */
 static uint64_t flap_storm(struct alert_run *ar, uint64_t *predicted, uint32_t must_flap)
 {
 	struct psd_sim *s = ar->s;
 	const struct psd_alert_rule *r = &ar->rules->rule[ar->flap];
-	uint64_t bucket_ns = PSD_FLAP_BUCKET_NS;
+	uint64_t bucket_ns = STORM_SLOT_NS;
 	uint64_t b = s->w->now / bucket_ns + 2;
 	uint64_t t0 = b * bucket_ns + 500 * PSD_SIM_MS;
 	uint32_t threshold = (uint32_t)(r->threshold / 1000);
@@ -132,6 +138,14 @@ static uint64_t flap_storm(struct alert_run *ar, uint64_t *predicted, uint32_t m
 		/* the (threshold + 1)th change: seen at the next evaluation, firing `for` later */
 		if (++seen[ev[k].port] == threshold + 1)
 			predicted[ev[k].port] = (ev[k].t / PSD_SIM_S + 1) * PSD_SIM_S + r->for_s * PSD_SIM_S;
+	}
+	memset(ar->resolve_at, 0, s->nports * sizeof(*ar->resolve_at));
+	memset(seen, 0, s->nports * sizeof(*seen));
+	for (uint32_t k = n; k-- > 0;) { /* the (changes - threshold)th change: threshold after it */
+		uint32_t i = ev[k].port;
+		if (predicted[i] != 0 && ++seen[i] == threshold + 1)
+			ar->resolve_at[i] = (ev[k].t / PSD_SIM_S + r->window_s + 1 +
+					     r->keep_firing_for_s) * PSD_SIM_S;
 	}
 	free(seen);
 	free(ev);
@@ -177,8 +191,10 @@ static void storm_phase(struct alert_run *ar, const char *phase, uint64_t *predi
 				    !entry_exists(s, silenced),
 			    "%s: Ethernet%u firing but not held by its silence", phase, silenced);
 	}
-	uint64_t window_end = (b + r->window_s / (PSD_FLAP_BUCKET_NS / PSD_SIM_S)) * PSD_FLAP_BUCKET_NS;
-	uint64_t resolve_at = window_end + r->keep_firing_for_s * PSD_SIM_S;
+	uint64_t window_end = b * STORM_SLOT_NS + r->window_s * PSD_SIM_S;
+	uint64_t resolve_last = 0;
+	for (uint32_t i = 0; i < s->nports; i++)
+		resolve_last = ar->resolve_at[i] > resolve_last ? ar->resolve_at[i] : resolve_last;
 	/* while every alert fires: entries exactly for the flapping ports not held */
 	alert_advance(s, window_end - 2 * PSD_SIM_S);
 	for (uint32_t i = 0; i < s->nports; i++) {
@@ -205,12 +221,12 @@ static void storm_phase(struct alert_run *ar, const char *phase, uint64_t *predi
 			alert_check(ar, entry_exists(s, i) == (predicted[i] != 0),
 				    "%s: Ethernet%u entry after Redis came back", phase, i);
 	}
-	alert_advance(s, resolve_at + 2 * PSD_SIM_S);
+	alert_advance(s, resolve_last + 2 * PSD_SIM_S);
 	for (uint32_t i = 0; i < s->nports; i++) {
-		alert_check(ar, ar->resolved[i] == (predicted[i] != 0 ? resolve_at : 0),
+		alert_check(ar, ar->resolved[i] == ar->resolve_at[i],
 			    "%s: Ethernet%u resolved at %llu ms, the rule predicts %llu ms", phase, i,
 			    (unsigned long long)(ar->resolved[i] / PSD_SIM_MS),
-			    (unsigned long long)(predicted[i] != 0 ? resolve_at / PSD_SIM_MS : 0));
+			    (unsigned long long)(ar->resolve_at[i] / PSD_SIM_MS));
 		alert_check(ar, !entry_exists(s, i), "%s: Ethernet%u entry left after resolving", phase,
 			    i);
 	}
@@ -222,7 +238,8 @@ int psd_sim_run_alerts(struct psd_sim *s, const char *seed_text)
 	uint64_t *predicted = calloc(s->nports, sizeof(*predicted));
 	ar.fired = calloc(s->nports, sizeof(*ar.fired));
 	ar.resolved = calloc(s->nports, sizeof(*ar.resolved));
-	if (predicted == NULL || ar.fired == NULL || ar.resolved == NULL)
+	ar.resolve_at = calloc(s->nports, sizeof(*ar.resolve_at));
+	if (predicted == NULL || ar.fired == NULL || ar.resolved == NULL || ar.resolve_at == NULL)
 		return 1;
 	ar.flap = rule_named(ar.rules, "port_flapping");
 	s->o.aw.on_transition = on_alert_transition;
@@ -244,9 +261,9 @@ int psd_sim_run_alerts(struct psd_sim *s, const char *seed_text)
 	/* a silence of one flapping port (of the next storm's draw: written before it) that ends
 	 * while its alert fires: held, then its actions run */
 	uint32_t p = psd_sim_below(s, s->nports);
-	/* the next storm's bucket b is two from now's; it fires by b * 10 s + 15 s and the check of
+	/* the next storm's slot b is two from now's; it fires by b * 10 s + 15 s and the check of
 	 * the entries is at b * 10 s + 28 s: the silence ends between */
-	uint64_t until_s = (s->w->now / PSD_FLAP_BUCKET_NS + 2) * (PSD_FLAP_BUCKET_NS / PSD_SIM_S) + 20;
+	uint64_t until_s = (s->w->now / STORM_SLOT_NS + 2) * (STORM_SLOT_NS / PSD_SIM_S) + 20;
 	char field[48], until[24];
 	snprintf(field, sizeof(field), "port_flapping|Ethernet%u", p);
 	snprintf(until, sizeof(until), "%llu", (unsigned long long)until_s);
@@ -264,6 +281,7 @@ int psd_sim_run_alerts(struct psd_sim *s, const char *seed_text)
 	free(predicted);
 	free(ar.fired);
 	free(ar.resolved);
+	free(ar.resolve_at);
 	if (s->o.failed)
 		return psd_sim_fail_violated(s);
 	return ar.failures == 0 ? 0 : 1;

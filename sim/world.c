@@ -531,6 +531,20 @@ void psd_world_link(struct psd_world *w, uint16_t type, const char *name, int32_
 	psd_world_datagram(w, buf, len, false);
 }
 
+void psd_world_carrier_link(struct psd_world *w, const char *name, int32_t ifindex,
+			    uint32_t flags, uint32_t changes, uint32_t up, uint32_t down)
+{
+	uint8_t buf[512];
+	struct psd_nl_link_spec s = {
+		.type = RTM_NEWLINK, .name = name, .ifindex = ifindex, .flags = flags, .mtu = 9100,
+		.carrier = true, .carrier_changes = changes, .carrier_up = up, .carrier_down = down,
+	};
+	size_t len = psd_nl_build_link(buf, sizeof(buf), 0, &s);
+	if (!(len > 0))
+		world_fail("len > 0");
+	psd_world_datagram(w, buf, len, false);
+}
+
 void psd_world_new_link(struct psd_world *w, const char *name, int32_t ifindex,
 				  uint32_t flags)
 {

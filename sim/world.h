@@ -163,6 +163,9 @@ void psd_world_link(struct psd_world *w, uint16_t type, const char *name, int32_
 			      uint32_t flags, uint32_t mtu, uint32_t master, const char *kind);
 void psd_world_new_link(struct psd_world *w, const char *name, int32_t ifindex,
 				  uint32_t flags);
+/* A NEWLINK that carries the kernel's carrier counts (IFLA_CARRIER_CHANGES, _UP/_DOWN_COUNT). */
+void psd_world_carrier_link(struct psd_world *w, const char *name, int32_t ifindex,
+			    uint32_t flags, uint32_t changes, uint32_t up, uint32_t down);
 void psd_world_del_link(struct psd_world *w, const char *name, int32_t ifindex);
 void psd_world_dump_done(struct psd_world *w);
 void psd_world_advance(struct psd_world *w, uint64_t ns);

@@ -212,6 +212,29 @@ wait_until() {
 	done
 }
 
+# port_up_daemon NAME [DAEMON_ARG...]: NAME configured, its veth created and admin up (its peer
+# down), consumed, under a running daemon.
+port_up_daemon() {
+	local name=$1
+	shift
+	config_port "$name" 0
+	start_daemon "$@"
+	add_port "$name"
+	nsip link set "$name" up
+	consume
+	wait_state "$name" "down up 1500"
+}
+
+# flap_peer PORT N [SECONDS]: N carrier changes of PORT (its veth peer up, down, up...), SECONDS
+# apart (default 0.2)
+flap_peer() {
+	local i
+	for i in $(seq 1 "$2"); do
+		if [ $((i % 2)) = 1 ]; then nsip link set "p$1" up; else nsip link set "p$1" down; fi
+		sleep "${3:-0.2}"
+	done
+}
+
 state_is() { # state_is PORT "oper admin mtu": STATE_DB holds our four fields with these values
 	local got
 	got=$(rcli 6 HMGET "PORT_TABLE|$1" state netdev_oper_status admin_status mtu | tr '\n' ' ')

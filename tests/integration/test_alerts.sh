@@ -90,42 +90,44 @@ it_alerts_silence_holds_and_expires() {
 	[ "$(date +%s)" -ge "$until" ] || fail "the entry came before the silence's end"
 }
 
-# promtool accepts the printed rules, and its rules test replays the flap series the daemon
-# exports (portsyncd_alert_condition_ports) and a Redis outage: the same for and keep_firing_for.
+# promtool accepts the printed rules, and its rules test replays per-port series as the daemon
+# exports them (portsyncd_port_carrier_changes_total): a port with 5 changes at 36 s fires alone,
+# with its port, 5 s later (for) and resolves 20 s after its 30 s window let them go
+# (keep_firing_for); one with 4 never fires; a Redis outage fires redis_unreachable after 10 s.
+# The printed inhibitions are Alertmanager's configuration as amtool reads it.
 it_alerts_promtool_rules() {
 	command -v promtool >/dev/null || fail "promtool is not installed (ci/install-deps.sh)"
 	"$PSD_BIN" --print-prometheus-rules > "$T/rules.yml" || fail "--print-prometheus-rules failed"
 	promtool check rules "$T/rules.yml" > "$T/check.out" 2>&1 ||
 		fail "promtool check rules: $(cat "$T/check.out")"
 	grep -q "SUCCESS: 6 rules found" "$T/check.out" || fail "promtool: $(cat "$T/check.out")"
-	# the flap: the condition holds from 2 s to 31 s (30 s of window after the changes)
-	local flap
-	flap="0 0 $(printf '1 %.0s' $(seq 1 30))$(printf '0 %.0s' $(seq 1 30))"
 	cat > "$T/test.yml" <<EOF
 rule_files: [rules.yml]
 evaluation_interval: 1s
 tests:
   - interval: 1s
     input_series:
-      - series: 'portsyncd_alert_condition_ports{rule="port_flapping"}'
-        values: '$flap'
+      - series: 'portsyncd_port_carrier_changes_total{port="Ethernet0"}'
+        values: '0x35 5x90'
+      - series: 'portsyncd_port_carrier_changes_total{port="Ethernet4"}'
+        values: '0x35 4x90'
       - series: 'portsyncd_redis_up{db="CONFIG_DB"}'
         values: '1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1'
       - series: 'portsyncd_redis_up{db="STATE_DB"}'
         values: '1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1'
     alert_rule_test:
-      - {eval_time: 6s, alertname: port_flapping, exp_alerts: []}
-      - eval_time: 7s
+      - {eval_time: 40s, alertname: port_flapping, exp_alerts: []}
+      - eval_time: 41s
         alertname: port_flapping
         exp_alerts:
-          - exp_labels: {severity: warning, inhibited_by: redis_unreachable, rule: port_flapping}
+          - exp_labels: {severity: warning, inhibited_by: redis_unreachable, port: Ethernet0}
             exp_annotations: {summary: "The port's link changed more than 4 times in 30 s"}
-      - eval_time: 51s
+      - eval_time: 85s
         alertname: port_flapping
         exp_alerts:
-          - exp_labels: {severity: warning, inhibited_by: redis_unreachable, rule: port_flapping}
+          - exp_labels: {severity: warning, inhibited_by: redis_unreachable, port: Ethernet0}
             exp_annotations: {summary: "The port's link changed more than 4 times in 30 s"}
-      - {eval_time: 52s, alertname: port_flapping, exp_alerts: []}
+      - {eval_time: 86s, alertname: port_flapping, exp_alerts: []}
       - {eval_time: 11s, alertname: redis_unreachable, exp_alerts: []}
       - eval_time: 12s
         alertname: redis_unreachable
@@ -137,6 +139,14 @@ EOF
 	(cd "$T" && promtool test rules test.yml) > "$T/test.out" 2>&1 ||
 		fail "promtool test rules: $(cat "$T/test.out")"
 	grep -q SUCCESS "$T/test.out" || fail "promtool test rules: $(cat "$T/test.out")"
+	command -v amtool >/dev/null || fail "amtool is not installed (prometheus-alertmanager)"
+	"$PSD_BIN" --print-alertmanager-inhibit-rules > "$T/inhibit.yml" ||
+		fail "--print-alertmanager-inhibit-rules failed"
+	printf 'route: {receiver: none}\nreceivers: [{name: none}]\n' | cat - "$T/inhibit.yml" \
+		> "$T/am.yml"
+	amtool check-config "$T/am.yml" > "$T/amtool.out" 2>&1 ||
+		fail "amtool check-config: $(cat "$T/amtool.out")"
+	grep -q " - 1 inhibit rules" "$T/amtool.out" || fail "amtool: $(cat "$T/amtool.out")"
 }
 
 # bad_rules TEXT MESSAGE: a rule file with TEXT is refused at start (exit 1, nothing started) and
@@ -181,8 +191,8 @@ it_alerts_window_too_long() {
 }
 
 it_alerts_per_port_window() {
-	bad_rules '\n[alert a]\nmetric = port_oper_changes\nper_port = true\ncondition = above\nthreshold = 3\nwindow = 15s\n' \
-		"2: [alert a] window 15s: expected 10s, 20s ... 60s for port_oper_changes"
+	bad_rules '\n[alert a]\nmetric = port_oper_changes\nper_port = true\ncondition = above\nthreshold = 3\nwindow = 61s\n' \
+		"2: [alert a] window 61s: expected 1s to 60s for port_oper_changes"
 }
 
 it_alerts_per_port_mismatch() {

@@ -3,7 +3,10 @@
  * inhibited by itself, two, three, through a shipped rule) refused naming the cycle, the file
  * and the line; a rule named twice, a header without a name, a header without keys and keys
  * outside a section refused with their line; every key accepted at both ends of its documented
- * range (docs/alerts.md) and refused one step beyond.
+ * range (docs/alerts.md) and refused one step beyond. The rules as Prometheus and Alertmanager
+ * get them: the shipped flap rule is the one definition of flapping (psd/limits.h); a per-port
+ * rule prints over the per-port series, so Prometheus's alert carries the port; every
+ * inhibited_by prints as an inhibit rule.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -184,13 +187,13 @@ static void window_range(void **state)
 		snprintf(text, sizeof(text), rate, bad[i]);
 		refused(text, "expected a duration from 1s to 600s (PSD_ALERT_WINDOW_MAX_S)");
 	}
-	static const char *const pp_good[] = {"10s", "60s", "1m", "30s"};
-	static const char *const pp_bad[] = {"70s", "5s", "15s", "2m"};
+	static const char *const pp_good[] = {"1s", "60s", "1m", "15s"};
+	static const char *const pp_bad[] = {"61s", "70s", "2m", "10m"};
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(text, sizeof(text), per_port, pp_good[i]);
 		accepted(text);
 		snprintf(text, sizeof(text), per_port, pp_bad[i]);
-		refused(text, "expected 10s, 20s ... 60s for port_oper_changes");
+		refused(text, "expected 1s to 60s for port_oper_changes");
 	}
 }
 
@@ -300,6 +303,70 @@ static void refusal_keeps_the_rules(void **state)
 	assert_memory_equal(&before, &rules, sizeof(rules));
 }
 
+static char *printed(bool inhibit)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	if (inhibit)
+		psd_alert_rules_print_inhibit(&rules, out);
+	else
+		psd_alert_rules_print_prometheus(&rules, out);
+	fclose(out);
+	return buf;
+}
+
+static void shipped_flap_rule_is_the_definition(void **state)
+{
+	accepted("");
+	const struct psd_alert_rule *r = find("port_flapping");
+	assert_int_equal(r->threshold, PSD_FLAP_ABOVE * 1000);
+	assert_int_equal(r->window_s, PSD_FLAP_WINDOW_S);
+	assert_int_equal(r->for_s, PSD_FLAP_FOR_S);
+	assert_int_equal(r->keep_firing_for_s, PSD_FLAP_KEEP_S);
+	assert_int_equal(r->condition, PSD_COND_ABOVE);
+	assert_true(r->per_port);
+}
+
+static void per_port_rules_print_per_port(void **state)
+{
+	accepted("[alert band]\nmetric = port_oper_changes\nper_port = true\ncondition = inside\n"
+		 "low = 2\nhigh = 3\nwindow = 7s\n");
+	char *y = printed(false);
+	assert_non_null(strstr(y, "      - alert: port_flapping\n        expr: '"
+				  "(portsyncd_port_carrier_changes_total - "
+				  "portsyncd_port_carrier_changes_total offset 30s) > 4'\n"
+				  "        for: 5s\n        keep_firing_for: 20s\n"));
+	assert_non_null(strstr(y, "expr: '((portsyncd_port_carrier_changes_total - "
+				  "portsyncd_port_carrier_changes_total offset 7s)) >= 2 and "
+				  "((portsyncd_port_carrier_changes_total - "
+				  "portsyncd_port_carrier_changes_total offset 7s)) <= 3'"));
+	assert_null(strstr(y, "portsyncd_alert_condition_ports"));
+	free(y);
+}
+
+static void inhibit_rules_printed(void **state)
+{
+	accepted(DAEMON_RULE("quiet", "netlink_messages_lost"));
+	char *y = printed(true);
+	assert_string_equal(y, "# portsyncd's inhibitions for Alertmanager's configuration "
+			       "(portsyncd --print-alertmanager-inhibit-rules): each rule's "
+			       "inhibited_by.\n"
+			       "inhibit_rules:\n"
+			       "  - source_matchers: ['alertname=\"redis_unreachable\"']\n"
+			       "    target_matchers: ['alertname=\"port_flapping\"']\n"
+			       "    equal: [instance, job]\n"
+			       "  - source_matchers: ['alertname=\"netlink_messages_lost\"']\n"
+			       "    target_matchers: ['alertname=\"quiet\"']\n"
+			       "    equal: [instance, job]\n");
+	free(y);
+	accepted("[alert port_flapping]\nenabled = false\n");
+	y = printed(true);
+	assert_non_null(strstr(y, "inhibit_rules:\n  []\n"));
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +385,9 @@ int main(void)
 		cmocka_unit_test(rule_count_limit),
 		cmocka_unit_test(file_size_limit),
 		cmocka_unit_test(refusal_keeps_the_rules),
+		cmocka_unit_test(shipped_flap_rule_is_the_definition),
+		cmocka_unit_test(per_port_rules_print_per_port),
+		cmocka_unit_test(inhibit_rules_printed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,7 +138,7 @@ static void test_machine_table(void **state)
 
 /* A per-port rule, `for` 2 s and keep_firing_for 3 s: pending at the first evaluation after the
  * flaps, firing exactly 2 s later (not 1 s), resolved exactly 3 s after the condition went false
- * (the 10 s bucket of the flaps left the window), then inactive; each transition logged once in
+ * (the second of the flaps left the 10 s window), then inactive; each transition logged once in
  * the fixed format, the STATE_DB entry there only while firing, the metric following. */
 static void test_for_and_keep_edges(void **state)
 {
@@ -169,17 +169,19 @@ static void test_for_and_keep_edges(void **state)
 	assert_non_null(strstr(render(w), "portsyncd_alert_state{rule=\"flap\",subject=\"Ethernet0\","
 					  "state=\"firing\",severity=\"warning\",held=\"no\"} 1\n"));
 	assert_non_null(strstr(text, "portsyncd_alert_condition_ports{rule=\"flap\"} 1\n"));
-	to_second(w, 110); /* the bucket of 100 s left the 10 s window: false from here */
+	to_second(w, 110); /* 100.x s is 10 s ago or less: still in the 10 s window */
+	assert_true(alert(w, r, "Ethernet0").holds);
+	to_second(w, 111); /* the second of the flaps left the window: false from here */
 	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_FIRING);
 	assert_false(alert(w, r, "Ethernet0").holds);
-	to_second(w, 112); /* keep_firing_for - 1 s */
+	to_second(w, 113); /* keep_firing_for - 1 s */
 	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_FIRING);
-	to_second(w, 113);
+	to_second(w, 114);
 	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_RESOLVED);
 	assert_true(psd_world_logged(w, "alert rule=flap subject=Ethernet0 state=firing->resolved "
 					"severity=warning value=0 threshold=1 held=no"));
 	assert_false(psd_model_exists(&w->m, STATE, KEY));
-	to_second(w, 114);
+	to_second(w, 115);
 	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_INACTIVE);
 	assert_null(strstr(render(w), "subject=\"Ethernet0\""));
 	assert_non_null(strstr(text, "portsyncd_alert_transitions_total 4\n"));
@@ -248,7 +250,7 @@ static void run_timeline(enum hold how, uint64_t from, uint64_t to, struct timel
 }
 
 /* Holds begun while the baseline's alert is inactive (100), pending (101), firing (103) and
- * about to resolve (111): at every second the machine's state is the baseline's; the alert is
+ * about to resolve (112): at every second the machine's state is the baseline's; the alert is
  * shown held exactly while the hold is in force, and has no STATE_DB entry then; after it, the
  * entry is the baseline's again (a firing alert gets it). Each state is seen held in some run. */
 static void check_holds(enum hold how)
@@ -259,10 +261,10 @@ static void check_holds(enum hold how)
 	assert_int_equal(base.states[0], PSD_ALERT_INACTIVE);
 	assert_int_equal(base.states[1], PSD_ALERT_PENDING);
 	assert_int_equal(base.states[3], PSD_ALERT_FIRING);
-	assert_int_equal(base.states[13], PSD_ALERT_RESOLVED);
-	assert_int_equal(base.states[14], PSD_ALERT_INACTIVE);
-	assert_true(base.entries[3] && base.entries[12] && !base.entries[13]);
-	const uint64_t starts[] = {100, 101, 103, 111};
+	assert_int_equal(base.states[14], PSD_ALERT_RESOLVED);
+	assert_int_equal(base.states[15], PSD_ALERT_INACTIVE);
+	assert_true(base.entries[3] && base.entries[13] && !base.entries[14]);
+	const uint64_t starts[] = {100, 101, 103, 112};
 	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
 		uint64_t from = starts[k], to = from + 5;
 		memset(&held, 0, sizeof(held));
@@ -347,7 +349,7 @@ static void test_reload(void **state)
 	assert_int_equal(alert(w, 0, "Ethernet0").state, PSD_ALERT_FIRING);
 	assert_true(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|keep|Ethernet0"));
 	assert_false(psd_model_exists(&w->m, STATE, "PORTSYNCD_ALERT|change|Ethernet0"));
-	rules.rule[1].window_s = 7; /* not a multiple of the flap bucket */
+	rules.rule[1].window_s = PSD_FLAP_WINDOW_MAX_S + 1; /* longer than the flap ring */
 	assert_int_equal(psd_core_push(w->core, w->now, &ev), -EINVAL);
 	assert_int_equal(alert(w, 0, "Ethernet0").state, PSD_ALERT_FIRING);
 	psd_core_check(w->core);
@@ -435,6 +437,187 @@ static void test_silence_limit(void **state)
 	psd_world_free(w);
 }
 
+struct subject_count {
+	uint32_t rule;
+	const char *subject;
+	unsigned n;
+};
+
+static void count_subject(void *ctx, const struct psd_alert_view *v)
+{
+	struct subject_count *sc = ctx;
+	sc->n += v->rule == sc->rule && v->subject_len == strlen(sc->subject) &&
+		 memcmp(v->subject, sc->subject, v->subject_len) == 0;
+}
+
+static unsigned alerts_of(struct psd_world *w, uint32_t rule, const char *subject)
+{
+	struct subject_count sc = {rule, subject, 0};
+	psd_core_alerts_each(w->core, count_subject, &sc);
+	return sc.n;
+}
+
+/* An alert is its rule and subject: a netdev renamed to Ethernet0x flaps, its alert fires and
+ * the netdev is renamed back (Ethernet0x's entry of the port table goes); a new netdev named
+ * Ethernet0x (at another index) flapping meanwhile keeps one alert and one STATE_DB entry. The
+ * alert follows the new netdev, so the first one's keep_firing_for running out neither resolves
+ * it nor removes its entry. */
+static void test_subject_follows_the_name(void **state)
+{
+	rules_clear();
+	uint32_t r = add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = world(100);
+	psd_world_new_link(w, "Ethernet0x", 10, UP_RUNNING);
+	flap(w, "Ethernet0x", 10, 1);
+	to_second(w, 101);
+	assert_int_equal(alert(w, r, "Ethernet0x").state, PSD_ALERT_FIRING);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);   /* renamed back */
+	psd_world_new_link(w, "Ethernet12", 12, UP_RUNNING);  /* takes the index set free */
+	psd_world_new_link(w, "Ethernet0x", 13, UP_RUNNING);  /* a new netdev of the name */
+	for (uint64_t t = 102; t < 150; t += 4) {
+		flap(w, "Ethernet0x", 13, 2);
+		to_second(w, t);
+		assert_int_equal(alerts_of(w, r, "Ethernet0x"), 1);
+		assert_int_equal(alert(w, r, "Ethernet0x").state, PSD_ALERT_FIRING);
+		assert_true(psd_model_exists(&w->m, STATE, KEY_OF("flap", "Ethernet0x")));
+		psd_core_check(w->core);
+	}
+	to_second(w, 150 + 10 + 30 + 2); /* the window empties, keep_firing_for runs out */
+	assert_int_equal(alert(w, r, "Ethernet0x").state, PSD_ALERT_INACTIVE);
+	assert_false(psd_model_exists(&w->m, STATE, KEY_OF("flap", "Ethernet0x")));
+	psd_world_free(w);
+}
+
+/* The value of the sample line "name v" of the exposition. */
+static uint64_t metric(struct psd_world *w, const char *name)
+{
+	char want[96];
+	snprintf(want, sizeof(want), "\n%s ", name);
+	const char *at = strstr(render(w), want);
+	assert_non_null(at);
+	return strtoull(at + strlen(want), NULL, 10);
+}
+
+/* No fixed tick: an idle daemon evaluates nothing, and a flap is evaluated exactly at the
+ * seconds that can change its alert: the changes seen (101), `for` (103), the second of the
+ * changes leaving the window (111), keep_firing_for (114), resolved leaving (115). */
+static void test_tickless_deadlines(void **state)
+{
+	rules_clear();
+	uint32_t r = add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 1000, 10, 2, 3);
+	add_rule("redis", PSD_SIG_REDIS_UP, PSD_COND_BELOW, 1000, 0, 10, 0);
+	struct psd_world *w = world(100);
+	uint64_t idle = metric(w, "portsyncd_alert_evaluations_total");
+	to_second(w, 200);
+	assert_int_equal(metric(w, "portsyncd_alert_evaluations_total"), idle);
+	flap(w, "Ethernet0", 10, 2);
+	uint64_t at[6] = {0}, seen = 0, before = idle;
+	for (uint64_t s = 201; s <= 300; s++) {
+		to_second(w, s);
+		uint64_t n = metric(w, "portsyncd_alert_evaluations_total");
+		if (n != before && seen < 6)
+			at[seen++] = s;
+		assert_true(n - before <= 1); /* one evaluation a second at most */
+		before = n;
+	}
+	assert_int_equal(seen, 5);
+	assert_int_equal(at[0], 201);
+	assert_int_equal(at[1], 203);
+	assert_int_equal(at[2], 211);
+	assert_int_equal(at[3], 214);
+	assert_int_equal(at[4], 215);
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_INACTIVE);
+	/* a watched signal that changes is evaluated at the next whole second: Redis lost */
+	psd_world_redis_down(w);
+	psd_world_refuse_connects(w);
+	to_second(w, 301);
+	assert_int_equal(metric(w, "portsyncd_alert_evaluations_total"), before + 1);
+	assert_int_equal(alert(w, 1, "daemon").state, PSD_ALERT_PENDING);
+	psd_world_free(w);
+}
+
+/* As the daemon's loop fires them: each timer a microsecond after the core's deadline, and none
+ * other. The flap alert goes pending at the first timer past 101 s, firing past 103 s, and the
+ * core asks for no timer of the alerts once it is inactive again. */
+static void test_tickless_late_timers(void **state)
+{
+	rules_clear();
+	uint32_t r = add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 1000, 10, 2, 3);
+	struct psd_world *w = world(100);
+	psd_world_advance(w, 500 * 1000000ull);
+	flap(w, "Ethernet0", 10, 2);
+	enum psd_alert_state seen[131] = {0};
+	while (w->now < 130 * S) {
+		uint64_t due = psd_core_next_deadline(w->core);
+		uint64_t next = due != UINT64_MAX && due + 1000 < 130 * S ? due + 1000 : 130 * S;
+		psd_world_advance(w, next > w->now ? next - w->now : 1000);
+		seen[w->now / S] = alert(w, r, "Ethernet0").state;
+	}
+	assert_int_equal(seen[101], PSD_ALERT_PENDING);
+	assert_int_equal(seen[103], PSD_ALERT_FIRING);
+	assert_int_equal(alert(w, r, "Ethernet0").state, PSD_ALERT_INACTIVE);
+	assert_true(psd_world_logged(w, "alert rule=flap subject=Ethernet0 state=firing->resolved"));
+	psd_world_free(w);
+}
+
+/* The cost of an evaluation does not grow with ports that did not change: with 300 ports and one
+ * flapping, a handful of per-port evaluations in all. */
+static void test_tickless_cost(void **state)
+{
+	char name[16];
+	rules_clear();
+	add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 1000, 10, 2, 3);
+	struct psd_world *w = psd_world_new();
+	w->cfg.seed = 42;
+	w->cfg.alert_rules = &rules;
+	psd_world_start(w);
+	psd_world_dump_done(w);
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		psd_world_new_link(w, name, 10 + i, UP_RUNNING);
+	}
+	psd_world_advance(w, 100 * S - w->now);
+	uint64_t looks = metric(w, "portsyncd_alert_port_evaluations_total");
+	flap(w, "Ethernet7", 17, 4);
+	to_second(w, 105);
+	assert_int_equal(alert(w, 0, "Ethernet7").state, PSD_ALERT_FIRING);
+	to_second(w, 130);
+	assert_int_equal(alert(w, 0, "Ethernet7").state, PSD_ALERT_INACTIVE);
+	assert_true(metric(w, "portsyncd_alert_port_evaluations_total") - looks <= 8);
+	psd_world_free(w);
+}
+
+static unsigned logged_times(const struct psd_world *w, const char *part)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < w->log_count; i++)
+		n += strstr(w->logs[i], part) != NULL;
+	return n;
+}
+
+/* A refused silence field is logged once, then counted: each later change of the hash that still
+ * holds it says nothing of it; an accepted silence is said when it is new, not at each change. */
+static void test_silence_refusal_logged_once(void **state)
+{
+	rules_clear();
+	add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = world(100);
+	psd_model_hset(&w->m, CONFIG, SILENCES, "nope", "1");
+	psd_model_hset(&w->m, CONFIG, SILENCES, "flap|Ethernet4", "4000000000");
+	to_second(w, 102);
+	char field[32];
+	for (unsigned i = 0; i < 5; i++) { /* five more changes of the hash */
+		snprintf(field, sizeof(field), "flap|Ethernet%u", 100 + i);
+		psd_model_hset(&w->m, CONFIG, SILENCES, field, "4000000000");
+		to_second(w, 104 + 2 * i);
+	}
+	assert_int_equal(logged_times(w, "field 'nope' until '1': refused: no such rule"), 1);
+	assert_int_equal(logged_times(w, "field 'flap|Ethernet4' until '4000000000': accepted"), 1);
+	assert_int_equal(logged_times(w, "refused fields not logged"), 1);
+	assert_int_equal(metric(w, "portsyncd_alert_silence_fields_refused_total"), 6);
+	psd_world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,7 +630,12 @@ int main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_port_rules_of_every_kind),
 		cmocka_unit_test(test_sweep_of_an_earlier_run),
+		cmocka_unit_test(test_subject_follows_the_name),
 		cmocka_unit_test(test_silence_limit),
+		cmocka_unit_test(test_tickless_deadlines),
+		cmocka_unit_test(test_tickless_late_timers),
+		cmocka_unit_test(test_tickless_cost),
+		cmocka_unit_test(test_silence_refusal_logged_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,9 @@
 #define PSD_ALERT_SUBJECTS_MAX 4096u     /* per-port alerts not inactive at once, all rules */
 #define PSD_ALERT_NAME_LEN_MAX 31u       /* [a-z0-9_], starting with a letter */
 #define PSD_ALERT_SUMMARY_LEN_MAX 127u   /* printable ASCII, no '"' or '\\' */
-#define PSD_ALERT_EVAL_NS (1000ull * PSD_NS_PER_MS)       /* evaluation interval */
+/* Evaluations fall on whole multiples of this, and only when something may have changed:
+ * a signal a rule watches, a port's changes, a for, keep_firing_for or window deadline */
+#define PSD_ALERT_EVAL_NS (1000ull * PSD_NS_PER_MS)
 #define PSD_ALERT_WINDOW_MAX_S 600u      /* longest window of a rate or a quantile */
 #define PSD_ALERT_FOR_MAX_S 86400u       /* longest for and keep_firing_for */
 #define PSD_ALERT_SILENCES_MAX 64u       /* CONFIG_DB silences kept; more are refused, logged */
@@ -48,7 +50,8 @@ enum psd_alert_signal {
 	_PSD_SIG_MAX,
 };
 
-/* Signals sampled into the history every evaluation (all but the per-port one). */
+/* Signals sampled into the history at an evaluation when one changed (all but the per-port
+ * one; PSD_SIG_ACK_P99's sample is the histogram's count, its buckets beside it). */
 #define PSD_SIG_DAEMON_COUNT ((unsigned)PSD_SIG_PORT_OPER_CHANGES)
 
 enum psd_alert_condition {

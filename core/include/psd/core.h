@@ -74,6 +74,8 @@ struct psd_config {
 	uint64_t redis_stall_ns;     /* commands unanswered this long: a stall, logged */
 	/* Link analytics: STATE_DB PORT_LINK_STATS|<port> and one log line per link transition. */
 	bool link_stats;
+	/* Ports with per-port metric series (a `port` label); 0 takes PSD_PORT_SERIES_DEFAULT. */
+	uint32_t port_series_max;
 	/* Wall clock minus the monotonic clock at start, so that the core can write wall-clock
 	 * times (last_up, last_down) from the monotonic time it is handed. */
 	int64_t realtime_offset_ns;
@@ -333,6 +335,8 @@ struct psd_stats {
 	bool db_down[_PSD_DB_MAX];           /* an outage is open since db_down_since_ns */
 	uint64_t oper_changes;               /* oper up <-> down of present ports */
 	uint64_t link_stats_writes;          /* PORT_LINK_STATS writes acknowledged */
+	uint64_t oper_changes_messages;      /* ... of them counted from messages (no kernel count) */
+	uint64_t port_series_refused;        /* ports first seen with the per-port series all taken */
 	struct psd_histogram ack_latency;    /* link message pushed -> its STATE_DB write acked */
 	struct psd_histogram write_rtt;      /* STATE_DB write sent -> acked */
 };

@@ -84,12 +84,30 @@
 #define PSD_HEALTH_FAILING_MAX_NS (3600000ull * PSD_NS_PER_MS)
 #define PSD_HEALTH_REASON_MAX 200u      /* bytes of /health's reason text */
 
-/* Link analytics (STATE_DB PORT_LINK_STATS|<port>): oper changes per port are counted in a ring
- * of PSD_FLAP_BUCKETS buckets of PSD_FLAP_BUCKET_NS each, so the window is their product. */
-#define PSD_FLAP_BUCKETS 6u
-#define PSD_FLAP_BUCKET_NS (10000ull * PSD_NS_PER_MS)
-#define PSD_FLAP_WINDOW_S 60u           /* PSD_FLAP_BUCKETS * PSD_FLAP_BUCKET_NS, in seconds */
-#define PSD_FLAP_THRESHOLD 6u           /* oper changes in the window that make a port flapping */
+/* Link analytics (STATE_DB PORT_LINK_STATS|<port>, the per-port metrics, the flap alerts): a
+ * port's oper changes are the kernel's own count (IFLA_CARRIER_CHANGES deltas from the first
+ * sight of the netdev), counted at the second the daemon learns of them in a ring of
+ * PSD_FLAP_RING buckets of one second, so a window is any whole number of seconds up to
+ * PSD_FLAP_WINDOW_MAX_S.
+ * A bucket counts up to PSD_FLAP_BUCKET_MAX changes (the kernel's full rate is about 14,500 a
+ * second); more saturate the window's count, never the totals. */
+#define PSD_FLAP_WINDOW_MAX_S 60        /* longest window of a port's changes, in seconds */
+#define PSD_FLAP_RING 64u               /* one-second buckets: the window and the current second */
+#define PSD_FLAP_BUCKET_MAX 65535u      /* changes one bucket counts */
+/* The one definition of flapping (the portsyncd_ports_flapping gauge, PORT_LINK_STATS, the
+ * shipped port_flapping rule): more than PSD_FLAP_ABOVE oper changes in PSD_FLAP_WINDOW_S. Plain
+ * numbers: the shipped rule's text is spelled from them. */
+#define PSD_FLAP_WINDOW_S 30
+#define PSD_FLAP_ABOVE 4
+#define PSD_FLAP_FOR_S 5                /* the shipped rule's for and keep_firing_for */
+#define PSD_FLAP_KEEP_S 20
+#define PSD_STR_(x) #x
+#define PSD_STR(x) PSD_STR_(x)            /* a plain number's text */
+#define PSD_FLAP_TEXT "more than " PSD_STR(PSD_FLAP_ABOVE) " oper changes in " \
+	PSD_STR(PSD_FLAP_WINDOW_S) " s"
+/* Per-port metric series (a `port` label): ports beyond this have none (counted, logged) */
+#define PSD_PORT_SERIES_DEFAULT 1024u
+#define PSD_PORT_SERIES_LIMIT PSD_PORTS_LIMIT
 /* PORT_LINK_STATS writes wait this long after the first change queued, so the changes of a
  * flapping port (and of a storm) coalesce into one write per port and stay off the main path */
 #define PSD_LINK_STATS_DELAY_NS (100ull * PSD_NS_PER_MS)
