@@ -40,6 +40,8 @@ void psd_alert_sample_now(const struct psd_ctx *c, const struct psd_alert_given 
 static const struct psd_alert_sample *window_start(const struct psd_alerts *a, uint32_t window_s)
 {
 	uint64_t from = a->tick > window_s ? a->tick - window_s : 1;
+	if (from < a->history_from) /* nothing older was sampled: its slots stay untouched */
+		from = a->history_from;
 	for (uint64_t k = from; k < a->tick; k++) {
 		const struct psd_alert_sample *s = &a->history[k % PSD_ALERT_HISTORY];
 		if (s->tick == k)

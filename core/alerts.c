@@ -170,6 +170,8 @@ void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	struct psd_alert_sample *now = &a->history[a->tick % PSD_ALERT_HISTORY];
 	psd_alert_sample_now(c, g, now);
 	now->tick = a->tick;
+	if (a->history_from == 0)
+		a->history_from = a->tick;
 	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
 		a->retired_retry = false;
 		a->retired_sent = false;
@@ -436,6 +438,7 @@ void psd_alerts_check(const struct psd_ctx *c, const struct psd_alerts *a)
 	PSD_ASSERT(a->sync_len <= PSD_ALERT_INSTANCES);
 	PSD_ASSERT(a->retired_len <= PSD_ALERT_RETIRED_MAX);
 	PSD_ASSERT(a->pool_high >= PSD_ALERT_RULES_MAX && a->pool_high <= PSD_ALERT_INSTANCES);
+	PSD_ASSERT(a->history_from <= a->tick); /* the samples the windows read: none from before */
 	for (uint32_t i = 0; i < a->rules.count; i++) {
 		const struct psd_alert *x = &a->inst[i];
 		PSD_ASSERT(x->used == !a->rules.rule[i].per_port);

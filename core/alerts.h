@@ -101,6 +101,8 @@ struct psd_alerts {
 	bool retired_sent;        /* retired[retired_len - 1]'s DEL is in flight (or refused) */
 	bool retired_retry;       /* ... refused: sent again at the next evaluation */
 	struct psd_alert_sample history[PSD_ALERT_HISTORY];
+	uint64_t history_from;    /* the first tick sampled (0: none yet): no slot holds an older one,
+	                           * so a window's search starts there and reads no slot never written */
 	struct psd_alert_silence silence[PSD_ALERT_SILENCES_MAX];
 	uint32_t silence_count;
 	uint64_t silence_hash;    /* of the last silence reply: a change is logged once */
