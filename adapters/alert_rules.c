@@ -592,7 +592,9 @@ int psd_alert_rules_parse(struct psd_alert_rules *rules, const char *name, const
 	if (p.drafts != NULL && rules != NULL && by_rule != NULL && seen != NULL &&
 	    parse_text(&p, "(shipped rules)", psd_alert_rules_default_text) == 0 &&
 	    (text == NULL || parse_text(&p, name, text) == 0) && build(&p, rules, by_rule, seen) == 0) {
-		memcpy(out, rules, sizeof(*rules));
+		/* the rules in use only: the rest of the table stays untouched, unmapped memory */
+		out->count = rules->count;
+		memcpy(out->rule, rules->rule, rules->count * sizeof(rules->rule[0]));
 		r = 0;
 	} else if (!p.failed) {
 		psd_errorf(err, size, "alert rules: out of memory");

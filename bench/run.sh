@@ -5,6 +5,8 @@
 #    cost cancels out), and with link analytics on, with a per-port series for every port and
 #    for one (the per-port series' cost per link message; their render: bench/metrics.sh)
 #  - the simulator at 100K ports: events/s, instructions per event, RSS (bench/sim.sh)
+#  - memory following the port count: the daemon's anonymous memory and RSS at 512 and 2,048
+#    ports, the simulator's events/s and peak RSS at 100K ports, seed 99 (bench/memory.sh)
 #  - idle link change -> STATE_DB latency, 512-port storm convergence, daemon CPU per port state
 #    change and per netlink message, RSS, all in one run of bench/storm.sh (needs root)
 #  - replay throughput of a recorded storm into redis-server, against redis-benchmark (needs root)
@@ -53,6 +55,7 @@ fi
 
 failed=
 bench/sim.sh || failed="$failed bench/sim.sh" # the daemon figures still come
+bench/memory.sh build/portsyncd 3 || failed="$failed bench/memory.sh"
 
 fuzz_rates=$(for i in 1 2 3; do
 	rm -rf build/fuzz/speed-corpus && mkdir -p build/fuzz/speed-corpus

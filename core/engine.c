@@ -83,8 +83,7 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		if (strnlen(cfg->separator[db], PSD_SEPARATOR_LEN_MAX + 1) > PSD_SEPARATOR_LEN_MAX)
 			return -EINVAL;
-	c = (struct psd_core *)p;
-	memset(c, 0, sizeof(*c));
+	c = (struct psd_core *)p; /* zero-filled by the caller: pages never used stay unmapped */
 	p += align8(sizeof(*c));
 	c->ctx.lim = *lim;
 	c->ctx.cfg = checked;

@@ -47,8 +47,24 @@ static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx);
 void psd_links_init(struct psd_ctx *c, struct psd_links *lk, uint32_t *sendq)
 {
 	lk->sendq = sendq;
+	lk->sendq_cap = c->ports.capacity < PSD_SENDQ_SLOTS_MIN ? c->ports.capacity : PSD_SENDQ_SLOTS_MIN;
 	lk->park_head = lk->park_tail = PSD_NO_PORT;
 	lk->recheck_due_ns = UINT64_MAX;
+}
+
+/* A full send queue doubles (at most to the port table's capacity): the ports from its head to
+ * the end of the old ring move to the end of the new one, the order kept. */
+static void sendq_grow(const struct psd_ctx *c, struct psd_links *lk)
+{
+	uint32_t cap = lk->sendq_cap;
+	uint32_t grown = cap > c->ports.capacity / 2 ? c->ports.capacity : 2 * cap;
+	PSD_ASSERT(lk->sendq_len == cap && grown > cap);
+	if (lk->sendq_head != 0) {
+		uint32_t tail = cap - lk->sendq_head;
+		memmove(&lk->sendq[grown - tail], &lk->sendq[lk->sendq_head], tail * sizeof(uint32_t));
+		lk->sendq_head = grown - tail;
+	}
+	lk->sendq_cap = grown;
 }
 
 static void sendq_push(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
@@ -57,7 +73,9 @@ static void sendq_push(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 	if (p->queued)
 		return;
 	PSD_ASSERT(lk->sendq_len < c->ports.capacity);
-	lk->sendq[(lk->sendq_head + lk->sendq_len) % c->ports.capacity] = idx;
+	if (lk->sendq_len == lk->sendq_cap)
+		sendq_grow(c, lk);
+	lk->sendq[(lk->sendq_head + lk->sendq_len) % lk->sendq_cap] = idx;
 	lk->sendq_len++;
 	p->queued = true;
 }
@@ -719,7 +737,7 @@ static uint32_t next_to_send(struct psd_ctx *c, struct psd_links *lk)
 	while (lk->sendq_len > 0) {
 		uint32_t idx = lk->sendq[lk->sendq_head];
 		struct psd_port *p = &c->ports.ports[idx];
-		lk->sendq_head = (lk->sendq_head + 1) % c->ports.capacity;
+		lk->sendq_head = (lk->sendq_head + 1) % lk->sendq_cap;
 		lk->sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
@@ -807,7 +825,8 @@ void psd_links_check(const struct psd_ctx *c, const struct psd_links *lk)
 {
 	uint32_t queued = 0, parked = 0, refused = 0, urgent = 0;
 
-	PSD_ASSERT(lk->sendq_len <= c->ports.capacity);
+	PSD_ASSERT(lk->sendq_len <= lk->sendq_cap && lk->sendq_cap <= c->ports.capacity);
+	PSD_ASSERT(lk->sendq_head < lk->sendq_cap);
 	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		const struct psd_port *p = &c->ports.ports[i];

@@ -19,14 +19,19 @@ struct psd_nl_verdict {
 	bool dump_failed;    /* ... with an error, or interrupted */
 };
 
+#define PSD_SENDQ_SLOTS_MIN 64u /* the send queue's first size */
+
 struct psd_links {
 	bool saw_datagram;
 	bool init_done_sent;
 	bool init_done_acked;
 	bool init_done_retry;  /* Redis refused PortInitDone: sent again at the next re-check */
+	/* the send queue: a ring of sendq_cap slots, PSD_SENDQ_SLOTS_MIN at first, doubled when full
+	 * up to the port table's capacity (the core's block reserves that many) */
 	uint32_t *sendq;
 	uint32_t sendq_head;
 	uint32_t sendq_len;
+	uint32_t sendq_cap;
 	uint32_t park_head;
 	uint32_t park_tail;
 	uint32_t parked;

@@ -1,7 +1,15 @@
 /*
  * The port table: a dense array of port entries with two open-addressing indexes, by name and
- * by ifindex, all sized once from psd_limits. Lookups, inserts and removals are O(1) expected;
- * nothing grows after init. A full table refuses the insert; the caller counts and reports it.
+ * by ifindex. Their storage is reserved once from psd_limits (ports_max) in the zero-filled block
+ * the adapter hands the core, and is used as it grows: the dense array from its start, each index
+ * from PSD_INDEX_SLOTS_MIN slots, doubled when it would be more than half full, up to the slots
+ * ports_max needs. So the memory a daemon touches follows its port count, not ports_max. Lookups,
+ * inserts and removals are O(1) expected (a doubling moves every entry once: O(1) amortised). A
+ * full table refuses the insert; the caller counts and reports it.
+ *
+ * An index grows into the other of two regions (the one it leaves is zeroed again), so a doubling
+ * needs no scratch space: the region of the largest size holds the reserved slots, the other half
+ * of them; sizes alternate between the two.
  */
 #ifndef PSD_PORT_TABLE_H
 #define PSD_PORT_TABLE_H
@@ -13,6 +21,7 @@
 #include "psd/limits.h"
 
 #define PSD_NO_PORT UINT32_MAX
+#define PSD_INDEX_SLOTS_MIN 64u /* an index's first size; doubled as it fills */
 
 enum psd_port_op {
 	PSD_OP_NONE,
@@ -107,16 +116,20 @@ enum psd_appl {
 
 /* An open-addressing map from ifindex (non-zero) to a 32-bit value. */
 struct psd_imap {
-	uint64_t *slots; /* (uint32 ifindex << 32) | (value + 1); 0 is empty */
+	uint64_t *slots; /* (uint32 ifindex << 32) | (value + 1); 0 is empty; mask + 1 of them */
+	uint64_t *region[2]; /* slots_max and slots_max / 2 slots: slots is one, the other is zero */
 	uint32_t mask;
 	uint32_t count;
-	uint32_t capacity; /* entries allowed: half the slots */
+	uint32_t capacity; /* entries allowed */
+	uint32_t slots_max; /* twice capacity, a power of two: the largest size */
 };
 
 struct psd_port_table {
 	struct psd_port *ports;
-	uint32_t *name_slots; /* port index + 1; 0 is empty */
+	uint32_t *name_slots; /* port index + 1; 0 is empty; name_mask + 1 of them */
+	uint32_t *name_region[2]; /* as struct psd_imap's regions */
 	uint32_t name_mask;
+	uint32_t name_slots_max;
 	uint32_t *free_stack;
 	uint32_t free_count;
 	uint32_t capacity;
@@ -139,7 +152,8 @@ struct psd_old_set {
 	struct psd_imap by_ifindex; /* ifindex -> index in ifaces */
 };
 
-/* Both tables take zero-filled memory (calloc), so pages never used stay unmapped. */
+/* Both tables take zero-filled memory (calloc), so pages never used stay unmapped; an index
+ * touches memory for twice its entries and half as much again (the region it grew from). */
 size_t psd_imap_size(uint32_t capacity);
 void psd_imap_init(struct psd_imap *m, void *mem, uint32_t capacity);
 uint32_t psd_imap_get(const struct psd_imap *m, int32_t ifindex); /* PSD_NO_PORT: absent */

@@ -85,7 +85,7 @@ static void enter(struct psd_http_listener *l, struct psd_http_time now)
 
 void psd_http_init(struct psd_http_listener *l, const struct psd_http_ops *ops, void *ctx)
 {
-	memset(l, 0, sizeof(*l));
+	/* zero-filled by the caller: the connections' buffers take memory only once used */
 	l->ops = *ops;
 	l->ctx = ctx;
 }

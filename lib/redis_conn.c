@@ -356,6 +356,11 @@ void psd_rconn_written(struct psd_rconn *c, size_t n)
 {
 	PSD_ASSERT(n <= c->out_len - c->out_sent);
 	c->out_sent += n;
+	if (c->out_sent == c->out_len && c->out_cap > PSD_RCONN_OUT_KEEP) {
+		free(c->out); /* a burst's buffer, all written: the next command starts small */
+		c->out = NULL;
+		c->out_cap = c->out_len = c->out_sent = 0;
+	}
 }
 
 uint32_t psd_rconn_pending(const struct psd_rconn *c)

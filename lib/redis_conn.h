@@ -39,6 +39,10 @@
 #define PSD_RCONN_ELEMENTS_MAX (1u << 22)   /* elements of one array reply */
 #define PSD_RCONN_REPLY_MAX (64u << 20)     /* bytes of one reply, read or built */
 #define PSD_RCONN_OUT_MAX (64u << 20)       /* bytes of commands not yet written */
+/* The output buffer grows (doubling) with a burst of commands; once all is written, a buffer
+ * larger than this is given back, so a burst's memory (start-up's look-ups of every port) does not
+ * stay with the daemon, while a storm's usual bursts keep theirs. */
+#define PSD_RCONN_OUT_KEEP (64u << 10)
 #define PSD_RCONN_PENDING_MAX (PSD_INFLIGHT_LIMIT + 8u) /* commands awaiting a reply */
 #define PSD_RCONN_ERROR_MAX 160u            /* bytes of the text saying what went wrong */
 

@@ -718,6 +718,53 @@ static void test_limits(void **state)
 	psd_world_free(w);
 }
 
+/* The send queue starts small and doubles while Redis holds the commands in flight: 150 ports
+ * queued behind 4 commands, the ring wrapped (50 ports went through it before), each port sent
+ * once in the order its link message came, every STATE_DB entry right at the end. */
+static void test_send_queue_grows(void **state)
+{
+	enum { PORTS = 200, FIRST = 50 };
+	struct psd_world *w = psd_world_new();
+	char name[16], lanes[8];
+	w->lim.ports_max = 300;
+	w->lim.inflight_max = 4;
+	for (int i = 0; i < PORTS; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		snprintf(lanes, sizeof(lanes), "%d", i);
+		config_port(w, name, lanes);
+	}
+	psd_world_start(w);
+	psd_model_consume(&w->m, APPL);
+	for (int i = 0; i < FIRST; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		psd_world_new_link(w, name, 100 + i, UP);
+	}
+	size_t from = w->trace_count;
+	w->hold = true;
+	for (int i = FIRST; i < PORTS; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		psd_world_new_link(w, name, 100 + i, UP);
+	}
+	psd_world_release(w);
+	int last = FIRST - 1;
+	bool seen[PORTS] = {0};
+	for (size_t i = from; i < w->trace_count; i++) {
+		unsigned n;
+		if (sscanf(w->trace[i], "6 %*s PORT_TABLE|Ethernet%u", &n) != 1 || n >= PORTS || seen[n])
+			continue;
+		seen[n] = true;
+		assert_int_equal((int)n, last + 1); /* first sent in the order queued */
+		last = (int)n;
+	}
+	assert_int_equal(last, PORTS - 1);
+	for (int i = 0; i < PORTS; i++) {
+		snprintf(name, sizeof(name), "Ethernet%d", i);
+		assert_string_equal(psd_world_state(w, name), "ok down up 9100");
+	}
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
 /* Datagrams not from the kernel and dump replies with a foreign sequence are ignored. */
 static void test_foreign_datagrams(void **state)
 {
@@ -792,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_deadline),
 		cmocka_unit_test(test_shutdown_redis_down_counts_lost),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_send_queue_grows),
 		cmocka_unit_test(test_foreign_datagrams),
 		cmocka_unit_test(test_malformed_datagram),
 	};

@@ -296,6 +296,37 @@ static void test_output(void **state)
 	psd_rconn_free(&f.c);
 }
 
+/* A burst of commands grows the output buffer; once all is written, a buffer beyond
+ * PSD_RCONN_OUT_KEEP is given back, and the next command goes out from a small one. */
+static void test_output_burst_given_back(void **state)
+{
+	struct fixture f;
+	size_t len, total = 0;
+	open_conn(&f, false);
+	for (int i = 0; i < 2000; i++)
+		send_command(&f, 100 + (uint64_t)i, integer, "EXISTS");
+	const char *out = psd_rconn_output(&f.c, &len);
+	assert_true(len > PSD_RCONN_OUT_KEEP);
+	assert_true(f.c.out_cap >= len);
+	while (len > 0) { /* written in pieces, as a socket takes it */
+		size_t n = len < 4096 ? len : 4096;
+		psd_rconn_written(&f.c, n);
+		total += n;
+		out = psd_rconn_output(&f.c, &len);
+	}
+	assert_int_equal(total, 2000 * strlen("*2\r\n$6\r\nEXISTS\r\n$20\r\nPORT_TABLE|Ethernet0\r\n"));
+	assert_null(f.c.out);
+	assert_int_equal(f.c.out_cap, 0);
+	send_command(&f, 9, integer, "DEL");
+	out = psd_rconn_output(&f.c, &len);
+	static const char want[] = "*2\r\n$3\r\nDEL\r\n$20\r\nPORT_TABLE|Ethernet0\r\n";
+	assert_int_equal(len, sizeof(want) - 1);
+	assert_memory_equal(out, want, len);
+	assert_true(f.c.out_cap <= PSD_RCONN_OUT_KEEP);
+	assert_int_equal(psd_rconn_pending(&f.c), 2002);
+	psd_rconn_free(&f.c);
+}
+
 static const char flags_ake[] = "*2\r\n$22\r\nnotify-keyspace-events\r\n$3\r\nAKE\r\n";
 
 /* A subscription connection watching APPL_DB (database 0) with one pattern, confirmed. */
@@ -393,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_not_resp_and_limits),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_output_burst_given_back),
 		cmocka_unit_test(test_watch_up_and_notified),
 		cmocka_unit_test(test_watch_flags_unknown_or_refused),
 		cmocka_unit_test(test_watch_two_databases),

@@ -96,6 +96,84 @@ static void test_port_table_100k(void **state)
 	free(mem);
 }
 
+static bool all_zero(const void *mem, size_t n)
+{
+	const uint8_t *b = mem;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+/* The name index starts at PSD_INDEX_SLOTS_MIN slots and doubles before it is more than half
+ * full, up to twice the capacity: every port is found after each doubling, the region it left is
+ * zero again (so a later doubling into it finds it empty), and the full table refuses. */
+static void test_port_table_grows(void **state)
+{
+	enum { CAP = 3000 }; /* not a power of two: the last size holds more than CAP / 2 */
+	struct psd_port_table t;
+	void *mem = calloc(1, psd_port_table_size(CAP));
+	char name[16];
+	uint32_t sizes = 0;
+
+	psd_port_table_init(&t, mem, CAP);
+	assert_int_equal(t.name_mask + 1, PSD_INDEX_SLOTS_MIN);
+	for (uint32_t i = 0; i < CAP; i++) {
+		uint32_t before = t.name_mask + 1;
+		uint32_t *old = t.name_slots;
+		int n = snprintf(name, sizeof(name), "Ethernet%u", i);
+		assert_int_not_equal(psd_port_add(&t, name, (size_t)n), PSD_NO_PORT);
+		assert_true(2 * psd_port_count(&t) <= t.name_mask + 1);
+		if (t.name_mask + 1 == before)
+			continue;
+		sizes++;
+		assert_int_equal(t.name_mask + 1, 2 * before);
+		assert_ptr_not_equal(t.name_slots, old);
+		assert_true(all_zero(old, before * sizeof(*old)));
+		for (uint32_t k = 0; k <= i; k++) { /* every entry kept */
+			n = snprintf(name, sizeof(name), "Ethernet%u", k);
+			assert_int_equal(psd_port_find(&t, name, (size_t)n), k);
+		}
+	}
+	assert_int_equal(t.name_mask + 1, 8192); /* twice 3000, rounded up to a power of two */
+	assert_int_equal(sizes, 7);              /* 64 -> 8192 */
+	assert_int_equal(psd_port_add(&t, "Ethernet-full", 13), PSD_NO_PORT);
+	assert_int_equal(psd_port_count(&t), CAP);
+	free(mem);
+}
+
+/* The ifindex map grows the same way: entries kept, the limit refused, a refusal grows nothing. */
+static void test_imap_grows(void **state)
+{
+	enum { CAP = 1000 };
+	struct psd_imap m;
+	void *mem = calloc(1, psd_imap_size(CAP));
+
+	psd_imap_init(&m, mem, CAP);
+	assert_int_equal(m.mask + 1, PSD_INDEX_SLOTS_MIN);
+	for (uint32_t i = 1; i <= CAP; i++) {
+		uint32_t before = m.mask + 1;
+		uint64_t *old = m.slots;
+		assert_int_equal(psd_imap_put(&m, (int32_t)(i * 7919), i), 0);
+		assert_true(2 * m.count <= m.mask + 1);
+		if (m.mask + 1 == before)
+			continue;
+		assert_true(all_zero(old, before * sizeof(*old)));
+		for (uint32_t k = 1; k <= i; k++)
+			assert_int_equal(psd_imap_get(&m, (int32_t)(k * 7919)), k);
+	}
+	assert_int_equal(m.mask + 1, 2048);
+	uint64_t *at = m.slots;
+	assert_int_equal(psd_imap_put(&m, -5, 1), -ENOSPC);
+	assert_ptr_equal(m.slots, at);
+	assert_int_equal(m.count, CAP);
+	psd_imap_del(&m, 7919);
+	assert_int_equal(psd_imap_put(&m, -5, 1), 0);
+	assert_int_equal(psd_imap_get(&m, -5), 1);
+	assert_int_equal(psd_imap_get(&m, 7919), PSD_NO_PORT);
+	free(mem);
+}
+
 static void test_imap_capacity(void **state)
 {
 	struct psd_imap m;
@@ -158,6 +236,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_table_random),
 		cmocka_unit_test(test_port_table_100k),
+		cmocka_unit_test(test_port_table_grows),
+		cmocka_unit_test(test_imap_grows),
 		cmocka_unit_test(test_imap_capacity),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_core_limits_and_names),
