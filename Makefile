@@ -87,7 +87,7 @@ FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
 BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim build/bench_core \
-	build/bench_metrics \
+	build/bench_metrics build/floor \
 	$(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
@@ -156,6 +156,10 @@ $(TOOL_BIN): build/%: $(REL)/tools/%.o
 # the latency benchmark's client: keyspace notifications through hiredis
 build/ks-latency: $(REL)/tools/ks-latency.o
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# the bench's floor: the least a daemon does per link message (libc only)
+build/floor: $(REL)/bench/floor.o
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss|early-fire]
 # [--alerts]
