@@ -247,7 +247,9 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
+# CPP_PORTSYNCD=PATH make bench: the C++ portsyncd side by side (docs/testing.md)
+bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/ks-latency \
+	build/floor build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
 
 demo: build/portsyncd
