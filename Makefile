@@ -94,8 +94,8 @@ BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim bu
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
 
 .PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test ragel \
-	check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short \
-	stress stress-short fixtures
+	check-generated bench bench-figures fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos \
+	chaos-short stress stress-short fixtures
 .SECONDEXPANSION:
 # objects are never intermediate files to delete
 .SECONDARY:
@@ -251,6 +251,10 @@ stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 bench: build/bench_core build/bench_metrics build/portsyncd build/nl-record build/ks-latency \
 	build/floor build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
+
+# the docs' figure blocks, from the output of the last make bench (build/bench/output.txt)
+bench-figures:
+	tools/bench-figures.sh --write
 
 demo: build/portsyncd
 	tools/demo.sh

@@ -1,5 +1,6 @@
 #!/bin/bash
-# make bench: prints every benchmark figure, each the median of three runs.
+# make bench: prints every benchmark figure, each the median of three runs, and keeps what it
+# printed in build/bench/output.txt (tools/bench-figures.sh writes the docs' figures from it).
 #  - core messages/s on recorded kernel datagrams (bench_core, wall clock)
 #  - core instructions per message (callgrind; the difference of two run lengths, so start-up
 #    cost cancels out)
@@ -19,6 +20,12 @@
 set -euo pipefail
 trap 'echo "bench: FAILED: $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
+mkdir -p build/bench
+exec > >(tee build/bench/output.txt)
+load() { cut -d ' ' -f 1-3 /proc/loadavg; }
+echo "bench: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD \
+	2>/dev/null || echo ' with uncommitted changes'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc)" \
+	"cores, load average $(load) at the start"
 FIXTURE=fixtures/netlink/veth-flaps.bin
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 number() { # number WHAT VALUE: VALUE, or the bench fails naming WHAT
@@ -90,3 +97,4 @@ fi
 bench/metrics.sh build/portsyncd build/nl-record build/ks-latency 512 20
 bench/alerts.sh build/portsyncd build/nl-record build/ks-latency 512 20
 [ -z "$failed" ] || { echo "bench: FAILED:$failed" >&2; exit 1; }
+echo "bench: done, load average $(load) at the end"
