@@ -48,20 +48,11 @@ static long rss_kib(void)
 	return v;
 }
 
-int main(int argc, char **argv)
+/* NRULES per-port rules: port_oper_changes above 0, 1000, ... in 60 s */
+static void set_rules(struct psd_alert_rules *rules, int64_t nrules)
 {
-	uint32_t ports = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
-	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 101;
-	/* RULES given (0 too): the alert figures instead of the render's */
-	int64_t nrules = argc > 3 ? (int64_t)strtoul(argv[3], NULL, 10) : -1;
-	struct psd_world *w = psd_world_new();
-	char key[32], name[32], lanes[16];
-	static struct psd_alert_rules rules;
-
-	if (nrules > (int64_t)PSD_ALERT_RULES_MAX)
-		return 2;
 	for (uint32_t i = 0; (int64_t)i < nrules; i++) {
-		struct psd_alert_rule *r = &rules.rule[i];
+		struct psd_alert_rule *r = &rules->rule[i];
 		snprintf(r->name, sizeof(r->name), "flap_%u", i);
 		r->signal = PSD_SIG_PORT_OPER_CHANGES;
 		r->condition = PSD_COND_ABOVE;
@@ -71,9 +62,13 @@ int main(int argc, char **argv)
 		r->severity = PSD_SEV_WARNING;
 		r->inhibited_by = UINT32_MAX;
 	}
-	rules.count = nrules > 0 ? (uint32_t)nrules : 0;
-	w->cfg.alert_rules = &rules;
+	rules->count = nrules > 0 ? (uint32_t)nrules : 0;
+}
 
+/* The world: PORTS configured ports, every netdev reported, a tenth of them flapping. */
+static void build_world(struct psd_world *w, uint32_t ports)
+{
+	char key[32], name[32], lanes[16];
 	w->lim.ports_max = 2 * ports + 16;
 	w->lim.inflight_max = 4096;
 	w->cfg.log_level = PSD_LOG_WARN;
@@ -100,35 +95,41 @@ int main(int argc, char **argv)
 		}
 	}
 	psd_world_settle(w);
-	if (nrules >= 0) { /* a few evaluations with the flaps in the window, timed */
-		uint64_t worst = 0, sum = 0;
-		for (int s = 0; s < 5; s++) {
-			uint64_t t0 = mono_ns();
-			psd_world_advance(w, PSD_ALERT_EVAL_NS);
-			uint64_t d = mono_ns() - t0;
-			sum += d;
-			worst = d > worst ? d : worst;
-		}
-		long rss = rss_kib(); /* before the text's buffer */
-		char *text = malloc(64u << 20);
-		struct psd_metrics_info info = {"bench", 0, w->now};
-		if (text == NULL || psd_metrics_render(w->core, &info, text, 64u << 20) >= 64u << 20)
-			return 1;
-		static const char rf[] = "\nportsyncd_alert_subjects_refused_total ";
-		const char *refused = strstr(text, rf);
-		unsigned long kept = 0;
-		for (const char *p = text; (p = strstr(p, "\nportsyncd_alert_state{")) != NULL; p++)
-			kept++;
-		printf("bench_metrics: alerts: %u ports, %lld per-port rules: evaluation %.3f ms per "
-		       "second (mean of 5; worst %.3f ms), %lu alerts kept (PSD_ALERT_SUBJECTS_MAX %u), "
-		       "%ld refused; RSS %ld KiB\n", ports, (long long)nrules, sum / 5 / 1e6, worst / 1e6, kept,
-		       PSD_ALERT_SUBJECTS_MAX,
-		       refused != NULL ? strtol(refused + sizeof(rf) - 1, NULL, 10) : -1, rss);
-		free(text);
-		psd_world_free(w);
-		return 0;
-	}
+}
 
+/* A few evaluations with the flaps in the window, timed; the alerts kept and refused. */
+static int alert_figures(struct psd_world *w, uint32_t ports, int64_t nrules)
+{
+	uint64_t worst = 0, sum = 0;
+	for (int s = 0; s < 5; s++) {
+		uint64_t t0 = mono_ns();
+		psd_world_advance(w, PSD_ALERT_EVAL_NS);
+		uint64_t d = mono_ns() - t0;
+		sum += d;
+		worst = d > worst ? d : worst;
+	}
+	long rss = rss_kib(); /* before the text's buffer */
+	char *text = malloc(64u << 20);
+	struct psd_metrics_info info = {"bench", 0, w->now};
+	if (text == NULL || psd_metrics_render(w->core, &info, text, 64u << 20) >= 64u << 20)
+		return 1;
+	static const char rf[] = "\nportsyncd_alert_subjects_refused_total ";
+	const char *refused = strstr(text, rf);
+	unsigned long kept = 0;
+	for (const char *p = text; (p = strstr(p, "\nportsyncd_alert_state{")) != NULL; p++)
+		kept++;
+	printf("bench_metrics: alerts: %u ports, %lld per-port rules: evaluation %.3f ms per "
+	       "second (mean of 5; worst %.3f ms), %lu alerts kept (PSD_ALERT_SUBJECTS_MAX %u), "
+	       "%ld refused; RSS %ld KiB\n", ports, (long long)nrules, sum / 5 / 1e6, worst / 1e6, kept,
+	       PSD_ALERT_SUBJECTS_MAX,
+	       refused != NULL ? strtol(refused + sizeof(rf) - 1, NULL, 10) : -1, rss);
+	free(text);
+	return 0;
+}
+
+/* ROUNDS renders of the exposition, timed. */
+static int render_figures(struct psd_world *w, uint32_t ports, unsigned rounds)
+{
 	size_t size = 1 << 20;
 	char *buf = malloc(size);
 	uint64_t *took = calloc(rounds, sizeof(*took));
@@ -153,6 +154,24 @@ int main(int argc, char **argv)
 	       sizeof(struct psd_port), rss_kib());
 	free(buf);
 	free(took);
-	psd_world_free(w);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t ports = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
+	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 101;
+	/* RULES given (0 too): the alert figures instead of the render's */
+	int64_t nrules = argc > 3 ? (int64_t)strtoul(argv[3], NULL, 10) : -1;
+	static struct psd_alert_rules rules;
+
+	if (nrules > (int64_t)PSD_ALERT_RULES_MAX)
+		return 2;
+	struct psd_world *w = psd_world_new();
+	set_rules(&rules, nrules);
+	w->cfg.alert_rules = &rules;
+	build_world(w, ports);
+	int r = nrules >= 0 ? alert_figures(w, ports, nrules) : render_figures(w, ports, rounds);
+	psd_world_free(w);
+	return r;
 }
