@@ -113,19 +113,22 @@ carrier_changes() {
 # before the storm to its last STATE_DB write) and by an independent listener in the namespace
 # (NL_RECORD: the link messages). Prints ks-latency's line with changes= (the oper changes the
 # kernel made: the carrier_changes deltas of the ports) and link_messages= appended.
+# Called in a command substitution, which neither inherits set -e nor hands REC to cleanup: the
+# listener is stopped, and a failure returned, here.
 run_storm() {
-	local out before after
+	local out before after ok=true
 	storm_batch "$3" "$4" "$D/storm.batch"
 	ip netns exec "$NS" "$2" - > "$D/record.out" &
 	REC=$!
 	recorder_ready() { grep -q ready "$D/record.out"; }
 	wait_for 5 recorder_ready
-	before=$(carrier_changes)
-	out=$("$1" storm "$SOCK" "$NS" "$D/storm.batch" "$3" "$PID")
-	after=$(carrier_changes)
+	before=$(carrier_changes) || ok=false
+	$ok && { out=$("$1" storm "$SOCK" "$NS" "$D/storm.batch" "$3" "$PID") || ok=false; }
+	$ok && { after=$(carrier_changes) || ok=false; }
 	kill -INT "$REC"
 	wait "$REC" || true
 	REC=
+	$ok || return 1
 	echo "$out changes=$((after - before)) link_messages=$(awk '/^datagrams/ {print $4}' "$D/record.out")"
 }
 # proc_sample: the daemon's CPU ns (schedstat, first field) and wake-ups (voluntary context

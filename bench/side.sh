@@ -57,7 +57,7 @@ run_all() { # run_all PORTS CHANGES: RUNS runs of every kind in turn, into out[P
 	for r in $(seq 1 "$RUNS"); do
 		for k in $KINDS; do
 			bench/storm.sh "$k" "$(binary "$k")" build/nl-record build/ks-latency "$1" "$ROUNDS" \
-				"$2" "$IDLE_S"
+				"$2" "$IDLE_S" || exit 1
 		done
 	done
 }
@@ -76,7 +76,7 @@ cpp_goal() { # cpp_goal KEY FACTOR: ours <= FACTOR x C++ for the medians of KEY
 
 report_cpu() { # CPU and wake-ups over the storm's active window; convergence
 	require changes ns_per_change messages wakeups_per_message ns_per_message \
-		converged_after_ip_us converged_after_kernel_us
+		converged_after_ip_us converged_after_kernel_us writes
 	echo "bench: $P ports, CPU per port change (schedstat ns over the active window, from just" \
 		"before the storm to the daemon's last STATE_DB write, / the oper changes the kernel made," \
 		"$(each changes %d) a run): $(each ns_per_change "%.0f ns"); $(ratios ns_per_change);" \
@@ -89,6 +89,7 @@ report_cpu() { # CPU and wake-ups over the storm's active window; convergence
 	echo "bench: $P ports, storm of $ROUNDS rounds then every even peer up, one ip -batch:" \
 		"converged after ip -batch returned: $(each converged_after_ip_us "%.0f us");" \
 		"after the kernel's last port message: $(each converged_after_kernel_us "%.0f us");" \
+		"STATE_DB port writes: $(each writes %d);" \
 		"goal ours <= 30000 us after ip -batch: $(goal "$(med ours converged_after_ip_us)" 30000)"
 }
 
@@ -137,15 +138,17 @@ report_scaling() { # LARGE ports against SMALL
 	P=$LARGE require ns_per_change idle_ns_per_s
 	a=$(P=$SMALL med ours ns_per_change) b=$(P=$LARGE med ours ns_per_change)
 	ia=$(P=$SMALL med ours idle_ns_per_s) ib=$(P=$LARGE med ours idle_ns_per_s)
-	echo "bench: $LARGE ports against $SMALL: ours CPU per port change $b ns against $a ns: ratio" \
-		"$(calc %.3f "$b / $a"); goal within 10%: $(awk -v a="$a" -v b="$b" \
+	echo "bench: $LARGE ports against $SMALL: ours CPU per port change $(calc %.0f "$b") ns against" \
+		"$(calc %.0f "$a") ns: ratio $(calc %.3f "$b / $a"); goal within 10%: $(awk -v a="$a" -v b="$b" \
 		'BEGIN {print (b >= 0.9 * a && b <= 1.1 * a ? "met" : "MISSED")}'); ours idle CPU" \
-		"$ib ns against $ia ns a second; goal independent of the port count (within 10% or" \
+		"$(calc %.0f "$ib") ns against $(calc %.0f "$ia") ns a second; goal independent of the" \
+		"port count (within 10% or" \
 		"5000 ns a second): $(awk -v a="$ia" -v b="$ib" 'BEGIN {d = b - a; if (d < 0) d = -d
 		l = a / 10; if (l < 5000) l = 5000; print (d <= l ? "met" : "MISSED")}')"
 }
 
-echo "bench: side by side: $(for k in $KINDS; do printf '%s=%s ' "$(name "$k")" "$(binary "$k")"; done)$RUNS runs each, in turn"
+echo "bench: side by side: $(for k in $KINDS; do printf '%s=%s ' "$(name "$k")" "$(binary "$k")"; done)$RUNS" \
+	"runs each, in turn; every figure below is the median of its runs"
 for P in "$SMALL" "$LARGE"; do
 	changes=200
 	[ "$P" = "$SMALL" ] || changes=0 # latency at SMALL ports only
