@@ -35,7 +35,7 @@ goal() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g ? "met" : "MISSED")}'; }
 has_cpp() { [ -n "${CPP_PORTSYNCD:-}" ]; }
 name() { case $1 in ours) echo ours ;; cpp) echo C++ ;; floor) echo floor ;; esac; }
 each() { # each KEY FORMAT: "ours X, C++ Y, floor Z" with each kind's median in FORMAT
-	local k s=
+	local k s=''
 	for k in $KINDS; do s="$s${s:+, }$(name "$k") $(calc "$2" "$(med "$k" "$1")")"; done
 	echo "$s"
 }
@@ -103,7 +103,7 @@ report_idle() { # wake-ups and CPU a second with nothing happening
 
 report_memory() { # memory after the storm, and the shared objects mapped
 	require rss_kib anon_kib hwm_kib libs
-	local goals= k s=
+	local goals='' k s=''
 	[ "$P" != "$SMALL" ] || goals="; goal ours RSS <= C++ RSS: $(cpp_goal rss_kib 1)"
 	[ "$P" != "$SMALL" ] || goals="$goals; goal ours anonymous <= 1024 KiB: $(goal "$(med ours anon_kib)" 1024)"
 	echo "bench: $P ports, memory after the storm: RSS $(each rss_kib "%d KiB"); anonymous" \
@@ -118,7 +118,7 @@ report_memory() { # memory after the storm, and the shared objects mapped
 report_latency() { # idle link change -> STATE_DB write, against the ip command alone
 	require idle_changes latency_p50_us latency_p99_us latency_max_us ip_cmd_p99_us \
 		daemon_p50_us daemon_p99_us
-	local k s= d=
+	local k s='' d=''
 	for k in $KINDS; do
 		s="$s${s:+; }$(name "$k") p50 $(med "$k" latency_p50_us) us, p99 $(med "$k" latency_p99_us) us,"
 		s="$s max $(med "$k" latency_max_us) us (the ip command alone: p99 $(med "$k" ip_cmd_p99_us) us)"
