@@ -72,6 +72,11 @@ static const char final_pattern_lua[] =
 	"local n = 0 for i = 0, tonumber(ARGV[1]) - 1 do "
 	"local v = redis.call('HGET', 'PORT_TABLE|Ethernet' .. i, 'netdev_oper_status') "
 	"if v == (i % 2 == 0 and 'up' or 'down') then n = n + 1 end end return n";
+static const char mismatch_lua[] =
+	"local out = {} for i = 0, tonumber(ARGV[1]) - 1 do "
+	"local v = redis.call('HGET', 'PORT_TABLE|Ethernet' .. i, 'netdev_oper_status') "
+	"if v ~= (i % 2 == 0 and 'up' or 'down') and #out < 8 then "
+	"table.insert(out, 'Ethernet' .. i .. '=' .. tostring(v)) end end return out";
 static const char consume_lua[] =
 	"local ks = redis.call('SPOP', KEYS[1], ARGV[1]) for _, k in ipairs(ks) do "
 	"local fv = redis.call('HGETALL', '_PORT_TABLE:' .. k) for i = 1, #fv, 2 do "
@@ -486,6 +491,7 @@ static void sample_proc(int pid, struct proc_sample *ret)
 /* The storm as it is watched: the daemon's writes (t_last: of a port, t_write: of any STATE_DB
  * key), the kernel's port messages, the daemon's samples. */
 struct storm_run {
+	const char *sock;
 	redisContext *cmd, *sub;
 	int nl, pid, checks;
 	long writes, port_msgs, overruns;
@@ -546,6 +552,20 @@ static void storm_send_check(struct storm_run *s, int ports)
 	s->checks++;
 }
 
+/* Names (on stderr) the first ports STATE_DB does not hold in their final state. */
+static void storm_name_mismatches(const char *sock, int ports)
+{
+	redisContext *c = connect_unix(sock);
+	freeReplyObject(command(c, "SELECT 6"));
+	redisReply *r = command(c, "EVAL %s 0 %d", mismatch_lua, ports);
+	fprintf(stderr, "ks-latency: not in their final state in STATE_DB (up for even ports):");
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		fprintf(stderr, " %s", r->element[i]->str);
+	fprintf(stderr, "\n");
+	freeReplyObject(r);
+	redisFree(c);
+}
+
 /* Until a check finds the final state (a check once the subscription has been quiet for 1 ms,
  * and only if something was written since the last one). */
 static void storm_converge(struct storm_run *s, int ports, pid_t ip, int pfd)
@@ -563,9 +583,11 @@ static void storm_converge(struct storm_run *s, int ports, pid_t ip, int pfd)
 		/* On a busy machine the kernel may hold ip, and the carrier changes after it (the
 		 * linkwatch work), back for long: another namespace's teardown holds rtnl_lock. */
 		if (n <= 0) {
-			if (t - s->t_activity > (s->t_ret == 0 ? 300000 : 120000) * MS)
+			if (t - s->t_activity > (s->t_ret == 0 ? 300000 : 120000) * MS) {
+				storm_name_mismatches(s->sock, ports);
 				die(s->t_ret == 0 ? "ip -batch and the kernel were silent for 300 s"
 						  : "no convergence within 120 s of quiet after ip -batch");
+			}
 			continue;
 		}
 		s->t_activity = t;
@@ -615,7 +637,7 @@ static void storm_settle(struct storm_run *s)
 
 static int storm(const char *sock, const char *ns, const char *batch, int ports, int pid)
 {
-	struct storm_run s = {.pid = pid, .cmd = connect_unix(sock)};
+	struct storm_run s = {.sock = sock, .pid = pid, .cmd = connect_unix(sock)};
 	freeReplyObject(command(s.cmd, "SELECT 6"));
 	s.sub = subscribe(sock, s.cmd, "*");
 	s.nl = netlink_in(ns);
