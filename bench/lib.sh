@@ -108,12 +108,6 @@ carrier_changes() {
 	ip netns exec "$NS" sh -c 'cat /sys/class/net/Ethernet*/carrier_changes' |
 		awk '{t += $1} END {print t}'
 }
-# kernel_not_final: the ports whose carrier the kernel does not show in the storm's final state
-# (up for even ports): after a failed storm, tells the kernel's lag from a daemon's loss
-kernel_not_final() {
-	ip -n "$NS" -o link show | awk '$2 ~ /^Ethernet[0-9]+@/ { n = substr($2, 9) + 0
-		if (($0 ~ /LOWER_UP/) != (n % 2 == 0)) bad++ } END { print bad + 0 }'
-}
 # run_storm KS_LATENCY NL_RECORD PORTS ROUNDS: the storm of storm_batch, watched by ks-latency
 # storm (convergence; the daemon's CPU ns and wake-ups over the active window, from just
 # before the storm to its last STATE_DB write) and by an independent listener in the namespace
@@ -130,7 +124,6 @@ run_storm() {
 	wait_for 5 recorder_ready
 	before=$(carrier_changes) || ok=false
 	$ok && { out=$("$1" storm "$SOCK" "$NS" "$D/storm.batch" "$3" "$PID") || ok=false; }
-	$ok || echo "bench: the kernel: $(kernel_not_final) ports not in their final state" >&2
 	$ok && { after=$(carrier_changes) || ok=false; }
 	kill -INT "$REC"
 	wait "$REC" || true

@@ -76,7 +76,7 @@ cpp_goal() { # cpp_goal KEY FACTOR: ours <= FACTOR x C++ for the medians of KEY
 
 report_cpu() { # CPU and wake-ups over the storm's active window; convergence
 	require changes ns_per_change messages wakeups_per_message ns_per_message \
-		converged_after_ip_us converged_after_kernel_us writes
+		converged_after_ip_us converged_after_kernel_us writes kernel_pokes
 	echo "bench: $P ports, CPU per port change (schedstat ns over the active window, from just" \
 		"before the storm to the daemon's last STATE_DB write, / the oper changes the kernel made," \
 		"$(each changes %d) a run): $(each ns_per_change "%.0f ns"); $(ratios ns_per_change);" \
@@ -89,7 +89,8 @@ report_cpu() { # CPU and wake-ups over the storm's active window; convergence
 	echo "bench: $P ports, storm of $ROUNDS rounds then every even peer up, one ip -batch:" \
 		"converged after ip -batch returned: $(each converged_after_ip_us "%.0f us");" \
 		"after the kernel's last port message: $(each converged_after_kernel_us "%.0f us");" \
-		"STATE_DB port writes: $(each writes %d);" \
+		"STATE_DB port writes: $(each writes %d); ports whose stalled link work the bench had" \
+		"the kernel run (tools/ks-latency): $(each kernel_pokes %d);" \
 		"goal ours <= 30000 us after ip -batch: $(goal "$(med ours converged_after_ip_us)" 30000)"
 }
 

@@ -68,7 +68,7 @@ echo "storm: kind=$KIND ports=$PORTS rounds=$ROUNDS changes=$changes messages=$m
 	"last_kernel_after_ip_us=$(echo "$storm" | kv last_kernel_after_ip_us)" \
 	"converged_after_kernel_us=$(echo "$storm" | kv converged_after_kernel_us)" \
 	"last_write_after_ip_us=$(echo "$storm" | kv last_write_after_ip_us)" \
-	"listener_overruns=$(echo "$storm" | kv overruns)" \
+	"listener_overruns=$(echo "$storm" | kv overruns) kernel_pokes=$(echo "$storm" | kv kernel_pokes)" \
 	"idle_changes=$CHANGES idle_writes=$(echo "$idle" | kv writes)" \
 	"idle_unseen=$(echo "$idle" | kv unseen) rt=$(echo "$storm" | sed -n 's/.*rt=\([01]\).*/\1/p')" \
 	"$(echo "$idle" | grep -o '\(latency\|ip_cmd\|after_ip\|kernel\|daemon\)_[a-z0-9]*_us=[-0-9]*' | tr '\n' ' ')"
