@@ -10,8 +10,10 @@
 
 #include <systemd/sd-event.h>
 
-#include "log.h" /* lib/ */
+#include "driver.h" /* lib/ */
+#include "log.h"
 #include "psd/core.h"
+#include "psd/metrics.h" /* enum psd_health */
 
 #define PSD_UNIX_PATH_MAX 108u
 #define PSD_DBCONFIG_BYTES_MAX (1024u * 1024u) /* database_config.json: SONiC's are a few KiB */
@@ -42,21 +44,28 @@ int psd_dbconfig_global_parse(const char *name, const char *text, size_t len, co
 int psd_dbconfig_parse(const char *name, const char *text, size_t len,
 		       struct psd_db_endpoint ret[_PSD_DB_MAX], char *err, size_t err_size);
 
-/* redis.c: one async connection per database, on the loop. */
+/* redis.c: the sockets of one connection per database, on the loop (lib/redis_conn.h judges
+ * what they say); everything they learn goes to the driver. */
 struct psd_redis;
 /* NULL with a message in err when a connection cannot be made. */
-struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
+struct psd_redis *psd_redis_open(sd_event *loop, struct psd_driver *d,
 				 const struct psd_db_endpoint ep[_PSD_DB_MAX], char *err,
 				 size_t err_size);
-void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t argc,
-		       const char *const *argv, const size_t *argv_len);
-/* Tries to connect db again: -1 when that failed at once; else PSD_EV_DB_UP or PSD_EV_DB_DOWN
- * reaches the daemon once the SELECT is answered. */
-int psd_redis_connect(struct psd_redis *r, enum psd_db db);
-/* True while a command sent to Redis is unanswered. */
-bool psd_redis_busy(const struct psd_redis *r);
-/* Writes what the commands of this loop turn left in hiredis's buffers. */
-void psd_redis_flush(struct psd_redis *r);
+void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t expect,
+		       uint32_t argc, const char *const *argv, const size_t *argv_len);
+/* Connects db again: -1 when that failed at once (what failed in detail); else PSD_EV_DB_UP or
+ * PSD_EV_DB_DOWN reaches the driver once the SELECT is answered. */
+int psd_redis_connect(struct psd_redis *r, enum psd_db db, char *detail, size_t size);
+/* Watches db's keyspace (PSD_ACT_WATCH) on its instance's subscription connection: -1 when that
+ * connection cannot be made (what failed in detail); else PSD_EV_WATCH_UP or PSD_EV_WATCH_DOWN
+ * reaches the driver. */
+int psd_redis_watch(struct psd_redis *r, enum psd_db db, uint32_t db_id, uint32_t count,
+		    const char *const *patterns, const size_t *len, char *detail, size_t size);
+/* Whether the core waits on a reply: the sockets are read as soon as one comes, or else only
+ * when psd_redis_collect() is called. */
+void psd_redis_replies_wanted(struct psd_redis *r, bool wanted);
+/* Takes the replies that have come in on sockets not read as they come. */
+void psd_redis_collect(struct psd_redis *r);
 struct psd_redis *psd_redis_close(struct psd_redis *r);
 
 /* netlink.c: the event socket (RTNLGRP_LINK), the dump socket and link requests; or a capture
@@ -69,7 +78,7 @@ struct psd_netlink_options {
 	bool replay_recorded_time; /* false: full speed */
 	bool replay_lockstep;      /* each datagram once Redis has answered every command */
 };
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_driver *d,
 				     const struct psd_netlink_options *o, char *err,
 				     size_t err_size);
 int psd_netlink_dump(struct psd_netlink *n, uint32_t seq);
@@ -91,26 +100,41 @@ int psd_netns_open(struct psd_netns *ns, const char *name, char *err, size_t err
 int psd_netns_enter(struct psd_netns *ns, char *err, size_t err_size);
 int psd_netns_leave(struct psd_netns *ns, char *err, size_t err_size);
 void psd_netns_close(struct psd_netns *ns);
-/* http.c: /metrics and /health (libmicrohttpd on the loop), and health in systemd's STATUS=. */
+/* log_watch.c: the log output (lib/log.h) watched on the loop while records wait for it. NULL
+ * with a message in err. Closing drains the output for at most PSD_LOG_DRAIN_MS. */
+struct psd_log_watch;
+struct psd_log_watch *psd_log_watch_open(sd_event *loop, char *err, size_t size);
+struct psd_log_watch *psd_log_watch_close(struct psd_log_watch *w);
+
+/* lock.c: one instance per namespace. A lock file under dir named by netns ("": by the network
+ * namespace the process runs in), flock'ed for the process's life; 0 with the fd kept open in
+ * *ret_fd, or -1 with a message in err naming the holder ("another portsyncd (pid N) holds
+ * PATH") or what failed. */
+int psd_instance_lock(const char *dir, const char *netns, int *ret_fd, char *err, size_t size);
+
+/* http.c: GET and HEAD of /metrics and /health on loopback (lib/http_listener.c decides, http.c
+ * does the sockets); what it serves comes from its owner's callbacks. */
 struct psd_http;
 struct psd_http_options {
-	bool serve;          /* false: no endpoint, only the STATUS= health line */
 	const char *address; /* IPv4 or IPv6 literal */
 	uint16_t port;
-	const char *version; /* for portsyncd_build_info */
+	/* The metrics text into buf, NUL-terminated: its length, or size when it did not fit. */
+	size_t (*render_metrics)(void *ctx, char *buf, size_t size);
+	/* The health verdict now, and why ("" when ok) into why. */
+	enum psd_health (*health)(void *ctx, char *why, size_t size);
+	void *ctx;
 };
 /* NULL with a message in err (a bad address, a port in use). */
-struct psd_http *psd_http_open(sd_event *loop, struct psd_daemon *d,
-			       const struct psd_http_options *o, char *err, size_t err_size);
+struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o, char *err,
+			       size_t err_size);
 struct psd_http *psd_http_close(struct psd_http *h);
 
-/* main.c: what the adapters call back into. */
-/* The core, read-only, for the metrics and health (from the loop thread only). */
-const struct psd_core *psd_daemon_core(const struct psd_daemon *d);
-void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev);
-/* True while a command sent to Redis is unanswered. */
-bool psd_daemon_busy(const struct psd_daemon *d);
-/* Ends a loop turn: every event handler calls it last, so one turn's commands share a write. */
-void psd_daemon_flush(struct psd_daemon *d);
+/* health_status.c: the health verdict in systemd's STATUS=, sent when it changes. */
+struct psd_health_status;
+struct psd_health_status *psd_health_status_open(sd_event *loop,
+						 enum psd_health (*health)(void *ctx, char *why,
+									   size_t size),
+						 void *ctx, char *err, size_t err_size);
+struct psd_health_status *psd_health_status_close(struct psd_health_status *h);
 
 #endif

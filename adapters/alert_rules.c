@@ -2,8 +2,15 @@
  * The alert rule file (alert_rules.h): parsed with inih over the shipped rules' text and then the
  * file's, line by line so that every error names its line. Keys of a section [alert NAME]:
  * metric, condition, threshold (or low and high), window, for, keep_firing_for, severity,
- * per_port, inhibited_by, summary, enabled. Invariant: what psd_alert_rules_load returns passes
- * the core's own check (psd_core_init refuses nothing it gives).
+ * per_port, inhibited_by, summary, enabled. Invariants: what psd_alert_rules_load returns passes
+ * the core's own check (psd_core_init refuses nothing it gives); a rule is named once in a text
+ * (a file's rule named like a shipped one replaces it); no chain of inhibited_by comes back to
+ * where it started (the alerts of a cycle would hold each other for ever).
+ *
+ * Section headers are read here, not by inih (which tells only of keys): every header opens its
+ * rule, so a header without keys, a repeated one and one without a name are each refused with
+ * their line. A header is a line whose first character after blanks is '['; it reaches inih
+ * unindented, so inih never takes it for the continuation of a value.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +23,9 @@
 #include "adapters.h"
 #include "alert_rules.h"
 #include "psd/limits.h"
+
+#define THRESHOLD_DIGITS_MAX 18 /* significant digits of a number kept: 10^18 fits in 64 bits */
+#define CYCLE_TEXT_MAX 512      /* of "a -> b -> a" in a message (a longer cycle ends in "...") */
 
 const char psd_alert_rules_default_text[] =
 	"[alert redis_unreachable]\n"
@@ -77,7 +87,10 @@ const char psd_alert_rules_default_text[] =
 /* What a section set, before the checks that span keys. */
 struct draft {
 	struct psd_alert_rule r;
+	const char *path;          /* of the text that defined it: "(shipped rules)" or the file */
+	int text_seq;              /* which text defined it: 1 the shipped rules, 2 the file */
 	int line;                  /* of the section's header */
+	int inhibit_line;          /* of its inhibited_by */
 	bool has_metric, has_condition, has_threshold, has_low, has_high, has_window, has_per_port;
 	bool disabled;
 	char inhibited_by[PSD_ALERT_NAME_LEN_MAX + 1];
@@ -88,10 +101,10 @@ struct parse {
 	const char *text;
 	size_t at;
 	int line;
-	int header_line;
 	struct draft *drafts;
 	uint32_t count;
-	char section[PSD_ALERT_NAME_LEN_MAX + 32];
+	int text_seq;          /* the text being read: 1 the shipped rules, 2 the file */
+	struct draft *current; /* the rule of the section being read; NULL: none */
 	char *err;
 	size_t err_size;
 	bool failed;
@@ -114,7 +127,9 @@ static int fail(struct parse *p, int line, const char *fmt, ...)
 	return 0;
 }
 
-/* fgets over the text, counting lines; a line that opens a section is remembered. */
+static void open_section(struct parse *p, const char *header);
+
+/* fgets over the text, counting lines; a line that opens a section opens its rule. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
@@ -129,9 +144,12 @@ static char *reader(char *str, int num, void *stream)
 	}
 	str[n] = '\0';
 	p->line++;
-	size_t lead = strspn(str, " \t");
-	if (str[lead] == '[')
-		p->header_line = p->line;
+	size_t lead = p->line == 1 && strncmp(str, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* a BOM */
+	lead += strspn(str + lead, " \t");
+	if (str[lead] == '[') {
+		memmove(str, str + lead, n - lead + 1);
+		open_section(p, str);
+	}
 	return str;
 }
 
@@ -145,33 +163,60 @@ static const char *signal_list(void)
 	return list;
 }
 
-/* A decimal with at most 3 digits after the point, in thousandths. */
+/* A number as Prometheus writes one (1000, -0.5, 1e9, 2.5e-3), exact to the thousandth and
+ * within PSD_ALERT_THRESHOLD_MAX thousandths, in thousandths. The digits are kept as an integer
+ * m and a power of ten: value = m * 10^(pow10 - 3). */
 static int parse_milli(const char *s, int64_t *ret)
 {
 	const char *q = s;
-	bool neg = *q == '-';
-	int64_t whole = 0, frac = 0;
-	int digits = 0, frac_digits = 0;
-	q += neg;
-	for (; *q >= '0' && *q <= '9'; q++, digits++) {
-		if (whole > PSD_ALERT_THRESHOLD_MAX / 1000)
-			return -ERANGE;
-		whole = whole * 10 + (*q - '0');
-	}
-	if (*q == '.')
-		for (q++; *q >= '0' && *q <= '9'; q++, frac_digits++) {
-			if (frac_digits == 3)
-				return -EINVAL;
-			frac = frac * 10 + (*q - '0');
+	bool neg = *q == '-', point = false;
+	uint64_t m = 0;
+	int pow10 = 3, digits = 0, significant = 0;
+
+	q += *q == '-' || *q == '+';
+	for (; (*q >= '0' && *q <= '9') || (*q == '.' && !point); q++) {
+		if (*q == '.') {
+			point = true;
+			continue;
 		}
-	if (*q != '\0' || (digits == 0 && frac_digits == 0))
+		digits++;
+		if (significant == THRESHOLD_DIGITS_MAX) { /* past what the range can hold exactly */
+			if (*q != '0')
+				return -ERANGE;
+			pow10 += !point; /* a zero before the point multiplies; after it, nothing */
+			continue;
+		}
+		m = m * 10 + (uint64_t)(*q - '0');
+		significant += m != 0;
+		pow10 -= point;
+	}
+	if (digits == 0)
 		return -EINVAL;
-	for (int k = frac_digits; k < 3; k++)
-		frac *= 10;
-	int64_t v = whole * 1000 + frac;
-	if (v > PSD_ALERT_THRESHOLD_MAX)
+	if (*q == 'e' || *q == 'E') {
+		bool neg_exp = *++q == '-';
+		int e = 0, e_digits = 0;
+		q += *q == '-' || *q == '+';
+		for (; *q >= '0' && *q <= '9'; q++, e_digits++)
+			if ((e = e * 10 + (*q - '0')) > 9999)
+				return -ERANGE;
+		if (e_digits == 0)
+			return -EINVAL;
+		pow10 += neg_exp ? -e : e;
+	}
+	if (*q != '\0')
+		return -EINVAL;
+	for (; m != 0 && m % 10 == 0; m /= 10)
+		pow10++;
+	if (m != 0 && pow10 < 0)
+		return -EINVAL; /* more than 3 decimals */
+	for (; m != 0 && pow10 > 0; pow10--) {
+		if (m > (uint64_t)PSD_ALERT_THRESHOLD_MAX / 10)
+			return -ERANGE;
+		m *= 10;
+	}
+	if (m > (uint64_t)PSD_ALERT_THRESHOLD_MAX)
 		return -ERANGE;
-	*ret = neg ? -v : v;
+	*ret = neg ? -(int64_t)m : (int64_t)m;
 	return 0;
 }
 
@@ -202,54 +247,85 @@ static int parse_bool(const char *s, bool *ret)
 	return 0;
 }
 
-static struct draft *section_draft(struct parse *p, const char *section)
+/* A header: its rule is opened (a shipped one named again is defined anew), or refused. */
+static void open_section(struct parse *p, const char *header)
 {
+	const char *close = strchr(header, ']');
+	char section[PSD_ALERT_NAME_LEN_MAX + 32];
+	p->current = NULL;
+	if (close == NULL)
+		return; /* not a header to inih either: it says so */
+	snprintf(section, sizeof(section), "%.*s", (int)(close - header - 1), header + 1);
+	if (strcmp(section, "alert") == 0 || strcmp(section, "alert ") == 0) {
+		fail(p, p->line, "[%s]: the rule has no name; expected [alert NAME]", section);
+		return;
+	}
 	if (strncmp(section, "alert ", 6) != 0) {
-		fail(p, p->header_line, "[%s]: not a rule section; expected [alert NAME]", section);
-		return NULL;
+		fail(p, p->line, "[%s]: not a rule section; expected [alert NAME]", section);
+		return;
 	}
 	const char *name = section + 6;
 	if (!psd_alert_name_valid(name)) {
-		fail(p, p->header_line, "[%s]: rule name '%s': expected 1 to %u of a-z, 0-9 and _, "
+		fail(p, p->line, "[%s]: rule name '%s': expected 1 to %u of a-z, 0-9 and _, "
 		     "starting with a letter", section, name, PSD_ALERT_NAME_LEN_MAX);
-		return NULL;
+		return;
 	}
-	for (uint32_t i = 0; i < p->count; i++) {
-		if (strcmp(p->drafts[i].r.name, name) != 0)
-			continue;
-		if (strcmp(p->section, section) == 0)
-			return &p->drafts[i]; /* the next key of the same section */
-		/* a rule named again (in the file, a shipped one): it is defined anew */
-		memset(&p->drafts[i], 0, sizeof(p->drafts[i]));
-		p->drafts[i].r.severity = PSD_SEV_WARNING; /* the default */
-		snprintf(p->drafts[i].r.name, sizeof(p->drafts[i].r.name), "%s", name);
-		p->drafts[i].line = p->header_line;
-		snprintf(p->section, sizeof(p->section), "%s", section);
-		return &p->drafts[i];
+	struct draft *d = NULL;
+	for (uint32_t i = 0; i < p->count && d == NULL; i++)
+		if (strcmp(p->drafts[i].r.name, name) == 0)
+			d = &p->drafts[i];
+	if (d != NULL && d->text_seq == p->text_seq) {
+		fail(p, p->line, "[%s]: rule %s is defined twice (first at line %d); each name once",
+		     section, name, d->line);
+		return;
 	}
-	if (p->count == PSD_ALERT_RULES_MAX) {
-		fail(p, p->header_line, "[%s]: more than %u rules (PSD_ALERT_RULES_MAX), the shipped "
+	if (d == NULL && p->count == PSD_ALERT_RULES_MAX) {
+		fail(p, p->line, "[%s]: more than %u rules (PSD_ALERT_RULES_MAX), the shipped "
 		     "ones included", section, PSD_ALERT_RULES_MAX);
-		return NULL;
+		return;
 	}
-	struct draft *d = &p->drafts[p->count++];
+	if (d == NULL)
+		d = &p->drafts[p->count++];
+	/* a new rule, or a shipped one the file defines anew: it keeps its place */
 	memset(d, 0, sizeof(*d));
 	d->r.severity = PSD_SEV_WARNING; /* the default */
-	snprintf(d->r.name, sizeof(d->r.name), "%s", name);
-	d->line = p->header_line;
-	snprintf(p->section, sizeof(p->section), "%s", section);
-	return d;
+	memcpy(d->r.name, name, strlen(name) + 1); /* valid: at most PSD_ALERT_NAME_LEN_MAX */
+	d->path = p->path;
+	d->text_seq = p->text_seq;
+	d->line = p->line;
+	p->current = d;
+}
+
+/* threshold, low or high. */
+static int set_number(struct parse *p, struct draft *d, const char *section, const char *key,
+		      const char *value)
+{
+	int64_t v;
+	if (parse_milli(value, &v) < 0)
+		return fail(p, p->line, "[%s] %s '%s': expected a number from -1000000000 to "
+			    "1000000000 with at most 3 decimals", section, key, value);
+	if (key[0] == 't') {
+		d->r.threshold = v;
+		d->has_threshold = true;
+	} else if (key[0] == 'l') {
+		d->r.low = v;
+		d->has_low = true;
+	} else {
+		d->r.high = v;
+		d->has_high = true;
+	}
+	return 1;
 }
 
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse *p = user;
-	struct draft *d = section_draft(p, section);
+	struct draft *d = p->current;
 	struct psd_alert_rule *r;
 	int i;
 
-	if (d == NULL)
-		return 0;
+	if (d == NULL) /* before any header, or under a refused one (already told) */
+		return fail(p, p->line, "%s = %s: outside an [alert NAME] section", key, value);
 	r = &d->r;
 	if (strcmp(key, "metric") == 0) {
 		if ((i = psd_alert_signal_find(value)) < 0)
@@ -265,20 +341,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		d->has_condition = true;
 	} else if (strcmp(key, "threshold") == 0 || strcmp(key, "low") == 0 ||
 		   strcmp(key, "high") == 0) {
-		int64_t v;
-		if (parse_milli(value, &v) < 0)
-			return fail(p, p->line, "[%s] %s '%s': expected a number from -1000000000 to "
-				    "1000000000 with at most 3 decimals", section, key, value);
-		if (key[0] == 't') {
-			r->threshold = v;
-			d->has_threshold = true;
-		} else if (key[0] == 'l') {
-			r->low = v;
-			d->has_low = true;
-		} else {
-			r->high = v;
-			d->has_high = true;
-		}
+		return set_number(p, d, section, key, value);
 	} else if (strcmp(key, "window") == 0) {
 		if (parse_duration(value, PSD_ALERT_WINDOW_MAX_S, &r->window_s) < 0 || r->window_s == 0)
 			return fail(p, p->line, "[%s] window '%s': expected a duration from 1s to %us "
@@ -321,6 +384,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			return fail(p, p->line, "[%s] inhibited_by '%s': expected a rule name", section,
 				    value);
 		snprintf(d->inhibited_by, sizeof(d->inhibited_by), "%s", value);
+		d->inhibit_line = p->line;
 	} else {
 		return fail(p, p->line, "[%s] unknown key '%s': expected metric, condition, threshold, "
 			    "low, high, window, for, keep_firing_for, severity, per_port, "
@@ -382,21 +446,69 @@ static int finish(struct parse *p, struct draft *d)
 	return 1;
 }
 
+/* inhibited_by names a daemon rule in force. When a later text made it otherwise (a file that
+ * disables or redefines the shipped rule a shipped rule names), the later text is told. */
 static int resolve_inhibit(struct parse *p, struct psd_alert_rules *rules, const struct draft *d,
 			   struct psd_alert_rule *r)
 {
 	if (d->inhibited_by[0] == '\0')
 		return 1;
 	for (uint32_t k = 0; k < rules->count; k++) {
-		if (strcmp(rules->rule[k].name, d->inhibited_by) != 0)
-			continue;
-		if (rules->rule[k].per_port || strcmp(d->inhibited_by, r->name) == 0)
-			break;
-		r->inhibited_by = k;
-		return 1;
+		if (strcmp(rules->rule[k].name, d->inhibited_by) == 0 && !rules->rule[k].per_port) {
+			r->inhibited_by = k;
+			return 1;
+		}
 	}
-	return fail(p, d->line, "[alert %s] inhibited_by '%s': expected another rule, not per port, "
-		    "that is in force", r->name, d->inhibited_by);
+	for (uint32_t i = 0; i < p->count; i++) {
+		const struct draft *t = &p->drafts[i];
+		if (strcmp(t->r.name, d->inhibited_by) != 0 || t->text_seq <= d->text_seq)
+			continue;
+		p->path = t->path;
+		return fail(p, t->line, "[alert %s] %s: rule %s (%s:%d) is inhibited_by it, and an "
+			    "inhibitor is a daemon rule in force", t->r.name,
+			    t->disabled ? "enabled = false" : "per_port", r->name, d->path,
+			    d->inhibit_line);
+	}
+	return fail(p, d->inhibit_line, "[alert %s] inhibited_by '%s': expected a rule in force "
+		    "that is not per port", r->name, d->inhibited_by);
+}
+
+/* Each rule names at most one inhibitor, so a chain either ends or comes back: walked from each
+ * rule not yet seen, a chain that meets its own walk has a cycle, told from where it closes.
+ * seen[]: 0 not yet, 1 on the current walk, 2 done. ret_first: the cycle's first rule. */
+static bool find_cycle(const struct psd_alert_rules *rules, uint8_t *seen, uint32_t *ret_first)
+{
+	for (uint32_t i = 0; i < rules->count; i++) {
+		uint32_t j = i;
+		for (; j != UINT32_MAX && seen[j] == 0; j = rules->rule[j].inhibited_by)
+			seen[j] = 1;
+		if (j != UINT32_MAX && seen[j] == 1) {
+			*ret_first = j;
+			return true;
+		}
+		for (uint32_t k = i; k != UINT32_MAX && seen[k] == 1; k = rules->rule[k].inhibited_by)
+			seen[k] = 2;
+	}
+	return false;
+}
+
+static int refuse_cycle(struct parse *p, const struct psd_alert_rules *rules,
+			const struct draft *const *by_rule, uint32_t first)
+{
+	char cycle[CYCLE_TEXT_MAX];
+	size_t n = (size_t)snprintf(cycle, sizeof(cycle), "%s", rules->rule[first].name);
+	uint32_t j = first;
+	do {
+		j = rules->rule[j].inhibited_by;
+		if (n < sizeof(cycle))
+			n += (size_t)snprintf(cycle + n, sizeof(cycle) - n, " -> %s",
+					      rules->rule[j].name);
+	} while (j != first);
+	if (n >= sizeof(cycle))
+		memcpy(cycle + sizeof(cycle) - 4, "...", 4);
+	p->path = by_rule[first]->path;
+	return fail(p, by_rule[first]->inhibit_line, "[alert %s] inhibited_by: a cycle %s: its "
+		    "alerts would hold each other for ever", rules->rule[first].name, cycle);
 }
 
 static int parse_text(struct parse *p, const char *path, const char *text)
@@ -405,8 +517,8 @@ static int parse_text(struct parse *p, const char *path, const char *text)
 	p->text = text;
 	p->at = 0;
 	p->line = 0;
-	p->header_line = 0;
-	p->section[0] = '\0';
+	p->text_seq++;
+	p->current = NULL;
 	int line = ini_parse_stream(reader, p, on_key, p);
 	if (line != 0 && !p->failed)
 		fail(p, line, "not an INI line ([alert NAME] or key = value)");
@@ -439,40 +551,53 @@ static char *read_file(const char *path, char *err, size_t size)
 	return text;
 }
 
+/* The drafts' own checks, then the names they refer to, then the cycles: rules in force. */
+static int build(struct parse *p, struct psd_alert_rules *rules, const struct draft **by_rule,
+		 uint8_t *seen)
+{
+	rules->count = 0;
+	for (uint32_t i = 0; i < p->count; i++) {
+		if (p->drafts[i].disabled)
+			continue;
+		p->path = p->drafts[i].path;
+		if (!finish(p, &p->drafts[i]))
+			return -1;
+		by_rule[rules->count] = &p->drafts[i];
+		rules->rule[rules->count++] = p->drafts[i].r;
+	}
+	for (uint32_t k = 0; k < rules->count; k++) {
+		p->path = by_rule[k]->path;
+		if (!resolve_inhibit(p, rules, by_rule[k], &rules->rule[k]))
+			return -1;
+	}
+	uint32_t first;
+	if (find_cycle(rules, seen, &first)) {
+		refuse_cycle(p, rules, by_rule, first);
+		return -1;
+	}
+	return 0;
+}
+
 int psd_alert_rules_parse(struct psd_alert_rules *rules, const char *name, const char *text,
 			  char *err, size_t size)
 {
 	struct parse p = {.err = err, .err_size = size};
 	struct psd_alert_rules *out = rules;
+	const struct draft **by_rule = calloc(PSD_ALERT_RULES_MAX, sizeof(*by_rule));
+	uint8_t *seen = calloc(PSD_ALERT_RULES_MAX, sizeof(*seen));
 	int r = -1;
 	p.drafts = calloc(PSD_ALERT_RULES_MAX, sizeof(*p.drafts));
 	rules = malloc(sizeof(*rules)); /* built aside: a refused file changes nothing */
-	if (p.drafts == NULL || rules == NULL) {
-		free(p.drafts);
-		free(rules);
-		return psd_errorf(err, size, "alert rules: out of memory");
+	if (p.drafts != NULL && rules != NULL && by_rule != NULL && seen != NULL &&
+	    parse_text(&p, "(shipped rules)", psd_alert_rules_default_text) == 0 &&
+	    (text == NULL || parse_text(&p, name, text) == 0) && build(&p, rules, by_rule, seen) == 0) {
+		memcpy(out, rules, sizeof(*rules));
+		r = 0;
+	} else if (!p.failed) {
+		psd_errorf(err, size, "alert rules: out of memory");
 	}
-	if (parse_text(&p, "(shipped rules)", psd_alert_rules_default_text) < 0 ||
-	    (text != NULL && parse_text(&p, name, text) < 0))
-		goto out;
-	/* each rule's own checks, then the names they refer to */
-	rules->count = 0;
-	for (uint32_t i = 0; i < p.count; i++) {
-		if (p.drafts[i].disabled)
-			continue;
-		if (!finish(&p, &p.drafts[i]))
-			goto out;
-		rules->rule[rules->count++] = p.drafts[i].r;
-	}
-	for (uint32_t i = 0, k = 0; i < p.count; i++) {
-		if (p.drafts[i].disabled)
-			continue;
-		if (!resolve_inhibit(&p, rules, &p.drafts[i], &rules->rule[k++]))
-			goto out;
-	}
-	memcpy(out, rules, sizeof(*rules));
-	r = 0;
-out:
+	free(seen);
+	free(by_rule);
 	free(rules);
 	free(p.drafts);
 	return r;

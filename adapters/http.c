@@ -1,256 +1,380 @@
 /*
- * The metrics endpoint: libmicrohttpd on the daemon's sd-event loop, no thread of its own. MHD
- * runs in epoll mode; its epoll fd is an sd-event io source and its next timeout an sd-event
- * timer, so requests are served from the loop thread between two core events and read the core
- * while nothing else touches it.
+ * The metrics listener's sockets on the daemon's sd-event loop: a non-blocking listening socket,
+ * non-blocking accept, read, write (sendmsg, MSG_NOSIGNAL), shutdown and close, and one timer
+ * armed at the earliest connection deadline (off while there is none: an idle listener never
+ * wakes). Every decision (limits, eviction, parsing, answers, deadlines, counters, log lines) is
+ * lib/http_listener.c's; what it serves comes from the owner's callbacks (the metrics text, the
+ * health verdict), so this file knows nothing of the daemon.
  *
- *   GET /metrics  the Prometheus text exposition (psd_metrics_render), rendered per request;
- *   GET /health   200 {"status":"ok"|"degraded","reason":...} or 503 {"status":"failing",...}.
- *
- * The same health line goes to systemd's STATUS= whenever it changes (checked every
- * PSD_HEALTH_CHECK_USEC), also when the endpoint is off.
+ * Its sources run at PSD_HTTP_PRIORITY, after the daemon's own (netlink, Redis, the core's
+ * timer): when both are ready, a link change goes first. The listening socket is never left
+ * off: a connection over a limit is accepted and closed (a response would need the connection
+ * kept until its request is read, which is the holding the limit forbids), and when the process
+ * is out of file descriptors a spare one is given up to accept and close it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <stdio.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
-
-#include <microhttpd.h>
-#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "adapters.h"
-#include "psd/lit.h"
+#include "http_listener.h"
+#include "http_response.h"
 #include "psd/metrics.h"
 
-#define PSD_HEALTH_CHECK_USEC 1000000ull /* health line re-evaluated for STATUS= */
-#define PSD_HTTP_CONNECTIONS_MAX 16u     /* scrapers served at once */
-#define PSD_HTTP_TIMEOUT_S 10u           /* an idle connection is closed after this */
-#define PSD_METRICS_BUF_START (64u * 1024) /* first size of the render buffer; doubles */
+#define PSD_HTTP_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10) /* after the daemon's sources */
+#define PSD_HTTP_BACKLOG 1024 /* connections the kernel queues before accept: a flood waits
+				* there, a scraper among it is not dropped */
+#define PSD_HTTP_ACCEPTS_PER_TURN 16  /* accepted per wake-up, then the loop's other work */
+#define PSD_HTTP_RENDER_FIRST (64u * 1024) /* first metrics buffer; then the last size + 1/4 */
+#define PSD_HTTP_TIMER_ACCURACY_USEC 1000u
+
+struct psd_http_socket {
+	struct psd_http *h;
+	uint32_t slot;
+	int fd;
+	uint32_t events; /* the epoll events asked for */
+	sd_event_source *io;
+};
 
 struct psd_http {
 	sd_event *loop;
-	struct psd_daemon *daemon;
-	const char *version;
-	struct MHD_Daemon *mhd;
-	sd_event_source *io;
-	sd_event_source *timeout;
-	sd_event_source *health_timer;
-	uint64_t start_unix_ns;
-	char *buf;
-	size_t buf_size;
-	char status[PSD_HEALTH_REASON_MAX + 64];
-	enum psd_health verdict; /* the last one sent */
+	struct psd_http_options o;
+	int listen_fd;
+	int spare_fd; /* /dev/null, closed for a moment to accept and close when out of fds */
+	sd_event_source *listen_io;
+	sd_event_source *timer;
+	uint64_t timer_armed_ns; /* UINT64_MAX: off */
+	size_t render_last;      /* the last metrics text's length */
+	struct psd_http_listener listener;
+	struct psd_http_socket sock[PSD_HTTP_CONNECTIONS_MAX];
+	char health[PSD_HTTP_SMALL_BODY_MAX];
 };
 
-static uint64_t clock_ns(clockid_t id)
+static struct psd_http_time now(void)
 {
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The metrics text in h->buf, grown until it fits; its length, or 0 when out of memory. */
-static size_t render_metrics(struct psd_http *h)
-{
-	struct psd_metrics_info info = {
-		.version = h->version,
-		.start_time_unix_ns = h->start_unix_ns,
-		.now_ns = clock_ns(CLOCK_MONOTONIC),
+	struct timespec mono, wall;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	return (struct psd_http_time){
+		.mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec,
+		.unix_s = wall.tv_sec > 0 ? (uint64_t)wall.tv_sec : 0,
 	};
+}
+
+/* --- what the listener asks of its owner ------------------------------------------------ */
+
+/* The metrics text and the listener's own families in a buffer of ours, at most size_max bytes:
+ * the first try sized from the last text, doubled while it does not fit. */
+static void serve_metrics(struct psd_http *h, size_t size_max, struct psd_http_answer *ret)
+{
+	size_t size = h->render_last + h->render_last / 4;
+	size = size < PSD_HTTP_RENDER_FIRST ? PSD_HTTP_RENDER_FIRST : size;
 	for (;;) {
-		if (h->buf == NULL) {
-			h->buf_size = h->buf_size != 0 ? h->buf_size : PSD_METRICS_BUF_START;
-			if ((h->buf = malloc(h->buf_size)) == NULL)
-				return 0;
+		size = size < size_max ? size : size_max;
+		char *buf = size > 0 ? malloc(size) : NULL;
+		if (buf == NULL)
+			break;
+		size_t n = h->o.render_metrics(h->o.ctx, buf, size);
+		size_t m = n < size ? psd_http_render(&h->listener, buf + n, size - n) : 0;
+		if (n < size && m < size - n) {
+			h->render_last = n + m;
+			*ret = (struct psd_http_answer){.status = PSD_HTTP_200,
+							.type = "text/plain; version=0.0.4; charset=utf-8",
+							.data = buf,
+							.len = n + m,
+							.owner = buf};
+			return;
 		}
-		size_t n = psd_metrics_render(psd_daemon_core(h->daemon), &info, h->buf, h->buf_size);
-		if (n < h->buf_size)
-			return n;
-		free(h->buf);
-		h->buf = NULL;
-		h->buf_size *= 2;
+		free(buf);
+		if (size == size_max)
+			break;
+		size *= 2;
 	}
+	ret->too_large = true; /* over size_max, or out of memory: the listener answers for it */
 }
 
-static enum psd_health health(struct psd_http *h, char *why, size_t size)
+static void serve(void *ctx, enum psd_http_endpoint ep, size_t size_max,
+		  struct psd_http_answer *ret)
 {
-	return psd_core_health(psd_daemon_core(h->daemon), clock_ns(CLOCK_MONOTONIC), why, size);
-}
-
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
-			       const char *body, size_t len)
-{
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **state)
-{
-	struct psd_http *h = cls;
-	static const char text[] = "text/plain; charset=utf-8";
-
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, PSD_LIT("GET only\n"));
-	if (strcmp(url, "/metrics") == 0) {
-		size_t n = render_metrics(h);
-		if (n == 0)
-			return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, text,
-				       PSD_LIT("out of memory\n"));
-		return respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", h->buf, n);
+	struct psd_http *h = ctx;
+	if (ep == PSD_HTTP_EP_METRICS) {
+		serve_metrics(h, size_max, ret);
+		return;
 	}
-	if (strcmp(url, "/health") == 0) {
-		char why[PSD_HEALTH_REASON_MAX], body[PSD_HEALTH_REASON_MAX * 2 + 64];
-		enum psd_health v = health(h, why, sizeof(why));
-		size_t n = (size_t)snprintf(body, sizeof(body), "{\"status\":\"%s\",\"reason\":\"",
-					    psd_health_name(v));
-		for (const char *s = why; *s != '\0' && n + 8 < sizeof(body); s++) {
-			if (*s == '"' || *s == '\\')
-				body[n++] = '\\';
-			body[n++] = (unsigned char)*s < 0x20 ? ' ' : *s;
-		}
-		n += (size_t)snprintf(body + n, sizeof(body) - n, "\"}\n");
-		return respond(conn, v == PSD_HEALTH_FAILING ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
-			       "application/json", body, n);
-	}
-	return respond(conn, MHD_HTTP_NOT_FOUND, text,
-		       PSD_LIT("not found: try /metrics or /health\n"));
+	char why[PSD_HEALTH_REASON_MAX];
+	enum psd_health v = h->o.health(h->o.ctx, why, sizeof(why));
+	*ret = (struct psd_http_answer){
+		.status = v == PSD_HEALTH_FAILING ? PSD_HTTP_503 : PSD_HTTP_200,
+		.type = "application/json",
+		.data = h->health,
+		.len = psd_http_health_json(psd_health_name(v), why, h->health, sizeof(h->health)),
+	};
 }
 
-/* Arms the timer for MHD's next timeout (connection idle limits, work left over). */
+static void release(void *ctx, void *owner)
+{
+	free(owner);
+}
+
+static void closed(void *ctx, uint32_t slot)
+{
+	struct psd_http *h = ctx;
+	struct psd_http_socket *s = &h->sock[slot];
+	s->io = sd_event_source_disable_unref(s->io);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->events = 0;
+}
+
+static void log_line(void *ctx, enum psd_log_level level, const char *text)
+{
+	psd_log(level, "%s", text);
+}
+
+static const struct psd_http_ops listener_ops = {
+	.serve = serve,
+	.release = release,
+	.closed = closed,
+	.log = log_line,
+};
+
+/* --- the timer ------------------------------------------------------------------------------ */
+
 static void arm(struct psd_http *h)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
-	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES) {
-		psd_checked(sd_event_source_set_time(h->timeout,
-						     clock_ns(CLOCK_MONOTONIC) / 1000 + ms * 1000),
-			    "metrics: set the timeout");
-		psd_checked(sd_event_source_set_enabled(h->timeout, SD_EVENT_ONESHOT),
-			    "metrics: arm the timeout");
-	} else {
-		psd_checked(sd_event_source_set_enabled(h->timeout, SD_EVENT_OFF),
-			    "metrics: disarm the timeout");
+	uint64_t next = psd_http_next_deadline(&h->listener);
+	if (next == h->timer_armed_ns)
+		return;
+	h->timer_armed_ns = next;
+	if (next == UINT64_MAX) {
+		psd_checked(sd_event_source_set_enabled(h->timer, SD_EVENT_OFF), "http: timer off");
+		return;
 	}
+	if (psd_checked(sd_event_source_set_time(h->timer, next / 1000 + 1), "http: timer set") < 0 ||
+	    psd_checked(sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT), "http: timer on") < 0)
+		h->timer_armed_ns = UINT64_MAX; /* tried again at the next event */
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct psd_http *h = userdata;
-	MHD_run(h->mhd);
+	h->timer_armed_ns = UINT64_MAX; /* a oneshot: off once it fired */
+	psd_http_expire(&h->listener, now());
 	arm(h);
 	return 0;
 }
 
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+/* --- one connection --------------------------------------------------------------------- */
+
+static unsigned do_read(struct psd_http *h, uint32_t slot, struct psd_http_time t)
+{
+	char *at;
+	size_t room = psd_http_read_space(&h->listener, slot, &at);
+	ssize_t n = read(h->sock[slot].fd, at, room);
+	if (n >= 0)
+		return psd_http_received(&h->listener, slot, t, (size_t)n);
+	if (errno == EAGAIN || errno == EINTR)
+		return psd_http_wants(&h->listener, slot);
+	psd_http_failed(&h->listener, slot, t);
+	return 0;
+}
+
+static unsigned do_write(struct psd_http *h, uint32_t slot, struct psd_http_time t)
+{
+	struct psd_http_span span[2];
+	struct iovec iov[2];
+	size_t k = psd_http_output(&h->listener, slot, span);
+	for (size_t i = 0; i < k; i++)
+		iov[i] = (struct iovec){(void *)span[i].data, span[i].len};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = k};
+	ssize_t n = sendmsg(h->sock[slot].fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0)
+		return psd_http_sent(&h->listener, slot, t, (size_t)n);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return psd_http_wants(&h->listener, slot);
+	psd_http_failed(&h->listener, slot, t);
+	return 0;
+}
+
+/* One read and one write at most, then epoll is told what the connection waits for. */
+static void service(struct psd_http *h, uint32_t slot, uint32_t revents)
+{
+	struct psd_http_time t = now();
+	unsigned wants = psd_http_wants(&h->listener, slot);
+	struct psd_http_socket *s = &h->sock[slot];
+
+	if ((wants & PSD_HTTP_WANT_READ) && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		wants = do_read(h, slot, t);
+	if (wants & PSD_HTTP_WANT_WRITE)
+		wants = do_write(h, slot, t);
+	if (wants & PSD_HTTP_WANT_SHUTDOWN)
+		shutdown(s->fd, SHUT_WR);
+	uint32_t events = (wants & PSD_HTTP_WANT_READ ? EPOLLIN : 0) |
+			  (wants & PSD_HTTP_WANT_WRITE ? EPOLLOUT : 0);
+	if (wants != 0 && events != s->events &&
+	    psd_checked(sd_event_source_set_io_events(s->io, events), "http: io events") >= 0)
+		s->events = events;
+	arm(h);
+}
+
+static int on_socket(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct psd_http_socket *s = userdata;
+	service(s->h, s->slot, revents);
+	return 0;
+}
+
+/* --- accepting ------------------------------------------------------------------------------ */
+
+/* The client's address as the listener keys it: IPv6, or IPv4 mapped (::ffff:a.b.c.d). */
+static void addr_key(const struct sockaddr_storage *ss, uint8_t ret[PSD_HTTP_ADDR_LEN])
+{
+	memset(ret, 0, PSD_HTTP_ADDR_LEN);
+	if (ss->ss_family == AF_INET6) {
+		memcpy(ret, &((const struct sockaddr_in6 *)ss)->sin6_addr, PSD_HTTP_ADDR_LEN);
+	} else if (ss->ss_family == AF_INET) {
+		ret[10] = ret[11] = 0xff;
+		memcpy(ret + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	}
+}
+
+static void take(struct psd_http *h, int fd, const struct sockaddr_storage *ss)
+{
+	uint8_t addr[PSD_HTTP_ADDR_LEN];
+	struct psd_http_time t = now();
+
+	addr_key(ss, addr);
+	int slot = psd_http_accept(&h->listener, t, addr);
+	if (slot < 0) {
+		close(fd);
+		return;
+	}
+	struct psd_http_socket *s = &h->sock[slot];
+	s->fd = fd;
+	s->events = EPOLLIN;
+	if (psd_checked(sd_event_add_io(h->loop, &s->io, fd, EPOLLIN, on_socket, s),
+			"http: watch a connection") < 0 ||
+	    psd_checked(sd_event_source_set_priority(s->io, PSD_HTTP_PRIORITY),
+			"http: connection priority") < 0) {
+		psd_http_failed(&h->listener, (uint32_t)slot, t);
+		return;
+	}
+	service(h, (uint32_t)slot, EPOLLIN); /* the request often came with the connection */
+}
+
+/* accept() out of file descriptors: the spare one given up for a moment, the connection taken
+ * and closed, so it does not wait in the kernel's queue and keep the socket readable. False
+ * when no connection could be taken (no spare: the next wake-up tries again). */
+static bool refuse_without_fd(struct psd_http *h)
+{
+	if (h->spare_fd < 0)
+		h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (h->spare_fd < 0)
+		return false;
+	close(h->spare_fd);
+	int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	psd_http_refuse_fds(&h->listener, now());
+	return true;
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct psd_http *h = userdata;
-	MHD_run(h->mhd);
+	for (int i = 0; i < PSD_HTTP_ACCEPTS_PER_TURN; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int c = accept4(h->listen_fd, (struct sockaddr *)&ss, &len,
+				SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c >= 0)
+			take(h, c, &ss);
+		else if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		else if ((errno != EMFILE && errno != ENFILE) || !refuse_without_fd(h))
+			break; /* EAGAIN: all taken; anything else: the next wake-up tries again */
+	}
 	arm(h);
 	return 0;
 }
 
-/* STATUS=health: <verdict>[: <why>], sent when it changes; a new verdict is also logged. */
-static int on_health(sd_event_source *s, uint64_t usec, void *userdata)
+/* --- opening and closing ------------------------------------------------------------------ */
+
+static int listen_on(struct psd_http *h, const struct psd_http_options *o, char *err,
+		     size_t err_size)
 {
-	struct psd_http *h = userdata;
-	char why[PSD_HEALTH_REASON_MAX], line[sizeof(h->status)];
-	enum psd_health v = health(h, why, sizeof(why));
+	struct sockaddr_storage sa = {0};
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
+	socklen_t len;
+	int one = 1, defer_s = (int)(PSD_HTTP_IDLE_TIMEOUT_NS / 1000000000u);
 
-	snprintf(line, sizeof(line), "STATUS=health: %s%s%s", psd_health_name(v),
-		 why[0] != '\0' ? ": " : "", why);
-	if (strcmp(line, h->status) != 0) {
-		sd_notify(0, line);
-		if (v != h->verdict)
-			psd_log(v == PSD_HEALTH_FAILING ? PSD_LOG_ERROR :
-				v == PSD_HEALTH_DEGRADED ? PSD_LOG_WARN : PSD_LOG_NOTICE,
-				"%s", line + PSD_LIT_LEN("STATUS="));
-		h->verdict = v;
-		snprintf(h->status, sizeof(h->status), "%s", line);
-	}
-	psd_checked(sd_event_source_set_time(s, usec + PSD_HEALTH_CHECK_USEC), "health: re-arm");
-	return 0;
-}
-
-static int listen_addr(const struct psd_http_options *o, struct sockaddr_storage *ret,
-		       unsigned *ret_flags, char *err, size_t err_size)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ret;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ret;
-
-	memset(ret, 0, sizeof(*ret));
 	if (inet_pton(AF_INET, o->address, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons(o->port);
-		*ret_flags = 0;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, o->address, &v6->sin6_addr) == 1) {
+		len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, o->address, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons(o->port);
-		*ret_flags = MHD_USE_IPv6;
-		return 0;
+		len = sizeof(*v6);
+	} else {
+		return psd_errorf(err, err_size,
+				  "metrics address '%s' is not an IPv4 or IPv6 address", o->address);
 	}
-	return psd_errorf(err, err_size, "metrics address '%s' is not an IPv4 or IPv6 address",
-			  o->address);
+	h->listen_fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->listen_fd < 0 ||
+	    setsockopt(h->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (sa.ss_family == AF_INET6 &&
+	     setsockopt(h->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    setsockopt(h->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof(defer_s)) < 0 ||
+	    bind(h->listen_fd, (struct sockaddr *)&sa, len) < 0 ||
+	    listen(h->listen_fd, PSD_HTTP_BACKLOG) < 0)
+		return psd_errorf(err, err_size, "metrics: cannot listen on %s port %u: %s",
+				  o->address, o->port, strerror(errno));
+	return 0;
 }
 
-struct psd_http *psd_http_open(sd_event *loop, struct psd_daemon *d,
-			       const struct psd_http_options *o, char *err, size_t err_size)
+struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o, char *err,
+			       size_t err_size)
 {
 	struct psd_http *h = calloc(1, sizeof(*h));
-	struct sockaddr_storage sa;
-	unsigned flags = 0;
 
 	if (h == NULL) {
 		psd_errorf(err, err_size, "metrics: out of memory");
 		return NULL;
 	}
 	h->loop = loop;
-	h->daemon = d;
-	h->version = o->version;
-	h->start_unix_ns = clock_ns(CLOCK_REALTIME);
-	if (sd_event_add_time(loop, &h->health_timer, CLOCK_MONOTONIC,
-			      clock_ns(CLOCK_MONOTONIC) / 1000 + PSD_HEALTH_CHECK_USEC,
-			      PSD_HEALTH_CHECK_USEC / 10, on_health, h) < 0 ||
-	    sd_event_source_set_enabled(h->health_timer, SD_EVENT_ON) < 0) {
-		psd_errorf(err, err_size, "metrics: cannot add the health timer");
+	h->o = *o;
+	h->listen_fd = h->spare_fd = -1;
+	h->timer_armed_ns = UINT64_MAX;
+	for (uint32_t i = 0; i < PSD_HTTP_CONNECTIONS_MAX; i++)
+		h->sock[i] = (struct psd_http_socket){.h = h, .slot = i, .fd = -1};
+	psd_http_init(&h->listener, &listener_ops, h);
+	if (listen_on(h, o, err, err_size) < 0)
+		return psd_http_close(h);
+	h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (h->spare_fd < 0 ||
+	    sd_event_add_io(loop, &h->listen_io, h->listen_fd, EPOLLIN, on_accept, h) < 0 ||
+	    sd_event_source_set_priority(h->listen_io, PSD_HTTP_PRIORITY) < 0 ||
+	    sd_event_add_time(loop, &h->timer, CLOCK_MONOTONIC, UINT64_MAX,
+			      PSD_HTTP_TIMER_ACCURACY_USEC, on_timer, h) < 0 ||
+	    sd_event_source_set_priority(h->timer, PSD_HTTP_PRIORITY) < 0 ||
+	    sd_event_source_set_enabled(h->timer, SD_EVENT_OFF) < 0) {
+		psd_errorf(err, err_size, "metrics: cannot add the listener to the event loop");
 		return psd_http_close(h);
 	}
-	if (!o->serve)
-		return h;
-	if (listen_addr(o, &sa, &flags, err, err_size) < 0)
-		return psd_http_close(h);
-	errno = 0;
-	h->mhd = MHD_start_daemon(MHD_USE_EPOLL | flags, o->port, NULL, NULL, on_request, h,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)PSD_HTTP_CONNECTIONS_MAX,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PSD_HTTP_TIMEOUT_S,
-				  MHD_OPTION_END);
-	if (h->mhd == NULL) {
-		psd_errorf(err, err_size, "metrics: cannot listen on %s port %u: %s", o->address,
-			   o->port, errno != 0 ? strerror(errno) : "refused by libmicrohttpd");
-		return psd_http_close(h);
-	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL ||
-	    sd_event_add_io(loop, &h->io, info->epoll_fd, EPOLLIN, on_io, h) < 0 ||
-	    sd_event_add_time(loop, &h->timeout, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_timeout, h) <
-		    0) {
-		psd_errorf(err, err_size, "metrics: cannot add libmicrohttpd to the event loop");
-		return psd_http_close(h);
-	}
-	arm(h);
 	return h;
 }
 
@@ -258,12 +382,13 @@ struct psd_http *psd_http_close(struct psd_http *h)
 {
 	if (h == NULL)
 		return NULL;
-	h->io = sd_event_source_disable_unref(h->io);
-	h->timeout = sd_event_source_disable_unref(h->timeout);
-	h->health_timer = sd_event_source_disable_unref(h->health_timer);
-	if (h->mhd != NULL)
-		MHD_stop_daemon(h->mhd);
-	free(h->buf);
+	psd_http_close_all(&h->listener); /* closed() for each: sockets and sources */
+	h->listen_io = sd_event_source_disable_unref(h->listen_io);
+	h->timer = sd_event_source_disable_unref(h->timer);
+	if (h->listen_fd >= 0)
+		close(h->listen_fd);
+	if (h->spare_fd >= 0)
+		close(h->spare_fd);
 	free(h);
 	return NULL;
 }

@@ -31,12 +31,15 @@
 struct psd_daemon {
 	sd_event *loop;
 	sd_event_source *timer;
+	struct psd_log_watch *log_watch; /* the log output, watched while records wait for it */
 	struct psd_core *core;
 	void *core_mem;
 	struct psd_redis *redis;
 	struct psd_netlink *netlink;
 	struct psd_driver driver;
 	struct psd_http *http;
+	struct psd_health_status *health_status;
+	uint64_t start_unix_ns; /* wall clock at start, for portsyncd_start_time_seconds */
 	bool check_config; /* --check-config: validate the settings and the database config, exit */
 	bool print_rules;  /* --print-prometheus-rules: the alert rules for Prometheus, exit */
 	struct psd_alert_rules *rules; /* in force; a SIGHUP with a bad file keeps them */
@@ -45,6 +48,7 @@ struct psd_daemon {
 	uint64_t timer_accuracy_usec;
 	uint64_t timer_armed_ns;      /* the deadline the timer is armed for; UINT64_MAX: off */
 	struct psd_netns netns; /* --namespace: the ASIC's netdevs */
+	int lock_fd;            /* the instance lock, held for the process's life; -1: none */
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
 	const char *config_file;
 	bool config_file_required;
@@ -105,11 +109,11 @@ static uint64_t daemon_now(void *ctx)
 	return now_ns();
 }
 
-static void command(void *ctx, enum psd_db db, uint64_t tag, uint32_t argc,
+static void command(void *ctx, enum psd_db db, uint64_t tag, uint32_t expect, uint32_t argc,
 		    const char *const *argv, const size_t *argv_len)
 {
 	struct psd_daemon *d = ctx;
-	psd_redis_command(d->redis, db, tag, argc, argv, argv_len);
+	psd_redis_command(d->redis, db, tag, expect, argc, argv, argv_len);
 }
 
 static void log_record(void *ctx, enum psd_log_level level, const char *text)
@@ -150,19 +154,41 @@ static void notify(void *ctx, const char *text)
 		sd_notify(0, text);
 }
 
-static void leave(void *ctx, int status)
+static void leave(void *ctx, int status, const char *reason)
 {
 	struct psd_daemon *d = ctx;
+	if (reason[0] != '\0') /* fatal: said where an operator running it by hand looks */
+		fprintf(stderr, "portsyncd: %s\n", reason);
 	sd_event_exit(d->loop, status);
 }
 
-static int db_connect(void *ctx, enum psd_db db)
+static int db_connect(void *ctx, enum psd_db db, char *detail, size_t detail_size)
 {
 	struct psd_daemon *d = ctx;
-	return psd_redis_connect(d->redis, db);
+	return psd_redis_connect(d->redis, db, detail, detail_size);
 }
 
-/* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. */
+static int watch(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count,
+		 const char *const *patterns, const size_t *len, char *detail, size_t detail_size)
+{
+	struct psd_daemon *d = ctx;
+	return psd_redis_watch(d->redis, db, db_id, count, patterns, len, detail, detail_size);
+}
+
+static void replies_wanted(void *ctx, bool wanted)
+{
+	struct psd_daemon *d = ctx;
+	if (d->redis != NULL)
+		psd_redis_replies_wanted(d->redis, wanted);
+}
+
+static void collect(void *ctx)
+{
+	struct psd_daemon *d = ctx;
+	if (d->redis != NULL)
+		psd_redis_collect(d->redis);
+}
+
 /* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. A
  * core whose deadlines no longer fire would stall: the daemon exits instead (status 1), and
  * systemd starts it again. */
@@ -207,26 +233,28 @@ static const struct psd_driver_ops daemon_ops = {
 	.exit = leave,
 	.db_connect = db_connect,
 	.arm_timer = arm_timer,
+	.watch = watch,
+	.replies_wanted = replies_wanted,
+	.collect = collect,
 };
 
-void psd_daemon_push(struct psd_daemon *d, const struct psd_event *ev)
+/* What the metrics listener serves and the STATUS= line reads: the core, now. */
+static size_t render_metrics(void *ctx, char *buf, size_t size)
 {
-	psd_driver_push(&d->driver, ev);
+	struct psd_daemon *d = ctx;
+	struct psd_metrics_info info = {
+		.version = PSD_VERSION,
+		.start_time_unix_ns = d->start_unix_ns,
+		.now_ns = now_ns(),
+		.log_output_dropped = psd_log_dropped(),
+	};
+	return psd_metrics_render(d->core, &info, buf, size);
 }
 
-bool psd_daemon_busy(const struct psd_daemon *d)
+static enum psd_health health(void *ctx, char *why, size_t size)
 {
-	return psd_redis_busy(d->redis);
-}
-
-void psd_daemon_flush(struct psd_daemon *d)
-{
-	psd_redis_flush(d->redis);
-}
-
-const struct psd_core *psd_daemon_core(const struct psd_daemon *d)
-{
-	return d->core;
+	struct psd_daemon *d = ctx;
+	return psd_core_health(d->core, now_ns(), why, size);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -234,16 +262,16 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	struct psd_daemon *d = userdata;
 	d->timer_armed_ns = UINT64_MAX; /* a oneshot: off once it fired */
-	psd_daemon_push(userdata, &ev);
-	psd_daemon_flush(userdata);
+	psd_driver_collect(&d->driver); /* replies come in meanwhile count before the deadline */
+	psd_driver_push(&d->driver, &ev);
 	return 0;
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
-	psd_daemon_push(userdata, &ev);
-	psd_daemon_flush(userdata);
+	struct psd_daemon *d = userdata;
+	psd_driver_push(&d->driver, &ev);
 	return 0;
 }
 
@@ -398,22 +426,29 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	cfg.alert_rules = d->rules;
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
-	psd_daemon_push(d, &ev);
-	psd_daemon_flush(d);
+	psd_driver_push(&d->driver, &ev);
 	return 0;
 }
 
-/* Multi-ASIC: the namespace's database config through the global one, its netns, its name in
- * the log ident. */
-static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+/* Multi-ASIC: the namespace's database config through the global one, and its netns. The
+ * daemon and --check-config resolve -n here, and refuse alike. */
+static int resolve_namespace(struct psd_daemon *d, char *err, size_t size)
 {
-	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
 	const char *ns = d->settings.netns;
 
 	if (psd_dbconfig_global(d->settings.db_global_config, ns, d->settings.db_config,
 				sizeof(d->settings.db_config), err, size) < 0)
 		return -1;
-	if (psd_netns_open(&d->netns, ns, err, size) < 0)
+	return psd_netns_open(&d->netns, ns, err, size);
+}
+
+/* Multi-ASIC: the namespace resolved, its name in the log ident. */
+static int open_namespace(struct psd_daemon *d, char *err, size_t size)
+{
+	char ident[sizeof("portsyncd@") + PSD_NETNS_NAME_MAX];
+	const char *ns = d->settings.netns;
+
+	if (resolve_namespace(d, err, size) < 0)
 		return -1;
 	snprintf(ident, sizeof(ident), "portsyncd@%s", ns);
 	psd_log_ident(ident);
@@ -441,6 +476,11 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	cfg.alert_rules = d->rules;
+	if (psd_instance_lock(d->settings.lock_dir, d->settings.netns, &d->lock_fd, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
 		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
 	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
@@ -464,6 +504,10 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: cannot create the event loop\n");
 		return -1;
 	}
+	if ((d->log_watch = psd_log_watch_open(d->loop, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
 	if (sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d) < 0 ||
 	    sd_event_add_signal(d->loop, NULL, SIGHUP, on_reload, d) < 0 ||
@@ -485,7 +529,7 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	d->netlink = psd_netlink_open(d->loop, d, &nl, err, sizeof(err));
+	d->netlink = psd_netlink_open(d->loop, &d->driver, &nl, err, sizeof(err));
 	if (psd_netns_leave(&d->netns, err, sizeof(err)) < 0) { /* Redis and the rest: here */
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -500,29 +544,38 @@ static int setup(struct psd_daemon *d)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	cfg.realtime_offset_ns = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000ll +
 				 (wall.tv_nsec - mono.tv_nsec);
+	d->start_unix_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
 	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
 	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
 		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
 		return -1;
 	}
 	psd_driver_init(&d->driver, d->core, &daemon_ops, d);
-	d->redis = psd_redis_open(d->loop, d, ep, err, sizeof(err));
+	d->redis = psd_redis_open(d->loop, &d->driver, ep, err, sizeof(err));
 	if (d->redis == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
+	d->health_status = psd_health_status_open(d->loop, health, d, err, sizeof(err));
+	if (d->health_status == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
+	if (!d->settings.metrics)
+		return 0;
 	struct psd_http_options http = {
-		.serve = d->settings.metrics,
 		.address = d->settings.metrics_address,
 		.port = (uint16_t)d->settings.metrics_port,
-		.version = PSD_VERSION,
+		.render_metrics = render_metrics,
+		.health = health,
+		.ctx = d,
 	};
 	/* with --namespace, on the ASIC's loopback, as under portsyncd@.service: one per ASIC */
 	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	d->http = psd_http_open(d->loop, d, &http, err, sizeof(err));
+	d->http = psd_http_open(d->loop, &http, err, sizeof(err));
 	char back[300];
 	if (psd_netns_leave(&d->netns, back, sizeof(back)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", back);
@@ -536,7 +589,8 @@ static int setup(struct psd_daemon *d)
 }
 
 /* --check-config: the settings (file, environment, flags) and the database config as the daemon
- * would read them; every error names its file and line or key. */
+ * would read them (with -n, the namespace's, through the global file); every error names its
+ * file and line or key. */
 static int check_config(struct psd_daemon *d)
 {
 	struct psd_db_endpoint ep[_PSD_DB_MAX];
@@ -554,10 +608,14 @@ static int check_config(struct psd_daemon *d)
 			psd_settings_flag(&d->settings, d->flag_index[i], d->flag_value[i], err,
 					  sizeof(err));
 	}
-	if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
+	if (d->settings.netns[0] != '\0' && resolve_namespace(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portsyncd: %s\n", err); /* the database config is not known */
+		bad = 1;
+	} else if (psd_dbconfig_load(d->settings.db_config, ep, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		bad = 1;
 	}
+	psd_netns_close(&d->netns);
 	d->rules = malloc(sizeof(*d->rules));
 	if (d->rules == NULL ||
 	    psd_alert_rules_load(d->rules, d->settings.alert_rules, err, sizeof(err)) < 0) {
@@ -567,8 +625,12 @@ static int check_config(struct psd_daemon *d)
 	free(d->rules);
 	if (bad)
 		return 1;
-	printf("portsyncd: configuration OK (settings %s%s, database config %s)\n",
-	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults",
+	char ns[PSD_NETNS_NAME_MAX + PSD_PATH_MAX + 32] = "";
+	if (d->settings.netns[0] != '\0')
+		snprintf(ns, sizeof(ns), "namespace %s through %s, ", d->settings.netns,
+			 d->settings.db_global_config);
+	printf("portsyncd: configuration OK (settings %s%s, %sdatabase config %s)\n",
+	       d->config_file, access(d->config_file, R_OK) == 0 ? "" : " absent: defaults", ns,
 	       d->settings.db_config);
 	return 0;
 }
@@ -596,11 +658,15 @@ static int print_rules(struct psd_daemon *d)
 static void teardown(struct psd_daemon *d)
 {
 	d->http = psd_http_close(d->http);
+	d->health_status = psd_health_status_close(d->health_status);
 	d->redis = psd_redis_close(d->redis);
 	d->netlink = psd_netlink_close(d->netlink);
+	d->log_watch = psd_log_watch_close(d->log_watch);
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->loop = sd_event_unref(d->loop);
 	psd_netns_close(&d->netns);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	free(d->core_mem);
 	free(d->rules);
 	free(d->ifaces);
@@ -610,7 +676,8 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1}};
+	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1},
+			       .lock_fd = -1};
 	sigset_t mask;
 
 	/* before anything else: a signal that comes during start-up waits for the loop's handler
@@ -637,8 +704,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct psd_event start = {.type = PSD_EV_START};
-	psd_daemon_push(&d, &start);
-	psd_daemon_flush(&d);
+	psd_driver_push(&d.driver, &start);
 	r = sd_event_loop(d.loop);
 	teardown(&d);
 	return r < 0 ? 1 : r;

@@ -50,7 +50,7 @@
 #define PSD_REPLAY_BATCH 256                   /* replayed datagrams per loop turn */
 
 struct psd_netlink {
-	struct psd_daemon *daemon;
+	struct psd_driver *driver;
 	struct nl_sock *events;
 	struct nl_sock *dump;
 	struct nl_sock *request;
@@ -99,7 +99,7 @@ static void report_loss(struct psd_netlink *n, enum psd_nl_loss why)
 		n->record = psd_pcap_finish(n->record);
 	n->mark_drained |= why == PSD_LOSS_ENOBUFS; /* a replay must see where the backlog ends */
 	ev.u.loss = why;
-	psd_daemon_push(n->daemon, &ev);
+	psd_driver_push(n->driver, &ev);
 }
 
 /* Reads every datagram waiting on sk, PSD_NL_BATCH per system call, until none is left. */
@@ -153,7 +153,7 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 			ev.u.nl.len = mm[i].msg_len;
 			ev.u.nl.sender_pid = from[i].nl_pid;
 			ev.u.nl.from_dump = from_dump;
-			psd_daemon_push(n->daemon, &ev);
+			psd_driver_push(n->driver, &ev);
 		}
 		/* MSG_DONTWAIT: fewer than asked for, because nothing was left, or because an error
 		 * (ENOBUFS) came up after some datagrams; recvmmsg then reports it at the next read,
@@ -166,14 +166,14 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 		    psd_pcap_append_drained(n->record, realtime_ns()) < 0)
 			n->record = psd_pcap_finish(n->record);
 		n->mark_drained = false;
-		psd_daemon_push(n->daemon, &ev);
+		psd_driver_push(n->driver, &ev);
 	}
-	psd_daemon_flush(n->daemon);
 }
 
 static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct psd_netlink *n = userdata;
+	psd_driver_collect(n->driver); /* acknowledgements that came meanwhile, before new changes */
 	read_socket(n, n->events, false);
 	return 0;
 }
@@ -181,6 +181,7 @@ static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdat
 static int on_dump(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct psd_netlink *n = userdata;
+	psd_driver_collect(n->driver);
 	read_socket(n, n->dump, true);
 	return 0;
 }
@@ -192,11 +193,11 @@ static void feed(struct psd_netlink *n, const struct psd_pcap_record *r)
 	switch (psd_pcap_mark_of(r, &ev.u.loss)) {
 	case PSD_PCAP_LOSS:
 		ev.type = PSD_EV_NL_LOSS;
-		psd_daemon_push(n->daemon, &ev);
+		psd_driver_push(n->driver, &ev);
 		return;
 	case PSD_PCAP_DRAINED:
 		ev.type = PSD_EV_NL_DRAINED;
-		psd_daemon_push(n->daemon, &ev);
+		psd_driver_push(n->driver, &ev);
 		return;
 	case PSD_PCAP_DATAGRAM:
 		break;
@@ -207,7 +208,7 @@ static void feed(struct psd_netlink *n, const struct psd_pcap_record *r)
 	ev.u.nl.len = r->len;
 	ev.u.nl.sender_pid = r->sender_pid;
 	ev.u.nl.from_dump = r->from_dump;
-	psd_daemon_push(n->daemon, &ev);
+	psd_driver_push(n->driver, &ev);
 	n->replayed++;
 }
 
@@ -229,8 +230,7 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 					n->replay_path, (unsigned long long)ms);
 				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF),
 					    "replay: stop");
-				psd_daemon_flush(n->daemon);
-				return 0;
+							return 0;
 			}
 			n->replay_pending = true;
 			if (n->replay_first_ns == 0)
@@ -242,8 +242,7 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 				psd_checked(sd_event_source_set_time(s, due), "replay: set the timer");
 				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT),
 					    "replay: arm the timer");
-				psd_daemon_flush(n->daemon);
-				return 0;
+							return 0;
 			}
 		}
 		enum psd_nl_loss why;
@@ -252,15 +251,13 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 			/* as live: a dump answers a request (a re-dump waits for its interval) */
 			n->dump_awaited = true;
 			psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF), "replay: hold");
-			psd_daemon_flush(n->daemon);
-			return 0;
+					return 0;
 		}
-		if (n->replay_lockstep && psd_daemon_busy(n->daemon)) {
+		if (n->replay_lockstep && psd_driver_busy(n->driver)) {
 			/* wait without spinning: the wake source looks again after Redis's replies */
 			psd_checked(sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON),
 				    "replay: wait for Redis");
-			psd_daemon_flush(n->daemon);
-			return 0;
+					return 0;
 		}
 		feed(n, &n->next);
 		if (n->next.from_dump && psd_pcap_ends_dump(&n->next))
@@ -271,14 +268,13 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 	 * would be dispatched again before sd-event ever polls them, starving Redis's replies) */
 	psd_checked(sd_event_source_set_time(s, usec), "replay: set the timer");
 	psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT), "replay: arm the timer");
-	psd_daemon_flush(n->daemon);
 	return 0;
 }
 
 static int on_replay_wake(sd_event_source *s, void *userdata)
 {
 	struct psd_netlink *n = userdata;
-	if (psd_daemon_busy(n->daemon))
+	if (psd_driver_busy(n->driver))
 		return 0;
 	uint64_t usec;
 	psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF), "replay: stop waiting");
@@ -357,7 +353,7 @@ uint64_t psd_netlink_rcvbuf(const struct psd_netlink *n)
 	return (uint64_t)size;
 }
 
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
+struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_driver *d,
 				     const struct psd_netlink_options *o, char *err, size_t err_size)
 {
 	struct psd_netlink *n = calloc(1, sizeof(*n));
@@ -368,7 +364,7 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_daemon *d,
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	n->daemon = d;
+	n->driver = d;
 	if (o->replay_path != NULL && o->replay_path[0] != '\0')
 		return open_replay(n, loop, o, err, err_size);
 	if (o->record_path != NULL && o->record_path[0] != '\0' &&

@@ -1,345 +1,315 @@
 /*
- * Redis adapter: one hiredis async connection per database (CONFIG_DB, APPL_DB, STATE_DB), each
- * SELECTing its id first, driven by sd-event (hiredis 0.14 has no sd-event adapter, so the five
- * ev hooks are implemented here). Commands are appended as the core emits them and written by
- * psd_redis_flush() once per loop turn, so the commands of one turn share one write (pipelined);
- * EPOLLOUT is armed only when a write could not finish. Replies go back to the core in order with
- * the tag they were sent with. A lost connection is reported to the core (PSD_EV_DB_DOWN); the
- * core decides when to connect again (PSD_ACT_DB_CONNECT), and a connection whose SELECT
- * succeeded is reported up (PSD_EV_DB_UP).
+ * Redis adapter: the sockets of one connection per database (CONFIG_DB, APPL_DB, STATE_DB) on
+ * the sd-event loop. Everything a connection says is judged by lib/redis_conn.c, which pushes
+ * what it means into the driver; this file only moves bytes:
+ *
+ *  - commands are appended as the core emits them and written at the end of the loop turn (one
+ *    idle-priority defer source), so one turn's commands share one write per connection; what the
+ *    socket cannot take waits for EPOLLOUT. Nothing here blocks: the sockets are non-blocking and
+ *    a connection's unwritten output is bounded (PSD_RCONN_OUT_MAX);
+ *  - replies are read when the core waits on them (psd_redis_replies_wanted: EPOLLIN on), and
+ *    otherwise whenever the loop wakes for something else (psd_redis_collect); a connection is
+ *    always watched for the peer closing it (EPOLLRDHUP), so a Redis that goes away is noticed at
+ *    once, with or without commands in flight;
+ *  - a connection that fails, closes, or says what was never asked is closed and reported down
+ *    (PSD_EV_DB_DOWN, with the cause and what was wrong); the core decides when to connect again
+ *    (PSD_ACT_DB_CONNECT) and is told up once the SELECT succeeds.
+ *
+ * Keyspace notifications come on a subscription connection per Redis instance (the databases
+ * on one unix socket share one), made when the core first asks to watch one of its databases
+ * (PSD_ACT_WATCH); a lost one is reported down for each database it watched.
+ *
+ * The connections of the start are made by psd_redis_open() before the core starts; connecting
+ * is synchronous (a unix socket connects at once or not at all).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "adapters.h"
+#include "psd_assert.h"
+#include "redis_conn.h"
+
+#define PSD_REDIS_READ_CHUNK (64u * 1024) /* bytes read from a socket per recv() */
 
 struct psd_redis_conn {
 	struct psd_redis *owner;
 	enum psd_db db;
-	redisAsyncContext *ac;
+	int fd;                 /* -1: no socket */
 	sd_event_source *io;
-	uint32_t events;
-	bool write_pending; /* hiredis has output buffered */
-	bool reconnecting;  /* a PSD_ACT_DB_CONNECT attempt: report the SELECT's outcome */
-	bool refused;       /* Redis refused the SELECT: our close is reported as a lost connection */
-	bool selected;      /* a SELECT of this database has succeeded once */
+	uint32_t events;        /* what io watches */
+	struct psd_rconn proto;
 	struct psd_db_endpoint ep;
 };
 
 struct psd_redis {
-	struct psd_daemon *daemon;
 	sd_event *loop;
-	struct psd_redis_conn conn[_PSD_DB_MAX];
-	struct psd_str *elements; /* reused for array replies */
-	size_t elements_cap;
+	struct psd_sink sink;   /* the driver */
+	sd_event_source *flush; /* the end of a loop turn: write what the turn queued */
+	bool replies_wanted;
+	struct psd_redis_conn conn[_PSD_DB_MAX]; /* a data connection per database */
+	struct psd_redis_conn sub[_PSD_DB_MAX];  /* a subscription connection per instance */
+	char buf[PSD_REDIS_READ_CHUNK];
 };
 
 static const char *const db_label[_PSD_DB_MAX] = {"CONFIG_DB", "APPL_DB", "STATE_DB"};
 
-static void update_io(struct psd_redis_conn *c, uint32_t add, uint32_t del)
+static void watch(struct psd_redis_conn *c)
 {
-	uint32_t events = (c->events | add) & ~del;
-	if (c->io == NULL || events == c->events)
+	uint32_t events = EPOLLRDHUP;
+	size_t unwritten;
+	if (c->io == NULL)
 		return;
-	c->events = events;
-	if (psd_checked(sd_event_source_set_io_events(c->io, events), "Redis: watch the socket") >= 0)
-		psd_checked(sd_event_source_set_enabled(c->io, events != 0 ? SD_EVENT_ON : SD_EVENT_OFF),
-			    "Redis: watch the socket");
+	if (c->owner->replies_wanted || c->proto.state == PSD_RCONN_SELECTING ||
+	    c->proto.role == PSD_RCONN_WATCH) /* notifications are what it is for */
+		events |= EPOLLIN;
+	psd_rconn_output(&c->proto, &unwritten);
+	if (unwritten > 0)
+		events |= EPOLLOUT;
+	if (events != c->events &&
+	    psd_checked(sd_event_source_set_io_events(c->io, events), "Redis: watch the socket") >= 0)
+		c->events = events;
 }
 
-static void ev_add_read(void *p)
+static void close_socket(struct psd_redis_conn *c)
 {
-	update_io(p, EPOLLIN, 0);
-}
-
-static void ev_del_read(void *p)
-{
-	update_io(p, 0, EPOLLIN);
-}
-
-static void ev_add_write(void *p)
-{
-	struct psd_redis_conn *c = p;
-	c->write_pending = true; /* written by psd_redis_flush() at the end of this turn */
-}
-
-static void ev_del_write(void *p)
-{
-	struct psd_redis_conn *c = p;
-	c->write_pending = false;
-	update_io(c, 0, EPOLLOUT);
-}
-
-static void ev_cleanup(void *p)
-{
-	struct psd_redis_conn *c = p;
 	c->io = sd_event_source_disable_unref(c->io);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
 	c->events = 0;
+}
+
+/* The connection ended (what was wrong is in proto.error, or why): reported once, closed. */
+static void lost(struct psd_redis_conn *c, const char *why)
+{
+	psd_rconn_lost(&c->proto, &c->owner->sink, why);
+	close_socket(c);
+}
+
+/* Writes what is queued; what the socket does not take waits for EPOLLOUT. */
+static void write_out(struct psd_redis_conn *c)
+{
+	size_t len;
+	const char *out = psd_rconn_output(&c->proto, &len);
+	while (c->fd >= 0 && len > 0) {
+		ssize_t n = send(c->fd, out, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			lost(c, strerror(errno));
+			return;
+		}
+		psd_rconn_written(&c->proto, (size_t)n);
+		out = psd_rconn_output(&c->proto, &len);
+	}
+	watch(c);
+}
+
+/* Reads until the socket is empty, each chunk judged (and pushed to the core) as it comes. */
+static void read_in(struct psd_redis_conn *c)
+{
+	struct psd_redis *rd = c->owner;
+	while (c->fd >= 0) {
+		ssize_t n = recv(c->fd, rd->buf, sizeof(rd->buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			lost(c, n == 0 ? "closed by the server" : strerror(errno));
+			return;
+		}
+		psd_rconn_feed(&c->proto, rd->buf, (size_t)n);
+		if (psd_rconn_take(&c->proto, &rd->sink) == PSD_RCONN_CLOSED) {
+			close_socket(c);
+			return;
+		}
+	}
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct psd_redis_conn *c = userdata;
-	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		redisAsyncHandleRead(c->ac);
-	/* the context may be gone now (disconnect): ev_cleanup cleared c->io */
-	if (c->io != NULL && (revents & EPOLLOUT))
-		redisAsyncHandleWrite(c->ac);
-	psd_daemon_flush(c->owner->daemon);
+	if (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		read_in(c); /* what came before the end is taken first */
+	if (c->fd >= 0 && (revents & EPOLLOUT))
+		write_out(c);
+	if (c->fd >= 0)
+		watch(c);
 	return 0;
 }
 
-static void report(struct psd_redis_conn *c, enum psd_event_type type)
+static int on_flush(sd_event_source *s, void *userdata)
 {
-	struct psd_event ev = {.type = type};
-	ev.u.db = c->db;
-	psd_daemon_push(c->owner->daemon, &ev);
-}
-
-static void on_disconnect(const redisAsyncContext *ac, int status)
-{
-	struct psd_redis_conn *c = ac->ev.data;
-	c->ac = NULL;
-	if (status == REDIS_OK && !c->refused)
-		return; /* our own close (shutdown) */
-	if (!c->refused)
-		psd_log(PSD_LOG_ERROR, "Redis: %s connection lost: %s", db_label[c->db],
-			ac->errstr != NULL && ac->errstr[0] != '\0' ? ac->errstr :
-								      "closed by the server");
-	c->refused = false;
-	c->reconnecting = false;
-	report(c, PSD_EV_DB_DOWN);
-}
-
-static bool to_str(const redisReply *r, struct psd_str *ret)
-{
-	if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS)
-		return false;
-	ret->ptr = r->str;
-	ret->len = r->len;
-	return true;
-}
-
-/* Converts a hiredis reply; arrays must hold strings only. */
-static void convert(struct psd_redis *rd, const redisReply *r, struct psd_reply *ret)
-{
-	switch (r->type) {
-	case REDIS_REPLY_NIL:
-		ret->type = PSD_REPLY_NIL;
-		return;
-	case REDIS_REPLY_INTEGER:
-		ret->type = PSD_REPLY_INTEGER;
-		ret->integer = r->integer;
-		return;
-	case REDIS_REPLY_STRING:
-	case REDIS_REPLY_STATUS:
-		ret->type = PSD_REPLY_STRING;
-		to_str(r, &ret->str);
-		return;
-	case REDIS_REPLY_ERROR:
-		ret->type = PSD_REPLY_ERROR;
-		ret->str = (struct psd_str){r->str, r->len};
-		return;
-	case REDIS_REPLY_ARRAY:
-		if (r->elements > rd->elements_cap) {
-			size_t cap = r->elements < 64 ? 64 : r->elements;
-			struct psd_str *e = realloc(rd->elements, cap * sizeof(*e));
-			if (e == NULL) {
-				ret->type = PSD_REPLY_ERROR;
-				ret->str = (struct psd_str){"out of memory", 13};
-				return;
-			}
-			rd->elements = e;
-			rd->elements_cap = cap;
-		}
-		for (size_t i = 0; i < r->elements; i++) {
-			if (!to_str(r->element[i], &rd->elements[i])) {
-				ret->type = PSD_REPLY_ERROR;
-				ret->str = (struct psd_str){"array element is not a string", 29};
-				return;
-			}
-		}
-		ret->type = PSD_REPLY_ARRAY;
-		ret->elements = rd->elements;
-		ret->element_count = r->elements;
-		return;
-	}
-	ret->type = PSD_REPLY_ERROR;
-	ret->str = (struct psd_str){"unexpected reply type", 21};
-}
-
-static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
-{
-	struct psd_redis_conn *c = ac->ev.data;
-	struct psd_event ev = {.type = PSD_EV_DB_REPLY};
-
-	if (reply == NULL)
-		return; /* the connection is going away; on_disconnect reports it */
-	ev.u.reply.tag = (uint64_t)(uintptr_t)privdata;
-	convert(c->owner, reply, &ev.u.reply);
-	psd_daemon_push(c->owner->daemon, &ev);
-}
-
-static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
-{
-	struct psd_redis_conn *c = ac->ev.data;
-	const redisReply *r = reply;
-	if (r == NULL)
-		return; /* the connection went away: on_disconnect reports it */
-	if (r->type == REDIS_REPLY_ERROR) {
-		/* a database id the server does not have is the configuration's fault: at start-up,
-		 * no retry can mend it */
-		if (!c->selected && strstr(r->str, "out of range") != NULL) {
-			fprintf(stderr,
-				"portsyncd: Redis refused SELECT %u for %s: %s (DATABASES.%s.id in "
-				"the database config)\n",
-				(unsigned)(uintptr_t)privdata, db_label[c->db], r->str,
-				db_label[c->db]);
-			psd_log(PSD_LOG_ERROR, "Redis refused SELECT %u for %s: %s; exiting",
-				(unsigned)(uintptr_t)privdata, db_label[c->db], r->str);
-			sd_event_exit(c->owner->loop, 1);
-			return;
-		}
-		psd_log(PSD_LOG_ERROR, "Redis refused SELECT %u for %s: %s; connection closed, "
-				       "reconnecting",
-			(unsigned)(uintptr_t)privdata, db_label[c->db], r->str);
-		c->refused = true;        /* the close below is reported: the core reconnects */
-		redisAsyncDisconnect(ac); /* (a refusing server may close it first: same report) */
-		return;
-	}
-	c->selected = true;
-	if (c->reconnecting) {
-		c->reconnecting = false;
-		report(c, PSD_EV_DB_UP);
-	}
-}
-
-static int open_conn(struct psd_redis *rd, enum psd_db db, const struct psd_db_endpoint *ep,
-		     char *err, size_t err_size)
-{
-	struct psd_redis_conn *c = &rd->conn[db];
-	char id[12];
-	const char *argv[2] = {"SELECT", id};
-
-	c->owner = rd;
-	c->db = db;
-	c->ep = *ep;
-	c->events = 0;
-	c->write_pending = false;
-	c->refused = false;
-	c->ac = redisAsyncConnectUnix(ep->unix_socket);
-	if (c->ac == NULL || c->ac->err) {
-		snprintf(err, err_size, "cannot connect to Redis for %s at unix socket %s: %s",
-			 db_label[db], ep->unix_socket, c->ac != NULL ? c->ac->errstr : "no memory");
-		if (c->ac != NULL)
-			redisAsyncFree(c->ac);
-		c->ac = NULL;
-		return -1;
-	}
-	if (sd_event_add_io(rd->loop, &c->io, c->ac->c.fd, 0, on_io, c) < 0 ||
-	    sd_event_source_set_enabled(c->io, SD_EVENT_OFF) < 0) {
-		snprintf(err, err_size, "cannot watch the %s connection", db_label[db]);
-		return -1;
-	}
-	c->ac->ev.data = c;
-	c->ac->ev.addRead = ev_add_read;
-	c->ac->ev.delRead = ev_del_read;
-	c->ac->ev.addWrite = ev_add_write;
-	c->ac->ev.delWrite = ev_del_write;
-	c->ac->ev.cleanup = ev_cleanup;
-	redisAsyncSetDisconnectCallback(c->ac, on_disconnect);
-	snprintf(id, sizeof(id), "%u", ep->id);
-	if (redisAsyncCommandArgv(c->ac, on_select, (void *)(uintptr_t)ep->id, 2, argv, NULL) !=
-	    REDIS_OK) {
-		snprintf(err, err_size, "cannot send SELECT %u to %s", ep->id, db_label[db]);
-		return -1;
+	struct psd_redis *rd = userdata;
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		write_out(&rd->conn[db]);
+		write_out(&rd->sub[db]);
 	}
 	return 0;
 }
 
-struct psd_redis *psd_redis_open(sd_event *loop, struct psd_daemon *d,
+static void schedule_flush(struct psd_redis *rd)
+{
+	psd_checked(sd_event_source_set_enabled(rd->flush, SD_EVENT_ONESHOT), "Redis: flush");
+}
+
+/* A socket connected to c's endpoint, watched on the loop, and its protocol started (init
+ * returns < 0 when it cannot be); -1 with what failed in detail. */
+static int open_socket(struct psd_redis_conn *c, int (*init)(struct psd_redis_conn *c),
+		       char *detail, size_t size)
+{
+	struct psd_redis *rd = c->owner;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->ep.unix_socket);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(detail, size, "cannot connect to %s: %s", c->ep.unix_socket,
+			 strerror(errno == EAGAIN ? ECONNREFUSED : errno));
+		close_socket(c);
+		return -1;
+	}
+	psd_rconn_free(&c->proto);
+	if (init(c) < 0 || sd_event_add_io(rd->loop, &c->io, c->fd, EPOLLRDHUP, on_io, c) < 0) {
+		snprintf(detail, size, "%s: out of memory", c->ep.unix_socket);
+		close_socket(c);
+		return -1;
+	}
+	c->events = EPOLLRDHUP;
+	watch(c);
+	schedule_flush(rd);
+	return 0;
+}
+
+static int init_first(struct psd_redis_conn *c)
+{
+	return psd_rconn_init(&c->proto, c->db, c->ep.id, false);
+}
+
+static int init_again(struct psd_redis_conn *c)
+{
+	return psd_rconn_init(&c->proto, c->db, c->ep.id, true);
+}
+
+static int init_watch(struct psd_redis_conn *c)
+{
+	return psd_rconn_init_watch(&c->proto);
+}
+
+struct psd_redis *psd_redis_open(sd_event *loop, struct psd_driver *d,
 				 const struct psd_db_endpoint ep[_PSD_DB_MAX], char *err,
 				 size_t err_size)
 {
 	struct psd_redis *rd = calloc(1, sizeof(*rd));
+	char detail[200];
 	if (rd == NULL) {
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	rd->daemon = d;
 	rd->loop = loop;
+	rd->sink = psd_driver_sink(d);
+	rd->replies_wanted = true;
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		if (open_conn(rd, (enum psd_db)db, &ep[db], err, err_size) < 0)
+		rd->conn[db] = (struct psd_redis_conn){.owner = rd, .db = (enum psd_db)db, .fd = -1,
+						       .ep = ep[db]};
+		rd->conn[db].proto.state = PSD_RCONN_CLOSED;
+		rd->sub[db] = (struct psd_redis_conn){.owner = rd, .fd = -1};
+		rd->sub[db].proto.state = PSD_RCONN_CLOSED;
+	}
+	if (sd_event_add_defer(loop, &rd->flush, on_flush, rd) < 0 ||
+	    sd_event_source_set_priority(rd->flush, SD_EVENT_PRIORITY_IDLE) < 0 ||
+	    sd_event_source_set_enabled(rd->flush, SD_EVENT_OFF) < 0) {
+		snprintf(err, err_size, "cannot add the Redis writer to the event loop");
+		return psd_redis_close(rd);
+	}
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		if (open_socket(&rd->conn[db], init_first, detail, sizeof(detail)) < 0) {
+			snprintf(err, err_size, "cannot connect to Redis for %s: %s",
+				 db_label[db], detail);
 			return psd_redis_close(rd);
+		}
 	}
 	return rd;
 }
 
-int psd_redis_connect(struct psd_redis *rd, enum psd_db db)
+int psd_redis_connect(struct psd_redis *rd, enum psd_db db, char *detail, size_t size)
 {
-	struct psd_redis_conn *c = &rd->conn[db];
-	char err[256];
+	close_socket(&rd->conn[db]); /* the core asks only for a database it knows is down */
+	return open_socket(&rd->conn[db], init_again, detail, size);
+}
 
-	if (c->ac != NULL) /* cannot happen: the core asks only for a database it knows is down */
-		return 0;
-	c->io = sd_event_source_disable_unref(c->io);
-	if (open_conn(rd, db, &c->ep, err, sizeof(err)) < 0) {
-		psd_log(PSD_LOG_WARN, "Redis: %s", err);
-		if (c->ac != NULL) {
-			redisAsyncContext *ac = c->ac;
-			c->ac = NULL;
-			ac->onDisconnect = NULL;
-			redisAsyncFree(ac);
-		}
-		return -1; /* the driver reports the database down */
+/* The subscription connection of the instance behind db: the live one on its socket, else a new
+ * one in a free slot. */
+static struct psd_redis_conn *instance_of(struct psd_redis *rd, enum psd_db db, char *detail,
+					  size_t size)
+{
+	const char *path = rd->conn[db].ep.unix_socket;
+	struct psd_redis_conn *free_slot = NULL;
+	for (int i = 0; i < _PSD_DB_MAX; i++) {
+		struct psd_redis_conn *c = &rd->sub[i];
+		if (c->fd >= 0 && strcmp(c->ep.unix_socket, path) == 0)
+			return c;
+		if (c->fd < 0 && free_slot == NULL)
+			free_slot = c;
 	}
-	c->reconnecting = true;
+	PSD_ASSERT(free_slot != NULL); /* an instance per database at most */
+	free_slot->ep = rd->conn[db].ep;
+	return open_socket(free_slot, init_watch, detail, size) < 0 ? NULL : free_slot;
+}
+
+int psd_redis_watch(struct psd_redis *rd, enum psd_db db, uint32_t db_id, uint32_t count,
+		    const char *const *patterns, const size_t *len, char *detail, size_t size)
+{
+	struct psd_redis_conn *c = instance_of(rd, db, detail, size);
+	if (c == NULL)
+		return -1;
+	if (psd_rconn_watch(&c->proto, db, db_id, count, patterns, len) < 0) {
+		snprintf(detail, size, "%s", c->proto.error);
+		lost(c, c->proto.error); /* reports every database watched on it */
+		return 0;
+	}
+	schedule_flush(rd);
 	return 0;
 }
 
-void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint32_t argc,
-		       const char *const *argv, const size_t *argv_len)
+void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint32_t expect,
+		       uint32_t argc, const char *const *argv, const size_t *argv_len)
 {
 	struct psd_redis_conn *c = &rd->conn[db];
-	if (c->ac == NULL)
-		return; /* already reported as a lost connection */
-	if (redisAsyncCommandArgv(c->ac, on_reply, (void *)(uintptr_t)tag, (int)argc,
-				  (const char **)argv, argv_len) == REDIS_OK)
+	int r = psd_rconn_command(&c->proto, tag, expect, argc, argv, argv_len);
+	if (r == -EPIPE)
+		return; /* closed: reported down already, the core sends it again once back */
+	if (r < 0) {
+		lost(c, c->proto.error);
 		return;
-	/* hiredis refused it (no memory, or the connection is closing): the core gets the error
-	 * reply its command will never have, and retries as it does for any refused command */
-	static const char why[] = "command not sent: hiredis refused it";
-	struct psd_event ev = {.type = PSD_EV_DB_REPLY};
-	psd_log(PSD_LOG_ERROR, "Redis: %s: %s", db_label[db], why);
-	ev.u.reply.tag = tag;
-	ev.u.reply.type = PSD_REPLY_ERROR;
-	ev.u.reply.str = (struct psd_str){why, sizeof(why) - 1};
-	psd_daemon_push(rd->daemon, &ev);
+	}
+	schedule_flush(rd);
 }
 
-bool psd_redis_busy(const struct psd_redis *rd)
+void psd_redis_replies_wanted(struct psd_redis *rd, bool wanted)
 {
+	if (rd->replies_wanted == wanted)
+		return;
+	rd->replies_wanted = wanted;
 	for (int db = 0; db < _PSD_DB_MAX; db++)
-		if (rd->conn[db].ac != NULL && rd->conn[db].ac->replies.head != NULL)
-			return true;
-	return false;
+		watch(&rd->conn[db]);
 }
 
-void psd_redis_flush(struct psd_redis *rd)
+void psd_redis_collect(struct psd_redis *rd)
 {
-	for (int db = 0; rd != NULL && db < _PSD_DB_MAX; db++) {
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
 		struct psd_redis_conn *c = &rd->conn[db];
-		if (!c->write_pending || c->ac == NULL)
-			continue;
-		redisAsyncHandleWrite(c->ac);
-		if (c->ac != NULL && c->write_pending)
-			update_io(c, EPOLLOUT, 0); /* the socket is full: finish when writable */
+		if (c->fd >= 0 && psd_rconn_pending(&c->proto) > 0 && !(c->events & EPOLLIN))
+			read_in(c);
 	}
 }
 
@@ -348,16 +318,12 @@ struct psd_redis *psd_redis_close(struct psd_redis *rd)
 	if (rd == NULL)
 		return NULL;
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		struct psd_redis_conn *c = &rd->conn[db];
-		if (c->ac != NULL) {
-			redisAsyncContext *ac = c->ac;
-			c->ac = NULL;
-			ac->onDisconnect = NULL;
-			redisAsyncFree(ac);
-		}
-		c->io = sd_event_source_disable_unref(c->io);
+		close_socket(&rd->conn[db]);
+		psd_rconn_free(&rd->conn[db].proto);
+		close_socket(&rd->sub[db]);
+		psd_rconn_free(&rd->sub[db].proto);
 	}
-	free(rd->elements);
+	rd->flush = sd_event_source_disable_unref(rd->flush);
 	free(rd);
 	return NULL;
 }

@@ -53,6 +53,8 @@ static const struct key keys[] = {
 	{"daemon", "db_global_config", "db-global-config", KIND_PATH, true, PATH_RANGE, 0,
 	 PSD_DEFAULT_DB_GLOBAL_CONFIG, AT(db_global_config),
 	 "database_global.json, read with --namespace"},
+	{"daemon", "lock_dir", "lock-dir", KIND_PATH, true, PATH_RANGE, 0, PSD_DEFAULT_LOCK_DIR,
+	 AT(lock_dir), "directory of the instance lock (one daemon per namespace)"},
 	{"daemon", "compat", "compat", KIND_BOOL, true, 0, 1, false, NULL, AT(compat),
 	 "reproduce the C++ portsyncd where it is known to be wrong"},
 	{"daemon", "ports_max", "ports-max", KIND_COUNT, true, 1, PSD_PORTS_LIMIT, PSD_PORTS_DEFAULT,

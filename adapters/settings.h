@@ -19,6 +19,7 @@
 #define PSD_DEFAULT_CONFIG_FILE "/etc/sonic/portsyncd.conf"
 #define PSD_DEFAULT_DB_CONFIG "/var/run/redis/sonic-db/database_config.json"
 #define PSD_DEFAULT_DB_GLOBAL_CONFIG "/var/run/redis/sonic-db/database_global.json"
+#define PSD_DEFAULT_LOCK_DIR "/run/portsyncd"
 #define PSD_NETNS_NAME_MAX 64u /* a namespace name, as under /var/run/netns */
 #define PSD_NL_RCVBUF_DEFAULT (16u * 1024 * 1024) /* as upstream: SO_RCVBUF 16 MiB */
 #define PSD_NL_RCVBUF_MIN 4096u
@@ -31,6 +32,7 @@ struct psd_settings {
 	char db_config[PSD_PATH_MAX];
 	char db_global_config[PSD_PATH_MAX];
 	char netns[PSD_NETNS_NAME_MAX + 1]; /* "": the default namespace (one instance per host) */
+	char lock_dir[PSD_PATH_MAX];        /* the instance lock's directory */
 	bool compat;
 	uint32_t ports_max;
 	uint32_t inflight_max;

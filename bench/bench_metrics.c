@@ -110,7 +110,11 @@ static int alert_figures(struct psd_world *w, uint32_t ports, int64_t nrules)
 	}
 	long rss = rss_kib(); /* before the text's buffer */
 	char *text = malloc(64u << 20);
-	struct psd_metrics_info info = {"bench", 0, w->now};
+	struct psd_metrics_info info = {
+		.version = "bench",
+		.start_time_unix_ns = 0,
+		.now_ns = w->now,
+	};
 	if (text == NULL || psd_metrics_render(w->core, &info, text, 64u << 20) >= 64u << 20)
 		return 1;
 	static const char rf[] = "\nportsyncd_alert_subjects_refused_total ";
@@ -137,7 +141,11 @@ static int render_figures(struct psd_world *w, uint32_t ports, unsigned rounds)
 	if (buf == NULL || took == NULL)
 		return 1;
 	for (unsigned r = 0; r < rounds; r++) {
-		struct psd_metrics_info info = {"bench", 0, w->now};
+		struct psd_metrics_info info = {
+			.version = "bench",
+			.start_time_unix_ns = 0,
+			.now_ns = w->now,
+		};
 		uint64_t t0 = mono_ns();
 		len = psd_metrics_render(w->core, &info, buf, size);
 		took[r] = mono_ns() - t0;

@@ -28,9 +28,9 @@ wait_for() { # wait_for SECONDS CMD...
 	until "$@"; do [ "$(date +%s)" -lt $end ] || { echo "bench: timed out: $*" >&2; exit 1; }; sleep 0.02; done
 }
 redis_up() { R 0 PING >/dev/null 2>&1; }
-spawn_redis() { # without waiting for it to answer
+spawn_redis() { # without waiting for it to answer; keyspace events published as SONiC's are
 	redis-server --port 0 --unixsocket "$SOCK" --save '' --logfile "$D/redis.log" --dir "$D" \
-		"$@" >/dev/null &
+		--notify-keyspace-events AKE "$@" >/dev/null &
 	REDIS_PID=$!
 }
 start_redis() {

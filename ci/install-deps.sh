@@ -2,8 +2,8 @@
 # Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
 set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
-	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev libpcap-dev redis-server redis-tools tcpdump iproute2 valgrind
-	tshark debhelper lintian mandoc afl++ llvm libmicrohttpd-dev curl prometheus"
+	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
+	tshark debhelper lintian mandoc afl++ llvm curl prometheus"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,7 +1,8 @@
 /*
  * The alert module's state (core/alerts.c): the rules in force, one alert machine per rule and
  * subject, the history of the daemon's signals, the CONFIG_DB silences and the STATE_DB
- * PORTSYNCD_ALERT entries to write or remove. Only alerts.c writes it; core/engine.c calls it.
+ * PORTSYNCD_ALERT entries to write or remove. Only the module's parts (alert_parts.h) write it;
+ * core/engine.c calls it.
  *
  * Invariants (psd_alerts_check):
  *  - daemon rules have their alert at the rule's index; per-port alerts live in the pool, each
@@ -107,7 +108,8 @@ struct psd_alerts {
 	/* entries an earlier run left in STATE_DB: swept once at start (KEYS, then a DEL each) */
 	bool swept;
 	bool sweep_inflight;
-	uint64_t silence_due_ns;
+	uint64_t silence_due_ns;  /* when the silences are read next; UINT64_MAX: watched, unasked */
+	bool silences_watched;    /* CONFIG_DB's keyspace is watched: read when it says they change */
 	/* counters for /metrics */
 	uint64_t transitions;
 	uint64_t refused;         /* per-port alerts not tracked: PSD_ALERT_SUBJECTS_MAX reached */
@@ -121,25 +123,54 @@ struct psd_alerts {
 	char num[4][32];
 };
 
-struct psd_core;
+/* The daemon's signals an evaluation samples that other modules own, handed by the engine. */
+struct psd_alert_given {
+	bool redis_up;            /* every database is up (recovery.c) */
+	uint32_t in_flight;       /* Redis commands unanswered (the engine's) */
+	uint32_t writes_pending;  /* port commands queued (links.c) */
+	uint32_t missing_in_appl; /* ports parked for their APPL_DB entry (links.c) */
+	bool resync_pending;      /* a netlink re-dump is due or under way after a loss (resync.c) */
+};
+
+struct psd_ctx;
 struct psd_action;
 struct psd_reply;
 
 /* Validates and takes rules (NULL: none); -EINVAL when one is out of range. */
-int psd_alerts_init(struct psd_core *c, const struct psd_alert_rules *rules);
+int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_rules *rules);
 /* A reload: rules unchanged by name and definition keep their alerts; the others start afresh
  * (their STATE_DB entries are removed). -EINVAL and nothing changed when one is out of range. */
-int psd_alerts_reload(struct psd_core *c, const struct psd_alert_rules *rules);
+int psd_alerts_reload(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_rules *rules);
 /* Evaluates every rule when due (c->now_ns). */
-void psd_alerts_timer(struct psd_core *c);
-uint64_t psd_alerts_deadline(const struct psd_core *c);
+void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
+/* redis_up: every database is up (the silence poll waits for it). */
+uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a, bool redis_up);
 /* A STATE_DB entry or the silence poll, when one is due; the engine asks only while every
  * database is up and a command may be sent. */
-bool psd_alerts_pull(struct psd_core *c, struct psd_action *ret);
-void psd_alerts_reply(struct psd_core *c, const struct psd_reply *r);
+bool psd_alerts_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action *ret);
+void psd_alerts_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_reply *r);
+/* CONFIG_DB's keyspace turned watched (the silences are read once now, then when it says they
+ * changed) or not (read every PSD_ALERT_SILENCE_POLL_NS). */
+void psd_alerts_silences_watched(struct psd_ctx *c, struct psd_alerts *a, bool watched);
+/* CONFIG_DB said PORTSYNCD_ALERT_SILENCE|portsyncd changed: read again now. */
+void psd_alerts_silences_changed(struct psd_ctx *c, struct psd_alerts *a);
 /* A connection was lost: commands in flight are lost with their replies, and go again. */
-void psd_alerts_db_down(struct psd_core *c);
-void psd_alerts_check(const struct psd_core *c);
+void psd_alerts_db_down(struct psd_ctx *c, struct psd_alerts *a);
+void psd_alerts_check(const struct psd_ctx *c, const struct psd_alerts *a);
+/* The rules in force, and every alert not inactive (the public psd_core_alerts_each's). */
+const struct psd_alert_rules *psd_alerts_rules(const struct psd_alerts *a);
+void psd_alerts_each(const struct psd_alerts *a,
+		     void (*fn)(void *ctx, const struct psd_alert_view *v), void *ctx);
+/* The module's figures for /metrics. */
+struct psd_alert_counts {
+	uint32_t rules;
+	uint32_t silences_active;
+	uint64_t transitions;
+	uint64_t refused;
+};
+void psd_alerts_counts(const struct psd_alerts *a, struct psd_alert_counts *ret);
+/* Per rule, the ports whose per-port condition holds now (holding[rules.count]). */
+void psd_alerts_holding(const struct psd_alerts *a, uint32_t *holding);
 /* What an alert is about: "daemon", or its port's name. */
 static inline const char *psd_alert_subject(const struct psd_alert *x, size_t *len)
 {

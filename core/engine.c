@@ -18,6 +18,11 @@
 #include "engine.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
+#include "view.h"
+
+/* Rare paths: kept out of line, so that their stack locals (handed by address) put no stack
+ * protector check on the path of every link message. */
+#define COLD __attribute__((cold, noinline))
 
 static size_t align8(size_t n)
 {
@@ -76,65 +81,60 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c = (struct psd_core *)p;
 	memset(c, 0, sizeof(*c));
 	p += align8(sizeof(*c));
-	c->lim = *lim;
-	c->cfg = checked;
-	psd_port_table_init(&c->ports, p, lim->ports_max);
+	c->ctx.lim = *lim;
+	c->ctx.cfg = checked;
+	psd_port_table_init(&c->ctx.ports, p, lim->ports_max);
 	p += align8(psd_port_table_size(lim->ports_max));
-	psd_imap_init(&c->old.by_ifindex, p, lim->ports_max);
+	psd_imap_init(&c->ctx.old.by_ifindex, p, lim->ports_max);
 	p += align8(psd_imap_size(lim->ports_max));
-	c->old.ifaces = (struct psd_old_iface *)p;
+	c->ctx.old.ifaces = (struct psd_old_iface *)p;
 	p += align8((size_t)lim->ports_max * sizeof(struct psd_old_iface));
 
-	c->out.log_level = cfg->log_level_pinned ? cfg->log_level : PSD_LOG_NOTICE;
-	c->out.log_output = cfg->log_output_pinned ? cfg->log_output : PSD_LOG_SYSLOG;
+	c->ctx.out.log_level = cfg->log_level_pinned ? cfg->log_level : PSD_LOG_NOTICE;
+	c->ctx.out.log_output = cfg->log_output_pinned ? cfg->log_output : PSD_LOG_SYSLOG;
 	c->startup.phase = PH_IDLE;
 	c->startup.log_poll_due_ns = UINT64_MAX;
 	c->exit_deadline_ns = UINT64_MAX;
 	c->watchdog_due_ns = UINT64_MAX;
 	c->refused_retry_ns = UINT64_MAX;
-	psd_links_init(c, (uint32_t *)p);
-	psd_resync_init(c);
-	psd_recovery_init(c);
-	psd_observe_init(c);
-	psd_warm_init(c);
-	c->cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
-	if (psd_alerts_init(c, cfg->alert_rules) < 0)
+	psd_links_init(&c->ctx, &c->links, (uint32_t *)p);
+	psd_resync_init(&c->ctx, &c->resync);
+	psd_recovery_init(&c->ctx, &c->recovery);
+	psd_observe_init(&c->ctx);
+	psd_warm_init(&c->ctx, &c->warm);
+	psd_watch_init(&c->ctx, &c->watch);
+	c->ctx.cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
+	if (psd_alerts_init(&c->ctx, &c->alerts, cfg->alert_rules) < 0)
 		return -EINVAL;
 	*ret = c;
 	return 0;
 }
 
 /* Since when the oldest unanswered command has waited, at the latest. */
-static uint64_t waiting_since(const struct psd_core *c)
+uint64_t psd_engine_waiting_since(const struct psd_core *c)
 {
 	return c->last_reply_ns > c->inflight_since_ns ? c->last_reply_ns : c->inflight_since_ns;
-}
-
-static bool healthy(const struct psd_core *c)
-{
-	/* commands unanswered for PSD_STALL_NS on live connections: something is wedged */
-	return c->inflight == 0 || c->now_ns - waiting_since(c) < PSD_STALL_NS;
 }
 
 static void stall_check(struct psd_core *c)
 {
 	struct psd_text t;
-	if (c->stalled || c->inflight == 0 || c->now_ns - waiting_since(c) < c->cfg.redis_stall_ns)
+	if (c->stalled || c->inflight == 0 || c->ctx.now_ns - psd_engine_waiting_since(c) < c->ctx.cfg.redis_stall_ns)
 		return;
 	c->stalled = true;
-	c->stall_since_ns = waiting_since(c);
-	c->stats.redis_stalls++;
-	psd_todo(c, TODO_NOTIFY_STATUS);
-	if (psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
+	c->stall_since_ns = psd_engine_waiting_since(c);
+	c->ctx.stats.redis_stalls++;
+	psd_todo(&c->ctx, TODO_NOTIFY_STATUS);
+	if (psd_log_begin(&c->ctx, PSD_LOG_WARN, &t) == NULL)
 		return;
 	psd_text_str(&t, "Redis: stalled, no reply for ");
-	psd_text_u64(&t, (c->now_ns - c->stall_since_ns) / PSD_NS_PER_MS);
+	psd_text_u64(&t, (c->ctx.now_ns - c->stall_since_ns) / PSD_NS_PER_MS);
 	psd_text_str(&t, " ms with ");
 	psd_text_u64(&t, c->inflight);
 	psd_text_str(&t, " commands unanswered (redis_stall_ms ");
-	psd_text_u64(&t, c->cfg.redis_stall_ns / PSD_NS_PER_MS);
+	psd_text_u64(&t, c->ctx.cfg.redis_stall_ns / PSD_NS_PER_MS);
 	psd_text_str(&t, ")");
-	psd_log_end(c, &t);
+	psd_log_end(&c->ctx, &t);
 }
 
 /* Ends a Redis stall (logged with how, STATUS= updated); nothing when Redis was not stalled. */
@@ -144,21 +144,21 @@ static void stall_end(struct psd_core *c, const char *how)
 	if (!c->stalled)
 		return;
 	c->stalled = false;
-	psd_todo(c, TODO_NOTIFY_STATUS);
-	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
+	psd_todo(&c->ctx, TODO_NOTIFY_STATUS);
+	if (psd_log_begin(&c->ctx, PSD_LOG_NOTICE, &t) == NULL)
 		return;
 	psd_text_str(&t, "Redis: stall over after ");
-	psd_text_u64(&t, (c->now_ns - c->stall_since_ns) / PSD_NS_PER_MS);
+	psd_text_u64(&t, (c->ctx.now_ns - c->stall_since_ns) / PSD_NS_PER_MS);
 	psd_text_str(&t, " ms: ");
 	psd_text_str(&t, how);
-	psd_log_end(c, &t);
+	psd_log_end(&c->ctx, &t);
 }
 
 /* Port commands and link stats go only to a Redis known to hold what they build on. */
 static bool may_send(const struct psd_core *c)
 {
-	return c->recovery.all_up && !psd_recovery_verifying(c) &&
-	       c->inflight < c->lim.inflight_max;
+	return c->recovery.all_up && !psd_recovery_verifying(&c->ctx, &c->recovery) &&
+	       c->inflight < c->ctx.lim.inflight_max;
 }
 
 /* A warm start applies no link message before its restore is complete. */
@@ -178,43 +178,96 @@ static bool warm_busy(const struct psd_core *c)
 static bool may_announce(const struct psd_core *c)
 {
 	return c->startup.phase == PH_RUNNING && !c->startup.recopy && !c->recovery.outage &&
-	       !psd_recovery_verifying(c);
+	       !psd_recovery_verifying(&c->ctx, &c->recovery);
+}
+
+/* Start-up is over and the daemon is not stopping: link messages are applied, losses resynced. */
+static bool running(const struct psd_core *c)
+{
+	return c->startup.phase == PH_RUNNING;
+}
+
+/* What the warm-restart machine is told of the other modules with each input. */
+static struct psd_warm_given warm_given(const struct psd_core *c)
+{
+	return (struct psd_warm_given){
+		.warm = c->startup.warm,
+		.appl_kept = c->startup.appl_kept,
+		.config_overflow = c->startup.config_overflow != 0,
+		.config_ports = c->startup.config_ports,
+		.idle = c->links.sendq_len == 0 && c->inflight == 0 && c->recovery.all_up,
+		.epoch = c->epoch,
+	};
+}
+
+COLD static void warm_event(struct psd_core *c, enum psd_warm_sym sym)
+{
+	struct psd_warm_given g = warm_given(c);
+	psd_warm_event(&c->ctx, &c->warm, &g, sym);
+}
+
+COLD static void warm_reply(struct psd_core *c, const struct psd_reply *r)
+{
+	struct psd_warm_given g = warm_given(c);
+	psd_warm_reply(&c->ctx, &c->warm, &g, r);
+}
+
+COLD static void warm_settle(struct psd_core *c)
+{
+	struct psd_warm_given g = warm_given(c);
+	psd_warm_settle(&c->ctx, &c->warm, &g);
+}
+
+COLD static void warm_timer(struct psd_core *c)
+{
+	struct psd_warm_given g = warm_given(c);
+	psd_warm_timer(&c->ctx, &c->warm, &g);
+}
+
+COLD static bool warm_pull(struct psd_core *c, bool may_send_more, struct psd_action *ret)
+{
+	struct psd_warm_given g = warm_given(c);
+	return psd_warm_pull(&c->ctx, &c->warm, &g, may_send_more, ret);
 }
 
 /* A connection was lost: its commands in flight are gone with it. */
 static void on_outage(struct psd_core *c, enum psd_db db)
 {
-	PSD_ASSERT(c->inflight >= c->inflight_db[db]);
+	PSD_ASSERT(c->inflight >= c->inflight_db[db] && c->lazy >= c->lazy_db[db]);
 	c->inflight -= c->inflight_db[db];
 	c->inflight_db[db] = 0;
+	c->lazy -= c->lazy_db[db];
+	c->lazy_db[db] = 0;
 	if (c->inflight == 0)
 		stall_end(c, "the connection was lost");
 	c->epoch++;
-	psd_links_outage(c, db);
+	psd_links_outage(&c->ctx, &c->links, db);
 	/* queued singleton commands are dropped; what they were for is redone on recovery */
-	psd_todo_purge_commands(c);
+	psd_todo_purge_commands(&c->ctx);
 	if (c->startup.phase < PH_RUNNING && c->startup.phase != PH_IDLE)
 		c->refused_retry_ns = UINT64_MAX; /* the reconnect starts it again */
-	psd_startup_outage(c);
-	psd_alerts_db_down(c); /* alerts */
+	psd_startup_outage(&c->ctx, &c->startup);
+	psd_alerts_db_down(&c->ctx, &c->alerts); /* alerts */
 	if (c->startup.phase >= PH_RUNNING)
-		psd_todo(c, TODO_NOTIFY_STATUS);
+		psd_todo(&c->ctx, TODO_NOTIFY_STATUS);
 }
 
 /* Refused or awaited work runs again: a start-up, a verification or a re-copy. */
 static void on_retry_due(struct psd_core *c)
 {
-	if (c->now_ns < c->refused_retry_ns)
+	if (c->ctx.now_ns < c->refused_retry_ns)
 		return;
 	c->refused_retry_ns = UINT64_MAX;
 	if (!c->recovery.all_up || c->recovery.outage)
 		return; /* the reconnect starts the work again */
 	if (c->startup.phase == PH_REFUSED)
-		psd_startup_restart(c);
+		psd_startup_restart(&c->ctx, &c->startup);
 	else if (c->recovery.verify_retry)
-		psd_recovery_verify(c);
-	else if (c->startup.recopy)
-		psd_startup_recopy(c);
+		psd_recovery_verify(&c->ctx, &c->recovery);
+	else if (c->startup.recopy) {
+		c->config_settle_from_ns = 0;
+		psd_startup_recopy(&c->ctx, &c->startup);
+	}
 }
 
 /* Carries out one module's requests. db: the database of the event being handled, if any. */
@@ -222,46 +275,50 @@ static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 {
 	if (w & PSD_WANT_OUTAGE) {
 		on_outage(c, db);
-		psd_warm_event(c, PSD_WS_REDIS_DOWN);
+		warm_event(c, PSD_WS_REDIS_DOWN);
 	}
 	if (w & PSD_WANT_RECONNECTED) {
-		c->last_reply_ns = c->now_ns;
-		if (!psd_startup_resume(c) && c->startup.phase >= PH_RUNNING)
-			psd_recovery_verify(c);
-		psd_warm_event(c, PSD_WS_REDIS_UP);
+		c->last_reply_ns = c->ctx.now_ns;
+		if (!psd_startup_resume(&c->ctx, &c->startup) && c->startup.phase >= PH_RUNNING)
+			psd_recovery_verify(&c->ctx, &c->recovery);
+		warm_event(c, PSD_WS_REDIS_UP);
 	}
 	if (w & PSD_WANT_REFUSED) {
 		c->epoch++; /* replies still due belong to the abandoned attempt */
-		psd_todo_purge_commands(c);
+		psd_todo_purge_commands(&c->ctx);
 	}
 	if (w & PSD_WANT_RETRY)
-		c->refused_retry_ns = c->now_ns + PSD_REFUSED_RETRY_NS;
-	if (w & PSD_WANT_EXIT) {
+		c->refused_retry_ns = c->ctx.now_ns + PSD_REFUSED_RETRY_NS;
+	if (w & PSD_WANT_FATAL && c->startup.phase < PH_STOPPING) {
+		psd_startup_stop(&c->ctx, &c->startup);
+		psd_todo(&c->ctx, TODO_NOTIFY_STOPPING);
+	}
+	if (w & (PSD_WANT_EXIT | PSD_WANT_FATAL)) {
 		c->exit_status = 1;
-		c->exit_deadline_ns = c->now_ns;
+		c->exit_deadline_ns = c->ctx.now_ns;
 	}
 	if (w & PSD_WANT_DUMP)
-		psd_resync_first_dump(c);
+		psd_resync_first_dump(&c->ctx, &c->resync);
 	if (w & PSD_WANT_LISTENING)
-		psd_resync_listening(c);
+		psd_resync_listening(&c->ctx, &c->resync, running(c));
 	if (w & PSD_WANT_REWRITE_ALL) {
-		psd_links_rewrite_all(c);
-		psd_warm_event(c, PSD_WS_REDIS_LOST); /* what a warm restart read may be gone */
+		psd_links_rewrite_all(&c->ctx, &c->links);
+		warm_event(c, PSD_WS_REDIS_LOST); /* what a warm restart read may be gone */
 	}
 	if (w & PSD_WANT_RECONCILE) {
 		if (c->resync.reconciled) /* the netdevs are known: absent means gone */
-			psd_links_reconcile_absent(c, false);
+			psd_links_reconcile_absent(&c->ctx, &c->links, false);
 		else /* not yet (a warm start's first dump): that dump reconciles */
-			psd_resync_reconcile_next(c);
+			psd_resync_reconcile_next(&c->ctx, &c->resync);
 	}
 	if (w & PSD_WANT_RECOPY)
-		psd_startup_recopy(c);
+		psd_startup_recopy(&c->ctx, &c->startup);
 	if (w & PSD_WANT_ANNOUNCE_AGAIN)
-		psd_links_announce_again(c);
+		psd_links_announce_again(&c->ctx, &c->links);
 	if (w & PSD_WANT_SWEEP)
-		psd_links_sweep(c, c->resync.gen, c->resync.sweep_reconcile);
+		psd_links_sweep(&c->ctx, &c->links, c->resync.gen, c->resync.sweep_reconcile);
 	if (w & PSD_WANT_RECONCILE_RESTORED)
-		psd_links_reconcile_absent(c, true);
+		psd_links_reconcile_absent(&c->ctx, &c->links, true);
 }
 
 /* Rounds of requests one event may cause (an outage's reconnect restarts start-up, which asks
@@ -285,7 +342,7 @@ static void dispatch(struct psd_core *c, enum psd_db db)
 		carry_out(c, w, db);
 	}
 	if (!c->links.init_done_sent && may_announce(c))
-		psd_links_check_init_done(c, true);
+		psd_links_check_init_done(&c->ctx, &c->links, true);
 }
 
 static bool is_port_command(enum psd_tag_kind kind)
@@ -299,11 +356,18 @@ static void warm_decision(struct psd_core *c, enum psd_phase before)
 {
 	enum psd_phase now = c->startup.phase;
 	if (before == PH_WARM_ENABLE && now == PH_RESTORE_GET)
-		psd_warm_event(c, PSD_WS_ENABLED);
+		warm_event(c, PSD_WS_ENABLED);
 	else if (before == PH_WARM_ENABLE && now == PH_RESTORE_SET)
-		psd_warm_event(c, PSD_WS_NOT_ENABLED);
+		warm_event(c, PSD_WS_NOT_ENABLED);
 	else if (before == PH_RESTORE_GET && now == PH_RESTORE_SET)
-		psd_warm_event(c, c->startup.warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
+		warm_event(c, c->startup.warm ? PSD_WS_COUNT : PSD_WS_NO_COUNT);
+}
+
+/* A reply nothing waits on: a port's STATE_DB command (unless a newer state waits behind it,
+ * links.c's `urgent`) or its link stats. */
+static bool lazy_kind(enum psd_tag_kind kind)
+{
+	return kind == TAG_WRITE || kind == TAG_DELETE || kind == TAG_LINK_STATS;
 }
 
 static void on_reply(struct psd_core *c, const struct psd_reply *r)
@@ -313,7 +377,12 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	PSD_ASSERT(db < _PSD_DB_MAX && c->inflight_db[db] > 0);
 	c->inflight--;
 	c->inflight_db[db]--;
-	c->last_reply_ns = c->now_ns;
+	if (lazy_kind(PSD_TAG_KIND(r->tag))) {
+		PSD_ASSERT(c->lazy_db[db] > 0);
+		c->lazy--;
+		c->lazy_db[db]--;
+	}
+	c->last_reply_ns = c->ctx.now_ns;
 	stall_end(c, "Redis answers again");
 	if (!is_port_command(PSD_TAG_KIND(r->tag)) && PSD_TAG_EPOCH(r->tag) != c->epoch)
 		return; /* a singleton from before an outage: recovery redid its work */
@@ -322,47 +391,49 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 	case TAG_VERIFY_STATE:
 	case TAG_VERIFY_APPL:
 	case TAG_VERIFY_STAGED:
-		psd_recovery_reply(c, r);
+		psd_recovery_reply(&c->ctx, &c->recovery, r);
 		return;
 	case TAG_INFO: /* the run_id is recovery's; a start-up phase also counts the reply */
-		psd_recovery_reply(c, r);
+		psd_recovery_reply(&c->ctx, &c->recovery, r);
 		if (c->startup.phase < PH_RUNNING)
-			psd_startup_reply(c, r);
+			psd_startup_reply(&c->ctx, &c->startup, r);
 		return;
 	case TAG_REWRITE:
-		c->stats.db_errors += r->type == PSD_REPLY_ERROR;
+		c->ctx.stats.db_errors += r->type == PSD_REPLY_ERROR;
 		return;
 	case TAG_POLL_LEVEL:
 	case TAG_POLL_OUTPUT:
-		psd_startup_logger_reply(c, r);
+		psd_startup_logger_reply(&c->ctx, &c->startup, r);
 		return;
+	case TAG_APPL_KEYS:
 	case TAG_LOOKUP:
 	case TAG_WRITE:
 	case TAG_DELETE:
 	case TAG_INIT_DONE:
-		psd_links_reply(c, r);
+		psd_links_reply(&c->ctx, &c->links,
+				!c->startup.warm && !c->startup.recopy && running(c), r);
 		return;
 	case TAG_LINK_STATS:
-		psd_link_stats_reply(c, r);
+		psd_link_stats_reply(&c->ctx, r);
 		return;
 	case TAG_ALERT_SYNC: /* alerts */
 	case TAG_ALERT_RETIRE:
 	case TAG_ALERT_SILENCE:
 	case TAG_ALERT_SWEEP:
-		psd_alerts_reply(c, r);
+		psd_alerts_reply(&c->ctx, &c->alerts, r);
 		return;
 	case TAG_CONFIG_SET:
-		psd_startup_copy_reply(c, r);
+		psd_startup_copy_reply(&c->ctx, &c->startup, r);
 		return;
 	case TAG_WARM_KEYS:
 	case TAG_WARM_ENTRY:
 	case TAG_WARM_TIMER:
 	case TAG_WARM_COUNT:
 	case TAG_WARM_STATE:
-		psd_warm_reply(c, r);
+		warm_reply(c, r);
 		return;
 	default:
-		psd_startup_reply(c, r);
+		psd_startup_reply(&c->ctx, &c->startup, r);
 		warm_decision(c, before);
 		return;
 	}
@@ -371,110 +442,165 @@ static void on_reply(struct psd_core *c, const struct psd_reply *r)
 /* A datagram's messages go to links.c; what they say of the dump and of losses, to resync.c. */
 static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bool from_dump)
 {
-	struct psd_nl_verdict v = psd_links_datagram(c, bytes, len, from_dump);
+	if (!from_dump) { /* a storm: acknowledgements ride along with its next messages */
+		c->dense = c->ctx.now_ns - c->last_datagram_ns < PSD_ACK_LAZY_NS;
+		c->last_datagram_ns = c->ctx.now_ns;
+	}
+	struct psd_nl_verdict v = psd_links_datagram(&c->ctx, &c->links, c->resync.gen,
+						     c->resync.dump_seq, bytes, len, from_dump);
 	if (v.dump_tainted)
-		psd_resync_taint(c);
+		psd_resync_taint(&c->ctx, &c->resync);
 	for (unsigned why = 0; v.losses != 0 && why < _PSD_LOSS_MAX; why++)
 		if (v.losses & (1u << why))
-			psd_resync_loss(c, (enum psd_nl_loss)why);
+			psd_resync_loss(&c->ctx, &c->resync, running(c), (enum psd_nl_loss)why);
 	bool first = !c->resync.reconciled;
 	if (v.dump_done)
-		psd_resync_dump_done(c, v.dump_failed);
+		psd_resync_dump_done(&c->ctx, &c->resync, running(c), c->startup.warm, v.dump_failed);
 	if (first && c->resync.reconciled) /* the first complete dump: end of initial update */
-		psd_warm_event(c, PSD_WS_DUMP_DONE);
+		warm_event(c, PSD_WS_DUMP_DONE);
 	else if (first && (v.losses != 0 || (v.dump_done && v.dump_failed)))
-		psd_warm_event(c, PSD_WS_OVERRUN); /* a new dump will end it */
+		warm_event(c, PSD_WS_OVERRUN); /* a new dump will end it */
+}
+
+/* The alerts' evaluation, with the signals other modules own. */
+COLD static void alerts_timer(struct psd_core *c)
+{
+	const struct psd_alert_given g = {
+		.redis_up = psd_recovery_dbs_up(&c->recovery),
+		.in_flight = c->inflight,
+		.writes_pending = c->links.sendq_len,
+		.missing_in_appl = c->links.parked,
+		.resync_pending = psd_resync_pending(&c->ctx, &c->resync),
+	};
+	psd_alerts_timer(&c->ctx, &c->alerts, &g);
 }
 
 static void on_timer(struct psd_core *c)
 {
 	stall_check(c);
 	on_retry_due(c);
-	psd_recovery_timer(c);
-	psd_resync_timer(c);
-	if (c->now_ns >= c->watchdog_due_ns) {
-		c->watchdog_due_ns = c->now_ns + c->cfg.watchdog_ns / 2;
-		if (healthy(c))
-			psd_todo(c, TODO_NOTIFY_WATCHDOG);
+	psd_recovery_timer(&c->ctx, &c->recovery);
+	psd_watch_timer(&c->ctx, &c->watch);
+	psd_resync_timer(&c->ctx, &c->resync, running(c));
+	if (c->ctx.now_ns >= c->watchdog_due_ns) {
+		c->watchdog_due_ns = c->ctx.now_ns + c->ctx.cfg.watchdog_ns / 2;
+		if (!psd_redis_wedged(c->inflight, psd_engine_waiting_since(c), c->ctx.now_ns))
+			psd_todo(&c->ctx, TODO_NOTIFY_WATCHDOG);
 		else
-			psd_log_line(c, PSD_LOG_ERROR, "Redis has not answered for 30 s "
+			psd_log_line(&c->ctx, PSD_LOG_ERROR, "Redis has not answered for 30 s "
 						       "(PSD_STALL_NS): watchdog not fed", "");
 	}
 	if (c->startup.phase == PH_RUNNING)
-		psd_alerts_timer(c); /* alerts: before the links' re-checks change what they read */
-	psd_links_timer(c);
-	psd_startup_timer(c, c->recovery.all_up);
-	psd_warm_timer(c);
+		alerts_timer(c); /* before the links' re-checks change what they read */
+	psd_links_timer(&c->ctx, &c->links);
+	psd_startup_timer(&c->ctx, &c->startup, c->recovery.all_up);
+	warm_timer(c);
+}
+
+static int on_start(struct psd_core *c)
+{
+	if (c->startup.phase != PH_IDLE)
+		return -EINVAL;
+	c->last_reply_ns = c->ctx.now_ns;
+	if (c->ctx.cfg.watchdog_ns != 0)
+		c->watchdog_due_ns = c->ctx.now_ns;
+	psd_startup_begin(&c->ctx, &c->startup);
+	psd_watch_begin(&c->ctx, &c->watch);
+	psd_warm_begin(&c->ctx, &c->warm);
+	return 0;
+}
+
+static int on_db_up_down(struct psd_core *c, const struct psd_event *ev)
+{
+	if ((unsigned)ev->u.db >= _PSD_DB_MAX ||
+	    (ev->type == PSD_EV_DB_DOWN && (unsigned)ev->u.down.cause >= _PSD_DOWN_MAX) ||
+	    (ev->type == PSD_EV_DB_UP && c->recovery.db_up[ev->u.db]))
+		return -EINVAL;
+	if (ev->type == PSD_EV_DB_UP)
+		psd_recovery_up(&c->ctx, &c->recovery, ev->u.db);
+	else
+		psd_recovery_down(&c->ctx, &c->recovery, ev->u.down.db, ev->u.down.cause,
+				  ev->u.down.detail);
+	return 0;
+}
+
+static int on_nl_loss(struct psd_core *c, enum psd_nl_loss loss)
+{
+	if ((unsigned)loss >= _PSD_LOSS_MAX)
+		return -EINVAL;
+	if ((loss == PSD_LOSS_DUMP_INTR || loss == PSD_LOSS_DUMP_ENOBUFS) && c->resync.dump_active) {
+		/* the dump request failed, or the dump lost datagrams: no event backlog to
+		 * discard, a dump to ask again */
+		c->ctx.stats.nl_losses[loss] += loss == PSD_LOSS_DUMP_ENOBUFS;
+		psd_resync_dump_done(&c->ctx, &c->resync, running(c), c->startup.warm, true);
+	} else if (c->startup.phase == PH_RUNNING)
+		psd_resync_loss(&c->ctx, &c->resync, running(c), loss);
+	if (!c->resync.reconciled)
+		warm_event(c, PSD_WS_OVERRUN); /* the first dump is still to come */
+	return 0;
+}
+
+/* SIGHUP: new timings, log settings and alert rules; nothing changes when one is refused. */
+COLD static int on_reconfigure(struct psd_core *c, const struct psd_config *cfg)
+{
+	struct psd_config next = *cfg;
+	if (!timings_valid(&next) || psd_alerts_reload(&c->ctx, &c->alerts, next.alert_rules) < 0)
+		return -EINVAL;
+	psd_log_line(&c->ctx, PSD_LOG_NOTICE, "configuration reloaded", "");
+	c->ctx.cfg.reconnect_min_ns = next.reconnect_min_ns;
+	c->ctx.cfg.reconnect_max_ns = next.reconnect_max_ns;
+	c->ctx.cfg.redump_interval_ns = next.redump_interval_ns;
+	c->ctx.cfg.redis_stall_ns = next.redis_stall_ns;
+	c->ctx.cfg.log_level_pinned = next.log_level_pinned;
+	c->ctx.cfg.log_output_pinned = next.log_output_pinned;
+	if (next.log_level_pinned)
+		c->ctx.out.log_level = next.log_level;
+	if (next.log_output_pinned)
+		c->ctx.out.log_output = next.log_output;
+	psd_todo(&c->ctx, TODO_LOG_CONFIG);
+	return 0;
+}
+
+static int on_shutdown(struct psd_core *c)
+{
+	if (c->startup.phase >= PH_STOPPING)
+		return 0;
+	psd_startup_stop(&c->ctx, &c->startup);
+	c->exit_deadline_ns = c->ctx.now_ns + PSD_SHUTDOWN_FLUSH_NS;
+	psd_todo(&c->ctx, TODO_NOTIFY_STOPPING);
+	psd_log_line(&c->ctx, PSD_LOG_NOTICE, "stopping: flushing pending writes", "");
+	warm_event(c, PSD_WS_SHUTDOWN);
+	return 0;
 }
 
 static int on_event(struct psd_core *c, const struct psd_event *ev)
 {
 	switch (ev->type) {
 	case PSD_EV_START:
-		if (c->startup.phase != PH_IDLE)
-			return -EINVAL;
-		c->last_reply_ns = c->now_ns;
-		if (c->cfg.watchdog_ns != 0)
-			c->watchdog_due_ns = c->now_ns;
-		psd_startup_begin(c);
-		psd_warm_begin(c);
-		return 0;
+		return on_start(c);
 	case PSD_EV_DB_UP:
 	case PSD_EV_DB_DOWN:
-		if ((unsigned)ev->u.db >= _PSD_DB_MAX ||
-		    (ev->type == PSD_EV_DB_UP && c->recovery.db_up[ev->u.db]))
-			return -EINVAL;
-		if (ev->type == PSD_EV_DB_UP)
-			psd_recovery_up(c, ev->u.db);
-		else
-			psd_recovery_down(c, ev->u.db);
-		return 0;
+		return on_db_up_down(c, ev);
 	case PSD_EV_NL_LOSS:
-		if ((unsigned)ev->u.loss >= _PSD_LOSS_MAX)
-			return -EINVAL;
-		if ((ev->u.loss == PSD_LOSS_DUMP_INTR || ev->u.loss == PSD_LOSS_DUMP_ENOBUFS) &&
-		    c->resync.dump_active) {
-			/* the dump request failed, or the dump lost datagrams: no event backlog to
-			 * discard, a dump to ask again */
-			c->stats.nl_losses[ev->u.loss] += ev->u.loss == PSD_LOSS_DUMP_ENOBUFS;
-			psd_resync_dump_done(c, true);
-		} else if (c->startup.phase == PH_RUNNING)
-			psd_resync_loss(c, ev->u.loss);
-		if (!c->resync.reconciled)
-			psd_warm_event(c, PSD_WS_OVERRUN); /* the first dump is still to come */
-		return 0;
-	case PSD_EV_RECONFIGURE: {
-		struct psd_config next = *ev->u.cfg;
-		if (!timings_valid(&next) || psd_alerts_reload(c, next.alert_rules) < 0)
-			return -EINVAL;
-		psd_log_line(c, PSD_LOG_NOTICE, "configuration reloaded", "");
-		c->cfg.reconnect_min_ns = next.reconnect_min_ns;
-		c->cfg.reconnect_max_ns = next.reconnect_max_ns;
-		c->cfg.redump_interval_ns = next.redump_interval_ns;
-		c->cfg.redis_stall_ns = next.redis_stall_ns;
-		c->cfg.log_level_pinned = next.log_level_pinned;
-		c->cfg.log_output_pinned = next.log_output_pinned;
-		if (next.log_level_pinned)
-			c->out.log_level = next.log_level;
-		if (next.log_output_pinned)
-			c->out.log_output = next.log_output;
-		psd_todo(c, TODO_LOG_CONFIG);
-		return 0;
-	}
+		return on_nl_loss(c, ev->u.loss);
+	case PSD_EV_RECONFIGURE:
+		return on_reconfigure(c, ev->u.cfg);
 	case PSD_EV_NL_DATAGRAM:
 		if (c->startup.phase != PH_RUNNING && c->startup.phase != PH_STOPPING)
 			return -EINVAL;
 		if (ev->u.nl.sender_pid != 0) {
-			c->stats.nl_foreign_sender++;
-			psd_log_line(c, PSD_LOG_WARN, "netlink: datagram not from the kernel ignored", "");
+			c->ctx.stats.nl_foreign_sender++;
+			psd_log_line(&c->ctx, PSD_LOG_WARN, "netlink: datagram not from the kernel ignored",
+				     "");
 			return 0;
 		}
 		if (c->startup.phase == PH_RUNNING &&
-		    (ev->u.nl.from_dump || !psd_resync_stale(c, ev->u.nl.len)))
+		    (ev->u.nl.from_dump ||
+		     !psd_resync_stale(&c->ctx, &c->resync, running(c), ev->u.nl.len)))
 			on_datagram(c, ev->u.nl.bytes, ev->u.nl.len, ev->u.nl.from_dump);
 		return 0;
 	case PSD_EV_NL_DRAINED:
-		psd_resync_drained(c);
+		psd_resync_drained(&c->ctx, &c->resync, running(c));
 		return 0;
 	case PSD_EV_DB_REPLY:
 		if (c->inflight == 0)
@@ -482,38 +608,48 @@ static int on_event(struct psd_core *c, const struct psd_event *ev)
 		on_reply(c, &ev->u.reply);
 		return 0;
 	case PSD_EV_IFACES:
-		if (c->startup.phase != PH_IFACES || c->startup.old_emitted != 0 || c->old.count != 0)
+		if (c->startup.phase != PH_IFACES || c->startup.old_emitted != 0 ||
+		    c->ctx.old.count != 0)
 			return -EINVAL;
-		psd_startup_ifaces(c, ev->u.ifaces.ifaces, ev->u.ifaces.count);
+		psd_startup_ifaces(&c->ctx, &c->startup, ev->u.ifaces.ifaces, ev->u.ifaces.count);
 		return 0;
 	case PSD_EV_TIMER:
 		on_timer(c);
 		return 0;
 	case PSD_EV_SHUTDOWN:
-		if (c->startup.phase >= PH_STOPPING)
-			return 0;
-		psd_startup_stop(c);
-		c->exit_deadline_ns = c->now_ns + PSD_SHUTDOWN_FLUSH_NS;
-		psd_todo(c, TODO_NOTIFY_STOPPING);
-		psd_log_line(c, PSD_LOG_NOTICE, "stopping: flushing pending writes", "");
-		psd_warm_event(c, PSD_WS_SHUTDOWN);
-		return 0;
+		return on_shutdown(c);
+	case PSD_EV_WATCH_UP:
+	case PSD_EV_WATCH_DOWN:
+	case PSD_EV_KEYSPACE:
+		return psd_engine_watch_event(c, ev);
 	}
 	return -EINVAL;
 }
 
+/* A reply with a command in flight, or the loss of a connection the engine knew up. */
+static bool observe_known(const struct psd_core *c, const struct psd_event *ev)
+{
+	if (ev->type == PSD_EV_DB_REPLY)
+		return c->inflight > 0;
+	return ev->type == PSD_EV_DB_DOWN && (unsigned)ev->u.db < _PSD_DB_MAX &&
+	       c->recovery.db_up[ev->u.db];
+}
+
 int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 {
-	PSD_ASSERT(now_ns >= c->now_ns); /* time never goes backwards */
-	c->now_ns = now_ns;
-	psd_observe_event(c, ev);
+	PSD_ASSERT(now_ns >= c->ctx.now_ns); /* time never goes backwards */
+	c->ctx.now_ns = now_ns;
+	if (ev->type == PSD_EV_DB_REPLY || ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN)
+		psd_observe_event(&c->ctx, ev, observe_known(c, ev)); /* the others count nothing */
 	int r = on_event(c, ev);
 	enum psd_db db = ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN ? ev->u.db :
 										   PSD_DB_CONFIG;
+	if (c->watch.changed != 0) /* a database watched or not any more */
+		psd_engine_watch_changes(c);
 	if (wanted(c) != 0 || !c->links.init_done_sent)
 		dispatch(c, db);
 	if (warm_busy(c)) {
-		psd_warm_settle(c);
+		warm_settle(c);
 		if (wanted(c) != 0)
 			dispatch(c, db);
 	}
@@ -525,16 +661,16 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 static uint32_t log_lost(struct psd_core *c)
 {
 	struct psd_text t;
-	uint32_t lost = psd_links_unacked(c);
+	uint32_t lost = psd_links_unacked(&c->ctx, &c->links);
 
-	c->stats.writes_lost += lost;
-	if (lost == 0 || psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
+	c->ctx.stats.writes_lost += lost;
+	if (lost == 0 || psd_log_begin(&c->ctx, PSD_LOG_ERROR, &t) == NULL)
 		return lost;
 	psd_text_str(&t, "stopping with writes still pending: ");
 	psd_text_u64(&t, lost);
 	psd_text_str(&t, " port states not written to Redis (");
-	for (uint32_t i = 0, named = 0; i < c->ports.high_water && named < PSD_LOST_NAMED; i++) {
-		const struct psd_port *p = &c->ports.ports[i];
+	for (uint32_t i = 0, named = 0; i < c->ctx.ports.high_water && named < PSD_LOST_NAMED; i++) {
+		const struct psd_port *p = &c->ctx.ports.ports[i];
 		if (!p->used || !(p->queued || p->sent))
 			continue;
 		psd_text_str(&t, named++ > 0 ? ", " : "");
@@ -542,7 +678,7 @@ static uint32_t log_lost(struct psd_core *c)
 	}
 	psd_text_str(&t, lost > PSD_LOST_NAMED ? ", ...)" : ")");
 	psd_text_str(&t, c->recovery.all_up ? "" : "; Redis is down");
-	psd_log_end(c, &t);
+	psd_log_end(&c->ctx, &t);
 	return lost;
 }
 
@@ -551,55 +687,97 @@ static bool pull_exit(struct psd_core *c, struct psd_action *ret)
 	if (c->startup.phase != PH_STOPPING || c->exit_emitted)
 		return false;
 	bool flushed = c->inflight == 0 && c->links.sendq_len == 0;
-	if (!flushed && c->now_ns < c->exit_deadline_ns)
+	if (!flushed && c->ctx.now_ns < c->exit_deadline_ns)
 		return false;
 	uint32_t lost = flushed ? 0 : log_lost(c);
 	c->exit_emitted = true;
-	psd_startup_exited(c);
+	psd_startup_exited(&c->ctx, &c->startup);
 	memset(ret, 0, sizeof(*ret));
 	ret->type = PSD_ACT_EXIT;
 	ret->u.exit.status = lost > 0 ? PSD_EXIT_WRITES_LOST : c->exit_status;
+	ret->u.exit.reason = psd_recovery_fatal(&c->recovery);
 	return true;
+}
+
+/* A todo's command or notification, with what it carries of the modules. */
+COLD static void emit_todo(struct psd_core *c, enum psd_todo t, struct psd_action *ret)
+{
+	char line[sizeof(c->ctx.out.status) - 8];
+	const struct psd_todo_args args = {
+		.script_sha = c->startup.script_sha,
+		.log_level_text = c->startup.log_level_found ? NULL : c->startup.log_level_text,
+		.log_output_text = c->startup.log_output_found ? NULL : c->startup.log_output_text,
+		.restore_count = c->startup.restore_count,
+		.dump_seq = c->resync.dump_seq,
+		.status = line,
+	};
+	if (t == TODO_NOTIFY_STATUS)
+		psd_core_status(c, line, sizeof(line));
+	psd_emit_todo(&c->ctx, t, &args, ret);
 }
 
 static bool pull_one(struct psd_core *c, struct psd_action *ret)
 {
 	enum psd_todo t;
-	if ((c->out.log_len > 0 || c->stats.log_dropped > c->out.log_dropped_reported) &&
-	    psd_log_take(c, ret))
+	if ((c->ctx.out.log_len > 0 || c->ctx.stats.log_dropped > c->ctx.out.log_dropped_reported) &&
+	    psd_log_take(&c->ctx, ret))
 		return true;
-	if (psd_recovery_pull(c, ret))
+	if (c->watch.emit != 0 && psd_watch_pull(&c->ctx, &c->watch, ret))
+		return true;
+	if (c->recovery.db_connect_emit != 0 && psd_recovery_pull(&c->ctx, &c->recovery, ret))
 		return true;
 	if (c->startup.copy.pending && c->recovery.all_up) {
-		psd_emit_config_set(c, ret);
+		const struct psd_config_copy *cp = &c->startup.copy;
+		psd_emit_config_set(&c->ctx, cp->port, cp->field, cp->value, cp->pairs,
+				    c->startup.script_sha, ret);
 		c->startup.copy.pending = false;
 		return true;
 	}
-	if (psd_todo_take(c, c->recovery.all_up, may_listen(c), &t)) {
-		psd_emit_todo(c, t, ret);
+	if (psd_todo_take(&c->ctx, c->recovery.all_up, may_listen(c), &t)) {
+		emit_todo(c, t, ret);
 		return true;
 	}
 	if (c->recovery.all_up && warm_busy(c) &&
-	    psd_warm_pull(c, c->inflight < c->lim.inflight_max, ret))
+	    warm_pull(c, c->inflight < c->ctx.lim.inflight_max, ret))
 		return true;
-	if (c->recovery.all_up && psd_startup_pull(c, c->inflight < c->lim.inflight_max, ret))
+	/* start-up's iterated work: the old interfaces, the copy and the prune, a re-copy */
+	if (c->recovery.all_up && (!running(c) || c->startup.recopy) &&
+	    psd_startup_pull(&c->ctx, &c->startup, c->inflight < c->ctx.lim.inflight_max, ret))
 		return true;
-	if (c->links.sendq_len > 0)
-		return psd_links_pull(c, may_send(c), ret) ||
+	if (c->links.sendq_len > 0 || c->links.appl_read_due)
+		return psd_links_pull(&c->ctx, &c->links, may_send(c), ret) ||
 		       (c->startup.phase == PH_STOPPING && pull_exit(c, ret));
-	if (c->linkq.head != PSD_NO_PORT &&
-	    psd_link_stats_pull(c, may_send(c) && c->startup.phase == PH_RUNNING, ret))
+	if (c->ctx.linkq.head != PSD_NO_PORT &&
+	    psd_link_stats_pull(&c->ctx, may_send(c) && c->startup.phase == PH_RUNNING, ret))
 		return true;
-	if (c->recovery.all_up && c->inflight < c->lim.inflight_max && psd_alerts_pull(c, ret))
+	if (c->recovery.all_up && c->inflight < c->ctx.lim.inflight_max && running(c) &&
+	    psd_alerts_pull(&c->ctx, &c->alerts, ret))
 		return true; /* alerts */
 	return c->startup.phase == PH_STOPPING && pull_exit(c, ret);
+}
+
+/* A command handed out: in flight until its reply, on its database, under this epoch. */
+static void count_sent(struct psd_core *c, struct psd_action *ret)
+{
+	enum psd_db db = ret->u.cmd.db;
+	PSD_ASSERT(c->recovery.db_up[db]); /* nothing is sent to a database that is down */
+	ret->u.cmd.tag |= (uint64_t)c->epoch << 32;
+	if (c->inflight++ == 0)
+		c->inflight_since_ns = c->ctx.now_ns; /* a stall is measured from here or the last reply */
+	c->inflight_db[db]++;
+	if (lazy_kind(PSD_TAG_KIND(ret->u.cmd.tag))) {
+		c->lazy++;
+		c->lazy_db[db]++;
+	}
 }
 
 bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 {
 	if (!pull_one(c, ret))
 		return false;
-	psd_observe_action(c, ret);
+	if (ret->type == PSD_ACT_DB_COMMAND)
+		count_sent(c, ret);
+	psd_observe_action(&c->ctx, ret);
 	if (wanted(c) != 0) /* the last old interface brought down ends start-up */
 		dispatch(c, PSD_DB_CONFIG);
 	return true;
@@ -608,59 +786,59 @@ bool psd_core_pull(struct psd_core *c, struct psd_action *ret)
 uint64_t psd_core_next_deadline(const struct psd_core *c)
 {
 	uint64_t d = c->links.recheck_due_ns;
-	uint64_t r = psd_recovery_deadline(c);
+	uint64_t r = psd_recovery_deadline(&c->ctx, &c->recovery);
 	if (r < d)
 		d = r;
 	if (c->resync.redump_due_ns < d)
 		d = c->resync.redump_due_ns;
 	if (c->refused_retry_ns < d)
 		d = c->refused_retry_ns;
-	if (psd_warm_deadline(c) < d)
-		d = psd_warm_deadline(c);
+	if (psd_warm_deadline(&c->ctx, &c->warm) < d)
+		d = psd_warm_deadline(&c->ctx, &c->warm);
 	if (c->watchdog_due_ns < d)
 		d = c->watchdog_due_ns;
-	if (c->startup.phase == PH_RUNNING && c->startup.log_poll_due_ns < d)
-		d = c->startup.log_poll_due_ns;
-	if (c->inflight > 0 && !c->stalled && waiting_since(c) + c->cfg.redis_stall_ns < d)
-		d = waiting_since(c) + c->cfg.redis_stall_ns;
-	if (c->startup.phase == PH_RUNNING && psd_observe_deadline(c) < d)
-		d = psd_observe_deadline(c);
-	if (c->startup.phase == PH_RUNNING && psd_alerts_deadline(c) < d)
-		d = psd_alerts_deadline(c); /* alerts */
+	if (psd_startup_deadline(&c->startup) < d)
+		d = psd_startup_deadline(&c->startup);
+	if (psd_watch_deadline(&c->watch) < d)
+		d = psd_watch_deadline(&c->watch);
+	uint64_t stall = psd_engine_waiting_since(c) + c->ctx.cfg.redis_stall_ns;
+	if (c->inflight > 0 && !c->stalled && stall < d)
+		d = stall;
+	if (c->startup.phase == PH_RUNNING && psd_observe_deadline(&c->ctx) < d)
+		d = psd_observe_deadline(&c->ctx);
+	if (running(c)) {
+		uint64_t a = psd_alerts_deadline(&c->ctx, &c->alerts, psd_recovery_dbs_up(&c->recovery));
+		d = a < d ? a : d;
+	}
 	if (c->startup.phase == PH_STOPPING && c->exit_deadline_ns < d)
 		d = c->exit_deadline_ns;
+	if (c->inflight > 0 && !psd_core_replies_wanted(c) && psd_engine_lazy_until(c) < d)
+		d = psd_engine_lazy_until(c); /* replies left lazily are taken then at the latest */
 	return d;
+}
+
+uint64_t psd_engine_lazy_until(const struct psd_core *c)
+{
+	return c->dense ? c->last_datagram_ns + PSD_ACK_LAZY_NS : 0;
 }
 
 void psd_core_check(const struct psd_core *c)
 {
 	PSD_ASSERT(c->inflight == c->inflight_db[0] + c->inflight_db[1] + c->inflight_db[2]);
+	PSD_ASSERT(c->lazy == c->lazy_db[0] + c->lazy_db[1] + c->lazy_db[2]);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		PSD_ASSERT(c->lazy_db[db] <= c->inflight_db[db]);
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		PSD_ASSERT(c->recovery.db_up[db] || c->inflight_db[db] == 0);
-	PSD_ASSERT(c->out.todo_len <= PSD_TODO_RING);
-	PSD_ASSERT(c->out.log_len <= PSD_LOG_RING);
+	PSD_ASSERT(c->ctx.out.todo_len <= PSD_TODO_RING);
+	PSD_ASSERT(c->ctx.out.log_len <= PSD_LOG_RING);
 	PSD_ASSERT(c->startup.wants == 0 && c->recovery.wants == 0 && c->resync.wants == 0);
-	psd_startup_check(c);
-	psd_recovery_check(c);
-	psd_resync_check(c);
-	psd_links_check(c);
-	psd_observe_check(c);
-	psd_warm_check(c);
-	psd_alerts_check(c);
+	psd_startup_check(&c->ctx, &c->startup);
+	psd_recovery_check(&c->ctx, &c->recovery);
+	psd_resync_check(&c->ctx, &c->resync);
+	psd_links_check(&c->ctx, &c->links);
+	psd_observe_check(&c->ctx);
+	psd_warm_check(&c->ctx, &c->warm);
+	psd_alerts_check(&c->ctx, &c->alerts);
+	psd_watch_check(&c->ctx, &c->watch);
 }
-
-const struct psd_stats *psd_core_stats(const struct psd_core *c)
-{
-	return &c->stats;
-}
-
-bool psd_core_port_init_done(const struct psd_core *c)
-{
-	return c->links.init_done_sent;
-}
-
-uint32_t psd_core_ports_in_use(const struct psd_core *c)
-{
-	return psd_port_count(&c->ports);
-}
-

@@ -1,22 +1,28 @@
 /*
- * The core's state: one struct, one sub-struct per module, each changed only by its module.
+ * The core's state: one struct, the one allocation the public API hands out. Only engine.c
+ * includes this header: every other object sees only its own state and the context.
  *
  *   engine.c    the public API and the only dispatcher: it hands each event to the module it
- *               concerns, then carries out what modules ask of each other (their `wants`);
- *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, warm.c, alerts.c: each
- *               owns its sub-struct, checks its invariants, and calls only the leaf libraries;
- *   leaves      outbox.c (todo and log rings), emit.c (command formatting), port_table.c,
- *               port_stats.c, port_fsm, names, nl_accept, nl_walk, text.c, metrics.c,
- *               alert_names.c, alert_fsm.
+ *               concerns, with the context and that module's sub-struct, then carries out what
+ *               modules ask of each other (their `wants`); it owns the commands in flight, the
+ *               epoch, stalls, the watchdog and the exit;
+ *   view        metrics.c, view.c: the exposition, health and the status text, reading the
+ *               modules through their accessors from a struct psd_view the engine fills;
+ *   modules     startup.c, recovery.c, resync.c, links.c, observe.c, warm.c, and alerts.c with
+ *               its parts (alert_parts.h): each owns its sub-struct, checks its invariants, and
+ *               calls only the leaves;
+ *   leaves      ctx.h (the context), outbox.c (todo and log rings, action storage), emit.c
+ *               (command formatting), port_table.c, port_stats.c, histogram.c, port_fsm, names,
+ *               nl_accept, nl_walk, text.c, alert_names.c, alert_fsm, warm_fsm.
  *
- * core/README.md draws the path of a link message, a Redis reply and a timer through them. Shared
- * by all: the limits and settings (read-only), the counters (each counts its own), the port table
- * (each port field has one owning module, port_table.h says which), the time handed in.
+ * core/layers lists them; core/README.md draws the path of a link message, a Redis reply and a
+ * timer through them.
  */
 #ifndef PSD_ENGINE_H
 #define PSD_ENGINE_H
 
 #include "alerts.h"
+#include "ctx.h"
 #include "emit.h"
 #include "links.h"
 #include "observe.h"
@@ -29,19 +35,11 @@
 #include "startup.h"
 #include "text.h"
 #include "warm.h"
+#include "watch.h"
 #include "work.h"
 
 struct psd_core {
-	struct psd_limits lim;
-	struct psd_config cfg;
-	struct psd_stats stats;
-	uint64_t now_ns;
-
-	/* shared data structures (leaves) */
-	struct psd_port_table ports;
-	struct psd_old_set old;
-	struct psd_linkq linkq;
-	struct psd_outbox out;
+	struct psd_ctx ctx; /* the shared leaves, handed to every module (ctx.h) */
 
 	/* modules */
 	struct psd_startup startup;
@@ -50,10 +48,17 @@ struct psd_core {
 	struct psd_links links;
 	struct psd_warm warm;
 	struct psd_alerts alerts;
+	struct psd_watch watch;
 
 	/* the engine's own: commands in flight, stalls, the watchdog, the exit */
 	uint32_t inflight;
 	uint32_t inflight_db[_PSD_DB_MAX];
+	/* replies nothing waits on (port writes, link stats) may be taken lazily, while link
+	 * messages come densely: they ride along with the next wake-up (psd_core_replies_wanted) */
+	uint32_t lazy;
+	uint32_t lazy_db[_PSD_DB_MAX];
+	uint64_t last_datagram_ns;  /* the event socket's last datagram */
+	bool dense;                 /* ... came within PSD_ACK_LAZY_NS of the one before */
 	uint16_t epoch;             /* +1 per lost connection or refused start-up; singleton replies
 	                             * of older epochs are ignored (their work is redone) */
 	uint64_t last_reply_ns;
@@ -63,14 +68,18 @@ struct psd_core {
 	uint64_t refused_retry_ns;  /* when refused (or awaited) work runs again */
 	uint64_t watchdog_due_ns;
 	uint64_t exit_deadline_ns;
+	uint64_t config_settle_from_ns; /* the first CONFIG_DB port written while a re-copy waits */
 	bool exit_emitted;
 	int exit_status;
-
-	/* storage behind the action handed out by the last pull (emit.c) */
-	const char *argv[3u * PSD_PORT_FIELDS_MAX + 8u];
-	size_t argv_len[3u * PSD_PORT_FIELDS_MAX + 8u];
-	char scratch[8][PSD_DB_KEY_LEN_MAX + 1];
-	char status[160];
 };
+
+/* engine_watch.c: a subscription event (-EINVAL when the core cannot take it); telling the
+ * modules which databases are watched now. */
+int psd_engine_watch_event(struct psd_core *c, const struct psd_event *ev);
+void psd_engine_watch_changes(struct psd_core *c);
+/* Until when replies nothing waits on may wait for the next wake-up (0: not now) (engine.c). */
+uint64_t psd_engine_lazy_until(const struct psd_core *c);
+/* Since when the oldest unanswered command has waited, at the latest (engine.c). */
+uint64_t psd_engine_waiting_since(const struct psd_core *c);
 
 #endif

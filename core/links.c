@@ -34,79 +34,93 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "engine.h"
+#include "ctx.h"
+#include "emit.h"
+#include "links.h"
+#include "links_parts.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
 
-static void gone(struct psd_core *c, uint32_t idx);
+static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx);
 
-void psd_links_init(struct psd_core *c, uint32_t *sendq)
+void psd_links_init(struct psd_ctx *c, struct psd_links *lk, uint32_t *sendq)
 {
-	c->links.sendq = sendq;
-	c->links.park_head = c->links.park_tail = PSD_NO_PORT;
-	c->links.recheck_due_ns = UINT64_MAX;
+	lk->sendq = sendq;
+	lk->park_head = lk->park_tail = PSD_NO_PORT;
+	lk->recheck_due_ns = UINT64_MAX;
 }
 
-static void sendq_push(struct psd_core *c, uint32_t idx)
+static void sendq_push(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	if (p->queued)
 		return;
-	PSD_ASSERT(c->links.sendq_len < c->ports.capacity);
-	c->links.sendq[(c->links.sendq_head + c->links.sendq_len) % c->ports.capacity] = idx;
-	c->links.sendq_len++;
+	PSD_ASSERT(lk->sendq_len < c->ports.capacity);
+	lk->sendq[(lk->sendq_head + lk->sendq_len) % c->ports.capacity] = idx;
+	lk->sendq_len++;
 	p->queued = true;
 }
 
-static void arm_recheck(struct psd_core *c)
+/* Whether the re-check timer has work: a parked port it retries, or PortInitDone refused. */
+static bool recheck_needed(const struct psd_links *lk)
 {
-	if (c->links.recheck_due_ns != UINT64_MAX)
-		return;
-	if (c->links.recheck_interval_ns < PSD_APPL_RECHECK_FIRST_NS)
-		c->links.recheck_interval_ns = PSD_APPL_RECHECK_FIRST_NS;
-	c->links.recheck_due_ns = c->now_ns + c->links.recheck_interval_ns;
+	return lk->init_done_retry || lk->parked_refused > 0 || lk->appl_read_wait ||
+	       (lk->parked > 0 && !lk->appl_known);
 }
 
-static void park(struct psd_core *c, uint32_t idx)
+void psd_links_arm_recheck(struct psd_ctx *c, struct psd_links *lk)
+{
+	if (lk->recheck_due_ns != UINT64_MAX || !recheck_needed(lk))
+		return;
+	if (lk->recheck_interval_ns < PSD_APPL_RECHECK_FIRST_NS)
+		lk->recheck_interval_ns = PSD_APPL_RECHECK_FIRST_NS;
+	lk->recheck_due_ns = c->now_ns + lk->recheck_interval_ns;
+}
+
+static void park(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, bool refused)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	PSD_ASSERT(!p->parked);
 	p->parked = true;
+	p->park_refused = refused;
+	lk->parked_refused += refused;
 	p->park_next = PSD_NO_PORT;
-	p->park_prev = c->links.park_tail;
-	if (c->links.park_tail != PSD_NO_PORT)
-		c->ports.ports[c->links.park_tail].park_next = idx;
+	p->park_prev = lk->park_tail;
+	if (lk->park_tail != PSD_NO_PORT)
+		c->ports.ports[lk->park_tail].park_next = idx;
 	else
-		c->links.park_head = idx;
-	c->links.park_tail = idx;
-	c->links.parked++;
-	arm_recheck(c);
+		lk->park_head = idx;
+	lk->park_tail = idx;
+	lk->parked++;
+	psd_links_arm_recheck(c, lk);
 }
 
-static void unpark(struct psd_core *c, uint32_t idx)
+static void unpark(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	PSD_ASSERT(p->parked);
 	if (p->park_prev != PSD_NO_PORT)
 		c->ports.ports[p->park_prev].park_next = p->park_next;
 	else
-		c->links.park_head = p->park_next;
+		lk->park_head = p->park_next;
 	if (p->park_next != PSD_NO_PORT)
 		c->ports.ports[p->park_next].park_prev = p->park_prev;
 	else
-		c->links.park_tail = p->park_prev;
+		lk->park_tail = p->park_prev;
 	p->parked = false;
 	p->park_prev = p->park_next = PSD_NO_PORT;
-	c->links.parked--;
-	if (c->links.parked == 0 && !c->links.init_done_retry) {
-		c->links.recheck_due_ns = UINT64_MAX;
-		c->links.recheck_interval_ns = 0; /* the next missing port is looked up soon again */
+	lk->parked--;
+	lk->parked_refused -= p->park_refused;
+	p->park_refused = false;
+	if (!recheck_needed(lk)) {
+		lk->recheck_due_ns = UINT64_MAX;
+		lk->recheck_interval_ns = 0; /* the next missing port is looked up soon again */
 	}
 }
 
 /* Forgets a port that holds nothing: not configured, no netdev, nothing queued. */
-static void release_if_idle(struct psd_core *c, uint32_t idx)
+static void release_if_idle(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	/* a live port netdev stays known, so that a rename of its ifindex can be recognised;
@@ -120,7 +134,8 @@ static void release_if_idle(struct psd_core *c, uint32_t idx)
 	psd_port_remove(&c->ports, idx);
 }
 
-static void log_port(struct psd_core *c, enum psd_log_level level, const char *a,
+static void log_port(struct psd_ctx *c, struct psd_links *lk, enum psd_log_level level,
+		     const char *a,
 		     const struct psd_port *p, const char *b)
 {
 	struct psd_text t;
@@ -132,7 +147,12 @@ static void log_port(struct psd_core *c, enum psd_log_level level, const char *a
 	psd_log_end(c, &t);
 }
 
-static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
+static bool is_missing(enum psd_port_sym sym)
+{
+	return sym == PSD_PS_MISSING || sym == PSD_PS_NEW_MISSING || sym == PSD_PS_ACK_MISSING;
+}
+
+void psd_links_step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum psd_port_sym sym)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	unsigned work = 0;
@@ -140,39 +160,41 @@ static void step(struct psd_core *c, uint32_t idx, enum psd_port_sym sym)
 
 	PSD_ASSERT(next >= 0); /* every symbol the engine makes has a transition */
 	p->fsm_state = (int16_t)next;
-	if (work & PSD_PW_DIRTY)
+	if (work & PSD_PW_DIRTY) {
+		lk->urgent += p->sent && !p->dirty;
 		p->dirty = true;
+	}
 	if (work & PSD_PW_UNPARK)
-		unpark(c, idx);
+		unpark(c, lk, idx);
 	if (work & (PSD_PW_LOOKUP | PSD_PW_WRITE | PSD_PW_DELETE)) {
 		p->op = (work & PSD_PW_LOOKUP)  ? PSD_OP_LOOKUP :
 			(work & PSD_PW_WRITE) ? PSD_OP_WRITE :
 						PSD_OP_DELETE;
 		p->dirty = false;
-		sendq_push(c, idx);
+		sendq_push(c, lk, idx);
 	}
 	if (work & PSD_PW_PARK) {
-		park(c, idx);
-		if (sym == PSD_PS_MISSING && !p->missing_logged) { /* once; then a summary a minute */
+		park(c, lk, idx, sym == PSD_PS_FAILED);
+		if (is_missing(sym) && !p->missing_logged) { /* once; then a summary a minute */
 			p->missing_logged = true;
-			log_port(c, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
-			if (c->links.missing_summary_ns == 0)
-				c->links.missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
-		} else if (sym == PSD_PS_MISSING) {
+			log_port(c, lk, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
+			if (lk->missing_summary_ns == 0)
+				lk->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		} else if (is_missing(sym)) {
 			c->stats.log_suppressed++;
 		}
 	}
-	if (sym == PSD_PS_FOUND)
+	if (sym == PSD_PS_FOUND || sym == PSD_PS_NEW_KNOWN || sym == PSD_PS_ACK_KNOWN)
 		p->missing_logged = false;
 	if (work & PSD_PW_FORGET)
-		log_port(c, PSD_LOG_INFO, "Cannot find ", p, " in port table");
+		log_port(c, lk, PSD_LOG_INFO, "Cannot find ", p, " in port table");
 	if (work & PSD_PW_SETTLE) {
 		p->op = PSD_OP_NONE;
-		release_if_idle(c, idx);
+		release_if_idle(c, lk, idx);
 	}
 }
 
-static void log_link(struct psd_core *c, const struct psd_link *l)
+static void log_link(struct psd_ctx *c, struct psd_links *lk, const struct psd_link *l)
 {
 	struct psd_text t;
 	if (psd_log_begin(c, PSD_LOG_INFO, &t) == NULL)
@@ -200,7 +222,8 @@ static void log_link(struct psd_core *c, const struct psd_link *l)
 	psd_log_end(c, &t);
 }
 
-static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_name_class cls)
+static uint32_t port_for(struct psd_ctx *c, struct psd_links *lk, const struct psd_link *l,
+			 enum psd_name_class cls)
 {
 	uint32_t idx = psd_port_find(&c->ports, l->name, l->name_len);
 	if (idx != PSD_NO_PORT)
@@ -208,9 +231,9 @@ static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_
 	idx = psd_port_add(&c->ports, l->name, l->name_len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		if (c->now_ns >= c->links.table_full_log_ns) { /* a line a minute, with the count */
+		if (c->now_ns >= lk->table_full_log_ns) { /* a line a minute, with the count */
 			struct psd_text t;
-			c->links.table_full_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			lk->table_full_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 			if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 				psd_text_str(&t, "port table full (raise ports_max); dropped event for ");
 				psd_text_str(&t, l->name);
@@ -229,7 +252,8 @@ static uint32_t port_for(struct psd_core *c, const struct psd_link *l, enum psd_
 }
 
 /* FB-25: the ifindex had another name; that name's netdev is gone. */
-static void retire_renamed(struct psd_core *c, const struct psd_link *l, uint32_t idx)
+static void retire_renamed(struct psd_ctx *c, struct psd_links *lk, const struct psd_link *l,
+			   uint32_t idx)
 {
 	uint32_t other = psd_imap_get(&c->ports.by_ifindex, l->ifindex);
 	if (other == PSD_NO_PORT || other == idx)
@@ -246,10 +270,11 @@ static void retire_renamed(struct psd_core *c, const struct psd_link *l, uint32_
 		psd_text_str(&t, l->name);
 		psd_log_end(c, &t);
 	}
-	gone(c, other);
+	gone(c, lk, other);
 }
 
-static void track_ifindex(struct psd_core *c, struct psd_port *p, uint32_t idx, int32_t ifindex)
+static void track_ifindex(struct psd_ctx *c, struct psd_links *lk, struct psd_port *p, uint32_t idx,
+			  int32_t ifindex)
 {
 	if (p->ifindex == ifindex)
 		return;
@@ -270,27 +295,32 @@ static enum psd_db op_db(enum psd_port_op op)
 	return op == PSD_OP_LOOKUP ? PSD_DB_APPL : PSD_DB_STATE;
 }
 
-void psd_links_outage(struct psd_core *c, enum psd_db db)
+void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db)
 {
-	if (c->links.init_done_sent && !c->links.init_done_acked)
-		c->links.init_done_sent = false; /* sent again once Redis is back */
+	if (db == PSD_DB_APPL && lk->appl_read_sent) { /* the full read goes again */
+		lk->appl_read_sent = false;
+		lk->appl_read_due = true;
+	}
+	if (lk->init_done_sent && !lk->init_done_acked)
+		lk->init_done_sent = false; /* sent again once Redis is back */
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (!p->used || !p->sent || op_db((enum psd_port_op)p->op) != db)
 			continue;
+		lk->urgent -= p->dirty;
 		p->sent = false; /* the command is idempotent: send it again once reconnected */
 		c->stats.commands_replayed++;
-		sendq_push(c, i);
+		sendq_push(c, lk, i);
 	}
 }
 
-void psd_links_rewrite_all(struct psd_core *c)
+void psd_links_rewrite_all(struct psd_ctx *c, struct psd_links *lk)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (p->used && p->present && p->name_class == PSD_NAME_PORT &&
 		    p->fsm_state == psd_port_fsm_start())
-			step(c, i, PSD_PS_NEW);
+			psd_links_step(c, lk, i, psd_links_new_sym(c, lk, p, false));
 	}
 }
 
@@ -303,36 +333,36 @@ static bool stale_entry(const struct psd_port *p, bool restored_only)
 	       !p->old_netdev && p->fsm_state == psd_port_fsm_start();
 }
 
-void psd_links_reconcile_absent(struct psd_core *c, bool restored_only)
+void psd_links_reconcile_absent(struct psd_ctx *c, struct psd_links *lk, bool restored_only)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (stale_entry(p, restored_only)) {
 			c->stats.warm_stale_deleted += p->restored && !p->sent_once;
 			p->reconciling = true; /* our fields only, as at a cold start's first dump */
-			gone(c, i);
+			gone(c, lk, i);
 		}
 	}
 }
 
 /* Treats a port as deleted (DELLINK, resync sweep, rename). */
-static void gone(struct psd_core *c, uint32_t idx)
+static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	if (p->present)
 		psd_port_note_change(c, p);
-	psd_port_note_gone(c, idx);
+	psd_port_note_gone(c, idx, lk->link_cause);
 	p->present = false;
 	if (p->ifindex != 0 && psd_imap_get(&c->ports.by_ifindex, p->ifindex) == idx)
 		psd_imap_del(&c->ports.by_ifindex, p->ifindex);
 	p->ifindex = 0;
-	step(c, idx, PSD_PS_DEL);
+	psd_links_step(c, lk, idx, PSD_PS_DEL);
 }
 
 /* A message for an ifindex start-up found left over (FB-03). Field: once that netdev is renamed it
  * is no leftover any more (a leftover is deleted, never renamed into a port): it is forgotten from
  * the old set and its messages count again. */
-static bool is_old_iface(struct psd_core *c, const struct psd_link *l)
+static bool is_old_iface(struct psd_ctx *c, struct psd_links *lk, const struct psd_link *l)
 {
 	uint32_t old = psd_imap_get(&c->old.by_ifindex, l->ifindex);
 	if (old == PSD_NO_PORT)
@@ -367,14 +397,15 @@ static bool already_stored(const struct psd_port *p)
 	return stored_same(p) && p->fsm_state == psd_port_fsm_start() && !p->queued && !p->sent;
 }
 
-static void handle_link(struct psd_core *c, const struct psd_link *l)
+static void handle_link(struct psd_ctx *c, struct psd_links *lk, const struct psd_link *l,
+			uint32_t gen)
 {
 	enum psd_name_class cls = psd_name_classify(l->name, l->name_len);
 	bool del = l->msg_type == RTM_DELLINK;
 	uint32_t idx;
 
 	if ((cls == PSD_NAME_INVALID || cls == PSD_NAME_OTHER) && !c->cfg.compat && l->ifindex != 0)
-		retire_renamed(c, l, PSD_NO_PORT); /* a port's netdev renamed away from port names */
+		retire_renamed(c, lk, l, PSD_NO_PORT); /* a port's netdev renamed away from port names */
 	if (cls == PSD_NAME_INVALID) {
 		c->stats.names_invalid++;
 		struct psd_text t;
@@ -390,36 +421,37 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		c->stats.msgs_filtered++;
 		return;
 	}
-	log_link(c, l);
+	log_link(c, lk, l);
 	if ((l->has_kind && psd_kind_classify(l->kind, l->kind_len) == PSD_KIND_TEAM) ||
 	    (del && l->master != 0 && (l->family == PSD_AF_BRIDGE || c->cfg.compat))) {
 		c->stats.msgs_filtered++;
 		return;
 	}
-	if (l->ifindex != 0 && is_old_iface(c, l)) {
+	if (l->ifindex != 0 && is_old_iface(c, lk, l)) {
 		c->stats.msgs_old_ifindex++;
 		psd_log_line(c, PSD_LOG_INFO, "Ignoring message for old interface ", l->name);
 		if (del && !c->cfg.compat)
 			psd_imap_del(&c->old.by_ifindex, l->ifindex);
 		return;
 	}
-	idx = port_for(c, l, cls);
+	idx = port_for(c, lk, l, cls);
 	if (idx == PSD_NO_PORT)
 		return;
 	struct psd_port *p = &c->ports.ports[idx];
 	c->stats.links_applied++;
-	p->seen_gen = c->resync.gen;
+	p->seen_gen = gen;
 	p->old_netdev = false; /* a netdev of this name that is not the leftover: the name is its */
 	p->reconciling = false; /* a real message: a DELLINK deletes the whole entry, as upstream */
 	if (del) {
-		gone(c, idx);
+		gone(c, lk, idx);
 		return;
 	}
 	if (!c->cfg.compat && l->ifindex != 0)
-		retire_renamed(c, l, idx);
-	track_ifindex(c, p, idx, l->ifindex);
+		retire_renamed(c, lk, l, idx);
+	track_ifindex(c, lk, p, idx, l->ifindex);
 	psd_port_note_change(c, p);
-	psd_port_note_link(c, idx, (l->flags & IFF_RUNNING) != 0, (l->flags & IFF_UP) != 0);
+	psd_port_note_link(c, idx, lk->link_cause, (l->flags & IFF_RUNNING) != 0,
+			   (l->flags & IFF_UP) != 0);
 	p->present = true;
 	p->admin_up = (l->flags & IFF_UP) != 0;
 	p->oper_up = (l->flags & IFF_RUNNING) != 0;
@@ -429,10 +461,12 @@ static void handle_link(struct psd_core *c, const struct psd_link *l)
 		psd_port_leave_portset(&c->ports, p);
 		return;
 	}
-	step(c, idx, PSD_PS_NEW);
+	c->stats.appl_known_writes += psd_links_new_sym(c, lk, p, false) == PSD_PS_NEW_KNOWN;
+	psd_links_step(c, lk, idx, psd_links_new_sym(c, lk, p, false));
 }
 
-static void log_malformed(struct psd_core *c, int err, bool from_dump, struct psd_nl_verdict *v)
+static void log_malformed(struct psd_ctx *c, struct psd_links *lk, int err, bool from_dump,
+			  struct psd_nl_verdict *v)
 {
 	struct psd_text t;
 	c->stats.nl_malformed[-err]++;
@@ -465,7 +499,8 @@ static enum psd_nl_type nl_type(const struct psd_nl_msg *m)
 	}
 }
 
-struct psd_nl_verdict psd_links_datagram(struct psd_core *c, const uint8_t *bytes, size_t len,
+struct psd_nl_verdict psd_links_datagram(struct psd_ctx *c, struct psd_links *lk, uint32_t gen,
+					 uint32_t dump_seq, const uint8_t *bytes, size_t len,
 					 bool from_dump)
 {
 	struct psd_nl_verdict v = {0};
@@ -475,13 +510,13 @@ struct psd_nl_verdict psd_links_datagram(struct psd_core *c, const uint8_t *byte
 	int r;
 
 	c->stats.nl_datagrams++;
-	c->links.saw_datagram = true;
+	lk->saw_datagram = true;
 	psd_nl_cursor_init(&cur, bytes, len);
 	while ((r = psd_nl_cursor_next(&cur, &m)) > 0) {
 		c->stats.nl_messages++;
 		c->stats.nl_types[nl_type(&m)]++;
-		c->links.link_cause = from_dump ? "dump" : "event";
-		if (from_dump && m.seq != c->resync.dump_seq) {
+		lk->link_cause = from_dump ? "dump" : "event";
+		if (from_dump && m.seq != dump_seq) {
 			c->stats.nl_bad_seq++; /* not an answer to our dump */
 			continue;
 		}
@@ -491,11 +526,11 @@ struct psd_nl_verdict psd_links_datagram(struct psd_core *c, const uint8_t *byte
 		case PSD_NLMSG_LINK:
 			r = psd_nl_parse_link(&m, &link);
 			if (r < 0) {
-				log_malformed(c, r, from_dump, &v);
+				log_malformed(c, lk, r, from_dump, &v);
 				continue;
 			}
 			c->stats.nl_links++;
-			handle_link(c, &link);
+			handle_link(c, lk, &link, gen);
 			break;
 		case PSD_NLMSG_OVERRUN:
 			c->stats.nl_overruns++;
@@ -518,24 +553,24 @@ struct psd_nl_verdict psd_links_datagram(struct psd_core *c, const uint8_t *byte
 			break;
 		}
 	}
-	c->links.link_cause = NULL;
+	lk->link_cause = NULL;
 	if (r < 0)
-		log_malformed(c, r, from_dump, &v);
+		log_malformed(c, lk, r, from_dump, &v);
 	return v;
 }
 
-void psd_links_check_init_done(struct psd_core *c, bool may_announce)
+void psd_links_check_init_done(struct psd_ctx *c, struct psd_links *lk, bool may_announce)
 {
-	if (!may_announce || c->links.init_done_sent || c->links.init_done_retry ||
-	    c->ports.portset_count != 0 || !c->links.saw_datagram)
+	if (!may_announce || lk->init_done_sent || lk->init_done_retry ||
+	    c->ports.portset_count != 0 || !lk->saw_datagram)
 		return;
-	c->links.init_done_sent = true;
-	c->links.init_done_acked = false;
+	lk->init_done_sent = true;
+	lk->init_done_acked = false;
 	psd_todo(c, TODO_INIT_DONE);
 	psd_log_line(c, PSD_LOG_NOTICE, "PortInitDone", "");
 }
 
-static enum psd_port_sym lookup_symbol(struct psd_core *c, struct psd_port *p,
+static enum psd_port_sym lookup_symbol(struct psd_ctx *c, struct psd_links *lk, struct psd_port *p,
 				       const struct psd_reply *r)
 {
 	if (!p->present)
@@ -545,7 +580,7 @@ static enum psd_port_sym lookup_symbol(struct psd_core *c, struct psd_port *p,
 	c->stats.appl_missing++;
 	if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
-		log_port(c, PSD_LOG_ERROR, "APPL_DB look-up failed for ", p, "");
+		log_port(c, lk, PSD_LOG_ERROR, "APPL_DB look-up failed for ", p, "");
 	}
 	if (c->cfg.compat || p->name_class != PSD_NAME_PORT)
 		return PSD_PS_DROP;
@@ -553,59 +588,67 @@ static enum psd_port_sym lookup_symbol(struct psd_core *c, struct psd_port *p,
 }
 
 /* FB-07 / FB-08: a port APPL_DB has, which PortConfigDone did not count yet. */
-static void count_port(struct psd_core *c, struct psd_port *p)
+static void count_port(struct psd_ctx *c, struct psd_links *lk, struct psd_port *p, bool may_count)
 {
-	if (c->cfg.compat || c->startup.warm || p->counted || p->name_class != PSD_NAME_PORT ||
-	    c->startup.recopy || c->startup.phase != PH_RUNNING)
+	if (c->cfg.compat || !may_count || p->counted || p->name_class != PSD_NAME_PORT)
 		return;
 	psd_port_count_in(&c->ports, p);
 	psd_todo(c, TODO_CONFIG_DONE);
-	log_port(c, PSD_LOG_NOTICE, "PortConfigDone counts ", p, " too");
+	log_port(c, lk, PSD_LOG_NOTICE, "PortConfigDone counts ", p, " too");
 }
 
-static enum psd_port_sym ack_symbol(const struct psd_port *p)
+static enum psd_port_sym ack_symbol(const struct psd_ctx *c, const struct psd_links *lk,
+				    const struct psd_port *p)
 {
 	if (!p->dirty)
 		return PSD_PS_ACK_CLEAN;
-	return p->present ? PSD_PS_ACK_PRESENT : PSD_PS_ACK_ABSENT;
+	return p->present ? psd_links_new_sym(c, lk, p, true) : PSD_PS_ACK_ABSENT;
 }
 
-void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
+void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
+		     const struct psd_reply *r)
 {
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 
+	if (kind == TAG_APPL_KEYS) {
+		psd_links_appl_reply(c, lk, r);
+		return;
+	}
 	if (kind == TAG_INIT_DONE) {
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
 			psd_log_line(c, PSD_LOG_ERROR, "PortInitDone write failed; will try again", "");
-			c->links.init_done_sent = false;
-			c->links.init_done_retry = true;
-			arm_recheck(c);
+			lk->init_done_sent = false;
+			lk->init_done_retry = true;
+			psd_links_arm_recheck(c, lk);
 			return;
 		}
-		c->links.init_done_acked = true;
+		lk->init_done_acked = true;
 		return;
 	}
 	PSD_ASSERT(idx < c->ports.high_water);
 	struct psd_port *p = &c->ports.ports[idx];
 	PSD_ASSERT(p->used && p->sent);
+	lk->urgent -= p->dirty;
 	p->sent = false;
 	switch (kind) {
 	case TAG_LOOKUP: {
-		enum psd_port_sym sym = lookup_symbol(c, p, r);
+		enum psd_port_sym sym = lookup_symbol(c, lk, p, r);
 		c->stats.appl_lookups++;
+		if (r->type == PSD_REPLY_INTEGER)
+			psd_links_appl_answered(lk, p, r->integer > 0);
 		if (sym == PSD_PS_FOUND)
-			count_port(c, p);
-		step(c, idx, sym);
+			count_port(c, lk, p, may_count);
+		psd_links_step(c, lk, idx, sym);
 		return;
 	}
 	case TAG_WRITE:
 	case TAG_DELETE:
 		if (r->type == PSD_REPLY_ERROR) {
 			c->stats.db_errors++;
-			if (c->now_ns >= c->links.refused_log_ns) { /* a refusing Redis: a line a minute */
-				c->links.refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+			if (c->now_ns >= lk->refused_log_ns) { /* a refusing Redis: a line a minute */
+				lk->refused_log_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 				struct psd_text t;
 				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 					psd_text_str(&t, "STATE_DB command refused for ");
@@ -619,7 +662,7 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 			} else {
 				c->stats.log_suppressed++;
 			}
-			step(c, idx, PSD_PS_FAILED);
+			psd_links_step(c, lk, idx, PSD_PS_FAILED);
 			return;
 		}
 		if (kind == TAG_WRITE) {
@@ -628,52 +671,59 @@ void psd_links_reply(struct psd_core *c, const struct psd_reply *r)
 		} else {
 			c->stats.state_deletes++;
 		}
-		step(c, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
+		psd_links_step(c, lk, idx, ack_symbol(c, lk, p)); /* PortInitDone, if due, at the end of the event */
 		return;
 	default:
 		PSD_UNREACHABLE();
 	}
 }
 
-void psd_links_timer(struct psd_core *c)
+void psd_links_timer(struct psd_ctx *c, struct psd_links *lk)
 {
-	if (c->now_ns < c->links.recheck_due_ns)
+	if (c->now_ns < lk->recheck_due_ns)
 		return;
-	c->links.recheck_due_ns = UINT64_MAX;
-	if (c->links.parked > 0 && c->links.missing_summary_ns != 0 && c->now_ns >= c->links.missing_summary_ns) {
+	lk->recheck_due_ns = UINT64_MAX;
+	if (lk->parked > 0 && lk->missing_summary_ns != 0 && c->now_ns >= lk->missing_summary_ns) {
 		struct psd_text t;
-		c->links.missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
+		lk->missing_summary_ns = c->now_ns + PSD_LOG_REPEAT_NS;
 		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 			psd_text_str(&t, "still not in APPL_DB PORT_TABLE: ");
-			psd_text_u64(&t, c->links.parked);
+			psd_text_u64(&t, lk->parked);
 			psd_text_str(&t, " ports, the first ");
-			psd_text_mem(&t, c->ports.ports[c->links.park_head].name,
-				     c->ports.ports[c->links.park_head].name_len);
+			psd_text_mem(&t, c->ports.ports[lk->park_head].name,
+				     c->ports.ports[lk->park_head].name_len);
 			psd_text_str(&t, "; looked up again every ");
 			psd_text_u64(&t, PSD_APPL_RECHECK_NS / PSD_NS_PER_MS);
 			psd_text_str(&t, " ms");
 			psd_log_end(c, &t);
 		}
 	}
-	for (uint32_t n = 0; n < PSD_APPL_RECHECK_BATCH && c->links.park_head != PSD_NO_PORT; n++)
-		step(c, c->links.park_head, PSD_PS_RECHECK);
-	c->links.recheck_interval_ns = c->links.recheck_interval_ns * 2 < PSD_APPL_RECHECK_NS ?
-					 c->links.recheck_interval_ns * 2 : PSD_APPL_RECHECK_NS;
-	if (c->links.parked > 0)
-		arm_recheck(c);
-	c->links.init_done_retry = false; /* PortInitDone again, at the end of the event */
+	for (uint32_t n = 0, i = lk->park_head; n < PSD_APPL_RECHECK_BATCH && i != PSD_NO_PORT; n++) {
+		uint32_t next = c->ports.ports[i].park_next;
+		if (psd_links_on_timer(lk, &c->ports.ports[i])) /* else a notification looks it up */
+			psd_links_step(c, lk, i, PSD_PS_RECHECK);
+		i = next;
+	}
+	lk->recheck_interval_ns = lk->recheck_interval_ns * 2 < PSD_APPL_RECHECK_NS ?
+					 lk->recheck_interval_ns * 2 : PSD_APPL_RECHECK_NS;
+	lk->init_done_retry = false; /* PortInitDone again, at the end of the event */
+	if (lk->appl_read_wait) { /* a refused full read goes again */
+		lk->appl_read_wait = false;
+		lk->appl_read_due = lk->appl_watched;
+	}
+	psd_links_arm_recheck(c, lk);
 }
 
 /* Takes the next port off the send queue; PSD_NO_PORT when none is left. A write of what STATE_DB
  * already holds since a warm start (the netdev changed and changed back meanwhile) is settled
  * here, as if acknowledged, and never sent. */
-static uint32_t next_to_send(struct psd_core *c)
+static uint32_t next_to_send(struct psd_ctx *c, struct psd_links *lk)
 {
-	while (c->links.sendq_len > 0) {
-		uint32_t idx = c->links.sendq[c->links.sendq_head];
+	while (lk->sendq_len > 0) {
+		uint32_t idx = lk->sendq[lk->sendq_head];
 		struct psd_port *p = &c->ports.ports[idx];
-		c->links.sendq_head = (c->links.sendq_head + 1) % c->ports.capacity;
-		c->links.sendq_len--;
+		lk->sendq_head = (lk->sendq_head + 1) % c->ports.capacity;
+		lk->sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
 		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p)) {
@@ -682,51 +732,58 @@ static uint32_t next_to_send(struct psd_core *c)
 		}
 		c->stats.warm_unchanged++;
 		psd_port_leave_portset(&c->ports, p);
-		step(c, idx, ack_symbol(p)); /* PortInitDone, if due, at the end of the event */
+		psd_links_step(c, lk, idx, ack_symbol(c, lk, p)); /* PortInitDone, if due, at the end of the event */
 	}
 	return PSD_NO_PORT;
 }
 
-bool psd_links_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
+bool psd_links_pull(struct psd_ctx *c, struct psd_links *lk, bool may_send, struct psd_action *ret)
 {
-	if (c->links.sendq_len == 0 || !may_send)
+	if (!may_send)
 		return false;
-	uint32_t idx = next_to_send(c);
+	if (psd_links_appl_pull(c, lk, ret)) /* what APPL_DB holds, before the writes it decides */
+		return true;
+	if (lk->sendq_len == 0)
+		return false;
+	uint32_t idx = next_to_send(c, lk);
 	if (idx == PSD_NO_PORT)
 		return false;
 	struct psd_port *p = &c->ports.ports[idx];
 	p->sent = true;
+	lk->urgent += p->dirty; /* a newer state came while it was queued */
+	if (p->op == PSD_OP_LOOKUP)
+		psd_links_appl_asked(lk, p);
 	if (p->op == PSD_OP_WRITE)
-		log_port(c, PSD_LOG_INFO, "Publish ", p, p->oper_up ? "(ok:up) to state db" :
+		log_port(c, lk, PSD_LOG_INFO, "Publish ", p, p->oper_up ? "(ok:up) to state db" :
 								     "(ok:down) to state db");
 	else if (p->op == PSD_OP_DELETE)
-		log_port(c, PSD_LOG_INFO, "Delete ", p, "(ok) from state db");
+		log_port(c, lk, PSD_LOG_INFO, "Delete ", p, "(ok) from state db");
 	psd_emit_port_op(c, idx, ret);
 	return true;
 }
 
-void psd_links_announce_again(struct psd_core *c)
+void psd_links_announce_again(struct psd_ctx *c, struct psd_links *lk)
 {
-	c->links.init_done_sent = false;
+	lk->init_done_sent = false;
 }
 
-void psd_links_sweep(struct psd_core *c, uint32_t gen, bool reconcile)
+void psd_links_sweep(struct psd_ctx *c, struct psd_links *lk, uint32_t gen, bool reconcile)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (reconcile && stale_entry(p, false)) {
 			p->reconciling = true;
-			gone(c, i);
+			gone(c, lk, i);
 		}
 		if (p->used && p->present && p->seen_gen != gen) {
 			c->stats.resync_deleted++;
 			psd_log_line(c, PSD_LOG_NOTICE, "netlink: resync found gone: ", p->name);
-			gone(c, i);
+			gone(c, lk, i);
 		}
 	}
 }
 
-uint32_t psd_links_unacked(const struct psd_core *c)
+uint32_t psd_links_unacked(const struct psd_ctx *c, const struct psd_links *lk)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
@@ -736,11 +793,26 @@ uint32_t psd_links_unacked(const struct psd_core *c)
 	return n;
 }
 
-void psd_links_check(const struct psd_core *c)
+uint32_t psd_links_queued(const struct psd_links *lk)
 {
-	uint32_t queued = 0, parked = 0;
+	return lk->sendq_len;
+}
 
-	PSD_ASSERT(c->links.sendq_len <= c->ports.capacity);
+uint32_t psd_links_parked(const struct psd_links *lk)
+{
+	return lk->parked;
+}
+
+bool psd_links_init_done(const struct psd_links *lk)
+{
+	return lk->init_done_sent;
+}
+
+void psd_links_check(const struct psd_ctx *c, const struct psd_links *lk)
+{
+	uint32_t queued = 0, parked = 0, refused = 0, urgent = 0;
+
+	PSD_ASSERT(lk->sendq_len <= c->ports.capacity);
 	PSD_ASSERT(c->ports.high_water <= c->ports.capacity);
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		const struct psd_port *p = &c->ports.ports[i];
@@ -753,14 +825,20 @@ void psd_links_check(const struct psd_core *c)
 			PSD_ASSERT(psd_imap_get(&c->ports.by_ifindex, p->ifindex) == i);
 		queued += p->queued;
 		parked += p->parked;
+		refused += p->parked && p->park_refused;
+		urgent += p->sent && p->dirty;
+		PSD_ASSERT(lk->appl_known || p->appl == PSD_APPL_UNKNOWN);
 	}
-	PSD_ASSERT(queued == c->links.sendq_len);
-	PSD_ASSERT(parked == c->links.parked);
-	PSD_ASSERT((c->links.parked == 0 && !c->links.init_done_retry) ||
-		   c->links.recheck_due_ns != UINT64_MAX);
-	for (uint32_t n = 0, i = c->links.park_head; i != PSD_NO_PORT;
+	PSD_ASSERT(queued == lk->sendq_len);
+	PSD_ASSERT(parked == lk->parked);
+	PSD_ASSERT(refused == lk->parked_refused);
+	PSD_ASSERT(urgent == lk->urgent);
+	PSD_ASSERT(!recheck_needed(lk) || lk->recheck_due_ns != UINT64_MAX);
+	PSD_ASSERT(!lk->appl_known || lk->appl_watched);
+	PSD_ASSERT(!(lk->appl_read_due && lk->appl_read_sent));
+	for (uint32_t n = 0, i = lk->park_head; i != PSD_NO_PORT;
 	     i = c->ports.ports[i].park_next) {
 		PSD_ASSERT(c->ports.ports[i].parked);
-		PSD_ASSERT(++n <= c->links.parked);
+		PSD_ASSERT(++n <= lk->parked);
 	}
 }

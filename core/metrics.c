@@ -1,6 +1,7 @@
 /*
- * The Prometheus text exposition (format 0.0.4) of the core's counters, and the health verdict
- * (psd/metrics.h). Pure: it reads the core and writes into the caller's buffer. Every family has
+ * The Prometheus text exposition (format 0.0.4) of the core's counters (view layer, view.h).
+ * Pure: it reads the shared leaves and, through their accessors, the modules, and writes into
+ * the caller's buffer; health is view.c's verdict. Every family has
  * # HELP and # TYPE, names follow Prometheus (portsyncd_ prefix, _total counters, base units) and
  * label values come from fixed sets: there is no per-port series, so the text has the same size
  * for 10 ports and for 100K, and one walk of the port table computes the port gauges.
@@ -8,93 +9,19 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "alerts.h"
+#include "ctx.h"
+#include "links.h"
 #include "names.h"
 #include "psd/metrics.h"
-
-const uint64_t psd_hist_bounds_ns[PSD_HIST_BUCKETS] = {
-	10000,      20000,      30000,      40000,      50000,      75000,     100000,
-	150000,     200000,     300000,     400000,     500000,     750000,    1000000,
-	2500000,    5000000,    10000000,   25000000,   50000000,   100000000, 250000000,
-	500000000,  1000000000, 2500000000, 5000000000, 10000000000,
-};
+#include "recovery.h"
+#include "resync.h"
+#include "startup.h"
+#include "view.h"
+#include "warm.h"
+#include "watch.h"
 
 static const char *const db_labels[_PSD_DB_MAX] = {"CONFIG_DB", "APPL_DB", "STATE_DB"};
-
-static const char *const health_names[_PSD_HEALTH_MAX] = {"ok", "degraded", "failing"};
-
-void psd_histogram_observe(struct psd_histogram *h, uint64_t ns)
-{
-	uint32_t i = 0;
-	while (i < PSD_HIST_BUCKETS && ns > psd_hist_bounds_ns[i])
-		i++;
-	h->bucket[i]++;
-	h->count++;
-	h->sum_ns += ns;
-}
-
-const char *psd_health_name(enum psd_health h)
-{
-	return (unsigned)h < _PSD_HEALTH_MAX ? health_names[h] : "?";
-}
-
-static uint64_t db_down_for(const struct psd_core *c, enum psd_db db, uint64_t now_ns)
-{
-	const struct psd_stats *s = &c->stats;
-	return s->db_down[db] && now_ns > s->db_down_since_ns[db] ? now_ns - s->db_down_since_ns[db] :
-								    0;
-}
-
-static void reason(struct psd_text *t, const char *a, const char *b)
-{
-	if (t->len > 0)
-		psd_text_str(t, "; ");
-	psd_text_str(t, a);
-	psd_text_str(t, b);
-}
-
-enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char *why, size_t size)
-{
-	uint64_t limit = c->cfg.health_db_down_ns != 0 ? c->cfg.health_db_down_ns :
-							 PSD_HEALTH_DB_DOWN_DEFAULT_NS;
-	enum psd_health h = PSD_HEALTH_OK;
-	struct psd_text t;
-
-	psd_text_init(&t, why, size);
-	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		if (c->recovery.db_up[db] || !c->stats.db_down[db])
-			continue; /* up, or still connecting for the first time */
-		uint64_t down = db_down_for(c, (enum psd_db)db, now_ns);
-		if (down >= limit)
-			h = PSD_HEALTH_FAILING;
-		else if (h == PSD_HEALTH_OK)
-			h = PSD_HEALTH_DEGRADED;
-		reason(&t, db_labels[db], " unreachable for ");
-		psd_text_u64(&t, down / PSD_NS_PER_MS);
-		psd_text_str(&t, down >= limit ? " ms (past the limit)" : " ms");
-	}
-	if (c->inflight > 0 && now_ns - c->last_reply_ns >= PSD_STALL_NS) {
-		h = PSD_HEALTH_FAILING;
-		reason(&t, "Redis has not answered for ", "");
-		psd_text_u64(&t, (now_ns - c->last_reply_ns) / PSD_NS_PER_MS);
-		psd_text_str(&t, " ms (loop stalled)");
-	}
-	if (c->resync.redump_wanted || c->resync.backlog_stale || (c->resync.dump_active && c->stats.resyncs > 0)) {
-		if (h == PSD_HEALTH_OK)
-			h = PSD_HEALTH_DEGRADED;
-		reason(&t, "netlink re-dump pending after a loss", "");
-	}
-	if (c->startup.phase < PH_RUNNING) {
-		if (h == PSD_HEALTH_OK)
-			h = PSD_HEALTH_DEGRADED;
-		reason(&t, "starting", "");
-	} else if (c->startup.phase > PH_RUNNING) {
-		if (h == PSD_HEALTH_OK)
-			h = PSD_HEALTH_DEGRADED;
-		reason(&t, "stopping", "");
-	}
-	return h;
-}
 
 /* --- exposition ------------------------------------------------------------------------- */
 
@@ -204,7 +131,7 @@ struct port_counts {
 	uint64_t present, oper_up, admin_up, flapping;
 };
 
-static void count_ports(const struct psd_core *c, uint64_t now_ns, struct port_counts *n)
+static void count_ports(const struct psd_ctx *c, uint64_t now_ns, struct port_counts *n)
 {
 	const struct psd_port *ports = c->ports.ports;
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
@@ -220,104 +147,88 @@ static void count_ports(const struct psd_core *c, uint64_t now_ns, struct port_c
 	}
 }
 
-static void metrics_alert(const struct psd_alerts *a, const struct psd_alert *x,
-			  struct psd_text *t)
+struct alert_lines {
+	struct psd_text *t;
+	const struct psd_alert_rules *rules;
+};
+
+/* portsyncd_alert_state's line of one alert (psd_alerts_each calls it for each not inactive) */
+static void alert_line(void *arg, const struct psd_alert_view *x)
 {
-	size_t n;
-	const char *subject = psd_alert_subject(x, &n);
-	const struct psd_alert_rule *r = &a->rules.rule[x->rule];
+	const struct alert_lines *l = arg;
+	struct psd_text *t = l->t;
+	const struct psd_alert_rule *r = &l->rules->rule[x->rule];
 	psd_text_str(t, "portsyncd_alert_state{rule=\"");
 	psd_text_str(t, r->name);
 	psd_text_str(t, "\",subject=\"");
-	psd_text_mem(t, subject, n);
+	psd_text_mem(t, x->subject, x->subject_len);
 	psd_text_str(t, "\",state=\"");
 	psd_text_str(t, psd_alert_state_names[x->state]);
 	psd_text_str(t, "\",severity=\"");
 	psd_text_str(t, psd_alert_severity_names[r->severity]);
 	psd_text_str(t, "\",held=\"");
-	psd_text_str(t, psd_alert_held(x));
+	psd_text_str(t, x->silenced ? "silenced" : x->inhibited ? "inhibited" : "no");
 	psd_text_str(t, "\"} 1\n");
 }
 
-/* The alert families (docs/alerts.md): read from alerts.c's state, which only it writes. */
-static void alert_families(const struct psd_core *c, struct psd_text *t)
+/* The alert families (docs/alerts.md), through alerts.c's accessors. */
+static void alert_families(const struct psd_view *v, struct psd_text *t)
 {
-	const struct psd_alerts *a = &c->alerts;
+	const struct psd_alert_rules *rules = psd_alerts_rules(v->alerts);
+	struct alert_lines lines = {t, rules};
 	uint32_t holding[PSD_ALERT_RULES_MAX];
-	uint32_t active = 0;
+	struct psd_alert_counts n;
 
+	psd_alerts_counts(v->alerts, &n);
 	family(t, "portsyncd_alert_rules", "gauge", "Alert rules in force.");
 	psd_text_str(t, "portsyncd_alert_rules ");
-	psd_text_u64(t, a->rules.count);
+	psd_text_u64(t, n.rules);
 	psd_text_str(t, "\n");
 	family(t, "portsyncd_alert_state", "gauge",
 		       "1 for each alert that is not inactive: its rule, subject (daemon or a port), "
 		       "state (pending, firing, resolved), severity and whether its actions are held "
 		       "(silenced, inhibited).");
-	for (uint32_t i = 0; i < a->rules.count; i++)
-		if (a->inst[i].used && a->inst[i].state != PSD_ALERT_INACTIVE)
-			metrics_alert(a, &a->inst[i], t);
-	memset(holding, 0, a->rules.count * sizeof(holding[0]));
-	for (uint32_t i = PSD_ALERT_RULES_MAX; i < a->pool_high; i++) {
-		const struct psd_alert *x = &a->inst[i];
-		if (!x->used)
-			continue;
-		holding[x->rule] += x->holds;
-		if (x->state != PSD_ALERT_INACTIVE)
-			metrics_alert(a, x, t);
-	}
+	psd_alerts_each(v->alerts, alert_line, &lines);
+	psd_alerts_holding(v->alerts, holding);
 	family(t, "portsyncd_alert_condition_ports", "gauge",
 		       "Ports whose condition of a per-port rule holds now (what the Prometheus "
 		       "rules printed by --print-prometheus-rules watch).");
-	for (uint32_t r = 0; r < a->rules.count; r++) {
-		if (!a->rules.rule[r].per_port)
+	for (uint32_t r = 0; r < rules->count; r++) {
+		if (!rules->rule[r].per_port)
 			continue;
 		psd_text_str(t, "portsyncd_alert_condition_ports{rule=\"");
-		psd_text_str(t, a->rules.rule[r].name);
+		psd_text_str(t, rules->rule[r].name);
 		psd_text_str(t, "\"} ");
 		psd_text_u64(t, holding[r]);
 		psd_text_str(t, "\n");
 	}
-	for (uint32_t k = 0; k < a->silence_count; k++)
-		active += !a->silence[k].expired;
 	family(t, "portsyncd_alert_silences_active", "gauge",
 		       "CONFIG_DB silences in force.");
 	psd_text_str(t, "portsyncd_alert_silences_active ");
-	psd_text_u64(t, active);
+	psd_text_u64(t, n.silences_active);
 	psd_text_str(t, "\n");
 	family(t, "portsyncd_alert_transitions_total", "counter",
 		       "Alert state transitions, all rules and subjects.");
 	psd_text_str(t, "portsyncd_alert_transitions_total ");
-	psd_text_u64(t, a->transitions);
+	psd_text_u64(t, n.transitions);
 	psd_text_str(t, "\n");
 	family(t, "portsyncd_alert_subjects_refused_total", "counter",
 		       "Per-port alerts not tracked because PSD_ALERT_SUBJECTS_MAX were active.");
 	psd_text_str(t, "portsyncd_alert_subjects_refused_total ");
-	psd_text_u64(t, a->refused);
+	psd_text_u64(t, n.refused);
 	psd_text_str(t, "\n");
 }
 
-static void render(const struct psd_core *c, const struct psd_metrics_info *info,
-		   struct psd_text *t)
+/* Netlink: datagrams, messages and what became of them, losses and re-dumps. */
+static void netlink_families(const struct psd_view *v, struct psd_text *t)
 {
 	static const char *const type_labels[_PSD_NLT_MAX] = {"newlink", "dellink", "done",
 							      "error",   "overrun", "other"};
 	static const char *const loss_labels[_PSD_LOSS_MAX] = {
 		"enobufs", "truncated", "overrun", "malformed", "dump_interrupted", "dump_enobufs"};
-	const struct psd_stats *s = &c->stats;
-	uint64_t now = info->now_ns;
-	uint64_t v[_PSD_DB_MAX];
-	struct port_counts ports = {0};
+	const struct psd_stats *s = &v->ctx->stats;
 	uint64_t malformed = 0;
-	char why[PSD_HEALTH_REASON_MAX];
 
-	family(t, "portsyncd_build_info", "gauge", "Always 1; the version of the daemon as a label.");
-	sample(t, "portsyncd_build_info", "version", info->version, 1);
-	family(t, "portsyncd_start_time_seconds", "gauge",
-	       "Start time of the daemon since the Unix epoch, in seconds.");
-	seconds_sample(t, "portsyncd_start_time_seconds", NULL, NULL, info->start_time_unix_ns);
-
-	/* netlink */
 	family(t, "portsyncd_netlink_datagrams_total", "counter",
 	       "Netlink datagrams received, by outcome: handled, foreign_sender (not the kernel), "
 	       "stale (queued before an overrun, the re-dump rules).");
@@ -365,11 +276,17 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       "Bytes of stale datagrams discarded after an overrun.", s->nl_stale_bytes);
 	single(t, "portsyncd_netlink_resync_pending", "gauge",
 	       "1 while a re-dump after a loss is wanted or running.",
-	       c->resync.redump_wanted || c->resync.backlog_stale || (c->resync.dump_active && s->resyncs > 0));
+	       psd_resync_pending(v->ctx, v->resync));
 	single(t, "portsyncd_port_renames_total", "counter",
 	       "Netdevs renamed under a known ifindex (the old name's entry is deleted).", s->renames);
+}
 
-	/* Redis */
+/* Redis: commands, replies, connections. */
+static void redis_families(const struct psd_view *v, uint64_t now, struct psd_text *t)
+{
+	const struct psd_stats *s = &v->ctx->stats;
+	uint64_t up[_PSD_DB_MAX];
+
 	per_db(t, "portsyncd_redis_commands_total", "counter", "Redis commands sent, by database.",
 	       s->db_commands);
 	family(t, "portsyncd_redis_replies_total", "counter",
@@ -401,38 +318,64 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       "Seconds each database has been unreachable since the daemon started.");
 	for (int db = 0; db < _PSD_DB_MAX; db++)
 		seconds_sample(t, "portsyncd_redis_unreachable_seconds_total", "db", db_labels[db],
-			       s->db_down_ns[db] + db_down_for(c, (enum psd_db)db, now));
+			       s->db_down_ns[db] + psd_view_db_down_for(v->ctx, (enum psd_db)db, now));
 	for (int db = 0; db < _PSD_DB_MAX; db++)
-		v[db] = c->recovery.db_up[db];
-	per_db(t, "portsyncd_redis_up", "gauge", "1 while the database is connected.", v);
+		up[db] = psd_recovery_db_up(v->recovery, (enum psd_db)db);
+	per_db(t, "portsyncd_redis_up", "gauge", "1 while the database is connected.", up);
+	for (int db = 0; db < _PSD_DB_MAX; db++)
+		up[db] = psd_watch_active(v->watch, (enum psd_db)db);
+	per_db(t, "portsyncd_redis_keyspace_watched", "gauge",
+	       "1 while the database's keyspace notifications come (subscribed, and the server "
+	       "publishes them); 0: the daemon asks instead (a look-up per link change, polls).", up);
+	per_db(t, "portsyncd_redis_keyspace_notifications_total", "counter",
+	       "Keyspace notifications taken, by database.", s->keyspace_notifications);
+	single(t, "portsyncd_redis_keyspace_losses_total", "counter",
+	       "Keyspace subscriptions lost (what they watch is read again in full).",
+	       s->watch_losses);
 	single(t, "portsyncd_redis_commands_in_flight", "gauge",
-	       "Redis commands sent and not yet answered.", c->inflight);
+	       "Redis commands sent and not yet answered.", v->inflight);
 	single(t, "portsyncd_redis_errors_total", "counter",
 	       "Commands Redis refused or whose reply was wrong (each is retried or reported).",
 	       s->db_errors);
+}
 
-	/* writes */
+/* STATE_DB writes and APPL_DB look-ups. */
+static void write_families(const struct psd_view *v, struct psd_text *t)
+{
+	const struct psd_stats *s = &v->ctx->stats;
+
 	family(t, "portsyncd_state_writes_total", "counter",
 	       "STATE_DB PORT_TABLE commands acknowledged, by operation.");
 	sample(t, "portsyncd_state_writes_total", "op", "set", s->state_writes);
 	sample(t, "portsyncd_state_writes_total", "op", "delete", s->state_deletes);
 	single(t, "portsyncd_writes_pending", "gauge",
 	       "Port commands queued and not yet sent (coalesced: one per port at most).",
-	       c->links.sendq_len);
+	       psd_links_queued(v->links));
 	family(t, "portsyncd_appl_lookups_total", "counter",
 	       "APPL_DB PORT_TABLE look-ups, by outcome.");
 	sample(t, "portsyncd_appl_lookups_total", "outcome", "found",
 	       s->appl_lookups - (s->appl_missing < s->appl_lookups ? s->appl_missing : s->appl_lookups));
 	sample(t, "portsyncd_appl_lookups_total", "outcome", "missing", s->appl_missing);
+	single(t, "portsyncd_appl_known_writes_total", "counter",
+	       "Link changes written without a look-up: APPL_DB known to hold the port (its "
+	       "keyspace watched).", s->appl_known_writes);
+	single(t, "portsyncd_appl_reads_total", "counter",
+	       "Full reads of APPL_DB PORT_TABLE, one at each keyspace subscription.", s->appl_reads);
 	single(t, "portsyncd_config_ports_refused_total", "counter",
 	       "CONFIG_DB ports too large or malformed to copy.", s->config_refused);
 	single(t, "portsyncd_log_records_dropped_total", "counter",
 	       "Log records dropped because the core's log ring was full.", s->log_dropped);
+}
 
-	/* ports */
-	count_ports(c, now, &ports);
+/* Ports, PortInitDone, the warm restart, link analytics. */
+static void port_families(const struct psd_view *v, uint64_t now, struct psd_text *t)
+{
+	const struct psd_stats *s = &v->ctx->stats;
+	struct port_counts ports = {0};
+
+	count_ports(v->ctx, now, &ports);
 	single(t, "portsyncd_ports_configured", "gauge", "Ports in CONFIG_DB PORT at start-up.",
-	       c->startup.config_ports);
+	       psd_startup_config_ports(v->startup));
 	single(t, "portsyncd_ports_present", "gauge", "Port netdevs that exist.", ports.present);
 	single(t, "portsyncd_ports_oper_up", "gauge", "Present ports whose link is up.",
 	       ports.oper_up);
@@ -440,18 +383,19 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       ports.admin_up);
 	single(t, "portsyncd_ports_missing_in_appl_db", "gauge",
 	       "Ports waiting for their APPL_DB PORT_TABLE entry (looked up again every second).",
-	       c->links.parked);
+	       psd_links_parked(v->links));
 	single(t, "portsyncd_ports_flapping", "gauge",
 	       "Present ports with at least 6 oper changes in the last 60 s.", ports.flapping);
 	single(t, "portsyncd_port_table_capacity", "gauge", "Entries the port table can hold.",
-	       c->lim.ports_max);
+	       v->ctx->lim.ports_max);
 	single(t, "portsyncd_port_init_done", "gauge", "1 once PortInitDone has been written.",
-	       c->links.init_done_sent);
+	       psd_links_init_done(v->links));
 	family(t, "portsyncd_warm_restart_state", "gauge",
 	       "1 for the warm-restart machine's state (swss-common names), 0 for the others.");
 	for (int i = 0; i < _PSD_WARM_STATE_MAX; i++)
 		sample(t, "portsyncd_warm_restart_state", "state",
-		       psd_warm_state_name((enum psd_warm_state)i), c->warm.state == i);
+		       psd_warm_state_name((enum psd_warm_state)i),
+		       psd_warm_current(v->ctx, v->warm) == (enum psd_warm_state)i);
 	single(t, "portsyncd_warm_restart_unchanged_total", "counter",
 	       "Link states a warm restart found STATE_DB already holding: not written.",
 	       s->warm_unchanged);
@@ -462,12 +406,34 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	       "Oper status changes (up to down or down to up) of present ports.", s->oper_changes);
 	single(t, "portsyncd_link_stats_writes_total", "counter",
 	       "STATE_DB PORT_LINK_STATS writes acknowledged.", s->link_stats_writes);
+}
+
+static void render(const struct psd_view *v, const struct psd_metrics_info *info,
+		   struct psd_text *t)
+{
+	const struct psd_stats *s = &v->ctx->stats;
+	uint64_t now = info->now_ns;
+	char why[PSD_HEALTH_REASON_MAX];
+
+	family(t, "portsyncd_build_info", "gauge", "Always 1; the version of the daemon as a label.");
+	sample(t, "portsyncd_build_info", "version", info->version, 1);
+	family(t, "portsyncd_start_time_seconds", "gauge",
+	       "Start time of the daemon since the Unix epoch, in seconds.");
+	seconds_sample(t, "portsyncd_start_time_seconds", NULL, NULL, info->start_time_unix_ns);
+
+	netlink_families(v, t);
+	redis_families(v, now, t);
+	write_families(v, t);
+	single(t, "portsyncd_log_output_dropped_total", "counter",
+	       "Log records dropped because the log output did not take them: its queue was full "
+	       "or it refused them.", info->log_output_dropped);
+	port_families(v, now, t);
 
 	/* health */
-	enum psd_health h = psd_core_health(c, now, why, sizeof(why));
+	enum psd_health h = psd_view_health(v, now, why, sizeof(why));
 	family(t, "portsyncd_health", "gauge", "1 for the health /health reports, 0 for the others.");
 	for (int i = 0; i < _PSD_HEALTH_MAX; i++)
-		sample(t, "portsyncd_health", "status", health_names[i], i == (int)h);
+		sample(t, "portsyncd_health", "status", psd_health_name((enum psd_health)i), i == (int)h);
 
 	/* latency */
 	histogram(t, "portsyncd_link_ack_latency_seconds",
@@ -477,55 +443,16 @@ static void render(const struct psd_core *c, const struct psd_metrics_info *info
 	histogram(t, "portsyncd_redis_write_rtt_seconds",
 		  "Round trip of a STATE_DB port write: sent to acknowledged.", &s->write_rtt);
 
-	alert_families(c, t);
+	alert_families(v, t);
 }
 
-size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_info *info, char *buf,
+size_t psd_view_metrics(const struct psd_view *v, const struct psd_metrics_info *info, char *buf,
 			  size_t size)
 {
 	struct psd_text t;
 	if (size == 0)
 		return 0;
 	psd_text_init(&t, buf, size);
-	render(c, info, &t);
+	render(v, info, &t);
 	return t.truncated ? size : t.len;
 }
-
-static const char *const phase_names[] = {
-	[PH_IDLE] = "idle",         [PH_LOGGER] = "starting",      [PH_LOGGER_SET] = "starting",
-	[PH_SWITCH_TYPE] = "starting", [PH_WARM_ENABLE] = "starting", [PH_RESTORE_GET] = "starting",
-	[PH_RESTORE_SET] = "starting", [PH_KEYS] = "reading-config", [PH_CONFIG_COPY] = "copying-config",
-	[PH_CONFIG_DONE] = "copying-config", [PH_PRUNE] = "pruning", [PH_IFACES] = "old-interfaces",
-	[PH_REFUSED] = "refused-retrying",
-	[PH_RUNNING] = "running",   [PH_STOPPING] = "stopping",    [PH_EXITED] = "exited",
-};
-
-size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
-{
-	struct psd_text t;
-	psd_text_init(&t, buf, size);
-	psd_text_str(&t, phase_names[c->startup.phase]);
-	psd_text_str(&t, c->startup.warm ? " (warm)" : " (cold)");
-	psd_text_str(&t, "; ports ");
-	psd_text_u64(&t, psd_port_count(&c->ports));
-	psd_text_str(&t, ", configured ");
-	psd_text_u64(&t, c->startup.config_ports);
-	psd_text_str(&t, ", awaited ");
-	psd_text_u64(&t, c->ports.portset_count);
-	psd_text_str(&t, ", pending writes ");
-	psd_text_u64(&t, (uint64_t)c->links.sendq_len + c->inflight);
-	psd_text_str(&t, ", missing in APPL_DB ");
-	psd_text_u64(&t, c->links.parked);
-	psd_text_str(&t, !c->recovery.all_up ? "; Redis down, reconnecting" :
-			 c->stalled    ? "; Redis stalled, not answering" :
-					 "; Redis up");
-	if (c->resync.redump_wanted || c->resync.dump_active)
-		psd_text_str(&t, "; netlink resync");
-	psd_text_str(&t, c->links.init_done_sent ? "; PortInitDone sent" : "");
-	if (c->startup.warm) {
-		psd_text_str(&t, "; warm restart ");
-		psd_text_str(&t, psd_warm_state_name((enum psd_warm_state)c->warm.state));
-	}
-	return t.len;
-}
-

@@ -16,6 +16,9 @@ enum psd_attr_sym {
 	PSD_ATTR_MASTER = 'M',
 	PSD_ATTR_LINKINFO = 'k',
 	PSD_ATTR_ADDRESS = 'a',
+	PSD_ATTR_CARRIER_CHANGES = 'C', /* the kernel's count of carrier changes */
+	PSD_ATTR_CARRIER_UP = 'U',      /* ... of carrier up events */
+	PSD_ATTR_CARRIER_DOWN = 'D',    /* ... of carrier down events */
 	PSD_ATTR_KIND = 'K', /* inside IFLA_LINKINFO; not part of the outer sequence */
 };
 

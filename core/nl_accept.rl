@@ -19,17 +19,25 @@
 	master = 'M';
 	linkinfo = 'k';
 	address = 'a';
+	carrier_changes = 'C';
+	carrier_up = 'U';
+	carrier_down = 'D';
 	other = 'o';
-	sym = ifname | mtu | master | linkinfo | address | other;
+	sym = ifname | mtu | master | linkinfo | address | carrier_changes | carrier_up |
+	      carrier_down | other;
 
 	one_ifname = (sym - ifname)* ifname (sym - ifname)*;
 	at_most_one_mtu = (sym - mtu)* (mtu (sym - mtu)*)?;
 	at_most_one_master = (sym - master)* (master (sym - master)*)?;
 	at_most_one_linkinfo = (sym - linkinfo)* (linkinfo (sym - linkinfo)*)?;
 	at_most_one_address = (sym - address)* (address (sym - address)*)?;
+	at_most_one_changes = (sym - carrier_changes)* (carrier_changes (sym - carrier_changes)*)?;
+	at_most_one_up = (sym - carrier_up)* (carrier_up (sym - carrier_up)*)?;
+	at_most_one_down = (sym - carrier_down)* (carrier_down (sym - carrier_down)*)?;
 
 	main := one_ifname & at_most_one_mtu & at_most_one_master
-		& at_most_one_linkinfo & at_most_one_address;
+		& at_most_one_linkinfo & at_most_one_address & at_most_one_changes
+		& at_most_one_up & at_most_one_down;
 }%%
 
 %% write data noerror noentry;

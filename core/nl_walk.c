@@ -125,6 +125,9 @@ static const struct attr_policy ifla_policy[] = {
 	[IFLA_MTU] = {SHAPE_U32, 4, PSD_ATTR_MTU},
 	[IFLA_MASTER] = {SHAPE_U32, 4, PSD_ATTR_MASTER},
 	[IFLA_LINKINFO] = {SHAPE_NESTED, 0, PSD_ATTR_LINKINFO},
+	[IFLA_CARRIER_CHANGES] = {SHAPE_U32, 4, PSD_ATTR_CARRIER_CHANGES},
+	[IFLA_CARRIER_UP_COUNT] = {SHAPE_U32, 4, PSD_ATTR_CARRIER_UP},
+	[IFLA_CARRIER_DOWN_COUNT] = {SHAPE_U32, 4, PSD_ATTR_CARRIER_DOWN},
 };
 
 static const struct attr_policy info_policy[] = {
@@ -212,6 +215,30 @@ static int parse_linkinfo(const struct attr *outer, struct psd_link *link)
 	return r;
 }
 
+static void set_u32(struct psd_link *link, enum psd_attr_sym sym, uint32_t v)
+{
+	switch (sym) {
+	case PSD_ATTR_MTU:
+		link->mtu = v;
+		return;
+	case PSD_ATTR_MASTER:
+		link->master = v;
+		return;
+	case PSD_ATTR_CARRIER_CHANGES:
+		link->carrier_changes = v;
+		link->has_carrier_changes = true;
+		return;
+	case PSD_ATTR_CARRIER_UP:
+		link->carrier_up = v;
+		return;
+	case PSD_ATTR_CARRIER_DOWN:
+		link->carrier_down = v;
+		return;
+	default:
+		PSD_UNREACHABLE();
+	}
+}
+
 static int apply_attr(const struct attr *a, const struct attr_policy *p, struct psd_link *link)
 {
 	uint32_t v;
@@ -221,10 +248,7 @@ static int apply_attr(const struct attr *a, const struct attr_policy *p, struct 
 		if (a->len != sizeof(v))
 			return -PSD_NLE_ATTR_POLICY;
 		memcpy(&v, a->payload, sizeof(v));
-		if (p->sym == PSD_ATTR_MTU)
-			link->mtu = v;
-		else
-			link->master = v;
+		set_u32(link, p->sym, v);
 		return 0;
 	case SHAPE_NUL_STRING:
 		return copy_nul_string(a, p->max_payload, link->name, &link->name_len);
@@ -249,6 +273,7 @@ int psd_nl_parse_link(const struct psd_nl_msg *msg, struct psd_link *ret)
 	struct psd_attr_seq seq;
 	struct attr a;
 	unsigned attrs = 0;
+	bool seen_up = false, seen_down = false;
 	int r;
 
 	PSD_ASSERT(msg->kind == PSD_NLMSG_LINK);
@@ -277,6 +302,8 @@ int psd_nl_parse_link(const struct psd_nl_msg *msg, struct psd_link *ret)
 		if (p == NULL)
 			continue; /* 'o': the grammar lets it stand anywhere, so it moves no state */
 		psd_attr_seq_push(&seq, p->sym);
+		seen_up |= p->sym == PSD_ATTR_CARRIER_UP;
+		seen_down |= p->sym == PSD_ATTR_CARRIER_DOWN;
 		r = apply_attr(&a, p, &link);
 		if (r < 0)
 			return r;
@@ -285,6 +312,7 @@ int psd_nl_parse_link(const struct psd_nl_msg *msg, struct psd_link *ret)
 		return r;
 	if (!psd_attr_seq_accepted(&seq))
 		return -PSD_NLE_ATTR_SEQUENCE;
+	link.has_carrier_up_down = seen_up && seen_down;
 	*ret = link;
 	return 0;
 }

@@ -20,17 +20,19 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "ctx.h"
+#include "emit.h"
+#include "observe.h"
 #include "names.h"
 #include "psd/metrics.h"
 #include "psd_assert.h"
 
-void psd_observe_init(struct psd_core *c)
+void psd_observe_init(struct psd_ctx *c)
 {
 	psd_linkq_init(&c->linkq);
 }
 
-static void observe_reply(struct psd_core *c, const struct psd_reply *r)
+static void observe_reply(struct psd_ctx *c, const struct psd_reply *r)
 {
 	enum psd_db db = PSD_TAG_DB(r->tag);
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
@@ -54,7 +56,7 @@ static void observe_reply(struct psd_core *c, const struct psd_reply *r)
 	}
 }
 
-static void observe_db(struct psd_core *c, enum psd_db db, bool up)
+static void observe_db(struct psd_ctx *c, enum psd_db db, bool up, bool was_up)
 {
 	struct psd_stats *s = &c->stats;
 	if (db >= _PSD_DB_MAX)
@@ -67,7 +69,7 @@ static void observe_db(struct psd_core *c, enum psd_db db, bool up)
 		}
 		return;
 	}
-	if (c->recovery.db_up[db]) {
+	if (was_up) {
 		s->db_disconnects[db]++;
 		psd_linkq_requeue_sent(c); /* the epoch changes: replies in flight will be ignored */
 	}
@@ -77,25 +79,25 @@ static void observe_db(struct psd_core *c, enum psd_db db, bool up)
 	}
 }
 
-void psd_observe_event(struct psd_core *c, const struct psd_event *ev)
+void psd_observe_event(struct psd_ctx *c, const struct psd_event *ev, bool known)
 {
 	switch (ev->type) {
 	case PSD_EV_DB_REPLY:
-		if (c->inflight > 0)
+		if (known)
 			observe_reply(c, &ev->u.reply);
 		return;
 	case PSD_EV_DB_UP:
-		observe_db(c, ev->u.db, true);
+		observe_db(c, ev->u.db, true, known);
 		return;
 	case PSD_EV_DB_DOWN:
-		observe_db(c, ev->u.db, false);
+		observe_db(c, ev->u.db, false, known);
 		return;
 	default:
 		return;
 	}
 }
 
-void psd_observe_action(struct psd_core *c, const struct psd_action *a)
+void psd_observe_action(struct psd_ctx *c, const struct psd_action *a)
 {
 	if (a->type != PSD_ACT_DB_COMMAND)
 		return;
@@ -112,7 +114,7 @@ void psd_observe_action(struct psd_core *c, const struct psd_action *a)
 	}
 }
 
-bool psd_link_stats_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
+bool psd_link_stats_pull(struct psd_ctx *c, bool may_send, struct psd_action *ret)
 {
 	if (c->linkq.head == PSD_NO_PORT || c->now_ns < c->linkq.due_ns || !may_send)
 		return false;
@@ -126,7 +128,7 @@ bool psd_link_stats_pull(struct psd_core *c, bool may_send, struct psd_action *r
 	return true;
 }
 
-void psd_link_stats_reply(struct psd_core *c, const struct psd_reply *r)
+void psd_link_stats_reply(struct psd_ctx *c, const struct psd_reply *r)
 {
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 	if (idx >= c->ports.high_water)
@@ -144,13 +146,13 @@ void psd_link_stats_reply(struct psd_core *c, const struct psd_reply *r)
 		psd_linkq_push(c, idx);
 }
 
-uint64_t psd_observe_deadline(const struct psd_core *c)
+uint64_t psd_observe_deadline(const struct psd_ctx *c)
 {
 	/* once due, link stats go with the next pull; a deadline then would only spin the loop */
 	return c->linkq.len > 0 && c->linkq.due_ns > c->now_ns ? c->linkq.due_ns : UINT64_MAX;
 }
 
-void psd_observe_check(const struct psd_core *c)
+void psd_observe_check(const struct psd_ctx *c)
 {
 	uint32_t queued = 0;
 	for (uint32_t i = c->linkq.head; i != PSD_NO_PORT; i = c->ports.ports[i].stats_next) {

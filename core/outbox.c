@@ -5,10 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "ctx.h"
 #include "psd_assert.h"
 
-void psd_todo(struct psd_core *c, enum psd_todo t)
+void psd_todo(struct psd_ctx *c, enum psd_todo t)
 {
 	struct psd_outbox *o = &c->out;
 	PSD_ASSERT(o->todo_len < PSD_TODO_RING); /* bounded by the phases: a few per step */
@@ -33,7 +33,7 @@ bool psd_todo_is_command(enum psd_todo t)
 	}
 }
 
-void psd_todo_purge_commands(struct psd_core *c)
+void psd_todo_purge_commands(struct psd_ctx *c)
 {
 	struct psd_outbox *o = &c->out;
 	uint32_t kept = 0;
@@ -48,7 +48,7 @@ void psd_todo_purge_commands(struct psd_core *c)
 	o->todo_len = kept;
 }
 
-bool psd_todo_take(struct psd_core *c, bool commands_ok, bool listen_ok, enum psd_todo *ret)
+bool psd_todo_take(struct psd_ctx *c, bool commands_ok, bool listen_ok, enum psd_todo *ret)
 {
 	struct psd_outbox *o = &c->out;
 	for (uint32_t i = 0; i < o->todo_len; i++) {
@@ -67,7 +67,7 @@ bool psd_todo_take(struct psd_core *c, bool commands_ok, bool listen_ok, enum ps
 	return false;
 }
 
-struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t)
+struct psd_text *psd_log_begin(struct psd_ctx *c, enum psd_log_level level, struct psd_text *t)
 {
 	struct psd_outbox *o = &c->out;
 	if (level > o->log_level)
@@ -83,7 +83,7 @@ struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, str
 	return t;
 }
 
-void psd_log_end(struct psd_core *c, struct psd_text *t)
+void psd_log_end(struct psd_ctx *c, struct psd_text *t)
 {
 	struct psd_outbox *o = &c->out;
 	PSD_ASSERT(o->log_len < PSD_LOG_RING);
@@ -91,7 +91,7 @@ void psd_log_end(struct psd_core *c, struct psd_text *t)
 	o->log_len++;
 }
 
-void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, const char *b)
+void psd_log_line(struct psd_ctx *c, enum psd_log_level level, const char *a, const char *b)
 {
 	struct psd_text t;
 	if (psd_log_begin(c, level, &t) == NULL)
@@ -101,7 +101,7 @@ void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, c
 	psd_log_end(c, &t);
 }
 
-bool psd_log_take(struct psd_core *c, struct psd_action *ret)
+bool psd_log_take(struct psd_ctx *c, struct psd_action *ret)
 {
 	struct psd_outbox *o = &c->out;
 	if (o->log_len == 0 && c->stats.log_dropped > o->log_dropped_reported) {
@@ -129,7 +129,7 @@ bool psd_log_take(struct psd_core *c, struct psd_action *ret)
 	return true;
 }
 
-void psd_log_refusal(struct psd_core *c, const char *what, const struct psd_reply *r)
+void psd_log_refusal(struct psd_ctx *c, const char *what, const struct psd_reply *r)
 {
 	struct psd_outbox *o = &c->out;
 	struct psd_text t;
@@ -159,7 +159,7 @@ void psd_log_refusal(struct psd_core *c, const char *what, const struct psd_repl
 	psd_log_end(c, &t);
 }
 
-void psd_log_refusal_reset(struct psd_core *c)
+void psd_log_refusal_reset(struct psd_ctx *c)
 {
 	c->out.refused_log_ns = 0;
 	c->out.refused_repeats = 0;

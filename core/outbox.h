@@ -16,7 +16,7 @@
 
 #define PSD_TODO_RING 32u
 
-struct psd_core;
+struct psd_ctx;
 
 struct psd_log_record {
 	enum psd_log_level level;
@@ -35,27 +35,32 @@ struct psd_outbox {
 	enum psd_log_output log_output;
 	uint64_t refused_repeats;      /* refusals not logged since the last line (one a minute) */
 	uint64_t refused_log_ns;       /* when a refusal may be logged again */
+	/* storage behind the action handed out by the last pull (emit.c) */
+	const char *argv[3u * PSD_PORT_FIELDS_MAX + 8u];
+	size_t argv_len[3u * PSD_PORT_FIELDS_MAX + 8u];
+	char scratch[8][PSD_DB_KEY_LEN_MAX + 1];
+	char status[160];
 };
 
-void psd_todo(struct psd_core *c, enum psd_todo t);
+void psd_todo(struct psd_ctx *c, enum psd_todo t);
 bool psd_todo_is_command(enum psd_todo t);
 /* Drops the queued singletons that are Redis commands (an outage makes them stale). */
-void psd_todo_purge_commands(struct psd_core *c);
+void psd_todo_purge_commands(struct psd_ctx *c);
 /* Takes the oldest singleton that may go now (commands wait while a database is down; listening,
  * and READY=1 after it, wait for listen_ok: a warm start's restore). */
-bool psd_todo_take(struct psd_core *c, bool commands_ok, bool listen_ok, enum psd_todo *ret);
+bool psd_todo_take(struct psd_ctx *c, bool commands_ok, bool listen_ok, enum psd_todo *ret);
 
 /* A log record being built, or NULL when level is below the current threshold. */
-struct psd_text *psd_log_begin(struct psd_core *c, enum psd_log_level level, struct psd_text *t);
-void psd_log_end(struct psd_core *c, struct psd_text *t);
-void psd_log_line(struct psd_core *c, enum psd_log_level level, const char *a, const char *b);
+struct psd_text *psd_log_begin(struct psd_ctx *c, enum psd_log_level level, struct psd_text *t);
+void psd_log_end(struct psd_ctx *c, struct psd_text *t);
+void psd_log_line(struct psd_ctx *c, enum psd_log_level level, const char *a, const char *b);
 /* Takes the oldest log record; first says how many the ring lost, if it lost any. */
-bool psd_log_take(struct psd_core *c, struct psd_action *ret);
+bool psd_log_take(struct psd_ctx *c, struct psd_action *ret);
 /* Logs that Redis refused what (with Redis's own error r, if any) and that it runs again after
  * PSD_REFUSED_RETRY_NS: one line a minute, then the count of the refusals in between. */
-void psd_log_refusal(struct psd_core *c, const char *what, const struct psd_reply *r);
+void psd_log_refusal(struct psd_ctx *c, const char *what, const struct psd_reply *r);
 /* Redis answers again: the next refusal is logged at once. */
-void psd_log_refusal_reset(struct psd_core *c);
+void psd_log_refusal_reset(struct psd_ctx *c);
 
 /* An error reply whose text starts with code ("WRONGTYPE", "LOADING"): Redis's error classes. */
 bool psd_reply_error_is(const struct psd_reply *r, const char *code);

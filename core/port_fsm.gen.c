@@ -6,8 +6,12 @@
  *   lookup   EXISTS APPL_DB PORT_TABLE:<name> in flight
  *   writing  HSET STATE_DB PORT_TABLE|<name> in flight
  *   deleting DEL STATE_DB PORT_TABLE|<name> in flight
- *   parked   waiting for the re-check timer: the netdev is present but APPL_DB lacks the port,
- *            or Redis refused the STATE_DB command (an error reply: OOM, LOADING ...)
+ *   parked   the netdev is present but APPL_DB lacks the port (it is looked up again when APPL_DB
+ *            is said to change, or at the re-check timer), or Redis refused the STATE_DB command
+ *            (an error reply: OOM, LOADING ...) and it goes again at the re-check timer
+ * Where the engine knows whether APPL_DB holds the port (its keyspace subscription, watch.c),
+ * a new link is written ('W') or parked ('M') without a look-up, and so is the newer state of a
+ * port whose write was acknowledged ('w', 'm').
  * Actions only record work bits; the engine does the work. `writing` and `deleting` have the
  * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
  * engine's per-port op says which command it is.
@@ -26,41 +30,48 @@
 static const char _psd_port_actions[] = {
 	0, 1, 0, 1, 1, 1, 2, 1,
 	3, 1, 4, 1, 6, 2, 5, 0,
-	2, 5, 2, 2, 7, 6
+	2, 5, 1, 2, 5, 2, 2, 7,
+	6
 };
 
 static const char _psd_port_key_offsets[] = {
-	0, 0, 2, 8, 11
+	0, 0, 4, 14, 19
 };
 
 static const unsigned char _psd_port_trans_keys[] = {
-	68u, 78u, 68u, 78u, 99u, 100u, 101u, 110u,
-	68u, 78u, 82u, 68u, 70u, 71u, 78u, 88u,
-	90u, 0
+	68u, 77u, 78u, 87u, 68u, 87u, 99u, 100u,
+	101u, 109u, 110u, 119u, 77u, 78u, 68u, 77u,
+	78u, 82u, 87u, 68u, 70u, 71u, 87u, 88u,
+	90u, 77u, 78u, 0
 };
 
 static const char _psd_port_single_lengths[] = {
-	0, 2, 6, 3, 6
+	0, 4, 8, 5, 6
 };
 
 static const char _psd_port_range_lengths[] = {
-	0, 0, 0, 0, 0
+	0, 0, 1, 0, 1
 };
 
 static const char _psd_port_index_offsets[] = {
-	0, 0, 3, 10, 14
+	0, 0, 5, 15, 21
+};
+
+static const char _psd_port_indicies[] = {
+	0, 2, 3, 4, 1, 5, 5, 6,
+	0, 2, 2, 3, 4, 5, 1, 7,
+	8, 9, 9, 10, 1, 11, 4, 0,
+	11, 2, 12, 11, 1, 0
 };
 
 static const char _psd_port_trans_targs[] = {
-	2, 4, 0, 2, 2, 1, 2, 3,
-	4, 0, 2, 4, 4, 0, 4, 2,
-	2, 4, 3, 1, 0, 0
+	2, 0, 3, 4, 2, 2, 1, 2,
+	3, 4, 2, 4, 1
 };
 
 static const char _psd_port_trans_actions[] = {
-	5, 1, 0, 7, 7, 11, 5, 9,
-	1, 0, 16, 13, 13, 0, 7, 3,
-	5, 7, 9, 19, 0, 0
+	5, 0, 9, 1, 3, 7, 11, 19,
+	0, 13, 16, 7, 22
 };
 
 static const int psd_port_start = 1;
@@ -142,6 +153,7 @@ _resume:
 	}
 
 _match:
+	_trans = _psd_port_indicies[_trans];
 	cs = _psd_port_trans_targs[_trans];
 
 	if ( _psd_port_trans_actions[_trans] == 0 )

@@ -12,6 +12,8 @@
 
 enum psd_port_sym {
 	PSD_PS_NEW = 'N',         /* accepted RTM_NEWLINK */
+	PSD_PS_NEW_KNOWN = 'W',   /* ... of a port APPL_DB is known to hold: no look-up */
+	PSD_PS_NEW_MISSING = 'M', /* ... of a port APPL_DB is known to lack: parked, no look-up */
 	PSD_PS_DEL = 'D',         /* accepted RTM_DELLINK */
 	PSD_PS_FOUND = 'F',       /* look-up: APPL_DB has the port, netdev present */
 	PSD_PS_MISSING = 'X',     /* look-up: APPL_DB lacks the port; re-check later */
@@ -20,6 +22,8 @@ enum psd_port_sym {
 	PSD_PS_ACK_CLEAN = 'c',   /* write acknowledged, nothing newer */
 	PSD_PS_ACK_PRESENT = 'n', /* write acknowledged, a newer NEWLINK is waiting */
 	PSD_PS_ACK_ABSENT = 'd',  /* write acknowledged, a newer DELLINK is waiting */
+	PSD_PS_ACK_KNOWN = 'w',   /* ... a newer NEWLINK of a port APPL_DB is known to hold */
+	PSD_PS_ACK_MISSING = 'm', /* ... a newer NEWLINK of a port APPL_DB is known to lack */
 	PSD_PS_RECHECK = 'R',     /* re-check timer for a parked port */
 	PSD_PS_FAILED = 'e',      /* the STATE_DB command was answered with an error: retry later */
 };
@@ -36,7 +40,8 @@ enum psd_port_work {
 };
 
 int psd_port_fsm_start(void);
-/* The new state, or -1 when sym has no transition from cs. *ret_work: enum psd_port_work bits. */
+/* The new state, or -EINVAL when sym has no transition from cs. *ret_work: enum psd_port_work
+ * bits. */
 int psd_port_fsm_step(int cs, enum psd_port_sym sym, unsigned *ret_work);
 
 #endif

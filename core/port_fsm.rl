@@ -4,8 +4,12 @@
  *   lookup   EXISTS APPL_DB PORT_TABLE:<name> in flight
  *   writing  HSET STATE_DB PORT_TABLE|<name> in flight
  *   deleting DEL STATE_DB PORT_TABLE|<name> in flight
- *   parked   waiting for the re-check timer: the netdev is present but APPL_DB lacks the port,
- *            or Redis refused the STATE_DB command (an error reply: OOM, LOADING ...)
+ *   parked   the netdev is present but APPL_DB lacks the port (it is looked up again when APPL_DB
+ *            is said to change, or at the re-check timer), or Redis refused the STATE_DB command
+ *            (an error reply: OOM, LOADING ...) and it goes again at the re-check timer
+ * Where the engine knows whether APPL_DB holds the port (its keyspace subscription, watch.c),
+ * a new link is written ('W') or parked ('M') without a look-up, and so is the newer state of a
+ * port whose write was acknowledged ('w', 'm').
  * Actions only record work bits; the engine does the work. `writing` and `deleting` have the
  * same transitions (a STATE_DB command in flight), so Ragel minimises them into one state; the
  * engine's per-port op says which command it is.
@@ -33,31 +37,39 @@
 	main := (
 		start: (
 			'N' @do_lookup -> lookup |
+			'W' @do_write -> writing |
+			'M' @do_park -> parked |
 			'D' @do_delete -> deleting
 		),
 		lookup: (
-			[ND] @do_dirty -> lookup |
+			[NWMD] @do_dirty -> lookup |
 			'F' @do_write -> writing |
 			'X' @do_park -> parked |
 			'Z' @do_forget @do_settle -> start |
 			'G' @do_delete -> deleting
 		),
 		writing: (
-			[ND] @do_dirty -> writing |
+			[NWMD] @do_dirty -> writing |
 			'c' @do_settle -> start |
 			'n' @do_lookup -> lookup |
+			'w' @do_write -> writing |
+			'm' @do_park -> parked |
 			'd' @do_delete -> deleting |
 			'e' @do_park -> parked
 		),
 		deleting: (
-			[ND] @do_dirty -> deleting |
+			[NWMD] @do_dirty -> deleting |
 			'c' @do_settle -> start |
 			'n' @do_lookup -> lookup |
+			'w' @do_write -> writing |
+			'm' @do_park -> parked |
 			'd' @do_delete -> deleting |
 			'e' @do_park -> parked
 		),
 		parked: (
 			[NR] @do_unpark @do_lookup -> lookup |
+			'W' @do_unpark @do_write -> writing |
+			'M' -> parked |
 			'D' @do_unpark @do_delete -> deleting
 		)
 	);

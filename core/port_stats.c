@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "ctx.h"
 #include "names.h"
 #include "psd_assert.h"
 
@@ -23,7 +23,7 @@ void psd_linkq_init(struct psd_linkq *q)
 	q->due_ns = UINT64_MAX;
 }
 
-void psd_linkq_unlink(struct psd_core *c, uint32_t idx)
+void psd_linkq_unlink(struct psd_ctx *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	if (!p->stats_queued)
@@ -42,7 +42,7 @@ void psd_linkq_unlink(struct psd_core *c, uint32_t idx)
 		c->linkq.due_ns = UINT64_MAX; /* the next change waits its delay again */
 }
 
-void psd_linkq_push(struct psd_core *c, uint32_t idx)
+void psd_linkq_push(struct psd_ctx *c, uint32_t idx)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	p->stats_dirty = true;
@@ -63,7 +63,7 @@ void psd_linkq_push(struct psd_core *c, uint32_t idx)
 
 /* A connection was lost: link stats writes in flight are lost with their replies (whose epoch is
  * now old); they go again once Redis is back. */
-void psd_linkq_requeue_sent(struct psd_core *c)
+void psd_linkq_requeue_sent(struct psd_ctx *c)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
@@ -75,7 +75,7 @@ void psd_linkq_requeue_sent(struct psd_core *c)
 	}
 }
 
-void psd_port_note_change(struct psd_core *c, struct psd_port *p)
+void psd_port_note_change(struct psd_ctx *c, struct psd_port *p)
 {
 	if (!p->change_pending) {
 		p->change_pending = true;
@@ -115,7 +115,8 @@ static void count_flap(struct psd_port *p, uint64_t now_ns)
 		p->flaps[e % PSD_FLAP_BUCKETS]++;
 }
 
-static void log_transition(struct psd_core *c, const struct psd_port *p, const char *from,
+static void log_transition(struct psd_ctx *c, const struct psd_port *p, const char *cause,
+			   const char *from,
 			   const char *to)
 {
 	struct psd_text t;
@@ -130,13 +131,14 @@ static void log_transition(struct psd_core *c, const struct psd_port *p, const c
 	psd_text_str(&t, " admin=");
 	psd_text_str(&t, !p->present ? "absent" : p->admin_up ? "up" : "down");
 	psd_text_str(&t, " cause=");
-	psd_text_str(&t, c->links.link_cause != NULL ? c->links.link_cause : "resync");
+	psd_text_str(&t, cause != NULL ? cause : "resync");
 	psd_text_str(&t, " changes=");
 	psd_text_u64(&t, p->oper_changes);
 	psd_log_end(c, &t);
 }
 
-void psd_port_note_link(struct psd_core *c, uint32_t idx, bool oper_up, bool admin_up)
+void psd_port_note_link(struct psd_ctx *c, uint32_t idx, const char *cause, bool oper_up,
+			bool admin_up)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	bool was_known = p->link_known && p->present;
@@ -160,16 +162,16 @@ void psd_port_note_link(struct psd_core *c, uint32_t idx, bool oper_up, bool adm
 		return;
 	p->admin_up = admin_up; /* for the log line; links.c stores the same right after */
 	p->present = true;
-	log_transition(c, p, was_known ? (p->oper_up ? "up" : "down") : "absent",
+	log_transition(c, p, cause, was_known ? (p->oper_up ? "up" : "down") : "absent",
 		       oper_up ? "up" : "down");
 	psd_linkq_push(c, idx);
 }
 
-void psd_port_note_gone(struct psd_core *c, uint32_t idx)
+void psd_port_note_gone(struct psd_ctx *c, uint32_t idx, const char *cause)
 {
 	struct psd_port *p = &c->ports.ports[idx];
 	if (c->cfg.link_stats && p->link_known && p->present && p->name_class == PSD_NAME_PORT)
-		log_transition(c, p, p->oper_up ? "up" : "down", "absent");
+		log_transition(c, p, cause, p->oper_up ? "up" : "down", "absent");
 	p->link_known = false;
 	psd_linkq_unlink(c, idx);
 	p->stats_dirty = false;

@@ -9,7 +9,7 @@
 
 #include "port_table.h"
 
-struct psd_core;
+struct psd_ctx;
 
 /* Ports whose STATE_DB PORT_LINK_STATS is to be written, linked through the port records. */
 struct psd_linkq {
@@ -20,17 +20,18 @@ struct psd_linkq {
 };
 
 void psd_linkq_init(struct psd_linkq *q);
-void psd_linkq_push(struct psd_core *c, uint32_t idx);
-void psd_linkq_unlink(struct psd_core *c, uint32_t idx);
+void psd_linkq_push(struct psd_ctx *c, uint32_t idx);
+void psd_linkq_unlink(struct psd_ctx *c, uint32_t idx);
 /* A connection was lost: writes in flight go again once Redis is back. */
-void psd_linkq_requeue_sent(struct psd_core *c);
+void psd_linkq_requeue_sent(struct psd_ctx *c);
 
 /* A port's desired state is about to change: the start of its ack latency. */
-void psd_port_note_change(struct psd_core *c, struct psd_port *p);
+void psd_port_note_change(struct psd_ctx *c, struct psd_port *p);
 /* A present port's new link state (before it is stored in p). */
-void psd_port_note_link(struct psd_core *c, uint32_t idx, bool oper_up, bool admin_up);
+void psd_port_note_link(struct psd_ctx *c, uint32_t idx, const char *cause, bool oper_up,
+			bool admin_up);
 /* A port's netdev is gone. */
-void psd_port_note_gone(struct psd_core *c, uint32_t idx);
+void psd_port_note_gone(struct psd_ctx *c, uint32_t idx, const char *cause);
 /* Link changes in the flap window ending at now. */
 uint32_t psd_port_flaps(const struct psd_port *p, uint64_t now_ns);
 /* Oper changes of p in the last `buckets` flap buckets (PSD_FLAP_BUCKET_NS each) up to now. */

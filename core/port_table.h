@@ -56,12 +56,18 @@ struct psd_port {
 	bool stats_dirty : 1;    /* PORT_LINK_STATS differs from what was last written */
 	bool stats_queued : 1;   /* on the link stats queue */
 	bool stats_sent : 1;     /* its PORT_LINK_STATS write is in flight */
+	/* what APPL_DB holds of it, from the keyspace subscription (links_appl.c) */
+	uint8_t appl : 2;        /* enum psd_appl: unknown, there, absent */
+	bool appl_listed : 1;    /* named by the full read being taken */
+	bool park_refused : 1;   /* parked because Redis refused its STATE_DB command (links.c) */
 	uint32_t oper_changes;   /* here, next to the flags: the metrics' walk reads one line */
 	int32_t ifindex;      /* the netdev's ifindex, 0 when none is known */
 	uint32_t mtu;
 	uint32_t stored_mtu;
 	uint32_t park_prev;
 	uint32_t park_next;
+	uint32_t appl_gen;    /* the notification count when APPL_DB last said it changed */
+	uint32_t lookup_gen;  /* ... when its look-up went out */
 	uint32_t seen_gen;    /* the netlink dump generation that last reported this netdev */
 	uint64_t change_ns;
 	uint64_t sent_change_ns;
@@ -74,6 +80,13 @@ struct psd_port {
 	uint64_t last_up_ns;  /* monotonic; 0: never */
 	uint64_t last_down_ns;
 	uint64_t since_ns;    /* in the current oper state since */
+};
+
+/* Whether APPL_DB holds a port, as far as the daemon knows (struct psd_port's appl). */
+enum psd_appl {
+	PSD_APPL_UNKNOWN, /* a look-up says */
+	PSD_APPL_THERE,
+	PSD_APPL_ABSENT,
 };
 
 /* An open-addressing map from ifindex (non-zero) to a 32-bit value. */

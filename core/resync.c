@@ -25,7 +25,8 @@
  * being discarded; dumps are at least redump_interval_ns apart;
  * only a dump that completed without interruption sweeps.
  */
-#include "engine.h"
+#include "ctx.h"
+#include "resync.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
 
@@ -38,143 +39,154 @@ static const char *const loss_names[_PSD_LOSS_MAX] = {
 	[PSD_LOSS_DUMP_ENOBUFS] = "dump socket receive buffer overrun (ENOBUFS)",
 };
 
-void psd_resync_init(struct psd_core *c)
+void psd_resync_init(struct psd_ctx *c, struct psd_resync *rs)
 {
-	c->resync.redump_due_ns = UINT64_MAX;
+	rs->redump_due_ns = UINT64_MAX;
 }
 
-static void dump_request(struct psd_core *c)
+static void dump_request(struct psd_ctx *c, struct psd_resync *rs)
 {
-	PSD_ASSERT(!c->resync.dump_active);
-	c->resync.dump_seq++;
-	c->resync.dump_tainted = false;
-	c->resync.gen++;
-	c->resync.dump_active = true;
-	c->resync.redump_wanted = false;
-	c->resync.redump_due_ns = UINT64_MAX;
-	c->resync.last_dump_ns = c->now_ns;
+	PSD_ASSERT(!rs->dump_active);
+	rs->dump_seq++;
+	rs->dump_tainted = false;
+	rs->gen++;
+	rs->dump_active = true;
+	rs->redump_wanted = false;
+	rs->redump_due_ns = UINT64_MAX;
+	rs->last_dump_ns = c->now_ns;
 	psd_todo(c, TODO_NL_DUMP);
 }
 
-static void maybe_redump(struct psd_core *c)
+static void maybe_redump(struct psd_ctx *c, struct psd_resync *rs, bool running)
 {
-	if (!c->resync.redump_wanted || c->resync.dump_active || c->resync.backlog_stale || c->startup.phase != PH_RUNNING)
+	if (!rs->redump_wanted || rs->dump_active || rs->backlog_stale || !running)
 		return;
-	uint64_t earliest = c->resync.last_dump_ns + c->cfg.redump_interval_ns;
+	uint64_t earliest = rs->last_dump_ns + c->cfg.redump_interval_ns;
 	if (c->now_ns >= earliest) {
 		c->stats.resyncs++;
 		psd_log_line(c, PSD_LOG_NOTICE, "netlink: re-dumping every link to resynchronise", "");
-		dump_request(c);
+		dump_request(c, rs);
 	} else {
-		c->resync.redump_due_ns = earliest; /* rate limit: wait for the interval */
+		rs->redump_due_ns = earliest; /* rate limit: wait for the interval */
 	}
 }
 
-void psd_resync_loss(struct psd_core *c, enum psd_nl_loss why)
+void psd_resync_loss(struct psd_ctx *c, struct psd_resync *rs, bool running, enum psd_nl_loss why)
 {
 	PSD_ASSERT((unsigned)why < _PSD_LOSS_MAX);
 	c->stats.nl_losses[why]++;
-	if (c->resync.dump_active) {
-		c->resync.dump_active = false;
-		c->resync.dump_tainted = false;
+	if (rs->dump_active) {
+		rs->dump_active = false;
+		rs->dump_tainted = false;
 	}
-	if (!c->resync.redump_wanted)
+	if (!rs->redump_wanted)
 		psd_log_line(c, PSD_LOG_ERROR, "netlink: link messages may be lost: ", loss_names[why]);
 	if (why == PSD_LOSS_ENOBUFS) { /* what is queued now is older than the loss */
-		c->resync.backlog_stale = true;
-		c->resync.stale_bytes_left = c->cfg.nl_rcvbuf_bytes != 0 ? c->cfg.nl_rcvbuf_bytes : UINT64_MAX;
+		rs->backlog_stale = true;
+		rs->stale_bytes_left = c->cfg.nl_rcvbuf_bytes != 0 ? c->cfg.nl_rcvbuf_bytes : UINT64_MAX;
 	}
-	c->resync.redump_wanted = true;
-	maybe_redump(c);
+	rs->redump_wanted = true;
+	maybe_redump(c, rs, running);
 }
 
-void psd_resync_first_dump(struct psd_core *c)
+void psd_resync_first_dump(struct psd_ctx *c, struct psd_resync *rs)
 {
-	if (!c->resync.dump_active)
-		dump_request(c);
+	if (!rs->dump_active)
+		dump_request(c, rs);
 }
 
-void psd_resync_listening(struct psd_core *c)
+void psd_resync_listening(struct psd_ctx *c, struct psd_resync *rs, bool running)
 {
-	if (c->resync.redump_wanted && !c->resync.dump_active)
-		psd_resync_loss(c, PSD_LOSS_DUMP_INTR); /* the start-up dump could not be sent */
+	if (rs->redump_wanted && !rs->dump_active)
+		psd_resync_loss(c, rs, running, PSD_LOSS_DUMP_INTR); /* the start-up dump could not be sent */
 }
 
-void psd_resync_taint(struct psd_core *c)
+void psd_resync_taint(struct psd_ctx *c, struct psd_resync *rs)
 {
-	if (c->resync.dump_active) /* an abandoned dump's last datagrams say nothing */
-		c->resync.dump_tainted = true;
+	if (rs->dump_active) /* an abandoned dump's last datagrams say nothing */
+		rs->dump_tainted = true;
 }
 
-void psd_resync_reconcile_next(struct psd_core *c)
+void psd_resync_reconcile_next(struct psd_ctx *c, struct psd_resync *rs)
 {
-	c->resync.restart_reconcile = true;
+	rs->restart_reconcile = true;
 }
 
-void psd_resync_dump_done(struct psd_core *c, bool interrupted)
+void psd_resync_dump_done(struct psd_ctx *c, struct psd_resync *rs, bool running, bool warm_start,
+			  bool interrupted)
 {
-	if (!c->resync.dump_active)
+	if (!rs->dump_active)
 		return;
-	c->resync.dump_active = false;
-	interrupted = interrupted || c->resync.dump_tainted;
-	c->resync.dump_tainted = false;
+	rs->dump_active = false;
+	interrupted = interrupted || rs->dump_tainted;
+	rs->dump_tainted = false;
 	if (interrupted) {
-		psd_resync_loss(c, PSD_LOSS_DUMP_INTR);
+		psd_resync_loss(c, rs, running, PSD_LOSS_DUMP_INTR);
 		return;
 	}
-	c->resync.sweep_reconcile = (!c->resync.reconciled && !c->startup.warm) ||
-				    c->resync.restart_reconcile;
-	c->resync.reconciled = true;
-	c->resync.restart_reconcile = false;
-	c->resync.wants |= PSD_WANT_SWEEP;
-	maybe_redump(c);
+	rs->sweep_reconcile = (!rs->reconciled && !warm_start) ||
+				    rs->restart_reconcile;
+	rs->reconciled = true;
+	rs->restart_reconcile = false;
+	rs->wants |= PSD_WANT_SWEEP;
+	maybe_redump(c, rs, running);
 }
 
-static void end_backlog(struct psd_core *c)
+static void end_backlog(struct psd_ctx *c, struct psd_resync *rs, bool running)
 {
 	struct psd_text t;
-	c->resync.backlog_stale = false;
+	rs->backlog_stale = false;
 	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 		psd_text_str(&t, "netlink: ");
-		psd_text_u64(&t, c->resync.stale_datagrams);
+		psd_text_u64(&t, rs->stale_datagrams);
 		psd_text_str(&t, " datagrams queued before the overrun discarded");
 		psd_log_end(c, &t);
 	}
-	c->resync.stale_datagrams = 0;
-	maybe_redump(c);
+	rs->stale_datagrams = 0;
+	maybe_redump(c, rs, running);
 }
 
-bool psd_resync_stale(struct psd_core *c, size_t len)
+bool psd_resync_stale(struct psd_ctx *c, struct psd_resync *rs, bool running, size_t len)
 {
-	if (!c->resync.backlog_stale)
+	if (!rs->backlog_stale)
 		return false;
 	c->stats.nl_stale_datagrams++;
 	c->stats.nl_stale_bytes += len;
-	c->resync.stale_datagrams++;
-	if (len >= c->resync.stale_bytes_left) /* the queue held no more than this: the rest is newer */
-		end_backlog(c);
+	rs->stale_datagrams++;
+	if (len >= rs->stale_bytes_left) /* the queue held no more than this: the rest is newer */
+		end_backlog(c, rs, running);
 	else
-		c->resync.stale_bytes_left -= len;
+		rs->stale_bytes_left -= len;
 	return true;
 }
 
-void psd_resync_drained(struct psd_core *c)
+void psd_resync_drained(struct psd_ctx *c, struct psd_resync *rs, bool running)
 {
-	if (c->resync.backlog_stale)
-		end_backlog(c);
+	if (rs->backlog_stale)
+		end_backlog(c, rs, running);
 }
 
-void psd_resync_timer(struct psd_core *c)
+void psd_resync_timer(struct psd_ctx *c, struct psd_resync *rs, bool running)
 {
-	if (c->now_ns >= c->resync.redump_due_ns) {
-		c->resync.redump_due_ns = UINT64_MAX;
-		maybe_redump(c);
+	if (c->now_ns >= rs->redump_due_ns) {
+		rs->redump_due_ns = UINT64_MAX;
+		maybe_redump(c, rs, running);
 	}
 }
 
-void psd_resync_check(const struct psd_core *c)
+bool psd_resync_pending(const struct psd_ctx *c, const struct psd_resync *rs)
 {
-	PSD_ASSERT(!(c->resync.dump_active && c->resync.backlog_stale)); /* no dump over a backlog */
-	PSD_ASSERT(!c->resync.dump_active || c->resync.redump_due_ns == UINT64_MAX);
-	PSD_ASSERT(c->resync.dump_active || !c->resync.dump_tainted);
+	return rs->redump_wanted || rs->backlog_stale || (rs->dump_active && c->stats.resyncs > 0);
+}
+
+bool psd_resync_redumping(const struct psd_resync *rs)
+{
+	return rs->redump_wanted || rs->dump_active;
+}
+
+void psd_resync_check(const struct psd_ctx *c, const struct psd_resync *rs)
+{
+	PSD_ASSERT(!(rs->dump_active && rs->backlog_stale)); /* no dump over a backlog */
+	PSD_ASSERT(!rs->dump_active || rs->redump_due_ns == UINT64_MAX);
+	PSD_ASSERT(rs->dump_active || !rs->dump_tainted);
 }

@@ -24,18 +24,21 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "ctx.h"
+#include "emit.h"
+#include "startup.h"
+#include "startup_parts.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
 
-static void enter(struct psd_core *c, enum psd_phase phase, unsigned replies)
+static void enter(struct psd_ctx *c, struct psd_startup *su, enum psd_phase phase, unsigned replies)
 {
-	c->startup.phase = phase;
-	c->startup.replies_awaited = replies;
+	su->phase = phase;
+	su->replies_awaited = replies;
 }
 
-void psd_startup_begin(struct psd_core *c)
+void psd_startup_begin(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_todo(c, TODO_HGET_LOG_LEVEL);
 	psd_todo(c, TODO_HGET_LOG_OUTPUT);
@@ -43,121 +46,24 @@ void psd_startup_begin(struct psd_core *c)
 	psd_todo(c, TODO_INFO_CONFIG);
 	psd_todo(c, TODO_INFO_APPL);
 	psd_todo(c, TODO_INFO_STATE);
-	enter(c, PH_LOGGER, 6);
+	enter(c, su, PH_LOGGER, 6);
 }
 
 /* Copies a short string reply into dst; false for nil, non-strings and over-long values. */
-static bool reply_text(const struct psd_reply *r, char *dst, size_t size)
-{
-	if (r->type != PSD_REPLY_STRING || r->str.len >= size)
-		return false;
-	memcpy(dst, r->str.ptr, r->str.len);
-	dst[r->str.len] = '\0';
-	return true;
-}
-
-static void log_bad_value(struct psd_core *c, const char *what, const struct psd_reply *r,
-			  const char *fallback)
-{
-	struct psd_text t;
-	if (psd_log_begin(c, PSD_LOG_ERROR, &t) == NULL)
-		return;
-	psd_text_str(&t, what);
-	psd_text_str(&t, ": value '");
-	psd_text_escaped(&t, r->str.ptr, r->type == PSD_REPLY_STRING ? r->str.len : 0);
-	psd_text_str(&t, "' is not valid, using ");
-	psd_text_str(&t, fallback);
-	psd_log_end(c, &t);
-}
-
-static int parse_setting(bool level, const char *text, int *ret)
-{
-	enum psd_log_level l;
-	enum psd_log_output o;
-	int r = level ? psd_log_level_parse(text, strlen(text), &l) :
-			psd_log_output_parse(text, strlen(text), &o);
-	if (r == 0)
-		*ret = level ? (int)l : (int)o;
-	return r;
-}
-
-/* FNV-1a of a value: a bad LOGGER value is logged once, and again only when it changes. */
-static uint64_t value_hash(const struct psd_reply *r)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < r->str.len; i++)
-		h = (h ^ (uint8_t)r->str.ptr[i]) * 0x100000001b3ull;
-	return h | 1u; /* 0 stands for "no bad value logged" */
-}
-
-/* Applies a LOGLEVEL or LOGOUTPUT reply (start-up and poll); true when the setting changed.
- * A value that is present but not valid (unknown, over-long, holding a NUL) is logged once per
- * distinct value and left in CONFIG_DB: only a missing field is filled in. */
-static bool logger_field(struct psd_core *c, const struct psd_reply *r, bool level)
-{
-	char text[PSD_DB_VALUE_LEN_MAX + 1];
-	const char *fallback = level ? "NOTICE" : "SYSLOG";
-	bool present = r->type == PSD_REPLY_STRING;
-	bool found = reply_text(r, text, sizeof(text)) && memchr(r->str.ptr, '\0', r->str.len) == NULL;
-	int v = level ? PSD_LOG_NOTICE : PSD_LOG_SYSLOG;
-	uint64_t *bad = &c->startup.log_bad_hash[level ? 0 : 1];
-
-	if (present && (!found || parse_setting(level, text, &v) < 0)) {
-		if (*bad != value_hash(r))
-			log_bad_value(c, level ? "CONFIG_DB LOGGER|portsyncd LOGLEVEL" :
-						 "CONFIG_DB LOGGER|portsyncd LOGOUTPUT", r, fallback);
-		*bad = value_hash(r);
-		found = false;
-	} else {
-		*bad = 0;
-	}
-	if (c->startup.phase < PH_RUNNING) { /* kept for the HSET that fills a missing field */
-		char *keep = level ? c->startup.log_level_text : c->startup.log_output_text;
-		memcpy(keep, found ? text : fallback, strlen(found ? text : fallback) + 1);
-		*(level ? &c->startup.log_level_found : &c->startup.log_output_found) = present;
-	}
-	if (level ? c->cfg.log_level_pinned : c->cfg.log_output_pinned)
-		return false;
-	if (v == (level ? (int)c->out.log_level : (int)c->out.log_output))
-		return false;
-	if (level)
-		c->out.log_level = (enum psd_log_level)v;
-	else
-		c->out.log_output = (enum psd_log_output)v;
-	return true;
-}
-
-void psd_startup_logger_reply(struct psd_core *c, const struct psd_reply *r)
-{
-	bool level = PSD_TAG_KIND(r->tag) == TAG_POLL_LEVEL;
-	if (level)
-		c->startup.log_poll_inflight = false;
-	if (r->type == PSD_REPLY_ERROR) {
-		c->stats.db_errors++;
-		return;
-	}
-	if (logger_field(c, r, level)) {
-		psd_todo(c, TODO_LOG_CONFIG);
-		psd_log_line(c, PSD_LOG_NOTICE, "log settings changed to ",
-			     level ? psd_log_level_name(c->out.log_level) :
-				     psd_log_output_name(c->out.log_output));
-	}
-}
-
-static void after_logger(struct psd_core *c)
+static void after_logger(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_todo(c, TODO_HGET_SWITCH_TYPE);
-	enter(c, PH_SWITCH_TYPE, 1);
+	enter(c, su, PH_SWITCH_TYPE, 1);
 }
 
-static void restore_set(struct psd_core *c)
+static void restore_set(struct psd_ctx *c, struct psd_startup *su)
 {
-	c->startup.restore_decided = true;
+	su->restore_decided = true;
 	psd_todo(c, TODO_HSET_RESTORE);
-	enter(c, PH_RESTORE_SET, 1);
+	enter(c, su, PH_RESTORE_SET, 1);
 }
 
-static void on_restore_count(struct psd_core *c, const struct psd_reply *r)
+static void on_restore_count(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	uint64_t n;
 	struct psd_text t;
@@ -165,8 +71,8 @@ static void on_restore_count(struct psd_core *c, const struct psd_reply *r)
 	if (r->type != PSD_REPLY_STRING || r->str.len == 0) {
 		psd_log_line(c, PSD_LOG_WARN, "portsyncd restore_count not found in stateDB "
 					      "WARM_RESTART_TABLE table, fall back to cold start", "");
-		c->startup.warm = false;
-		c->startup.restore_count = 0;
+		su->warm = false;
+		su->restore_count = 0;
 	} else if (psd_dec_to_u64(r->str.ptr, r->str.len, &n) < 0 || n == UINT64_MAX) {
 		if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
 			psd_text_str(&t, "STATE_DB WARM_RESTART_TABLE|portsyncd restore_count '");
@@ -174,21 +80,21 @@ static void on_restore_count(struct psd_core *c, const struct psd_reply *r)
 			psd_text_str(&t, "' is not a count, fall back to cold start");
 			psd_log_end(c, &t);
 		}
-		c->startup.warm = false;
-		c->startup.restore_count = 0;
+		su->warm = false;
+		su->restore_count = 0;
 	} else {
-		c->startup.warm = true;
-		c->startup.restore_count = n + 1;
+		su->warm = true;
+		su->restore_count = n + 1;
 		if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
 			psd_text_str(&t, "portsyncd doing warm start, restore count ");
-			psd_text_u64(&t, c->startup.restore_count);
+			psd_text_u64(&t, su->restore_count);
 			psd_log_end(c, &t);
 		}
 	}
-	restore_set(c);
+	restore_set(c, su);
 }
 
-static void add_config_port(struct psd_core *c, const struct psd_str *key)
+static void add_config_port(struct psd_ctx *c, struct psd_startup *su, const struct psd_str *key)
 {
 	size_t prefix = 4 + strlen(c->cfg.separator[PSD_DB_CONFIG]); /* "PORT" + separator */
 	const char *name = key->ptr + prefix;
@@ -214,7 +120,7 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 		idx = psd_port_add(&c->ports, name, len);
 	if (idx == PSD_NO_PORT) {
 		c->stats.ports_refused++;
-		c->startup.config_overflow++; /* said once, with the count, when KEYS is done */
+		su->config_overflow++; /* said once, with the count, when KEYS is done */
 		return;
 	}
 	struct psd_port *p = &c->ports.ports[idx];
@@ -222,96 +128,97 @@ static void add_config_port(struct psd_core *c, const struct psd_str *key)
 	p->in_portset = true;
 	p->fsm_state = (int16_t)psd_port_fsm_start();
 	p->name_class = (uint8_t)psd_name_classify(name, len);
-	c->startup.config_ports++;
+	su->config_ports++;
 	c->ports.portset_count++;
 }
 
-static void begin_cursor(struct psd_core *c, enum psd_phase phase)
+static void begin_cursor(struct psd_ctx *c, struct psd_startup *su, enum psd_phase phase)
 {
-	c->startup.cursor = 0;
-	c->startup.cursor_replies = 0;
-	enter(c, phase, 0);
+	su->cursor = 0;
+	su->cursor_replies = 0;
+	enter(c, su, phase, 0);
 }
 
-static void start_listening(struct psd_core *c)
+static void start_listening(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_todo(c, TODO_NL_LISTEN);
 	psd_todo(c, TODO_NOTIFY_READY);
 	psd_todo(c, TODO_NOTIFY_STATUS);
-	enter(c, PH_RUNNING, 0);
-	c->startup.log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-	c->startup.wants |= PSD_WANT_LISTENING;
+	enter(c, su, PH_RUNNING, 0);
+	su->log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
+	su->wants |= PSD_WANT_LISTENING;
 	psd_log_line(c, PSD_LOG_NOTICE, "Listen to link messages...", "");
 }
 
-static void after_prune(struct psd_core *c)
+static void after_prune(struct psd_ctx *c, struct psd_startup *su)
 {
-	if (c->startup.dpu) {
-		start_listening(c);
+	if (su->dpu) {
+		start_listening(c, su);
 		return;
 	}
 	psd_todo(c, TODO_LIST_IFACES);
-	enter(c, PH_IFACES, 0);
+	enter(c, su, PH_IFACES, 0);
 }
 
-static void on_keys(struct psd_core *c, const struct psd_reply *r)
+static void on_keys(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	if (r->type == PSD_REPLY_ARRAY)
 		for (size_t i = 0; i < r->element_count; i++)
-			add_config_port(c, &r->elements[i]);
+			add_config_port(c, su, &r->elements[i]);
 }
 
 /* More configured ports than the port table holds: copying some of them would announce a
  * PortConfigDone that leaves the others out for good, so none is copied; the daemon says so once
  * and exits 1 (systemd's restart finds it again until ports_max is raised). */
-static void refuse_overflow(struct psd_core *c)
+static void refuse_overflow(struct psd_ctx *c, struct psd_startup *su)
 {
 	struct psd_text t;
 	if (psd_log_begin(c, PSD_LOG_CRIT, &t) != NULL) {
 		psd_text_str(&t, "CONFIG_DB has ");
-		psd_text_u64(&t, (uint64_t)c->startup.config_ports + c->startup.config_overflow);
+		psd_text_u64(&t, (uint64_t)su->config_ports + su->config_overflow);
 		psd_text_str(&t, " ports; the port table holds ");
 		psd_text_u64(&t, c->lim.ports_max);
 		psd_text_str(&t, " (ports_max): raise ports_max (--ports-max, or [daemon] ports_max) "
 				 "above the port count; no port copied, no PortConfigDone; exiting");
 		psd_log_end(c, &t);
 	}
-	c->startup.phase = PH_STOPPING;
-	c->startup.wants |= PSD_WANT_EXIT;
+	su->phase = PH_STOPPING;
+	su->wants |= PSD_WANT_EXIT;
 	psd_todo(c, TODO_NOTIFY_STOPPING);
 }
 
-static void after_keys(struct psd_core *c)
+static void after_keys(struct psd_ctx *c, struct psd_startup *su)
 {
-	if (!c->startup.appl_decided) { /* what the first run found decides which netdevs are leftovers */
-		c->startup.appl_decided = true;
-		c->startup.appl_kept_first = c->startup.appl_kept;
+	if (!su->appl_decided) { /* what the first run found decides which netdevs are leftovers */
+		su->appl_decided = true;
+		su->appl_kept_first = su->appl_kept;
 	}
-	if (c->startup.config_overflow > 0 && !c->cfg.compat) {
-		refuse_overflow(c);
+	if (su->config_overflow > 0 && !c->cfg.compat) {
+		refuse_overflow(c, su);
 		return;
 	}
-	if (c->startup.config_ports == 0)
+	if (su->config_ports == 0)
 		psd_log_line(c, PSD_LOG_NOTICE, "ConfigDB does not have port information, however "
 						"ports can be added later on, continuing...", "");
-	if (c->startup.warm && (c->startup.appl_kept || c->cfg.compat)) {
-		start_listening(c); /* warm: no APPL_DB writes, no prune, no old interfaces */
+	if (su->warm && (su->appl_kept || c->cfg.compat)) {
+		start_listening(c, su); /* warm: no APPL_DB writes, no prune, no old interfaces */
 		return;
 	}
-	if (c->startup.warm) /* field: a warm start over an emptied APPL_DB would keep nothing */
+	if (su->warm) /* field: a warm start over an emptied APPL_DB would keep nothing */
 		psd_log_line(c, PSD_LOG_WARN, "warm start, but APPL_DB has no PortConfigDone: "
 					      "copying CONFIG_DB again", "");
-	begin_cursor(c, PH_CONFIG_COPY);
+	begin_cursor(c, su, PH_CONFIG_COPY);
 	if (c->ports.high_water == 0) {
 		psd_todo(c, TODO_CONFIG_DONE);
-		enter(c, PH_CONFIG_DONE, 1);
+		enter(c, su, PH_CONFIG_DONE, 1);
 	}
 }
 
 /* Keeps an HGETALL reply for the producer set; false (and a log line) when it cannot be. */
-static bool keep_config(struct psd_core *c, uint32_t port, const struct psd_reply *r)
+static bool keep_config(struct psd_ctx *c, struct psd_startup *su, uint32_t port,
+			const struct psd_reply *r)
 {
-	struct psd_config_copy *cp = &c->startup.copy;
+	struct psd_config_copy *cp = &su->copy;
 	const struct psd_port *p = &c->ports.ports[port];
 	const char *why = NULL;
 
@@ -377,7 +284,8 @@ static const char *tag_key(enum psd_tag_kind kind)
 }
 
 /* WRONGTYPE: the key holds another type than the command's; Redis will say so every time. */
-static void log_wrongtype(struct psd_core *c, const char *key, const char *name,
+static void log_wrongtype(struct psd_ctx *c, struct psd_startup *su, const char *key,
+			  const char *name,
 			  const struct psd_reply *r, const char *then)
 {
 	struct psd_text t;
@@ -394,93 +302,100 @@ static void log_wrongtype(struct psd_core *c, const char *key, const char *name,
 /* A Redis that came back empty may get its CONFIG_DB later (a config reload writes it after the
  * restart): a re-copy that finds none of the configured ports announces nothing and asks again
  * every PSD_REFUSED_RETRY_NS, saying so once. */
-static void awaiting_config(struct psd_core *c)
+static void awaiting_config(struct psd_ctx *c, struct psd_startup *su)
 {
 	struct psd_text t;
-	c->startup.wants |= PSD_WANT_RETRY; /* the re-copy again */
-	if (c->startup.config_awaited)
+	if (!su->config_watched)
+		su->wants |= PSD_WANT_RETRY; /* the re-copy again; watched: when CONFIG_DB changes */
+	if (su->config_awaited)
 		return;
-	c->startup.config_awaited = true;
+	su->config_awaited = true;
 	if (psd_log_begin(c, PSD_LOG_WARN, &t) == NULL)
 		return;
 	psd_text_str(&t, "CONFIG_DB has none of the ");
-	psd_text_u64(&t, c->startup.config_ports);
+	psd_text_u64(&t, su->config_ports);
 	psd_text_str(&t, " configured ports after Redis came back empty: no PortConfigDone; "
-			 "looking again every ");
-	psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
-	psd_text_str(&t, " ms until they arrive");
+			 "looking again ");
+	if (su->config_watched) {
+		psd_text_str(&t, "when CONFIG_DB's PORT table is written");
+	} else {
+		psd_text_str(&t, "every ");
+		psd_text_u64(&t, PSD_REFUSED_RETRY_NS / PSD_NS_PER_MS);
+		psd_text_str(&t, " ms until they arrive");
+	}
 	psd_log_end(c, &t);
 }
 
-static void on_config_get(struct psd_core *c, const struct psd_reply *r)
+static void on_config_get(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	uint32_t port = PSD_TAG_INDEX(r->tag);
 	struct psd_port *p = &c->ports.ports[port];
 	bool refused = r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE");
 
-	PSD_ASSERT(c->startup.cursor_replies > 0);
-	c->startup.cursor_replies--;
+	PSD_ASSERT(su->cursor_replies > 0);
+	su->cursor_replies--;
 	if (r->type == PSD_REPLY_ERROR)
 		c->stats.db_errors++;
 	if (refused) {
 		/* a re-copy's refusal: the whole copy runs again (start-up's never gets here) */
-	} else if (c->startup.recopy && r->type == PSD_REPLY_ARRAY && r->element_count == 0) {
+	} else if (su->recopy && r->type == PSD_REPLY_ARRAY && r->element_count == 0) {
 		/* not (yet) in a CONFIG_DB that came back empty: counted below, not logged per port */
 	} else if (r->type == PSD_REPLY_ERROR) {
 		c->stats.config_refused++;
-		log_wrongtype(c, "CONFIG_DB PORT|", p->name, r, "; port not copied to APPL_DB");
-		if (!c->startup.recopy)
+		log_wrongtype(c, su, "CONFIG_DB PORT|", p->name, r, "; port not copied to APPL_DB");
+		if (!su->recopy)
 			psd_port_leave_portset(&c->ports, p);
-	} else if (keep_config(c, port, r)) {
+	} else if (keep_config(c, su, port, r)) {
 		psd_port_count_in(&c->ports, p);
 		c->stats.producer_sets++;
-	} else if (!c->startup.recopy) {
+	} else if (!su->recopy) {
 		psd_port_leave_portset(&c->ports, p); /* not in APPL_DB: PortInitDone must not wait for it */
 	}
-	if (c->startup.cursor == c->ports.high_water && c->startup.cursor_replies == 0) {
-		if (c->startup.recopy && c->ports.config_counted == 0 && c->startup.config_ports > 0 && !c->startup.recopy_refused) {
-			awaiting_config(c); /* no PortConfigDone for an empty CONFIG_DB: ask again */
+	if (su->cursor == c->ports.high_water && su->cursor_replies == 0) {
+		if (su->recopy && c->ports.config_counted == 0 && su->config_ports > 0 && !su->recopy_refused) {
+			awaiting_config(c, su); /* no PortConfigDone for an empty CONFIG_DB: ask again */
 			return;
 		}
-		if (c->startup.recopy && c->startup.config_awaited) {
-			c->startup.config_awaited = false;
+		if (su->recopy && su->config_awaited) {
+			su->config_awaited = false;
 			psd_log_line(c, PSD_LOG_NOTICE, "CONFIG_DB has its ports again: copying them to "
 							"APPL_DB", "");
 		}
 		psd_todo(c, TODO_CONFIG_DONE);
-		if (!c->startup.recopy)
-			enter(c, PH_CONFIG_DONE, 1);
+		if (!su->recopy)
+			enter(c, su, PH_CONFIG_DONE, 1);
 	}
 }
 
-static void on_prune(struct psd_core *c, const struct psd_reply *r)
+static void on_prune(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	struct psd_port *p = &c->ports.ports[PSD_TAG_INDEX(r->tag)];
 
-	PSD_ASSERT(c->startup.cursor_replies > 0);
-	c->startup.cursor_replies--;
+	PSD_ASSERT(su->cursor_replies > 0);
+	su->cursor_replies--;
 	if (r->type == PSD_REPLY_INTEGER && r->integer == 1) {
 		p->pruned = true;
 		psd_port_leave_portset(&c->ports, p);
 	}
-	if (c->startup.cursor == c->ports.high_water && c->startup.cursor_replies == 0)
-		after_prune(c);
+	if (su->cursor == c->ports.high_water && su->cursor_replies == 0)
+		after_prune(c, su);
 }
 
 /* Redis refused a start-up command (LOADING, BUSY, OOM, MISCONF): this run is abandoned and starts
  * again after PSD_REFUSED_RETRY_NS. A re-copy's refusal runs the whole re-copy again at its end. */
-static void refused(struct psd_core *c, const struct psd_reply *r, const char *what)
+static void refused(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r,
+		    const char *what)
 {
-	if (c->startup.phase >= PH_RUNNING) {
-		c->startup.recopy_refused = c->startup.recopy_refused || c->startup.recopy;
+	if (su->phase >= PH_RUNNING) {
+		su->recopy_refused = su->recopy_refused || su->recopy;
 		return;
 	}
-	if (c->startup.phase == PH_REFUSED || c->startup.phase == PH_IDLE)
+	if (su->phase == PH_REFUSED || su->phase == PH_IDLE)
 		return;
-	c->startup.copy.pending = false;
-	c->startup.phase = PH_REFUSED;
+	su->copy.pending = false;
+	su->phase = PH_REFUSED;
 	psd_log_refusal(c, what, r);
-	c->startup.wants |= PSD_WANT_REFUSED | PSD_WANT_RETRY;
+	su->wants |= PSD_WANT_REFUSED | PSD_WANT_RETRY;
 }
 
 static bool reply_is(const struct psd_reply *r, const char *lit)
@@ -488,171 +403,186 @@ static bool reply_is(const struct psd_reply *r, const char *lit)
 	return r->type == PSD_REPLY_STRING && psd_str_is(&r->str, lit);
 }
 
-static void phase_done(struct psd_core *c)
+static void phase_done(struct psd_ctx *c, struct psd_startup *su)
 {
-	switch (c->startup.phase) {
+	switch (su->phase) {
 	case PH_LOGGER:
 		psd_todo(c, TODO_LOG_CONFIG);
-		if (!c->startup.log_level_found || !c->startup.log_output_found) {
+		if (!su->log_level_found || !su->log_output_found) {
 			psd_todo(c, TODO_HSET_LOGGER);
-			enter(c, PH_LOGGER_SET, 1);
+			enter(c, su, PH_LOGGER_SET, 1);
 		} else {
-			after_logger(c);
+			after_logger(c, su);
 		}
 		return;
 	case PH_LOGGER_SET:
-		after_logger(c);
+		after_logger(c, su);
 		return;
 	case PH_SWITCH_TYPE:
-		if (c->startup.restore_decided) { /* a restarted start-up: write the same decision again */
-			restore_set(c);
+		if (su->restore_decided) { /* a restarted start-up: write the same decision again */
+			restore_set(c, su);
 			return;
 		}
 		psd_todo(c, TODO_HGET_WARM_SYSTEM);
 		psd_todo(c, TODO_HGET_WARM_SWSS);
-		enter(c, PH_WARM_ENABLE, 2);
+		enter(c, su, PH_WARM_ENABLE, 2);
 		return;
 	case PH_WARM_ENABLE:
-		if (c->startup.warm_enabled) {
+		if (su->warm_enabled) {
 			psd_todo(c, TODO_HGET_RESTORE);
-			enter(c, PH_RESTORE_GET, 1);
+			enter(c, su, PH_RESTORE_GET, 1);
 		} else {
-			c->startup.restore_count = 0;
-			restore_set(c);
+			su->restore_count = 0;
+			restore_set(c, su);
 		}
 		return;
 	case PH_RESTORE_SET:
-		c->startup.wants |= PSD_WANT_DUMP;
+		su->wants |= PSD_WANT_DUMP;
 		psd_todo(c, TODO_KEYS_PORT);
 		psd_log_line(c, PSD_LOG_NOTICE, "Getting port configuration from ConfigDB...", "");
-		c->startup.appl_kept = false;
+		su->appl_kept = false;
 		if (c->cfg.compat) {
-			enter(c, PH_KEYS, 1);
+			enter(c, su, PH_KEYS, 1);
 			return;
 		}
 		psd_todo(c, TODO_SEEN_APPL);
 		psd_todo(c, TODO_SEEN_STAGED);
-		enter(c, PH_KEYS, 3);
+		enter(c, su, PH_KEYS, 3);
 		return;
 	case PH_KEYS:
-		after_keys(c);
+		after_keys(c, su);
 		return;
 	case PH_CONFIG_DONE:
-		if (c->startup.warm) { /* the re-copy of a warm start: still no prune, no old interfaces */
-			start_listening(c);
+		if (su->warm) { /* the re-copy of a warm start: still no prune, no old interfaces */
+			start_listening(c, su);
 			return;
 		}
-		begin_cursor(c, PH_PRUNE);
+		begin_cursor(c, su, PH_PRUNE);
 		if (c->ports.high_water == 0)
-			after_prune(c);
+			after_prune(c, su);
 		return;
 	default:
 		PSD_UNREACHABLE();
 	}
 }
 
-void psd_startup_reply(struct psd_core *c, const struct psd_reply *r)
+/* A reply of the re-copy of CONFIG_DB to APPL_DB (after APPL_DB lost it). */
+static void recopy_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r,
+			 enum psd_tag_kind kind)
+{
+	if (r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE")) {
+		if (!su->recopy_refused) { /* one line per attempt, with Redis's error */
+			struct psd_text t;
+			if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
+				psd_text_str(&t, "Redis refused part of the CONFIG_DB copy with ");
+				psd_text_reply_error(&t, r);
+				psd_log_end(c, &t);
+			}
+		}
+		su->recopy_refused = true;
+	}
+	if (kind == TAG_CONFIG_GET) {
+		on_config_get(c, su, r);
+		return;
+	}
+	if (su->recopy_refused) { /* some of it was refused: all of it again after a pause */
+		su->recopy_refused = false;
+		psd_log_refusal(c, "part of the CONFIG_DB copy", r);
+		su->wants |= PSD_WANT_RETRY;
+		return;
+	}
+	su->recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
+	su->wants |= PSD_WANT_ANNOUNCE_AGAIN; /* sent before, or lost with the outage */
+}
+
+/* A start-up reply that is not an error (or a WRONGTYPE taken as absent): what it says is
+ * kept; false when it ends nothing the phase counts (its handler saw to the phase). */
+static bool phase_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r,
+			enum psd_tag_kind kind)
+{
+	switch (kind) {
+	case TAG_LOG_LEVEL:
+	case TAG_LOG_OUTPUT:
+		psd_startup_logger_field(c, su, r, kind == TAG_LOG_LEVEL);
+		return true;
+	case TAG_SCRIPT_LOAD:
+		if (!psd_startup_reply_text(r, su->script_sha, sizeof(su->script_sha)) ||
+		    strlen(su->script_sha) != 40)
+			memset(su->script_sha, '0', 40); /* EVALSHA will fail loudly: NOSCRIPT */
+		return true;
+	case TAG_SWITCH_TYPE:
+		su->dpu = reply_is(r, "dpu");
+		return true;
+	case TAG_WARM_SYSTEM:
+	case TAG_WARM_SWSS:
+		su->warm_enabled = su->warm_enabled || reply_is(r, "true");
+		return true;
+	case TAG_RESTORE_GET:
+		on_restore_count(c, su, r);
+		return false;
+	case TAG_KEYS:
+		on_keys(c, su, r);
+		return true;
+	case TAG_SEEN_APPL:
+	case TAG_SEEN_STAGED:
+		su->appl_kept = su->appl_kept || (r->type == PSD_REPLY_INTEGER && r->integer > 0);
+		return true;
+	case TAG_CONFIG_GET:
+		on_config_get(c, su, r);
+		return false;
+	case TAG_PRUNE:
+		on_prune(c, su, r);
+		return false;
+	case TAG_INFO: /* its run_id is recovery.c's */
+	case TAG_LOG_SET:
+	case TAG_RESTORE_SET:
+	case TAG_CONFIG_DONE:
+		return true;
+	default:
+		PSD_UNREACHABLE();
+	}
+}
+
+void psd_startup_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 
-	if (c->startup.recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
-		if (r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE")) {
-			if (!c->startup.recopy_refused) { /* one line per attempt, with Redis's error */
-				struct psd_text t;
-				if (psd_log_begin(c, PSD_LOG_ERROR, &t) != NULL) {
-					psd_text_str(&t, "Redis refused part of the CONFIG_DB copy "
-							 "with ");
-					psd_text_reply_error(&t, r);
-					psd_log_end(c, &t);
-				}
-			}
-			c->startup.recopy_refused = true;
-		}
-		if (kind == TAG_CONFIG_GET) {
-			on_config_get(c, r);
-			return;
-		}
-		if (c->startup.recopy_refused) { /* some of it was refused: all of it again after a pause */
-			c->startup.recopy_refused = false;
-			psd_log_refusal(c, "part of the CONFIG_DB copy", r);
-			c->startup.wants |= PSD_WANT_RETRY;
-			return;
-		}
-		c->startup.recopy = false; /* APPL_DB holds the port entries and PortConfigDone again */
-		c->startup.wants |= PSD_WANT_ANNOUNCE_AGAIN; /* sent before, or lost with the outage */
+	if (su->recopy && (kind == TAG_CONFIG_GET || kind == TAG_CONFIG_DONE)) {
+		recopy_reply(c, su, r, kind);
 		return;
 	}
-	if (c->startup.phase >= PH_RUNNING)
+	if (su->phase >= PH_RUNNING)
 		return; /* cannot happen: start-up replies of an earlier epoch are dropped */
 
 	struct psd_reply nil = {.tag = r->tag, .type = PSD_REPLY_NIL};
 	if (r->type == PSD_REPLY_ERROR && kind == TAG_CONFIG_GET &&
 	    psd_reply_error_is(r, "WRONGTYPE")) {
-		on_config_get(c, r); /* named and skipped; the copy goes on */
+		on_config_get(c, su, r); /* named and skipped; the copy goes on */
 		return;
 	}
 	if (r->type == PSD_REPLY_ERROR && psd_reply_error_is(r, "WRONGTYPE")) {
 		c->stats.db_errors++;
 		if (kind == TAG_PRUNE)
-			log_wrongtype(c, "APPL_DB PORT_TABLE:", c->ports.ports[PSD_TAG_INDEX(r->tag)].name,
-				      r, "; taken as absent");
+			log_wrongtype(c, su, "APPL_DB PORT_TABLE:",
+				      c->ports.ports[PSD_TAG_INDEX(r->tag)].name, r, "; taken as absent");
 		else
-			log_wrongtype(c, tag_key(kind), "", r, "; taken as absent");
+			log_wrongtype(c, su, tag_key(kind), "", r, "; taken as absent");
 		r = &nil;
 	} else if (r->type == PSD_REPLY_ERROR) {
 		c->stats.db_errors++;
-		refused(c, r, "a start-up command");
+		refused(c, su, r, "a start-up command");
 		return;
 	}
-	switch (kind) {
-	case TAG_LOG_LEVEL:
-	case TAG_LOG_OUTPUT:
-		logger_field(c, r, kind == TAG_LOG_LEVEL);
-		break;
-	case TAG_SCRIPT_LOAD:
-		if (!reply_text(r, c->startup.script_sha, sizeof(c->startup.script_sha)) || strlen(c->startup.script_sha) != 40)
-			memset(c->startup.script_sha, '0', 40); /* EVALSHA will fail loudly: NOSCRIPT */
-		break;
-	case TAG_SWITCH_TYPE:
-		c->startup.dpu = reply_is(r, "dpu");
-		break;
-	case TAG_WARM_SYSTEM:
-	case TAG_WARM_SWSS:
-		c->startup.warm_enabled = c->startup.warm_enabled || reply_is(r, "true");
-		break;
-	case TAG_RESTORE_GET:
-		on_restore_count(c, r);
+	if (!phase_reply(c, su, r, kind))
 		return;
-	case TAG_KEYS:
-		on_keys(c, r);
-		break;
-	case TAG_SEEN_APPL:
-	case TAG_SEEN_STAGED:
-		c->startup.appl_kept = c->startup.appl_kept || (r->type == PSD_REPLY_INTEGER && r->integer > 0);
-		break;
-	case TAG_CONFIG_GET:
-		on_config_get(c, r);
-		return;
-	case TAG_PRUNE:
-		on_prune(c, r);
-		return;
-	case TAG_INFO: /* its run_id is recovery.c's */
-		break;
-	case TAG_LOG_SET:
-	case TAG_RESTORE_SET:
-	case TAG_CONFIG_DONE:
-		break;
-	default:
-		PSD_UNREACHABLE();
-	}
-	PSD_ASSERT(c->startup.replies_awaited > 0);
-	if (--c->startup.replies_awaited == 0)
-		phase_done(c);
+	PSD_ASSERT(su->replies_awaited > 0);
+	if (--su->replies_awaited == 0)
+		phase_done(c, su);
 }
 
 /* field: is the port this netdev belongs to (itself, or a sub-interface's parent) not known to
  * APPL_DB? Only then is the netdev a leftover of an earlier run. */
-static bool is_old(struct psd_core *c, const char *name, size_t len)
+static bool is_old(struct psd_ctx *c, struct psd_startup *su, const char *name, size_t len)
 {
 	if (c->cfg.compat)
 		return true;
@@ -660,15 +590,16 @@ static bool is_old(struct psd_core *c, const char *name, size_t len)
 	 * keeps the first run's answer: a Redis restarted meanwhile (onto older data, or empty)
 	 * does not make our netdevs leftovers, and our own copy does not make a flushed APPL_DB
 	 * kept */
-	if (c->startup.appl_kept_first)
+	if (su->appl_kept_first)
 		return false;
 	uint32_t idx = psd_port_find(&c->ports, name, psd_name_parent_len(name, len));
 	return idx == PSD_NO_PORT || !c->ports.ports[idx].pruned;
 }
 
-void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size_t count)
+void psd_startup_ifaces(struct psd_ctx *c, struct psd_startup *su, const struct psd_iface *ifaces,
+			size_t count)
 {
-	PSD_ASSERT(c->startup.phase == PH_IFACES);
+	PSD_ASSERT(su->phase == PH_IFACES);
 	for (size_t i = 0; i < count; i++) {
 		const char *name = ifaces[i].name;
 		size_t len = strnlen(name, PSD_IFNAME_LEN_MAX + 1);
@@ -678,7 +609,7 @@ void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size
 			break; /* if_nameindex() ends at index 0 */
 		if (cls != PSD_NAME_PORT && cls != PSD_NAME_SUBIF)
 			continue;
-		if (!is_old(c, name, len))
+		if (!is_old(c, su, name, len))
 			continue;
 		if (psd_imap_put(&c->old.by_ifindex, ifaces[i].ifindex, c->old.count) < 0) {
 			psd_log_line(c, PSD_LOG_ERROR, "too many old interfaces (ports_max); "
@@ -693,15 +624,15 @@ void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size
 		memcpy(o->name, name, len);
 		o->name[len] = '\0';
 	}
-	c->startup.old_emitted = 0;
+	su->old_emitted = 0;
 	if (c->old.count == 0)
-		start_listening(c);
+		start_listening(c, su);
 }
 
-static bool pull_old_iface(struct psd_core *c, struct psd_action *ret)
+static bool pull_old_iface(struct psd_ctx *c, struct psd_startup *su, struct psd_action *ret)
 {
 	struct psd_text t;
-	const struct psd_old_iface *o = &c->old.ifaces[c->startup.old_emitted++];
+	const struct psd_old_iface *o = &c->old.ifaces[su->old_emitted++];
 
 	if (psd_log_begin(c, PSD_LOG_INFO, &t) != NULL) {
 		psd_text_str(&t, "Bring down old interface ");
@@ -715,24 +646,25 @@ static bool pull_old_iface(struct psd_core *c, struct psd_action *ret)
 	ret->type = PSD_ACT_LINK_DOWN;
 	ret->u.link_down.ifindex = o->ifindex;
 	ret->u.link_down.name = o->name;
-	if (c->startup.old_emitted == c->old.count)
-		start_listening(c);
+	if (su->old_emitted == c->old.count)
+		start_listening(c, su);
 	return true;
 }
 
 /* Start-up work that iterates: HGETALL and prune per port, old interfaces. */
-bool psd_startup_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
+bool psd_startup_pull(struct psd_ctx *c, struct psd_startup *su, bool may_send,
+		      struct psd_action *ret)
 {
-	if (c->startup.phase == PH_IFACES && c->startup.old_emitted < c->old.count)
-		return pull_old_iface(c, ret);
-	if (c->startup.phase != PH_CONFIG_COPY && c->startup.phase != PH_PRUNE && !c->startup.recopy)
+	if (su->phase == PH_IFACES && su->old_emitted < c->old.count)
+		return pull_old_iface(c, su, ret);
+	if (su->phase != PH_CONFIG_COPY && su->phase != PH_PRUNE && !su->recopy)
 		return false;
-	while (c->startup.cursor < c->ports.high_water && may_send) {
-		uint32_t port = c->startup.cursor++;
+	while (su->cursor < c->ports.high_water && may_send) {
+		uint32_t port = su->cursor++;
 		if (!c->ports.ports[port].configured)
 			continue;
-		c->startup.cursor_replies++;
-		if (c->startup.phase == PH_CONFIG_COPY || c->startup.recopy)
+		su->cursor_replies++;
+		if (su->phase == PH_CONFIG_COPY || su->recopy)
 			psd_emit_config_get(c, port, ret);
 		else
 			psd_emit_prune(c, port, ret);
@@ -741,8 +673,7 @@ bool psd_startup_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 	return false;
 }
 
-
-void psd_startup_restart(struct psd_core *c)
+void psd_startup_restart(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_log_line(c, PSD_LOG_NOTICE, "start-up interrupted: starting it again", "");
 	for (uint32_t i = 0; i < c->old.count; i++) {
@@ -753,75 +684,80 @@ void psd_startup_restart(struct psd_core *c)
 		psd_imap_del(&c->old.by_ifindex, o->ifindex);
 	}
 	c->old.count = 0;
-	c->startup.old_emitted = 0;
-	c->startup.cursor = 0;
-	c->startup.cursor_replies = 0;
+	su->old_emitted = 0;
+	su->cursor = 0;
+	su->cursor_replies = 0;
 	psd_port_uncount_all(&c->ports);
-	c->startup.copy.pending = false;
-	psd_startup_begin(c);
+	su->copy.pending = false;
+	psd_startup_begin(c, su);
 }
 
-void psd_startup_copy_reply(struct psd_core *c, const struct psd_reply *r)
+void psd_startup_copy_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r)
 {
 	if (r->type != PSD_REPLY_ERROR)
 		return;
 	c->stats.db_errors++;
 	psd_log_line(c, PSD_LOG_ERROR, "APPL_DB producer set failed for ",
 		     c->ports.ports[PSD_TAG_INDEX(r->tag)].name);
-	refused(c, r, "a start-up command");
+	refused(c, su, r, "a start-up command");
 }
 
-void psd_startup_timer(struct psd_core *c, bool redis_up)
+void psd_startup_outage(struct psd_ctx *c, struct psd_startup *su)
 {
-	if (c->startup.phase != PH_RUNNING || c->now_ns < c->startup.log_poll_due_ns)
-		return;
-	c->startup.log_poll_due_ns = c->now_ns + PSD_LOGGER_POLL_NS;
-	if (!c->startup.log_poll_inflight && redis_up) {
-		c->startup.log_poll_inflight = true;
-		psd_todo(c, TODO_POLL_LOG_LEVEL);
-		psd_todo(c, TODO_POLL_LOG_OUTPUT);
+	if (su->phase < PH_RUNNING && su->phase != PH_IDLE) {
+		su->restart_due = true;
+		su->copy.pending = false;
 	}
+	if (su->log_poll_inflight) /* lost with the connection: read again once it is back */
+		su->log_poll_due_ns = c->now_ns;
+	su->log_poll_inflight = false;
+	su->recopy = false; /* a re-copy starts over after the verification */
 }
 
-void psd_startup_outage(struct psd_core *c)
+bool psd_startup_resume(struct psd_ctx *c, struct psd_startup *su)
 {
-	if (c->startup.phase < PH_RUNNING && c->startup.phase != PH_IDLE) {
-		c->startup.restart_due = true;
-		c->startup.copy.pending = false;
-	}
-	c->startup.log_poll_inflight = false;
-	c->startup.recopy = false; /* a re-copy starts over after the verification */
-}
-
-bool psd_startup_resume(struct psd_core *c)
-{
-	if (!c->startup.restart_due)
+	if (!su->restart_due)
 		return false;
-	c->startup.restart_due = false;
-	psd_startup_restart(c);
+	su->restart_due = false;
+	psd_startup_restart(c, su);
 	return true;
 }
 
-void psd_startup_recopy(struct psd_core *c)
+void psd_startup_recopy(struct psd_ctx *c, struct psd_startup *su)
 {
 	psd_port_uncount_all(&c->ports); /* counted again as they are copied */
-	c->startup.recopy = true;
-	c->startup.recopy_refused = false;
-	c->startup.cursor = 0;
-	c->startup.cursor_replies = 0;
+	su->recopy = true;
+	su->recopy_refused = false;
+	su->cursor = 0;
+	su->cursor_replies = 0;
 }
 
-void psd_startup_stop(struct psd_core *c)
+void psd_startup_stop(struct psd_ctx *c, struct psd_startup *su)
 {
-	c->startup.phase = PH_STOPPING;
+	su->phase = PH_STOPPING;
 }
 
-void psd_startup_exited(struct psd_core *c)
+void psd_startup_exited(struct psd_ctx *c, struct psd_startup *su)
 {
-	c->startup.phase = PH_EXITED;
+	su->phase = PH_EXITED;
 }
 
-void psd_startup_check(const struct psd_core *c)
+enum psd_phase psd_startup_phase(const struct psd_startup *su)
+{
+	return su->phase;
+}
+
+bool psd_startup_warm(const struct psd_startup *su)
+{
+	return su->warm;
+}
+
+uint32_t psd_startup_config_ports(const struct psd_startup *su)
+{
+	return su->config_ports;
+}
+
+void psd_startup_check(const struct psd_ctx *c, const struct psd_startup *su)
 {
 	uint32_t configured = 0, portset = 0;
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
@@ -832,9 +768,9 @@ void psd_startup_check(const struct psd_core *c)
 		portset += p->in_portset;
 		PSD_ASSERT(!p->in_portset || p->configured);
 	}
-	PSD_ASSERT(configured == c->startup.config_ports);
+	PSD_ASSERT(configured == su->config_ports);
 	PSD_ASSERT(portset == c->ports.portset_count);
-	PSD_ASSERT(c->startup.old_emitted <= c->old.count);
-	PSD_ASSERT(c->startup.cursor <= c->ports.high_water);
-	PSD_ASSERT(!c->startup.copy.pending || c->startup.copy.pairs <= PSD_PORT_FIELDS_MAX);
+	PSD_ASSERT(su->old_emitted <= c->old.count);
+	PSD_ASSERT(su->cursor <= c->ports.high_water);
+	PSD_ASSERT(!su->copy.pending || su->copy.pairs <= PSD_PORT_FIELDS_MAX);
 }

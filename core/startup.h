@@ -9,7 +9,7 @@
 #include "psd/core.h"
 #include "port_table.h"
 
-struct psd_core;
+struct psd_ctx;
 
 enum psd_phase {
 	PH_IDLE,          /* waiting for PSD_EV_START */
@@ -52,6 +52,7 @@ struct psd_startup {
 	bool log_level_found;
 	bool log_output_found;
 	bool log_poll_inflight;
+	bool log_reread;          /* CONFIG_DB said it changed while a read was in flight */
 	uint64_t log_bad_hash[2]; /* LOGLEVEL, LOGOUTPUT: the bad value last logged, 0: none */
 	uint64_t log_poll_due_ns;
 
@@ -75,28 +76,43 @@ struct psd_startup {
 	bool recopy;              /* rewriting APPL_DB port entries after Redis lost them */
 	bool recopy_refused;      /* Redis refused part of a re-copy: all of it again after a pause */
 	bool config_awaited;      /* a re-copy found CONFIG_DB empty: it is asked again */
+	bool config_watched;      /* CONFIG_DB's keyspace is watched: no poll, notifications say */
 	bool restart_due;         /* start-up was interrupted: run again once reconnected */
 	uint32_t old_emitted;     /* old interfaces brought down so far */
 };
 
-void psd_startup_begin(struct psd_core *c);
-void psd_startup_reply(struct psd_core *c, const struct psd_reply *r);
+void psd_startup_begin(struct psd_ctx *c, struct psd_startup *su);
+void psd_startup_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r);
 /* The reply to a producer set (start-up copy or re-copy). */
-void psd_startup_copy_reply(struct psd_core *c, const struct psd_reply *r);
-void psd_startup_logger_reply(struct psd_core *c, const struct psd_reply *r);
-void psd_startup_ifaces(struct psd_core *c, const struct psd_iface *ifaces, size_t count);
-void psd_startup_timer(struct psd_core *c, bool redis_up);
-bool psd_startup_pull(struct psd_core *c, bool may_send, struct psd_action *ret);
+void psd_startup_copy_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r);
+void psd_startup_logger_reply(struct psd_ctx *c, struct psd_startup *su, const struct psd_reply *r);
+void psd_startup_ifaces(struct psd_ctx *c, struct psd_startup *su, const struct psd_iface *ifaces,
+			size_t count);
+void psd_startup_timer(struct psd_ctx *c, struct psd_startup *su, bool redis_up);
+/* CONFIG_DB's keyspace turned watched (LOGGER|portsyncd is read once, then on notifications;
+ * an awaited CONFIG_DB is asked again now, then when its ports are written) or not (the poll
+ * every second again). */
+void psd_startup_config_watched(struct psd_ctx *c, struct psd_startup *su, bool watched);
+/* CONFIG_DB said LOGGER|portsyncd changed: read again now. */
+void psd_startup_logger_changed(struct psd_ctx *c, struct psd_startup *su);
+/* When LOGGER|portsyncd is polled next (UINT64_MAX: not, it is watched). */
+uint64_t psd_startup_deadline(const struct psd_startup *su);
+bool psd_startup_pull(struct psd_ctx *c, struct psd_startup *su, bool may_send,
+		      struct psd_action *ret);
 /* A connection was lost. */
-void psd_startup_outage(struct psd_core *c);
+void psd_startup_outage(struct psd_ctx *c, struct psd_startup *su);
 /* Every connection is back: true when an interrupted start-up starts again. */
-bool psd_startup_resume(struct psd_core *c);
+bool psd_startup_resume(struct psd_ctx *c, struct psd_startup *su);
 /* Runs start-up again from its first command (after a refusal's pause). */
-void psd_startup_restart(struct psd_core *c);
+void psd_startup_restart(struct psd_ctx *c, struct psd_startup *su);
 /* Copies CONFIG_DB to APPL_DB again: Redis lost the port entries. */
-void psd_startup_recopy(struct psd_core *c);
-void psd_startup_stop(struct psd_core *c);
-void psd_startup_exited(struct psd_core *c);
-void psd_startup_check(const struct psd_core *c);
+void psd_startup_recopy(struct psd_ctx *c, struct psd_startup *su);
+void psd_startup_stop(struct psd_ctx *c, struct psd_startup *su);
+void psd_startup_exited(struct psd_ctx *c, struct psd_startup *su);
+/* Accessors (the view layer's): the phase, a warm start, the configured ports. */
+enum psd_phase psd_startup_phase(const struct psd_startup *su);
+bool psd_startup_warm(const struct psd_startup *su);
+uint32_t psd_startup_config_ports(const struct psd_startup *su);
+void psd_startup_check(const struct psd_ctx *c, const struct psd_startup *su);
 
 #endif

@@ -28,19 +28,15 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "ctx.h"
+#include "emit.h"
+#include "warm.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
 
-static struct psd_warm *W(struct psd_core *c)
+void psd_warm_init(struct psd_ctx *c, struct psd_warm *w)
 {
-	return &c->warm;
-}
-
-void psd_warm_init(struct psd_core *c)
-{
-	struct psd_warm *w = W(c);
 	memset(w, 0, sizeof(*w));
 	w->cs = (int16_t)psd_warm_fsm_start();
 	w->state = PSD_WARM_UNKNOWN;
@@ -49,22 +45,21 @@ void psd_warm_init(struct psd_core *c)
 	w->retry_due_ns = UINT64_MAX;
 }
 
-void psd_warm_begin(struct psd_core *c)
+void psd_warm_begin(struct psd_ctx *c, struct psd_warm *w)
 {
-	W(c)->started_ns = c->now_ns;
+	w->started_ns = c->now_ns;
 }
 
-enum psd_warm_state psd_warm_current(const struct psd_core *c)
+enum psd_warm_state psd_warm_current(const struct psd_ctx *c, const struct psd_warm *w)
 {
-	return (enum psd_warm_state)c->warm.state;
+	return (enum psd_warm_state)w->state;
 }
 
-static void queue_state(struct psd_core *c)
+static void queue_state(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 	if (c->cfg.compat)
 		return; /* the C++ daemon never writes `state` */
-	uint8_t s = (uint8_t)psd_warm_current(c);
+	uint8_t s = (uint8_t)psd_warm_current(c, w);
 	if (w->states_len > 0 &&
 	    w->states[(w->states_head + w->states_len - 1) % PSD_WARM_STATE_QUEUE] == s)
 		return; /* the same state is waiting to go: one write says it */
@@ -74,16 +69,15 @@ static void queue_state(struct psd_core *c)
 	w->states_len++;
 }
 
-static void forget(struct psd_core *c)
+static void forget(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
 	for (uint32_t i = 0; i < c->ports.high_water; i++)
 		c->ports.ports[i].stored_known = false;
 }
 
 /* Starts the read from nothing: what an earlier, interrupted read found may have changed. */
-static void begin_restore(struct psd_core *c)
+static void begin_restore(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (!p->used || !p->restored)
@@ -104,10 +98,11 @@ static void begin_restore(struct psd_core *c)
 	w->entries = 0;
 	w->overflow = 0;
 	w->retry_due_ns = UINT64_MAX;
-	w->epoch = c->epoch;
+	w->epoch = g->epoch;
 }
 
-static void log_ms(struct psd_core *c, const char *a, uint64_t ns, const char *b)
+static void log_ms(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		   const char *a, uint64_t ns, const char *b)
 {
 	struct psd_text t;
 	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) == NULL)
@@ -118,18 +113,18 @@ static void log_ms(struct psd_core *c, const char *a, uint64_t ns, const char *b
 	psd_log_end(c, &t);
 }
 
-static void step(struct psd_core *c, enum psd_warm_sym sym);
+static void step(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		 enum psd_warm_sym sym);
 
 /* PortConfigDone counted the ports of the last cold start; CONFIG_DB lost some since (or gained):
  * written again with CONFIG_DB's count. Not when this start copied CONFIG_DB itself (APPL_DB had
  * lost it: that copy wrote the right count). */
-static void correct_count(struct psd_core *c)
+static void correct_count(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 	struct psd_text t;
 
-	if (!c->startup.appl_kept || w->config_done_count < 0 || c->startup.config_overflow != 0 ||
-	    (uint64_t)w->config_done_count == c->startup.config_ports)
+	if (!g->appl_kept || w->config_done_count < 0 || g->config_overflow ||
+	    (uint64_t)w->config_done_count == g->config_ports)
 		return;
 	for (uint32_t i = 0; i < c->ports.high_water; i++)
 		if (c->ports.ports[i].used && c->ports.ports[i].configured)
@@ -140,26 +135,24 @@ static void correct_count(struct psd_core *c)
 	psd_text_str(&t, "warm restart: PortConfigDone counts ");
 	psd_text_i64(&t, w->config_done_count);
 	psd_text_str(&t, " ports, CONFIG_DB has ");
-	psd_text_u64(&t, c->startup.config_ports);
+	psd_text_u64(&t, g->config_ports);
 	psd_text_str(&t, ": count written again");
 	psd_log_end(c, &t);
 }
 
-static void reconcile(struct psd_core *c)
+static void reconcile(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 
 	if (c->cfg.compat)
 		return; /* the C++ daemon reconciles nothing */
 	w->wants |= PSD_WANT_RECONCILE_RESTORED;
-	correct_count(c);
-	if (psd_warm_current(c) == PSD_WARM_REPLAYED)
+	correct_count(c, w, g);
+	if (psd_warm_current(c, w) == PSD_WARM_REPLAYED)
 		w->reconciling = true;
 }
 
-static void done(struct psd_core *c)
+static void done(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		p->restored = false;
@@ -167,61 +160,61 @@ static void done(struct psd_core *c)
 	}
 	w->reconciling = false;
 	w->reconciled_ns = c->now_ns;
-	log_ms(c, "warm restart: reconciled ", c->now_ns - w->started_ns, " ms after start");
+	log_ms(c, w, g, "warm restart: reconciled ", c->now_ns - w->started_ns, " ms after start");
 }
 
-static void work(struct psd_core *c, unsigned bits)
+static void work(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		 unsigned bits)
 {
-	struct psd_warm *w = W(c);
 
 	if (bits & PSD_WW_STATE)
-		queue_state(c);
+		queue_state(c, w, g);
 	if (bits & PSD_WW_FORGET)
-		forget(c);
+		forget(c, w, g);
 	if (bits & PSD_WW_DONE)
-		done(c);
+		done(c, w, g);
 	if (bits & PSD_WW_RECONCILE)
-		reconcile(c);
+		reconcile(c, w, g);
 	if (bits & PSD_WW_RESTORE) {
 		if (c->cfg.compat) { /* nothing is read: the C++ daemon writes every port */
-			step(c, PSD_WS_RESTORED);
+			step(c, w, g, PSD_WS_RESTORED);
 			return;
 		}
-		begin_restore(c);
+		begin_restore(c, w, g);
 	}
 	if (bits & PSD_WW_HOLD) {
 		if (w->hold_ns == 0) {
-			step(c, PSD_WS_HOLD_OVER);
+			step(c, w, g, PSD_WS_HOLD_OVER);
 			return;
 		}
 		w->hold_due_ns = c->now_ns + w->hold_ns;
-		log_ms(c, "warm restart: end of initial update; holding ", w->hold_ns,
+		log_ms(c, w, g, "warm restart: end of initial update; holding ", w->hold_ns,
 		       " ms (portsyncd_timer) before reconciling");
 	}
 }
 
-static void step(struct psd_core *c, enum psd_warm_sym sym)
+static void step(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		 enum psd_warm_sym sym)
 {
-	struct psd_warm *w = W(c);
 	unsigned bits = 0;
-	enum psd_warm_state from = psd_warm_current(c);
+	enum psd_warm_state from = psd_warm_current(c, w);
 	int next = psd_warm_fsm_step(w->cs, sym, &bits);
 
 	PSD_ASSERT(next >= 0); /* every symbol the engine makes has a transition */
 	w->cs = (int16_t)next;
 	w->state = (uint8_t)psd_warm_fsm_state(next);
-	if (psd_warm_current(c) != from) {
+	if (psd_warm_current(c, w) != from) {
 		psd_log_line(c, PSD_LOG_NOTICE, "warm restart: ",
-			     psd_warm_state_name(psd_warm_current(c)));
-		if (c->startup.warm)
+			     psd_warm_state_name(psd_warm_current(c, w)));
+		if (g->warm)
 			psd_todo(c, TODO_NOTIFY_STATUS); /* STATUS= says where a warm restart is */
 	}
-	work(c, bits);
+	work(c, w, g, bits);
 }
 
-void psd_warm_event(struct psd_core *c, enum psd_warm_sym sym)
+void psd_warm_event(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		    enum psd_warm_sym sym)
 {
-	struct psd_warm *w = W(c);
 	if (sym == PSD_WS_DUMP_DONE) {
 		if (w->eoiu)
 			return; /* only the first complete dump ends the initial update */
@@ -229,11 +222,12 @@ void psd_warm_event(struct psd_core *c, enum psd_warm_sym sym)
 	}
 	if (sym == PSD_WS_OVERRUN && w->eoiu)
 		return; /* a loss after the initial update is the resync's alone */
-	step(c, sym);
+	step(c, w, g, sym);
 }
 
 /* "<table><sep><name>": the name, when key is a STATE_DB PORT_TABLE key of a port's name. */
-static bool port_key(const struct psd_core *c, const struct psd_str *key, struct psd_str *ret)
+static bool port_key(const struct psd_ctx *c, const struct psd_warm *w, const struct psd_str *key,
+		     struct psd_str *ret)
 {
 	size_t prefix = 10 + strlen(c->cfg.separator[PSD_DB_STATE]); /* "PORT_TABLE" + sep */
 	if (key->len <= prefix || key->len - prefix > PSD_IFNAME_LEN_MAX)
@@ -243,13 +237,13 @@ static bool port_key(const struct psd_core *c, const struct psd_str *key, struct
 	return psd_name_classify(ret->ptr, ret->len) == PSD_NAME_PORT;
 }
 
-static void on_keys(struct psd_core *c, const struct psd_reply *r)
+static void on_keys(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		    const struct psd_reply *r)
 {
-	struct psd_warm *w = W(c);
 	struct psd_str name;
 
 	for (size_t i = 0; r->type == PSD_REPLY_ARRAY && i < r->element_count; i++) {
-		if (!port_key(c, &r->elements[i], &name))
+		if (!port_key(c, w, &r->elements[i], &name))
 			continue; /* not a port's name: never ours */
 		uint32_t idx = psd_port_find(&c->ports, name.ptr, name.len);
 		if (idx == PSD_NO_PORT) {
@@ -274,7 +268,8 @@ static bool field_is(const struct psd_str *s, const char *lit)
 }
 
 /* An HGETALL of a restored port: what it holds of our fields. */
-static void on_entry(struct psd_core *c, const struct psd_reply *r)
+static void on_entry(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		     const struct psd_reply *r)
 {
 	uint32_t idx = PSD_TAG_INDEX(r->tag);
 	struct psd_port *p = &c->ports.ports[idx];
@@ -303,15 +298,15 @@ static void on_entry(struct psd_core *c, const struct psd_reply *r)
 	}
 	p->restored = ours; /* other daemons' fields alone (host_tx_ready): not ours to delete */
 	p->stored_known = ok && oper && admin && mtu;
-	W(c)->entries += ours;
+	w->entries += ours;
 	if (!ours && !p->configured && !p->present && p->fsm_state == psd_port_fsm_start() &&
 	    !p->queued && !p->sent)
 		psd_port_remove(&c->ports, idx);
 }
 
-static void on_timer_value(struct psd_core *c, const struct psd_reply *r)
+static void on_timer_value(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+			   const struct psd_reply *r)
 {
-	struct psd_warm *w = W(c);
 	uint64_t s = 0;
 	struct psd_text t;
 
@@ -331,19 +326,19 @@ static void on_timer_value(struct psd_core *c, const struct psd_reply *r)
 	psd_log_end(c, &t);
 }
 
-static void on_count(struct psd_core *c, const struct psd_reply *r)
+static void on_count(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		     const struct psd_reply *r)
 {
 	uint64_t n;
-	W(c)->config_done_count = -1;
+	w->config_done_count = -1;
 	if (r->type == PSD_REPLY_STRING && psd_dec_to_u64(r->str.ptr, r->str.len, &n) == 0 &&
 	    n <= PSD_PORTS_LIMIT)
-		W(c)->config_done_count = (int64_t)n;
+		w->config_done_count = (int64_t)n;
 }
 
 /* Moves the cursor to the next restored port; the read is over when it is at the end. */
-static void progress(struct psd_core *c)
+static void progress(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 	struct psd_text t;
 
 	if (!w->keys_done)
@@ -368,7 +363,7 @@ static void progress(struct psd_core *c)
 			psd_text_str(&t, "): not reconciled; every port is written");
 			psd_log_end(c, &t);
 		}
-		step(c, PSD_WS_RESTORE_FAILED);
+		step(c, w, g, PSD_WS_RESTORE_FAILED);
 		return;
 	}
 	if (psd_log_begin(c, PSD_LOG_NOTICE, &t) != NULL) {
@@ -377,12 +372,12 @@ static void progress(struct psd_core *c)
 		psd_text_str(&t, " port entries");
 		psd_log_end(c, &t);
 	}
-	step(c, PSD_WS_RESTORED);
+	step(c, w, g, PSD_WS_RESTORED);
 }
 
-void psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
+void psd_warm_reply(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		    const struct psd_reply *r)
 {
-	struct psd_warm *w = W(c);
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 
 	if (r->type == PSD_REPLY_ERROR)
@@ -393,7 +388,7 @@ void psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
 						       "STATE_DB WARM_RESTART_TABLE|portsyncd", "");
 		return;
 	}
-	PSD_ASSERT(w->awaited > 0 && psd_warm_current(c) == PSD_WARM_INITIALIZED);
+	PSD_ASSERT(w->awaited > 0 && psd_warm_current(c, w) == PSD_WARM_INITIALIZED);
 	w->awaited--;
 	if (r->type == PSD_REPLY_ERROR && !psd_reply_error_is(r, "WRONGTYPE")) {
 		if (!w->refused) {
@@ -411,60 +406,56 @@ void psd_warm_reply(struct psd_core *c, const struct psd_reply *r)
 		w->refused = true;
 		if (kind == TAG_WARM_KEYS)
 			w->keys_done = true; /* nothing to read per port; the read is redone */
-		progress(c);
+		progress(c, w, g);
 		return;
 	}
 	switch (kind) {
 	case TAG_WARM_KEYS:
-		on_keys(c, r);
+		on_keys(c, w, g, r);
 		break;
 	case TAG_WARM_ENTRY:
-		on_entry(c, r);
+		on_entry(c, w, g, r);
 		break;
 	case TAG_WARM_TIMER:
-		on_timer_value(c, r);
+		on_timer_value(c, w, g, r);
 		break;
 	case TAG_WARM_COUNT:
-		on_count(c, r);
+		on_count(c, w, g, r);
 		break;
 	default:
 		PSD_UNREACHABLE();
 	}
-	progress(c);
+	progress(c, w, g);
 }
 
-void psd_warm_settle(struct psd_core *c)
+void psd_warm_settle(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
-	if (psd_warm_current(c) == PSD_WARM_INITIALIZED && w->epoch != c->epoch)
-		begin_restore(c); /* an outage or a refused start-up dropped its replies: again */
-	if (w->reconciling && c->links.sendq_len == 0 && c->inflight == 0 && c->recovery.all_up)
-		step(c, PSD_WS_RECONCILE_DONE);
+	if (psd_warm_current(c, w) == PSD_WARM_INITIALIZED && w->epoch != g->epoch)
+		begin_restore(c, w, g); /* an outage or a refused start-up dropped its replies: again */
+	if (w->reconciling && g->idle)
+		step(c, w, g, PSD_WS_RECONCILE_DONE);
 }
 
-void psd_warm_timer(struct psd_core *c)
+void psd_warm_timer(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g)
 {
-	struct psd_warm *w = W(c);
 	if (c->now_ns >= w->retry_due_ns) {
 		w->retry_due_ns = UINT64_MAX;
-		begin_restore(c);
+		begin_restore(c, w, g);
 	}
 	if (c->now_ns < w->hold_due_ns)
 		return;
 	w->hold_due_ns = UINT64_MAX;
-	step(c, PSD_WS_HOLD_OVER);
+	step(c, w, g, PSD_WS_HOLD_OVER);
 }
 
-uint64_t psd_warm_deadline(const struct psd_core *c)
+uint64_t psd_warm_deadline(const struct psd_ctx *c, const struct psd_warm *w)
 {
-	const struct psd_warm *w = &c->warm;
 	return w->hold_due_ns < w->retry_due_ns ? w->hold_due_ns : w->retry_due_ns;
 }
 
-bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
+bool psd_warm_pull(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		   bool may_send, struct psd_action *ret)
 {
-	struct psd_warm *w = W(c);
-
 	if (w->states_len > 0) {
 		enum psd_warm_state s = (enum psd_warm_state)w->states[w->states_head];
 		w->states_head = (w->states_head + 1) % PSD_WARM_STATE_QUEUE;
@@ -472,7 +463,7 @@ bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 		psd_emit_warm(c, TAG_WARM_STATE, 0, psd_warm_state_name(s), ret);
 		return true;
 	}
-	if (psd_warm_current(c) != PSD_WARM_INITIALIZED)
+	if (psd_warm_current(c, w) != PSD_WARM_INITIALIZED)
 		return false;
 	if (w->keys_wanted || w->timer_wanted || w->count_wanted) {
 		enum psd_tag_kind kind = w->keys_wanted ? TAG_WARM_KEYS :
@@ -485,7 +476,7 @@ bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 	}
 	if (!w->keys_done || !may_send)
 		return false;
-	progress(c); /* start-up may have added configured ports behind the cursor */
+	progress(c, w, g); /* start-up may have added configured ports behind the cursor */
 	if (w->cursor >= c->ports.high_water)
 		return false;
 	w->awaited++;
@@ -493,10 +484,9 @@ bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret)
 	return true;
 }
 
-void psd_warm_check(const struct psd_core *c)
+void psd_warm_check(const struct psd_ctx *c, const struct psd_warm *w)
 {
-	const struct psd_warm *w = &c->warm;
-	enum psd_warm_state s = psd_warm_current(c);
+	enum psd_warm_state s = psd_warm_current(c, w);
 
 	PSD_ASSERT(s < _PSD_WARM_STATE_MAX && s == psd_warm_fsm_state(w->cs));
 	PSD_ASSERT(w->states_len <= PSD_WARM_STATE_QUEUE);

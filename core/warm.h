@@ -14,7 +14,7 @@
 #include "warm_fsm.h"
 #include "work.h"
 
-struct psd_core;
+struct psd_ctx;
 
 #define PSD_WARM_STATE_QUEUE 8u  /* state writes waiting for Redis; a step queues at most one */
 #define PSD_WARM_TIMER_MAX_S 9999u /* portsyncd_timer's range, as swss-common reads <app>_timer */
@@ -48,22 +48,35 @@ struct psd_warm {
 	uint32_t wants;           /* enum psd_want: for the engine to carry out */
 };
 
-void psd_warm_init(struct psd_core *c);
+/* What the engine hands the machine with each input: other modules' facts, read at the call. */
+struct psd_warm_given {
+	bool warm;                /* start-up decided a warm start (startup.c) */
+	bool appl_kept;           /* APPL_DB held PortConfigDone at start (startup.c) */
+	bool config_overflow;     /* CONFIG_DB held ports the port table could not (startup.c) */
+	uint32_t config_ports;    /* configured ports in the table (startup.c) */
+	bool idle;                /* every database up, no port command queued or in flight */
+	uint16_t epoch;           /* the engine's: +1 per lost connection or refused start-up */
+};
+
+void psd_warm_init(struct psd_ctx *c, struct psd_warm *w);
 /* PSD_EV_START: the time the restart is measured from. */
-void psd_warm_begin(struct psd_core *c);
+void psd_warm_begin(struct psd_ctx *c, struct psd_warm *w);
 /* An input of the machine (warm_fsm.h). */
-void psd_warm_event(struct psd_core *c, enum psd_warm_sym sym);
+void psd_warm_event(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		    enum psd_warm_sym sym);
 /* A reply to one of the module's commands (TAG_WARM_*). */
-void psd_warm_reply(struct psd_core *c, const struct psd_reply *r);
+void psd_warm_reply(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		    const struct psd_reply *r);
 /* After every event: reconciliation ends when its commands are acknowledged; a restore whose
  * replies an outage or a refused start-up dropped (a new epoch) runs again. */
-void psd_warm_settle(struct psd_core *c);
-void psd_warm_timer(struct psd_core *c);
-uint64_t psd_warm_deadline(const struct psd_core *c);
+void psd_warm_settle(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g);
+void psd_warm_timer(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g);
+uint64_t psd_warm_deadline(const struct psd_ctx *c, const struct psd_warm *w);
 /* The restore's reads and the state writes: commands, handed out only while every database is
  * up; the per-port reads only when may_send (the in-flight limit). */
-bool psd_warm_pull(struct psd_core *c, bool may_send, struct psd_action *ret);
-enum psd_warm_state psd_warm_current(const struct psd_core *c);
-void psd_warm_check(const struct psd_core *c);
+bool psd_warm_pull(struct psd_ctx *c, struct psd_warm *w, const struct psd_warm_given *g,
+		   bool may_send, struct psd_action *ret);
+enum psd_warm_state psd_warm_current(const struct psd_ctx *c, const struct psd_warm *w);
+void psd_warm_check(const struct psd_ctx *c, const struct psd_warm *w);
 
 #endif

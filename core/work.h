@@ -51,6 +51,7 @@ enum psd_tag_kind {
 	TAG_WARM_TIMER,      /* ... HGET CONFIG_DB WARM_RESTART|swss portsyncd_timer */
 	TAG_WARM_COUNT,      /* ... HGET APPL_DB PORT_TABLE:PortConfigDone count */
 	TAG_WARM_STATE,      /* HSET STATE_DB WARM_RESTART_TABLE|portsyncd state <state> */
+	TAG_APPL_KEYS,       /* KEYS APPL_DB PORT_TABLE:*: what APPL_DB holds (links_appl.c) */
 };
 
 /* Tags: the kind in the top byte, the database below it, the epoch below that, and a port index
@@ -113,6 +114,7 @@ enum psd_want {
 	PSD_WANT_SWEEP = 1u << 11,        /* resync: a complete dump: ports it did not report are gone */
 	PSD_WANT_RECONCILE_RESTORED = 1u << 12, /* warm: the entries STATE_DB held for ports whose
 	                                         * netdev is gone lose our fields */
+	PSD_WANT_FATAL = 1u << 13,        /* recovery: a database cannot be used: stop now, exit 1 */
 };
 
 #endif

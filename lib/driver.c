@@ -18,23 +18,14 @@ static void push_now(struct psd_driver *d, const struct psd_event *ev)
 	}
 }
 
-static void push_failure(struct psd_driver *d, enum psd_event_type type, int what)
-{
-	struct psd_event ev = {.type = type};
-	if (type == PSD_EV_DB_DOWN)
-		ev.u.db = (enum psd_db)what;
-	else
-		ev.u.loss = (enum psd_nl_loss)what;
-	push_now(d, &ev);
-}
 
 static void carry_out(struct psd_driver *d, const struct psd_action *a)
 {
 	const struct psd_driver_ops *o = d->ops;
 	switch (a->type) {
 	case PSD_ACT_DB_COMMAND:
-		o->command(d->ctx, a->u.cmd.db, a->u.cmd.tag, a->u.cmd.argc, a->u.cmd.argv,
-			   a->u.cmd.argv_len);
+		o->command(d->ctx, a->u.cmd.db, a->u.cmd.tag, a->u.cmd.expect, a->u.cmd.argc,
+			   a->u.cmd.argv, a->u.cmd.argv_len);
 		return;
 	case PSD_ACT_LOG:
 		o->log(d->ctx, a->u.log.level, a->u.log.text);
@@ -43,8 +34,11 @@ static void carry_out(struct psd_driver *d, const struct psd_action *a)
 		o->log_config(d->ctx, a->u.log_config.level, a->u.log_config.output);
 		return;
 	case PSD_ACT_NL_DUMP:
-		if (o->nl_dump(d->ctx, a->u.dump.seq) < 0) /* the core asks again after its interval */
-			push_failure(d, PSD_EV_NL_LOSS, PSD_LOSS_DUMP_INTR);
+		if (o->nl_dump(d->ctx, a->u.dump.seq) < 0) { /* the core asks again after its interval */
+			struct psd_event ev = {.type = PSD_EV_NL_LOSS};
+			ev.u.loss = PSD_LOSS_DUMP_INTR;
+			push_now(d, &ev);
+		}
 		return;
 	case PSD_ACT_NL_LISTEN:
 		o->nl_listen(d->ctx);
@@ -62,12 +56,28 @@ static void carry_out(struct psd_driver *d, const struct psd_action *a)
 		o->notify(d->ctx, a->u.notify.text);
 		return;
 	case PSD_ACT_EXIT:
-		o->exit(d->ctx, a->u.exit.status);
+		o->exit(d->ctx, a->u.exit.status, a->u.exit.reason);
 		return;
-	case PSD_ACT_DB_CONNECT:
-		if (o->db_connect(d->ctx, a->u.db) < 0)
-			push_failure(d, PSD_EV_DB_DOWN, (int)a->u.db);
+	case PSD_ACT_WATCH: {
+		struct psd_event ev = {.type = PSD_EV_WATCH_DOWN};
+		if (o->watch(d->ctx, a->u.watch.db, a->u.watch.db_id, a->u.watch.count,
+			     a->u.watch.patterns, a->u.watch.len, ev.u.down.detail,
+			     sizeof(ev.u.down.detail)) < 0) {
+			ev.u.down.db = a->u.watch.db;
+			ev.u.down.cause = PSD_DOWN_CONNECT;
+			push_now(d, &ev);
+		}
 		return;
+	}
+	case PSD_ACT_DB_CONNECT: {
+		struct psd_event ev = {.type = PSD_EV_DB_DOWN};
+		if (o->db_connect(d->ctx, a->u.db, ev.u.down.detail, sizeof(ev.u.down.detail)) < 0) {
+			ev.u.down.db = a->u.db;
+			ev.u.down.cause = PSD_DOWN_CONNECT;
+			push_now(d, &ev);
+		}
+		return;
+	}
 	}
 	PSD_ASSERT(false); /* an action type this driver does not know */
 }
@@ -77,6 +87,7 @@ void psd_driver_push(struct psd_driver *d, const struct psd_event *ev)
 	if (d->draining) {
 		/* pushed from inside an action: no payload may be borrowed across it */
 		PSD_ASSERT(ev->type == PSD_EV_DB_DOWN || ev->type == PSD_EV_DB_UP ||
+			   ev->type == PSD_EV_WATCH_DOWN ||
 			   ev->type == PSD_EV_NL_LOSS || ev->type == PSD_EV_TIMER ||
 			   ev->type == PSD_EV_SHUTDOWN);
 		PSD_ASSERT(d->pending_count < PSD_DRIVER_PENDING_MAX);
@@ -95,4 +106,27 @@ void psd_driver_push(struct psd_driver *d, const struct psd_event *ev)
 	}
 	d->draining = false;
 	d->ops->arm_timer(d->ctx, psd_core_next_deadline(d->core), PSD_TIMER_ACCURACY_NS);
+	if (d->ops->replies_wanted != NULL)
+		d->ops->replies_wanted(d->ctx, psd_core_replies_wanted(d->core));
+}
+
+static void sink_push(void *ctx, const struct psd_event *ev)
+{
+	psd_driver_push(ctx, ev);
+}
+
+struct psd_sink psd_driver_sink(struct psd_driver *d)
+{
+	return (struct psd_sink){sink_push, d};
+}
+
+void psd_driver_collect(struct psd_driver *d)
+{
+	if (!d->draining && d->ops->collect != NULL)
+		d->ops->collect(d->ctx);
+}
+
+bool psd_driver_busy(const struct psd_driver *d)
+{
+	return psd_core_inflight(d->core) > 0;
 }

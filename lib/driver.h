@@ -10,7 +10,13 @@
  *  - nl_dump and db_connect return < 0 when the request failed at once; the driver pushes
  *    PSD_EV_NL_LOSS (PSD_LOSS_DUMP_INTR) or PSD_EV_DB_DOWN for them.
  * Every later answer (a datagram, a reply, a connection's fate, a timer) is an event the executor
- * hands to psd_driver_push() from its own loop.
+ * hands to psd_driver_push() from its own loop: the driver is the sink every adapter pushes into,
+ * and no adapter knows who composed it.
+ *
+ * Replies are taken when the core wants them: after every drain the executor is told whether the
+ * core waits on a reply (replies_wanted); while it does not, the executor need not wake for
+ * Redis, and takes what has come in whenever it wakes for something else (psd_driver_collect(),
+ * which runs its collect hook) before it pushes that.
  *
  * Invariants:
  *  - the drain never nests: an event pushed while an action is carried out (a bug in the
@@ -36,7 +42,7 @@
 
 struct psd_driver_ops {
 	uint64_t (*now)(void *ctx); /* monotonic ns */
-	void (*command)(void *ctx, enum psd_db db, uint64_t tag, uint32_t argc,
+	void (*command)(void *ctx, enum psd_db db, uint64_t tag, uint32_t expect, uint32_t argc,
 			const char *const *argv, const size_t *argv_len);
 	void (*log)(void *ctx, enum psd_log_level level, const char *text);
 	void (*log_config)(void *ctx, enum psd_log_level level, enum psd_log_output output);
@@ -46,10 +52,20 @@ struct psd_driver_ops {
 	size_t (*list_ifaces)(void *ctx, const struct psd_iface **ret);
 	void (*link_down)(void *ctx, int32_t ifindex, const char *name);
 	void (*notify)(void *ctx, const char *text);
-	void (*exit)(void *ctx, int status);
-	int (*db_connect)(void *ctx, enum psd_db db);
+	void (*exit)(void *ctx, int status, const char *reason); /* reason: "" unless fatal */
+	/* < 0 when the attempt failed at once, with what was wrong in detail (NUL-terminated) */
+	int (*db_connect)(void *ctx, enum psd_db db, char *detail, size_t detail_size);
 	/* the core's next deadline (UINT64_MAX: none), to fire within accuracy_ns after it */
 	void (*arm_timer)(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns);
+	/* db's keyspace subscription (PSD_ACT_WATCH); < 0 when it failed at once, what failed in
+	 * detail */
+	int (*watch)(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count,
+		     const char *const *patterns, const size_t *len, char *detail,
+		     size_t detail_size);
+	/* optional: whether the core waits on a reply now (psd_core_replies_wanted) */
+	void (*replies_wanted)(void *ctx, bool wanted);
+	/* optional: push the replies that have come in (psd_driver_collect) */
+	void (*collect)(void *ctx);
 };
 
 struct psd_driver {
@@ -64,9 +80,22 @@ struct psd_driver {
 	uint64_t refused; /* events the core refused (a bug in the caller) */
 };
 
+/* Where an adapter's events go: the driver (psd_driver_sink), or a test's or fuzzer's own. */
+struct psd_sink {
+	void (*push)(void *ctx, const struct psd_event *ev);
+	void *ctx;
+};
+
 void psd_driver_init(struct psd_driver *d, struct psd_core *core, const struct psd_driver_ops *ops,
 		     void *ctx);
+/* A sink that pushes into d (psd_driver_push). */
+struct psd_sink psd_driver_sink(struct psd_driver *d);
 /* Pushes ev into the core at ops->now() and carries out everything the core then wants. */
 void psd_driver_push(struct psd_driver *d, const struct psd_event *ev);
+/* Takes the replies that have come in (the executor's collect hook), before an event of another
+ * kind is pushed; nothing while a drain is running. */
+void psd_driver_collect(struct psd_driver *d);
+/* True while commands sent are unanswered. */
+bool psd_driver_busy(const struct psd_driver *d);
 
 #endif

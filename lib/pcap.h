@@ -1,8 +1,9 @@
 /*
- * Captures of the netlink datagrams the daemon receives, written and read through libpcap with
- * DLT_NETLINK (LINKTYPE_NETLINK, 253), so that tcpdump, dumpcap and Wireshark open what we write
- * and we read what they write: pcap or pcapng, any byte order, microsecond or nanosecond stamps.
- * Each packet is one datagram: the 16-byte cooked header DLT_NETLINK prescribes (packet type,
+ * Captures of the netlink datagrams the daemon receives, in the pcap format with
+ * LINKTYPE_NETLINK (253), so that tcpdump, dumpcap and Wireshark open what we write and we read
+ * what they write: pcap (either byte order, microsecond or nanosecond stamps) or pcapng. The
+ * format is written (pcap.c) and read (pcap_read.c) here: no capture library is linked. Each
+ * packet is one datagram: the 16-byte cooked header LINKTYPE_NETLINK prescribes (packet type,
  * ARPHRD_NETLINK 824, address length, an 8-byte address, the netlink protocol), then the netlink
  * messages as the kernel sent them.
  *
@@ -15,8 +16,8 @@
  * both directions, without our address. Packets of other families and requests (a first message
  * with NLM_F_REQUEST: what a program sent to the kernel) are skipped; the rest are fed as event
  * datagrams from the kernel, dump answers included (they were someone else's dump). A packet
- * cut short by the snapshot length is read as a loss (NLMSG_OVERRUN). Anything else that is
- * not a NETLINK_ROUTE datagram is refused with the file, record number and reason.
+ * cut short by the snapshot length is read as a loss (NLMSG_OVERRUN). Anything else is refused
+ * with the capture's name, the byte offset and, past the header, the record number.
  */
 #ifndef PSD_PCAP_H
 #define PSD_PCAP_H
@@ -28,6 +29,10 @@
 #include "psd/core.h"
 
 #define PSD_PCAP_LINKTYPE_NETLINK 253u
+#define PSD_PCAP_ARPHRD_NETLINK 824u   /* the cooked header's hardware type */
+#define PSD_PCAP_MAGIC_US 0xa1b2c3d4u  /* pcap, microsecond stamps */
+#define PSD_PCAP_MAGIC_NS 0xa1b23c4du  /* pcap, nanosecond stamps */
+#define PSD_PCAP_HEADER_LEN 24u        /* pcap's global header */
 #define PSD_PCAP_SNAPLEN (256u * 1024)  /* the largest datagram a capture holds */
 #define PSD_PCAP_COOKED_LEN 16u
 #define PSD_PCAP_FROM_DUMP 0x01u
@@ -70,7 +75,8 @@ struct psd_pcap_reader *psd_pcap_open(const char *path, char *err, size_t err_si
 /* The same over bytes in memory (the fuzzer's entry); name stands for the file. */
 struct psd_pcap_reader *psd_pcap_open_memory(const char *name, const uint8_t *data, size_t len,
 					     char *err, size_t err_size);
-/* 1 and *ret (valid until the next call), 0 at the end, -1 with a message in err. */
+/* 1 and *ret (its bytes valid, and writable, until the next call), 0 at the end, -1 with a
+ * message in err naming the record and its offset (a reader that refused stays refused). */
 int psd_pcap_next(struct psd_pcap_reader *r, struct psd_pcap_record *ret, char *err,
 		  size_t err_size);
 void psd_pcap_close(struct psd_pcap_reader *r);

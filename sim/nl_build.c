@@ -58,6 +58,11 @@ size_t psd_nl_build_link(uint8_t *buf, size_t size, size_t off, const struct psd
 		p = put_attr(buf, size, p, IFLA_MTU, &s->mtu, sizeof(s->mtu));
 	if (s->master != 0)
 		p = put_attr(buf, size, p, IFLA_MASTER, &s->master, sizeof(s->master));
+	if (s->carrier) {
+		p = put_attr(buf, size, p, IFLA_CARRIER_CHANGES, &s->carrier_changes, 4);
+		p = put_attr(buf, size, p, IFLA_CARRIER_UP_COUNT, &s->carrier_up, 4);
+		p = put_attr(buf, size, p, IFLA_CARRIER_DOWN_COUNT, &s->carrier_down, 4);
+	}
 	if (s->kind != NULL && p != 0) {
 		size_t nest = p;
 		p = put_attr(buf, size, p, IFLA_LINKINFO | NLA_F_NESTED, NULL, 0);

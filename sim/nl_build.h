@@ -6,6 +6,7 @@
 #ifndef PSD_NL_BUILD_H
 #define PSD_NL_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ struct psd_nl_link_spec {
 	const char *kind; /* NULL: no IFLA_LINKINFO */
 	const uint8_t *addr;
 	size_t addr_len;
+	bool carrier;              /* IFLA_CARRIER_CHANGES, _UP_COUNT and _DOWN_COUNT, as the kernel
+	                            * sends them in every link message */
+	uint32_t carrier_changes;
+	uint32_t carrier_up;
+	uint32_t carrier_down;
 };
 
 /* Appends one link message at buf+off; returns the new offset, or 0 if it does not fit. */

@@ -270,6 +270,13 @@ static void reply_array(struct psd_model *m, struct psd_reply *r, size_t n)
 	r->element_count = n;
 }
 
+static void notify(struct psd_model *m, uint32_t db, const char *key, size_t len,
+		   const char *event)
+{
+	if (m->notify != NULL)
+		m->notify(m->notify_ctx, db, key, len, event);
+}
+
 static bool is(const char *s, size_t n, const char *lit)
 {
 	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
@@ -287,9 +294,12 @@ static void producer_set(struct psd_model *m, uint32_t db, uint32_t argc, const 
 	struct psd_model_key *set = create(m, db, keys[1], klen[1], true);
 	int added = put_field(set, args[1], alen[1], NULL, 0);
 
+	if (added)
+		notify(m, db, keys[1], klen[1], "sadd");
 	for (uint32_t i = 2; i < numkeys; i++) {
 		struct psd_model_key *h = create(m, db, keys[i], klen[i], false);
 		put_field(h, args[2 * i - 2], alen[2 * i - 2], args[2 * i - 1], alen[2 * i - 1]);
+		notify(m, db, keys[i], klen[i], "hset");
 	}
 	if (added) {
 		m->publishes++;
@@ -324,6 +334,8 @@ void psd_model_copy(struct psd_model *dst, const struct psd_model *src)
 void psd_model_restart(struct psd_model *m, struct psd_model *snapshot)
 {
 	uint64_t run_id = m->run_id + 1;
+	void (*hook)(void *, uint32_t, const char *, size_t, const char *) = m->notify;
+	void *hook_ctx = m->notify_ctx;
 	psd_model_free(m);
 	if (snapshot != NULL)
 		*m = *snapshot; /* the snapshot's storage moves in */
@@ -332,6 +344,8 @@ void psd_model_restart(struct psd_model *m, struct psd_model *snapshot)
 	if (snapshot != NULL)
 		memset(snapshot, 0, sizeof(*snapshot));
 	m->run_id = run_id;
+	m->notify = hook; /* the same server's publishing, whatever data it restarted with */
+	m->notify_ctx = hook_ctx;
 }
 
 void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key)
@@ -340,6 +354,7 @@ void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key)
 	if (k != NULL)
 		remove_key(m, k);
 	create(m, db, key, strlen(key), false)->is_other = true;
+	notify(m, db, key, strlen(key), "set");
 }
 
 void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
@@ -371,6 +386,7 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 		k = create(m, db, argv[1], len[1], false);
 		for (uint32_t i = 2; i + 1 < argc; i += 2)
 			added += put_field(k, argv[i], len[i], argv[i + 1], len[i + 1]);
+		notify(m, db, argv[1], len[1], "hset");
 		reply_int(r, added);
 	} else if (is(cmd, cl, "HGETALL")) {
 		size_t n = k != NULL ? k->count : 0;
@@ -404,13 +420,19 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 				removed++;
 			}
 		}
-		if (k != NULL && k->count == 0) /* Redis keeps no empty hash */
+		if (removed > 0)
+			notify(m, db, argv[1], len[1], "hdel");
+		if (k != NULL && k->count == 0) { /* Redis keeps no empty hash */
 			remove_key(m, k);
+			notify(m, db, argv[1], len[1], "del");
+		}
 		reply_int(r, removed);
 	} else if (is(cmd, cl, "DEL")) {
 		reply_int(r, k != NULL);
-		if (k != NULL)
+		if (k != NULL) {
 			remove_key(m, k);
+			notify(m, db, argv[1], len[1], "del");
+		}
 	} else if (is(cmd, cl, "INFO")) {
 		char text[128];
 		snprintf(text, sizeof(text), "# Server\r\nredis_version:7.0.15\r\nrun_id:%024x%016llx\r\n",
@@ -436,6 +458,7 @@ void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const cha
 {
 	struct psd_model_key *k = create(m, db, key, strlen(key), false);
 	put_field(k, field, strlen(field), value, strlen(value));
+	notify(m, db, key, strlen(key), "hset");
 }
 
 const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *key,
@@ -451,6 +474,7 @@ size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *pref
 	size_t removed = 0, plen = strlen(prefix);
 	for (size_t i = m->count; i-- > 0;) { /* removal moves the last key into i: go down */
 		if (m->keys[i].db == db && strncmp(m->keys[i].key, prefix, plen) == 0) {
+			notify(m, db, m->keys[i].key, m->keys[i].key_len, "del");
 			remove_key(m, &m->keys[i]);
 			removed++;
 		}
@@ -491,8 +515,10 @@ size_t psd_model_consume(struct psd_model *m, uint32_t db)
 		for (size_t i = 0; (src = find(m, db, staging, strlen(staging))) != NULL &&
 				   i < src->count; i++)
 			psd_model_hset(m, db, table, src->fields[i].name, src->fields[i].value);
-		if (src != NULL)
+		if (src != NULL) {
 			remove_key(m, src);
+			notify(m, db, staging, strlen(staging), "del");
+		}
 		free(name);
 		popped++;
 		set = find(m, db, PSD_LIT("PORT_TABLE_KEY_SET"));

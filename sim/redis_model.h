@@ -53,6 +53,10 @@ struct psd_model {
 	bool loading;            /* every command answers -LOADING */
 	uint64_t run_id;         /* INFO server's run_id (as 40 hex digits); a restart changes it */
 	char last_channel[64];
+	/* keyspace notifications: each write, as Redis publishes it (hset, hdel, del, sadd, set);
+	 * NULL: none */
+	void (*notify)(void *ctx, uint32_t db, const char *key, size_t key_len, const char *event);
+	void *notify_ctx;
 	/* reply storage for the last command, valid until the next call */
 	struct psd_str *elements;
 	size_t elements_cap;

@@ -50,6 +50,7 @@ struct psd_world *psd_world_new(void)
 		world_fail("out of memory");
 	psd_model_init(&w->m);
 	psd_world_config(w);
+	psd_world_watch_init(w);
 	w->now = 1000;
 	return w;
 }
@@ -124,8 +125,8 @@ void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_r
 	}
 }
 
-void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
-			      const char *const *argv, const size_t *len)
+void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t expect,
+		    uint32_t argc, const char *const *argv, const size_t *len)
 {
 	struct psd_reply r;
 	/* a refusal first: a refused command executes nothing the invariants should see */
@@ -143,6 +144,9 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t arg
 		return;
 	}
 	psd_model_exec(&w->m, db, argc, argv, len, &r);
+	/* the model answers as Redis does: with a reply its command can have */
+	if (r.type != PSD_REPLY_ERROR && (expect & PSD_EXPECT(r.type)) == 0)
+		world_fail("the Redis model answered a command with a type it cannot have");
 	psd_world_queue_reply(w, tag, &r);
 }
 
@@ -175,8 +179,8 @@ static void log_command(FILE *out, uint32_t db, uint32_t argc, const char *const
 	fputc('\n', out);
 }
 
-static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t argc,
-			  const char *const *argv, const size_t *argv_len)
+static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t expect,
+			  uint32_t argc, const char *const *argv, const size_t *argv_len)
 {
 	struct psd_world *w = ctx;
 	uint32_t db = psd_world_db_id(w, which);
@@ -186,7 +190,7 @@ static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t a
 	if (w->hooks.sent != NULL)
 		w->hooks.sent(w->hooks.ctx, db, argc, argv, argv_len);
 	if (!w->hold) {
-		psd_world_exec(w, db, tag, argc, argv, argv_len);
+		psd_world_exec(w, db, tag, expect, argc, argv, argv_len);
 		return;
 	}
 	if (!(w->held_count < PSD_WORLD_HELD_MAX))
@@ -194,6 +198,7 @@ static void world_command(void *ctx, enum psd_db which, uint64_t tag, uint32_t a
 	struct psd_world_cmd *h = &w->held[w->held_count++];
 	h->db = db;
 	h->tag = tag;
+	h->expect = expect;
 	h->argc = argc;
 	h->argv = calloc(h->argc, sizeof(char *));
 	h->len = calloc(h->argc, sizeof(size_t));
@@ -269,18 +274,27 @@ static void world_notify(void *ctx, const char *text)
 		snprintf(w->notify[w->notify_count++], 160, "%s", text);
 }
 
-static void world_exit(void *ctx, int status)
+static void world_exit(void *ctx, int status, const char *reason)
 {
 	struct psd_world *w = ctx;
 	w->exited = true;
 	w->exit_status = status;
 }
 
-static int world_db_connect(void *ctx, enum psd_db db)
+static int world_db_connect(void *ctx, enum psd_db db, char *detail, size_t detail_size)
 {
 	struct psd_world *w = ctx;
 	w->connects[db]++;
 	w->connect_pending[db] = true;
+	return 0;
+}
+
+static int world_watch(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count,
+		       const char *const *patterns, const size_t *len, char *detail, size_t size)
+{
+	struct psd_world *w = ctx;
+	w->watches[db]++; /* answered (or not) by the simulation: psd_world_watch_up */
+	psd_world_watch_asked(w, db, db_id, count, patterns, len);
 	return 0;
 }
 
@@ -304,6 +318,7 @@ static const struct psd_driver_ops world_ops = {
 	.exit = world_exit,
 	.db_connect = world_db_connect,
 	.arm_timer = world_arm_timer,
+	.watch = world_watch,
 };
 
 void psd_world_push(struct psd_world *w, const struct psd_event *ev)
@@ -328,6 +343,7 @@ bool psd_world_deliver_one(struct psd_world *w)
 	ev.u.reply = q.r;
 	psd_world_push(w, &ev);
 	free_reply(&q);
+	psd_world_notes_deliver(w); /* what the command published comes after its reply */
 	return true;
 }
 
@@ -353,7 +369,7 @@ void psd_world_release(struct psd_world *w)
 	w->hold = false;
 	for (size_t i = 0; i < n; i++) {
 		struct psd_world_cmd *h = &w->held[i];
-		psd_world_exec(w, h->db, h->tag, h->argc, (const char *const *)h->argv, h->len);
+		psd_world_exec(w, h->db, h->tag, h->expect, h->argc, (const char *const *)h->argv, h->len);
 		free_cmd(h);
 	}
 	w->held_count = 0;
@@ -368,7 +384,7 @@ bool psd_world_release_one(struct psd_world *w, const char *command)
 			continue;
 		memmove(&w->held[i], &w->held[i + 1], (w->held_count - i - 1) * sizeof(h));
 		w->held_count--;
-		psd_world_exec(w, h.db, h.tag, h.argc, (const char *const *)h.argv, h.len);
+		psd_world_exec(w, h.db, h.tag, h.expect, h.argc, (const char *const *)h.argv, h.len);
 		free_cmd(&h);
 		psd_world_settle(w);
 		return true;
@@ -609,6 +625,7 @@ void psd_world_free(struct psd_world *w)
 	drop_connections(w);
 	free(w->replies);
 	free(w->mem);
+	psd_world_watch_free(w);
 	psd_model_free(&w->m);
 	free(w);
 }

@@ -28,6 +28,7 @@
 struct psd_world_cmd {
 	uint32_t db;
 	uint64_t tag;
+	uint32_t expect;
 	uint32_t argc;
 	char **argv;
 	size_t *len;
@@ -58,6 +59,30 @@ struct psd_world_hooks {
 	 * asked before `command` */
 	const char *(*refuse)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 			      const size_t *len);
+};
+
+/* A keyspace notification published by the model, not yet handed to the core. */
+struct psd_world_note {
+	uint32_t db; /* enum psd_db */
+	char *key;
+	const char *event;
+};
+
+/* The keyspace subscriptions (world_watch.c): what the core asked to watch, whether the world
+ * confirmed it, and the notifications queued for it. By default nothing is confirmed and the
+ * core does as without notifications; a simulation confirms with psd_world_watch_up(). */
+struct psd_world_subs {
+	bool asked[3];
+	bool up[3];
+	uint32_t db_id[3];
+	uint32_t count[3];
+	char pattern[3][3][64];
+	const char *flags;        /* notify-keyspace-events the world says ("AKE" if NULL) */
+	bool flags_unknown;       /* CONFIG GET refused */
+	bool hold;                /* notifications wait (psd_world_notes_deliver) */
+	struct psd_world_note *notes;
+	size_t len, cap;
+	uint64_t published, delivered, lost;
 };
 
 struct psd_world {
@@ -94,6 +119,7 @@ struct psd_world {
 	char logs[256][256];
 	size_t log_count;
 	unsigned connects[3]; /* PSD_ACT_DB_CONNECT requests per database */
+	unsigned watches[3];  /* PSD_ACT_WATCH requests per database */
 	bool connect_pending[3]; /* asked to connect, not yet answered up or down */
 	uint32_t check_every;    /* psd_core_check() every this many drains (0 and 1: every one) */
 	uint64_t drains;
@@ -104,6 +130,7 @@ struct psd_world {
 	bool echo;               /* print every command and log line to stderr as it happens */
 	FILE *command_log;       /* every command sent, as MONITOR prints it (NULL: none) */
 	struct psd_world_hooks hooks;
+	struct psd_world_subs subs; /* keyspace subscriptions (world_watch.c) */
 };
 
 uint32_t psd_world_db_id(const struct psd_world *w, enum psd_db db);
@@ -112,8 +139,8 @@ struct psd_world *psd_world_new(void);
 void psd_world_trace(struct psd_world *w, uint32_t db, uint32_t argc,
 			       const char *const *argv, const size_t *len);
 void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src);
-void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t argc,
-			      const char *const *argv, const size_t *len);
+void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t expect,
+		    uint32_t argc, const char *const *argv, const size_t *len);
 void psd_world_push(struct psd_world *w, const struct psd_event *ev);
 bool psd_world_deliver_one(struct psd_world *w);
 void psd_world_settle(struct psd_world *w);
@@ -145,5 +172,15 @@ size_t psd_world_trace_count(const struct psd_world *w, const char *prefix);
 bool psd_world_logged(const struct psd_world *w, const char *part);
 void psd_world_free(struct psd_world *w);
 const char *psd_world_state(struct psd_world *w, const char *port);
+/* world_watch.c: the model's notifications routed to the core's subscriptions. */
+void psd_world_watch_init(struct psd_world *w);
+void psd_world_watch_asked(struct psd_world *w, enum psd_db db, uint32_t db_id, uint32_t count,
+			   const char *const *patterns, const size_t *len);
+/* The subscription of db confirmed (as asked), or lost with its queued notifications. */
+void psd_world_watch_up(struct psd_world *w, enum psd_db db);
+void psd_world_watch_down(struct psd_world *w, enum psd_db db);
+/* Hands the queued notifications to the core, oldest first (none while subs.hold). */
+void psd_world_notes_deliver(struct psd_world *w);
+void psd_world_watch_free(struct psd_world *w);
 
 #endif

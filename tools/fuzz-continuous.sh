@@ -57,6 +57,7 @@ failed=0
 dict_of() { # the libFuzzer dictionary flag of a target, if it has one
 	case $1 in
 	netlink | roundtrip) echo "-dict=fuzz/netlink.dict" ;;
+	http) echo "-dict=fuzz/http.dict" ;;
 	esac
 }
 

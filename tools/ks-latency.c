@@ -137,10 +137,19 @@ static long long command_int(redisContext *c, const char *fmt, ...)
 }
 
 /* The subscription: keyspace notifications of the hash writes to STATE_DB's keys that match
- * PATTERN. */
+ * PATTERN. The server's setting is kept when it publishes them already (SONiC's AKE, as the
+ * bench's redis-server runs): narrowing it would take from the daemons the APPL_DB and CONFIG_DB
+ * notifications they watch; otherwise K and h are added to what it has. */
 static redisContext *subscribe(const char *sock, redisContext *cmd, const char *pattern)
 {
-	freeReplyObject(command(cmd, "CONFIG SET notify-keyspace-events Kh"));
+	redisReply *cur = command(cmd, "CONFIG GET notify-keyspace-events");
+	const char *v = cur->type == REDIS_REPLY_ARRAY && cur->elements == 2 &&
+				cur->element[1]->type == REDIS_REPLY_STRING
+			? cur->element[1]->str
+			: "";
+	if (strchr(v, 'K') == NULL || (strchr(v, 'h') == NULL && strchr(v, 'A') == NULL))
+		freeReplyObject(command(cmd, "CONFIG SET notify-keyspace-events %sKh", v));
+	freeReplyObject(cur);
 	redisContext *sub = connect_unix(sock);
 	freeReplyObject(command(sub, "PSUBSCRIBE __keyspace@6__:%s", pattern));
 	return sub;

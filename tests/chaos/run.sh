@@ -75,7 +75,7 @@ same_twice() {
 	fi
 }
 same_twice "determinism: seed 4242" "trace hash" --seed 4242 --ports 32 --steps 2000
-# the alert scenario: seeded flap storms, a silence, a Redis outage (sim/sim_main.c, --alerts);
+# the alert scenario: seeded flap storms, a silence, a Redis outage (sim/scenario_alerts.c, --alerts);
 # the same seed twice gives the same alert trace
 for seed in $(seq 1 20); do
 	if out=$($SIM --seed "$seed" --alerts --ports 32 2>&1); then
@@ -122,10 +122,19 @@ else
 	echo "chaos: FAILED: the canary drop-loss was not caught in 50 seeds"
 fi
 # A failed core assertion traps (SIGILL): the run must still print its reproducer and die of it.
+# The trap is sent once the simulator has installed its handler (SigCgt holds SIGILL, 1 << 3),
+# which a loaded machine or an ASan build may take a while to reach (bounded: 10 s).
+handler_installed() {
+	mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$mask" ] && [ $((0x$mask & 0x8)) -ne 0 ]
+}
 out=$(mktemp)
 $SIM --seed 1 --ports 16 --steps 100000000 > "$out" 2>&1 &
 pid=$!
-sleep 0.3
+for i in $(seq 1 200); do
+	handler_installed $pid && break
+	sleep 0.05
+done
 kill -ILL $pid
 wait $pid
 status=$?

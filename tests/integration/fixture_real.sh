@@ -5,7 +5,9 @@
 # already there or a new one (then deleted and created again). Flags become `ip link` changes:
 # U is the netdev's admin state, R its carrier (the veth peer up). A master is a bridge named
 # br<master>. Dumps, KERNEL_NOW and AF_BRIDGE messages come from the kernel by themselves.
-# Expectations are waited for (R_TIMEOUT); command counts and orders are read from MONITOR.
+# Expectations are waited for (R_TIMEOUT); command counts and orders are read from MONITOR. An
+# expectation that something is absent (EXPECT_ABSENT, EXPECT_NO_DOWN, an EXPECT_COUNT's "no
+# more") holds only after a barrier (lib.sh): the daemon has handled every event before it.
 #
 # fixture_realizable FILE: prints why not and fails when a step cannot be made real.
 # fixture_run_real FILE MODE (field|compat): fails with file:line, expected and actual.
@@ -92,12 +94,14 @@ fx_del() {
 
 # --- databases ----------------------------------------------------------------------------
 
+# fx_db NAME WHERE: sets FX_DB to the number of database NAME. Not in a subshell, where `fail`
+# would only leave the subshell and the step would go on with no database.
 fx_db() {
 	case $1 in
-	CONFIG_DB) echo 4 ;;
-	APPL_DB) echo 0 ;;
-	STATE_DB) echo 6 ;;
-	*) fail "unknown database $1" ;;
+	CONFIG_DB) FX_DB=4 ;;
+	APPL_DB) FX_DB=0 ;;
+	STATE_DB) FX_DB=6 ;;
+	*) fx_fail "$2: unknown database $1" ;;
 	esac
 }
 
@@ -138,8 +142,8 @@ fx_hash_diff() { # DB KEY FIELDS: expected versus actual, field by field
 }
 
 # MONITOR's lines as the simulator traces commands: "6 HSET PORT_TABLE|Ethernet0 state ok ...".
-fx_trace() { # the clients' commands only: not those a Lua script makes
-	grep -v ' lua\]' "$T/monitor.log" | sed -n 's/^[0-9.]* \[\([0-9]*\) [^]]*\] \(.*\)$/\1 \2/p' |
+fx_trace() { # the clients' commands only: not those a Lua script makes, nor the barriers'
+	grep -v -e ' lua\]' -e "$BARRIER_NETDEV" "$T/monitor.log" | sed -n 's/^[0-9.]* \[\([0-9]*\) [^]]*\] \(.*\)$/\1 \2/p' |
 		sed 's/" "/ /g; s/"//g'
 }
 
@@ -165,10 +169,12 @@ fixture_run_real() {
 		CONFIG_DB | APPL_DB | STATE_DB | EXT_WRITE)
 			[ "$step" = EXT_WRITE ] && { db=${rest%% *}; rest=${rest#* }; } || db=$step
 			key=${rest%% *}
-			fx_hset "$(fx_db "$db")" "$key" "${rest#"$key"}"
+			fx_db "$db" "$where"
+			fx_hset "$FX_DB" "$key" "${rest#"$key"}"
 			;;
 		EXT_DEL)
-			rcli "$(fx_db "${rest%% *}")" DEL "${rest#* }" >/dev/null
+			fx_db "${rest%% *}" "$where"
+			rcli "$FX_DB" DEL "${rest#* }" >/dev/null
 			;;
 		KERNEL0) fx_link $rest ;;
 		START) start_daemon $compat_flag ;;
@@ -184,24 +190,28 @@ fixture_run_real() {
 			;;
 		EXPECT)
 			db=${rest%% *}; rest=${rest#* }; key=${rest%% *}; fields=${rest#"$key"}
+			fx_db "$db" "$where"
 			fx_expect() { # orchagent keeps consuming while we wait for APPL_DB
 				{ [ "$db" != APPL_DB ] || [[ $key == _* ]] || consume; } &&
-					fx_hash_matches "$(fx_db "$db")" "$key" "$fields"
+					fx_hash_matches "$FX_DB" "$key" "$fields"
 			}
 			if ! wait_for_quietly fx_expect; then
-				fx_fail "$where: $db $key: $(fx_hash_diff "$(fx_db "$db")" "$key" "$fields" | paste -sd ';')"
+				fx_fail "$where: $db $key: $(fx_hash_diff "$FX_DB" "$key" "$fields" | paste -sd ';')"
 			fi
 			;;
 		EXPECT_ABSENT)
 			db=${rest%% *}; key=${rest#* }
-			fx_absent() { key_absent "$(fx_db "$db")" "$key"; }
-			wait_for_quietly fx_absent || fx_fail "$where: expected $db $key to be absent; it exists"
+			fx_db "$db" "$where"
+			fx_absent() { key_absent "$FX_DB" "$key"; }
+			wait_for_quietly fx_absent && barrier && fx_absent ||
+				fx_fail "$where: expected $db $key to be absent; it exists"
 			;;
 		EXPECT_DOWN)
 			fx_down() { grep -qF "Bring down old interface $rest(" "$T/daemon.log"; }
 			wait_for_quietly fx_down || fx_fail "$where: expected $rest brought down; it was not"
 			;;
 		EXPECT_NO_DOWN)
+			barrier
 			grep -q "Bring down old interface" "$T/daemon.log" &&
 				fx_fail "$where: expected no interface brought down: $(grep "Bring down" "$T/daemon.log" | head -n 1)"
 			;;
@@ -210,7 +220,7 @@ fixture_run_real() {
 			text=$(echo "$rest" | sed 's/^"\(.*\)" [0-9]*$/\1/')
 			count=${rest##* }
 			fx_count() { [ "$(fx_trace | grep -cF -- "$text")" = "$count" ]; }
-			wait_for_quietly fx_count ||
+			wait_for_quietly fx_count && barrier && fx_count || # and no more after it
 				fx_fail "$where: expected $count commands with \"$text\", got $(fx_trace | grep -cF -- "$text")"
 			;;
 		EXPECT_ORDER)

@@ -36,10 +36,12 @@ JSON
 	ip -n "$NS" link set lo up
 }
 
-# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped).
+# start_redis [ARG...]: redis-server on $SOCK as our own child (so it is reaped), publishing
+# keyspace events as SONiC's redis.conf has it (notify-keyspace-events AKE).
 start_redis() {
 	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' \
-		--appendonly no --logfile "$T/redis.log" --dir "$T" "$@" >/dev/null &
+		--appendonly no --logfile "$T/redis.log" --dir "$T" --notify-keyspace-events AKE \
+		"$@" >/dev/null &
 	REDIS_PID=$!
 	wait_until "redis-server answers" rcli 0 PING
 }
@@ -51,6 +53,7 @@ kill_redis() {
 }
 
 teardown_env() {
+	[ -n "${LOG_READER_PID:-}" ] && kill -CONT "$LOG_READER_PID" 2>/dev/null # a stopped reader
 	[ -n "${DAEMON_PID:-}" ] && kill -KILL "$DAEMON_PID" 2>/dev/null
 	[ -n "${MONITOR_PID:-}" ] && kill "$MONITOR_PID" 2>/dev/null
 	[ -n "${SUB_PID:-}" ] && kill "$SUB_PID" 2>/dev/null
@@ -96,11 +99,12 @@ expect_keys() {
 }
 
 # expect_refusal STATUS TEXT ARG...: the daemon run with ARG... exits with STATUS and its stderr
-# holds TEXT.
+# holds TEXT. It runs in the test's namespace, so its metrics port and instance lock are the
+# test's own whatever else runs on the machine.
 expect_refusal() {
 	local want=$1 text=$2 status
 	shift 2
-	"$PSD_BIN" "$@" 2>"$T/err"
+	ip netns exec "$NS" "$PSD_BIN" "$@" 2>"$T/err"
 	status=$?
 	[ "$status" = "$want" ] || fail "portsyncd $*: exit status $status, expected $want"
 	grep -qF -- "$text" "$T/err" || fail "portsyncd $*: no '$text' in: $(cat "$T/err")"
@@ -218,6 +222,10 @@ wait_state() {
 	wait_until "STATE_DB PORT_TABLE|$1 = $2 (now: $(rcli 6 HMGET "PORT_TABLE|$1" state netdev_oper_status admin_status mtu | tr '\n' ' '))" state_is "$1" "$2"
 }
 
+warm_state_is() { # warm_state_is STATE: WARM_RESTART_TABLE|portsyncd's state
+	[ "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = "$1" ]
+}
+
 key_exists() {
 	[ "$(rcli "$1" EXISTS "$2")" = 1 ]
 }
@@ -226,10 +234,79 @@ key_absent() {
 	[ "$(rcli "$1" EXISTS "$2")" = 0 ]
 }
 
-# A sync point: a port's MTU change reaches STATE_DB, so everything before it has been handled.
-sync_on() { # sync_on PORT MTU "oper admin"
-	nsip link set "$1" mtu "$2"
-	wait_state "$1" "$3 $2"
+# --- barriers -------------------------------------------------------------------------------
+# An absence (no entry, nothing brought down, a command sent once and no more) holds only once the
+# daemon has handled everything that could break it: a fixed sleep proves nothing, a slow daemon
+# passes it for free. Every absence a test asserts follows `barrier`.
+#
+# barrier: a sentinel netdev ($BARRIER_NETDEV, a sub-interface name: PortConfigDone's count, link
+# statistics and alerts take no sub-interface in; its messages are netlink datagrams read, which
+# PortInitDone also waits for) is created with its APPL_DB entry in place, and the daemon must
+# write its STATE_DB entry; then it is deleted, and the daemon must delete the
+# entry. The daemon reads link messages in order and sends each database's commands in order on
+# one connection: once the sentinel's entry has come and gone, every link message before it has
+# been handled and every command those caused has been executed. Nothing is left behind.
+# With a MONITOR running (start_monitor), it also waits until MONITOR has shown the sentinel's
+# delete: every command executed before it is in $T/monitor.log too.
+# barrier timers: before that, two of the daemon's CONFIG_DB LOGGER polls (one a second,
+# PSD_LOGGER_POLL_NS) are seen in a MONITOR of its own: every timer due within a second of the
+# call (an APPL_DB re-check is due at most PSD_APPL_RECHECK_NS, 1 s, after the last) has fired.
+BARRIER_NETDEV=Ethernet.fence
+
+barrier() {
+	local deletes=0
+	[ -z "${DAEMON_PID:-}" ] || daemon_alive || fail "barrier: the daemon is not running"
+	[ "${1:-}" != timers ] || barrier_timers
+	[ -z "${MONITOR_PID:-}" ] || deletes=$(sentinel_deletes_monitored)
+	rcli 0 HSET "PORT_TABLE:$BARRIER_NETDEV" admin_status up >/dev/null
+	nsip link add "$BARRIER_NETDEV" type veth peer name "p$BARRIER_NETDEV" ||
+		fail "barrier: cannot create $BARRIER_NETDEV"
+	wait_until "barrier: the daemon writes the entry of $BARRIER_NETDEV" \
+		key_exists 6 "PORT_TABLE|$BARRIER_NETDEV"
+	nsip link del "$BARRIER_NETDEV"
+	wait_until "barrier: the daemon deletes the entry of $BARRIER_NETDEV" \
+		key_absent 6 "PORT_TABLE|$BARRIER_NETDEV"
+	rcli 0 DEL "PORT_TABLE:$BARRIER_NETDEV" >/dev/null
+	[ -z "${MONITOR_PID:-}" ] ||
+		wait_until "barrier: MONITOR shows the delete" sentinel_deletes_monitored_above "$deletes"
+}
+
+sentinel_deletes_monitored() {
+	grep -cF "\"DEL\" \"PORT_TABLE|$BARRIER_NETDEV\"" "$T/monitor.log"
+}
+
+sentinel_deletes_monitored_above() {
+	[ "$(sentinel_deletes_monitored)" -gt "$1" ]
+}
+
+barrier_timers() {
+	local mon
+	redis-cli -s "$SOCK" MONITOR > "$T/barrier-monitor.log" 2>&1 &
+	mon=$!
+	wait_until "barrier: MONITOR attached" grep -q OK "$T/barrier-monitor.log"
+	logger_polls() {
+		[ "$(grep -c '"HGET" "LOGGER|portsyncd" "LOGLEVEL"' "$T/barrier-monitor.log")" -ge 2 ]
+	}
+	wait_until "barrier: two LOGGER polls of the daemon's timer" logger_polls
+	kill "$mon"
+	wait "$mon" 2>/dev/null
+}
+
+# --- metrics --------------------------------------------------------------------------------
+
+METRICS_PORT=9808 # the default (settings.h PSD_METRICS_PORT_DEFAULT)
+
+scrape() { # scrape [PATH]: the body of GET PATH (default /metrics) from the daemon
+	ip netns exec "$NS" curl -sf --max-time 5 "http://127.0.0.1:$METRICS_PORT${1:-/metrics}"
+}
+
+# metric NAME_WITH_LABELS: its value in a fresh scrape ('' when absent)
+metric() {
+	scrape | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+metric_is() { # metric_is NAME VALUE
+	[ "$(metric "$1")" = "$2" ]
 }
 
 # --- convergence ----------------------------------------------------------------------------

@@ -13,7 +13,9 @@ it_b01_datagram_not_from_kernel() {
 	[ -n "$ports" ] || fail "no netlink socket joined to a group in the namespace"
 	for p in $ports; do ip netns exec "$NS" "$NL_INJECT" "$p" Ethernet0; done
 	wait_until "foreign datagram reported" grep -q "datagram not from the kernel ignored" "$T/daemon.log"
-	sync_on Ethernet0 9000 "down down"
+	barrier
+	state_is Ethernet0 "down down 1500" || # the datagram claims up, up and 9100
+		fail "STATE_DB took the foreign datagram: $(hash_of 6 "PORT_TABLE|Ethernet0" | tr '\n' ' ')"
 	daemon_alive || fail "the daemon exited"
 	stop_daemon
 }
@@ -27,6 +29,7 @@ it_b02_odd_interface_name() {
 	wait_until "odd name reported" grep -qF "invalid interface name 'Ethernet\\xc3\\xa9' ignored" "$T/daemon.log"
 	add_port Ethernet0
 	wait_state Ethernet0 "down down 1500"
+	barrier
 	expect_keys 6 'PORT_TABLE|*' "PORT_TABLE|Ethernet0"
 	stop_daemon
 }

@@ -24,6 +24,11 @@ it_c01_record_replay_round_trip() {
 it_c02_replay_refuses_a_bad_capture() {
 	printf 'not a capture at all, just text' > "$T/bad.pcap"
 	expect_refusal 1 "not a pcap or pcapng file" --db-config "$T/database_config.json" --replay "$T/bad.pcap"
+	# a capture of another link type (Ethernet), named with the offset of its link type
+	printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' \
+		> "$T/ether.pcap"
+	expect_refusal 1 "capture $T/ether.pcap: offset 20: link type 1, expected NETLINK (253)" \
+		--db-config "$T/database_config.json" --replay "$T/ether.pcap"
 }
 
 it_c03_replay_in_recorded_time() {
@@ -77,7 +82,7 @@ it_c04_tshark_decodes_and_pcapng_replays() {
 # A capture shaped as tcpdump writes it on an nlmon interface (microsecond pcap, no port id or
 # dump flag, requests of other programs, acknowledgements, another netlink family between the
 # kernel's datagrams; tools/pcap-as-nlmon.py, as this kernel may have no nlmon) replays to the
-# live run's STATE_DB, in pcap and in pcapng.
+# live run's STATE_DB, in pcap, in pcapng and as tcpdump writes it again.
 it_c05_nlmon_shaped_capture_replays() {
 	local n=8 f
 	config_ports "$n"
@@ -91,7 +96,12 @@ it_c05_nlmon_shaped_capture_replays() {
 	python3 "$here/../../tools/pcap-as-nlmon.py" "$T/storm.pcap" "$T/nlmon.pcap" ||
 		fail "cannot rewrite the capture"
 	editcap -F pcapng "$T/nlmon.pcap" "$T/nlmon.pcapng" || fail "editcap -F pcapng failed"
-	for f in nlmon.pcap nlmon.pcapng; do
+	# and as tcpdump itself writes a capture (libpcap's writer: pcap, microsecond stamps)
+	tcpdump -r "$T/nlmon.pcapng" -w "$T/nlmon-tcpdump.pcap" 2> "$T/tcpdump.err" ||
+		fail "tcpdump cannot rewrite the capture: $(cat "$T/tcpdump.err")"
+	[ "$(head -c 4 "$T/nlmon-tcpdump.pcap" | od -An -tx1 | tr -d ' ')" = d4c3b2a1 ] ||
+		fail "tcpdump did not write a microsecond pcap"
+	for f in nlmon.pcap nlmon.pcapng nlmon-tcpdump.pcap; do
 		kill_redis
 		start_redis
 		config_ports "$n"

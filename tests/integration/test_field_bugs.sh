@@ -7,6 +7,7 @@ it_fb14_newlink_before_consume() {
 	start_daemon
 	add_port Ethernet12
 	wait_until "look-up miss" grep -q "Cannot find Ethernet12 in port table" "$T/daemon.log"
+	barrier
 	expect_absent 6 "PORT_TABLE|Ethernet12"
 	consume # no further netlink message for Ethernet12
 	wait_state Ethernet12 "down down 1500"
@@ -20,8 +21,7 @@ it_fb14_compat_drops() {
 	add_port Ethernet12
 	wait_until "look-up miss" grep -q "Cannot find Ethernet12 in port table" "$T/daemon.log"
 	consume
-	add_port Ethernet99 # a later, unrelated event: Ethernet12 still has no entry
-	sleep 1.5
+	barrier timers # a look-up again, by a re-check timer or otherwise, would have written it
 	expect_absent 6 "PORT_TABLE|Ethernet12"
 	stop_daemon
 }
@@ -38,8 +38,7 @@ it_fb25_rename() {
 	nsip link set Ethernet8 name Ethernet8x
 	wait_until "old name deleted" key_absent 6 "PORT_TABLE|Ethernet8"
 	nsip link set Ethernet8x up
-	add_port Ethernet4 # sync: a later event was handled
-	sleep 0.5
+	barrier
 	expect_keys 6 'PORT_TABLE|*'
 	stop_daemon
 }
@@ -71,8 +70,7 @@ it_fb04_compat_brings_down() {
 	start_daemon --compat
 	wait_until "Ethernet24 brought down" sh -c "! ip -n $NS -o link show Ethernet24 | grep -q '<[^>]*[,<]UP[,>]'"
 	nsip link set Ethernet24 up
-	add_port Ethernet28
-	sleep 0.5
+	barrier
 	expect_keys 6 'PORT_TABLE|*'
 	stop_daemon
 }

@@ -147,3 +147,36 @@ it_m05_namespace_name_refused() {
 	PORTSYNCD_DAEMON_NAMESPACE="asic 0" expect_refusal 1 \
 		"environment PORTSYNCD_DAEMON_NAMESPACE: namespace 'asic 0': expected a name"
 }
+
+# --check-config -n NAME resolves the namespace as the daemon does (one function for both): the
+# namespace's database config is the one checked, and a broken database_global.json, a broken
+# namespace config or a missing network namespace is refused by both with the same message.
+it_m06_check_config_follows_the_namespace() {
+	local name="psdit-chk$$" daemon_err
+	asic_netns "$name"
+	asic_db 0
+	global_config "$name:0"
+	# the default database config is not read with -n: a missing one changes nothing
+	check_ok -n "$name" --db-global-config "$GLOBAL" --db-config "$T/none.json"
+	grep -qF "namespace $name through $GLOBAL, database config $T/redis/sonic-db/../../redis0/sonic-db/database_config.json" \
+		"$T/out" || fail "--check-config names another database config: $(cat "$T/out")"
+	# same_refusal TEXT: the daemon and --check-config refuse with the same message, from TEXT
+	# to the end of its line
+	same_refusal() {
+		expect_refusal 1 "$1" -n "$name" --db-global-config "$GLOBAL"
+		daemon_err=$(sed -n "s|.*\($1.*\)|\1|p" "$T/err")
+		check_bad "$1" -n "$name" --db-global-config "$GLOBAL"
+		[ "$(sed -n "s|.*\($1.*\)|\1|p" "$T/out")" = "$daemon_err" ] ||
+			fail "--check-config says '$(cat "$T/out")', the daemon '$daemon_err'"
+	}
+	printf '{"INSTANCES": ' > "$T/redis0/sonic-db/database_config.json"
+	same_refusal "$T/redis/sonic-db/../../redis0/sonic-db/database_config.json: line 1"
+	asic_db 0
+	printf '{"INCLUDES": [{"namespace": "%s", ' "$name" > "$GLOBAL"
+	same_refusal "$GLOBAL: line 1"
+	echo '{"INCLUDES": {"namespace": "x"}, "VERSION": "1.0"}' > "$GLOBAL"
+	same_refusal "$GLOBAL: INCLUDES must be an array"
+	global_config "$name:0"
+	ip netns del "$name" || fail "cannot delete network namespace $name"
+	same_refusal "network namespace $name: /var/run/netns/$name: No such file or directory"
+}

@@ -37,12 +37,19 @@ it_f03_maxclients_refusal() {
 	wait_converged
 	rcli 0 SAVE >/dev/null
 	kill_redis
-	start_redis --maxclients 4 # the daemon needs three, the checks one
-	local holders="" i
-	for i in 1 2 3 4; do
-		redis-cli -s "$SOCK" SUBSCRIBE hold >/dev/null 2>&1 &
+	# the new server is full before the daemon can reach it: started on another path, its
+	# client slots taken, then moved where the daemon looks. Five slots: once the holders go,
+	# the daemon's four connections (one per database, one subscription) and the test's own.
+	local sock=$SOCK holders="" i
+	SOCK=$T/full.sock
+	start_redis --maxclients 5 --dbfilename dump.rdb
+	for i in 1 2 3 4 5; do
+		redis-cli -s "$SOCK" SUBSCRIBE hold > "$T/holder$i" 2>&1 &
 		holders="$holders $!"
+		wait_until "holder $i subscribed" grep -q hold "$T/holder$i"
 	done
+	mv "$SOCK" "$sock"
+	SOCK=$sock
 	nsip link set Ethernet1 down
 	nsip link set Ethernet2 mtu 9000
 	wait_until "refusal logged" grep -q "max number of clients reached" "$T/daemon.log"
@@ -108,6 +115,7 @@ it_f05_loading_aof_is_a_wait() {
 	grep -q "STATE_DB's server restarted (new run_id), .*; APPL_DB kept its data" "$T/daemon.log" ||
 		fail "taken for empty, or the restart missed: $(grep recovered "$T/daemon.log")"
 	wait_converged
+	barrier # a copy, had the daemon started one, has been made
 	# commands since the restart (MONITOR cannot attach while Redis loads; these counters can):
 	# a copy writes each port through the producer script (EVALSHA); HGETALL is no proof, the
 	# alert silences are read with it every second (docs/alerts.md)
@@ -157,7 +165,7 @@ it_f07_early_sighup_and_sigusr1() {
 	local s
 	for s in USR1 USR2 ALRM HUP; do
 		kill -$s "$DAEMON_PID"
-		sleep 0.1
+		barrier # the daemon has been through its loop since the signal
 		daemon_alive || fail "SIG$s killed the daemon"
 	done
 	grep -q "signal USR1 from pid [0-9]* ignored" "$T/daemon.log" || fail "SIGUSR1 not logged"
@@ -247,7 +255,7 @@ it_f11_empty_restart_config_later() {
 	rm -f "$T/dump.rdb"
 	start_redis
 	wait_until "waiting for CONFIG_DB" grep -q "CONFIG_DB has none of the 4 configured ports" "$T/daemon.log"
-	sleep 2
+	barrier timers # a PortConfigDone for the empty CONFIG_DB, and a look at it again, are done
 	key_absent 0 "_PORT_TABLE:PortConfigDone" || fail "PortConfigDone for an empty CONFIG_DB"
 	config_ports 4
 	wait_until "PortConfigDone" key_exists 0 "_PORT_TABLE:PortConfigDone"

@@ -35,6 +35,15 @@ warm_setup() {
 	rcli 6 CONFIG SET notify-keyspace-events KEA >/dev/null
 }
 
+config_done_count_is() {
+	[ "$(rcli 0 HGET _PORT_TABLE:PortConfigDone count)" = "$1" ]
+}
+
+# hset_events_are N: the keyspace watch has seen exactly N hset events
+hset_events_are() {
+	[ "$(grep -c '^hset$' "$T/keyspace.log")" = "$1" ]
+}
+
 oper_is() { # oper_is PORT up|down: the kernel's operstate (down: lowerlayerdown and the like)
 	local o
 	o=$(ip netns exec "$NS" cat "/sys/class/net/$1/operstate")
@@ -54,10 +63,6 @@ start_keyspace_watch() {
 	wait_until "keyspace subscriber attached" grep -q psubscribe "$T/keyspace.log"
 }
 
-warm_state_is() {
-	[ "$(rcli 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" = "$1" ]
-}
-
 # warm_check_end [SEQ]: STATE_DB exact, the deleted ports' entries gone, the state sequence on the wire
 # and in keyspace notifications, PortConfigDone's count corrected, and no write for the ports
 # STATE_DB already had right.
@@ -73,17 +78,14 @@ warm_check_end() {
 	seq=$(grep '"HSET" "WARM_RESTART_TABLE|portsyncd" "state"' "$T/monitor.log" |
 		sed 's/.*"state" "\([a-z]*\)".*/\1/' | uniq | tr '\n' ' ')
 	expect_eq "$seq" "$want " "state sequence on the wire"
-	# every state write is a keyspace event (restore_count's HSET is one more)
-	local writes events
-	writes=$(grep -c '"HSET" "WARM_RESTART_TABLE|portsyncd"' "$T/monitor.log")
-	wait_until "keyspace events for every write" \
-		test "$(grep -c '^hset$' "$T/keyspace.log")" -ge "$writes"
-	events=$(grep -c '^hset$' "$T/keyspace.log")
-	expect_eq "$events" "$writes" "keyspace hset events on WARM_RESTART_TABLE|portsyncd"
 	# the 10 deleted left CONFIG_DB too: PortConfigDone counts the 246 left, and PortInitDone
-	wait_until "PortConfigDone rewritten" test "$(rcli 0 HGET _PORT_TABLE:PortConfigDone count)" = \
-		$((WARM_PORTS - 10))
+	wait_until "PortConfigDone rewritten" config_done_count_is $((WARM_PORTS - 10))
 	wait_until "PortInitDone written again" grep -q '"G" "PortInitDone"' "$T/monitor.log"
+	barrier # every write of the warm start has been made, and no more comes
+	# every state write is a keyspace event (restore_count's HSET is one more)
+	local writes
+	writes=$(grep -c '"HSET" "WARM_RESTART_TABLE|portsyncd"' "$T/monitor.log")
+	wait_until "a keyspace event for each of the $writes writes" hset_events_are "$writes"
 	# MONITOR: not one STATE_DB write for a port that did not change
 	unchanged_ports | sed 's/.*/"PORT_TABLE|Ethernet&"/' > "$T/unchanged.keys"
 	grep -E '"(HSET|HDEL|DEL)" "PORT_TABLE\|Ethernet' "$T/monitor.log" |
@@ -116,17 +118,18 @@ it_w02_warm_restart_redis_killed_mid_restore() {
 	start_redis --appendonly yes --appendfsync always
 	warm_setup
 	rcli 0 ACL SETUSER default -hgetall >/dev/null
-	# reconnects wait at least 500 ms: both watchers attach to the new server before
-	start_daemon --reconnect-min-ms 1000 --reconnect-max-ms 2000
+	start_daemon
 	wait_until "the restore refused" grep -q "warm restart: Redis refused the read" "$T/daemon.log"
 	expect_eq "$(redis-cli -s "$SOCK" -n 6 HGET "WARM_RESTART_TABLE|portsyncd" state)" \
 		initialized "state during the restore"
 	wait_state Ethernet10 "down up 1500" # nothing applied before the restore is complete
+	kill -STOP "$DAEMON_PID" # it reconnects only once both watchers are on the new server
 	kill_redis
 	start_redis --appendonly yes --appendfsync always # ACLs are not in the file: allowed again
 	rcli 6 CONFIG SET notify-keyspace-events KEA >/dev/null # nor is this setting
 	start_monitor
 	start_keyspace_watch
+	kill -CONT "$DAEMON_PID"
 	# on the new server: initialized written again, then the rest of the path
 	warm_check_end
 	grep -q "warm restart: STATE_DB holds 256 port entries" "$T/daemon.log" ||

@@ -85,7 +85,11 @@ static struct psd_alert_view alert(struct psd_world *w, uint32_t rule, const cha
 
 static const char *render(struct psd_world *w)
 {
-	struct psd_metrics_info info = {"t", 0, w->now};
+	struct psd_metrics_info info = {
+		.version = "t",
+		.start_time_unix_ns = 0,
+		.now_ns = w->now,
+	};
 	assert_true(psd_metrics_render(w->core, &info, text, sizeof(text)) < sizeof(text));
 	return text;
 }

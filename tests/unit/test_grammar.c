@@ -76,31 +76,42 @@ static void test_port_machine_table(void **state)
 	static const enum psd_port_sym syms[] = {
 		PSD_PS_NEW, PSD_PS_DEL, PSD_PS_FOUND, PSD_PS_MISSING, PSD_PS_DROP,
 		PSD_PS_GONE, PSD_PS_ACK_CLEAN, PSD_PS_ACK_PRESENT, PSD_PS_ACK_ABSENT, PSD_PS_RECHECK,
-		PSD_PS_FAILED,
+		PSD_PS_FAILED, PSD_PS_NEW_KNOWN, PSD_PS_NEW_MISSING, PSD_PS_ACK_KNOWN,
+		PSD_PS_ACK_MISSING,
 	};
-	/* expected target state (-1: no transition) and work, per state and symbol */
+	enum { NONE = -1 };
+	/* expected target state (NONE: no transition) and work, per state and symbol */
 	static const struct {
 		int to;
 		unsigned work;
-	} table[S_COUNT][11] = {
-		[S_IDLE] = {{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0}, {-1, 0},
-			    {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}},
+	} table[S_COUNT][15] = {
+		[S_IDLE] = {{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {NONE, 0},
+			    {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0},
+			    {NONE, 0}, {NONE, 0}, {S_WRITING, PSD_PW_WRITE}, {S_PARKED, PSD_PW_PARK},
+			    {NONE, 0}, {NONE, 0}},
 		[S_LOOKUP] = {{S_LOOKUP, PSD_PW_DIRTY}, {S_LOOKUP, PSD_PW_DIRTY},
 			      {S_WRITING, PSD_PW_WRITE}, {S_PARKED, PSD_PW_PARK},
 			      {S_IDLE, PSD_PW_FORGET | PSD_PW_SETTLE}, {S_DELETING, PSD_PW_DELETE},
-			      {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}},
-		[S_WRITING] = {{S_WRITING, PSD_PW_DIRTY}, {S_WRITING, PSD_PW_DIRTY}, {-1, 0},
-			       {-1, 0}, {-1, 0}, {-1, 0}, {S_IDLE, PSD_PW_SETTLE},
-			       {S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0},
+			      {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0},
+			      {S_LOOKUP, PSD_PW_DIRTY}, {S_LOOKUP, PSD_PW_DIRTY}, {NONE, 0}, {NONE, 0}},
+		[S_WRITING] = {{S_WRITING, PSD_PW_DIRTY}, {S_WRITING, PSD_PW_DIRTY}, {NONE, 0},
+			       {NONE, 0}, {NONE, 0}, {NONE, 0}, {S_IDLE, PSD_PW_SETTLE},
+			       {S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {NONE, 0},
+			       {S_PARKED, PSD_PW_PARK}, {S_WRITING, PSD_PW_DIRTY},
+			       {S_WRITING, PSD_PW_DIRTY}, {S_WRITING, PSD_PW_WRITE},
 			       {S_PARKED, PSD_PW_PARK}},
-		[S_DELETING] = {{S_DELETING, PSD_PW_DIRTY}, {S_DELETING, PSD_PW_DIRTY}, {-1, 0},
-				{-1, 0}, {-1, 0}, {-1, 0}, {S_IDLE, PSD_PW_SETTLE},
-				{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {-1, 0},
+		[S_DELETING] = {{S_DELETING, PSD_PW_DIRTY}, {S_DELETING, PSD_PW_DIRTY}, {NONE, 0},
+				{NONE, 0}, {NONE, 0}, {NONE, 0}, {S_IDLE, PSD_PW_SETTLE},
+				{S_LOOKUP, PSD_PW_LOOKUP}, {S_DELETING, PSD_PW_DELETE}, {NONE, 0},
+				{S_PARKED, PSD_PW_PARK}, {S_DELETING, PSD_PW_DIRTY},
+				{S_DELETING, PSD_PW_DIRTY}, {S_WRITING, PSD_PW_WRITE},
 				{S_PARKED, PSD_PW_PARK}},
 		[S_PARKED] = {{S_LOOKUP, PSD_PW_UNPARK | PSD_PW_LOOKUP},
-			      {S_DELETING, PSD_PW_UNPARK | PSD_PW_DELETE}, {-1, 0}, {-1, 0},
-			      {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0}, {-1, 0},
-			      {S_LOOKUP, PSD_PW_UNPARK | PSD_PW_LOOKUP}, {-1, 0}},
+			      {S_DELETING, PSD_PW_UNPARK | PSD_PW_DELETE}, {NONE, 0}, {NONE, 0},
+			      {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0}, {NONE, 0},
+			      {S_LOOKUP, PSD_PW_UNPARK | PSD_PW_LOOKUP}, {NONE, 0},
+			      {S_WRITING, PSD_PW_UNPARK | PSD_PW_WRITE}, {S_PARKED, 0}, {NONE, 0},
+			      {NONE, 0}},
 	};
 	int state_cs[S_COUNT];
 	for (int s = 0; s < S_COUNT; s++) {
@@ -114,7 +125,7 @@ static void test_port_machine_table(void **state)
 		for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 			unsigned work = 0xdead;
 			int got = psd_port_fsm_step(state_cs[s], syms[i], &work);
-			if (table[s][i].to < 0) {
+			if (table[s][i].to == NONE) {
 				if (got != -EINVAL)
 					fail_msg("state %d symbol %c: transition where none is allowed", s,
 						 syms[i]);

@@ -27,7 +27,12 @@ static struct psd_world *running(bool link_stats)
 
 static const char *render(struct psd_world *w)
 {
-	struct psd_metrics_info info = {"1.2.3", 1500000000ull * 1000000000ull + 250000000ull, w->now};
+	struct psd_metrics_info info = {
+		.version = "1.2.3",
+		.start_time_unix_ns = 1500000000ull * 1000000000ull + 250000000ull,
+		.now_ns = w->now,
+		.log_output_dropped = 7,
+	};
 	size_t n = psd_metrics_render(w->core, &info, text, sizeof(text));
 	assert_true(n < sizeof(text));
 	return text;
@@ -98,10 +103,16 @@ static void test_exposition_form(void **state)
 	assert_true(families >= 40);
 	assert_non_null(strstr(t, "\nportsyncd_build_info{version=\"1.2.3\"} 1\n"));
 	assert_non_null(strstr(t, "\nportsyncd_start_time_seconds 1500000000.25\n"));
+	/* the adapter's count, handed in: the log output's drops */
+	assert_int_equal(value(t, "portsyncd_log_output_dropped_total"), 7);
 	assert_non_null(strstr(t, "portsyncd_link_ack_latency_seconds_bucket{le=\"0.00001\"} "));
 	assert_non_null(strstr(t, "portsyncd_link_ack_latency_seconds_bucket{le=\"0.0025\"} "));
 	assert_non_null(strstr(t, "portsyncd_link_ack_latency_seconds_bucket{le=\"10\"} "));
-	struct psd_metrics_info info = {"1.2.3", 0, w->now};
+	struct psd_metrics_info info = {
+		.version = "1.2.3",
+		.start_time_unix_ns = 0,
+		.now_ns = w->now,
+	};
 	assert_int_equal(psd_metrics_render(w->core, &info, text, 100), 100);
 	psd_world_free(w);
 }

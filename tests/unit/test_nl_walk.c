@@ -344,6 +344,55 @@ static void test_attribute_sequence(void **state)
 	assert_int_equal(parse(&m, &l), 0);
 }
 
+/* The kernel's carrier counters: read when present, each at most once, of four bytes; both the
+ * up and the down count, or neither is taken as known. */
+static void test_carrier_counters(void **state)
+{
+	struct msg m;
+	struct psd_link l;
+	uint32_t changes = 20, up = 10, down = 10;
+
+	msg_begin(&m, RTM_NEWLINK);
+	good_name(&m);
+	msg_attr(&m, IFLA_CARRIER_CHANGES, &changes, 4);
+	msg_attr(&m, IFLA_CARRIER_UP_COUNT, &up, 4);
+	msg_attr(&m, IFLA_CARRIER_DOWN_COUNT, &down, 4);
+	msg_end(&m);
+	assert_int_equal(parse(&m, &l), 0);
+	assert_true(l.has_carrier_changes && l.has_carrier_up_down);
+	assert_int_equal(l.carrier_changes, 20);
+	assert_int_equal(l.carrier_up, 10);
+	assert_int_equal(l.carrier_down, 10);
+
+	msg_begin(&m, RTM_NEWLINK); /* an older kernel: the changes alone */
+	good_name(&m);
+	msg_attr(&m, IFLA_CARRIER_CHANGES, &changes, 4);
+	msg_attr(&m, IFLA_CARRIER_UP_COUNT, &up, 4);
+	msg_end(&m);
+	assert_int_equal(parse(&m, &l), 0);
+	assert_true(l.has_carrier_changes);
+	assert_false(l.has_carrier_up_down);
+
+	msg_begin(&m, RTM_NEWLINK); /* none: nothing known */
+	good_name(&m);
+	msg_end(&m);
+	assert_int_equal(parse(&m, &l), 0);
+	assert_false(l.has_carrier_changes || l.has_carrier_up_down);
+
+	msg_begin(&m, RTM_NEWLINK); /* twice */
+	good_name(&m);
+	msg_attr(&m, IFLA_CARRIER_CHANGES, &changes, 4);
+	msg_attr(&m, IFLA_CARRIER_CHANGES, &changes, 4);
+	msg_end(&m);
+	assert_int_equal(parse(&m, &l), -PSD_NLE_ATTR_SEQUENCE);
+
+	msg_begin(&m, RTM_NEWLINK); /* two bytes */
+	good_name(&m);
+	msg_attr(&m, IFLA_CARRIER_DOWN_COUNT, &down, 2);
+	msg_end(&m);
+	assert_int_equal(parse(&m, &l), -PSD_NLE_ATTR_POLICY);
+}
+
 static void test_too_many_attributes(void **state)
 {
 	struct msg m;
@@ -375,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_attribute_policy),
 		cmocka_unit_test(test_nested_linkinfo),
 		cmocka_unit_test(test_attribute_sequence),
+		cmocka_unit_test(test_carrier_counters),
 		cmocka_unit_test(test_too_many_attributes),
 		cmocka_unit_test(test_error_names),
 	};

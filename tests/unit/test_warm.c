@@ -212,7 +212,11 @@ static void test_warm_restart_reconciles(void **state)
 	assert_int_equal(psd_core_stats(w->core)->warm_stale_deleted, 2);
 	assert_true(psd_world_logged(w, "warm restart: reconciled"));
 	static char text[1 << 16];
-	struct psd_metrics_info info = {"1", 1000000000ull, w->now};
+	struct psd_metrics_info info = {
+		.version = "1",
+		.start_time_unix_ns = 1000000000ull,
+		.now_ns = w->now,
+	};
 	size_t n = psd_metrics_render(w->core, &info, text, sizeof(text));
 	assert_true(n > 0 && n < sizeof(text));
 	assert_non_null(strstr(text, "portsyncd_warm_restart_state{state=\"reconciled\"} 1\n"));

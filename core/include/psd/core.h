@@ -109,6 +109,9 @@ struct psd_str {
 	size_t len;
 };
 
+/* The bit of a reply type in a command's expect mask (struct psd_action). */
+#define PSD_EXPECT(type) (1u << (type))
+
 struct psd_reply {
 	uint64_t tag; /* the tag of the command it answers */
 	enum psd_reply_type type;
@@ -117,6 +120,21 @@ struct psd_reply {
 	const struct psd_str *elements;
 	size_t element_count;
 };
+
+/* Why a connection is down (PSD_EV_DB_DOWN). */
+enum psd_db_down_cause {
+	PSD_DOWN_LOST,     /* the server closed it, or the socket failed */
+	PSD_DOWN_CONNECT,  /* an attempt to connect failed */
+	PSD_DOWN_REFUSED,  /* the server refused its set-up (SELECT); detail: Redis's error */
+	PSD_DOWN_AUTH,     /* ... asking for a password (NOAUTH, WRONGPASS) */
+	PSD_DOWN_NO_DB,    /* ... the database number is out of the server's range */
+	PSD_DOWN_PROTOCOL, /* the server said what was never asked (a reply with no command pending,
+	                    * of a type its command cannot have, not RESP): what it acknowledged may
+	                    * not have been done */
+	_PSD_DOWN_MAX,
+};
+
+#define PSD_DB_DETAIL_MAX 159u /* bytes of the detail of a lost connection */
 
 struct psd_iface {
 	int32_t ifindex;
@@ -135,7 +153,12 @@ enum psd_event_type {
 	PSD_EV_NL_LOSS,     /* the adapter saw netlink data lost (ENOBUFS, MSG_TRUNC) */
 	PSD_EV_RECONFIGURE, /* new run-time settings (SIGHUP) */
 	PSD_EV_NL_DRAINED,  /* the event socket was read until empty (EAGAIN) */
+	PSD_EV_WATCH_UP,    /* a database's keyspace subscription is confirmed (u.watch_up) */
+	PSD_EV_WATCH_DOWN,  /* ... is gone, or could not be made (u.down) */
+	PSD_EV_KEYSPACE,    /* a keyspace notification (u.keyspace) */
 };
+
+#define PSD_KEYSPACE_FLAGS_MAX 31u /* bytes of notify-keyspace-events kept */
 
 struct psd_event {
 	enum psd_event_type type;
@@ -151,7 +174,22 @@ struct psd_event {
 			const struct psd_iface *ifaces;
 			size_t count;
 		} ifaces;
-		enum psd_db db;
+		enum psd_db db; /* PSD_EV_DB_UP */
+		struct {
+			enum psd_db db; /* first: the same as u.db */
+			enum psd_db_down_cause cause;
+			char detail[PSD_DB_DETAIL_MAX + 1]; /* what the adapter saw; "" if nothing */
+		} down; /* PSD_EV_DB_DOWN, PSD_EV_WATCH_DOWN */
+		struct {
+			enum psd_db db;
+			bool flags_known; /* the server said its notify-keyspace-events */
+			char flags[PSD_KEYSPACE_FLAGS_MAX + 1]; /* e.g. "AKE" (or what refused it) */
+		} watch_up;
+		struct {
+			enum psd_db db;
+			struct psd_str key;   /* the key, without "__keyspace@<id>__:" */
+			struct psd_str event; /* what happened to it: hset, del, expired ... */
+		} keyspace;
 		enum psd_nl_loss loss;
 		const struct psd_config *cfg; /* only run-time settings are taken */
 	} u;
@@ -168,6 +206,9 @@ enum psd_action_type {
 	PSD_ACT_NOTIFY,      /* an sd_notify state string */
 	PSD_ACT_EXIT,        /* leave the loop with this status */
 	PSD_ACT_DB_CONNECT,  /* (re)connect db; answer with PSD_EV_DB_UP or PSD_EV_DB_DOWN */
+	PSD_ACT_WATCH,       /* subscribe to db's keyspace notifications matching u.watch's patterns,
+	                      * on its Redis instance's subscription connection (made if there is
+	                      * none); answer with PSD_EV_WATCH_UP or PSD_EV_WATCH_DOWN */
 };
 
 #define PSD_ARGV_MAX (2u * PSD_PORT_FIELDS_MAX + 8u)
@@ -178,6 +219,9 @@ struct psd_action {
 		struct {
 			enum psd_db db;
 			uint64_t tag;
+			uint32_t expect; /* PSD_EXPECT() of each reply type it may be answered with; an
+			                  * error reply always may (Redis refused it); any other is a
+			                  * violation of the protocol by the server */
 			uint32_t argc;
 			const char *const *argv;
 			const size_t *argv_len;
@@ -202,7 +246,15 @@ struct psd_action {
 		} notify;
 		struct {
 			int status;
+			const char *reason; /* why, when the daemon cannot go on; "" otherwise */
 		} exit;
+		struct {
+			enum psd_db db;
+			uint32_t db_id;
+			uint32_t count;
+			const char *const *patterns;
+			const size_t *len;
+		} watch;
 		enum psd_db db;
 	} u;
 };
@@ -241,6 +293,10 @@ struct psd_stats {
 	uint64_t renames;
 	uint64_t appl_lookups;
 	uint64_t appl_missing;
+	uint64_t appl_known_writes; /* link changes written without a look-up (APPL_DB known) */
+	uint64_t appl_reads;        /* full reads of APPL_DB PORT_TABLE (each subscribe) */
+	uint64_t keyspace_notifications[_PSD_DB_MAX]; /* of what the daemon watches */
+	uint64_t watch_losses;      /* keyspace subscriptions lost */
 	uint64_t state_writes;
 	uint64_t state_deletes;
 	uint64_t producer_sets;
@@ -297,6 +353,11 @@ const struct psd_stats *psd_core_stats(const struct psd_core *c);
 /* One-line summary for STATUS=: ports, pending writes, phase. */
 size_t psd_core_status(const struct psd_core *c, char *buf, size_t size);
 bool psd_core_port_init_done(const struct psd_core *c);
+/* Redis commands sent and not yet answered. */
+uint32_t psd_core_inflight(const struct psd_core *c);
+/* Whether the core waits on a reply now: while it does not, replies may wait until the executor
+ * wakes for something else (lib/driver.h); a deadline (psd_core_next_deadline) bounds that. */
+bool psd_core_replies_wanted(const struct psd_core *c);
 uint32_t psd_core_ports_in_use(const struct psd_core *c);
 
 const char *psd_log_level_name(enum psd_log_level l);

@@ -38,8 +38,16 @@
 #define PSD_APPL_RECHECK_FIRST_NS (16ull * PSD_NS_PER_MS)
 #define PSD_APPL_RECHECK_BATCH 1024u                    /* re-look-ups per recheck tick */
 #define PSD_LOGGER_POLL_NS (1000ull * PSD_NS_PER_MS)    /* CONFIG_DB LOGGER|portsyncd poll */
+/* A CONFIG_DB written again after Redis came back empty (its keyspace watched): copied once
+ * the writes of its ports pause this long, at most PSD_CONFIG_SETTLE_MAX_NS after the first. */
+#define PSD_CONFIG_SETTLE_NS (50ull * PSD_NS_PER_MS)
+#define PSD_CONFIG_SETTLE_MAX_NS (200ull * PSD_NS_PER_MS)
 #define PSD_SHUTDOWN_FLUSH_NS (2000ull * PSD_NS_PER_MS) /* longest wait for writes at shutdown */
 #define PSD_LOST_NAMED 4u               /* ports named in the log when writes are lost at exit */
+/* While link messages come within this of each other, the acknowledgements of port writes are
+ * taken when the daemon wakes for the next message, not with a wake-up of their own; this long
+ * after the last message they are taken at the latest. */
+#define PSD_ACK_LAZY_NS (1ull * PSD_NS_PER_MS)
 #define PSD_EXIT_WRITES_LOST 3          /* exit status when shutdown lost writes */
 
 /* Ranges of the timings in struct psd_config (0 there takes the default). */

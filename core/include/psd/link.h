@@ -53,6 +53,13 @@ struct psd_link {
 	char kind[PSD_KIND_LEN_MAX + 1];
 	uint8_t addr_len;
 	uint8_t addr[PSD_ADDR_LEN_MAX];
+	/* The kernel's own counts over the netdev's life (IFLA_CARRIER_CHANGES, _UP_COUNT,
+	 * _DOWN_COUNT), exact however many messages were lost; has_*: the message carried them. */
+	bool has_carrier_changes;
+	bool has_carrier_up_down; /* both counts */
+	uint32_t carrier_changes;
+	uint32_t carrier_up;
+	uint32_t carrier_down;
 };
 
 /* A cursor over the netlink messages of one datagram. */

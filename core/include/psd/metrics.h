@@ -32,6 +32,7 @@ struct psd_metrics_info {
 	const char *version;        /* portsyncd_build_info{version} */
 	uint64_t start_time_unix_ns; /* the process's start, wall clock */
 	uint64_t now_ns;            /* monotonic, as handed to the core */
+	uint64_t log_output_dropped; /* log records the adapter's output queue dropped */
 };
 
 /* Renders the exposition into buf, NUL-terminated. Returns its length, or size when it did not

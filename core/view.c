@@ -1,0 +1,124 @@
+/*
+ * Health and the status text (view layer, view.h). Health is decided here alone: a database
+ * unreachable (failing past cfg.health_db_down_ns), Redis wedged (psd_redis_wedged: failing), a
+ * re-dump pending after a loss, starting or stopping (degraded); the reasons are joined with
+ * "; " in that order. The status text is STATUS='s line.
+ *
+ * Invariant: nothing here writes the core; the modules are read through their accessors.
+ */
+#include "view.h"
+
+#include "ctx.h"
+#include "links.h"
+#include "recovery.h"
+#include "resync.h"
+#include "startup.h"
+#include "text.h"
+#include "warm.h"
+
+static const char *const db_names[_PSD_DB_MAX] = {"CONFIG_DB", "APPL_DB", "STATE_DB"};
+
+static const char *const health_names[_PSD_HEALTH_MAX] = {"ok", "degraded", "failing"};
+
+const char *psd_health_name(enum psd_health h)
+{
+	return (unsigned)h < _PSD_HEALTH_MAX ? health_names[h] : "?";
+}
+
+static void reason(struct psd_text *t, const char *a, const char *b)
+{
+	if (t->len > 0)
+		psd_text_str(t, "; ");
+	psd_text_str(t, a);
+	psd_text_str(t, b);
+}
+
+uint64_t psd_view_db_down_for(const struct psd_ctx *c, enum psd_db db, uint64_t now_ns)
+{
+	const struct psd_stats *s = &c->stats;
+	return s->db_down[db] && now_ns > s->db_down_since_ns[db] ? now_ns - s->db_down_since_ns[db] :
+								    0;
+}
+
+/* h made at least degraded */
+static enum psd_health degraded(enum psd_health h)
+{
+	return h == PSD_HEALTH_OK ? PSD_HEALTH_DEGRADED : h;
+}
+
+enum psd_health psd_view_health(const struct psd_view *v, uint64_t now_ns, char *why, size_t size)
+{
+	const struct psd_ctx *c = v->ctx;
+	uint64_t limit = c->cfg.health_db_down_ns != 0 ? c->cfg.health_db_down_ns :
+							 PSD_HEALTH_DB_DOWN_DEFAULT_NS;
+	enum psd_health h = PSD_HEALTH_OK;
+	enum psd_phase phase = psd_startup_phase(v->startup);
+	struct psd_text t;
+
+	psd_text_init(&t, why, size);
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		if (psd_recovery_db_up(v->recovery, (enum psd_db)db) || !c->stats.db_down[db])
+			continue; /* up, or still connecting for the first time */
+		uint64_t down = psd_view_db_down_for(c, (enum psd_db)db, now_ns);
+		h = down >= limit ? PSD_HEALTH_FAILING : degraded(h);
+		reason(&t, db_names[db], " unreachable for ");
+		psd_text_u64(&t, down / PSD_NS_PER_MS);
+		psd_text_str(&t, down >= limit ? " ms (past the limit)" : " ms");
+	}
+	if (psd_redis_wedged(v->inflight, v->waiting_since_ns, now_ns)) {
+		h = PSD_HEALTH_FAILING;
+		reason(&t, "Redis has not answered for ", "");
+		psd_text_u64(&t, (now_ns - v->waiting_since_ns) / PSD_NS_PER_MS);
+		psd_text_str(&t, " ms (loop stalled)");
+	}
+	if (psd_resync_pending(c, v->resync)) {
+		h = degraded(h);
+		reason(&t, "netlink re-dump pending after a loss", "");
+	}
+	if (phase != PH_RUNNING) {
+		h = degraded(h);
+		reason(&t, phase < PH_RUNNING ? "starting" : "stopping", "");
+	}
+	return h;
+}
+
+static const char *const phase_names[] = {
+	[PH_IDLE] = "idle",         [PH_LOGGER] = "starting",      [PH_LOGGER_SET] = "starting",
+	[PH_SWITCH_TYPE] = "starting", [PH_WARM_ENABLE] = "starting", [PH_RESTORE_GET] = "starting",
+	[PH_RESTORE_SET] = "starting", [PH_KEYS] = "reading-config", [PH_CONFIG_COPY] = "copying-config",
+	[PH_CONFIG_DONE] = "copying-config", [PH_PRUNE] = "pruning", [PH_IFACES] = "old-interfaces",
+	[PH_REFUSED] = "refused-retrying",
+	[PH_RUNNING] = "running",   [PH_STOPPING] = "stopping",    [PH_EXITED] = "exited",
+};
+
+size_t psd_view_status(const struct psd_view *v, char *buf, size_t size)
+{
+	const struct psd_ctx *c = v->ctx;
+	bool warm = psd_startup_warm(v->startup);
+	struct psd_text t;
+
+	psd_text_init(&t, buf, size);
+	psd_text_str(&t, phase_names[psd_startup_phase(v->startup)]);
+	psd_text_str(&t, warm ? " (warm)" : " (cold)");
+	psd_text_str(&t, "; ports ");
+	psd_text_u64(&t, psd_port_count(&c->ports));
+	psd_text_str(&t, ", configured ");
+	psd_text_u64(&t, psd_startup_config_ports(v->startup));
+	psd_text_str(&t, ", awaited ");
+	psd_text_u64(&t, c->ports.portset_count);
+	psd_text_str(&t, ", pending writes ");
+	psd_text_u64(&t, (uint64_t)psd_links_queued(v->links) + v->inflight);
+	psd_text_str(&t, ", missing in APPL_DB ");
+	psd_text_u64(&t, psd_links_parked(v->links));
+	psd_text_str(&t, !psd_recovery_all_up(v->recovery) ? "; Redis down, reconnecting" :
+			 v->stalled ? "; Redis stalled, not answering" :
+				      "; Redis up");
+	if (psd_resync_redumping(v->resync))
+		psd_text_str(&t, "; netlink resync");
+	psd_text_str(&t, psd_links_init_done(v->links) ? "; PortInitDone sent" : "");
+	if (warm) {
+		psd_text_str(&t, "; warm restart ");
+		psd_text_str(&t, psd_warm_state_name(psd_warm_current(c, v->warm)));
+	}
+	return t.len;
+}

@@ -1,0 +1,46 @@
+/*
+ * Where log lines are written (log.c's output), without ever blocking: stdout or stderr as
+ * whatever kind of file it is, or syslog's datagram socket. Inside lib/ only.
+ */
+#ifndef PSD_LOG_SINK_H
+#define PSD_LOG_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "psd/core.h"
+
+enum psd_sink_kind {
+	PSD_SINK_FD,     /* write(2) on a descriptor that never blocks: our own O_NONBLOCK
+			  * description of a pipe, FIFO or terminal, or a regular file */
+	PSD_SINK_SOCKET, /* send(2) with MSG_DONTWAIT: a socket (the journal's stream) */
+	PSD_SINK_POLLED, /* a pipe or terminal we could not reopen: write(2) only what poll(2) says
+			  * fits (PIPE_BUF for a pipe, PSD_SINK_TTY_ROOM for a terminal) */
+	PSD_SINK_SYSLOG, /* our datagram socket to syslog, non-blocking; -1 while unreachable */
+};
+
+struct psd_sink {
+	enum psd_log_output output;
+	enum psd_sink_kind kind;
+	int fd;              /* -1: none (a closed stdout or stderr, syslog unreachable) */
+	bool owned;          /* ours to close */
+	size_t chunk;        /* PSD_SINK_POLLED: the most one write may carry */
+	uint64_t retry_ns;   /* syslog unreachable: no new attempt before this (CLOCK_MONOTONIC) */
+	const char *syslog_path;
+};
+
+#define PSD_SINK_TTY_ROOM 256u /* a terminal that polls writable takes at least this */
+
+/* Opens the sink of output (its descriptor is looked at, reopened or connected now). */
+void psd_sink_open(struct psd_sink *s, enum psd_log_output output, const char *syslog_path);
+/* Writes from buf: the bytes taken (a stream may take part of it; a syslog datagram all or
+ * nothing), -EAGAIN (wait for the descriptor to be writable), -ECONNRESET (syslog's peer is gone
+ * or the retry time has come: close the sink and open it again), -ENOTCONN (syslog unreachable:
+ * try again once PSD_LOG_RETRY_NS has passed) or another -errno (this record cannot be
+ * written). Never blocks. */
+ssize_t psd_sink_write(struct psd_sink *s, const char *buf, size_t len);
+void psd_sink_close(struct psd_sink *s);
+
+#endif

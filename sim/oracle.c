@@ -1,0 +1,143 @@
+/*
+ * The oracle's dispatch and report (oracle.h): what happens in the world passed on to the
+ * checkers in a fixed order (which decides which of two violations of one event is reported),
+ * and the report of the first violation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+/* docs/simulator.md says what each one means. */
+static const char *const invariant_names[_PSD_INV_MAX] = {
+	[PSD_INV_CORE] = "core-structure",
+	[PSD_INV_STATE_NEEDS_APPL] = "state-needs-appl",
+	[PSD_INV_NO_OLD_IFINDEX] = "no-old-ifindex",
+	[PSD_INV_NO_FALSE_DELETE] = "no-false-delete",
+	[PSD_INV_INIT_DONE_ONCE] = "init-done-once",
+	[PSD_INV_MEMORY_BOUNDED] = "memory-bounded",
+	[PSD_INV_RECONNECTED] = "reconnected",
+	[PSD_INV_ALERT_HELD_FOR] = "alert-held-for",
+	[PSD_INV_WARM_NO_CHURN] = "warm-no-churn",
+	[PSD_INV_WARM_PATH] = "warm-path",
+	[PSD_INV_WARM_EXACT] = "warm-exact",
+	[PSD_INV_CONVERGED] = "converged",
+};
+
+bool psd_sim_oracle_init(struct psd_sim *s)
+{
+	struct psd_check_writes *cw = &s->o.writes;
+	uint32_t ports = s->nports;
+	cw->fresh = calloc(ports, sizeof(*cw->fresh));
+	cw->told_gone = calloc(ports, sizeof(*cw->told_gone));
+	cw->old_ifindex = calloc(ports, sizeof(*cw->old_ifindex));
+	cw->old_renamed = calloc(ports, sizeof(*cw->old_renamed));
+	s->o.warm.written = calloc(ports, sizeof(*s->o.warm.written));
+	if (cw->fresh == NULL || cw->told_gone == NULL || cw->old_ifindex == NULL ||
+	    cw->old_renamed == NULL || s->o.warm.written == NULL)
+		return false;
+	memset(cw->fresh, 1, ports * sizeof(*cw->fresh));
+	psd_alert_watch_init(&s->o.aw);
+	return true;
+}
+
+void psd_sim_oracle_free(struct psd_sim *s)
+{
+	psd_alert_watch_free(&s->o.aw);
+	free(s->o.writes.fresh);
+	free(s->o.writes.told_gone);
+	free(s->o.writes.old_ifindex);
+	free(s->o.writes.old_renamed);
+	free(s->o.warm.written);
+}
+
+void psd_sim_violate(struct psd_sim *s, enum psd_sim_invariant inv, const char *what,
+		     const char *key, size_t key_len)
+{
+	if (s->o.failed)
+		return; /* the first violation is the one reported */
+	s->o.failed = true;
+	s->o.violated = inv;
+	snprintf(s->o.why, sizeof(s->o.why), "%s %.*s", what, (int)key_len, key);
+}
+
+static void print_recent(const struct psd_world *w)
+{
+	printf("psd-sim: last commands:\n");
+	uint64_t from = w->recent_total > 16 ? w->recent_total - 16 : 0;
+	for (uint64_t i = from; i < w->recent_total; i++)
+		printf("  %s\n", w->recent[i % 16]);
+}
+
+int psd_sim_fail(struct psd_sim *s, enum psd_sim_invariant inv, const char *what)
+{
+	printf("psd-sim: FAILED: invariant %s: %s\n", invariant_names[inv], what);
+	print_recent(s->w);
+	printf("psd-sim: reproduce with: %s\n", s->reproduce);
+	return 1;
+}
+
+int psd_sim_fail_violated(struct psd_sim *s)
+{
+	return psd_sim_fail(s, s->o.violated, s->o.why);
+}
+
+/* Every command Redis executes: the invariants on what lands. */
+void psd_sim_oracle_command(struct psd_sim *s, uint32_t db, uint32_t argc,
+			    const char *const *argv, const size_t *len)
+{
+	if (db == PSD_WORLD_STATE) {
+		psd_check_state_needs_appl(s, argc, argv, len);
+		psd_check_warm_command(s, argc, argv, len);
+	}
+	psd_check_init_done_once(s, db, argc, argv, len);
+}
+
+/* Every command the core sends: what it asks Redis to write must follow from what it was told. */
+void psd_sim_oracle_sent(struct psd_sim *s, uint32_t db, uint32_t argc, const char *const *argv,
+			 const size_t *len)
+{
+	psd_check_warm_sent(s, db, argc, argv, len);
+	psd_check_writes_sent(s, db, argc, argv, len);
+}
+
+void psd_sim_oracle_seen(struct psd_sim *s, const struct psd_kernel_msg *msg)
+{
+	psd_check_writes_seen(s, msg);
+}
+
+void psd_sim_oracle_dump_missing(struct psd_sim *s, uint32_t port)
+{
+	psd_check_writes_dump_missing(s, port);
+}
+
+void psd_sim_oracle_link_down(struct psd_sim *s, uint32_t port, int32_t ifindex)
+{
+	psd_check_writes_link_down(s, port, ifindex);
+}
+
+void psd_sim_oracle_redis_restart(struct psd_sim *s, bool data_lost)
+{
+	s->o.warm.window = false; /* a restarted server: the daemon writes every port again */
+	if (data_lost)
+		s->o.writes.init_done_writes = 0;
+}
+
+void psd_sim_oracle_new_core(struct psd_sim *s)
+{
+	for (uint32_t i = 0; i < s->nports; i++) {
+		s->o.writes.old_ifindex[i] = 0;
+		s->o.writes.fresh[i] = true;
+		s->o.warm.written[i] = false;
+	}
+	s->o.warm.state[0] = '\0';
+}
+
+void psd_sim_oracle_daemon_restart(struct psd_sim *s)
+{
+	psd_sim_oracle_new_core(s);
+	psd_alert_watch_reset(&s->o.aw); /* the new core's alerts start afresh */
+	s->o.writes.init_done_writes = 0;
+	s->o.warm.window = false; /* opened by the state initialized */
+}

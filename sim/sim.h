@@ -1,0 +1,104 @@
+/*
+ * psd-sim: the real core in a deterministic world, driven from one seed (docs/simulator.md).
+ *
+ * A simulation is one struct psd_sim: the world (world.h: the core, the Redis model, the event
+ * loop), the kernel model (kernel.h), the PRNG that draws the workload and the faults (prng.h),
+ * the faults' state (faults.h) and the oracle's (oracle.h). The modules, by job:
+ *   sim.c              assembly: the simulation built from the options, the world's hooks wired
+ *   prng.c             the PRNG; commands.h: reading the core's commands
+ *   workload.c         a switch's normal life: CONFIG_DB as minigraph writes it, kernel changes
+ *   fault_schedule.c, fault_inject.c   the faults (faults.h)
+ *   oracle.c, check_*.c                the invariants (oracle.h)
+ *   scenario_swarm.c   the default run: steps of workload and faults, flap storms, healing,
+ *                      convergence, the summary
+ *   scenario_warm_bench.c   --warm-bench: one measured warm restart after convergence
+ *   scenario_alerts.c  --alerts: seeded flap storms against the shipped alert rules
+ *   sim_main.c         the command line (and --fixture, which runs fixture.c instead)
+ *
+ * A new scenario: a scenario_<name>.c with its file-top comment, its entry point declared here,
+ * its option in sim_main.c (and in the reproducer line it prints), and its line in
+ * docs/simulator.md; it drives the world through the workload, the faults and the oracle, and
+ * reports through psd_sim_fail().
+ *
+ * Invariant: every random choice comes from s->prng (or from the core's own seed), in the same
+ * order for the same options, so the same command line gives the same run and trace hash.
+ */
+#ifndef PSD_SIM_H
+#define PSD_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "faults.h"
+#include "kernel.h"
+#include "oracle.h"
+#include "prng.h"
+#include "world.h"
+
+#define PSD_SIM_PORTS_MAX 200000u
+#define PSD_SIM_STEPS_MAX 100000000u
+#define PSD_SIM_STORM_MAX 1000u
+#define PSD_SIM_CONVERGE_NS (60ull * 1000000000ull) /* liveness bound, virtual time */
+#define PSD_SIM_CHECK_ALL_PORTS 4096u /* up to this many ports, the core is checked every step */
+#define PSD_SIM_CHECK_SPAN 1u         /* beyond: ports checked per step, amortised */
+#define PSD_SIM_INFLIGHT_MAX 4000u    /* below PSD_WORLD_HELD_MAX: singletons fit beside */
+#define PSD_SIM_MS 1000000ull
+#define PSD_SIM_S 1000000000ull
+/* The event loop fires a timer late by up to its slack plus this (scheduling, other sources). */
+#define PSD_SIM_LOOP_LATE_NS (2ull * PSD_SIM_MS)
+/* Redis back from an outage: the daemon is connected to every database within this. */
+#define PSD_SIM_RECONNECT_NS (300ull * PSD_SIM_MS)
+#define PSD_SIM_STALL_NS (6000ull * PSD_SIM_MS) /* a stall: beyond the core's 5 s default limit */
+
+/* What the command line asks for. */
+struct psd_sim_options {
+	const char *seed_text; /* a number, or a 40-hex commit hash */
+	const char *faults;    /* swarm, none, or a list of fault names */
+	uint32_t ports, steps, storm;
+	bool verbose, alerts, warm_bench;
+	bool canary_drop_loss;  /* the kernel hides overruns from the core */
+	bool canary_early_fire; /* the core's rules fire a second before their `for` */
+};
+
+struct psd_sim {
+	uint64_t seed;        /* from the seed text (psd_sim_init) */
+	struct psd_prng prng; /* the workload's and the faults' draws */
+	struct psd_world *w;
+	struct psd_kernel k;
+	uint32_t nports;
+	const char *reproduce; /* the command line that reproduces this run */
+	struct psd_sim_faults f;
+	struct psd_sim_oracle o;
+};
+
+/* A draw of the workload's and the faults' PRNG in [0, n). */
+static inline uint32_t psd_sim_below(struct psd_sim *s, uint32_t n)
+{
+	return psd_prng_below(&s->prng, n);
+}
+
+/* sim.c */
+/* Builds the simulation; 0, or the exit status of a failure it has reported. */
+int psd_sim_init(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled_faults,
+		 const char *reproduce);
+void psd_sim_free(struct psd_sim *s);
+
+/* workload.c */
+void psd_sim_config_ports(struct psd_sim *s); /* CONFIG_DB PORT|Ethernet<i> for every port */
+void psd_sim_kernel_change(struct psd_sim *s); /* one change of one netdev, netdev faults drawn */
+
+/* scenario_swarm.c */
+int psd_sim_run_swarm(struct psd_sim *s, const struct psd_sim_options *opt,
+		      uint32_t enabled_faults);
+/* The faults stop and the world heals: the virtual time convergence took, or UINT64_MAX with
+ * *why saying what differs. */
+uint64_t psd_sim_heal(struct psd_sim *s, const char **why);
+
+/* scenario_warm_bench.c: 0 once converged again (*ret_took: how long that took), or the exit
+ * status of a reported failure */
+int psd_sim_run_warm_bench(struct psd_sim *s, uint64_t *ret_took);
+
+/* scenario_alerts.c */
+int psd_sim_run_alerts(struct psd_sim *s, const char *seed_text);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * The world's keyspace subscriptions: the Redis model publishes every write it executes
+ * (redis_model.h's notify hook); a write to a key a confirmed subscription's patterns match is
+ * queued as a notification and handed to the core after the reply of the command that made it
+ * (psd_world_deliver_one), or when a simulation delivers them; a simulation may hold them (late),
+ * deliver them before a reply (ahead of the write they describe, as another connection's bytes
+ * can be), or drop the subscription with them (lost with their connection).
+ *
+ * Invariants: a note is queued only for a database whose subscription is up; a dropped
+ * subscription leaves no note of its database queued.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+static bool matches(const char *pattern, const char *channel)
+{
+	size_t n = strlen(pattern);
+	if (n > 0 && pattern[n - 1] == '*')
+		return strncmp(pattern, channel, n - 1) == 0;
+	return strcmp(pattern, channel) == 0;
+}
+
+static void published(void *ctx, uint32_t db_id, const char *key, size_t len, const char *event)
+{
+	struct psd_world *w = ctx;
+	struct psd_world_subs *s = &w->subs;
+	char channel[160];
+
+	for (uint32_t db = 0; db < 3; db++) {
+		if (!s->up[db] || s->db_id[db] != db_id)
+			continue;
+		snprintf(channel, sizeof(channel), "__keyspace@%u__:%.*s", db_id, (int)len, key);
+		bool hit = false;
+		for (uint32_t i = 0; i < s->count[db]; i++)
+			hit = hit || matches(s->pattern[db][i], channel);
+		if (!hit)
+			continue;
+		if (s->len == s->cap) {
+			s->cap = s->cap != 0 ? 2 * s->cap : 64;
+			s->notes = realloc(s->notes, s->cap * sizeof(*s->notes));
+			if (s->notes == NULL)
+				abort();
+		}
+		s->notes[s->len++] = (struct psd_world_note){db, strndup(key, len), event};
+		s->published++;
+	}
+}
+
+void psd_world_watch_init(struct psd_world *w)
+{
+	w->m.notify = published;
+	w->m.notify_ctx = w;
+}
+
+void psd_world_watch_asked(struct psd_world *w, enum psd_db db, uint32_t db_id, uint32_t count,
+			   const char *const *patterns, const size_t *len)
+{
+	struct psd_world_subs *s = &w->subs;
+	s->asked[db] = true;
+	s->db_id[db] = db_id;
+	s->count[db] = count < 3 ? count : 3;
+	for (uint32_t i = 0; i < s->count[db]; i++)
+		snprintf(s->pattern[db][i], sizeof(s->pattern[db][i]), "%.*s", (int)len[i],
+			 patterns[i]);
+}
+
+void psd_world_watch_up(struct psd_world *w, enum psd_db db)
+{
+	struct psd_world_subs *s = &w->subs;
+	if (!s->asked[db] || s->up[db])
+		return;
+	s->asked[db] = false;
+	s->up[db] = true;
+	struct psd_event ev = {.type = PSD_EV_WATCH_UP};
+	ev.u.watch_up.db = db;
+	ev.u.watch_up.flags_known = !s->flags_unknown;
+	snprintf(ev.u.watch_up.flags, sizeof(ev.u.watch_up.flags), "%s",
+		 s->flags_unknown ? "ERR unknown command 'CONFIG'" : s->flags != NULL ? s->flags : "AKE");
+	psd_world_push(w, &ev);
+}
+
+void psd_world_watch_down(struct psd_world *w, enum psd_db db)
+{
+	struct psd_world_subs *s = &w->subs;
+	size_t kept = 0;
+	if (!s->up[db] && !s->asked[db])
+		return;
+	s->up[db] = s->asked[db] = false;
+	for (size_t i = 0; i < s->len; i++) {
+		if (s->notes[i].db == db) {
+			free(s->notes[i].key);
+			s->lost++;
+		} else {
+			s->notes[kept++] = s->notes[i];
+		}
+	}
+	s->len = kept;
+	struct psd_event ev = {.type = PSD_EV_WATCH_DOWN};
+	ev.u.down.db = db;
+	ev.u.down.cause = PSD_DOWN_LOST;
+	snprintf(ev.u.down.detail, sizeof(ev.u.down.detail), "closed by the server");
+	psd_world_push(w, &ev);
+}
+
+void psd_world_notes_deliver(struct psd_world *w)
+{
+	struct psd_world_subs *s = &w->subs;
+	/* one at a time from the front: delivering one may make the core send commands the
+	 * model executes at once, queueing more behind */
+	while (!s->hold && s->len > 0) {
+		struct psd_world_note n = s->notes[0];
+		memmove(s->notes, s->notes + 1, (s->len - 1) * sizeof(*s->notes));
+		s->len--;
+		struct psd_event ev = {.type = PSD_EV_KEYSPACE};
+		ev.u.keyspace.db = (enum psd_db)n.db;
+		ev.u.keyspace.key = (struct psd_str){n.key, strlen(n.key)};
+		ev.u.keyspace.event = (struct psd_str){n.event, strlen(n.event)};
+		s->delivered++;
+		psd_world_push(w, &ev);
+		free(n.key);
+	}
+}
+
+void psd_world_watch_free(struct psd_world *w)
+{
+	for (size_t i = 0; i < w->subs.len; i++)
+		free(w->subs.notes[i].key);
+	free(w->subs.notes);
+	w->subs.notes = NULL;
+	w->subs.len = w->subs.cap = 0;
+}
