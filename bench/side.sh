@@ -15,7 +15,7 @@ RUNS=${1:-3}
 SMALL=${2:-512}
 LARGE=${3:-2048}
 IDLE_S=${4:-20}
-ROUNDS=10
+ROUNDS=3
 KINDS="ours floor"
 [ -z "${CPP_PORTSYNCD:-}" ] || KINDS="ours cpp floor"
 binary() { case $1 in ours) echo build/portsyncd ;; cpp) echo "$CPP_PORTSYNCD" ;; floor) echo build/floor ;; esac; }
