@@ -15,10 +15,19 @@
 # state once the flapping stops.
 # Every FLAP_S seconds the next FLAP_N peers go up, and FLAP_S seconds later down again: about
 # FLAP_N oper changes every FLAP_S seconds, over every port in turn.
+# What it prints is kept in build/soak/output.txt (tools/bench-figures.sh writes testing.md's
+# soak figures from it).
 # Usage: soak.sh DAEMON [MINUTES [PORTS]]   (SOAK_MINUTES, default 10; 500 ports)
 #        environment: SOAK_RESTART_S (180), SOAK_FLAP_N (50), SOAK_FLAP_S (1)
 set -eu -o pipefail
 trap 'echo "soak: FAILED: $0 line $LINENO: $BASH_COMMAND" >&2' ERR
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$TOP/build/soak"
+exec > >(tee "$TOP/build/soak/output.txt") 2>&1
+load() { cut -d ' ' -f 1-3 /proc/loadavg; }
+echo "soak: commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$TOP" \
+	diff --quiet HEAD 2>/dev/null || echo ' with uncommitted changes'), $(date -u '+%Y-%m-%d %H:%M UTC')," \
+	"$(nproc) cores, load average $(load) at the start"
 DAEMON=$(realpath "$1")
 MINUTES=${2:-${SOAK_MINUTES:-10}}
 PORTS=${3:-500}
@@ -53,6 +62,7 @@ fds() { find "/proc/$PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 status() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$PID/status"; }
 alive() { kill -0 "$PID" 2>/dev/null || { echo "soak: FAILED: the daemon died ($(tail -n 3 "$D/daemon.log"))" >&2; exit 1; }; }
 
+next_second() { sleep "$(printf '0.%09d' $((999999999 - 10#$(date +%N))))"; }
 # the scraper: one GET /metrics a second, on its own, each answer's outcome a line
 (while :; do
 	if ip netns exec "$NS" curl -sf -m 2 -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics"; then
@@ -60,10 +70,10 @@ alive() { kill -0 "$PID" 2>/dev/null || { echo "soak: FAILED: the daemon died ($
 	else
 		echo failed
 	fi
-	sleep 1
+	next_second
 done) >> "$D/scrapes" 2>/dev/null &
 SCRAPER=$!
-soak_cleanup() { kill "$SCRAPER" 2>/dev/null; cleanup; }
+soak_cleanup() { kill "$SCRAPER" 2>/dev/null || true; cleanup; }
 trap soak_cleanup EXIT
 scraped() { grep -c "^$1" "$D/scrapes" || true; }
 
@@ -88,7 +98,7 @@ for minute in $(seq 1 "$MINUTES"); do
 			restarts=$((restarts + 1))
 			next_restart=$((now + RESTART_S))
 		fi
-		sleep "$(printf '0.%09d' $((999999999 - 10#$(date +%N))))" # to the next second
+		next_second
 	done
 	alive
 	read -r c1 _ t1 <<<"$(proc_sample)"
@@ -139,4 +149,4 @@ for v in "$v_rss" "$v_fd" "$v_cpu" "$v_lines" "$v_scrapes"; do
 	[ "$v" = ok ] || { echo "soak: FAILED: a figure grew beyond its tolerance" >&2; exit 1; }
 done
 [ "$converged" = yes ] || { echo "soak: FAILED: STATE_DB does not hold the final state" >&2; exit 1; }
-echo "soak: passed"
+echo "soak: passed, load average $(load) at the end"

@@ -4,12 +4,15 @@
 # figure line for docs/testing.md, the alert lines as docs/alerts.md's cost table. With --write
 # it replaces the blocks between the bench-figures markers of both files; otherwise it prints
 # them. An output without its first and last lines (a run that failed or was cut short), or an
-# alert figure missing, writes nothing.
-# Usage: bench-figures.sh [--write] [OUTPUT]
+# alert figure missing, writes nothing. The figures of the last `make soak` (bench/soak.sh keeps
+# them in build/soak/output.txt) become testing.md's soak block, when that run reached its
+# verdict; without one the block is left as it is.
+# Usage: bench-figures.sh [--write] [OUTPUT [SOAK_OUTPUT]]
 cd "$(dirname "$0")/.." || exit 1
 write=false
 [ "${1:-}" != --write ] || { write=true; shift; }
 OUT=${1:-build/bench/output.txt}
+SOAK=${2:-build/soak/output.txt}
 fail() { echo "bench-figures: $*" >&2; exit 1; }
 [ -f "$OUT" ] || fail "no $OUT (run make bench)"
 head -n 1 "$OUT" | grep -q '^bench: commit ' || fail "$OUT does not start with the commit line"
@@ -64,6 +67,21 @@ alerts_block() {
 	echo '<!-- bench-figures end -->'
 }
 
+# the soak's lines, when the run reached its verdict (passed or a figure beyond its tolerance)
+soak_block() {
+	[ -f "$SOAK" ] && head -n 1 "$SOAK" | grep -q '^soak: commit ' &&
+		grep -q '^soak: start (' "$SOAK" || return 1
+	srun=$(head -n 1 "$SOAK" | sed 's/^soak: commit //')
+	echo "<!-- bench-figures soak: written by tools/bench-figures.sh from the output of make soak; do not edit -->"
+	echo "The figures \`make soak\` printed on commit $srun. With a load average above the count of" \
+		"cores, other work shared the machine." | fmt -w 100
+	echo
+	echo '```'
+	grep '^soak: ' "$SOAK" | sed '1d'
+	echo '```'
+	echo '<!-- bench-figures end -->'
+}
+
 # replace DOC NAME FILE: the block of NAME in DOC becomes FILE's lines
 replace() {
 	grep -q "^<!-- bench-figures $2: " "$1" || fail "$1 has no bench-figures $2 marker"
@@ -77,9 +95,18 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 testing_block > "$T/testing" || exit 1
 alerts_block > "$T/alerts" || exit 1
+soak=true
+soak_block > "$T/soak" || soak=false
 if ! $write; then
 	cat "$T/testing" "$T/alerts"
+	! $soak || cat "$T/soak"
 	exit 0
 fi
 replace docs/testing.md testing "$T/testing" && replace docs/alerts.md alerts "$T/alerts" || exit 1
 echo "bench-figures: docs/testing.md and docs/alerts.md written from $OUT (commit $run)"
+if $soak; then
+	replace docs/testing.md soak "$T/soak" || exit 1
+	echo "bench-figures: docs/testing.md's soak figures written from $SOAK"
+else
+	echo "bench-figures: no finished soak in $SOAK: its figures left as they are"
+fi
