@@ -16,7 +16,8 @@
 #     before the storm to its last STATE_DB write, bench/lib.sh run_storm), divided by the oper
 #     changes the kernel made (the ports' carrier_changes deltas) and by the link messages an
 #     independent listener in the namespace saw (tools/nl-record: peers included);
-#  5. after it: RSS, its anonymous part and its peak; the shared objects mapped (/proc/PID/maps),
+#  5. after it: RSS, its anonymous part (/proc/PID/smaps_rollup Anonymous: the pages no file
+#     backs, whoever else maps them) and its peak; the shared objects mapped (/proc/PID/maps),
 #     the TLS, crypto and D-Bus ones named.
 # KIND is ours, cpp or floor (bench/lib.sh). Prints one line of key=value figures.
 # Usage: storm.sh KIND DAEMON NL_RECORD KS_LATENCY [PORTS] [ROUNDS] [CHANGES] [IDLE_S]
@@ -52,6 +53,7 @@ woke=$(echo "$storm" | kv wakeups)
 changes=$(echo "$storm" | kv changes)
 msgs=$(echo "$storm" | kv link_messages)
 status() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$PID/status"; }
+rollup() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$PID/smaps_rollup"; }
 libs=$(awk '$6 ~ /\.so/ {n = split($6, p, "/"); print p[n]}' "/proc/$PID/maps" | sort -u)
 named=$(grep -E "^$SECURITY_LIBS" <<<"$libs" | paste -sd , -) || true
 echo "storm: kind=$KIND ports=$PORTS rounds=$ROUNDS changes=$changes messages=$msgs" \
@@ -60,7 +62,7 @@ echo "storm: kind=$KIND ports=$PORTS rounds=$ROUNDS changes=$changes messages=$m
 	"window_us=$(echo "$storm" | kv window_us)" \
 	"idle_s=$idle_s idle_wakeups_per_s=$(per $((w1 - w0)) "$idle_s")" \
 	"idle_ns_per_s=$(per $((c1 - c0)) "$idle_s")" \
-	"rss_kib=$(status VmRSS) hwm_kib=$(status VmHWM) anon_kib=$(status RssAnon)" \
+	"rss_kib=$(status VmRSS) hwm_kib=$(status VmHWM) anon_kib=$(rollup Anonymous)" \
 	"libs=$(wc -l <<<"$libs") security_libs=${named:-none} libs_list=$(paste -sd , - <<<"$libs")" \
 	"writes=$(echo "$storm" | kv writes) ip_us=$(echo "$storm" | kv ip_us)" \
 	"converged_after_ip_us=$(echo "$storm" | kv converged_after_ip_us)" \
