@@ -2,15 +2,18 @@
 # make soak (needs root; not part of make test): the real daemon for MINUTES minutes on PORTS
 # veth ports in a namespace that keep flapping, /metrics scraped every second, Redis restarted
 # (with its data: append-only file) every RESTART_S seconds. Each minute it prints the daemon's
-# RSS, open descriptors, CPU (schedstat ns a second, summed over its threads), log lines, and the
-# scrapes that failed. It compares a window of minutes at the start with one at the end (each
-# as long as the restart period, so each holds one Redis restart) and fails when, at the end:
+# RSS, open descriptors, CPU (schedstat ns a second, summed over its threads), log lines, the oper
+# changes the kernel made (the ports' carrier_changes) and the scrapes that failed. It compares a
+# window of minutes at the start with one at the end (each as long as the restart period, so
+# each holds one Redis restart; medians) and fails when, at the end:
 #   - RSS (the last minute's) is more than 10% (and more than 1024 KiB) above the start window's;
 #   - open descriptors are more than 2 above the start window's (a scrape or a reconnection in
 #     flight at the sample);
-#   - CPU a second is more than 1.5 times the start window's plus 1 ms a second (the machine's
+#   - CPU per oper change is more than 1.5 times the start window's plus 20 us (the machine's
 #     other work makes it noisy);
-#   - log lines a minute are more than 1.2 times the start window's plus 60;
+#   - log lines per 1,000 oper changes are more than 1.2 times the start window's plus 5.
+# CPU and log lines are judged per oper change, as the flapping's pace follows the machine's
+# load; a second and a minute of each are printed too;
 # or when the daemon died, a scrape in 20 failed, or STATE_DB does not hold the kernel's final
 # state once the flapping stops.
 # Every FLAP_S seconds the next FLAP_N peers go up, and FLAP_S seconds later down again: about
@@ -79,6 +82,7 @@ scraped() { grep -c "^$1" "$D/scrapes" || true; }
 
 read -r c0 _ t0 <<<"$(proc_sample)"
 l0=$(wc -l < "$D/daemon.log")
+k0=$(carrier_changes)
 start=$(date +%s)
 next_restart=$((start + RESTART_S / 2))
 next_flap=$start
@@ -106,11 +110,16 @@ for minute in $(seq 1 "$MINUTES"); do
 	rss=$(status VmRSS) fd=$(fds)
 	cpu=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN {printf "%.0f", c / (t / 1e9)}')
 	lines=$((l1 - l0))
-	echo "$minute $rss $fd $cpu $lines" >> "$D/minutes"
+	k1=$(carrier_changes)
+	changes=$((k1 - k0))
+	per_change=$(awk -v c=$((c1 - c0)) -v n="$changes" 'BEGIN {printf "%.0f", n > 0 ? c / n : 0}')
+	lines_k=$(awk -v l="$lines" -v n="$changes" 'BEGIN {printf "%.1f", n > 0 ? l * 1000 / n : 0}')
+	echo "$minute $rss $fd $cpu $lines $changes $per_change $lines_k" >> "$D/minutes"
 	s1=$(scraped ok) f1=$(scraped failed)
 	echo "soak: minute $minute: rss_kib=$rss fds=$fd cpu_ns_per_s=$cpu log_lines=$lines" \
+		"oper_changes=$changes cpu_ns_per_change=$per_change log_lines_per_1000_changes=$lines_k" \
 		"scrapes=$((s1 + f1 - s0 - f0)) scrapes_failed=$((f1 - f0)) redis_restarts=$restarts"
-	c0=$c1 t0=$t1 l0=$l1 s0=$s1 f0=$f1
+	c0=$c1 t0=$t1 l0=$l1 s0=$s1 f0=$f1 k0=$k1
 done
 
 # the flapping stops: every peer down, and STATE_DB must say so of every port
@@ -126,23 +135,27 @@ alive
 window() { awk -v a="$1" -v b="$2" -v c="$3" '$1 >= a && $1 <= b {print $c}' "$D/minutes" | sort -n |
 	awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 last_rss() { awk 'END {print $2}' "$D/minutes"; }
-s_rss=$(window 1 "$WIN" 2) s_fd=$(window 1 "$WIN" 3) s_cpu=$(window 1 "$WIN" 4) s_lines=$(window 1 "$WIN" 5)
 e0=$((MINUTES - WIN + 1))
-e_rss=$(last_rss) e_fd=$(window "$e0" "$MINUTES" 3) e_cpu=$(window "$e0" "$MINUTES" 4)
-e_lines=$(window "$e0" "$MINUTES" 5)
+s_rss=$(window 1 "$WIN" 2) e_rss=$(last_rss)
+s_fd=$(window 1 "$WIN" 3) e_fd=$(window "$e0" "$MINUTES" 3)
+s_cpu=$(window 1 "$WIN" 4) e_cpu=$(window "$e0" "$MINUTES" 4)
+s_lines=$(window 1 "$WIN" 5) e_lines=$(window "$e0" "$MINUTES" 5)
+s_pc=$(window 1 "$WIN" 7) e_pc=$(window "$e0" "$MINUTES" 7)
+s_lk=$(window 1 "$WIN" 8) e_lk=$(window "$e0" "$MINUTES" 8)
 verdict() { awk "BEGIN {print ($1) ? \"ok\" : \"GREW\"}"; }
 v_rss=$(verdict "$e_rss <= $s_rss * 1.10 || $e_rss <= $s_rss + 1024")
 v_fd=$(verdict "$e_fd <= $s_fd + 2")
-v_cpu=$(verdict "$e_cpu <= $s_cpu * 1.5 + 1000000")
-v_lines=$(verdict "$e_lines <= $s_lines * 1.2 + 60")
+v_cpu=$(verdict "$e_pc <= $s_pc * 1.5 + 20000")
+v_lines=$(verdict "$e_lk <= $s_lk * 1.2 + 5")
 kill "$SCRAPER" 2>/dev/null || true
 failed=$(scraped failed) scrapes=$(($(scraped ok) + failed))
 v_scrapes=$(verdict "$failed * 20 <= $scrapes")
 echo "soak: start (minutes 1-$WIN, medians) -> end (minutes $e0-$MINUTES; RSS of the last):" \
 	"RSS $s_rss -> $e_rss KiB ($v_rss: within 10% or 1024 KiB);" \
 	"descriptors $s_fd -> $e_fd ($v_fd: at most 2 more);" \
-	"CPU $s_cpu -> $e_cpu ns a second ($v_cpu: within 1.5 times + 1 ms a second);" \
-	"log lines a minute $s_lines -> $e_lines ($v_lines: within 1.2 times + 60)"
+	"CPU $s_cpu -> $e_cpu ns a second, $s_pc -> $e_pc ns per oper change ($v_cpu: within 1.5" \
+	"times + 20000 ns); log lines $s_lines -> $e_lines a minute, $s_lk -> $e_lk per 1000 oper" \
+	"changes ($v_lines: within 1.2 times + 5)"
 echo "soak: $restarts Redis restarts, $scrapes scrapes, $failed failed ($v_scrapes: at most 1 in 20);" \
 	"STATE_DB holds every port down after the flapping stops: $converged"
 for v in "$v_rss" "$v_fd" "$v_cpu" "$v_lines" "$v_scrapes"; do
