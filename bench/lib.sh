@@ -106,7 +106,7 @@ storm_batch() {
 # carrier_changes: the sum of the Ethernet ports' carrier_changes counters in the namespace
 carrier_changes() {
 	ip netns exec "$NS" sh -c 'cat /sys/class/net/Ethernet*/carrier_changes' |
-		awk '{t += $1} END {print t}'
+		awk '{t += $1} END {printf "%.0f\n", t}'
 }
 # run_storm KS_LATENCY NL_RECORD PORTS ROUNDS: the storm of storm_batch, watched by ks-latency
 # storm (convergence; the daemon's CPU ns and wake-ups over the active window, from just
@@ -132,10 +132,11 @@ run_storm() {
 	echo "$out changes=$((after - before)) link_messages=$(awk '/^datagrams/ {print $4}' "$D/record.out")"
 }
 # proc_sample: the daemon's CPU ns (schedstat, first field) and wake-ups (voluntary context
-# switches), each summed over its threads, then the time in ns
+# switches), each summed over its threads, then the time in ns; the sums printed in full (mawk
+# prints a sum past 2^31 as 2.24312e+09, which the callers' arithmetic refuses)
 proc_sample() {
 	local t
 	for t in /proc/"$PID"/task/*; do
 		echo "$(cut -d ' ' -f 1 "$t/schedstat") $(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")"
-	done | awk -v now="$(date +%s%N)" '{c += $1; w += $2} END {print c, w, now}'
+	done | awk -v now="$(date +%s%N)" '{c += $1; w += $2} END {printf "%.0f %.0f %s\n", c, w, now}'
 }
