@@ -78,6 +78,7 @@ done) >> "$D/scrapes" 2>/dev/null &
 SCRAPER=$!
 soak_cleanup() { kill "$SCRAPER" 2>/dev/null || true; cleanup; }
 trap soak_cleanup EXIT
+trap 'exit 143' TERM INT # the cleanup runs when the soak is stopped too
 scraped() { grep -c "^$1" "$D/scrapes" || true; }
 
 read -r c0 _ t0 <<<"$(proc_sample)"
@@ -112,8 +113,8 @@ for minute in $(seq 1 "$MINUTES"); do
 	lines=$((l1 - l0))
 	k1=$(carrier_changes)
 	changes=$((k1 - k0))
-	per_change=$(awk -v c=$((c1 - c0)) -v n="$changes" 'BEGIN {printf "%.0f", n > 0 ? c / n : 0}')
-	lines_k=$(awk -v l="$lines" -v n="$changes" 'BEGIN {printf "%.1f", n > 0 ? l * 1000 / n : 0}')
+	per_change=$(awk -v c=$((c1 - c0)) -v n="$changes" 'BEGIN {printf "%.0f", (n > 0 ? c / n : 0)}')
+	lines_k=$(awk -v l="$lines" -v n="$changes" 'BEGIN {printf "%.1f", (n > 0 ? l * 1000 / n : 0)}')
 	echo "$minute $rss $fd $cpu $lines $changes $per_change $lines_k" >> "$D/minutes"
 	s1=$(scraped ok) f1=$(scraped failed)
 	echo "soak: minute $minute: rss_kib=$rss fds=$fd cpu_ns_per_s=$cpu log_lines=$lines" \
