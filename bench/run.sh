@@ -17,15 +17,20 @@
 #    per unchanged port (bench/warm.sh); at 100K ports in the simulator (bench/sim.sh)
 # A bench that fails or prints no figure fails make bench: every pipeline fails with any of its
 # commands, and every figure must be a number.
+# BENCH_PARTS (all unless told) names the parts to run, of: core sim fuzz side replay outage warm
+# metrics alerts; e.g. BENCH_PARTS=side make bench runs the side-by-side bench alone (on a busy
+# machine the whole bench takes over an hour). The first line names the parts that ran.
 set -euo pipefail
 trap 'echo "bench: FAILED: $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 mkdir -p build/bench
 exec > >(tee build/bench/output.txt)
 load() { cut -d ' ' -f 1-3 /proc/loadavg; }
+PARTS=${BENCH_PARTS:-all}
+part() { [ "$PARTS" = all ] || [[ " $PARTS " == *" $1 "* ]]; }
 echo "bench: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD \
 	2>/dev/null || echo ' with uncommitted changes'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc)" \
-	"cores, load average $(load) at the start"
+	"cores, load average $(load) at the start, parts: $PARTS"
 FIXTURE=fixtures/netlink/veth-flaps.bin
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 number() { # number WHAT VALUE: VALUE, or the bench fails naming WHAT
@@ -33,6 +38,7 @@ number() { # number WHAT VALUE: VALUE, or the bench fails naming WHAT
 	echo "$2"
 }
 
+if part core; then
 rates=$(for i in 1 2 3; do build/bench_core "$FIXTURE" || exit 1; done | tee /dev/stderr |
 	sed -n 's/.*: \([0-9]*\) messages\/s.*/\1/p')
 rate=$(number "core throughput" "$(echo "$rates" | median)")
@@ -50,10 +56,12 @@ else
 	echo "bench: FAILED: valgrind is not installed" >&2
 	exit 1
 fi
+fi
 
 failed=
-bench/sim.sh || failed="$failed bench/sim.sh" # the daemon figures still come
+! part sim || bench/sim.sh || failed="$failed bench/sim.sh" # the daemon figures still come
 
+if part fuzz; then
 fuzz_rates=$(for i in 1 2 3; do
 	rm -rf build/fuzz/speed-corpus && mkdir -p build/fuzz/speed-corpus
 	build/fuzz/speed-netlink -max_total_time=10 -print_final_stats=1 build/fuzz/speed-corpus \
@@ -61,15 +69,17 @@ fuzz_rates=$(for i in 1 2 3; do
 done)
 fuzz_rate=$(number "fuzz exec/s" "$(echo "$fuzz_rates" | median)")
 echo "bench: fuzz netlink datagram harness, libFuzzer without sanitizers, one core (median of 3): $fuzz_rate exec/s"
+fi
 
 if [ "$(id -u)" = 0 ]; then
 	# key KEY: that figure of every run, one a line; med KEY: their median
 	key() { sed -n "s/.* $1=\([-0-9.]*\).*/\1/p" <<<"$runs"; }
 	med() { key "$1" | median; }
 	goal() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g ? "met" : "MISSED")}'; }
-	bench/side.sh
-	bench/replay.sh build/portsyncd 512 40
+	! part side || bench/side.sh
+	! part replay || bench/replay.sh build/portsyncd 512 40
 	for run in "kept" "empty"; do
+		part outage || continue
 		runs=$(for i in 1 2 3; do
 			bench/outage.sh build/portsyncd build/ks-latency 1000 2 $run || exit 1
 		done)
@@ -81,6 +91,7 @@ if [ "$(id -u)" = 0 ]; then
 			"answered; goal <= 300 ms: $(goal "$conv" 300); Redis stayed down until the kernel had" \
 			"reported every carrier change, $(med kernel_ms) ms after ip -batch started"
 	done
+	if part warm; then
 	runs=$(for i in 1 2 3; do bench/warm.sh build/portsyncd 1000 || exit 1; done)
 	echo "$runs"
 	wms=$(number "warm restart, reconciled ms" "$(med reconciled_ms)")
@@ -90,11 +101,12 @@ if [ "$(id -u)" = 0 ]; then
 		"start-up: $(med daemon_ms) ms); goal <= 200 ms: $(goal "$wms" 200); $wpu STATE_DB writes" \
 		"per unchanged port ($(med unchanged_writes) for $(key unchanged | head -n 1)); goal 0:" \
 		"$(goal "$wpu" 0)"
+	fi
 else
 	echo "bench: FAILED: the daemon benchmarks need root (network namespaces)" >&2
 	exit 1
 fi
-bench/metrics.sh build/portsyncd build/nl-record build/ks-latency 512 20
-bench/alerts.sh build/portsyncd build/nl-record build/ks-latency 512 20
+! part metrics || bench/metrics.sh build/portsyncd build/nl-record build/ks-latency 512 20
+! part alerts || bench/alerts.sh build/portsyncd build/nl-record build/ks-latency 512 20
 [ -z "$failed" ] || { echo "bench: FAILED:$failed" >&2; exit 1; }
 echo "bench: done, load average $(load) at the end"

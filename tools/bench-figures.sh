@@ -4,7 +4,8 @@
 # figure line for docs/testing.md, the alert lines as docs/alerts.md's cost table. With --write
 # it replaces the blocks between the bench-figures markers of both files; otherwise it prints
 # them. An output without its first and last lines (a run that failed or was cut short), or an
-# alert figure missing, writes nothing. The figures of the last `make soak` (bench/soak.sh keeps
+# alert figure missing, writes nothing. A run of some parts only (BENCH_PARTS, named on its first
+# line) writes testing.md's block, and alerts.md's table only when the alerts part ran. The figures of the last `make soak` (bench/soak.sh keeps
 # them in build/soak/output.txt) become testing.md's soak block, when that run reached its
 # verdict; without one the block is left as it is.
 # Usage: bench-figures.sh [--write] [OUTPUT [SOAK_OUTPUT]]
@@ -17,13 +18,17 @@ fail() { echo "bench-figures: $*" >&2; exit 1; }
 [ -f "$OUT" ] || fail "no $OUT (run make bench)"
 head -n 1 "$OUT" | grep -q '^bench: commit ' || fail "$OUT does not start with the commit line"
 tail -n 1 "$OUT" | grep -q '^bench: done' || fail "$OUT does not end with 'bench: done': the run did not finish"
-run=$(head -n 1 "$OUT" | sed 's/^bench: commit //')
+run=$(head -n 1 "$OUT" | sed 's/^bench: commit //; s/, parts: .*$//')
+parts=$(head -n 1 "$OUT" | sed -n 's/.*, parts: \(.*\)$/\1/p')
+alerts_ran() { case " ${parts:-all} " in *" all "* | *" alerts "*) return 0 ;; esac; return 1; }
 end=$(tail -n 1 "$OUT" | sed -n 's/.*load average \(.*\) at the end/\1/p')
 cpp=$(grep -m 1 '^bench: side by side: ' "$OUT" | sed -n 's/.* C++=\([^ ]*\) .*/\1/p')
 marker() { echo "<!-- bench-figures $1: written by tools/bench-figures.sh from the output of make bench; do not edit -->"; }
 # the run, in words: commit, date, cores, load
 about() {
-	echo "The figures \`${cpp:+CPP_PORTSYNCD=$cpp }make bench\` printed on commit $run and $end" \
+	only=
+	[ "${parts:-all}" = all ] || only="BENCH_PARTS='$parts' "
+	echo "The figures \`${cpp:+CPP_PORTSYNCD=$cpp }${only}make bench\` printed on commit $run and $end" \
 		"at the end$( [ -n "$cpp" ] || echo ', without the C++ portsyncd'). With a load average" \
 		"above the count of cores, other work shared the machine and every figure is worse for" \
 		"it; ratios taken in the same run hold better." | fmt -w 100
@@ -94,16 +99,23 @@ replace() {
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 testing_block > "$T/testing" || exit 1
-alerts_block > "$T/alerts" || exit 1
+! alerts_ran || alerts_block > "$T/alerts" || exit 1
 soak=true
 soak_block > "$T/soak" || soak=false
 if ! $write; then
-	cat "$T/testing" "$T/alerts"
+	cat "$T/testing"
+	! alerts_ran || cat "$T/alerts"
 	! $soak || cat "$T/soak"
 	exit 0
 fi
-replace docs/testing.md testing "$T/testing" && replace docs/alerts.md alerts "$T/alerts" || exit 1
-echo "bench-figures: docs/testing.md and docs/alerts.md written from $OUT (commit $run)"
+replace docs/testing.md testing "$T/testing" || exit 1
+echo "bench-figures: docs/testing.md written from $OUT (commit $run)"
+if alerts_ran; then
+	replace docs/alerts.md alerts "$T/alerts" || exit 1
+	echo "bench-figures: docs/alerts.md written from $OUT"
+else
+	echo "bench-figures: the run's parts ($parts) leave out the alerts: docs/alerts.md left as it is"
+fi
 if $soak; then
 	replace docs/testing.md soak "$T/soak" || exit 1
 	echo "bench-figures: docs/testing.md's soak figures written from $SOAK"
