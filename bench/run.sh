@@ -18,8 +18,8 @@
 # A bench that fails or prints no figure fails make bench: every pipeline fails with any of its
 # commands, and every figure must be a number.
 # BENCH_PARTS (all unless told) names the parts to run, of: core sim fuzz side replay outage warm
-# metrics alerts; e.g. BENCH_PARTS=side make bench runs the side-by-side bench alone (on a busy
-# machine the whole bench takes over an hour). The first line names the parts that ran.
+# metrics alerts; e.g. BENCH_PARTS=side make bench runs the side-by-side bench alone (for a busy
+# machine, on which the whole bench runs long). The first line names the parts that ran.
 set -euo pipefail
 trap 'echo "bench: FAILED: $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."

@@ -82,7 +82,7 @@ soak_block() {
 		"cores, other work shared the machine." | fmt -w 100
 	echo
 	echo '```'
-	grep '^soak: ' "$SOAK" | sed '1d'
+	grep '^soak: ' "$SOAK" | sed "1d; s|$(pwd)/||g" # the daemon's path from the checkout
 	echo '```'
 	echo '<!-- bench-figures end -->'
 }
