@@ -101,15 +101,15 @@ FUZZ_SPEED_BIN := $(FUZZ_TARGETS:%=build/fuzz/speed-%)
 FUZZ_AFL_BIN := $(FUZZ_TARGETS:%=build/fuzz/afl-%)
 # everything `make test` compiles: every binary
 BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim build/bench_core \
-	build/bench_metrics build/flap-accuracy \
+	build/bench_metrics build/flap-accuracy build/floor \
 	$(TOOL_BIN) build/ks-latency \
 	$(UNIT_BIN) $(UNIT_ASAN_BIN) $(FUZZ_REPLAY_BIN) $(FUZZ_LIBFUZZER_BIN) $(FUZZ_SPEED_BIN) \
 	$(FUZZ_AFL_BIN)
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
 
-.PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test libs-test ragel \
-	check-generated bench fsm-docs clean demo fuzz fuzz-afl fuzz-replay chaos chaos-short \
-	stress stress-short fixtures
+.PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test libs-test \
+	ragel check-generated bench bench-figures soak fsm-docs clean demo fuzz fuzz-afl fuzz-replay \
+	chaos chaos-short stress stress-short fixtures
 .SECONDEXPANSION:
 # objects are never intermediate files to delete
 .SECONDARY:
@@ -187,6 +187,10 @@ $(TOOL_BIN): build/%: $(REL)/tools/%.o
 # the latency benchmark's client: keyspace notifications through hiredis
 build/ks-latency: $(REL)/tools/ks-latency.o
 	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# the bench's floor: the least a daemon does per link message (libc only)
+build/floor: $(REL)/bench/floor.o
+	$(REL_CC) $(HARDEN_LD) $(LDFLAGS) -o $@ $^
 
 # The simulator: build/psd-sim --seed S [--ports N] [--steps M] [--canary drop-loss|early-fire]
 # [--alerts]
@@ -291,8 +295,21 @@ stress-short: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 stress: build/psd-sim build/portsyncd build/nl-inject build/notify-listen
 	tests/stress/run.sh full
 
-bench: build/bench_core build/bench_metrics build/flap-accuracy build/portsyncd build/nl-record build/ks-latency build/fuzz/speed-netlink build/psd-sim
+# CPP_PORTSYNCD=PATH make bench: the C++ portsyncd side by side (docs/testing.md)
+bench: build/bench_core build/bench_metrics build/flap-accuracy build/portsyncd build/nl-record \
+	build/ks-latency build/floor build/fuzz/speed-netlink build/psd-sim
 	bench/run.sh
+
+# SOAK_MINUTES=N make soak (root; not part of make test): the daemon on 500 flapping veths, scraped
+# every second, Redis restarted every 3 minutes; fails when RSS, descriptors, CPU or log lines
+# grow beyond their tolerance (docs/testing.md)
+SOAK_MINUTES ?= 10
+soak: build/portsyncd
+	bench/soak.sh build/portsyncd $(SOAK_MINUTES)
+
+# the docs' figure blocks, from the output of the last make bench (build/bench/output.txt)
+bench-figures:
+	tools/bench-figures.sh --write
 
 demo: build/portsyncd
 	tools/demo.sh
