@@ -41,26 +41,66 @@ tests=("$@")
 passed=0
 failed=0
 failed_names=()
-TEST_SEQ=0
-for t in "${tests[@]}"; do
-	TEST_SEQ=$((TEST_SEQ + 1))
+# IT_JOBS tests at once (1 unless told): each has its own redis-server, namespace, daemon and
+# directory; the tests matching IT_SERIAL run alone, as they name things beyond their namespace
+# (the multi-ASIC tests create asic0, asic1 ...). Each test's output is shown once it has ended,
+# in the tests' order.
+JOBS=${IT_JOBS:-1}
+SERIAL=${IT_SERIAL:-^it_m[0-9]}
+OUT=$(mktemp -d /tmp/psd-it-run.XXXXXX)
+
+run_one() { # run_one TEST SEQ: its output in $OUT/SEQ.log, then "status ms" in $OUT/SEQ.res
+	local t=$1 start status
+	TEST_SEQ=$2
 	start=$(date +%s%N)
 	(
 		trap teardown_env EXIT
 		setup_env
 		"$t"
-	)
+	) > "$OUT/$2.log" 2>&1
 	status=$?
-	ms=$((($(date +%s%N) - start) / 1000000))
-	if [ $status -eq 0 ]; then
-		passed=$((passed + 1))
-		printf 'ok   %-46s %4d.%03ds\n' "$t" $((ms / 1000)) $((ms % 1000))
-	else
-		failed=$((failed + 1))
-		failed_names+=("$t")
-		printf 'FAIL %-46s %4d.%03ds\n' "$t" $((ms / 1000)) $((ms % 1000))
+	echo "$status $((($(date +%s%N) - start) / 1000000))" > "$OUT/$2.tmp"
+	mv "$OUT/$2.tmp" "$OUT/$2.res"
+}
+
+shown=0
+show_ended() { # the tests that have ended, in order, up to the first still running
+	local t status ms
+	while [ $shown -lt ${#tests[@]} ] && [ -f "$OUT/$((shown + 1)).res" ]; do
+		t=${tests[$shown]}
+		shown=$((shown + 1))
+		read -r status ms < "$OUT/$shown.res"
+		cat "$OUT/$shown.log"
+		if [ "$status" -eq 0 ]; then
+			passed=$((passed + 1))
+			printf 'ok   %-46s %4d.%03ds\n' "$t" $((ms / 1000)) $((ms % 1000))
+		else
+			failed=$((failed + 1))
+			failed_names+=("$t")
+			printf 'FAIL %-46s %4d.%03ds\n' "$t" $((ms / 1000)) $((ms % 1000))
+		fi
+	done
+}
+
+seq=0
+for t in "${tests[@]}"; do
+	seq=$((seq + 1))
+	if [[ $t =~ $SERIAL ]] || [ "$JOBS" -le 1 ]; then
+		wait # alone: after every test started before it
+		show_ended
+		run_one "$t" $seq
+		show_ended
+		continue
 	fi
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n
+		show_ended
+	done
+	run_one "$t" $seq &
 done
+wait
+show_ended
+rm -rf "$OUT"
 [ $failed -gt 0 ] && echo "failed: ${failed_names[*]}"
 echo "integration: $passed passed, $failed failed"
 [ $failed -eq 0 ]
