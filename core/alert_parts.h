@@ -41,6 +41,8 @@ uint32_t psd_alert_pool_find(const struct psd_alerts *a, uint32_t rule, uint32_t
 uint32_t psd_alert_pool_add(struct psd_ctx *c, struct psd_alerts *a, uint32_t rule, uint32_t port,
 			    const char *name,
 			    size_t len);
+/* Alert i is about the same port name at another index now (the table added it again). */
+void psd_alert_pool_move(struct psd_alerts *a, uint32_t i, uint32_t port);
 void psd_alert_maybe_free(struct psd_alerts *a, uint32_t i);
 
 /* alert_history.c: the history of the daemon's signals */

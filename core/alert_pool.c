@@ -75,13 +75,31 @@ uint32_t psd_alert_pool_add(struct psd_ctx *c, struct psd_alerts *a, uint32_t ru
 	return i;
 }
 
-static void pool_free(struct psd_alerts *a, uint32_t i)
+static void unlink_bucket(struct psd_alerts *a, uint32_t i)
 {
 	struct psd_alert *x = &a->inst[i];
 	uint32_t *link = &a->bucket[psd_alert_bucket_of(x->rule, x->port)];
 	while (*link != i + 1)
 		link = &a->inst[*link - 1].next;
 	*link = x->next;
+}
+
+void psd_alert_pool_move(struct psd_alerts *a, uint32_t i, uint32_t port)
+{
+	struct psd_alert *x = &a->inst[i];
+	PSD_ASSERT(psd_alert_pool_find(a, x->rule, port, x->port_name, x->port_len) ==
+		   PSD_ALERT_NONE);
+	unlink_bucket(a, i);
+	x->port = port;
+	uint32_t b = psd_alert_bucket_of(x->rule, port);
+	x->next = a->bucket[b];
+	a->bucket[b] = i + 1;
+}
+
+static void pool_free(struct psd_alerts *a, uint32_t i)
+{
+	struct psd_alert *x = &a->inst[i];
+	unlink_bucket(a, i);
 	x->used = false;
 	x->gen++;
 	x->next = a->free_head;

@@ -160,6 +160,25 @@ int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_al
 	return 0;
 }
 
+/* The port alert i is about, found by its name: a port the table forgot and added again (a
+ * netdev renamed away and back, deleted and created) has a new index, and its alert follows it,
+ * so that a rule and a subject have one alert, as they have one STATE_DB entry. NULL while no
+ * netdev of that name is present. */
+static const struct psd_port *alert_port(struct psd_ctx *c, struct psd_alerts *a, uint32_t i)
+{
+	const struct psd_alert *x = &a->inst[i];
+	const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] : NULL;
+	if (p == NULL || !p->used || p->name_len != x->port_len ||
+	    memcmp(p->name, x->port_name, x->port_len) != 0) {
+		uint32_t idx = psd_port_find(&c->ports, x->port_name, x->port_len);
+		if (idx == PSD_NO_PORT)
+			return NULL;
+		psd_alert_pool_move(a, i, idx);
+		p = &c->ports.ports[idx];
+	}
+	return p->present ? p : NULL;
+}
+
 void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
 {
 	if (c->now_ns < a->due_ns || a->rules.count == 0)
@@ -191,10 +210,8 @@ void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 		struct psd_alert *x = &a->inst[i];
 		if (!x->used)
 			continue;
-		const struct psd_port *p = x->port < c->ports.high_water ? &c->ports.ports[x->port] :
-									      NULL;
-		if (p != NULL && p->used && p->present && p->name_len == x->port_len &&
-		    memcmp(p->name, x->port_name, x->port_len) == 0) {
+		const struct psd_port *p = alert_port(c, a, i);
+		if (p != NULL) {
 			int64_t v = (int64_t)psd_port_changes_in(p, t, psd_alert_buckets_of(&a->rules.rule[x->rule])) *
 				    1000;
 			psd_alert_evaluate(c, a, i, psd_alert_condition(&a->rules.rule[x->rule], v), v, t);
