@@ -309,6 +309,7 @@ void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db)
 			continue;
 		lk->urgent -= p->dirty;
 		p->sent = false; /* the command is idempotent: send it again once reconnected */
+		p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP; /* it may have landed */
 		c->stats.commands_replayed++;
 		sendq_push(c, lk, i);
 	}
@@ -665,6 +666,7 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 			psd_links_step(c, lk, idx, PSD_PS_FAILED);
 			return;
 		}
+		p->sent_once = true; /* a refused one (above) changed nothing */
 		if (kind == TAG_WRITE) {
 			c->stats.state_writes++;
 			psd_port_leave_portset(&c->ports, p);
@@ -726,10 +728,8 @@ static uint32_t next_to_send(struct psd_ctx *c, struct psd_links *lk)
 		lk->sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
-		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p)) {
-			p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP;
+		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p))
 			return idx;
-		}
 		c->stats.warm_unchanged++;
 		psd_port_leave_portset(&c->ports, p);
 		psd_links_step(c, lk, idx, ack_symbol(c, lk, p)); /* PortInitDone, if due, at the end of the event */
