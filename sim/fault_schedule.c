@@ -17,7 +17,7 @@ const char *const psd_sim_fault_names[_PSD_FAULT_MAX] = {
 	"overrun", "outage", "wipe", "delete", "rename", "enslave", "slow", "oom",
 	"dump-truncated", "dump-interrupted", "restart-warm", "restart-cold", "restart-swss",
 	"refuse", "wrongtype", "restart-stale", "restart-empty-late", "loading", "stall",
-	"maxclients",
+	"maxclients", "stray-reply", "wrong-reply",
 };
 
 bool psd_sim_faults_parse(const char *text, uint32_t *ret)
@@ -68,6 +68,8 @@ void psd_sim_faults_draw(struct psd_sim *s)
 	rate[PSD_FAULT_LOADING] = psd_sim_below(s, 3);
 	rate[PSD_FAULT_STALL] = psd_sim_below(s, 2);
 	rate[PSD_FAULT_MAXCLIENTS] = psd_sim_below(s, 4); /* of ten outages */
+	rate[PSD_FAULT_STRAY_REPLY] = psd_sim_below(s, 3);
+	rate[PSD_FAULT_WRONG_REPLY] = psd_sim_below(s, 4);
 }
 
 static void inject(struct psd_sim *s, enum psd_sim_fault f)
@@ -97,6 +99,12 @@ static void inject(struct psd_sim *s, enum psd_sim_fault f)
 	case PSD_FAULT_STALL:
 		psd_sim_stall_fault(s);
 		break;
+	case PSD_FAULT_STRAY_REPLY:
+		psd_sim_stray_reply_fault(s);
+		break;
+	case PSD_FAULT_WRONG_REPLY:
+		psd_sim_wrong_reply_fault(s);
+		break;
 	default:
 		psd_sim_daemon_restart(s, f);
 		break;
@@ -109,7 +117,8 @@ bool psd_sim_fault_step(struct psd_sim *s)
 		PSD_FAULT_OVERRUN,      PSD_FAULT_OUTAGE,       PSD_FAULT_SLOW,
 		PSD_FAULT_OOM,          PSD_FAULT_RESTART_WARM, PSD_FAULT_RESTART_COLD,
 		PSD_FAULT_RESTART_SWSS, PSD_FAULT_REFUSE,       PSD_FAULT_WRONGTYPE,
-		PSD_FAULT_LOADING,      PSD_FAULT_STALL,
+		PSD_FAULT_LOADING,      PSD_FAULT_STALL,        PSD_FAULT_STRAY_REPLY,
+		PSD_FAULT_WRONG_REPLY,
 	};
 	unsigned r = psd_sim_below(s, 1000), at = 0;
 	for (size_t f = 0; f < sizeof(order) / sizeof(order[0]); f++) {
@@ -155,6 +164,7 @@ void psd_sim_faults_stop(struct psd_sim *s)
 		s->f.config_late = 0;
 		psd_sim_config_ports(s);
 	}
+	s->f.wrong_reply_due = false;
 	if (s->w->hold)
 		psd_world_release(s->w);
 }
