@@ -43,6 +43,8 @@
 #include "psd_assert.h"
 
 static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx);
+static enum psd_port_sym ack_symbol(const struct psd_ctx *c, const struct psd_links *lk,
+				    const struct psd_port *p);
 
 void psd_links_init(struct psd_ctx *c, struct psd_links *lk, uint32_t *sendq)
 {
@@ -301,8 +303,8 @@ void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db)
 		lk->appl_read_sent = false;
 		lk->appl_read_due = true;
 	}
-	if (lk->init_done_sent && !lk->init_done_acked)
-		lk->init_done_sent = false; /* sent again once Redis is back */
+	if (db == PSD_DB_APPL && lk->init_done_sent && !lk->init_done_acked)
+		lk->init_done_sent = false; /* lost with APPL_DB's connection: sent again once back */
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (!p->used || !p->sent || op_db((enum psd_port_op)p->op) != db)
@@ -322,6 +324,15 @@ void psd_links_rewrite_all(struct psd_ctx *c, struct psd_links *lk)
 		if (p->used && p->present && p->name_class == PSD_NAME_PORT &&
 		    p->fsm_state == psd_port_fsm_start())
 			psd_links_step(c, lk, i, psd_links_new_sym(c, lk, p, false));
+	}
+}
+
+void psd_links_appl_lost(struct psd_ctx *c, struct psd_links *lk)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (p->used && p->queued && p->op == PSD_OP_WRITE && p->present)
+			psd_links_step(c, lk, i, PSD_PS_ACK_PRESENT); /* a look-up, then the write */
 	}
 }
 
@@ -728,6 +739,12 @@ static uint32_t next_to_send(struct psd_ctx *c, struct psd_links *lk)
 		lk->sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
+		if (p->op == PSD_OP_WRITE && p->dirty && !p->present) {
+			/* its netdev went while the write waited (an outage requeued it): the write
+			 * would say a gone netdev is there; the delete goes instead */
+			psd_links_step(c, lk, idx, ack_symbol(c, lk, p));
+			continue;
+		}
 		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p))
 			return idx;
 		c->stats.warm_unchanged++;
