@@ -137,6 +137,7 @@ void psd_check_warm_command(struct psd_sim *s, uint32_t argc, const char *const 
 /* check_step.c */
 void psd_check_step(struct psd_sim *s);   /* after every step: memory-bounded, alert-held-for */
 void psd_check_alerts(struct psd_sim *s); /* alert-held-for alone */
+void psd_check_alerts_hook(void *ctx);     /* the same, as the world's timer hook */
 
 /* check_replies.c */
 /* Redis answers this command, unexecuted, with a type it cannot have. */

@@ -42,6 +42,7 @@ int psd_sim_run_soak(struct psd_sim *s, const struct psd_sim_options *opt, uint3
 	const uint64_t days_ns = (uint64_t)opt->virtual_days * 86400ull * PSD_SIM_S;
 	uint64_t rounds = 0;
 	psd_sim_draw_rates(s, opt, enabled);
+	s->w->hooks.timer = psd_check_alerts_hook;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	psd_sim_config_ports(s);
 	psd_world_start(s->w);

@@ -127,6 +127,7 @@ int psd_sim_run_swarm(struct psd_sim *s, const struct psd_sim_options *opt,
 {
 	struct timespec t0, t1;
 	psd_sim_draw_rates(s, opt, enabled_faults);
+	s->w->hooks.timer = psd_check_alerts_hook;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	psd_sim_config_ports(s);
 	psd_world_start(s->w);

@@ -525,6 +525,8 @@ void psd_world_tick(struct psd_world *w)
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	psd_world_push(w, &ev);
 	psd_world_settle(w);
+	if (w->hooks.timer != NULL)
+		w->hooks.timer(w->hooks.ctx);
 }
 
 /* Reconnects every database as soon as the core asks, and settles. */
@@ -628,6 +630,8 @@ void psd_world_advance(struct psd_world *w, uint64_t ns)
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	psd_world_push(w, &ev);
 	psd_world_settle(w);
+	if (w->hooks.timer != NULL)
+		w->hooks.timer(w->hooks.ctx);
 }
 
 bool psd_world_traced(const struct psd_world *w, const char *line)

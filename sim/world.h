@@ -66,6 +66,8 @@ struct psd_world_hooks {
 	 * it cannot have (a hostile server); asked after `refuse` */
 	bool (*wrong_reply)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 			    const size_t *len);
+	/* the core's timer fired and what it caused has settled */
+	void (*timer)(void *ctx);
 };
 
 /* A keyspace notification published by the model, not yet handed to the core. */
