@@ -46,6 +46,9 @@ enum psd_sim_fault {
 	PSD_FAULT_MAXCLIENTS, /* (of outages) Redis is back but refuses the connections for a while */
 	PSD_FAULT_STRAY_REPLY, /* a reply with no command pending on a connection: dropped */
 	PSD_FAULT_WRONG_REPLY, /* a command answered, unexecuted, with a type it cannot have */
+	PSD_FAULT_NOTIFY_LATE,  /* keyspace notifications held, then delivered */
+	PSD_FAULT_NOTIFY_LOST,  /* a subscription's connection drops with its notifications */
+	PSD_FAULT_NOTIFY_AHEAD, /* notifications delivered before the reply of the write they tell */
 	_PSD_FAULT_MAX,
 };
 
@@ -70,6 +73,7 @@ struct psd_sim_faults {
 	bool wrong_reply_due;     /* the next command (wrong_reply_state: STATE_DB port command)
 	                           * is answered with a type it cannot have */
 	bool wrong_reply_state;
+	bool watch; /* this seed confirms the core's keyspace subscriptions */
 };
 
 struct psd_sim;
@@ -93,6 +97,9 @@ void psd_sim_oom_fault(struct psd_sim *s);
 void psd_sim_refuse_fault(struct psd_sim *s);
 void psd_sim_stray_reply_fault(struct psd_sim *s);
 void psd_sim_wrong_reply_fault(struct psd_sim *s);
+void psd_sim_notify_fault(struct psd_sim *s, enum psd_sim_fault kind);
+/* The subscriptions the core asked for are confirmed while Redis is up (this seed watches). */
+void psd_sim_watch_clock(struct psd_sim *s);
 /* The world's hook: whether this command is the one answered with a wrong type. */
 bool psd_sim_wrong_reply(struct psd_sim *s, uint32_t db, uint32_t argc, const char *const *argv,
 			 const size_t *len);

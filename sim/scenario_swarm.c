@@ -40,6 +40,7 @@ void psd_sim_step(struct psd_sim *s)
 		psd_world_refuse_connects(s->w);
 	else /* a connection dropped alone (a reply that broke the protocol) comes back */
 		psd_world_accept_connects(s->w);
+	psd_sim_watch_clock(s);
 	psd_check_step(s);
 }
 
@@ -71,6 +72,7 @@ uint64_t psd_sim_heal(struct psd_sim *s, const char **why)
 		psd_sim_sai_recreate(s);
 		psd_world_advance(s->w, tick);
 		psd_world_accept_connects(s->w);
+		psd_sim_watch_clock(s);
 		psd_sim_serve_dump(s);
 		psd_check_alerts(s);
 		if (t < next_check && t < PSD_SIM_CONVERGE_NS)
@@ -117,9 +119,11 @@ static void print_summary(struct psd_sim *s, uint64_t took, double secs)
 	uint64_t events = s->w->events - s->k.datagrams + s->k.messages;
 	printf("\npsd-sim: ok: %" PRIu64 " events (%" PRIu64 " netlink messages), %" PRIu64
 	       " faults, converged in %llu ms virtual, %.0f simulated events/s, max RSS %ld "
-	       "KiB, trace hash %016" PRIx64 ", %" PRIu64 " alert transitions\n", events,
+	       "KiB, trace hash %016" PRIx64 ", %" PRIu64 " alert transitions, %" PRIu64
+	       " keyspace notifications (%" PRIu64 " lost)\n", events,
 	       s->k.messages, nfaults, (unsigned long long)(took / PSD_SIM_MS),
-	       (double)events / secs, ru.ru_maxrss, s->w->trace_hash, s->o.aw.transitions);
+	       (double)events / secs, ru.ru_maxrss, s->w->trace_hash, s->o.aw.transitions,
+	       s->w->subs.published, s->w->subs.lost);
 }
 
 int psd_sim_run_swarm(struct psd_sim *s, const struct psd_sim_options *opt,
