@@ -38,8 +38,8 @@ static int usage(void)
 			"       psd-sim --seed S --alerts [--ports N]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
-			"restart-stale restart-empty-late loading stall maxclients stray-reply "
-			"wrong-reply\n");
+			"restart-stale restart-empty-late loading stall maxclients stray-reply wrong-reply "
+			"notify-late notify-lost notify-ahead\n");
 	return 2;
 }
 
