@@ -189,6 +189,7 @@ void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	struct psd_alert_sample *now = &a->history[a->tick % PSD_ALERT_HISTORY];
 	psd_alert_sample_now(c, g, now);
 	now->tick = a->tick;
+	a->sweep_wait = false; /* a refused sweep goes again */
 	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
 		a->retired_retry = false;
 		a->retired_sent = false;

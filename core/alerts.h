@@ -109,6 +109,7 @@ struct psd_alerts {
 	/* entries an earlier run left in STATE_DB: swept once at start (KEYS, then a DEL each) */
 	bool swept;
 	bool sweep_inflight;
+	bool sweep_wait;          /* the sweep was refused: asked again at the next evaluation */
 	uint64_t silence_due_ns;  /* when the silences are read next; UINT64_MAX: watched, unasked */
 	bool silences_watched;    /* CONFIG_DB's keyspace is watched: read when it says they change */
 	/* counters for /metrics */
