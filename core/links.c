@@ -176,7 +176,7 @@ void psd_links_step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum 
 		sendq_push(c, lk, idx);
 	}
 	if (work & PSD_PW_PARK) {
-		park(c, lk, idx, sym == PSD_PS_FAILED);
+		park(c, lk, idx, sym == PSD_PS_FAILED || lk->lookup_refused);
 		if (is_missing(sym) && !p->missing_logged) { /* once; then a summary a minute */
 			p->missing_logged = true;
 			log_port(c, lk, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
@@ -652,7 +652,11 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 			psd_links_appl_answered(lk, p, r->integer > 0);
 		if (sym == PSD_PS_FOUND)
 			count_port(c, lk, p, may_count);
+		/* a refused look-up (an error) parks the port until the re-check, not until a
+		 * notification that will not come: APPL_DB may hold it */
+		lk->lookup_refused = r->type == PSD_REPLY_ERROR;
 		psd_links_step(c, lk, idx, sym);
+		lk->lookup_refused = false;
 		return;
 	}
 	case TAG_WRITE:

@@ -24,6 +24,7 @@ struct psd_links {
 	bool init_done_sent;
 	bool init_done_acked;
 	bool init_done_retry;  /* Redis refused PortInitDone: sent again at the next re-check */
+	bool lookup_refused;   /* the look-up being answered was refused: a park is a refusal's */
 	uint32_t *sendq;
 	uint32_t sendq_head;
 	uint32_t sendq_len;
