@@ -328,11 +328,12 @@ chaos-short: build/psd-sim build/asan/psd-sim
 chaos: build/psd-sim
 	tests/chaos/run.sh $(SEEDS) 2000
 
-# make sim-soak [DAYS=30]: one seed's swarm over DAYS days of virtual time, every fault kind, every
-# invariant (docs/simulator.md, the soak); not in make test
+# make sim-soak [DAYS=30] [SOAK_SEED=1]: one seed's swarm over DAYS days of virtual time, every
+# fault kind, every invariant (docs/simulator.md, the soak); not in make test
 DAYS ?= 30
+SOAK_SEED ?= 1
 sim-soak: build/psd-sim
-	build/psd-sim --seed 1 --virtual-days $(DAYS) --ports 16 --steps 1000
+	build/psd-sim --seed $(SOAK_SEED) --virtual-days $(DAYS) --ports 16 --steps 1000
 
 # --- Installation and the Debian package ------------------------------------------------------
 # make install [DESTDIR=...] [prefix=/usr]: the daemon, its units, the man page, the docs and a
