@@ -45,7 +45,8 @@ SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/world_
 # checkers, the scenarios (sim/sim.h lists them by job)
 SIM_MAIN_SRC := sim/sim_main.c sim/sim.c sim/prng.c sim/workload.c sim/fault_schedule.c \
 	sim/fault_inject.c sim/oracle.c sim/check_writes.c sim/check_warm.c sim/check_step.c \
-	sim/check_liveness.c sim/scenario_swarm.c sim/scenario_warm_bench.c sim/scenario_alerts.c \
+	sim/check_liveness.c sim/check_replies.c sim/scenario_swarm.c sim/scenario_warm_bench.c \
+	sim/scenario_alerts.c sim/scenario_soak.c \
 	sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 REDIS_CONN_SRC := lib/redis_conn.c
 ADAPTER_SRC := $(wildcard adapters/*.c) $(DRIVER_SRC) $(LIB_SRC) $(REDIS_CONN_SRC) $(HTTP_SRC)
@@ -108,8 +109,8 @@ BINS := build/portsyncd build/asan/portsyncd build/psd-sim build/asan/psd-sim bu
 CORE_OBJ := $(call obj,$(REL),$(CORE_SRC))
 
 .PHONY: all bins test unit unit-asan integration lint lint-test deps-test harden-test libs-test \
-	ragel check-generated bench bench-figures soak fsm-docs clean demo fuzz fuzz-afl fuzz-replay \
-	chaos chaos-short stress stress-short fixtures
+	ragel check-generated bench bench-figures soak sim-soak fsm-docs clean demo fuzz fuzz-afl \
+	fuzz-replay chaos chaos-short stress stress-short fixtures
 .SECONDEXPANSION:
 # objects are never intermediate files to delete
 .SECONDARY:
@@ -346,6 +347,13 @@ chaos-short: build/psd-sim build/asan/psd-sim
 # make chaos SEEDS=10000: the long sweep
 chaos: build/psd-sim
 	tests/chaos/run.sh $(SEEDS) 2000
+
+# make sim-soak [DAYS=30] [SOAK_SEED=1]: one seed's swarm over DAYS days of virtual time, every
+# fault kind, every invariant (docs/simulator.md, the soak); not in make test
+DAYS ?= 30
+SOAK_SEED ?= 1
+sim-soak: build/psd-sim
+	build/psd-sim --seed $(SOAK_SEED) --virtual-days $(DAYS) --ports 16 --steps 1000
 
 # --- Installation and the Debian package ------------------------------------------------------
 # make install [DESTDIR=...] [prefix=/usr]: the daemon, its units, the man page, the docs and a

@@ -143,7 +143,7 @@ bool psd_alerts_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action 
 		command(c, a, ret, PSD_DB_CONFIG, PSD_TAG(TAG_ALERT_SILENCE, 0), argc);
 		return true;
 	}
-	if (!a->swept && !a->sweep_inflight) {
+	if (!a->swept && !a->sweep_inflight && !a->sweep_wait) {
 		uint32_t argc = 0;
 		size_t n = psd_table_key(c, 0, PSD_DB_STATE, ALERT_TABLE, "*", 1);
 		a->sweep_inflight = true;
@@ -203,8 +203,10 @@ void psd_alert_sweep_reply(struct psd_ctx *c, struct psd_alerts *a, const struct
 {
 	uint32_t left = 0;
 	a->sweep_inflight = false;
-	if (r->type != PSD_REPLY_ARRAY)
-		return; /* asked again at the next pull */
+	if (r->type != PSD_REPLY_ARRAY) {
+		a->sweep_wait = true; /* refused: asked again at the next evaluation, not at once */
+		return;
+	}
 	a->swept = true;
 	for (size_t e = 0; e < r->element_count; e++) {
 		const struct psd_str *key = &r->elements[e];

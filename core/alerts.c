@@ -228,6 +228,7 @@ void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	now.tick = a->tick;
 	if (psd_alert_sample_differs(a, &now))
 		psd_alert_history_add(a, &now);
+	a->sweep_wait = false; /* a refused sweep goes again */
 	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
 		a->retired_retry = false;
 		a->retired_sent = false;

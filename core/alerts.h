@@ -7,7 +7,8 @@
  * Invariants (psd_alerts_check):
  *  - daemon rules have their alert at the rule's index; per-port alerts live in the pool, each
  *    reachable from its hash bucket exactly once, and the pool's used count is what the buckets
- *    hold; no two alerts share a rule, port index and port name;
+ *    hold; no two alerts share a rule and a subject (a port's name): an alert follows its port
+ *    to the index the table gives the name when it adds it again;
  *  - an alert is on the sync queue at most once, and then not in flight; the queue holds exactly
  *    the alerts marked queued;
  *  - published means firing and neither silenced nor inhibited;
@@ -131,6 +132,7 @@ struct psd_alerts {
 	/* entries an earlier run left in STATE_DB: swept once at start (KEYS, then a DEL each) */
 	bool swept;
 	bool sweep_inflight;
+	bool sweep_wait;          /* the sweep was refused: asked again at the next evaluation */
 	uint64_t silence_due_ns;  /* when the silences are read next; UINT64_MAX: watched, unasked */
 	bool silences_watched;    /* CONFIG_DB's keyspace is watched: read when it says they change */
 	/* counters for /metrics */

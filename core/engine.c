@@ -316,8 +316,10 @@ static void carry_out(struct psd_core *c, uint32_t w, enum psd_db db)
 		else /* not yet (a warm start's first dump): that dump reconciles */
 			psd_resync_reconcile_next(&c->ctx, &c->resync);
 	}
-	if (w & PSD_WANT_RECOPY)
+	if (w & PSD_WANT_RECOPY) {
 		psd_startup_recopy(&c->ctx, &c->startup);
+		psd_links_appl_lost(&c->ctx, &c->links);
+	}
 	if (w & PSD_WANT_ANNOUNCE_AGAIN)
 		psd_links_announce_again(&c->ctx, &c->links);
 	if (w & PSD_WANT_SWEEP)
@@ -352,8 +354,9 @@ static void dispatch(struct psd_core *c, enum psd_db db)
 
 static bool is_port_command(enum psd_tag_kind kind)
 {
-	/* a port's commands survive other connections' outages: lost ones are replayed */
-	return kind == TAG_LOOKUP || kind == TAG_WRITE || kind == TAG_DELETE;
+	/* a port's commands survive other connections' outages: lost ones are replayed; so does
+	 * PortInitDone, sent again only when APPL_DB's connection loses it (links.c) */
+	return kind == TAG_LOOKUP || kind == TAG_WRITE || kind == TAG_DELETE || kind == TAG_INIT_DONE;
 }
 
 /* The start-up replies that decide warm or cold are the warm-restart machine's first inputs. */

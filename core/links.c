@@ -43,6 +43,8 @@
 #include "psd_assert.h"
 
 static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx);
+static enum psd_port_sym ack_symbol(const struct psd_ctx *c, const struct psd_links *lk,
+				    const struct psd_port *p);
 
 void psd_links_init(struct psd_ctx *c, struct psd_links *lk, uint32_t *sendq)
 {
@@ -192,7 +194,7 @@ void psd_links_step(struct psd_ctx *c, struct psd_links *lk, uint32_t idx, enum 
 		sendq_push(c, lk, idx);
 	}
 	if (work & PSD_PW_PARK) {
-		park(c, lk, idx, sym == PSD_PS_FAILED);
+		park(c, lk, idx, sym == PSD_PS_FAILED || lk->lookup_refused);
 		if (is_missing(sym) && !p->missing_logged) { /* once; then a summary a minute */
 			p->missing_logged = true;
 			log_port(c, lk, PSD_LOG_NOTICE, "Cannot find ", p, " in port table; will look again");
@@ -319,14 +321,15 @@ void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db)
 		lk->appl_read_sent = false;
 		lk->appl_read_due = true;
 	}
-	if (lk->init_done_sent && !lk->init_done_acked)
-		lk->init_done_sent = false; /* sent again once Redis is back */
+	if (db == PSD_DB_APPL && lk->init_done_sent && !lk->init_done_acked)
+		lk->init_done_sent = false; /* lost with APPL_DB's connection: sent again once back */
 	for (uint32_t i = 0; i < c->ports.high_water; i++) {
 		struct psd_port *p = &c->ports.ports[i];
 		if (!p->used || !p->sent || op_db((enum psd_port_op)p->op) != db)
 			continue;
 		lk->urgent -= p->dirty;
 		p->sent = false; /* the command is idempotent: send it again once reconnected */
+		p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP; /* it may have landed */
 		c->stats.commands_replayed++;
 		sendq_push(c, lk, i);
 	}
@@ -339,6 +342,15 @@ void psd_links_rewrite_all(struct psd_ctx *c, struct psd_links *lk)
 		if (p->used && p->present && p->name_class == PSD_NAME_PORT &&
 		    p->fsm_state == psd_port_fsm_start())
 			psd_links_step(c, lk, i, psd_links_new_sym(c, lk, p, false));
+	}
+}
+
+void psd_links_appl_lost(struct psd_ctx *c, struct psd_links *lk)
+{
+	for (uint32_t i = 0; i < c->ports.high_water; i++) {
+		struct psd_port *p = &c->ports.ports[i];
+		if (p->used && p->queued && p->op == PSD_OP_WRITE && p->present)
+			psd_links_step(c, lk, i, PSD_PS_ACK_PRESENT); /* a look-up, then the write */
 	}
 }
 
@@ -655,7 +667,11 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 			psd_links_appl_answered(lk, p, r->integer > 0);
 		if (sym == PSD_PS_FOUND)
 			count_port(c, lk, p, may_count);
+		/* a refused look-up (an error) parks the port until the re-check, not until a
+		 * notification that will not come: APPL_DB may hold it */
+		lk->lookup_refused = r->type == PSD_REPLY_ERROR;
 		psd_links_step(c, lk, idx, sym);
+		lk->lookup_refused = false;
 		return;
 	}
 	case TAG_WRITE:
@@ -680,6 +696,7 @@ void psd_links_reply(struct psd_ctx *c, struct psd_links *lk, bool may_count,
 			psd_links_step(c, lk, idx, PSD_PS_FAILED);
 			return;
 		}
+		p->sent_once = true; /* a refused one (above) changed nothing */
 		if (kind == TAG_WRITE) {
 			c->stats.state_writes++;
 			psd_port_leave_portset(&c->ports, p);
@@ -741,10 +758,14 @@ static uint32_t next_to_send(struct psd_ctx *c, struct psd_links *lk)
 		lk->sendq_len--;
 		PSD_ASSERT(p->queued && !p->sent);
 		p->queued = false;
-		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p)) {
-			p->sent_once = p->sent_once || p->op != PSD_OP_LOOKUP;
-			return idx;
+		if (p->op == PSD_OP_WRITE && p->dirty && !p->present) {
+			/* its netdev went while the write waited (an outage requeued it): the write
+			 * would say a gone netdev is there; the delete goes instead */
+			psd_links_step(c, lk, idx, ack_symbol(c, lk, p));
+			continue;
 		}
+		if (!p->stored_known || p->op != PSD_OP_WRITE || !stored_same(p))
+			return idx;
 		c->stats.warm_unchanged++;
 		psd_port_leave_portset(&c->ports, p);
 		psd_links_step(c, lk, idx, ack_symbol(c, lk, p)); /* PortInitDone, if due, at the end of the event */

@@ -28,6 +28,7 @@ struct psd_links {
 	bool init_done_retry;  /* Redis refused PortInitDone: sent again at the next re-check */
 	/* the send queue: a ring of sendq_cap slots, PSD_SENDQ_SLOTS_MIN at first, doubled when full
 	 * up to the port table's capacity (the core's block reserves that many) */
+	bool lookup_refused;   /* the look-up being answered was refused: a park is a refusal's */
 	uint32_t *sendq;
 	uint32_t sendq_head;
 	uint32_t sendq_len;
@@ -74,6 +75,9 @@ void psd_links_announce_again(struct psd_ctx *c, struct psd_links *lk);
 void psd_links_outage(struct psd_ctx *c, struct psd_links *lk, enum psd_db db);
 /* Re-evaluates every known port as if its netdev had just been reported (a rewrite). */
 void psd_links_rewrite_all(struct psd_ctx *c, struct psd_links *lk);
+/* APPL_DB was found emptied: a write decided on an earlier look-up and still waiting to go looks
+ * the port up again first. */
+void psd_links_appl_lost(struct psd_ctx *c, struct psd_links *lk);
 /* Removes our fields from the entries of ports without a netdev: configured ones (a restarted
  * Redis may hold them from an older snapshot) and ones a warm restore found in STATE_DB; with
  * restored_only, the latter alone (a warm restart's reconciliation). */

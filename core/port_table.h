@@ -56,8 +56,10 @@ struct psd_port {
 	bool stored_known : 1;   /* ... exactly as we write them: stored_*, until reconciled */
 	bool stored_admin_up : 1;
 	bool stored_oper_up : 1;
-	bool sent_once : 1;      /* links.c: a STATE_DB write or delete went out for it since the
-	                          * start, so STATE_DB holds what we wrote, not what was restored */
+	bool sent_once : 1;      /* links.c: a STATE_DB write or delete of it landed since the start
+	                          * (acknowledged, or lost in flight with its connection), so
+	                          * STATE_DB holds what we wrote, not what was restored; one Redis
+	                          * refused changed nothing */
 	/* metrics and link analytics (core/observe.c) */
 	bool change_pending : 1; /* the desired state changed at change_ns, not yet sent */
 	bool sent_change : 1;    /* the command in flight carries a change made at sent_change_ns */

@@ -276,13 +276,26 @@ static void verified(struct psd_ctx *c, struct psd_recovery *rec)
 	psd_todo(c, TODO_NOTIFY_STATUS);
 }
 
+/* STATE_DB's server changed while start-up ran (an outage cut it short, and it runs again): what
+ * it holds may be empty or older than what was written, and a warm restore's read of it is stale;
+ * as a verification finding it restarted: every port written again, deleted ones deleted again. */
+static void restarted_in_startup(struct psd_ctx *c, struct psd_recovery *rec)
+{
+	c->stats.redis_restarts++; /* restore_count: the start-up run again writes it itself */
+	rec->wants |= PSD_WANT_REWRITE_ALL | PSD_WANT_RECONCILE;
+	psd_log_line(c, PSD_LOG_NOTICE, "Redis: STATE_DB's server restarted (new run_id) during "
+		     "start-up, its data may be empty or an older snapshot: rewriting every port", "");
+}
+
 void psd_recovery_reply(struct psd_ctx *c, struct psd_recovery *rec, const struct psd_reply *r)
 {
 	enum psd_tag_kind kind = PSD_TAG_KIND(r->tag);
 	uint32_t db = PSD_TAG_INDEX(r->tag);
 	if (kind == TAG_INFO && rec->verify_awaited == 0) {
-		if (db < _PSD_DB_MAX) /* start-up's: who answers is kept, to compare later */
-			psd_reply_run_id(r, rec->run_id[db]);
+		/* start-up's: who answers is kept, to compare later; a start-up run again after an
+		 * outage, which no verification follows, finds a restarted STATE_DB here */
+		if (db < _PSD_DB_MAX && psd_reply_run_id(r, rec->run_id[db]) && db == PSD_DB_STATE)
+			restarted_in_startup(c, rec);
 		return;
 	}
 	if (rec->verify_awaited == 0)

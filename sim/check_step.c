@@ -5,9 +5,18 @@
  *    two names per port (Ethernet<i>, Ethernet<i>x) and a wrong-typed one, Redis at most 5 keys
  *    per port (7 with link analytics), plus a fixed allowance;
  *  - alert-held-for: no alert goes firing unless the simulator saw its condition hold at every
- *    evaluation for its rule's `for` (sim/alert_watch.c reads the core's alerts).
+ *    evaluation for its rule's `for` (sim/alert_watch.c reads the core's alerts after every step
+ *    and, in the swarm and the soak, after every firing of the core's timer).
  */
 #include "sim.h"
+
+/* The world's timer hook in the swarm and the soak: the alerts are read after every firing of
+ * the core's timer too, so that an evaluation inside a step (the ticks of a reconnect, a stall's
+ * jump) is seen before the next one. */
+void psd_check_alerts_hook(void *ctx)
+{
+	psd_check_alerts(ctx);
+}
 
 void psd_check_alerts(struct psd_sim *s)
 {

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 
+#include "commands.h"
 #include "sim.h"
 
 /* Error replies a real Redis gives, with its own words; the `refuse` fault draws one. */
@@ -62,6 +63,8 @@ void psd_sim_redis_fault(struct psd_sim *s, bool wipe)
 		return;
 	}
 	psd_world_redis_down(s->w);
+	for (int db = 0; db < 3; db++) /* the subscriptions' connection goes with the others */
+		psd_world_watch_down(s->w, (enum psd_db)db);
 	s->f.redis_up = false;
 	s->f.hits[PSD_FAULT_OUTAGE]++;
 	unsigned kind = psd_sim_below(s, 10);
@@ -86,6 +89,8 @@ void psd_sim_loading_fault(struct psd_sim *s)
 	if (!s->f.redis_up || s->f.loading_left > 0)
 		return;
 	psd_world_redis_down(s->w);
+	for (int db = 0; db < 3; db++)
+		psd_world_watch_down(s->w, (enum psd_db)db);
 	s->w->m.run_id++;
 	s->w->m.loading = true;
 	psd_sim_oracle_redis_restart(s, false); /* a restarted server: every port written again */
@@ -219,4 +224,74 @@ static enum psd_dump_fault dump_fault(struct psd_sim *s)
 void psd_sim_serve_dump(struct psd_sim *s)
 {
 	psd_kernel_serve_dump(&s->k, s->w, dump_fault(s));
+}
+
+/* A hostile Redis: a reply on a connection with no command pending; the adapter drops the
+ * connection (PSD_DOWN_PROTOCOL), and the core treats what that server acknowledged as suspect. */
+void psd_sim_stray_reply_fault(struct psd_sim *s)
+{
+	enum psd_db db = (enum psd_db)psd_sim_below(s, 3);
+	if (!s->f.redis_up || !psd_world_stray_reply(s->w, db))
+		return;
+	psd_sim_oracle_protocol_drop(s);
+	s->f.hits[PSD_FAULT_STRAY_REPLY]++;
+}
+
+/* A hostile Redis: the next command (or the next STATE_DB port command) is answered, unexecuted,
+ * with a reply of a type it cannot have; the adapter drops the connection when it reads it. */
+void psd_sim_wrong_reply_fault(struct psd_sim *s)
+{
+	s->f.wrong_reply_state = psd_sim_below(s, 2) == 0;
+	s->f.wrong_reply_due = true;
+}
+
+bool psd_sim_wrong_reply(struct psd_sim *s, uint32_t db, uint32_t argc, const char *const *argv,
+			 const size_t *len)
+{
+	bool renamed = false;
+	uint32_t port = db == PSD_WORLD_STATE && argc > 1 ?
+				psd_sim_port_of(s->nports, argv[1], len[1], &renamed) : UINT32_MAX;
+	if (!s->f.wrong_reply_due || (s->f.wrong_reply_state && port == UINT32_MAX))
+		return false;
+	s->f.wrong_reply_due = false;
+	s->f.hits[PSD_FAULT_WRONG_REPLY]++;
+	psd_sim_oracle_protocol_drop(s);
+	psd_check_wrong_reply(s, db, argc, argv, len);
+	return true;
+}
+
+/* Keyspace notifications misbehave (world_watch.c): held back, then delivered in order (late);
+ * one subscription's connection dropped with the notifications queued on it (lost: the core
+ * subscribes again and reads what it missed); delivered before the reply of the command whose
+ * write they tell (ahead), until the fault ends. */
+void psd_sim_notify_fault(struct psd_sim *s, enum psd_sim_fault kind)
+{
+	struct psd_world_subs *subs = &s->w->subs;
+	if (kind == PSD_FAULT_NOTIFY_LATE) {
+		subs->hold = !subs->hold;
+		if (!subs->hold)
+			psd_world_notes_deliver(s->w);
+		s->f.hits[kind] += subs->hold;
+		return;
+	}
+	if (kind == PSD_FAULT_NOTIFY_AHEAD) {
+		subs->ahead = !subs->ahead;
+		s->f.hits[kind] += subs->ahead;
+		return;
+	}
+	enum psd_db db = (enum psd_db)psd_sim_below(s, 3);
+	if (!subs->up[db])
+		return;
+	psd_world_watch_down(s->w, db);
+	s->f.hits[kind]++;
+}
+
+void psd_sim_watch_clock(struct psd_sim *s)
+{
+	if (!s->f.watch || !s->f.redis_up)
+		return;
+	for (int db = 0; db < 3; db++)
+		if (s->w->subs.asked[db])
+			psd_world_watch_up(s->w, (enum psd_db)db);
+	psd_world_settle(s->w);
 }

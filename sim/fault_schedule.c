@@ -17,7 +17,7 @@ const char *const psd_sim_fault_names[_PSD_FAULT_MAX] = {
 	"overrun", "outage", "wipe", "delete", "rename", "enslave", "slow", "oom",
 	"dump-truncated", "dump-interrupted", "restart-warm", "restart-cold", "restart-swss",
 	"refuse", "wrongtype", "restart-stale", "restart-empty-late", "loading", "stall",
-	"maxclients",
+	"maxclients", "stray-reply", "wrong-reply", "notify-late", "notify-lost", "notify-ahead",
 };
 
 bool psd_sim_faults_parse(const char *text, uint32_t *ret)
@@ -68,6 +68,12 @@ void psd_sim_faults_draw(struct psd_sim *s)
 	rate[PSD_FAULT_LOADING] = psd_sim_below(s, 3);
 	rate[PSD_FAULT_STALL] = psd_sim_below(s, 2);
 	rate[PSD_FAULT_MAXCLIENTS] = psd_sim_below(s, 4); /* of ten outages */
+	rate[PSD_FAULT_STRAY_REPLY] = psd_sim_below(s, 3);
+	rate[PSD_FAULT_WRONG_REPLY] = psd_sim_below(s, 4);
+	s->f.watch = psd_sim_below(s, 2) == 0; /* half the seeds run with keyspace subscriptions */
+	rate[PSD_FAULT_NOTIFY_LATE] = s->f.watch ? psd_sim_below(s, 20) : 0;
+	rate[PSD_FAULT_NOTIFY_LOST] = s->f.watch ? psd_sim_below(s, 6) : 0;
+	rate[PSD_FAULT_NOTIFY_AHEAD] = s->f.watch ? psd_sim_below(s, 20) : 0;
 }
 
 static void inject(struct psd_sim *s, enum psd_sim_fault f)
@@ -97,6 +103,17 @@ static void inject(struct psd_sim *s, enum psd_sim_fault f)
 	case PSD_FAULT_STALL:
 		psd_sim_stall_fault(s);
 		break;
+	case PSD_FAULT_STRAY_REPLY:
+		psd_sim_stray_reply_fault(s);
+		break;
+	case PSD_FAULT_WRONG_REPLY:
+		psd_sim_wrong_reply_fault(s);
+		break;
+	case PSD_FAULT_NOTIFY_LATE:
+	case PSD_FAULT_NOTIFY_LOST:
+	case PSD_FAULT_NOTIFY_AHEAD:
+		psd_sim_notify_fault(s, f);
+		break;
 	default:
 		psd_sim_daemon_restart(s, f);
 		break;
@@ -109,7 +126,9 @@ bool psd_sim_fault_step(struct psd_sim *s)
 		PSD_FAULT_OVERRUN,      PSD_FAULT_OUTAGE,       PSD_FAULT_SLOW,
 		PSD_FAULT_OOM,          PSD_FAULT_RESTART_WARM, PSD_FAULT_RESTART_COLD,
 		PSD_FAULT_RESTART_SWSS, PSD_FAULT_REFUSE,       PSD_FAULT_WRONGTYPE,
-		PSD_FAULT_LOADING,      PSD_FAULT_STALL,
+		PSD_FAULT_LOADING,      PSD_FAULT_STALL,        PSD_FAULT_STRAY_REPLY,
+		PSD_FAULT_WRONG_REPLY,  PSD_FAULT_NOTIFY_LATE,  PSD_FAULT_NOTIFY_LOST,
+		PSD_FAULT_NOTIFY_AHEAD,
 	};
 	unsigned r = psd_sim_below(s, 1000), at = 0;
 	for (size_t f = 0; f < sizeof(order) / sizeof(order[0]); f++) {
@@ -155,6 +174,11 @@ void psd_sim_faults_stop(struct psd_sim *s)
 		s->f.config_late = 0;
 		psd_sim_config_ports(s);
 	}
+	s->f.wrong_reply_due = false;
+	s->w->subs.ahead = false;
+	s->w->subs.hold = false;
 	if (s->w->hold)
 		psd_world_release(s->w);
+	psd_world_notes_deliver(s->w);
+	psd_sim_watch_clock(s);
 }

@@ -44,6 +44,11 @@ enum psd_sim_fault {
 	PSD_FAULT_LOADING,    /* Redis restarts with its data, answering LOADING for a while */
 	PSD_FAULT_STALL,      /* Redis stops answering for longer than the stall limit */
 	PSD_FAULT_MAXCLIENTS, /* (of outages) Redis is back but refuses the connections for a while */
+	PSD_FAULT_STRAY_REPLY, /* a reply with no command pending on a connection: dropped */
+	PSD_FAULT_WRONG_REPLY, /* a command answered, unexecuted, with a type it cannot have */
+	PSD_FAULT_NOTIFY_LATE,  /* keyspace notifications held, then delivered */
+	PSD_FAULT_NOTIFY_LOST,  /* a subscription's connection drops with its notifications */
+	PSD_FAULT_NOTIFY_AHEAD, /* notifications delivered before the reply of the write they tell */
 	_PSD_FAULT_MAX,
 };
 
@@ -65,6 +70,10 @@ struct psd_sim_faults {
 	uint32_t maxclients_left; /* steps Redis still refuses connections though it is back */
 	bool sai_pending;         /* a cold swss restart's netdevs are still the old ones */
 	bool warm_dump_fault;     /* the first dump after a warm start is interrupted */
+	bool wrong_reply_due;     /* the next command (wrong_reply_state: STATE_DB port command)
+	                           * is answered with a type it cannot have */
+	bool wrong_reply_state;
+	bool watch; /* this seed confirms the core's keyspace subscriptions */
 };
 
 struct psd_sim;
@@ -86,6 +95,14 @@ void psd_sim_wrongtype_fault(struct psd_sim *s);
 void psd_sim_slow_fault(struct psd_sim *s);
 void psd_sim_oom_fault(struct psd_sim *s);
 void psd_sim_refuse_fault(struct psd_sim *s);
+void psd_sim_stray_reply_fault(struct psd_sim *s);
+void psd_sim_wrong_reply_fault(struct psd_sim *s);
+void psd_sim_notify_fault(struct psd_sim *s, enum psd_sim_fault kind);
+/* The subscriptions the core asked for are confirmed while Redis is up (this seed watches). */
+void psd_sim_watch_clock(struct psd_sim *s);
+/* The world's hook: whether this command is the one answered with a wrong type. */
+bool psd_sim_wrong_reply(struct psd_sim *s, uint32_t db, uint32_t argc, const char *const *argv,
+			 const size_t *len);
 void psd_sim_daemon_restart(struct psd_sim *s, enum psd_sim_fault kind);
 void psd_sim_sai_recreate(struct psd_sim *s);
 /* Answers the dump the core asked for, if any, with this seed's dump faults. */

@@ -28,6 +28,7 @@ void psd_kernel_init(struct psd_kernel *k, uint32_t ports)
 	k->queue = zalloc(PSD_KERNEL_QUEUE_MAX, sizeof(*k->queue));
 	k->ifaces = zalloc(ports, sizeof(*k->ifaces));
 	k->iface_names = zalloc(ports, sizeof(*k->iface_names));
+	k->unheard = zalloc(ports, sizeof(*k->unheard));
 }
 
 void psd_kernel_free(struct psd_kernel *k)
@@ -36,6 +37,7 @@ void psd_kernel_free(struct psd_kernel *k)
 	free(k->queue);
 	free(k->ifaces);
 	free(k->iface_names);
+	free(k->unheard);
 }
 
 void psd_kernel_name(const struct psd_kernel *k, uint32_t port, bool renamed, char buf[16])
@@ -62,6 +64,7 @@ static void enqueue(struct psd_kernel *k, struct psd_kernel_msg msg)
 {
 	if (k->qlen == k->capacity || k->congested) {
 		k->dropped++;
+		k->unheard[msg.port] = true;
 		k->overflowed |= !k->congested;
 		k->congested = true;
 		return;
@@ -176,6 +179,7 @@ void psd_kernel_drop_queue(struct psd_kernel *k)
 	k->overflowed = false;
 	k->stale_left = 0;
 	k->served_dump_seq = 0;
+	memset(k->unheard, 1, k->nports * sizeof(*k->unheard)); /* a new socket knows nothing */
 }
 
 static size_t encode(const struct psd_kernel *k, uint8_t *buf, size_t size, size_t off,
@@ -224,7 +228,7 @@ void psd_kernel_deliver(struct psd_kernel *k, struct psd_world *w, uint32_t n)
 		k->qlen--;
 		size_t len = encode(k, buf, sizeof(buf), 0, &m, 0);
 		if (k->stale_left > 0) /* older than the loss: the core discards it */
-			k->stale_left--, k->messages++;
+			k->stale_left--, k->messages++, k->unheard[m.port] = true;
 		else
 			seen(k, &m);
 		k->datagrams++;
@@ -243,6 +247,8 @@ static void dump_datagram(struct psd_kernel *k, struct psd_world *w, const uint8
 			  size_t len, const struct psd_kernel_msg *msgs, size_t count, bool truncate)
 {
 	if (truncate) {
+		for (size_t i = 0; i < count; i++)
+			k->unheard[msgs[i].port] = true;
 		struct psd_event ev = {.type = PSD_EV_NL_LOSS};
 		ev.u.loss = PSD_LOSS_TRUNCATED;
 		psd_world_push(w, &ev);
@@ -276,6 +282,7 @@ void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_d
 			continue;
 		}
 		if (i >= skip_at) {
+			k->unheard[i] = true;
 			skip_at = UINT32_MAX;
 			flag_next = true;
 			continue;
@@ -294,6 +301,8 @@ void psd_kernel_serve_dump(struct psd_kernel *k, struct psd_world *w, enum psd_d
 	}
 	off = psd_nl_build_done(buf, sizeof(buf), off, seq, flag_next ? NLM_F_DUMP_INTR : 0);
 	dump_datagram(k, w, buf, off, msgs, count, fault == PSD_DUMP_TRUNCATED && datagrams == 0);
+	if (fault == PSD_DUMP_CLEAN) /* the present told whole: what was lost before is made up */
+		memset(k->unheard, 0, k->nports * sizeof(*k->unheard));
 }
 
 size_t psd_kernel_list(struct psd_kernel *k, const struct psd_iface **ret)

@@ -74,6 +74,10 @@ struct psd_kernel {
 	uint32_t stale_left;      /* queued when ENOBUFS was reported: not news to the core */
 	bool overflowed;          /* the queue overflowed: the next read reports ENOBUFS */
 	bool hide_losses;         /* canary drop-loss: overflows are not reported */
+	/* per port: the core may not have heard a change of its netdev since the last clean dump
+	 * it was handed: a message about it lost (an overrun, a socket closed with the daemon, one
+	 * queued before an overrun and so discarded), or a dump that lost or skipped it */
+	bool *unheard;
 	psd_kernel_seen_fn *seen;
 	void (*dump_missing)(void *ctx, uint32_t port); /* a dump handed over without this port */
 	void *seen_ctx;

@@ -23,6 +23,7 @@ static const char *const invariant_names[_PSD_INV_MAX] = {
 	[PSD_INV_WARM_PATH] = "warm-path",
 	[PSD_INV_WARM_EXACT] = "warm-exact",
 	[PSD_INV_CONVERGED] = "converged",
+	[PSD_INV_NO_WRONG_ACK] = "no-wrong-ack",
 };
 
 bool psd_sim_oracle_init(struct psd_sim *s)
@@ -34,8 +35,9 @@ bool psd_sim_oracle_init(struct psd_sim *s)
 	cw->old_ifindex = calloc(ports, sizeof(*cw->old_ifindex));
 	cw->old_renamed = calloc(ports, sizeof(*cw->old_renamed));
 	s->o.warm.written = calloc(ports, sizeof(*s->o.warm.written));
+	s->o.replies.unacked = calloc(2 * (size_t)ports, sizeof(*s->o.replies.unacked));
 	if (cw->fresh == NULL || cw->told_gone == NULL || cw->old_ifindex == NULL ||
-	    cw->old_renamed == NULL || s->o.warm.written == NULL)
+	    cw->old_renamed == NULL || s->o.warm.written == NULL || s->o.replies.unacked == NULL)
 		return false;
 	memset(cw->fresh, 1, ports * sizeof(*cw->fresh));
 	psd_alert_watch_init(&s->o.aw);
@@ -50,6 +52,7 @@ void psd_sim_oracle_free(struct psd_sim *s)
 	free(s->o.writes.old_ifindex);
 	free(s->o.writes.old_renamed);
 	free(s->o.warm.written);
+	free(s->o.replies.unacked);
 }
 
 void psd_sim_violate(struct psd_sim *s, enum psd_sim_invariant inv, const char *what,
@@ -100,6 +103,7 @@ void psd_sim_oracle_sent(struct psd_sim *s, uint32_t db, uint32_t argc, const ch
 {
 	psd_check_warm_sent(s, db, argc, argv, len);
 	psd_check_writes_sent(s, db, argc, argv, len);
+	psd_check_replies_sent(s, db, argc, argv, len);
 }
 
 void psd_sim_oracle_seen(struct psd_sim *s, const struct psd_kernel_msg *msg)
@@ -138,6 +142,12 @@ void psd_sim_oracle_daemon_restart(struct psd_sim *s)
 {
 	psd_sim_oracle_new_core(s);
 	psd_alert_watch_reset(&s->o.aw); /* the new core's alerts start afresh */
+	psd_check_replies_reset(s);
 	s->o.writes.init_done_writes = 0;
 	s->o.warm.window = false; /* opened by the state initialized */
+}
+
+void psd_sim_oracle_protocol_drop(struct psd_sim *s)
+{
+	s->o.warm.window = false; /* the core writes every port again: no churn to find */
 }

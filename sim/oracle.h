@@ -8,6 +8,7 @@
  *   check_warm.c      a warm start (warm-path, warm-no-churn, warm-exact)
  *   check_step.c      after every step (memory-bounded, alert-held-for)
  *   check_liveness.c  the world heals (reconnected, converged)
+ *   check_replies.c   a hostile Redis's replies (no-wrong-ack)
  * core-structure is the core's own psd_core_check(), which the world runs (world.h).
  *
  * What happens in the world reaches the checkers through oracle.c, in a fixed order: every
@@ -44,6 +45,7 @@ enum psd_sim_invariant {
 	PSD_INV_WARM_PATH,       /* WARM_RESTART_TABLE|portsyncd state follows the machine */
 	PSD_INV_WARM_EXACT,      /* at `reconciled`, every port entry STATE_DB holds is the kernel's */
 	PSD_INV_CONVERGED,       /* liveness */
+	PSD_INV_NO_WRONG_ACK,    /* a reply of a wrong type acknowledges nothing: sent again */
 	_PSD_INV_MAX,
 };
 
@@ -67,8 +69,15 @@ struct psd_check_warm {
 	uint64_t unchanged_writes; /* --warm-bench: STATE_DB writes sent for unchanged ports */
 };
 
+/* check_replies.c: the STATE_DB port keys whose command was answered with a wrong type and has
+ * not been sent again since (two per port: Ethernet<i>, Ethernet<i>x). */
+struct psd_check_replies {
+	bool *unacked;
+};
+
 struct psd_sim_oracle {
 	struct psd_check_writes writes;
+	struct psd_check_replies replies;
 	struct psd_check_warm warm;
 	struct psd_alert_watch aw; /* the shipped alert rules, watched after every step */
 	enum psd_sim_invariant violated;
@@ -103,6 +112,9 @@ void psd_sim_oracle_redis_restart(struct psd_sim *s, bool data_lost);
 void psd_sim_oracle_new_core(struct psd_sim *s);
 /* The daemon restarted: a new core, and its alerts and announcements start afresh. */
 void psd_sim_oracle_daemon_restart(struct psd_sim *s);
+/* A connection dropped for a reply that broke the protocol: the core treats what the server
+ * acknowledged as suspect and writes every port again, as after a restart. */
+void psd_sim_oracle_protocol_drop(struct psd_sim *s);
 
 /* check_writes.c */
 void psd_check_writes_sent(struct psd_sim *s, uint32_t db, uint32_t argc,
@@ -125,6 +137,16 @@ void psd_check_warm_command(struct psd_sim *s, uint32_t argc, const char *const 
 /* check_step.c */
 void psd_check_step(struct psd_sim *s);   /* after every step: memory-bounded, alert-held-for */
 void psd_check_alerts(struct psd_sim *s); /* alert-held-for alone */
+void psd_check_alerts_hook(void *ctx);     /* the same, as the world's timer hook */
+
+/* check_replies.c */
+/* Redis answers this command, unexecuted, with a type it cannot have. */
+void psd_check_wrong_reply(struct psd_sim *s, uint32_t db, uint32_t argc,
+			   const char *const *argv, const size_t *len);
+void psd_check_replies_sent(struct psd_sim *s, uint32_t db, uint32_t argc,
+			    const char *const *argv, const size_t *len);
+void psd_check_replies_reset(struct psd_sim *s); /* a new core */
+void psd_check_wrong_acks(struct psd_sim *s);     /* the world healed: every one sent again */
 
 /* check_liveness.c */
 /* Redis came back at back_ns and the daemon has now reconnected to every database. */

@@ -357,100 +357,164 @@ void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key)
 	notify(m, db, key, strlen(key), "set");
 }
 
+/* One command's execution: the database, the arguments, the key argv[1] names (NULL: none, or
+ * absent), the reply to fill. */
+struct exec {
+	struct psd_model *m;
+	uint32_t db;
+	uint32_t argc;
+	const char *const *argv;
+	const size_t *len;
+	struct psd_model_key *k;
+	struct psd_reply *r;
+};
+
+/* Reads: HGET, HGETALL, EXISTS, HEXISTS, KEYS. */
+static void exec_hget(struct exec *x)
+{
+	struct psd_model_field *f = x->k != NULL ? field_of(x->k, x->argv[2], x->len[2]) : NULL;
+	if (f == NULL)
+		x->r->type = PSD_REPLY_NIL;
+	else
+		reply_str(x->m, x->r, f->value);
+}
+
+static void exec_hgetall(struct exec *x)
+{
+	const struct psd_model_key *k = x->k;
+	size_t n = k != NULL ? k->count : 0;
+	reply_array(x->m, x->r, 2 * n);
+	for (size_t i = 0; i < n; i++) {
+		x->m->elements[2 * i] = (struct psd_str){k->fields[i].name, strlen(k->fields[i].name)};
+		x->m->elements[2 * i + 1] =
+			(struct psd_str){k->fields[i].value, strlen(k->fields[i].value)};
+	}
+}
+
+static void exec_exists(struct exec *x)
+{
+	reply_int(x->r, x->k != NULL);
+}
+
+static void exec_hexists(struct exec *x)
+{
+	reply_int(x->r, x->k != NULL && field_of(x->k, x->argv[2], x->len[2]) != NULL);
+}
+
+/* KEYS with at most a trailing '*' */
+static void exec_keys(struct exec *x)
+{
+	const struct psd_model *m = x->m;
+	const char *pattern = x->argv[1];
+	size_t plen = x->len[1] > 0 && pattern[x->len[1] - 1] == '*' ? x->len[1] - 1 : x->len[1];
+	size_t n = 0;
+	for (size_t i = 0; i < m->count; i++)
+		n += m->keys[i].db == x->db && strncmp(m->keys[i].key, pattern, plen) == 0;
+	reply_array(x->m, x->r, n);
+	n = 0;
+	for (size_t i = 0; i < m->count; i++)
+		if (m->keys[i].db == x->db && strncmp(m->keys[i].key, pattern, plen) == 0)
+			x->m->elements[n++] = (struct psd_str){m->keys[i].key, m->keys[i].key_len};
+}
+
+/* Writes: HSET, HDEL, DEL, each published as Redis does. */
+static void exec_hset(struct exec *x)
+{
+	int64_t added = 0;
+	struct psd_model_key *k = create(x->m, x->db, x->argv[1], x->len[1], false);
+	for (uint32_t i = 2; i + 1 < x->argc; i += 2)
+		added += put_field(k, x->argv[i], x->len[i], x->argv[i + 1], x->len[i + 1]);
+	notify(x->m, x->db, x->argv[1], x->len[1], "hset");
+	reply_int(x->r, added);
+}
+
+static void exec_hdel(struct exec *x)
+{
+	int64_t removed = 0;
+	for (uint32_t i = 2; x->k != NULL && i < x->argc; i++) {
+		struct psd_model_field *f = field_of(x->k, x->argv[i], x->len[i]);
+		if (f != NULL) {
+			remove_field(x->k, f);
+			removed++;
+		}
+	}
+	if (removed > 0)
+		notify(x->m, x->db, x->argv[1], x->len[1], "hdel");
+	if (x->k != NULL && x->k->count == 0) { /* Redis keeps no empty hash */
+		remove_key(x->m, x->k);
+		notify(x->m, x->db, x->argv[1], x->len[1], "del");
+	}
+	reply_int(x->r, removed);
+}
+
+static void exec_del(struct exec *x)
+{
+	reply_int(x->r, x->k != NULL);
+	if (x->k != NULL) {
+		remove_key(x->m, x->k);
+		notify(x->m, x->db, x->argv[1], x->len[1], "del");
+	}
+}
+
+/* The server: INFO (its run_id), SCRIPT LOAD, EVALSHA of the producer script. */
+static void exec_info(struct exec *x)
+{
+	char text[128];
+	snprintf(text, sizeof(text), "# Server\r\nredis_version:7.0.15\r\nrun_id:%024x%016llx\r\n",
+		 0u, (unsigned long long)x->m->run_id);
+	reply_str(x->m, x->r, text);
+}
+
+static void exec_script(struct exec *x)
+{
+	reply_str(x->m, x->r, PSD_MODEL_SHA);
+}
+
+static void exec_evalsha(struct exec *x)
+{
+	if (!is(x->argv[1], x->len[1], PSD_MODEL_SHA)) {
+		x->r->type = PSD_REPLY_ERROR;
+		x->r->str = (struct psd_str){"NOSCRIPT No matching script.", 28};
+		return;
+	}
+	producer_set(x->m, x->db, x->argc, x->argv, x->len, x->r);
+}
+
+static const struct {
+	const char *name;
+	bool hash; /* a hash command: WRONGTYPE on a key of another type */
+	void (*run)(struct exec *x);
+} commands[] = {
+	{"HGET", true, exec_hget},     {"HSET", true, exec_hset},
+	{"HGETALL", true, exec_hgetall}, {"KEYS", false, exec_keys},
+	{"EXISTS", false, exec_exists}, {"HEXISTS", true, exec_hexists},
+	{"HDEL", true, exec_hdel},     {"DEL", false, exec_del},
+	{"INFO", false, exec_info},    {"SCRIPT", false, exec_script},
+	{"EVALSHA", false, exec_evalsha},
+};
+
 void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
 		    const size_t *len, struct psd_reply *r)
 {
-	const char *cmd = argv[0];
-	size_t cl = len[0];
-	struct psd_model_key *k = argc > 1 ? find(m, db, argv[1], len[1]) : NULL;
-	bool hash_cmd = is(cmd, cl, "HGET") || is(cmd, cl, "HSET") || is(cmd, cl, "HGETALL") ||
-			is(cmd, cl, "HEXISTS") || is(cmd, cl, "HDEL");
-
+	struct exec x = {m, db, argc, argv, len, argc > 1 ? find(m, db, argv[1], len[1]) : NULL, r};
+	size_t c = 0;
+	while (c < sizeof(commands) / sizeof(commands[0]) && !is(argv[0], len[0], commands[c].name))
+		c++;
 	memset(r, 0, sizeof(*r));
 	if (m->loading) {
 		reply_error(r, PSD_MODEL_LOADING);
 		return;
 	}
-	if (hash_cmd && k != NULL && (k->is_other || k->is_set)) {
+	if (c == sizeof(commands) / sizeof(commands[0])) {
+		r->type = PSD_REPLY_ERROR;
+		r->str = (struct psd_str){"ERR unknown command", 19};
+		return;
+	}
+	if (commands[c].hash && x.k != NULL && (x.k->is_other || x.k->is_set)) {
 		reply_error(r, PSD_MODEL_WRONGTYPE);
 		return;
 	}
-	if (is(cmd, cl, "HGET")) {
-		struct psd_model_field *f = k != NULL ? field_of(k, argv[2], len[2]) : NULL;
-		if (f == NULL)
-			r->type = PSD_REPLY_NIL;
-		else
-			reply_str(m, r, f->value);
-	} else if (is(cmd, cl, "HSET")) {
-		int64_t added = 0;
-		k = create(m, db, argv[1], len[1], false);
-		for (uint32_t i = 2; i + 1 < argc; i += 2)
-			added += put_field(k, argv[i], len[i], argv[i + 1], len[i + 1]);
-		notify(m, db, argv[1], len[1], "hset");
-		reply_int(r, added);
-	} else if (is(cmd, cl, "HGETALL")) {
-		size_t n = k != NULL ? k->count : 0;
-		reply_array(m, r, 2 * n);
-		for (size_t i = 0; i < n; i++) {
-			m->elements[2 * i] = (struct psd_str){k->fields[i].name, strlen(k->fields[i].name)};
-			m->elements[2 * i + 1] =
-				(struct psd_str){k->fields[i].value, strlen(k->fields[i].value)};
-		}
-	} else if (is(cmd, cl, "KEYS")) {
-		size_t plen = len[1] > 0 && argv[1][len[1] - 1] == '*' ? len[1] - 1 : len[1];
-		size_t n = 0;
-		for (size_t i = 0; i < m->count; i++)
-			n += m->keys[i].db == db && strncmp(m->keys[i].key, argv[1], plen) == 0;
-		reply_array(m, r, n);
-		n = 0;
-		for (size_t i = 0; i < m->count; i++)
-			if (m->keys[i].db == db && strncmp(m->keys[i].key, argv[1], plen) == 0)
-				m->elements[n++] =
-					(struct psd_str){m->keys[i].key, m->keys[i].key_len};
-	} else if (is(cmd, cl, "EXISTS")) {
-		reply_int(r, k != NULL);
-	} else if (is(cmd, cl, "HEXISTS")) {
-		reply_int(r, k != NULL && field_of(k, argv[2], len[2]) != NULL);
-	} else if (is(cmd, cl, "HDEL")) {
-		int64_t removed = 0;
-		for (uint32_t i = 2; k != NULL && i < argc; i++) {
-			struct psd_model_field *f = field_of(k, argv[i], len[i]);
-			if (f != NULL) {
-				remove_field(k, f);
-				removed++;
-			}
-		}
-		if (removed > 0)
-			notify(m, db, argv[1], len[1], "hdel");
-		if (k != NULL && k->count == 0) { /* Redis keeps no empty hash */
-			remove_key(m, k);
-			notify(m, db, argv[1], len[1], "del");
-		}
-		reply_int(r, removed);
-	} else if (is(cmd, cl, "DEL")) {
-		reply_int(r, k != NULL);
-		if (k != NULL) {
-			remove_key(m, k);
-			notify(m, db, argv[1], len[1], "del");
-		}
-	} else if (is(cmd, cl, "INFO")) {
-		char text[128];
-		snprintf(text, sizeof(text), "# Server\r\nredis_version:7.0.15\r\nrun_id:%024x%016llx\r\n",
-			 0u, (unsigned long long)m->run_id);
-		reply_str(m, r, text);
-	} else if (is(cmd, cl, "SCRIPT")) {
-		reply_str(m, r, PSD_MODEL_SHA);
-	} else if (is(cmd, cl, "EVALSHA")) {
-		if (!is(argv[1], len[1], PSD_MODEL_SHA)) {
-			r->type = PSD_REPLY_ERROR;
-			r->str = (struct psd_str){"NOSCRIPT No matching script.", 28};
-			return;
-		}
-		producer_set(m, db, argc, argv, len, r);
-	} else {
-		r->type = PSD_REPLY_ERROR;
-		r->str = (struct psd_str){"ERR unknown command", 19};
-	}
+	commands[c].run(&x);
 }
 
 void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const char *field,

@@ -18,7 +18,7 @@
 
 #include "sim.h"
 
-static void step(struct psd_sim *s)
+void psd_sim_step(struct psd_sim *s)
 {
 	psd_sim_redis_clock(s);
 	if (!psd_sim_fault_step(s)) {
@@ -38,6 +38,9 @@ static void step(struct psd_sim *s)
 	psd_sim_serve_dump(s);
 	if (!s->f.redis_up)
 		psd_world_refuse_connects(s->w);
+	else /* a connection dropped alone (a reply that broke the protocol) comes back */
+		psd_world_accept_connects(s->w);
+	psd_sim_watch_clock(s);
 	psd_check_step(s);
 }
 
@@ -68,25 +71,32 @@ uint64_t psd_sim_heal(struct psd_sim *s, const char **why)
 		psd_model_consume(&s->w->m, PSD_WORLD_APPL);
 		psd_sim_sai_recreate(s);
 		psd_world_advance(s->w, tick);
+		psd_world_accept_connects(s->w);
+		psd_sim_watch_clock(s);
 		psd_sim_serve_dump(s);
 		psd_check_alerts(s);
 		if (t < next_check && t < PSD_SIM_CONVERGE_NS)
 			continue;
 		next_check = 2 * t; /* O(ports) each: checked at 0.5, 1, 2, 4 ... s and at the bound */
 		*why = psd_check_converged(s);
-		if (*why == NULL)
+		if (*why == NULL) {
+			psd_check_wrong_acks(s);
 			return t;
+		}
 	}
 	return UINT64_MAX;
 }
 
 /* This seed's rates, the disabled faults' zeroed, and the line that shows them. */
-static void draw_rates(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled)
+void psd_sim_draw_rates(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled)
 {
 	psd_sim_faults_draw(s);
-	for (int f = 0; f < _PSD_FAULT_MAX; f++)
+	for (int f = 0; f < _PSD_FAULT_MAX; f++) {
 		if (!(enabled & (1u << f)))
 			s->f.rate[f] = 0;
+		else if (opt->virtual_days > 0 && s->f.rate[f] == 0)
+			s->f.rate[f] = 1; /* the soak runs every fault kind it is given */
+	}
 	s->f.redis_up = true;
 	printf("psd-sim: seed %s (%#" PRIx64 "), %u ports, %u steps, storm %u; rates:",
 	       opt->seed_text, s->seed, opt->ports, opt->steps, opt->storm);
@@ -109,23 +119,26 @@ static void print_summary(struct psd_sim *s, uint64_t took, double secs)
 	uint64_t events = s->w->events - s->k.datagrams + s->k.messages;
 	printf("\npsd-sim: ok: %" PRIu64 " events (%" PRIu64 " netlink messages), %" PRIu64
 	       " faults, converged in %llu ms virtual, %.0f simulated events/s, max RSS %ld "
-	       "KiB, trace hash %016" PRIx64 ", %" PRIu64 " alert transitions\n", events,
+	       "KiB, trace hash %016" PRIx64 ", %" PRIu64 " alert transitions, %" PRIu64
+	       " keyspace notifications (%" PRIu64 " lost)\n", events,
 	       s->k.messages, nfaults, (unsigned long long)(took / PSD_SIM_MS),
-	       (double)events / secs, ru.ru_maxrss, s->w->trace_hash, s->o.aw.transitions);
+	       (double)events / secs, ru.ru_maxrss, s->w->trace_hash, s->o.aw.transitions,
+	       s->w->subs.published, s->w->subs.lost);
 }
 
 int psd_sim_run_swarm(struct psd_sim *s, const struct psd_sim_options *opt,
 		      uint32_t enabled_faults)
 {
 	struct timespec t0, t1;
-	draw_rates(s, opt, enabled_faults);
+	psd_sim_draw_rates(s, opt, enabled_faults);
+	s->w->hooks.timer = psd_check_alerts_hook;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	psd_sim_config_ports(s);
 	psd_world_start(s->w);
 	for (uint32_t i = 0; i < s->nports; i++) /* SAI creates the host interfaces */
 		psd_kernel_create(&s->k, i);
 	for (uint32_t n = 0; n < opt->steps && !s->o.failed; n++)
-		step(s);
+		psd_sim_step(s);
 	for (uint32_t n = 0; n < opt->storm && !s->o.failed; n++)
 		storm_round(s);
 	if (s->o.failed)

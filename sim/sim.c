@@ -58,6 +58,12 @@ static void on_link_down(void *ctx, int32_t ifindex)
 		psd_sim_oracle_link_down(s, port, ifindex);
 }
 
+static bool on_wrong_reply(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			   const size_t *len)
+{
+	return psd_sim_wrong_reply(ctx, db, argc, argv, len);
+}
+
 static uint64_t on_timer_late(void *ctx, uint64_t accuracy_ns)
 {
 	struct psd_sim *s = ctx;
@@ -119,7 +125,7 @@ int psd_sim_init(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t 
 	s->k.seen_ctx = s;
 	s->w = psd_world_new();
 	s->w->hooks = (struct psd_world_hooks){s, on_command, on_sent, on_link_down, on_list_ifaces,
-					       on_timer_late, on_refuse};
+					       on_timer_late, on_refuse, on_wrong_reply, NULL};
 	s->w->cfg.seed = psd_prng_splitmix(&sub);
 	s->w->cfg.link_stats = (s->seed & 1) != 0; /* odd seeds run the link analytics too */
 	s->w->cfg.log_level = opt->verbose ? PSD_LOG_DEBUG : PSD_LOG_WARN;

@@ -13,6 +13,7 @@
  *                      convergence, the summary
  *   scenario_warm_bench.c   --warm-bench: one measured warm restart after convergence
  *   scenario_alerts.c  --alerts: seeded flap storms against the shipped alert rules
+ *   scenario_soak.c    --virtual-days: rounds of the swarm, each healed, over days of virtual time
  *   sim_main.c         the command line (and --fixture, which runs fixture.c instead)
  *
  * A new scenario: a scenario_<name>.c with its file-top comment, its entry point declared here,
@@ -38,6 +39,7 @@
 #define PSD_SIM_PORTS_MAX 200000u
 #define PSD_SIM_STEPS_MAX 100000000u
 #define PSD_SIM_STORM_MAX 1000u
+#define PSD_SIM_DAYS_MAX 3650u
 #define PSD_SIM_CONVERGE_NS (60ull * 1000000000ull) /* liveness bound, virtual time */
 #define PSD_SIM_CHECK_ALL_PORTS 4096u /* up to this many ports, the core is checked every step */
 #define PSD_SIM_CHECK_SPAN 1u         /* beyond: ports checked per step, amortised */
@@ -55,6 +57,7 @@ struct psd_sim_options {
 	const char *seed_text; /* a number, or a 40-hex commit hash */
 	const char *faults;    /* swarm, none, or a list of fault names */
 	uint32_t ports, steps, storm;
+	uint32_t virtual_days;  /* --virtual-days: the soak's length (0: no soak) */
 	bool verbose, alerts, warm_bench;
 	bool canary_drop_loss;  /* the kernel hides overruns from the core */
 	bool canary_early_fire; /* the core's rules fire a second before their `for` */
@@ -97,6 +100,14 @@ uint64_t psd_sim_heal(struct psd_sim *s, const char **why);
 /* scenario_warm_bench.c: 0 once converged again (*ret_took: how long that took), or the exit
  * status of a reported failure */
 int psd_sim_run_warm_bench(struct psd_sim *s, uint64_t *ret_took);
+
+/* scenario_swarm.c: one step of the swarm (a fault or a piece of workload, the per-step checks);
+ * the seed's rates drawn and printed */
+void psd_sim_step(struct psd_sim *s);
+void psd_sim_draw_rates(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled);
+
+/* scenario_soak.c */
+int psd_sim_run_soak(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled);
 
 /* scenario_alerts.c */
 int psd_sim_run_alerts(struct psd_sim *s, const char *seed_text);

@@ -5,6 +5,7 @@
  *
  * Usage: psd-sim --seed S [--ports N] [--steps M] [--storm R] [--faults swarm|none|F,F...]
  *                [--canary drop-loss|early-fire] [--warm-bench] [--verbose]
+ *        psd-sim --seed S --virtual-days D [--ports N] [--steps M] [--faults ...]
  *        psd-sim --seed S --alerts [--ports N]
  *        psd-sim --fixture F [--commands FILE]
  *
@@ -33,10 +34,12 @@ static int usage(void)
 	fprintf(stderr, "usage: psd-sim --fixture FILE [--commands FILE]\n"
 			"       psd-sim --seed S [--ports N] [--steps M] [--storm R] "
 			"[--faults swarm|none|F,F...] [--canary drop-loss|early-fire] [--warm-bench] [--verbose]\n"
+			"       psd-sim --seed S --virtual-days D [--ports N] [--steps M] [--faults ...]\n"
 			"       psd-sim --seed S --alerts [--ports N]\n"
 			"faults: overrun outage wipe delete rename enslave slow oom dump-truncated "
 			"dump-interrupted restart-warm restart-cold restart-swss refuse wrongtype "
-			"restart-stale restart-empty-late loading stall maxclients\n");
+			"restart-stale restart-empty-late loading stall maxclients stray-reply wrong-reply "
+			"notify-late notify-lost notify-ahead\n");
 	return 2;
 }
 
@@ -120,6 +123,8 @@ static bool parse_options(int argc, char **argv, struct psd_sim_options *opt)
 			opt->alerts = true;
 		else if (strcmp(argv[i], "--warm-bench") == 0)
 			opt->warm_bench = true;
+		else if (strcmp(argv[i], "--virtual-days") == 0 && i + 1 < argc)
+			opt->virtual_days = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--canary") == 0 && i + 1 < argc &&
 			 strcmp(argv[i + 1], "drop-loss") == 0)
 			opt->canary_drop_loss = ++i > 0;
@@ -130,7 +135,8 @@ static bool parse_options(int argc, char **argv, struct psd_sim_options *opt)
 			return false;
 	}
 	return opt->seed_text != NULL && opt->ports != 0 && opt->ports <= PSD_SIM_PORTS_MAX &&
-	       opt->steps <= PSD_SIM_STEPS_MAX && opt->storm <= PSD_SIM_STORM_MAX;
+	       opt->steps <= PSD_SIM_STEPS_MAX && opt->storm <= PSD_SIM_STORM_MAX &&
+	       opt->virtual_days <= PSD_SIM_DAYS_MAX;
 }
 
 int main(int argc, char **argv)
@@ -143,13 +149,16 @@ int main(int argc, char **argv)
 	struct psd_sim_options opt;
 	if (!parse_options(argc, argv, &opt))
 		return usage();
+	char days[32] = "";
+	if (opt.virtual_days > 0)
+		snprintf(days, sizeof(days), " --virtual-days %u", opt.virtual_days);
 	snprintf(reproduce_line, sizeof(reproduce_line),
 		 "git checkout %s && make build/psd-sim && build/psd-sim --seed %s --ports %u "
-		 "--steps %u --storm %u --faults %s%s%s%s", PSD_COMMIT, opt.seed_text, opt.ports,
+		 "--steps %u --storm %u --faults %s%s%s%s%s", PSD_COMMIT, opt.seed_text, opt.ports,
 		 opt.steps, opt.storm, opt.faults,
 		 opt.canary_drop_loss ? " --canary drop-loss" :
 		 opt.canary_early_fire ? " --canary early-fire" : "",
-		 opt.alerts ? " --alerts" : "", opt.warm_bench ? " --warm-bench" : "");
+		 opt.alerts ? " --alerts" : "", opt.warm_bench ? " --warm-bench" : "", days);
 	static const int fatal[] = {SIGABRT, SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE};
 	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], on_fatal_signal);
@@ -161,5 +170,7 @@ int main(int argc, char **argv)
 		return status;
 	if (opt.alerts)
 		return psd_sim_run_alerts(&s, opt.seed_text);
+	if (opt.virtual_days > 0)
+		return psd_sim_run_soak(&s, &opt, enabled);
 	return psd_sim_run_swarm(&s, &opt, enabled);
 }

@@ -92,7 +92,16 @@ static struct psd_world_reply *reply_at(const struct psd_world *w, size_t i)
 	return &w->replies[(w->reply_head + i) & (w->reply_cap - 1)];
 }
 
+static void queue_reply(struct psd_world *w, uint64_t tag, uint32_t expect,
+			const struct psd_reply *src);
+
 void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_reply *src)
+{
+	queue_reply(w, tag, UINT32_MAX, src);
+}
+
+static void queue_reply(struct psd_world *w, uint64_t tag, uint32_t expect,
+			const struct psd_reply *src)
 {
 	if (w->reply_count == w->reply_cap) { /* a ring of a power of two: unroll into twice the room */
 		size_t cap = w->reply_cap ? 2 * w->reply_cap : 256;
@@ -110,6 +119,7 @@ void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_r
 	memset(q, 0, sizeof(*q));
 	q->r = *src;
 	q->r.tag = tag;
+	q->expect = expect;
 	if (src->type == PSD_REPLY_STRING || src->type == PSD_REPLY_ERROR) {
 		q->str = strndup(src->str.ptr, src->str.len);
 		q->r.str.ptr = q->str;
@@ -125,6 +135,18 @@ void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_r
 	}
 }
 
+/* A reply of a type a command expecting `expect` cannot have: an integer where a status, a bulk
+ * string or an array is expected, else a status. */
+static const struct psd_reply *wrong_type(uint32_t expect, struct psd_reply *r)
+{
+	*r = (struct psd_reply){.type = PSD_REPLY_INTEGER, .integer = 1};
+	if (expect & PSD_EXPECT(PSD_REPLY_INTEGER))
+		*r = (struct psd_reply){.type = PSD_REPLY_STRING, .str = {"OK", 2}};
+	if (expect & PSD_EXPECT(PSD_REPLY_STRING))
+		*r = (struct psd_reply){.type = PSD_REPLY_ARRAY};
+	return r;
+}
+
 void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t expect,
 		    uint32_t argc, const char *const *argv, const size_t *len)
 {
@@ -134,20 +156,24 @@ void psd_world_exec(struct psd_world *w, uint32_t db, uint64_t tag, uint32_t exp
 						    NULL;
 	if (err != NULL) {
 		r = (struct psd_reply){.type = PSD_REPLY_ERROR, .str = {err, strlen(err)}};
-		psd_world_queue_reply(w, tag, &r);
+		queue_reply(w, tag, expect, &r);
+		return;
+	}
+	if (w->hooks.wrong_reply != NULL && w->hooks.wrong_reply(w->hooks.ctx, db, argc, argv, len)) {
+		queue_reply(w, tag, expect, wrong_type(expect, &r));
 		return;
 	}
 	if (w->hooks.command != NULL && !w->hooks.command(w->hooks.ctx, db, argc, argv, len)) {
 		static const char oom[] = "OOM command not allowed when used memory > 'maxmemory'.";
 		r = (struct psd_reply){.type = PSD_REPLY_ERROR, .str = {oom, sizeof(oom) - 1}};
-		psd_world_queue_reply(w, tag, &r);
+		queue_reply(w, tag, expect, &r);
 		return;
 	}
 	psd_model_exec(&w->m, db, argc, argv, len, &r);
 	/* the model answers as Redis does: with a reply its command can have */
 	if (r.type != PSD_REPLY_ERROR && (expect & PSD_EXPECT(r.type)) == 0)
 		world_fail("the Redis model answered a command with a type it cannot have");
-	psd_world_queue_reply(w, tag, &r);
+	queue_reply(w, tag, expect, &r);
 }
 
 /* One command as redis-server's MONITOR prints it, without the time and client. */
@@ -331,6 +357,8 @@ void psd_world_push(struct psd_world *w, const struct psd_event *ev)
 		psd_core_check(w->core);
 }
 
+static unsigned tag_db(uint64_t tag);
+
 /* Delivers the oldest queued reply; false when none is queued. */
 bool psd_world_deliver_one(struct psd_world *w)
 {
@@ -339,6 +367,17 @@ bool psd_world_deliver_one(struct psd_world *w)
 	struct psd_world_reply q = *reply_at(w, 0);
 	w->reply_head = (w->reply_head + 1) & (w->reply_cap - 1);
 	w->reply_count--;
+	if (w->subs.ahead) /* another connection's bytes may come first */
+		psd_world_notes_deliver(w);
+	if (q.r.type != PSD_REPLY_ERROR && (q.expect & PSD_EXPECT(q.r.type)) == 0) {
+		/* as the adapter judges it: the stream is out of step, the connection dropped */
+		free_reply(&q);
+		w->protocol_drops++;
+		psd_world_db_drop(w, (enum psd_db)tag_db(q.r.tag), PSD_DOWN_PROTOCOL,
+				  "a reply its command cannot have: the stream is out of step");
+		psd_world_notes_deliver(w);
+		return true;
+	}
 	struct psd_event ev = {.type = PSD_EV_DB_REPLY};
 	ev.u.reply = q.r;
 	psd_world_push(w, &ev);
@@ -397,8 +436,14 @@ static unsigned tag_db(uint64_t tag)
 	return (unsigned)((tag >> 48) & 0xffu);
 }
 
-/* A connection drops: its commands in flight and their unread replies are lost. */
 void psd_world_db_down(struct psd_world *w, enum psd_db db)
+{
+	psd_world_db_drop(w, db, PSD_DOWN_LOST, "");
+}
+
+/* A connection drops: its commands in flight and their unread replies are lost. */
+void psd_world_db_drop(struct psd_world *w, enum psd_db db, enum psd_db_down_cause cause,
+		       const char *detail)
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < w->held_count; i++) {
@@ -419,15 +464,42 @@ void psd_world_db_down(struct psd_world *w, enum psd_db db)
 	}
 	w->reply_count = kept;
 	w->connect_pending[db] = false;
+	w->down[db] = true;
 	struct psd_event ev = {.type = PSD_EV_DB_DOWN};
-	ev.u.db = db;
+	ev.u.down.db = db;
+	ev.u.down.cause = cause;
+	snprintf(ev.u.down.detail, sizeof(ev.u.down.detail), "%s", detail);
 	psd_world_push(w, &ev);
+}
+
+bool psd_world_stray_reply(struct psd_world *w, enum psd_db db)
+{
+	if (w->down[db] || w->connect_pending[db])
+		return false;
+	for (size_t i = 0; i < w->held_count; i++)
+		if (tag_db(w->held[i].tag) == db)
+			return false;
+	for (size_t i = 0; i < w->reply_count; i++)
+		if (tag_db(reply_at(w, i)->r.tag) == db)
+			return false;
+	w->protocol_drops++;
+	psd_world_db_drop(w, db, PSD_DOWN_PROTOCOL, "a reply with no command pending (+OK)");
+	return true;
+}
+
+void psd_world_accept_connects(struct psd_world *w)
+{
+	for (int db = 0; db < 3; db++)
+		if (w->connect_pending[db])
+			psd_world_db_up(w, (enum psd_db)db);
+	psd_world_settle(w);
 }
 
 void psd_world_db_up(struct psd_world *w, enum psd_db db)
 {
 	struct psd_event ev = {.type = PSD_EV_DB_UP};
 	w->connect_pending[db] = false;
+	w->down[db] = false;
 	ev.u.db = db;
 	psd_world_push(w, &ev);
 }
@@ -453,6 +525,8 @@ void psd_world_tick(struct psd_world *w)
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	psd_world_push(w, &ev);
 	psd_world_settle(w);
+	if (w->hooks.timer != NULL)
+		w->hooks.timer(w->hooks.ctx);
 }
 
 /* Reconnects every database as soon as the core asks, and settles. */
@@ -570,6 +644,8 @@ void psd_world_advance(struct psd_world *w, uint64_t ns)
 	struct psd_event ev = {.type = PSD_EV_TIMER};
 	psd_world_push(w, &ev);
 	psd_world_settle(w);
+	if (w->hooks.timer != NULL)
+		w->hooks.timer(w->hooks.ctx);
 }
 
 bool psd_world_traced(const struct psd_world *w, const char *line)
@@ -629,6 +705,7 @@ void psd_world_restart(struct psd_world *w)
 	w->exited = false;
 	w->dump_seq = 0;
 	memset(w->connect_pending, 0, sizeof(w->connect_pending));
+	memset(w->down, 0, sizeof(w->down)); /* the new daemon connects before it starts */
 	psd_world_start(w);
 }
 

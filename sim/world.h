@@ -2,7 +2,9 @@
  * A deterministic world around the real core: the in-memory Redis model executes every command
  * as it is sent (or later: hold), replies are delivered in order, connections drop and come back
  * on request, netlink datagrams are built with nl_build, and every action is recorded (the DB
- * command trace, link-down requests, notifications, logs). The unit tests, the fuzzers and the
+ * command trace, link-down requests, notifications, logs). Each reply is judged as the daemon's
+ * adapter (lib/redis_conn.c) judges it: one of a type its command cannot have, or one with no
+ * command pending, drops the connection (PSD_DOWN_PROTOCOL). The unit tests, the fuzzers and the
  * simulator drive the core through it. A world's own failures (a refused event, a full trace)
  * abort: they are bugs in the caller or the core.
  */
@@ -36,6 +38,7 @@ struct psd_world_cmd {
 
 struct psd_world_reply {
 	struct psd_reply r;
+	uint32_t expect; /* the reply types its command may have (an error always may) */
 	char *str;
 	struct psd_str *elements;
 	char **element_text;
@@ -59,6 +62,12 @@ struct psd_world_hooks {
 	 * asked before `command` */
 	const char *(*refuse)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
 			      const size_t *len);
+	/* Redis is about to execute a command: true answers it, unexecuted, with a reply of a type
+	 * it cannot have (a hostile server); asked after `refuse` */
+	bool (*wrong_reply)(void *ctx, uint32_t db, uint32_t argc, const char *const *argv,
+			    const size_t *len);
+	/* the core's timer fired and what it caused has settled */
+	void (*timer)(void *ctx);
 };
 
 /* A keyspace notification published by the model, not yet handed to the core. */
@@ -80,6 +89,7 @@ struct psd_world_subs {
 	const char *flags;        /* notify-keyspace-events the world says ("AKE" if NULL) */
 	bool flags_unknown;       /* CONFIG GET refused */
 	bool hold;                /* notifications wait (psd_world_notes_deliver) */
+	bool ahead;               /* a command's notifications come before its reply */
 	struct psd_world_note *notes;
 	size_t len, cap;
 	uint64_t published, delivered, lost;
@@ -121,6 +131,8 @@ struct psd_world {
 	unsigned connects[3]; /* PSD_ACT_DB_CONNECT requests per database */
 	unsigned watches[3];  /* PSD_ACT_WATCH requests per database */
 	bool connect_pending[3]; /* asked to connect, not yet answered up or down */
+	bool down[3];            /* the connection is closed (until PSD_EV_DB_UP) */
+	uint64_t protocol_drops; /* connections dropped for a reply that broke the protocol */
 	uint32_t check_every;    /* psd_core_check() every this many drains (0 and 1: every one) */
 	uint64_t drains;
 	unsigned watchdogs;
@@ -149,6 +161,14 @@ void psd_world_release(struct psd_world *w);
  * stay held. False when none is held. */
 bool psd_world_release_one(struct psd_world *w, const char *command);
 void psd_world_db_down(struct psd_world *w, enum psd_db db);
+/* The connection of db drops as the adapter drops it: cause and what it saw. */
+void psd_world_db_drop(struct psd_world *w, enum psd_db db, enum psd_db_down_cause cause,
+		       const char *detail);
+/* A reply arrives on db's connection with no command pending: the adapter drops it
+ * (PSD_DOWN_PROTOCOL). False when the connection is down or a command is pending on it. */
+bool psd_world_stray_reply(struct psd_world *w, enum psd_db db);
+/* Answers every pending connect: Redis takes connections. */
+void psd_world_accept_connects(struct psd_world *w);
 void psd_world_db_up(struct psd_world *w, enum psd_db db);
 void psd_world_redis_down(struct psd_world *w);
 void psd_world_tick(struct psd_world *w);

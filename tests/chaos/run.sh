@@ -4,22 +4,36 @@
 # (overruns hidden from the core) must be caught by the oracle; a trap in the core must print the
 # reproducer; every seed in tests/chaos/regressions must pass; the alert scenario must pass on 20
 # seeds and give one seed the same alert trace twice, and its canary (early-fire) must be caught.
-# The sweep's summary counts how often each fault kind was hit across all seeds.
+# The sweep's summary counts how often each fault kind was hit across all seeds. Seeds run JOBS at
+# once (the processors by default) and are reported in seed order.
 # Usage: [SIM=...] run.sh SEEDS [STEPS]
 cd "$(dirname "$0")/../.." || exit 1
 SEEDS=${1:-300}
 STEPS=${2:-600}
 SIM=${SIM:-build/psd-sim} # SIM=build/asan/psd-sim: the same sweep under ASan+UBSan
+JOBS=${JOBS:-$(nproc)} # seeds run at once; their results are read in seed order
 passed=0
 failed=0
 hits=$(mktemp)
+runs=$(mktemp -d)
+# run_seeds FROM TO ARG...: $SIM --seed N ARG... for every seed N, JOBS at once; seed N's output
+# in $runs/N, its exit status in $runs/N.rc
+run_seeds() {
+	local from=$1 to=$2
+	shift 2
+	rm -f "$runs"/*
+	seq "$from" "$to" | xargs -P "$JOBS" -I{} sh -c \
+		'sim=$1; dir=$2; seed=$3; shift 3; "$sim" --seed "$seed" "$@" > "$dir/$seed" 2>&1
+		echo $? > "$dir/$seed.rc"' sh "$SIM" "$runs" {} "$@"
+}
+run_seeds 1 "$SEEDS" --ports 16 --steps "$STEPS"
 for seed in $(seq 1 "$SEEDS"); do
-	if out=$($SIM --seed "$seed" --ports 16 --steps "$STEPS" 2>&1); then
+	if [ "$(cat "$runs/$seed.rc")" = 0 ]; then
 		passed=$((passed + 1))
-		echo "$out" | sed -n 's/^psd-sim: faults: //p' >> "$hits"
+		sed -n 's/^psd-sim: faults: //p' "$runs/$seed" >> "$hits"
 	else
 		failed=$((failed + 1))
-		echo "$out" | tail -n 20
+		tail -n 20 "$runs/$seed"
 	fi
 done
 echo "chaos: $SEEDS seeds x $STEPS steps: $passed ok"
@@ -31,17 +45,19 @@ rm -f "$hits"
 # STATE_DB already held, the state sequence a path of the machine, STATE_DB exact afterwards (three
 # times the steps: a warm restart is drawn at most once per 1000 steps)
 warm_hits=0
+run_seeds 1 $((SEEDS / 3)) --ports 16 --steps $((3 * STEPS)) \
+	--faults restart-warm,delete,rename,enslave,outage,overrun,dump-interrupted
 for seed in $(seq 1 $((SEEDS / 3))); do
-	if out=$($SIM --seed "$seed" --ports 16 --steps $((3 * STEPS)) \
-		--faults restart-warm,delete,rename,enslave,outage,overrun,dump-interrupted 2>&1); then
+	if [ "$(cat "$runs/$seed.rc")" = 0 ]; then
 		passed=$((passed + 1))
-		n=$(echo "$out" | sed -n 's/^psd-sim: faults: .*restart-warm \([0-9]*\).*/\1/p')
+		n=$(sed -n 's/^psd-sim: faults: .*restart-warm \([0-9]*\).*/\1/p' "$runs/$seed")
 		warm_hits=$((warm_hits + ${n:-0}))
 	else
 		failed=$((failed + 1))
-		echo "$out" | tail -n 20
+		tail -n 20 "$runs/$seed"
 	fi
 done
+rm -rf "$runs"
 if [ "$warm_hits" -gt 0 ]; then
 	echo "chaos: warm sweep: $((SEEDS / 3)) seeds, $warm_hits warm restarts"
 else

@@ -3,7 +3,7 @@
  * `keep_firing_for` at their edges, with the log line, the STATE_DB entry and the metric each
  * transition brings; a silence and an inhibition begun in each state hold the actions and never
  * the machine; the per-port subject and silence limits; a reload that keeps an unchanged rule's
- * alerts; the sweep of an earlier run's entries.
+ * alerts; the sweep of an earlier run's entries; an alert following its port to a new index.
  */
 #include <errno.h>
 
@@ -416,6 +416,42 @@ static void test_sweep_of_an_earlier_run(void **state)
 	psd_world_free(w);
 }
 
+static void count_ethernet9(void *ctx, const struct psd_alert_view *v)
+{
+	unsigned *n = ctx;
+	*n += v->subject_len == 9 && memcmp(v->subject, "Ethernet9", 9) == 0;
+}
+
+/* A port the table forgets (its netdev gone, not configured) and adds again at another index
+ * while its alert still fires: one alert for the rule and the name, which follows the port, and
+ * its entry stays while it fires (two alerts of one subject shared one entry, and the old one's
+ * resolution deleted it under the new one). */
+static void test_alert_follows_its_port(void **state)
+{
+	rules_clear();
+	add_rule("flap", PSD_SIG_PORT_OPER_CHANGES, PSD_COND_ABOVE, 0, 10, 0, 30);
+	struct psd_world *w = world(100);
+	psd_world_new_link(w, "Ethernet9", 20, UP_RUNNING);
+	flap(w, "Ethernet9", 20, 1);
+	to_second(w, 101);
+	assert_int_equal(alert(w, 0, "Ethernet9").state, PSD_ALERT_FIRING);
+	psd_world_del_link(w, "Ethernet9", 20);
+	psd_world_new_link(w, "Ethernet7", 21, UP_RUNNING); /* takes the index the name had */
+	to_second(w, 110);
+	psd_world_new_link(w, "Ethernet9", 22, UP_RUNNING);
+	flap(w, "Ethernet9", 22, 1);
+	for (uint64_t t = 111; t <= 135; t++) {
+		to_second(w, t);
+		unsigned n = 0;
+		psd_core_alerts_each(w->core, count_ethernet9, &n);
+		assert_int_equal(n, 1);
+		assert_int_equal(alert(w, 0, "Ethernet9").state, PSD_ALERT_FIRING);
+		assert_true(psd_model_exists(&w->m, STATE, KEY_OF("flap", "Ethernet9")));
+	}
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
 /* More silences than PSD_ALERT_SILENCES_MAX: the first 64 are taken, each other one refused and
  * said; a bad field is refused with why. */
 static void test_silence_limit(void **state)
@@ -631,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_port_rules_of_every_kind),
 		cmocka_unit_test(test_sweep_of_an_earlier_run),
 		cmocka_unit_test(test_subject_follows_the_name),
+		cmocka_unit_test(test_alert_follows_its_port),
 		cmocka_unit_test(test_silence_limit),
 		cmocka_unit_test(test_tickless_deadlines),
 		cmocka_unit_test(test_tickless_late_timers),

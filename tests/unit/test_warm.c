@@ -2,10 +2,11 @@
  * Warm restart: the machine's whole transition table (every state x every symbol, the fault
  * symbols in every state) through the Ragel-generated code, and the engine's warm starts in the
  * world: reconciliation of ports deleted, changed and kept while the daemon was down (no write for
- * the kept ones), the state sequence, portsyncd_timer's hold, PortConfigDone's count after CONFIG_DB
- * lost ports, a Redis outage and refusals (of the restore, of start-up) during the restore, an
- * interrupted first dump, SIGTERM mid-restore, a cold start (disabled) and --compat (no state, no
- * reconciliation).
+ * the kept ones), the state sequence, portsyncd_timer's hold, PortConfigDone's count after
+ * CONFIG_DB lost ports, a Redis outage and refusals (of the restore, of start-up) during the
+ * restore, a Redis restarted onto older data while start-up waits to retry, an interrupted first
+ * dump, a refused write (it changed nothing), SIGTERM mid-restore, a cold start (disabled) and
+ * --compat (no state, no reconciliation).
  */
 #include "psd/metrics.h"
 #include "unit.h"
@@ -454,6 +455,88 @@ static void test_warm_redis_lost_forgets(void **state)
 	psd_world_free(w);
 }
 
+/* Redis refuses start-up's write of restore_count once (OOM). */
+static const char *refuse_restore_count(void *ctx, uint32_t db, uint32_t argc,
+					const char *const *argv, const size_t *len)
+{
+	int *left = ctx;
+	if (argc == 4 && len[2] == 13 && memcmp(argv[2], "restore_count", 13) == 0 && *left > 0) {
+		--*left;
+		return "OOM command not allowed when used memory > 'maxmemory'.";
+	}
+	return NULL;
+}
+
+/* Redis restarts onto a snapshot without STATE_DB's port entries after the restore has read them
+ * and before start-up is over (it waits to retry a refused write): start-up runs again, sees
+ * STATE_DB's new run_id (no verification follows a start-up) and forgets what the read found: a
+ * netdev equal to what the old server held is written, not taken as stored. */
+static void test_warm_redis_restarted_during_startup(void **state)
+{
+	struct psd_world *w = warm_world();
+	struct psd_model snapshot;
+	int refusals = 1;
+	psd_model_copy(&snapshot, &w->m);
+	psd_model_del_matching(&snapshot, STATE, "PORT_TABLE|");
+	w->hooks.ctx = &refusals;
+	w->hooks.refuse = refuse_restore_count;
+	psd_world_start(w);
+	assert_true(psd_world_logged(w, "Redis refused a start-up command"));
+	assert_string_equal(warm_state(w), "restored");
+	assert_false(w->listening);
+	w->hold = true;
+	psd_world_settle(w);
+	psd_world_redis_down(w);
+	w->hold = false;
+	psd_model_restart(&w->m, &snapshot); /* a new run_id, the port entries gone */
+	psd_world_redis_up(w);
+	assert_true(psd_world_logged(w, "start-up interrupted: starting it again"));
+	assert_true(psd_world_logged(w, "STATE_DB's server restarted (new run_id) during start-up"));
+	first_dump(w, 0);
+	psd_world_settle(w);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 1500");
+	assert_string_equal(warm_state(w), "reconciled");
+	psd_world_free(w);
+}
+
+/* Redis refuses STATE_DB writes of Ethernet0 (OOM) while refusing is set. */
+static const char *refuse_ethernet0(void *ctx, uint32_t db, uint32_t argc,
+				    const char *const *argv, const size_t *len)
+{
+	const bool *refusing = ctx;
+	if (*refusing && argc > 1 && len[1] == 20 && memcmp(argv[1], "PORT_TABLE|Ethernet0", 20) == 0)
+		return "OOM command not allowed when used memory > 'maxmemory'.";
+	return NULL;
+}
+
+/* A write Redis refused changed nothing: in portsyncd_timer's hold, Ethernet0 flaps while its
+ * writes are refused and comes back to what STATE_DB held at the start; the retry finds it stored
+ * and writes nothing. */
+static void test_warm_refused_write_changed_nothing(void **state)
+{
+	struct psd_world *w = warm_world();
+	bool refusing = false;
+	psd_model_hset(&w->m, CONFIG, "WARM_RESTART|swss", "portsyncd_timer", "3");
+	w->hooks.ctx = &refusing;
+	w->hooks.refuse = refuse_ethernet0;
+	psd_world_start(w);
+	first_dump(w, 0);
+	psd_world_settle(w);
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0 "), 0);
+	refusing = true;
+	psd_world_new_link(w, "Ethernet0", 10, UP);
+	size_t refused = psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0 ");
+	assert_true(refused > 0);
+	psd_world_new_link(w, "Ethernet0", 10, UP_RUNNING);
+	refusing = false;
+	psd_world_advance(w, 5000ull * 1000000ull);
+	assert_int_equal(psd_world_trace_count(w, "6 HSET PORT_TABLE|Ethernet0 "), refused);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(warm_state(w), "reconciled");
+	psd_world_free(w);
+}
+
 static void test_cold_start_is_disabled(void **state)
 {
 	struct psd_world *w = psd_world_new();
@@ -520,6 +603,8 @@ int main(void)
 		cmocka_unit_test(test_warm_startup_refused_during_restore),
 		cmocka_unit_test(test_warm_sigterm_mid_restore),
 		cmocka_unit_test(test_warm_redis_lost_forgets),
+		cmocka_unit_test(test_warm_redis_restarted_during_startup),
+		cmocka_unit_test(test_warm_refused_write_changed_nothing),
 		cmocka_unit_test(test_cold_start_is_disabled),
 		cmocka_unit_test(test_warm_compat),
 		cmocka_unit_test(test_warm_table_full_fails),
