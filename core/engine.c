@@ -106,6 +106,8 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->ctx.cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
 	if (psd_alerts_init(&c->ctx, &c->alerts, cfg->alert_rules) < 0)
 		return -EINVAL;
+	struct psd_view v = psd_engine_view(c);
+	c->health_said = psd_view_health_causes(&v, 0); /* a start: said once it changes */
 	*ret = c;
 	return 0;
 }
@@ -635,6 +637,43 @@ static bool observe_known(const struct psd_core *c, const struct psd_event *ev)
 	       c->recovery.db_up[ev->u.db];
 }
 
+/* "health: <verdict>[: <why>]" now into buf; the verdict. */
+static enum psd_health health_line(const struct psd_core *c, char *buf, size_t size)
+{
+	char why[PSD_HEALTH_REASON_MAX];
+	enum psd_health h = psd_core_health(c, c->ctx.now_ns, why, sizeof(why));
+	struct psd_text t;
+
+	psd_text_init(&t, buf, size);
+	psd_text_str(&t, "health: ");
+	psd_text_str(&t, psd_health_name(h));
+	psd_text_str(&t, why[0] != '\0' ? ": " : "");
+	psd_text_str(&t, why);
+	return h;
+}
+
+/* The health line (STATUS=health: ...) is due when what health is made of has changed; a new
+ * verdict is logged too. */
+static void health_watch(struct psd_core *c)
+{
+	struct psd_view v = psd_engine_view(c);
+	uint32_t causes = psd_view_health_causes(&v, c->ctx.now_ns);
+	char line[PSD_HEALTH_REASON_MAX + 32];
+
+	if (causes == c->health_said)
+		return;
+	c->health_said = causes;
+	if (!c->health_queued)
+		psd_todo(&c->ctx, TODO_NOTIFY_HEALTH);
+	c->health_queued = true;
+	enum psd_health h = health_line(c, line, sizeof(line));
+	if (h == c->verdict_said)
+		return;
+	c->verdict_said = h;
+	psd_log_line(&c->ctx, h == PSD_HEALTH_FAILING ? PSD_LOG_ERROR :
+			      h == PSD_HEALTH_DEGRADED ? PSD_LOG_WARN : PSD_LOG_NOTICE, line, "");
+}
+
 int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *ev)
 {
 	PSD_ASSERT(now_ns >= c->ctx.now_ns); /* time never goes backwards */
@@ -653,6 +692,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		if (wanted(c) != 0)
 			dispatch(c, db);
 	}
+	health_watch(c);
 	return r;
 }
 
@@ -713,6 +753,10 @@ COLD static void emit_todo(struct psd_core *c, enum psd_todo t, struct psd_actio
 	};
 	if (t == TODO_NOTIFY_STATUS)
 		psd_core_status(c, line, sizeof(line));
+	if (t == TODO_NOTIFY_HEALTH) {
+		health_line(c, line, sizeof(line));
+		c->health_queued = false;
+	}
 	psd_emit_todo(&c->ctx, t, &args, ret);
 }
 
@@ -814,7 +858,9 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->exit_deadline_ns;
 	if (c->inflight > 0 && !psd_core_replies_wanted(c) && psd_engine_lazy_until(c) < d)
 		d = psd_engine_lazy_until(c); /* replies left lazily are taken then at the latest */
-	return d;
+	struct psd_view v = psd_engine_view(c);
+	uint64_t h = psd_view_health_deadline(&v, c->ctx.now_ns); /* the health line changes */
+	return h < d ? h : d;
 }
 
 uint64_t psd_engine_lazy_until(const struct psd_core *c)

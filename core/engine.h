@@ -35,6 +35,7 @@
 #include "startup.h"
 #include "text.h"
 #include "warm.h"
+#include "view.h"
 #include "watch.h"
 #include "work.h"
 
@@ -71,6 +72,10 @@ struct psd_core {
 	uint64_t config_settle_from_ns; /* the first CONFIG_DB port written while a re-copy waits */
 	bool exit_emitted;
 	int exit_status;
+	/* the health line said last (STATUS=health: ...): its causes and verdict (view.h) */
+	uint32_t health_said;
+	enum psd_health verdict_said;
+	bool health_queued;         /* TODO_NOTIFY_HEALTH waits for pull */
 };
 
 /* engine_watch.c: a subscription event (-EINVAL when the core cannot take it); telling the
@@ -81,5 +86,7 @@ void psd_engine_watch_changes(struct psd_core *c);
 uint64_t psd_engine_lazy_until(const struct psd_core *c);
 /* Since when the oldest unanswered command has waited, at the latest (engine.c). */
 uint64_t psd_engine_waiting_since(const struct psd_core *c);
+/* What the view layer reads of the core now (engine_api.c). */
+struct psd_view psd_engine_view(const struct psd_core *c);
 
 #endif

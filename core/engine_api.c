@@ -50,7 +50,7 @@ void psd_core_alerts_each(const struct psd_core *c,
 
 /* What the view layer reads (view.h): the shared leaves, each module's state, the engine's own
  * figures. */
-static struct psd_view view_of(const struct psd_core *c)
+struct psd_view psd_engine_view(const struct psd_core *c)
 {
 	return (struct psd_view){
 		.ctx = &c->ctx,
@@ -69,19 +69,19 @@ static struct psd_view view_of(const struct psd_core *c)
 
 enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char *why, size_t size)
 {
-	struct psd_view v = view_of(c);
+	struct psd_view v = psd_engine_view(c);
 	return psd_view_health(&v, now_ns, why, size);
 }
 
 size_t psd_core_status(const struct psd_core *c, char *buf, size_t size)
 {
-	struct psd_view v = view_of(c);
+	struct psd_view v = psd_engine_view(c);
 	return psd_view_status(&v, buf, size);
 }
 
 size_t psd_metrics_render(const struct psd_core *c, const struct psd_metrics_info *info, char *buf,
 			  size_t size)
 {
-	struct psd_view v = view_of(c);
+	struct psd_view v = psd_engine_view(c);
 	return psd_view_metrics(&v, info, buf, size);
 }

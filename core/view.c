@@ -46,38 +46,94 @@ static enum psd_health degraded(enum psd_health h)
 	return h == PSD_HEALTH_OK ? PSD_HEALTH_DEGRADED : h;
 }
 
+/* What health is made of, a bit each: a database unreachable, past the limit, Redis wedged, a
+ * re-dump pending, starting, stopping. */
+#define CAUSE_DOWN(db) (1u << (db))
+#define CAUSE_PAST(db) (1u << (_PSD_DB_MAX + (db)))
+#define CAUSE_WEDGED (1u << (2 * _PSD_DB_MAX))
+#define CAUSE_RESYNC (CAUSE_WEDGED << 1)
+#define CAUSE_STARTING (CAUSE_WEDGED << 2)
+#define CAUSE_STOPPING (CAUSE_WEDGED << 3)
+
+static uint64_t db_down_limit(const struct psd_ctx *c)
+{
+	return c->cfg.health_db_down_ns != 0 ? c->cfg.health_db_down_ns :
+					       PSD_HEALTH_DB_DOWN_DEFAULT_NS;
+}
+
+/* Unreachable: not up, and counted down (one still connecting for the first time is not). */
+static bool db_down(const struct psd_view *v, enum psd_db db)
+{
+	return !psd_recovery_db_up(v->recovery, db) && v->ctx->stats.db_down[db];
+}
+
+uint32_t psd_view_health_causes(const struct psd_view *v, uint64_t now_ns)
+{
+	const struct psd_ctx *c = v->ctx;
+	enum psd_phase phase = psd_startup_phase(v->startup);
+	uint32_t causes = 0;
+
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		if (!db_down(v, (enum psd_db)db))
+			continue;
+		causes |= CAUSE_DOWN(db);
+		if (psd_view_db_down_for(c, (enum psd_db)db, now_ns) >= db_down_limit(c))
+			causes |= CAUSE_PAST(db);
+	}
+	if (psd_redis_wedged(v->inflight, v->waiting_since_ns, now_ns))
+		causes |= CAUSE_WEDGED;
+	if (psd_resync_pending(c, v->resync))
+		causes |= CAUSE_RESYNC;
+	if (phase != PH_RUNNING)
+		causes |= phase < PH_RUNNING ? CAUSE_STARTING : CAUSE_STOPPING;
+	return causes;
+}
+
+uint64_t psd_view_health_deadline(const struct psd_view *v, uint64_t now_ns)
+{
+	uint32_t causes = psd_view_health_causes(v, now_ns);
+	uint64_t d = UINT64_MAX;
+
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		uint64_t past = v->ctx->stats.db_down_since_ns[db] + db_down_limit(v->ctx);
+		if ((causes & CAUSE_DOWN(db)) && !(causes & CAUSE_PAST(db)) && past < d)
+			d = past;
+	}
+	if (v->inflight > 0 && !(causes & CAUSE_WEDGED) && v->waiting_since_ns + PSD_STALL_NS < d)
+		d = v->waiting_since_ns + PSD_STALL_NS;
+	return d;
+}
+
 enum psd_health psd_view_health(const struct psd_view *v, uint64_t now_ns, char *why, size_t size)
 {
 	const struct psd_ctx *c = v->ctx;
-	uint64_t limit = c->cfg.health_db_down_ns != 0 ? c->cfg.health_db_down_ns :
-							 PSD_HEALTH_DB_DOWN_DEFAULT_NS;
+	uint32_t causes = psd_view_health_causes(v, now_ns);
 	enum psd_health h = PSD_HEALTH_OK;
-	enum psd_phase phase = psd_startup_phase(v->startup);
 	struct psd_text t;
 
 	psd_text_init(&t, why, size);
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		if (psd_recovery_db_up(v->recovery, (enum psd_db)db) || !c->stats.db_down[db])
-			continue; /* up, or still connecting for the first time */
-		uint64_t down = psd_view_db_down_for(c, (enum psd_db)db, now_ns);
-		h = down >= limit ? PSD_HEALTH_FAILING : degraded(h);
+		if (!(causes & CAUSE_DOWN(db)))
+			continue;
+		bool past = causes & CAUSE_PAST(db);
+		h = past ? PSD_HEALTH_FAILING : degraded(h);
 		reason(&t, db_names[db], " unreachable for ");
-		psd_text_u64(&t, down / PSD_NS_PER_MS);
-		psd_text_str(&t, down >= limit ? " ms (past the limit)" : " ms");
+		psd_text_u64(&t, psd_view_db_down_for(c, (enum psd_db)db, now_ns) / PSD_NS_PER_MS);
+		psd_text_str(&t, past ? " ms (past the limit)" : " ms");
 	}
-	if (psd_redis_wedged(v->inflight, v->waiting_since_ns, now_ns)) {
+	if (causes & CAUSE_WEDGED) {
 		h = PSD_HEALTH_FAILING;
 		reason(&t, "Redis has not answered for ", "");
 		psd_text_u64(&t, (now_ns - v->waiting_since_ns) / PSD_NS_PER_MS);
 		psd_text_str(&t, " ms (loop stalled)");
 	}
-	if (psd_resync_pending(c, v->resync)) {
+	if (causes & CAUSE_RESYNC) {
 		h = degraded(h);
 		reason(&t, "netlink re-dump pending after a loss", "");
 	}
-	if (phase != PH_RUNNING) {
+	if (causes & (CAUSE_STARTING | CAUSE_STOPPING)) {
 		h = degraded(h);
-		reason(&t, phase < PH_RUNNING ? "starting" : "stopping", "");
+		reason(&t, causes & CAUSE_STARTING ? "starting" : "stopping", "");
 	}
 	return h;
 }
