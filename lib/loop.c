@@ -233,17 +233,26 @@ static void add_ready(struct psd_loop *l, struct psd_loop_source *s, uint32_t re
 	l->ready[i] = (struct psd_loop_ready){s, revents};
 }
 
-/* The timerfd went off: every timer whose deadline has come is ready (those past the batch's
- * room at the next turn, the timerfd armed again for them). */
+/* The timerfd went off: every timer whose deadline has come is ready, earliest first (those past
+ * the batch's room at the next turn, the timerfd armed again for them). */
 static void timers_due(struct psd_loop *l)
 {
+	struct psd_loop_source *due[PSD_LOOP_BATCH];
+	uint32_t n = 0;
 	uint64_t expirations;
 	if (read(l->timer_io.fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
 	l->timer_armed_ns = UINT64_MAX; /* spent: armed again before the next wait */
-	for (struct psd_loop_source *t = l->timers; t != NULL; t = t->next)
-		if (t->deadline_ns <= l->now_ns && l->ready_count < PSD_LOOP_BATCH)
-			add_ready(l, t, 0);
+	for (struct psd_loop_source *t = l->timers; t != NULL; t = t->next) {
+		if (t->deadline_ns > l->now_ns || n == PSD_LOOP_BATCH - l->ready_count)
+			continue;
+		uint32_t i = n++;
+		for (; i > 0 && due[i - 1]->deadline_ns > t->deadline_ns; i--)
+			due[i] = due[i - 1];
+		due[i] = t;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		add_ready(l, due[i], 0);
 }
 
 static bool defer_due(const struct psd_loop *l)

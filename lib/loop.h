@@ -5,8 +5,8 @@
  *
  * A turn: wait (not at all while a callback is due at the end of the turn), then dispatch what
  * is ready (descriptors as epoll reports them, timers whose deadline has come, signals) in
- * ascending priority, in the order epoll reported them within one priority; then the
- * end-of-turn callbacks. A source is a struct psd_loop_source its owner embeds and keeps until
+ * ascending priority (within one, descriptors in the order epoll reported them, timers earliest
+ * deadline first); then the end-of-turn callbacks. A source is a struct psd_loop_source its owner embeds and keeps until
  * it removes it.
  *
  * Invariants:
