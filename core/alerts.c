@@ -160,16 +160,69 @@ int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_al
 	return 0;
 }
 
+static bool sample_alike(const struct psd_alert_sample *x, const struct psd_alert_sample *y)
+{
+	return memcmp(x->v, y->v, sizeof(x->v)) == 0 && memcmp(x->hist, y->hist, sizeof(x->hist)) == 0;
+}
+
+/* The evaluations to come would change nothing until an event comes (alerts.h's invariants). */
+static bool quiet_now(const struct psd_ctx *c, const struct psd_alerts *a)
+{
+	uint32_t window = 0;
+	for (uint32_t r = 0; r < a->rules.count; r++)
+		window = a->rules.rule[r].window_s > window ? a->rules.rule[r].window_s : window;
+	if (a->tick - a->alike_since < window || a->pool_used > 0 || a->silence_count > 0 ||
+	    a->sync_len > 0 || a->retired_len > 0 || !a->swept)
+		return false;
+	for (uint32_t r = 0; r < a->rules.count; r++)
+		if (a->inst[r].used && a->inst[r].cs != psd_alert_fsm_start())
+			return false;
+	for (uint32_t idx = 0; idx < c->ports.high_water; idx++)
+		if (psd_alert_port_recent(&c->ports.ports[idx], a->tick * PSD_ALERT_EVAL_NS))
+			return false;
+	return true;
+}
+
+void psd_alerts_wake(struct psd_ctx *c, struct psd_alerts *a)
+{
+	if (!a->quiet)
+		return;
+	uint64_t tick = c->now_ns / PSD_ALERT_EVAL_NS;
+	uint64_t from = tick - a->tick > PSD_ALERT_HISTORY ? tick + 1 - PSD_ALERT_HISTORY :
+							     a->tick + 1;
+	const struct psd_alert_sample last = a->history[a->tick % PSD_ALERT_HISTORY];
+	for (uint64_t k = from; k <= tick; k++) {
+		a->history[k % PSD_ALERT_HISTORY] = last;
+		a->history[k % PSD_ALERT_HISTORY].tick = k;
+	}
+	a->tick = tick;
+	a->due_ns = (tick + 1) * PSD_ALERT_EVAL_NS;
+	a->quiet = false;
+}
+
+static void evaluate(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
+
 void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
 {
 	if (c->now_ns < a->due_ns || a->rules.count == 0)
 		return;
+	evaluate(c, a, g);
+	a->quiet = quiet_now(c, a);
+	if (a->quiet)
+		a->due_ns = UINT64_MAX;
+}
+
+static void evaluate(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
+{
 	a->tick = c->now_ns / PSD_ALERT_EVAL_NS;
 	a->due_ns = (a->tick + 1) * PSD_ALERT_EVAL_NS;
 	uint64_t t = a->tick * PSD_ALERT_EVAL_NS; /* evaluations happen on the tick */
 	struct psd_alert_sample *now = &a->history[a->tick % PSD_ALERT_HISTORY];
+	const struct psd_alert_sample *before = &a->history[(a->tick - 1) % PSD_ALERT_HISTORY];
 	psd_alert_sample_now(c, g, now);
 	now->tick = a->tick;
+	if (before->tick != a->tick - 1 || !sample_alike(before, now))
+		a->alike_since = a->tick;
 	if (a->retired_retry) { /* a refused DEL of a retired entry goes again */
 		a->retired_retry = false;
 		a->retired_sent = false;

@@ -11,7 +11,11 @@
  *  - an alert is on the sync queue at most once, and then not in flight; the queue holds exactly
  *    the alerts marked queued;
  *  - published means firing and neither silenced nor inhibited;
- *  - silences are at most PSD_ALERT_SILENCES_MAX, each naming a rule in force.
+ *  - silences are at most PSD_ALERT_SILENCES_MAX, each naming a rule in force;
+ *  - quiet (no evaluation due) only while every alert is inactive, no silence, subject, STATE_DB
+ *    work or port change within the flap window is kept, and the samples have been alike for the
+ *    longest window: the evaluations skipped would each have changed nothing, and the first
+ *    event after them takes their samples as they would have been (psd_alerts_wake).
  */
 #ifndef PSD_ALERTS_CORE_H
 #define PSD_ALERTS_CORE_H
@@ -88,7 +92,9 @@ struct psd_alerts {
 	uint32_t above_from[PSD_FLAP_BUCKETS + 2];
 	uint32_t other_from;
 	uint64_t tick;            /* the last evaluation's tick */
-	uint64_t due_ns;          /* the next evaluation; UINT64_MAX: no rules */
+	uint64_t due_ns;          /* the next evaluation; UINT64_MAX: no rules, or quiet */
+	uint64_t alike_since;     /* the first tick of the samples alike to the last one */
+	bool quiet;               /* evaluations skipped until an event (the invariants) */
 	struct psd_alert inst[PSD_ALERT_INSTANCES];
 	uint32_t bucket[PSD_ALERT_BUCKETS];  /* instance index + 1; 0: empty */
 	uint32_t free_head;       /* free pool entries, PSD_ALERT_NONE: none */
@@ -143,6 +149,9 @@ int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_al
 int psd_alerts_reload(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_rules *rules);
 /* Evaluates every rule when due (c->now_ns). */
 void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
+/* Before an event is handled: the evaluations skipped while quiet are taken as done (their
+ * samples alike to the last one), and the next is due on the next tick. */
+void psd_alerts_wake(struct psd_ctx *c, struct psd_alerts *a);
 /* redis_up: every database is up (the silence poll waits for it). */
 uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a, bool redis_up);
 /* A STATE_DB entry or the silence poll, when one is due; the engine asks only while every

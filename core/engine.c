@@ -678,6 +678,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 {
 	PSD_ASSERT(now_ns >= c->ctx.now_ns); /* time never goes backwards */
 	c->ctx.now_ns = now_ns;
+	psd_alerts_wake(&c->ctx, &c->alerts); /* what they skipped while quiet, before the event */
 	if (ev->type == PSD_EV_DB_REPLY || ev->type == PSD_EV_DB_UP || ev->type == PSD_EV_DB_DOWN)
 		psd_observe_event(&c->ctx, ev, observe_known(c, ev)); /* the others count nothing */
 	int r = on_event(c, ev);
