@@ -248,15 +248,16 @@ key_absent() {
 # been handled and every command those caused has been executed. Nothing is left behind.
 # With a MONITOR running (start_monitor), it also waits until MONITOR has shown the sentinel's
 # delete: every command executed before it is in $T/monitor.log too.
-# barrier timers: before that, two of the daemon's CONFIG_DB LOGGER polls (one a second,
-# PSD_LOGGER_POLL_NS) are seen in a MONITOR of its own: every timer due within a second of the
-# call (an APPL_DB re-check is due at most PSD_APPL_RECHECK_NS, 1 s, after the last) has fired.
+# barrier timers: before that, a second goes by (PSD_APPL_RECHECK_NS, the longest an APPL_DB
+# re-check waits after the last): every timer due within a second of the call is due by then, and
+# fires in the loop turn it becomes due in, before the sentinel's round trip is over (the
+# daemon polls nothing on a timer that could show it sooner).
 BARRIER_NETDEV=Ethernet.fence
 
 barrier() {
 	local deletes=0
 	[ -z "${DAEMON_PID:-}" ] || daemon_alive || fail "barrier: the daemon is not running"
-	[ "${1:-}" != timers ] || barrier_timers
+	[ "${1:-}" != timers ] || sleep 1.1
 	[ -z "${MONITOR_PID:-}" ] || deletes=$(sentinel_deletes_monitored)
 	rcli 0 HSET "PORT_TABLE:$BARRIER_NETDEV" admin_status up >/dev/null
 	nsip link add "$BARRIER_NETDEV" type veth peer name "p$BARRIER_NETDEV" ||
@@ -277,19 +278,6 @@ sentinel_deletes_monitored() {
 
 sentinel_deletes_monitored_above() {
 	[ "$(sentinel_deletes_monitored)" -gt "$1" ]
-}
-
-barrier_timers() {
-	local mon
-	redis-cli -s "$SOCK" MONITOR > "$T/barrier-monitor.log" 2>&1 &
-	mon=$!
-	wait_until "barrier: MONITOR attached" grep -q OK "$T/barrier-monitor.log"
-	logger_polls() {
-		[ "$(grep -c '"HGET" "LOGGER|portsyncd" "LOGLEVEL"' "$T/barrier-monitor.log")" -ge 2 ]
-	}
-	wait_until "barrier: two LOGGER polls of the daemon's timer" logger_polls
-	kill "$mon"
-	wait "$mon" 2>/dev/null
 }
 
 # --- metrics --------------------------------------------------------------------------------
