@@ -165,8 +165,9 @@ static bool sample_alike(const struct psd_alert_sample *x, const struct psd_aler
 	return memcmp(x->v, y->v, sizeof(x->v)) == 0 && memcmp(x->hist, y->hist, sizeof(x->hist)) == 0;
 }
 
-/* The evaluations to come would change nothing until an event comes (alerts.h's invariants). */
-static bool quiet_now(const struct psd_ctx *c, const struct psd_alerts *a)
+/* The evaluations to come would change nothing until an event comes (alerts.h's invariants);
+ * t: now. */
+static bool quiet_now(const struct psd_ctx *c, const struct psd_alerts *a, uint64_t t)
 {
 	uint32_t window = 0;
 	for (uint32_t r = 0; r < a->rules.count; r++)
@@ -178,7 +179,7 @@ static bool quiet_now(const struct psd_ctx *c, const struct psd_alerts *a)
 		if (a->inst[r].used && a->inst[r].cs != psd_alert_fsm_start())
 			return false;
 	for (uint32_t idx = 0; idx < c->ports.high_water; idx++)
-		if (psd_alert_port_recent(&c->ports.ports[idx], a->tick * PSD_ALERT_EVAL_NS))
+		if (psd_alert_port_recent(&c->ports.ports[idx], t))
 			return false;
 	return true;
 }
@@ -198,6 +199,20 @@ void psd_alerts_wake(struct psd_ctx *c, struct psd_alerts *a)
 	a->tick = tick;
 	a->due_ns = (tick + 1) * PSD_ALERT_EVAL_NS;
 	a->quiet = false;
+	a->woke = true;
+}
+
+void psd_alerts_rest(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g)
+{
+	struct psd_alert_sample s;
+	if (!a->woke)
+		return;
+	a->woke = false;
+	psd_alert_sample_now(c, g, &s);
+	if (sample_alike(&s, &a->history[a->tick % PSD_ALERT_HISTORY]) && quiet_now(c, a, c->now_ns)) {
+		a->quiet = true;
+		a->due_ns = UINT64_MAX;
+	}
 }
 
 static void evaluate(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
@@ -207,7 +222,8 @@ void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	if (c->now_ns < a->due_ns || a->rules.count == 0)
 		return;
 	evaluate(c, a, g);
-	a->quiet = quiet_now(c, a);
+	a->woke = false;
+	a->quiet = quiet_now(c, a, a->tick * PSD_ALERT_EVAL_NS);
 	if (a->quiet)
 		a->due_ns = UINT64_MAX;
 }

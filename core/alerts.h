@@ -95,6 +95,7 @@ struct psd_alerts {
 	uint64_t due_ns;          /* the next evaluation; UINT64_MAX: no rules, or quiet */
 	uint64_t alike_since;     /* the first tick of the samples alike to the last one */
 	bool quiet;               /* evaluations skipped until an event (the invariants) */
+	bool woke;                /* quiet until the event being handled */
 	struct psd_alert inst[PSD_ALERT_INSTANCES];
 	uint32_t bucket[PSD_ALERT_BUCKETS];  /* instance index + 1; 0: empty */
 	uint32_t free_head;       /* free pool entries, PSD_ALERT_NONE: none */
@@ -152,6 +153,9 @@ void psd_alerts_timer(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 /* Before an event is handled: the evaluations skipped while quiet are taken as done (their
  * samples alike to the last one), and the next is due on the next tick. */
 void psd_alerts_wake(struct psd_ctx *c, struct psd_alerts *a);
+/* After that event: quiet again when it changed nothing the rules read (the evaluations to
+ * come would take samples alike to the last). */
+void psd_alerts_rest(struct psd_ctx *c, struct psd_alerts *a, const struct psd_alert_given *g);
 /* redis_up: every database is up (the silence poll waits for it). */
 uint64_t psd_alerts_deadline(const struct psd_ctx *c, const struct psd_alerts *a, bool redis_up);
 /* A STATE_DB entry or the silence poll, when one is due; the engine asks only while every

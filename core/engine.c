@@ -465,15 +465,20 @@ static void on_datagram(struct psd_core *c, const uint8_t *bytes, size_t len, bo
 }
 
 /* The alerts' evaluation, with the signals other modules own. */
-COLD static void alerts_timer(struct psd_core *c)
+static struct psd_alert_given alert_given(const struct psd_core *c)
 {
-	const struct psd_alert_given g = {
+	return (struct psd_alert_given){
 		.redis_up = psd_recovery_dbs_up(&c->recovery),
 		.in_flight = c->inflight,
 		.writes_pending = c->links.sendq_len,
 		.missing_in_appl = c->links.parked,
 		.resync_pending = psd_resync_pending(&c->ctx, &c->resync),
 	};
+}
+
+COLD static void alerts_timer(struct psd_core *c)
+{
+	const struct psd_alert_given g = alert_given(c);
 	psd_alerts_timer(&c->ctx, &c->alerts, &g);
 }
 
@@ -694,6 +699,10 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 			dispatch(c, db);
 	}
 	health_watch(c);
+	if (c->startup.phase == PH_RUNNING) { /* an event that changed nothing they read */
+		const struct psd_alert_given g = alert_given(c);
+		psd_alerts_rest(&c->ctx, &c->alerts, &g);
+	}
 	return r;
 }
 

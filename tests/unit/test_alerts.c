@@ -190,7 +190,8 @@ static void test_for_and_keep_edges(void **state)
 /* Nothing changing, the evaluations stop once the samples have been alike for the longest
  * window (the rate rule's 40 s): the core asks for no wake-up for them. The first event after
  * takes their samples as they were: a Redis outage then fires `for` later, as if every second
- * had been evaluated. */
+ * had been evaluated, and a rate reads its window from them. An event that changes nothing the
+ * rules read leaves them quiet. */
 static void test_quiet_while_nothing_changes(void **state)
 {
 	rules_clear();
@@ -203,12 +204,15 @@ static void test_quiet_while_nothing_changes(void **state)
 	to_second(w, 140);
 	assert_int_equal(psd_core_next_deadline(w->core), UINT64_MAX); /* quiet */
 	psd_world_advance(w, 500 * S); /* 640 s: nothing wakes the core for alerts */
+	psd_world_new_link(w, "Eth9", 99, UP); /* no port: nothing the rules read */
+	assert_int_equal(psd_core_next_deadline(w->core), UINT64_MAX);
 	assert_int_equal(alert(w, down, "daemon").state, PSD_ALERT_INACTIVE);
 	w->now = 700 * S + S / 2;
 	psd_world_redis_down(w); /* the wake-up: 600 skipped evaluations taken as they were */
 	to_second(w, 701);
 	assert_int_equal(alert(w, down, "daemon").state, PSD_ALERT_PENDING);
-	assert_int_equal(alert(w, disc, "daemon").state, PSD_ALERT_INACTIVE);
+	assert_int_equal(alert(w, disc, "daemon").state, PSD_ALERT_FIRING);
+	assert_int_equal(alert(w, disc, "daemon").value, 75); /* 3 in the 40 s before 701 s */
 	to_second(w, 703);
 	assert_int_equal(alert(w, down, "daemon").state, PSD_ALERT_FIRING);
 	psd_core_check(w->core);
