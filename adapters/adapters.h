@@ -8,10 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <systemd/sd-event.h>
-
 #include "driver.h" /* lib/ */
 #include "log.h"
+#include "loop.h"
 #include "psd/core.h"
 #include "psd/metrics.h" /* enum psd_health */
 
@@ -48,7 +47,7 @@ int psd_dbconfig_parse(const char *name, const char *text, size_t len,
  * what they say); everything they learn goes to the driver. */
 struct psd_redis;
 /* NULL with a message in err when a connection cannot be made. */
-struct psd_redis *psd_redis_open(sd_event *loop, struct psd_driver *d,
+struct psd_redis *psd_redis_open(struct psd_loop *loop, struct psd_driver *d,
 				 const struct psd_db_endpoint ep[_PSD_DB_MAX], char *err,
 				 size_t err_size);
 void psd_redis_command(struct psd_redis *r, enum psd_db db, uint64_t tag, uint32_t expect,
@@ -78,7 +77,7 @@ struct psd_netlink_options {
 	bool replay_recorded_time; /* false: full speed */
 	bool replay_lockstep;      /* each datagram once Redis has answered every command */
 };
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_driver *d,
+struct psd_netlink *psd_netlink_open(struct psd_loop *loop, struct psd_driver *d,
 				     const struct psd_netlink_options *o, char *err,
 				     size_t err_size);
 int psd_netlink_dump(struct psd_netlink *n, uint32_t seq);
@@ -103,7 +102,7 @@ void psd_netns_close(struct psd_netns *ns);
 /* log_watch.c: the log output (lib/log.h) watched on the loop while records wait for it. NULL
  * with a message in err. Closing drains the output for at most PSD_LOG_DRAIN_MS. */
 struct psd_log_watch;
-struct psd_log_watch *psd_log_watch_open(sd_event *loop, char *err, size_t size);
+struct psd_log_watch *psd_log_watch_open(struct psd_loop *loop, char *err, size_t size);
 struct psd_log_watch *psd_log_watch_close(struct psd_log_watch *w);
 
 /* lock.c: one instance per namespace. A lock file under dir named by netns ("": by the network
@@ -125,16 +124,8 @@ struct psd_http_options {
 	void *ctx;
 };
 /* NULL with a message in err (a bad address, a port in use). */
-struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o, char *err,
+struct psd_http *psd_http_open(struct psd_loop *loop, const struct psd_http_options *o, char *err,
 			       size_t err_size);
 struct psd_http *psd_http_close(struct psd_http *h);
-
-/* health_status.c: the health verdict in systemd's STATUS=, sent when it changes. */
-struct psd_health_status;
-struct psd_health_status *psd_health_status_open(sd_event *loop,
-						 enum psd_health (*health)(void *ctx, char *why,
-									   size_t size),
-						 void *ctx, char *err, size_t err_size);
-struct psd_health_status *psd_health_status_close(struct psd_health_status *h);
 
 #endif

@@ -1,12 +1,12 @@
 /*
- * The metrics listener's sockets on the daemon's sd-event loop: a non-blocking listening socket,
+ * The metrics listener's sockets on the daemon's loop (lib/loop.h): a non-blocking listening socket,
  * non-blocking accept, read, write (sendmsg, MSG_NOSIGNAL), shutdown and close, and one timer
  * armed at the earliest connection deadline (off while there is none: an idle listener never
  * wakes). Every decision (limits, eviction, parsing, answers, deadlines, counters, log lines) is
  * lib/http_listener.c's; what it serves comes from the owner's callbacks (the metrics text, the
  * health verdict), so this file knows nothing of the daemon.
  *
- * Its sources run at PSD_HTTP_PRIORITY, after the daemon's own (netlink, Redis, the core's
+ * Its sources run at PSD_LOOP_PRIORITY_LAST, after the daemon's own (netlink, Redis, the core's
  * timer): when both are ready, a link change goes first. The listening socket is never left
  * off: a connection over a limit is accepted and closed (a response would need the connection
  * kept until its request is read, which is the holding the limit forbids), and when the process
@@ -29,29 +29,25 @@
 #include "http_response.h"
 #include "psd/metrics.h"
 
-#define PSD_HTTP_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10) /* after the daemon's sources */
 #define PSD_HTTP_BACKLOG 1024 /* connections the kernel queues before accept: a flood waits
 				* there, a scraper among it is not dropped */
 #define PSD_HTTP_ACCEPTS_PER_TURN 16  /* accepted per wake-up, then the loop's other work */
 #define PSD_HTTP_RENDER_FIRST (64u * 1024) /* first metrics buffer; then the last size + 1/4 */
-#define PSD_HTTP_TIMER_ACCURACY_USEC 1000u
 
 struct psd_http_socket {
 	struct psd_http *h;
 	uint32_t slot;
 	int fd;
-	uint32_t events; /* the epoll events asked for */
-	sd_event_source *io;
+	struct psd_loop_source io;
 };
 
 struct psd_http {
-	sd_event *loop;
+	struct psd_loop *loop;
 	struct psd_http_options o;
 	int listen_fd;
 	int spare_fd; /* /dev/null, closed for a moment to accept and close when out of fds */
-	sd_event_source *listen_io;
-	sd_event_source *timer;
-	uint64_t timer_armed_ns; /* UINT64_MAX: off */
+	struct psd_loop_source listen_io;
+	struct psd_loop_source timer;
 	size_t render_last;      /* the last metrics text's length */
 	struct psd_http_listener listener;
 	struct psd_http_socket sock[PSD_HTTP_CONNECTIONS_MAX];
@@ -128,11 +124,10 @@ static void closed(void *ctx, uint32_t slot)
 {
 	struct psd_http *h = ctx;
 	struct psd_http_socket *s = &h->sock[slot];
-	s->io = sd_event_source_disable_unref(s->io);
+	psd_loop_remove(&s->io);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-	s->events = 0;
 }
 
 static void log_line(void *ctx, enum psd_log_level level, const char *text)
@@ -151,26 +146,14 @@ static const struct psd_http_ops listener_ops = {
 
 static void arm(struct psd_http *h)
 {
-	uint64_t next = psd_http_next_deadline(&h->listener);
-	if (next == h->timer_armed_ns)
-		return;
-	h->timer_armed_ns = next;
-	if (next == UINT64_MAX) {
-		psd_checked(sd_event_source_set_enabled(h->timer, SD_EVENT_OFF), "http: timer off");
-		return;
-	}
-	if (psd_checked(sd_event_source_set_time(h->timer, next / 1000 + 1), "http: timer set") < 0 ||
-	    psd_checked(sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT), "http: timer on") < 0)
-		h->timer_armed_ns = UINT64_MAX; /* tried again at the next event */
+	psd_loop_timer_at(&h->timer, psd_http_next_deadline(&h->listener));
 }
 
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_timer(void *ctx, uint32_t revents)
 {
-	struct psd_http *h = userdata;
-	h->timer_armed_ns = UINT64_MAX; /* a oneshot: off once it fired */
+	struct psd_http *h = ctx;
 	psd_http_expire(&h->listener, now());
 	arm(h);
-	return 0;
 }
 
 /* --- one connection --------------------------------------------------------------------- */
@@ -220,17 +203,15 @@ static void service(struct psd_http *h, uint32_t slot, uint32_t revents)
 		shutdown(s->fd, SHUT_WR);
 	uint32_t events = (wants & PSD_HTTP_WANT_READ ? EPOLLIN : 0) |
 			  (wants & PSD_HTTP_WANT_WRITE ? EPOLLOUT : 0);
-	if (wants != 0 && events != s->events &&
-	    psd_checked(sd_event_source_set_io_events(s->io, events), "http: io events") >= 0)
-		s->events = events;
+	if (wants != 0)
+		psd_checked(psd_loop_io_events(&s->io, events), "http: io events");
 	arm(h);
 }
 
-static int on_socket(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+static void on_socket(void *ctx, uint32_t revents)
 {
-	struct psd_http_socket *s = userdata;
+	struct psd_http_socket *s = ctx;
 	service(s->h, s->slot, revents);
-	return 0;
 }
 
 /* --- accepting ------------------------------------------------------------------------------ */
@@ -260,11 +241,8 @@ static void take(struct psd_http *h, int fd, const struct sockaddr_storage *ss)
 	}
 	struct psd_http_socket *s = &h->sock[slot];
 	s->fd = fd;
-	s->events = EPOLLIN;
-	if (psd_checked(sd_event_add_io(h->loop, &s->io, fd, EPOLLIN, on_socket, s),
-			"http: watch a connection") < 0 ||
-	    psd_checked(sd_event_source_set_priority(s->io, PSD_HTTP_PRIORITY),
-			"http: connection priority") < 0) {
+	psd_loop_io(h->loop, &s->io, fd, PSD_LOOP_PRIORITY_LAST, on_socket, s);
+	if (psd_checked(psd_loop_io_events(&s->io, EPOLLIN), "http: watch a connection") < 0) {
 		psd_http_failed(&h->listener, (uint32_t)slot, t);
 		return;
 	}
@@ -291,9 +269,9 @@ static bool refuse_without_fd(struct psd_http *h)
 	return true;
 }
 
-static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+static void on_accept(void *ctx, uint32_t revents)
 {
-	struct psd_http *h = userdata;
+	struct psd_http *h = ctx;
 	for (int i = 0; i < PSD_HTTP_ACCEPTS_PER_TURN; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
@@ -307,7 +285,6 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 			break; /* EAGAIN: all taken; anything else: the next wake-up tries again */
 	}
 	arm(h);
-	return 0;
 }
 
 /* --- opening and closing ------------------------------------------------------------------ */
@@ -346,7 +323,7 @@ static int listen_on(struct psd_http *h, const struct psd_http_options *o, char 
 	return 0;
 }
 
-struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o, char *err,
+struct psd_http *psd_http_open(struct psd_loop *loop, const struct psd_http_options *o, char *err,
 			       size_t err_size)
 {
 	struct psd_http *h = calloc(1, sizeof(*h));
@@ -358,20 +335,15 @@ struct psd_http *psd_http_open(sd_event *loop, const struct psd_http_options *o,
 	h->loop = loop;
 	h->o = *o;
 	h->listen_fd = h->spare_fd = -1;
-	h->timer_armed_ns = UINT64_MAX;
 	for (uint32_t i = 0; i < PSD_HTTP_CONNECTIONS_MAX; i++)
 		h->sock[i] = (struct psd_http_socket){.h = h, .slot = i, .fd = -1};
 	psd_http_init(&h->listener, &listener_ops, h);
 	if (listen_on(h, o, err, err_size) < 0)
 		return psd_http_close(h);
 	h->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (h->spare_fd < 0 ||
-	    sd_event_add_io(loop, &h->listen_io, h->listen_fd, EPOLLIN, on_accept, h) < 0 ||
-	    sd_event_source_set_priority(h->listen_io, PSD_HTTP_PRIORITY) < 0 ||
-	    sd_event_add_time(loop, &h->timer, CLOCK_MONOTONIC, UINT64_MAX,
-			      PSD_HTTP_TIMER_ACCURACY_USEC, on_timer, h) < 0 ||
-	    sd_event_source_set_priority(h->timer, PSD_HTTP_PRIORITY) < 0 ||
-	    sd_event_source_set_enabled(h->timer, SD_EVENT_OFF) < 0) {
+	psd_loop_io(loop, &h->listen_io, h->listen_fd, PSD_LOOP_PRIORITY_LAST, on_accept, h);
+	psd_loop_timer(loop, &h->timer, PSD_LOOP_PRIORITY_LAST, on_timer, h);
+	if (h->spare_fd < 0 || psd_loop_io_events(&h->listen_io, EPOLLIN) < 0) {
 		psd_errorf(err, err_size, "metrics: cannot add the listener to the event loop");
 		return psd_http_close(h);
 	}
@@ -383,8 +355,8 @@ struct psd_http *psd_http_close(struct psd_http *h)
 	if (h == NULL)
 		return NULL;
 	psd_http_close_all(&h->listener); /* closed() for each: sockets and sources */
-	h->listen_io = sd_event_source_disable_unref(h->listen_io);
-	h->timer = sd_event_source_disable_unref(h->timer);
+	psd_loop_remove(&h->listen_io);
+	psd_loop_remove(&h->timer);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
 	if (h->spare_fd >= 0)

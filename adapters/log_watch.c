@@ -7,29 +7,20 @@
  * log tells before it closes one).
  */
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 
 #include "adapters.h"
 
 struct psd_log_watch {
-	sd_event *loop;
-	sd_event_source *io; /* NULL: none */
-	int io_fd;
-	sd_event_source *retry;
+	struct psd_loop *loop;
+	struct psd_loop_source io; /* in the loop (io.loop set) while it watches io.fd */
+	struct psd_loop_source retry;
 };
 
-static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_ready(void *ctx, uint32_t revents)
 {
 	psd_log_flush();
-	return 0;
-}
-
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	psd_log_flush();
-	return 0;
 }
 
 /* What the log waits for now, watched; nothing it does not. No logging here: it would call
@@ -41,28 +32,26 @@ static void changed(void *ctx)
 	enum psd_log_wait what = psd_log_waiting(&fd);
 	bool retry = what == PSD_LOG_WAIT_RETRY;
 
-	if (w->io != NULL && (what != PSD_LOG_WAIT_WRITABLE || fd != w->io_fd))
-		w->io = sd_event_source_disable_unref(w->io);
-	if (what == PSD_LOG_WAIT_WRITABLE && w->io == NULL) {
-		if (sd_event_add_io(w->loop, &w->io, fd, EPOLLOUT, on_writable, w) >= 0)
-			w->io_fd = fd;
-		else
+	if (w->io.loop != NULL && (what != PSD_LOG_WAIT_WRITABLE || fd != w->io.fd))
+		psd_loop_remove(&w->io);
+	if (what == PSD_LOG_WAIT_WRITABLE && w->io.loop == NULL) {
+		psd_loop_io(w->loop, &w->io, fd, PSD_LOOP_PRIORITY_NORMAL, on_ready, w);
+		if (psd_loop_io_events(&w->io, EPOLLOUT) < 0) {
+			psd_loop_remove(&w->io);
 			retry = true; /* epoll refuses it (it cannot fill up): try again later */
+		}
 	}
-	int enabled = SD_EVENT_OFF;
-	sd_event_source_get_enabled(w->retry, &enabled);
 	if (!retry) {
-		sd_event_source_set_enabled(w->retry, SD_EVENT_OFF);
-	} else if (enabled == SD_EVENT_OFF) {
+		psd_loop_timer_at(&w->retry, UINT64_MAX);
+	} else if (w->retry.deadline_ns == UINT64_MAX) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t now_usec = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-		sd_event_source_set_time(w->retry, now_usec + PSD_LOG_RETRY_NS / 1000u);
-		sd_event_source_set_enabled(w->retry, SD_EVENT_ONESHOT);
+		uint64_t now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		psd_loop_timer_at(&w->retry, now_ns + PSD_LOG_RETRY_NS);
 	}
 }
 
-struct psd_log_watch *psd_log_watch_open(sd_event *loop, char *err, size_t size)
+struct psd_log_watch *psd_log_watch_open(struct psd_loop *loop, char *err, size_t size)
 {
 	struct psd_log_watch *w = calloc(1, sizeof(*w));
 	if (w == NULL) {
@@ -70,13 +59,7 @@ struct psd_log_watch *psd_log_watch_open(sd_event *loop, char *err, size_t size)
 		return NULL;
 	}
 	w->loop = loop;
-	w->io_fd = -1;
-	int r = sd_event_add_time(loop, &w->retry, CLOCK_MONOTONIC, UINT64_MAX,
-				  PSD_LOG_RETRY_NS / 1000u / 10, on_retry, w);
-	if (r < 0 || (r = sd_event_source_set_enabled(w->retry, SD_EVENT_OFF)) < 0) {
-		psd_errorf(err, size, "log output: cannot set up its retry timer: %s", strerror(-r));
-		return psd_log_watch_close(w);
-	}
+	psd_loop_timer(loop, &w->retry, PSD_LOOP_PRIORITY_NORMAL, on_ready, w);
 	psd_log_watch(changed, w);
 	return w;
 }
@@ -87,8 +70,8 @@ struct psd_log_watch *psd_log_watch_close(struct psd_log_watch *w)
 		return NULL;
 	psd_log_watch(NULL, NULL);
 	psd_log_drain(PSD_LOG_DRAIN_MS);
-	w->io = sd_event_source_disable_unref(w->io);
-	w->retry = sd_event_source_disable_unref(w->retry);
+	psd_loop_remove(&w->io);
+	psd_loop_remove(&w->retry);
 	free(w);
 	return NULL;
 }

@@ -1,8 +1,10 @@
 /*
- * portsyncd: options, the sd-event loop, and the executor of the core's actions (the driver's
- * hooks, lib/driver.h): each action the core hands out is carried out by the adapter it names,
- * and the timer is re-armed for the core's next deadline with PSD_TIMER_ACCURACY_NS of slack. Fatal start-up errors (no database
- * config, Redis unreachable, netlink refused) print one line naming what is missing and exit 1.
+ * portsyncd: options, the event loop (lib/loop.h), and the executor of the core's actions (the
+ * driver's hooks, lib/driver.h): each action the core hands out is carried out by the adapter it
+ * names, and the timer is re-armed for the core's next deadline (the loop fires at the deadline
+ * itself, within PSD_TIMER_ACCURACY_NS). Fatal start-up errors (no database config, Redis
+ * unreachable, netlink refused) print one line naming what is missing and exit 1; so does a
+ * loop that can no longer wait or arm its timer (the core would stall: systemd starts it again).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,12 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "adapters.h"
 #include "alert_rules.h"
 #include "driver.h"
-#include "psd/lit.h"
+#include "notify.h"
 #include "settings.h"
 
 #define PSD_VERSION "0.2.0"
@@ -29,8 +29,8 @@
 #define PSD_HEAP_SLACK_BYTES (32 * 1024) /* free heap kept before it goes back to the system */
 
 struct psd_daemon {
-	sd_event *loop;
-	sd_event_source *timer;
+	struct psd_loop *loop;
+	struct psd_loop_source timer; /* the core's next deadline */
 	struct psd_log_watch *log_watch; /* the log output, watched while records wait for it */
 	struct psd_core *core;
 	void *core_mem;
@@ -38,7 +38,6 @@ struct psd_daemon {
 	struct psd_netlink *netlink;
 	struct psd_driver driver;
 	struct psd_http *http;
-	struct psd_health_status *health_status;
 	uint64_t start_unix_ns; /* wall clock at start, for portsyncd_start_time_seconds */
 	bool check_config; /* --check-config: validate the settings and the database config, exit */
 	bool print_rules;  /* --print-prometheus-rules: the alert rules for Prometheus, exit */
@@ -46,8 +45,6 @@ struct psd_daemon {
 	struct psd_alert_rules *rules; /* in force; a SIGHUP with a bad file keeps them */
 	struct if_nameindex *ifnames; /* the last interface list handed to the core */
 	struct psd_iface *ifaces;
-	uint64_t timer_accuracy_usec;
-	uint64_t timer_armed_ns;      /* the deadline the timer is armed for; UINT64_MAX: off */
 	struct psd_netns netns; /* --namespace: the ASIC's netdevs */
 	int lock_fd;            /* the instance lock, held for the process's life; -1: none */
 	/* what a SIGHUP reload starts from again: the file, the environment, these flags */
@@ -145,14 +142,14 @@ static void link_down(void *ctx, int32_t ifindex, const char *name)
 	psd_netlink_link_down(d->netlink, ifindex, name);
 }
 
-/* With --namespace, STATUS= names the ASIC first. */
+/* With --namespace, STATUS= names the ASIC first. A notification systemd does not take is
+ * lost, as sd_notify(3) loses it. */
 static void notify(void *ctx, const char *text)
 {
 	struct psd_daemon *d = ctx;
-	if (d->settings.netns[0] != '\0' && strncmp(text, PSD_LIT("STATUS=")) == 0)
-		sd_notifyf(0, "STATUS=%s: %s", d->settings.netns, text + PSD_LIT_LEN("STATUS="));
-	else
-		sd_notify(0, text);
+	char buf[PSD_NOTIFY_TEXT_MAX];
+	psd_notify_format(buf, sizeof(buf), d->settings.netns, text);
+	psd_notify(buf);
 }
 
 static void leave(void *ctx, int status, const char *reason)
@@ -160,7 +157,7 @@ static void leave(void *ctx, int status, const char *reason)
 	struct psd_daemon *d = ctx;
 	if (reason[0] != '\0') /* fatal: said where an operator running it by hand looks */
 		fprintf(stderr, "portsyncd: %s\n", reason);
-	sd_event_exit(d->loop, status);
+	psd_loop_exit(d->loop, status);
 }
 
 static int db_connect(void *ctx, enum psd_db db, char *detail, size_t detail_size)
@@ -190,35 +187,11 @@ static void collect(void *ctx)
 		psd_redis_collect(d->redis);
 }
 
-/* The core's deadline, in sd-event's microseconds rounded up so the core finds it passed. A
- * core whose deadlines no longer fire would stall: the daemon exits instead (status 1), and
- * systemd starts it again. */
+/* The core's deadline: the loop fires at it, never before, so the core finds it passed. */
 static void arm_timer(void *ctx, uint64_t deadline_ns, uint64_t accuracy_ns)
 {
 	struct psd_daemon *d = ctx;
-	int r = 0;
-	if (deadline_ns == d->timer_armed_ns)
-		return; /* armed for it already (or off already) */
-	d->timer_armed_ns = deadline_ns;
-	if (deadline_ns == UINT64_MAX) {
-		r = psd_checked(sd_event_source_set_enabled(d->timer, SD_EVENT_OFF), "timer: disable");
-	} else {
-		/* 0 would mean sd-event's default slack of 250 ms */
-		uint64_t accuracy_usec = accuracy_ns / 1000 > 0 ? accuracy_ns / 1000 : 1;
-		if (accuracy_usec != d->timer_accuracy_usec) {
-			r = psd_checked(sd_event_source_set_time_accuracy(d->timer, accuracy_usec),
-					"timer: set the accuracy");
-			d->timer_accuracy_usec = accuracy_usec;
-		}
-		if (r >= 0)
-			r = psd_checked(sd_event_source_set_time(d->timer, deadline_ns / 1000 + 1),
-					"timer: set");
-		if (r >= 0)
-			r = psd_checked(sd_event_source_set_enabled(d->timer, SD_EVENT_ONESHOT),
-					"timer: enable");
-	}
-	if (r < 0)
-		sd_event_exit(d->loop, 1);
+	psd_loop_timer_at(&d->timer, deadline_ns);
 }
 
 static const struct psd_driver_ops daemon_ops = {
@@ -258,30 +231,26 @@ static enum psd_health health(void *ctx, char *why, size_t size)
 	return psd_core_health(d->core, now_ns(), why, size);
 }
 
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_timer(void *ctx, uint32_t revents)
 {
 	struct psd_event ev = {.type = PSD_EV_TIMER};
-	struct psd_daemon *d = userdata;
-	d->timer_armed_ns = UINT64_MAX; /* a oneshot: off once it fired */
+	struct psd_daemon *d = ctx;
 	psd_driver_collect(&d->driver); /* replies come in meanwhile count before the deadline */
 	psd_driver_push(&d->driver, &ev);
-	return 0;
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static void on_signal(void *ctx, const struct signalfd_siginfo *si)
 {
 	struct psd_event ev = {.type = PSD_EV_SHUTDOWN};
-	struct psd_daemon *d = userdata;
+	struct psd_daemon *d = ctx;
 	psd_driver_push(&d->driver, &ev);
-	return 0;
 }
 
 /* SIGUSR1, SIGUSR2, SIGALRM: nothing of ours; logged, and the daemon lives on. */
-static int on_ignored(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static void on_ignored(void *ctx, const struct signalfd_siginfo *si)
 {
 	psd_log(PSD_LOG_NOTICE, "signal %s from pid %u ignored", sigabbrev_np((int)si->ssi_signo),
 		si->ssi_pid);
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -404,9 +373,9 @@ static void log_ignored(void *ctx, const char *name, const char *was, const char
 
 /* SIGHUP: the settings again from the file, the environment and the start-up flags; only the
  * reloadable ones change, each boot-only change is logged and ignored. */
-static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static void on_reload(void *ctx, const struct signalfd_siginfo *si)
 {
-	struct psd_daemon *d = userdata;
+	struct psd_daemon *d = ctx;
 	struct psd_settings next;
 	struct psd_config cfg = {0};
 	struct psd_limits lim;
@@ -414,7 +383,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 	if (load_settings(d, &next, err, sizeof(err)) < 0) {
 		psd_log(PSD_LOG_ERROR, "SIGHUP: keeping the current configuration: %s", err);
-		return 0;
+		return;
 	}
 	struct psd_alert_rules *rules = malloc(sizeof(*rules));
 	if (rules == NULL || psd_alert_rules_load(rules, next.alert_rules, err, sizeof(err)) < 0) {
@@ -434,7 +403,6 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 	struct psd_event ev = {.type = PSD_EV_RECONFIGURE};
 	ev.u.cfg = &cfg;
 	psd_driver_push(&d->driver, &ev);
-	return 0;
 }
 
 /* Multi-ASIC: the namespace's database config through the global one, and its netns. The
@@ -464,32 +432,32 @@ static int open_namespace(struct psd_daemon *d, char *err, size_t size)
 	return 0;
 }
 
-static int setup(struct psd_daemon *d)
+/* The settings, the alert rules, the instance lock, the log, the namespace and the database
+ * config: the core's configuration, and where each database is. */
+static int configure(struct psd_daemon *d, struct psd_config *cfg, struct psd_limits *lim,
+		     struct psd_db_endpoint ep[_PSD_DB_MAX])
 {
-	struct psd_db_endpoint ep[_PSD_DB_MAX];
-	struct psd_config cfg = {0};
-	struct psd_limits lim;
 	char err[600];
 
 	if (load_settings(d, &d->settings, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: bad configuration: %s\n", err);
 		return -1;
 	}
-	psd_settings_to_core(&d->settings, &cfg, &lim);
+	psd_settings_to_core(&d->settings, cfg, lim);
 	d->rules = malloc(sizeof(*d->rules));
 	if (d->rules == NULL ||
 	    psd_alert_rules_load(d->rules, d->settings.alert_rules, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: bad alert rules: %s\n", d->rules == NULL ? "out of memory" : err);
 		return -1;
 	}
-	cfg.alert_rules = d->rules;
+	cfg->alert_rules = d->rules;
 	if (psd_instance_lock(d->settings.lock_dir, d->settings.netns, &d->lock_fd, err,
 			      sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	psd_log_setup(cfg.log_level_pinned ? cfg.log_level : PSD_LOG_NOTICE,
-		      cfg.log_output_pinned ? cfg.log_output : PSD_LOG_SYSLOG);
+	psd_log_setup(cfg->log_level_pinned ? cfg->log_level : PSD_LOG_NOTICE,
+		      cfg->log_output_pinned ? cfg->log_output : PSD_LOG_SYSLOG);
 	if (d->settings.netns[0] != '\0' && open_namespace(d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -499,32 +467,46 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		memcpy(cfg.separator[db], ep[db].separator, sizeof(cfg.separator[db]));
-		cfg.db_id[db] = ep[db].id;
+		memcpy(cfg->separator[db], ep[db].separator, sizeof(cfg->separator[db]));
+		cfg->db_id[db] = ep[db].id;
 	}
-	uint64_t watchdog_usec = 0;
-	if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
-		cfg.watchdog_ns = watchdog_usec * 1000;
-	if (getrandom(&cfg.seed, sizeof(cfg.seed), GRND_NONBLOCK) != sizeof(cfg.seed))
-		cfg.seed = now_ns() ^ (uint64_t)getpid(); /* jitter only: any seed will do */
-	if (sd_event_new(&d->loop) < 0) {
-		fprintf(stderr, "portsyncd: cannot create the event loop\n");
+	cfg->watchdog_ns = psd_notify_watchdog_ns(getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"),
+						  getpid());
+	if (getrandom(&cfg->seed, sizeof(cfg->seed), GRND_NONBLOCK) != sizeof(cfg->seed))
+		cfg->seed = now_ns() ^ (uint64_t)getpid(); /* jitter only: any seed will do */
+	return 0;
+}
+
+/* The loop, its signals, the core's timer and the log output on it. */
+static int open_loop(struct psd_daemon *d)
+{
+	static const struct {
+		int signo;
+		void (*fn)(void *ctx, const struct signalfd_siginfo *si);
+	} signals[] = {{SIGTERM, on_signal},  {SIGINT, on_signal},   {SIGHUP, on_reload},
+		       {SIGUSR1, on_ignored}, {SIGUSR2, on_ignored}, {SIGALRM, on_ignored}};
+	char err[300];
+
+	if ((d->loop = psd_loop_new()) == NULL) {
+		fprintf(stderr, "portsyncd: cannot create the event loop: %s\n", strerror(errno));
 		return -1;
 	}
 	if ((d->log_watch = psd_log_watch_open(d->loop, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	if (sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d) < 0 ||
-	    sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d) < 0 ||
-	    sd_event_add_signal(d->loop, NULL, SIGHUP, on_reload, d) < 0 ||
-	    sd_event_add_signal(d->loop, NULL, SIGUSR1, on_ignored, d) < 0 ||
-	    sd_event_add_signal(d->loop, NULL, SIGUSR2, on_ignored, d) < 0 ||
-	    sd_event_add_signal(d->loop, NULL, SIGALRM, on_ignored, d) < 0 ||
-	    sd_event_add_time(d->loop, &d->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, d) < 0) {
-		fprintf(stderr, "portsyncd: cannot set up signals and timers\n");
-		return -1;
-	}
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (psd_loop_signal(d->loop, signals[i].signo, signals[i].fn, d) < 0) {
+			fprintf(stderr, "portsyncd: cannot set up signals\n");
+			return -1;
+		}
+	psd_loop_timer(d->loop, &d->timer, PSD_LOOP_PRIORITY_NORMAL, on_timer, d);
+	return 0;
+}
+
+/* The netlink sockets, made in the ASIC's namespace with --namespace. */
+static int open_netlink(struct psd_daemon *d, struct psd_config *cfg)
+{
 	struct psd_netlink_options nl = {
 		.rcvbuf_bytes = (int)d->settings.nl_rcvbuf_bytes,
 		.record_path = d->settings.record,
@@ -532,6 +514,8 @@ static int setup(struct psd_daemon *d)
 		.replay_recorded_time = d->settings.replay_recorded_time,
 		.replay_lockstep = d->settings.replay_lockstep,
 	};
+	char err[600];
+
 	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
@@ -545,31 +529,33 @@ static int setup(struct psd_daemon *d)
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
-	cfg.nl_rcvbuf_bytes = psd_netlink_rcvbuf(d->netlink);
+	cfg->nl_rcvbuf_bytes = psd_netlink_rcvbuf(d->netlink);
+	return 0;
+}
+
+/* The core in its zero-filled block, the clocks it is handed, and its driver. */
+static int open_core(struct psd_daemon *d, struct psd_config *cfg, const struct psd_limits *lim)
+{
 	struct timespec mono, wall;
+
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &wall);
-	cfg.realtime_offset_ns = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000ll +
-				 (wall.tv_nsec - mono.tv_nsec);
+	cfg->realtime_offset_ns = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000000000ll +
+				  (wall.tv_nsec - mono.tv_nsec);
 	d->start_unix_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
-	d->core_mem = calloc(1, psd_core_size(&lim)); /* zero-filled, as the core asks */
-	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, &lim, &cfg) < 0) {
-		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim.ports_max);
+	d->core_mem = calloc(1, psd_core_size(lim)); /* zero-filled, as the core asks */
+	if (d->core_mem == NULL || psd_core_init(&d->core, d->core_mem, lim, cfg) < 0) {
+		fprintf(stderr, "portsyncd: cannot allocate the core for %u ports\n", lim->ports_max);
 		return -1;
 	}
 	psd_driver_init(&d->driver, d->core, &daemon_ops, d);
-	d->redis = psd_redis_open(d->loop, &d->driver, ep, err, sizeof(err));
-	if (d->redis == NULL) {
-		fprintf(stderr, "portsyncd: %s\n", err);
-		return -1;
-	}
-	d->health_status = psd_health_status_open(d->loop, health, d, err, sizeof(err));
-	if (d->health_status == NULL) {
-		fprintf(stderr, "portsyncd: %s\n", err);
-		return -1;
-	}
-	if (!d->settings.metrics)
-		return 0;
+	return 0;
+}
+
+/* --metrics: the listener, on the ASIC's loopback with --namespace, as under
+ * portsyncd@.service: one per ASIC. */
+static int open_http(struct psd_daemon *d)
+{
 	struct psd_http_options http = {
 		.address = d->settings.metrics_address,
 		.port = (uint16_t)d->settings.metrics_port,
@@ -577,13 +563,13 @@ static int setup(struct psd_daemon *d)
 		.health = health,
 		.ctx = d,
 	};
-	/* with --namespace, on the ASIC's loopback, as under portsyncd@.service: one per ASIC */
+	char err[600], back[300];
+
 	if (psd_netns_enter(&d->netns, err, sizeof(err)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", err);
 		return -1;
 	}
 	d->http = psd_http_open(d->loop, &http, err, sizeof(err));
-	char back[300];
 	if (psd_netns_leave(&d->netns, back, sizeof(back)) < 0) {
 		fprintf(stderr, "portsyncd: %s\n", back);
 		return -1;
@@ -593,6 +579,24 @@ static int setup(struct psd_daemon *d)
 		return -1;
 	}
 	return 0;
+}
+
+static int setup(struct psd_daemon *d)
+{
+	struct psd_db_endpoint ep[_PSD_DB_MAX];
+	struct psd_config cfg = {0};
+	struct psd_limits lim;
+	char err[600];
+
+	if (configure(d, &cfg, &lim, ep) < 0 || open_loop(d) < 0 || open_netlink(d, &cfg) < 0 ||
+	    open_core(d, &cfg, &lim) < 0)
+		return -1;
+	d->redis = psd_redis_open(d->loop, &d->driver, ep, err, sizeof(err));
+	if (d->redis == NULL) {
+		fprintf(stderr, "portsyncd: %s\n", err);
+		return -1;
+	}
+	return d->settings.metrics ? open_http(d) : 0;
 }
 
 /* --check-config: the settings (file, environment, flags) and the database config as the daemon
@@ -669,12 +673,11 @@ static int print_rules(struct psd_daemon *d)
 static void teardown(struct psd_daemon *d)
 {
 	d->http = psd_http_close(d->http);
-	d->health_status = psd_health_status_close(d->health_status);
 	d->redis = psd_redis_close(d->redis);
 	d->netlink = psd_netlink_close(d->netlink);
 	d->log_watch = psd_log_watch_close(d->log_watch);
-	d->timer = sd_event_source_disable_unref(d->timer);
-	d->loop = sd_event_unref(d->loop);
+	psd_loop_remove(&d->timer);
+	d->loop = psd_loop_free(d->loop);
 	psd_netns_close(&d->netns);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
@@ -687,8 +690,7 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {.timer_armed_ns = UINT64_MAX, .netns = {.target = -1, .home = -1},
-			       .lock_fd = -1};
+	struct psd_daemon d = {.netns = {.target = -1, .home = -1}, .lock_fd = -1};
 	sigset_t mask;
 
 	/* before anything else: a signal that comes during start-up waits for the loop's handler
@@ -716,7 +718,9 @@ int main(int argc, char **argv)
 	}
 	struct psd_event start = {.type = PSD_EV_START};
 	psd_driver_push(&d.driver, &start);
-	r = sd_event_loop(d.loop);
+	r = psd_loop_run(d.loop);
+	if (r < 0)
+		fprintf(stderr, "portsyncd: the event loop failed: %s\n", strerror(-r));
 	teardown(&d);
 	return r < 0 ? 1 : r;
 }

@@ -54,21 +54,22 @@ struct psd_netlink {
 	struct nl_sock *events;
 	struct nl_sock *dump;
 	struct nl_sock *request;
-	sd_event_source *events_io;
-	sd_event_source *dump_io;
+	struct psd_loop *loop;
+	struct psd_loop_source events_io;
+	struct psd_loop_source dump_io;
 	uint8_t *buf;
 	struct psd_pcap_writer *record; /* --record: the capture being written */
 	struct psd_pcap_reader *replay; /* --replay: the capture being fed */
 	bool mark_drained;       /* an ENOBUFS was recorded: record where the backlog ends */
 	bool dump_asked;         /* replay: the core asked for a dump its recorded answer may end */
 	bool dump_awaited;       /* replay: held at a dump answer until the core asks for a dump */
-	sd_event_source *replay_src;
-	sd_event_source *replay_wake; /* lockstep: after any dispatch, is Redis done answering? */
+	struct psd_loop_source replay_src; /* a timer: due at once, or at a record's time */
+	struct psd_loop_source replay_wake; /* lockstep: at the end of each turn, is Redis done? */
 	bool replay_recorded_time;
 	bool replay_lockstep;    /* each datagram once Redis has answered everything */
 	bool replay_pending;     /* a record read but not yet fed (waiting for its time) */
 	struct psd_pcap_record next;
-	uint64_t replay_base_usec, replay_first_ns;
+	uint64_t replay_base_ns, replay_first_ns;
 	uint64_t replayed;
 	uint32_t dump_seq;       /* the dump the core asked for last */
 	char replay_path[PSD_PCAP_NAME_MAX];
@@ -170,20 +171,18 @@ static void read_socket(struct psd_netlink *n, struct nl_sock *sk, bool from_dum
 	}
 }
 
-static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_events(void *ctx, uint32_t revents)
 {
-	struct psd_netlink *n = userdata;
+	struct psd_netlink *n = ctx;
 	psd_driver_collect(n->driver); /* acknowledgements that came meanwhile, before new changes */
 	read_socket(n, n->events, false);
-	return 0;
 }
 
-static int on_dump(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_dump(void *ctx, uint32_t revents)
 {
-	struct psd_netlink *n = userdata;
+	struct psd_netlink *n = ctx;
 	psd_driver_collect(n->driver);
 	read_socket(n, n->dump, true);
-	return 0;
 }
 
 /* A recorded datagram to the core; a loss or the end of a backlog as the event it was. */
@@ -213,10 +212,10 @@ static void feed(struct psd_netlink *n, const struct psd_pcap_record *r)
 }
 
 /* Feeds up to PSD_REPLAY_BATCH records, each when its time has come in recorded time. */
-static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_replay(void *ctx, uint32_t revents)
 {
-	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec);
-	struct psd_netlink *n = userdata;
+	struct psd_netlink *n = ctx;
+	uint64_t now = psd_loop_now(n->loop);
 	char err[512];
 	for (int i = 0; i < PSD_REPLAY_BATCH; i++) {
 		if (!n->replay_pending) {
@@ -224,25 +223,21 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 			if (r <= 0) {
 				if (r < 0)
 					psd_log(PSD_LOG_ERROR, "replay: %s; the rest is not fed", err);
-				uint64_t ms = (usec - n->replay_base_usec) / 1000;
+				uint64_t ms = (now - n->replay_base_ns) / 1000000u;
 				psd_log(PSD_LOG_NOTICE, "replay: %llu datagrams fed from %s in %llu ms; "
 					"capture ended", (unsigned long long)n->replayed,
 					n->replay_path, (unsigned long long)ms);
-				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF),
-					    "replay: stop");
-							return 0;
+				return; /* the timer stays off */
 			}
 			n->replay_pending = true;
 			if (n->replay_first_ns == 0)
 				n->replay_first_ns = n->next.ts_ns;
 		}
 		if (n->replay_recorded_time && n->next.ts_ns > n->replay_first_ns) {
-			uint64_t due = n->replay_base_usec + (n->next.ts_ns - n->replay_first_ns) / 1000;
-			if (due > usec) {
-				psd_checked(sd_event_source_set_time(s, due), "replay: set the timer");
-				psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT),
-					    "replay: arm the timer");
-							return 0;
+			uint64_t due = n->replay_base_ns + (n->next.ts_ns - n->replay_first_ns);
+			if (due > now) {
+				psd_loop_timer_at(&n->replay_src, due);
+				return;
 			}
 		}
 		enum psd_nl_loss why;
@@ -250,44 +245,33 @@ static int on_replay(sd_event_source *s, uint64_t usec, void *userdata)
 		    psd_pcap_mark_of(&n->next, &why) == PSD_PCAP_DATAGRAM) {
 			/* as live: a dump answers a request (a re-dump waits for its interval) */
 			n->dump_awaited = true;
-			psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF), "replay: hold");
-					return 0;
+			return; /* held: the timer stays off until the dump is asked for */
 		}
 		if (n->replay_lockstep && psd_driver_busy(n->driver)) {
 			/* wait without spinning: the wake source looks again after Redis's replies */
-			psd_checked(sd_event_source_set_enabled(n->replay_wake, SD_EVENT_ON),
-				    "replay: wait for Redis");
-					return 0;
+			psd_loop_defer_set(&n->replay_wake, PSD_DEFER_EACH_TURN);
+			return;
 		}
 		feed(n, &n->next);
 		if (n->next.from_dump && psd_pcap_ends_dump(&n->next))
 			n->dump_asked = false;
 		n->replay_pending = false;
 	}
-	/* more: again on the next loop turn, after the sockets have been polled (a defer source
-	 * would be dispatched again before sd-event ever polls them, starving Redis's replies) */
-	psd_checked(sd_event_source_set_time(s, usec), "replay: set the timer");
-	psd_checked(sd_event_source_set_enabled(s, SD_EVENT_ONESHOT), "replay: arm the timer");
-	return 0;
+	/* more: again on the next loop turn, after the sockets have been polled, so Redis's
+	 * replies interleave */
+	psd_loop_timer_at(&n->replay_src, now);
 }
 
-static int on_replay_wake(sd_event_source *s, void *userdata)
+static void on_replay_wake(void *ctx, uint32_t revents)
 {
-	struct psd_netlink *n = userdata;
+	struct psd_netlink *n = ctx;
 	if (psd_driver_busy(n->driver))
-		return 0;
-	uint64_t usec;
-	psd_checked(sd_event_source_set_enabled(s, SD_EVENT_OFF), "replay: stop waiting");
-	if (psd_checked(sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec),
-			"replay: read the clock") < 0)
-		return 0;
-	psd_checked(sd_event_source_set_time(n->replay_src, usec), "replay: set the timer");
-	psd_checked(sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT),
-		    "replay: arm the timer");
-	return 0;
+		return;
+	psd_loop_defer_set(&n->replay_wake, PSD_DEFER_OFF);
+	psd_loop_timer_at(&n->replay_src, psd_loop_now(n->loop));
 }
 
-static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
+static struct psd_netlink *open_replay(struct psd_netlink *n,
 				       const struct psd_netlink_options *o, char *err,
 				       size_t err_size)
 {
@@ -297,16 +281,8 @@ static struct psd_netlink *open_replay(struct psd_netlink *n, sd_event *loop,
 	snprintf(n->replay_path, sizeof(n->replay_path), "%s", o->replay_path);
 	n->replay_recorded_time = o->replay_recorded_time;
 	n->replay_lockstep = o->replay_lockstep;
-	int r = sd_event_add_time(loop, &n->replay_src, CLOCK_MONOTONIC, UINT64_MAX, 1, on_replay, n);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_OFF);
-	if (r >= 0 && n->replay_lockstep &&
-	    (r = sd_event_add_post(loop, &n->replay_wake, on_replay_wake, n)) >= 0)
-		r = sd_event_source_set_enabled(n->replay_wake, SD_EVENT_OFF);
-	if (r < 0) {
-		snprintf(err, err_size, "replay: cannot create the replay source: %s", strerror(-r));
-		return psd_netlink_close(n);
-	}
+	psd_loop_timer(n->loop, &n->replay_src, PSD_LOOP_PRIORITY_NORMAL, on_replay, n);
+	psd_loop_defer(n->loop, &n->replay_wake, on_replay_wake, n);
 	return n;
 }
 
@@ -353,7 +329,7 @@ uint64_t psd_netlink_rcvbuf(const struct psd_netlink *n)
 	return (uint64_t)size;
 }
 
-struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_driver *d,
+struct psd_netlink *psd_netlink_open(struct psd_loop *loop, struct psd_driver *d,
 				     const struct psd_netlink_options *o, char *err, size_t err_size)
 {
 	struct psd_netlink *n = calloc(1, sizeof(*n));
@@ -365,8 +341,9 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_driver *d,
 		return NULL;
 	}
 	n->driver = d;
+	n->loop = loop;
 	if (o->replay_path != NULL && o->replay_path[0] != '\0')
-		return open_replay(n, loop, o, err, err_size);
+		return open_replay(n, o, err, err_size);
 	if (o->record_path != NULL && o->record_path[0] != '\0' &&
 	    (n->record = psd_pcap_create(o->record_path, err, err_size)) == NULL)
 		return psd_netlink_close(n);
@@ -389,19 +366,11 @@ struct psd_netlink *psd_netlink_open(sd_event *loop, struct psd_driver *d,
 	}
 	nl_socket_set_nonblocking(n->events);
 	nl_socket_set_nonblocking(n->dump);
-	if (sd_event_add_io(loop, &n->events_io, nl_socket_get_fd(n->events), EPOLLIN, on_events,
-			    n) < 0 ||
-	    sd_event_add_io(loop, &n->dump_io, nl_socket_get_fd(n->dump), EPOLLIN, on_dump, n) < 0) {
-		snprintf(err, err_size, "netlink: cannot watch the sockets");
-		return psd_netlink_close(n);
-	}
-	/* the dump socket runs first among ready sources (lower value = higher priority) */
-	if ((r = sd_event_source_set_priority(n->dump_io, SD_EVENT_PRIORITY_NORMAL - 1)) < 0 ||
-	    (r = sd_event_source_set_enabled(n->events_io, SD_EVENT_OFF)) < 0 ||
-	    (r = sd_event_source_set_enabled(n->dump_io, SD_EVENT_OFF)) < 0) {
-		snprintf(err, err_size, "netlink: cannot set up the sources: %s", strerror(-r));
-		return psd_netlink_close(n);
-	}
+	/* watched from psd_netlink_listen(); the dump socket runs first among ready sources */
+	psd_loop_io(loop, &n->events_io, nl_socket_get_fd(n->events), PSD_LOOP_PRIORITY_NORMAL,
+		    on_events, n);
+	psd_loop_io(loop, &n->dump_io, nl_socket_get_fd(n->dump), PSD_LOOP_PRIORITY_FIRST, on_dump,
+		    n);
 	return n;
 }
 
@@ -420,13 +389,8 @@ int psd_netlink_dump(struct psd_netlink *n, uint32_t seq)
 		n->dump_seq = seq;
 		n->dump_asked = true;
 		if (n->dump_awaited) { /* the replay held at a dump answer goes on */
-			uint64_t usec;
 			n->dump_awaited = false;
-			if (psd_checked(sd_event_now(sd_event_source_get_event(n->replay_src),
-						     CLOCK_MONOTONIC, &usec), "replay: clock") >= 0 &&
-			    psd_checked(sd_event_source_set_time(n->replay_src, usec), "replay: resume") >= 0)
-				psd_checked(sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT),
-					    "replay: resume");
+			psd_loop_timer_at(&n->replay_src, psd_loop_now(n->loop));
 		}
 		return 0;
 	}
@@ -453,17 +417,13 @@ int psd_netlink_listen(struct psd_netlink *n)
 	int r;
 
 	if (n->replay != NULL) {
-		r = sd_event_now(sd_event_source_get_event(n->replay_src), CLOCK_MONOTONIC,
-				 &n->replay_base_usec);
-		if (r >= 0)
-			r = sd_event_source_set_time(n->replay_src, n->replay_base_usec);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(n->replay_src, SD_EVENT_ONESHOT);
-		return psd_checked(r, "replay: start");
+		n->replay_base_ns = psd_loop_now(n->loop);
+		psd_loop_timer_at(&n->replay_src, n->replay_base_ns);
+		return 0;
 	}
-	r = sd_event_source_set_enabled(n->events_io, SD_EVENT_ON);
+	r = psd_loop_io_events(&n->events_io, EPOLLIN);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(n->dump_io, SD_EVENT_ON);
+		r = psd_loop_io_events(&n->dump_io, EPOLLIN);
 	return psd_checked(r, "netlink: listen");
 }
 
@@ -500,10 +460,10 @@ struct psd_netlink *psd_netlink_close(struct psd_netlink *n)
 {
 	if (n == NULL)
 		return NULL;
-	n->events_io = sd_event_source_disable_unref(n->events_io);
-	n->dump_io = sd_event_source_disable_unref(n->dump_io);
-	n->replay_src = sd_event_source_disable_unref(n->replay_src);
-	n->replay_wake = sd_event_source_disable_unref(n->replay_wake);
+	psd_loop_remove(&n->events_io);
+	psd_loop_remove(&n->dump_io);
+	psd_loop_remove(&n->replay_src);
+	psd_loop_remove(&n->replay_wake);
 	psd_pcap_close(n->replay);
 	n->record = psd_pcap_finish(n->record);
 	if (n->events != NULL)

@@ -1,10 +1,10 @@
 /*
  * Redis adapter: the sockets of one connection per database (CONFIG_DB, APPL_DB, STATE_DB) on
- * the sd-event loop. Everything a connection says is judged by lib/redis_conn.c, which pushes
+ * the daemon's loop (lib/loop.h). Everything a connection says is judged by lib/redis_conn.c, which pushes
  * what it means into the driver; this file only moves bytes:
  *
  *  - commands are appended as the core emits them and written at the end of the loop turn (one
- *    idle-priority defer source), so one turn's commands share one write per connection; what the
+ *    end-of-turn callback), so one turn's commands share one write per connection; what the
  *    socket cannot take waits for EPOLLOUT. Nothing here blocks: the sockets are non-blocking and
  *    a connection's unwritten output is bounded (PSD_RCONN_OUT_MAX);
  *  - replies are read when the core waits on them (psd_redis_replies_wanted: EPOLLIN on), and
@@ -41,16 +41,15 @@ struct psd_redis_conn {
 	struct psd_redis *owner;
 	enum psd_db db;
 	int fd;                 /* -1: no socket */
-	sd_event_source *io;
-	uint32_t events;        /* what io watches */
+	struct psd_loop_source io; /* watching fd while there is one */
 	struct psd_rconn proto;
 	struct psd_db_endpoint ep;
 };
 
 struct psd_redis {
-	sd_event *loop;
+	struct psd_loop *loop;
 	struct psd_sink sink;   /* the driver */
-	sd_event_source *flush; /* the end of a loop turn: write what the turn queued */
+	struct psd_loop_source flush; /* the end of a loop turn: write what the turn queued */
 	bool replies_wanted;
 	struct psd_redis_conn conn[_PSD_DB_MAX]; /* a data connection per database */
 	struct psd_redis_conn sub[_PSD_DB_MAX];  /* a subscription connection per instance */
@@ -63,7 +62,7 @@ static void watch(struct psd_redis_conn *c)
 {
 	uint32_t events = EPOLLRDHUP;
 	size_t unwritten;
-	if (c->io == NULL)
+	if (c->fd < 0)
 		return;
 	if (c->owner->replies_wanted || c->proto.state == PSD_RCONN_SELECTING ||
 	    c->proto.role == PSD_RCONN_WATCH) /* notifications are what it is for */
@@ -71,18 +70,15 @@ static void watch(struct psd_redis_conn *c)
 	psd_rconn_output(&c->proto, &unwritten);
 	if (unwritten > 0)
 		events |= EPOLLOUT;
-	if (events != c->events &&
-	    psd_checked(sd_event_source_set_io_events(c->io, events), "Redis: watch the socket") >= 0)
-		c->events = events;
+	psd_checked(psd_loop_io_events(&c->io, events), "Redis: watch the socket");
 }
 
 static void close_socket(struct psd_redis_conn *c)
 {
-	c->io = sd_event_source_disable_unref(c->io);
+	psd_loop_remove(&c->io);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	c->events = 0;
 }
 
 /* The connection ended (what was wrong is in proto.error, or why): reported once, closed. */
@@ -135,31 +131,28 @@ static void read_in(struct psd_redis_conn *c)
 	}
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_io(void *ctx, uint32_t revents)
 {
-	struct psd_redis_conn *c = userdata;
+	struct psd_redis_conn *c = ctx;
 	if (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		read_in(c); /* what came before the end is taken first */
 	if (c->fd >= 0 && (revents & EPOLLOUT))
 		write_out(c);
-	if (c->fd >= 0)
-		watch(c);
-	return 0;
+	watch(c);
 }
 
-static int on_flush(sd_event_source *s, void *userdata)
+static void on_flush(void *ctx, uint32_t revents)
 {
-	struct psd_redis *rd = userdata;
+	struct psd_redis *rd = ctx;
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
 		write_out(&rd->conn[db]);
 		write_out(&rd->sub[db]);
 	}
-	return 0;
 }
 
 static void schedule_flush(struct psd_redis *rd)
 {
-	psd_checked(sd_event_source_set_enabled(rd->flush, SD_EVENT_ONESHOT), "Redis: flush");
+	psd_loop_defer_set(&rd->flush, PSD_DEFER_ONCE);
 }
 
 /* A socket connected to c's endpoint, watched on the loop, and its protocol started (init
@@ -179,12 +172,12 @@ static int open_socket(struct psd_redis_conn *c, int (*init)(struct psd_redis_co
 		return -1;
 	}
 	psd_rconn_free(&c->proto);
-	if (init(c) < 0 || sd_event_add_io(rd->loop, &c->io, c->fd, EPOLLRDHUP, on_io, c) < 0) {
+	psd_loop_io(rd->loop, &c->io, c->fd, PSD_LOOP_PRIORITY_NORMAL, on_io, c);
+	if (init(c) < 0 || psd_loop_io_events(&c->io, EPOLLRDHUP) < 0) {
 		snprintf(detail, size, "%s: out of memory", c->ep.unix_socket);
 		close_socket(c);
 		return -1;
 	}
-	c->events = EPOLLRDHUP;
 	watch(c);
 	schedule_flush(rd);
 	return 0;
@@ -205,7 +198,7 @@ static int init_watch(struct psd_redis_conn *c)
 	return psd_rconn_init_watch(&c->proto);
 }
 
-struct psd_redis *psd_redis_open(sd_event *loop, struct psd_driver *d,
+struct psd_redis *psd_redis_open(struct psd_loop *loop, struct psd_driver *d,
 				 const struct psd_db_endpoint ep[_PSD_DB_MAX], char *err,
 				 size_t err_size)
 {
@@ -225,12 +218,7 @@ struct psd_redis *psd_redis_open(sd_event *loop, struct psd_driver *d,
 		rd->sub[db] = (struct psd_redis_conn){.owner = rd, .fd = -1};
 		rd->sub[db].proto.state = PSD_RCONN_CLOSED;
 	}
-	if (sd_event_add_defer(loop, &rd->flush, on_flush, rd) < 0 ||
-	    sd_event_source_set_priority(rd->flush, SD_EVENT_PRIORITY_IDLE) < 0 ||
-	    sd_event_source_set_enabled(rd->flush, SD_EVENT_OFF) < 0) {
-		snprintf(err, err_size, "cannot add the Redis writer to the event loop");
-		return psd_redis_close(rd);
-	}
+	psd_loop_defer(loop, &rd->flush, on_flush, rd);
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
 		if (open_socket(&rd->conn[db], init_first, detail, sizeof(detail)) < 0) {
 			snprintf(err, err_size, "cannot connect to Redis for %s: %s",
@@ -308,7 +296,7 @@ void psd_redis_collect(struct psd_redis *rd)
 {
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
 		struct psd_redis_conn *c = &rd->conn[db];
-		if (c->fd >= 0 && psd_rconn_pending(&c->proto) > 0 && !(c->events & EPOLLIN))
+		if (c->fd >= 0 && psd_rconn_pending(&c->proto) > 0 && !(c->io.events & EPOLLIN))
 			read_in(c);
 	}
 }
@@ -323,7 +311,7 @@ struct psd_redis *psd_redis_close(struct psd_redis *rd)
 		close_socket(&rd->sub[db]);
 		psd_rconn_free(&rd->sub[db].proto);
 	}
-	rd->flush = sd_event_source_disable_unref(rd->flush);
+	psd_loop_remove(&rd->flush);
 	free(rd);
 	return NULL;
 }

@@ -2,7 +2,7 @@
 # Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
 set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
-	libsystemd-dev libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
+	libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
 	tshark debhelper lintian mandoc afl++ llvm curl prometheus
 	prometheus-alertmanager"
 missing=""

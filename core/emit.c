@@ -342,7 +342,8 @@ static bool todo_action(struct psd_ctx *c, enum psd_todo t, const struct psd_tod
 		simple(ret, PSD_ACT_NOTIFY);
 		ret->u.notify.text = "READY=1";
 		return true;
-	case TODO_NOTIFY_STATUS: {
+	case TODO_NOTIFY_STATUS:
+	case TODO_NOTIFY_HEALTH: {
 		struct psd_text st;
 		psd_text_init(&st, c->out.status, sizeof(c->out.status));
 		psd_text_str(&st, "STATUS=");

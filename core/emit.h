@@ -19,7 +19,7 @@ struct psd_todo_args {
 	const char *log_output_text; /* LOGOUTPUT likewise */
 	uint64_t restore_count;      /* WARM_RESTART_TABLE|portsyncd restore_count (startup.c) */
 	uint32_t dump_seq;           /* the dump request's sequence (resync.c) */
-	const char *status;          /* the STATUS= text (view.c), for TODO_NOTIFY_STATUS only */
+	const char *status;          /* the STATUS= text: for TODO_NOTIFY_STATUS and _HEALTH only */
 };
 
 void psd_emit_todo(struct psd_ctx *c, enum psd_todo t, const struct psd_todo_args *args,

@@ -110,6 +110,8 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->ctx.cfg.alert_rules = NULL; /* borrowed: alerts.c keeps its own copy */
 	if (psd_alerts_init(&c->ctx, &c->alerts, cfg->alert_rules) < 0)
 		return -EINVAL;
+	struct psd_view v = psd_engine_view(c);
+	c->health_said = psd_view_health_causes(&v, 0); /* a start: said once it changes */
 	*ret = c;
 	return 0;
 }
@@ -672,6 +674,7 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		if (wanted(c) != 0)
 			dispatch(c, db);
 	}
+	psd_engine_health_watch(c);
 	if (running(c)) { /* what the event changed that alerts read: an evaluation is due */
 		const struct psd_alert_given g = alert_given(c);
 		psd_alerts_note(&c->ctx, &c->alerts, &g);
@@ -737,6 +740,10 @@ COLD static void emit_todo(struct psd_core *c, enum psd_todo t, struct psd_actio
 	if (t == TODO_NOTIFY_STATUS) {
 		struct psd_view v = psd_engine_view(c);
 		psd_view_status(&v, line, sizeof(line));
+	}
+	if (t == TODO_NOTIFY_HEALTH) {
+		psd_engine_health_line(c, line, sizeof(line));
+		c->health_queued = false;
 	}
 	psd_emit_todo(&c->ctx, t, &args, ret);
 }
@@ -860,9 +867,10 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 		d = c->exit_deadline_ns;
 	if (c->inflight > 0 && !psd_core_replies_wanted(c) && lazy_until(c) < d)
 		d = lazy_until(c); /* replies left lazily are taken then at the latest */
-	return d;
+	struct psd_view v = psd_engine_view(c);
+	uint64_t h = psd_view_health_deadline(&v, c->ctx.now_ns); /* the health line changes */
+	return h < d ? h : d;
 }
-
 
 /* What the view layer reads (view.h): the shared leaves, each module's state, the engine's own
  * figures. */

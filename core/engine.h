@@ -35,6 +35,7 @@
 #include "startup.h"
 #include "text.h"
 #include "warm.h"
+#include "view.h"
 #include "watch.h"
 #include "work.h"
 
@@ -71,6 +72,10 @@ struct psd_core {
 	uint64_t config_settle_from_ns; /* the first CONFIG_DB port written while a re-copy waits */
 	bool exit_emitted;
 	int exit_status;
+	/* the health line said last (STATUS=health: ...): its causes and verdict (view.h) */
+	uint32_t health_said;
+	enum psd_health verdict_said;
+	bool health_queued;         /* TODO_NOTIFY_HEALTH waits for pull */
 };
 
 /* engine_watch.c: a subscription event (-EINVAL when the core cannot take it); telling the
@@ -80,6 +85,10 @@ void psd_engine_watch_changes(struct psd_core *c);
 struct psd_view;
 /* What the view layer reads of the core (engine.c). */
 struct psd_view psd_engine_view(const struct psd_core *c);
+/* engine_health.c: "health: <verdict>[: <why>]" now into buf, and the verdict; after every
+ * event, the health line queued (and a new verdict logged) when its causes changed. */
+enum psd_health psd_engine_health_line(const struct psd_core *c, char *buf, size_t size);
+void psd_engine_health_watch(struct psd_core *c);
 /* Since when the oldest unanswered command has waited, at the latest (engine.c). */
 uint64_t psd_engine_waiting_since(const struct psd_core *c);
 

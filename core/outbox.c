@@ -25,6 +25,7 @@ bool psd_todo_is_command(enum psd_todo t)
 	case TODO_LOG_CONFIG:
 	case TODO_NOTIFY_READY:
 	case TODO_NOTIFY_STATUS:
+	case TODO_NOTIFY_HEALTH:
 	case TODO_NOTIFY_STOPPING:
 	case TODO_NOTIFY_WATCHDOG:
 		return false;

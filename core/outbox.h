@@ -39,7 +39,7 @@ struct psd_outbox {
 	const char *argv[3u * PSD_PORT_FIELDS_MAX + 8u];
 	size_t argv_len[3u * PSD_PORT_FIELDS_MAX + 8u];
 	char scratch[8][PSD_DB_KEY_LEN_MAX + 1];
-	char status[160];
+	char status[256];              /* a STATUS= line: the status text or the health line */
 };
 
 void psd_todo(struct psd_ctx *c, enum psd_todo t);

@@ -72,19 +72,82 @@ static enum psd_health stall_health(const struct psd_view *v, enum psd_health h,
 	return PSD_HEALTH_FAILING;
 }
 
+/* What health is made of, a bit each: a database unreachable, past the limit; Redis stalled, past
+ * the limit; a re-dump pending; starting; stopping. */
+#define CAUSE_DOWN(db) (1u << (db))
+#define CAUSE_PAST(db) (1u << (_PSD_DB_MAX + (db)))
+#define CAUSE_STALLED (1u << (2 * _PSD_DB_MAX))
+#define CAUSE_STALL_PAST (CAUSE_STALLED << 1)
+#define CAUSE_RESYNC (CAUSE_STALLED << 2)
+#define CAUSE_STARTING (CAUSE_STALLED << 3)
+#define CAUSE_STOPPING (CAUSE_STALLED << 4)
+
+static uint64_t failing_limit(const struct psd_ctx *c)
+{
+	return c->cfg.health_failing_ns != 0 ? c->cfg.health_failing_ns :
+					       PSD_HEALTH_FAILING_DEFAULT_NS;
+}
+
+/* Unreachable: not up, and counted down (one still connecting for the first time is not). */
+static bool db_down(const struct psd_view *v, enum psd_db db)
+{
+	return !psd_recovery_db_up(v->recovery, db) && v->ctx->stats.db_down[db];
+}
+
+uint32_t psd_view_health_causes(const struct psd_view *v, uint64_t now_ns)
+{
+	const struct psd_ctx *c = v->ctx;
+	enum psd_phase phase = psd_startup_phase(v->startup);
+	uint64_t waited = psd_redis_waited(v->inflight, v->waiting_since_ns, now_ns);
+	uint32_t causes = 0;
+
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		if (!db_down(v, (enum psd_db)db))
+			continue;
+		causes |= CAUSE_DOWN(db);
+		if (psd_view_db_down_for(c, (enum psd_db)db, now_ns) >= failing_limit(c))
+			causes |= CAUSE_PAST(db);
+	}
+	if (psd_redis_stalled(&c->cfg, waited))
+		causes |= waited >= failing_limit(c) ? CAUSE_STALLED | CAUSE_STALL_PAST : CAUSE_STALLED;
+	if (psd_resync_pending(c, v->resync))
+		causes |= CAUSE_RESYNC;
+	if (phase != PH_RUNNING)
+		causes |= phase < PH_RUNNING ? CAUSE_STARTING : CAUSE_STOPPING;
+	return causes;
+}
+
+uint64_t psd_view_health_deadline(const struct psd_view *v, uint64_t now_ns)
+{
+	const struct psd_ctx *c = v->ctx;
+	uint32_t causes = psd_view_health_causes(v, now_ns);
+	uint64_t d = UINT64_MAX;
+
+	for (int db = 0; db < _PSD_DB_MAX; db++) {
+		uint64_t past = c->stats.db_down_since_ns[db] + failing_limit(c);
+		if ((causes & CAUSE_DOWN(db)) && !(causes & CAUSE_PAST(db)) && past < d)
+			d = past;
+	}
+	if (v->inflight > 0 && !(causes & CAUSE_STALL_PAST)) {
+		uint64_t next = v->waiting_since_ns +
+				((causes & CAUSE_STALLED) ? failing_limit(c) : c->cfg.redis_stall_ns);
+		d = next < d ? next : d;
+	}
+	return d;
+}
+
 enum psd_health psd_view_health(const struct psd_view *v, uint64_t now_ns, char *why, size_t size)
 {
 	const struct psd_ctx *c = v->ctx;
-	uint64_t limit = c->cfg.health_failing_ns != 0 ? c->cfg.health_failing_ns :
-							 PSD_HEALTH_FAILING_DEFAULT_NS;
+	uint64_t limit = failing_limit(c);
 	enum psd_health h = PSD_HEALTH_OK;
 	enum psd_phase phase = psd_startup_phase(v->startup);
 	struct psd_text t;
 
 	psd_text_init(&t, why, size);
 	for (int db = 0; db < _PSD_DB_MAX; db++) {
-		if (psd_recovery_db_up(v->recovery, (enum psd_db)db) || !c->stats.db_down[db])
-			continue; /* up, or still connecting for the first time */
+		if (!db_down(v, (enum psd_db)db))
+			continue;
 		uint64_t down = psd_view_db_down_for(c, (enum psd_db)db, now_ns);
 		h = down >= limit ? PSD_HEALTH_FAILING : degraded(h);
 		reason(&t, db_names[db], " unreachable for ");

@@ -61,6 +61,15 @@ static inline bool psd_redis_stalled(const struct psd_config *cfg, uint64_t wait
 uint64_t psd_view_db_down_for(const struct psd_ctx *c, enum psd_db db, uint64_t now_ns);
 enum psd_health psd_view_health(const struct psd_view *v, uint64_t now_ns, char *why,
 				size_t size);
+/* What the health verdict and its reasons are made of at now_ns, a bit per cause (a database
+ * unreachable, past the limit, Redis stalled, past the limit, a re-dump pending, starting,
+ * stopping): the health
+ * line changes exactly when they do, and its figures of milliseconds. */
+uint32_t psd_view_health_causes(const struct psd_view *v, uint64_t now_ns);
+/* When the causes next change with time alone (a database or a stall
+ * reaching its limit, Redis stalling);
+ * UINT64_MAX: not while nothing happens. */
+uint64_t psd_view_health_deadline(const struct psd_view *v, uint64_t now_ns);
 size_t psd_view_status(const struct psd_view *v, char *buf, size_t size);
 size_t psd_view_metrics(const struct psd_view *v, const struct psd_metrics_info *info, char *buf,
 			size_t size);

@@ -35,7 +35,7 @@
 
 #include "psd/core.h"
 
-/* How late a timer may fire after the core's deadline: the loop's slack (sd-event's accuracy). */
+/* How late a timer may fire after the core's deadline: the loop's slack. */
 #define PSD_TIMER_ACCURACY_NS 1000ull
 /* Events an executor may push while one action is being carried out. */
 #define PSD_DRIVER_PENDING_MAX 8u

@@ -280,7 +280,7 @@ BARRIER_NETDEV=Ethernet.fence
 barrier() {
 	local deletes=0
 	[ -z "${DAEMON_PID:-}" ] || daemon_alive || fail "barrier: the daemon is not running"
-	[ "${1:-}" != timers ] || barrier_timers
+	[ "${1:-}" != timers ] || sleep 1.1
 	[ -z "${MONITOR_PID:-}" ] || deletes=$(sentinel_deletes_monitored)
 	rcli 0 HSET "PORT_TABLE:$BARRIER_NETDEV" admin_status up >/dev/null
 	nsip link add "$BARRIER_NETDEV" type veth peer name "p$BARRIER_NETDEV" ||

@@ -130,3 +130,23 @@ it_r09_systemd_notify() {
 	wait "$listener" 2>/dev/null
 	grep -qx "STOPPING=1" "$T/notify.log" || fail "no STOPPING=1"
 }
+
+# Idle, the daemon sleeps: with the alert rules removed (their evaluation ticks every second) and
+# no watchdog, five quiet seconds after convergence cost at most one wake-up (the health line is
+# sent when health changes, not checked on a timer).
+it_r10_idle_sleeps() {
+	local rules="$T/no-alerts.conf" v0 v1
+	"$PSD_BIN" --print-prometheus-rules |
+		sed -n 's/^ *- alert: \(.*\)/[alert \1]\nenabled = false/p' > "$rules"
+	config_ports 2
+	start_daemon --alert-rules "$rules"
+	consume
+	add_ports 2
+	wait_converged
+	sleep 2
+	v0=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$DAEMON_PID/status")
+	sleep 5
+	v1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$DAEMON_PID/status")
+	[ $((v1 - v0)) -le 1 ] || fail "woke $((v1 - v0)) times in 5 idle seconds"
+	stop_daemon
+}

@@ -189,6 +189,38 @@ static void test_for_and_keep_edges(void **state)
 	psd_world_free(w);
 }
 
+/* Nothing changing, the evaluations stop once the samples have been alike for the longest
+ * window (the rate rule's 40 s): the core asks for no wake-up for them. The first event after
+ * takes their samples as they were: a Redis outage then fires `for` later, as if every second
+ * had been evaluated, and a rate reads its window from them. An event that changes nothing the
+ * rules read leaves them quiet. */
+static void test_quiet_while_nothing_changes(void **state)
+{
+	rules_clear();
+	uint32_t down = add_rule("down", PSD_SIG_REDIS_UP, PSD_COND_BELOW, 1000, 0, 2, 0);
+	uint32_t disc = add_rule("disc", PSD_SIG_REDIS_DISCONNECTS, PSD_COND_RATE, 0, 40, 0, 0);
+	struct psd_world *w = world(100);
+	psd_world_watch_up(w, PSD_DB_CONFIG); /* silences and LOGGER watched: no poll */
+	psd_world_watch_up(w, PSD_DB_APPL);
+	psd_world_settle(w);
+	to_second(w, 140);
+	assert_int_equal(psd_core_next_deadline(w->core), UINT64_MAX); /* quiet */
+	psd_world_advance(w, 500 * S); /* 640 s: nothing wakes the core for alerts */
+	psd_world_new_link(w, "Eth9", 99, UP); /* no port: nothing the rules read */
+	assert_int_equal(psd_core_next_deadline(w->core), UINT64_MAX);
+	assert_int_equal(alert(w, down, "daemon").state, PSD_ALERT_INACTIVE);
+	w->now = 700 * S + S / 2;
+	psd_world_redis_down(w); /* the wake-up: 600 skipped evaluations taken as they were */
+	to_second(w, 701);
+	assert_int_equal(alert(w, down, "daemon").state, PSD_ALERT_PENDING);
+	assert_int_equal(alert(w, disc, "daemon").state, PSD_ALERT_FIRING);
+	assert_int_equal(alert(w, disc, "daemon").value, 75); /* 3 in the 40 s before 701 s */
+	to_second(w, 703);
+	assert_int_equal(alert(w, down, "daemon").state, PSD_ALERT_FIRING);
+	psd_core_check(w->core);
+	psd_world_free(w);
+}
+
 /* for 0 fires at the first evaluation that sees the condition; keep_firing_for 0 resolves at
  * the first that does not; a daemon rule's subject is "daemon". */
 static void test_zero_durations_daemon_rule(void **state)
@@ -660,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_machine_table),
 		cmocka_unit_test(test_for_and_keep_edges),
 		cmocka_unit_test(test_zero_durations_daemon_rule),
+		cmocka_unit_test(test_quiet_while_nothing_changes),
 		cmocka_unit_test(test_silence_in_every_state),
 		cmocka_unit_test(test_inhibition_in_every_state),
 		cmocka_unit_test(test_subject_limit),

@@ -172,6 +172,33 @@ static void test_stall_logged_and_shown(void **state)
 	psd_world_free(w);
 }
 
+/* The health line goes out when health changes, not on a timer: degraded when Redis goes away,
+ * failing at the moment the limit passes (a deadline of the core's own), ok once Redis is back;
+ * each new verdict logged. */
+static void test_health_line_when_it_changes(void **state)
+{
+	struct psd_world *w = running_world(1);
+	assert_true(notified_part(w, "STATUS=health: ok"));
+	uint64_t t0 = w->now;
+	w->notify_count = 0;
+	psd_world_redis_down(w);
+	assert_true(notified_part(w, "STATUS=health: degraded: CONFIG_DB unreachable for 0 ms; "
+				     "APPL_DB unreachable for 0 ms; STATE_DB unreachable for 0 ms"));
+	assert_true(psd_world_logged(w, "health: degraded: CONFIG_DB unreachable for 0 ms"));
+	while (!notified_part(w, "STATUS=health: failing") && w->now < t0 + 20 * SEC) {
+		w->notify_count = 0;
+		psd_world_tick(w);
+	}
+	assert_int_equal(w->now, t0 + PSD_HEALTH_FAILING_DEFAULT_NS);
+	assert_true(psd_world_logged(w, "health: failing: CONFIG_DB unreachable for 10000 ms (past "
+					"the limit)"));
+	w->notify_count = 0;
+	psd_world_redis_up(w);
+	assert_true(notified_part(w, "STATUS=health: ok"));
+	assert_true(psd_world_logged(w, "health: ok"));
+	psd_world_free(w);
+}
+
 /* Redis restarts from a snapshot older than our last writes (SAVE, changes, kill -9, restart):
  * the new run_id tells; every port is written again and a port deleted since is deleted again. */
 static void test_restart_onto_stale_snapshot(void **state)
@@ -423,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_stall_logged_and_shown),
 		cmocka_unit_test(test_connect_failures_said_once_a_minute),
 		cmocka_unit_test(test_refusals_said_once_a_minute),
+		cmocka_unit_test(test_health_line_when_it_changes),
 		cmocka_unit_test(test_restart_onto_stale_snapshot),
 		cmocka_unit_test(test_stale_restart_waits_for_first_dump),
 		cmocka_unit_test(test_empty_restart_config_later),
