@@ -282,8 +282,10 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN_BIN)
 	tools/run-units.sh $(UNIT_ASAN_BIN)
 
+# IT_JOBS tests at once (tests/integration/run.sh): most of a test's time is waiting
+IT_JOBS ?= 2
 integration: build/portsyncd build/asan/portsyncd build/psd-sim $(TOOL_BIN)
-	tests/integration/run.sh build/asan/portsyncd
+	IT_JOBS=$(IT_JOBS) tests/integration/run.sh build/asan/portsyncd
 
 test: bins
 	$(MAKE) lint lint-test deps-test harden-test libs-test unit unit-asan fuzz-replay fixtures \
