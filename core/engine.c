@@ -674,7 +674,8 @@ int psd_core_push(struct psd_core *c, uint64_t now_ns, const struct psd_event *e
 		if (wanted(c) != 0)
 			dispatch(c, db);
 	}
-	psd_engine_health_watch(c);
+	const struct psd_view view = psd_engine_view(c); /* after the event: what health says now */
+	psd_engine_health_watch(c, &view);
 	if (running(c)) { /* what the event changed that alerts read: an evaluation is due */
 		const struct psd_alert_given g = alert_given(c);
 		psd_alerts_note(&c->ctx, &c->alerts, &g);
@@ -742,7 +743,8 @@ COLD static void emit_todo(struct psd_core *c, enum psd_todo t, struct psd_actio
 		psd_view_status(&v, line, sizeof(line));
 	}
 	if (t == TODO_NOTIFY_HEALTH) {
-		psd_engine_health_line(c, line, sizeof(line));
+		struct psd_view v = psd_engine_view(c);
+		psd_engine_health_line(&v, c->ctx.now_ns, line, sizeof(line));
 		c->health_queued = false;
 	}
 	psd_emit_todo(&c->ctx, t, &args, ret);

@@ -85,10 +85,12 @@ void psd_engine_watch_changes(struct psd_core *c);
 struct psd_view;
 /* What the view layer reads of the core (engine.c). */
 struct psd_view psd_engine_view(const struct psd_core *c);
-/* engine_health.c: "health: <verdict>[: <why>]" now into buf, and the verdict; after every
- * event, the health line queued (and a new verdict logged) when its causes changed. */
-enum psd_health psd_engine_health_line(const struct psd_core *c, char *buf, size_t size);
-void psd_engine_health_watch(struct psd_core *c);
+/* engine_health.c: "health: <verdict>[: <why>]" at now_ns into buf, and the verdict; after every
+ * event, the health line queued (and a new verdict logged) when its causes changed. The engine
+ * hands in its view (psd_engine_view). */
+enum psd_health psd_engine_health_line(const struct psd_view *v, uint64_t now_ns, char *buf,
+				       size_t size);
+void psd_engine_health_watch(struct psd_core *c, const struct psd_view *v);
 /* Since when the oldest unanswered command has waited, at the latest (engine.c). */
 uint64_t psd_engine_waiting_since(const struct psd_core *c);
 

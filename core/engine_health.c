@@ -10,11 +10,11 @@
 #include "view.h"
 
 /* "health: <verdict>[: <why>]" now into buf; the verdict. */
-enum psd_health psd_engine_health_line(const struct psd_core *c, char *buf, size_t size)
+enum psd_health psd_engine_health_line(const struct psd_view *v, uint64_t now_ns, char *buf,
+				       size_t size)
 {
 	char why[PSD_HEALTH_REASON_MAX];
-	struct psd_view v = psd_engine_view(c);
-	enum psd_health h = psd_view_health(&v, c->ctx.now_ns, why, sizeof(why));
+	enum psd_health h = psd_view_health(v, now_ns, why, sizeof(why));
 	struct psd_text t;
 
 	psd_text_init(&t, buf, size);
@@ -27,10 +27,9 @@ enum psd_health psd_engine_health_line(const struct psd_core *c, char *buf, size
 
 /* The health line (STATUS=health: ...) is due when what health is made of has changed; a new
  * verdict is logged too. */
-void psd_engine_health_watch(struct psd_core *c)
+void psd_engine_health_watch(struct psd_core *c, const struct psd_view *v)
 {
-	struct psd_view v = psd_engine_view(c);
-	uint32_t causes = psd_view_health_causes(&v, c->ctx.now_ns);
+	uint32_t causes = psd_view_health_causes(v, c->ctx.now_ns);
 	char line[PSD_HEALTH_REASON_MAX + 32];
 
 	if (causes == c->health_said)
@@ -39,7 +38,7 @@ void psd_engine_health_watch(struct psd_core *c)
 	if (!c->health_queued)
 		psd_todo(&c->ctx, TODO_NOTIFY_HEALTH);
 	c->health_queued = true;
-	enum psd_health h = psd_engine_health_line(c, line, sizeof(line));
+	enum psd_health h = psd_engine_health_line(v, c->ctx.now_ns, line, sizeof(line));
 	if (h == c->verdict_said)
 		return;
 	c->verdict_said = h;
