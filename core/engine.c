@@ -769,7 +769,8 @@ static bool pull_one(struct psd_core *c, struct psd_action *ret)
 	}
 	if (c->recovery.all_up && c->warm.states_len > 0 && warm_pull(c, true, ret))
 		return true; /* a new state first: STATE_DB never shows the last run's */
-	if (psd_todo_take(&c->ctx, c->recovery.all_up, may_listen(c), &t)) {
+	if (psd_todo_take(&c->ctx, c->recovery.all_up,
+			  psd_recovery_verifying(&c->ctx, &c->recovery), may_listen(c), &t)) {
 		emit_todo(c, t, ret);
 		return true;
 	}

@@ -34,6 +34,37 @@ bool psd_todo_is_command(enum psd_todo t)
 	}
 }
 
+void psd_todo_cancel(struct psd_ctx *c, enum psd_todo t)
+{
+	struct psd_outbox *o = &c->out;
+	uint32_t kept = 0;
+	uint8_t keep[PSD_TODO_RING];
+	for (uint32_t i = 0; i < o->todo_len; i++) {
+		uint8_t q = o->todo[(o->todo_head + i) % PSD_TODO_RING];
+		if (q != (uint8_t)t)
+			keep[kept++] = q;
+	}
+	memcpy(o->todo, keep, kept);
+	o->todo_head = 0;
+	o->todo_len = kept;
+}
+
+bool psd_todo_is_verification(enum psd_todo t)
+{
+	switch (t) {
+	case TODO_VERIFY_SCRIPT:
+	case TODO_VERIFY_STATE:
+	case TODO_VERIFY_APPL:
+	case TODO_VERIFY_STAGED:
+	case TODO_INFO_CONFIG:
+	case TODO_INFO_APPL:
+	case TODO_INFO_STATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void psd_todo_purge_commands(struct psd_ctx *c)
 {
 	struct psd_outbox *o = &c->out;
@@ -49,12 +80,14 @@ void psd_todo_purge_commands(struct psd_ctx *c)
 	o->todo_len = kept;
 }
 
-bool psd_todo_take(struct psd_ctx *c, bool commands_ok, bool listen_ok, enum psd_todo *ret)
+bool psd_todo_take(struct psd_ctx *c, bool commands_ok, bool verifying, bool listen_ok,
+		   enum psd_todo *ret)
 {
 	struct psd_outbox *o = &c->out;
 	for (uint32_t i = 0; i < o->todo_len; i++) {
 		enum psd_todo t = (enum psd_todo)o->todo[(o->todo_head + i) % PSD_TODO_RING];
-		if ((!commands_ok && psd_todo_is_command(t)) ||
+		bool command = psd_todo_is_command(t);
+		if ((command && (!commands_ok || (verifying && !psd_todo_is_verification(t)))) ||
 		    (!listen_ok && (t == TODO_NL_LISTEN || t == TODO_NOTIFY_READY)))
 			continue;
 		for (uint32_t k = i; k > 0; k--) /* close the gap; the ring holds a few entries */

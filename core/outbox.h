@@ -46,9 +46,16 @@ void psd_todo(struct psd_ctx *c, enum psd_todo t);
 bool psd_todo_is_command(enum psd_todo t);
 /* Drops the queued singletons that are Redis commands (an outage makes them stale). */
 void psd_todo_purge_commands(struct psd_ctx *c);
-/* Takes the oldest singleton that may go now (commands wait while a database is down; listening,
- * and READY=1 after it, wait for listen_ok: a warm start's restore). */
-bool psd_todo_take(struct psd_ctx *c, bool commands_ok, bool listen_ok, enum psd_todo *ret);
+/* Drops every queued singleton t. */
+void psd_todo_cancel(struct psd_ctx *c, enum psd_todo t);
+/* Whether a singleton is one of the commands that verify Redis after an outage. */
+bool psd_todo_is_verification(enum psd_todo t);
+/* Takes the oldest singleton that may go now (commands wait while a database is down, and all
+ * but the verification's while Redis is verified: one queued during the outage, sent first,
+ * would be what the verification finds; listening, and READY=1 after it, wait for listen_ok: a
+ * warm start's restore). */
+bool psd_todo_take(struct psd_ctx *c, bool commands_ok, bool verifying, bool listen_ok,
+		   enum psd_todo *ret);
 
 /* A log record being built, or NULL when level is below the current threshold. */
 struct psd_text *psd_log_begin(struct psd_ctx *c, enum psd_log_level level, struct psd_text *t);

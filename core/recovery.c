@@ -259,6 +259,9 @@ static void verified(struct psd_ctx *c, struct psd_recovery *rec)
 	}
 	if (appl_lost) { /* a warm start's APPL_DB is gone too: nothing is left to keep */
 		c->stats.redis_data_lost++;
+		/* a PortConfigDone held back by the verification counted the old copy; the new
+		 * copy writes its own, and its reply is the one that ends the copy */
+		psd_todo_cancel(c, TODO_CONFIG_DONE);
 		rec->wants |= PSD_WANT_RECOPY;
 	}
 	if (psd_log_begin(c, rec->verify_state_lost || appl_lost ? PSD_LOG_WARN : PSD_LOG_NOTICE,

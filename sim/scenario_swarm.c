@@ -69,6 +69,7 @@ uint64_t psd_sim_heal(struct psd_sim *s, const char **why)
 		psd_kernel_deliver(&s->k, s->w, PSD_KERNEL_QUEUE_MAX);
 		psd_sim_serve_dump(s);
 		psd_model_consume(&s->w->m, PSD_WORLD_APPL);
+		psd_world_notes_deliver(s->w); /* orchagent's writes are told now, not at a reply */
 		psd_sim_sai_recreate(s);
 		psd_world_advance(s->w, tick);
 		psd_world_accept_connects(s->w);

@@ -455,6 +455,40 @@ static void test_warm_redis_lost_forgets(void **state)
 	psd_world_free(w);
 }
 
+/* The first dump replays while Redis is down, and PortConfigDone's count (4; CONFIG_DB has 3) is
+ * due again; Redis comes back empty, CONFIG_DB loaded again. The count waits for the verification:
+ * sent first, it would be the PortConfigDone the verification finds, APPL_DB taken as kept and the
+ * ports never copied to it again. */
+static void test_warm_count_waits_for_verification(void **state)
+{
+	struct psd_world *w = warm_world();
+	const char *names[] = {"Ethernet0", "Ethernet4", "Ethernet8"};
+	psd_world_start(w);
+	psd_world_redis_down(w);
+	first_dump(w, 0);
+	psd_world_settle(w);
+	assert_true(psd_world_logged(w, "PortConfigDone counts 4 ports, CONFIG_DB has 3"));
+	psd_model_free(&w->m); /* restarted without persistence */
+	psd_model_init(&w->m);
+	for (size_t i = 0; i < 3; i++)
+		configure_port(w, names[i]); /* CONFIG_DB is loaded again from config_db.json */
+	psd_world_redis_up(w);
+	psd_world_settle(w);
+	assert_true(psd_world_logged(w, "APPL_DB was emptied, copying CONFIG_DB again"));
+	for (size_t i = 0; i < 3; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "_PORT_TABLE:%s", names[i]);
+		assert_string_equal(psd_model_hget(&w->m, APPL, key, "lanes"), "0");
+	}
+	assert_string_equal(psd_model_hget(&w->m, APPL, "_PORT_TABLE:PortConfigDone", "count"),
+			    "3");
+	psd_model_consume(&w->m, APPL);
+	psd_world_advance(w, 1000000000ull);
+	assert_string_equal(psd_world_state(w, "Ethernet0"), "ok up up 9100");
+	assert_string_equal(psd_world_state(w, "Ethernet4"), "ok up up 1500");
+	psd_world_free(w);
+}
+
 /* Redis refuses start-up's write of restore_count once (OOM). */
 static const char *refuse_restore_count(void *ctx, uint32_t db, uint32_t argc,
 					const char *const *argv, const size_t *len)
@@ -603,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_warm_startup_refused_during_restore),
 		cmocka_unit_test(test_warm_sigterm_mid_restore),
 		cmocka_unit_test(test_warm_redis_lost_forgets),
+		cmocka_unit_test(test_warm_count_waits_for_verification),
 		cmocka_unit_test(test_warm_redis_restarted_during_startup),
 		cmocka_unit_test(test_warm_refused_write_changed_nothing),
 		cmocka_unit_test(test_cold_start_is_disabled),
