@@ -26,24 +26,19 @@ fi
 # every link command, to know which binaries link which objects
 $MAKE -n -B "$@" | grep -v ' -c -o ' | grep ' -o build/' > "$tmp/links"
 
+find build -path build/deb -prune -o -name '*.d' -print > "$tmp/dfiles" # not the package's copy
 for h in $(git ls-files '*.h'); do
 	$MAKE -n -W "$h" "$@" > "$tmp/after" 2>&1
 	compiled "$tmp/after" > "$tmp/got"
 	linked "$tmp/after" >> "$tmp/got"
-	: > "$tmp/want"
-	for d in $(find build -path build/deb -prune -o -name '*.d' -print); do # not the package's copy
-		grep -q "^$h:" "$d" && echo "${d%.d}.o" >> "$tmp/want"
-	done
-	sort -u -o "$tmp/want" "$tmp/want"
+	# the objects whose dependency files name it (one grep over them all)
+	xargs -r grep -l -F -x -- "$h:" < "$tmp/dfiles" | sed 's/\.d$/.o/' | sort -u > "$tmp/want"
 	# a binary relinks when its link command names one of the rebuilt objects
-	while IFS= read -r line; do
-		for o in $line; do
-			if grep -qxF -- "$o" "$tmp/want"; then
-				echo "$line" | grep -o ' -o build/[^ ]*' | sed 's/^ -o //'
-				break
-			fi
-		done
-	done < "$tmp/links" > "$tmp/bins"
+	awk 'NR == FNR { want[$0] = 1; next }
+	     { for (i = 1; i <= NF; i++) if ($i in want) break
+	       if (i > NF) next
+	       for (i = 1; i < NF; i++) if ($i == "-o" && $(i + 1) ~ /^build\//) print $(i + 1) }' \
+		"$tmp/want" "$tmp/links" > "$tmp/bins"
 	cat "$tmp/bins" >> "$tmp/want"
 	sort -u -o "$tmp/want" "$tmp/want"
 	sort -u -o "$tmp/got" "$tmp/got"
