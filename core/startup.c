@@ -712,6 +712,7 @@ void psd_startup_outage(struct psd_ctx *c, struct psd_startup *su)
 		su->log_poll_due_ns = c->now_ns;
 	su->log_poll_inflight = false;
 	su->recopy = false; /* a re-copy starts over after the verification */
+	su->cursor_replies = 0; /* the engine drops the replies of an older epoch */
 }
 
 bool psd_startup_resume(struct psd_ctx *c, struct psd_startup *su)
@@ -728,8 +729,7 @@ void psd_startup_recopy(struct psd_ctx *c, struct psd_startup *su)
 	psd_port_uncount_all(&c->ports); /* counted again as they are copied */
 	su->recopy = true;
 	su->recopy_refused = false;
-	su->cursor = 0;
-	su->cursor_replies = 0;
+	su->cursor = 0; /* a pass's replies still in flight count down as they come (not reset) */
 }
 
 void psd_startup_stop(struct psd_ctx *c, struct psd_startup *su)
