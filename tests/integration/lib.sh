@@ -324,6 +324,17 @@ metric_is() { # metric_is NAME VALUE
 	[ "$(metric "$1")" = "$2" ]
 }
 
+# one_port_daemon ARG...: a configured, present, consumed Ethernet0, admin down, under a daemon
+# started with ARG... and serving its metrics.
+one_port_daemon() {
+	config_port Ethernet0 0
+	start_daemon "$@"
+	wait_until "metrics served" scrape
+	add_port Ethernet0
+	consume
+	wait_state Ethernet0 "down down 1500"
+}
+
 # --- convergence ----------------------------------------------------------------------------
 
 # "EthernetN oper admin mtu" for every Ethernet* netdev, from the kernel: admin is IFF_UP in

@@ -32,20 +32,11 @@ flap() {
 	done
 }
 
-alert_port() { # a configured, present, consumed Ethernet0 under a running daemon
-	config_port Ethernet0 0
-	start_daemon "$@"
-	wait_until "metrics served" scrape
-	add_port Ethernet0
-	consume
-	wait_state Ethernet0 "down down 1500"
-}
-
 # The shipped rule port_flapping (more than 4 changes in 30 s, for 5 s, keep_firing_for 20 s):
 # pending, firing with its STATE_DB entry, log line and metric; resolved once the flaps left the
 # window and keep_firing_for ran out, the entry and the series gone.
 it_alerts_flap_fires_and_resolves() {
-	alert_port
+	one_port_daemon
 	flap Ethernet0 6
 	wait_until "port_flapping pending or firing" logged \
 		"alert rule=port_flapping subject=Ethernet0 state=inactive->pending severity=warning"
@@ -72,7 +63,7 @@ it_alerts_flap_fires_and_resolves() {
 # fires (shown held=silenced, logged as held) but has no STATE_DB entry; when the silence expires
 # it is logged, the held actions run and the entry appears.
 it_alerts_silence_holds_and_expires() {
-	alert_port
+	one_port_daemon
 	local until=$(( $(date +%s) + 20 ))
 	rcli 4 HSET "$SILENCES" "port_flapping|Ethernet0" "$until" >/dev/null
 	wait_until "silence read" logged "field 'port_flapping|Ethernet0' until '$until': accepted"
@@ -256,7 +247,7 @@ threshold = 1
 window = 10s
 summary = two changes in 10 s
 EOF
-	alert_port --alert-rules "$T/rules.conf"
+	one_port_daemon --alert-rules "$T/rules.conf"
 	scrape | grep -qx 'portsyncd_alert_rules 7' || fail "7 rules expected at start"
 	printf '[alert quick_flap]\nmetric = port_oper_changes\nwindow = 10\n' > "$T/rules.conf"
 	kill -HUP "$DAEMON_PID"

@@ -16,16 +16,6 @@ http_clients() {
 	ip netns exec "$NS" python3 "$HTTP_CLIENTS" "$mode" "$METRICS_PORT" "$@"
 }
 
-# A configured, present, consumed Ethernet0, admin down, under a running daemon.
-http_daemon() {
-	config_port Ethernet0 0
-	start_daemon "$@"
-	wait_until "metrics served" scrape
-	add_port Ethernet0
-	consume
-	wait_state Ethernet0 "down down 1500"
-}
-
 # answered_during PID: while PID runs, /health and /metrics answer; twice at least.
 answered_during() {
 	local n=0
@@ -84,7 +74,7 @@ established() {
 # idle timeout's worth of seconds, then reach the listener, more than one address may keep
 # (PSD_HTTP_PER_ADDRESS_MAX, 32): the oldest give way. /health is answered throughout and after.
 it_http_idle_connections() {
-	http_daemon
+	one_port_daemon
 	fault 40 hold 40 15
 	grep -q "^held 40: " "$T/fault.out" || fail "holder: $(cat "$T/fault.out")"
 	health_is 200 ok || fail "no /health answer after the idle connections: $(health_body)"
@@ -99,7 +89,7 @@ it_http_idle_connections() {
 # 300 slowloris clients, a byte every 2 s, for 15 s: the header timeout and eviction keep room;
 # scrapes are answered during and right after.
 it_http_slowloris() {
-	http_daemon
+	one_port_daemon
 	fault 64 slowloris 300 15 2
 	grep -q "^held 300: " "$T/fault.out" || fail "slowloris: $(cat "$T/fault.out")"
 	scrape > /dev/null || fail "no /metrics answer right after the slowloris clients"
@@ -117,7 +107,7 @@ it_http_slowloris() {
 
 # Pipelined requests in one write, answered in order on the one connection.
 it_http_pipelined() {
-	http_daemon
+	one_port_daemon
 	nsip link set Ethernet0 up
 	http_clients pipeline /health /nope /metrics /health > "$T/pipe.out" 2>&1 ||
 		fail "pipeline: $(cat "$T/pipe.out")"
@@ -141,7 +131,7 @@ it_http_pipelined() {
 it_http_never_read() {
 	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_wmem="4096 4096 4096" \
 		net.ipv4.tcp_rmem="4096 4096 4096" || fail "cannot shrink the namespace's TCP buffers"
-	http_daemon
+	one_port_daemon
 	local size
 	size=$(scrape | wc -c)
 	[ "$size" -gt 12288 ] || fail "the exposition is $size bytes: too small to fill the buffers"
@@ -162,7 +152,7 @@ it_http_never_read() {
 # descriptor and closed, counted and logged once; the listener goes on accepting, and answers
 # as soon as descriptors are free again.
 it_http_out_of_fds() {
-	http_daemon
+	one_port_daemon
 	local fds
 	fds=$(ls "/proc/$DAEMON_PID/fd" | wc -l)
 	prlimit --pid "$DAEMON_PID" --nofile=$((fds + 3)):$((fds + 3)) ||
@@ -191,7 +181,7 @@ it_http_no_tls_libraries() {
 		! grep -Ei "$forbidden" "$T/ldd.out" ||
 			fail "$bin links: $(grep -Ei "$forbidden" "$T/ldd.out" | awk '{ print $1 }' | tr '\n' ' ')"
 	done
-	http_daemon
+	one_port_daemon
 	scrape > /dev/null || fail "no scrape"
 	awk '$6 ~ /\.so/ { print $6 }' "/proc/$DAEMON_PID/maps" | sort -u > "$T/maps.out"
 	[ -s "$T/maps.out" ] || fail "no library in /proc/$DAEMON_PID/maps"
