@@ -103,3 +103,8 @@ void psd_alert_maybe_free(struct psd_alerts *a, uint32_t i)
 	    !x->in_db && !x->sent && !x->queued)
 		pool_free(a, i);
 }
+
+uint32_t psd_alert_buckets_of(const struct psd_alert_rule *r)
+{
+	return r->window_s; /* the flap ring's buckets are seconds */
+}

@@ -127,7 +127,7 @@ static void emit_sync(struct psd_ctx *c, struct psd_alerts *a, uint32_t i, struc
 	command(c, a, ret, PSD_DB_STATE, tag, n);
 }
 
-bool psd_alerts_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action *ret)
+bool psd_alert_sync_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action *ret)
 {
 	if (a->rules.count == 0)
 		return false;
@@ -234,7 +234,7 @@ static void requeue_sent(struct psd_alerts *a, uint32_t i)
 	}
 }
 
-void psd_alerts_db_down(struct psd_ctx *c, struct psd_alerts *a)
+void psd_alert_sync_db_down(struct psd_ctx *c, struct psd_alerts *a)
 {
 	if (a->silence_inflight) /* lost with the connection: read again once it is back */
 		a->silence_due_ns = c->now_ns;

@@ -27,6 +27,7 @@
 
 #include "alert_fsm.h"
 #include "alert_parts.h"
+#include "alerts.h"
 #include "psd_assert.h"
 
 static bool summary_valid(const char *s)
@@ -84,11 +85,6 @@ static bool rules_valid(const struct psd_alert_rules *rules)
 		if (!rule_valid(rules, i))
 			return false;
 	return true;
-}
-
-uint32_t psd_alert_buckets_of(const struct psd_alert_rule *r)
-{
-	return r->window_s; /* the flap ring's buckets are seconds */
 }
 
 /* a before b in a port's evaluation: `above` first, by window, then by threshold */
@@ -172,20 +168,6 @@ int psd_alerts_init(struct psd_ctx *c, struct psd_alerts *a, const struct psd_al
 	a->dirty = true; /* the first evaluation: as soon as start-up is over */
 	a->silence_due_ns = 0;
 	return 0;
-}
-
-uint64_t psd_alert_next_second(const struct psd_alerts *a, uint64_t now_ns)
-{
-	uint64_t s = (now_ns + PSD_ALERT_EVAL_NS - 1) / PSD_ALERT_EVAL_NS; /* now, or the next */
-	if (a->evaluated && s <= a->tick)
-		s = a->tick + 1;
-	return s * PSD_ALERT_EVAL_NS;
-}
-
-void psd_alert_due(struct psd_alerts *a, uint64_t due_ns)
-{
-	if (due_ns < a->due_ns)
-		a->due_ns = due_ns;
 }
 
 /* The daemon rules, each evaluated; their window deadlines. True when one changed state (the
@@ -401,6 +383,16 @@ int psd_alerts_reload(struct psd_ctx *c, struct psd_alerts *a, const struct psd_
 	a->silence_hash = 0;
 	a->dirty = true;
 	return 0;
+}
+
+bool psd_alerts_pull(struct psd_ctx *c, struct psd_alerts *a, struct psd_action *ret)
+{
+	return psd_alert_sync_pull(c, a, ret);
+}
+
+void psd_alerts_db_down(struct psd_ctx *c, struct psd_alerts *a)
+{
+	psd_alert_sync_db_down(c, a);
 }
 
 void psd_alerts_reply(struct psd_ctx *c, struct psd_alerts *a, const struct psd_reply *r)
