@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 
 #define PSD_ALERT_FILE_BYTES_MAX (1024u * 1024u) /* a rule file larger than this is refused */
 

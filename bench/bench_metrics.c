@@ -18,7 +18,7 @@
 #include <linux/if.h>
 
 #include "port_table.h"
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 #include "psd/metrics.h"
 #include "world.h"
 

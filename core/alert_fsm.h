@@ -6,7 +6,7 @@
 #ifndef PSD_ALERT_FSM_H
 #define PSD_ALERT_FSM_H
 
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 
 enum psd_alert_sym {
 	PSD_AS_HOLDS = 'h',     /* the condition holds, for less than `for` so far */

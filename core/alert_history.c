@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "alert_parts.h"
-#include "psd/metrics.h"
+#include "histogram.h"
 
 void psd_alert_sample_now(const struct psd_ctx *c, const struct psd_alert_given *g,
 			  struct psd_alert_sample *s)

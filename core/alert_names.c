@@ -1,11 +1,11 @@
 /*
  * The names of alert signals, conditions, severities and states, and the check of a rule's
- * name (psd/alerts.h): a leaf library, shared by the core's alerts and metrics and by the rule
+ * name (psd/alert_defs.h): a leaf library, shared by the core's alerts and metrics and by the rule
  * file's parser. Read-only tables; no state.
  */
 #include <string.h>
 
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 #include "psd/limits.h"
 
 const struct psd_alert_signal_info psd_alert_signals[_PSD_SIG_MAX] = {

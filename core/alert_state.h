@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 #include "psd/limits.h"
 #include "repeat.h"
 

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "engine.h"
+#include "engine_health.h"
+#include "engine_watch.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
 #include "view.h"

@@ -6,7 +6,7 @@
  *
  * Invariant: health_queued is true exactly while a TODO_NOTIFY_HEALTH waits in the outbox.
  */
-#include "engine.h"
+#include "engine_health.h"
 #include "view.h"
 
 /* "health: <verdict>[: <why>]" now into buf; the verdict. */

@@ -10,7 +10,7 @@
  */
 #include <errno.h>
 
-#include "engine.h"
+#include "engine_watch.h"
 
 /* A CONFIG_DB port written while a re-copy waits for CONFIG_DB to be written again. */
 static void config_written(struct psd_core *c)

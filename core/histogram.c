@@ -1,9 +1,9 @@
 /*
- * The latency histograms' buckets and their counting (psd/metrics.h): a leaf the modules that
- * measure (observe.c) and the view that renders (metrics.c) share. The bounds ascend; a value
+ * The latency histograms' buckets and their counting (histogram.h): a leaf the modules that
+ * measure (observe.c), the alert history and the view that renders (metrics.c) share. The bounds ascend; a value
  * above the last goes to the +Inf bucket.
  */
-#include "psd/metrics.h"
+#include "histogram.h"
 
 const uint64_t psd_hist_bounds_ns[PSD_HIST_BUCKETS] = {
 	10000,      20000,      30000,      40000,      50000,      75000,     100000,

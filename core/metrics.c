@@ -12,6 +12,7 @@
 
 #include "alerts.h"
 #include "ctx.h"
+#include "histogram.h"
 #include "links.h"
 #include "names.h"
 #include "psd/metrics.h"

@@ -23,9 +23,9 @@
 
 #include "ctx.h"
 #include "emit.h"
-#include "observe.h"
+#include "histogram.h"
 #include "names.h"
-#include "psd/metrics.h"
+#include "observe.h"
 #include "psd_assert.h"
 
 void psd_observe_init(struct psd_ctx *c)

@@ -4,7 +4,7 @@
  * Prometheus. */
 #include "alert_rules.h"
 #include "fuzz.h"
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 #include "world.h"
 
 #define PSD_ALERT_WATCH_SLOTS (4u * (PSD_ALERT_RULES_MAX + PSD_ALERT_SUBJECTS_MAX))

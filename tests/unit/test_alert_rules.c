@@ -14,7 +14,7 @@
 #include "unit.h"
 
 #include "alert_rules.h"
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 
 #define RULE_A "[alert a]\nmetric = portsyncd_writes_pending\ncondition = above\n"
 #define DAEMON_RULE(name, inhibitor)                                                             \

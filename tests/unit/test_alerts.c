@@ -11,7 +11,7 @@
 
 #include "alert_fsm.h"
 #include "alert_watch.h"
-#include "psd/alerts.h"
+#include "psd/alert_defs.h"
 #include "psd/metrics.h"
 
 #define S 1000000000ull

@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include "histogram.h"
 #include "psd/metrics.h"
 
 #define UP_RUNNING (IFF_UP | IFF_RUNNING | IFF_LOWER_UP | 0x1000u | 0x2u)

@@ -82,7 +82,7 @@ struct psd_config {
 	/* A database unreachable this long, or a Redis command unanswered this long, makes the
 	 * health failing (health_failing_ms); 0 takes the default. */
 	uint64_t health_failing_ns;
-	/* Alert rules (psd/alerts.h), borrowed: copied at init and at PSD_EV_RECONFIGURE, whose
+	/* Alert rules (psd/alert_defs.h), borrowed: copied at init and at PSD_EV_RECONFIGURE, whose
 	 * rules replace them. NULL: no rules. */
 	const struct psd_alert_rules *alert_rules;
 };

@@ -1,8 +1,7 @@
 /*
  * Read-only views of the core for operators: the Prometheus text exposition (format 0.0.4) of
- * its counters, the health verdict behind /health and systemd's STATUS=, and the histogram
- * buckets. Pure: the text goes into the caller's buffer, time is handed in. docs/metrics.md
- * lists every family.
+ * its counters and the health verdict behind /health and systemd's STATUS=. Pure: the text goes
+ * into the caller's buffer, time is handed in. docs/metrics.md lists every family.
  */
 #ifndef PSD_METRICS_H
 #define PSD_METRICS_H
@@ -12,9 +11,6 @@
 
 #include "psd/core.h"
 
-/* Upper bounds of the latency histogram buckets, in ns (10 us .. 10 s); +Inf follows. */
-extern const uint64_t psd_hist_bounds_ns[PSD_HIST_BUCKETS];
-void psd_histogram_observe(struct psd_histogram *h, uint64_t ns);
 
 enum psd_health {
 	PSD_HEALTH_OK,

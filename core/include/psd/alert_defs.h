@@ -9,8 +9,8 @@
  * Names of signals, conditions and severities, and every limit on rules, live here: the parser
  * and the core share one table of each.
  */
-#ifndef PSD_ALERTS_H
-#define PSD_ALERTS_H
+#ifndef PSD_ALERT_DEFS_H
+#define PSD_ALERT_DEFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
