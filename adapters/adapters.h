@@ -12,7 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "psd/core.h"
-#include "psd/metrics.h" /* enum psd_health */
+#include "psd/health.h"
 
 #define PSD_UNIX_PATH_MAX 108u
 #define PSD_DBCONFIG_BYTES_MAX (1024u * 1024u) /* database_config.json: SONiC's are a few KiB */

@@ -22,6 +22,7 @@
 #include "alert_rules.h"
 #include "driver.h"
 #include "notify.h"
+#include "psd/metrics.h"
 #include "settings.h"
 
 #define PSD_VERSION "0.2.0"

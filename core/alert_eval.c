@@ -17,6 +17,8 @@
 #include "alert_fsm.h"
 #include "alert_parts.h"
 #include "names.h"
+#include "outbox.h"
+#include "port_stats.h"
 #include "psd_assert.h"
 
 static enum psd_log_level severity_level(enum psd_alert_severity s)

@@ -22,6 +22,7 @@
 
 #include "alert_state.h"
 #include "ctx.h"
+#include "text.h"
 
 #define SILENCE_TABLE "PORTSYNCD_ALERT_SILENCE"
 #define ALERT_TABLE "PORTSYNCD_ALERT"

@@ -13,6 +13,7 @@
 
 #include "alert_parts.h"
 #include "alert_fsm.h"
+#include "outbox.h"
 #include "psd_assert.h"
 
 void psd_alert_pool_reset(struct psd_alerts *a)

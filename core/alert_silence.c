@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alert_parts.h"
+#include "outbox.h"
 #include "psd_assert.h"
 
 uint64_t psd_alert_wall_s(const struct psd_ctx *c, const struct psd_alerts *a, uint64_t mono_ns)

@@ -12,7 +12,9 @@
 
 #include "alert_parts.h"
 #include "emit.h"
+#include "outbox.h"
 #include "psd_assert.h"
+#include "work.h"
 
 #define LIT SIZE_MAX /* put()'s length of a NUL-terminated argument */
 

@@ -5,6 +5,7 @@
  * No state.
  */
 #include "alert_parts.h"
+#include "text.h"
 
 /* v / 10^digits in decimal, without trailing zeros: 1500 (3) -> 1.5. */
 void psd_alert_text_fixed(struct psd_text *t, int64_t v, unsigned digits)

@@ -28,7 +28,9 @@
 #include "alert_fsm.h"
 #include "alert_parts.h"
 #include "alerts.h"
+#include "port_stats.h"
 #include "psd_assert.h"
+#include "work.h"
 
 static bool summary_valid(const char *s)
 {

@@ -8,8 +8,11 @@
 
 #include "ctx.h"
 #include "emit.h"
+#include "outbox.h"
+#include "port_stats.h"
 #include "psd/lit.h"
 #include "psd_assert.h"
+#include "work.h"
 
 /* Our producer "set" script: same KEYS/ARGV meaning as swss-common's ProducerStateTable set.
  * KEYS = [channel, key set, staging key x N]; ARGV = ["G", key, f1, v1, ... fN, vN]. */

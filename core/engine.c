@@ -16,12 +16,18 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_state.h"
 #include "engine_health.h"
+#include "engine_view.h"
 #include "engine_watch.h"
+#include "links_appl.h"
+#include "outbox.h"
 #include "port_fsm.h"
+#include "port_stats.h"
 #include "psd_assert.h"
+#include "startup_logger.h"
 #include "view.h"
+#include "work.h"
 
 /* Rare paths: kept out of line, so that their stack locals (handed by address) put no stack
  * protector check on the path of every link message. */
@@ -116,12 +122,6 @@ int psd_core_init(struct psd_core **ret, void *mem, const struct psd_limits *lim
 	c->health_said = psd_view_health_causes(&v, 0); /* a start: said once it changes */
 	*ret = c;
 	return 0;
-}
-
-/* Since when the oldest unanswered command has waited, at the latest. */
-uint64_t psd_engine_waiting_since(const struct psd_core *c)
-{
-	return c->last_reply_ns > c->inflight_since_ns ? c->last_reply_ns : c->inflight_since_ns;
 }
 
 static void stall_check(struct psd_core *c)
@@ -877,21 +877,3 @@ uint64_t psd_core_next_deadline(const struct psd_core *c)
 	return h < d ? h : d;
 }
 
-/* What the view layer reads (view.h): the shared leaves, each module's state, the engine's own
- * figures. */
-struct psd_view psd_engine_view(const struct psd_core *c)
-{
-	return (struct psd_view){
-		.ctx = &c->ctx,
-		.startup = &c->startup,
-		.recovery = &c->recovery,
-		.resync = &c->resync,
-		.links = &c->links,
-		.warm = &c->warm,
-		.alerts = &c->alerts,
-		.watch = &c->watch,
-		.inflight = c->inflight,
-		.waiting_since_ns = psd_engine_waiting_since(c),
-		.stalled = c->stalled,
-	};
-}

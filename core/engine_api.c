@@ -4,7 +4,9 @@
  * state, and the invariants' check. The engine's other half (engine.c) takes events and hands out
  * actions; this half only reads.
  */
-#include "engine.h"
+#include "engine_state.h"
+#include "engine_view.h"
+#include "psd/metrics.h"
 #include "psd_assert.h"
 #include "view.h"
 

@@ -7,7 +7,9 @@
  * Invariant: health_queued is true exactly while a TODO_NOTIFY_HEALTH waits in the outbox.
  */
 #include "engine_health.h"
+#include "outbox.h"
 #include "view.h"
+#include "work.h"
 
 /* "health: <verdict>[: <why>]" now into buf; the verdict. */
 enum psd_health psd_engine_health_line(const struct psd_view *v, uint64_t now_ns, char *buf,

@@ -1,7 +1,7 @@
 /*
  * The core's state: one struct, the one allocation the public API hands out. Only the engine's
- * objects (engine.c, engine_api.c, engine_watch.c, engine_health.c) include this header: every
- * other object sees only its own state and the context.
+ * objects (engine.c, engine_api.c, engine_watch.c, engine_health.c, engine_view.c) include this
+ * header: every other object sees only its own state and the context.
  *
  *   engine.c    the public API and the only dispatcher: it hands each event to the module it
  *               concerns, with the context and that module's sub-struct, then carries out what

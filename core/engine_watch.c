@@ -11,6 +11,8 @@
 #include <errno.h>
 
 #include "engine_watch.h"
+#include "links_appl.h"
+#include "startup_logger.h"
 
 /* A CONFIG_DB port written while a re-copy waits for CONFIG_DB to be written again. */
 static void config_written(struct psd_core *c)

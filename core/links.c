@@ -39,8 +39,11 @@
 #include "links.h"
 #include "links_parts.h"
 #include "names.h"
+#include "outbox.h"
 #include "port_fsm.h"
+#include "port_stats.h"
 #include "psd_assert.h"
+#include "work.h"
 
 static void gone(struct psd_ctx *c, struct psd_links *lk, uint32_t idx);
 static enum psd_port_sym ack_symbol(const struct psd_ctx *c, const struct psd_links *lk,

@@ -23,8 +23,10 @@
 
 #include "ctx.h"
 #include "emit.h"
+#include "links_appl.h"
 #include "links_parts.h"
 #include "names.h"
+#include "outbox.h"
 #include "psd_assert.h"
 #include "text.h"
 

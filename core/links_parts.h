@@ -6,7 +6,7 @@
 #ifndef PSD_LINKS_PARTS_H
 #define PSD_LINKS_PARTS_H
 
-#include "links.h"
+#include "links_state.h"
 #include "port_fsm.h"
 #include "port_table.h"
 

@@ -15,6 +15,8 @@
 #include "histogram.h"
 #include "links.h"
 #include "names.h"
+#include "outbox.h"
+#include "port_stats.h"
 #include "psd/metrics.h"
 #include "recovery.h"
 #include "resync.h"

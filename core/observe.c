@@ -26,7 +26,9 @@
 #include "histogram.h"
 #include "names.h"
 #include "observe.h"
+#include "port_stats.h"
 #include "psd_assert.h"
+#include "work.h"
 
 void psd_observe_init(struct psd_ctx *c)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "outbox.h"
 #include "psd_assert.h"
 
 void psd_todo(struct psd_ctx *c, enum psd_todo t)

@@ -2,6 +2,7 @@
  * The outbox (a leaf library): the singleton work queued for pull (start-up commands, markers,
  * notifications) and the log records the core hands out, with the log threshold and the rate
  * limit of repeated refusals; and the helpers that read Redis's replies the same way everywhere.
+ * Its state, struct psd_outbox, is part of the context (ctx.h).
  *
  * Invariants: the todo ring holds at most PSD_TODO_RING entries (the phases queue a few at a
  * time); the log ring holds at most PSD_LOG_RING records, the oldest giving way (counted in
@@ -10,37 +11,9 @@
 #ifndef PSD_OUTBOX_H
 #define PSD_OUTBOX_H
 
-#include "psd/core.h"
+#include "ctx.h"
 #include "text.h"
 #include "work.h"
-
-#define PSD_TODO_RING 32u
-
-struct psd_ctx;
-
-struct psd_log_record {
-	enum psd_log_level level;
-	char text[PSD_LOG_LINE_MAX];
-};
-
-struct psd_outbox {
-	uint8_t todo[PSD_TODO_RING];
-	uint32_t todo_head;
-	uint32_t todo_len;
-	struct psd_log_record logs[PSD_LOG_RING];
-	uint32_t log_head;
-	uint32_t log_len;
-	uint64_t log_dropped_reported; /* stats.log_dropped already said in a log record */
-	enum psd_log_level log_level;  /* records below it are not made */
-	enum psd_log_output log_output;
-	uint64_t refused_repeats;      /* refusals not logged since the last line (one a minute) */
-	uint64_t refused_log_ns;       /* when a refusal may be logged again */
-	/* storage behind the action handed out by the last pull (emit.c) */
-	const char *argv[3u * PSD_PORT_FIELDS_MAX + 8u];
-	size_t argv_len[3u * PSD_PORT_FIELDS_MAX + 8u];
-	char scratch[8][PSD_DB_KEY_LEN_MAX + 1];
-	char status[256];              /* a STATUS= line: the status text or the health line */
-};
 
 void psd_todo(struct psd_ctx *c, enum psd_todo t);
 bool psd_todo_is_command(enum psd_todo t);

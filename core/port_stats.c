@@ -29,6 +29,8 @@
 
 #include "ctx.h"
 #include "names.h"
+#include "outbox.h"
+#include "port_stats.h"
 #include "psd_assert.h"
 
 #define S_NS 1000000000ull

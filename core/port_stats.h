@@ -1,5 +1,6 @@
 /*
  * Per-port link history, the link stats queue and the alert queue (port_stats.c): a leaf library.
+ * The queues' and the census's state is part of the context (ctx.h).
  */
 #ifndef PSD_PORT_STATS_H
 #define PSD_PORT_STATS_H
@@ -7,36 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctx.h"
 #include "port_table.h"
-#include "repeat.h"
 
-struct psd_ctx;
 struct psd_link;
-
-/* Ports whose STATE_DB PORT_LINK_STATS is to be written, linked through the port records. */
-struct psd_linkq {
-	uint32_t head;
-	uint32_t tail;
-	uint32_t len;
-	uint64_t due_ns; /* the queue goes out from then (PSD_LINK_STATS_DELAY_NS) */
-	uint64_t lines_due_ns; /* a port's suppressed transition lines are summarised then */
-};
-
-/* Ports whose oper changes the alerts have not evaluated yet, each once, linked through the port
- * records; gone: a port with changes went away since (its alerts are to be evaluated). */
-struct psd_alertq {
-	uint32_t head;
-	uint32_t tail;
-	uint32_t len;
-	bool gone;
-};
-
-/* Present front-panel ports, and those of them with per-port metric series. */
-struct psd_port_census {
-	uint32_t present;
-	uint32_t series;
-	struct psd_repeat refused; /* first sights refused a series while they are all taken */
-};
 
 void psd_linkq_init(struct psd_linkq *q);
 void psd_linkq_push(struct psd_ctx *c, uint32_t idx);

@@ -21,8 +21,10 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "outbox.h"
 #include "recovery.h"
 #include "psd_assert.h"
+#include "work.h"
 
 static const char *const db_names[_PSD_DB_MAX] = {"CONFIG_DB", "APPL_DB", "STATE_DB"};
 

@@ -26,9 +26,11 @@
  * only a dump that completed without interruption sweeps.
  */
 #include "ctx.h"
+#include "outbox.h"
 #include "resync.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
+#include "work.h"
 
 static const char *const loss_names[_PSD_LOSS_MAX] = {
 	[PSD_LOSS_ENOBUFS] = "receive buffer overrun (ENOBUFS)",

@@ -26,11 +26,14 @@
 
 #include "ctx.h"
 #include "emit.h"
+#include "outbox.h"
+#include "port_stats.h"
 #include "startup.h"
 #include "startup_parts.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
+#include "work.h"
 
 static void enter(struct psd_ctx *c, struct psd_startup *su, enum psd_phase phase, unsigned replies)
 {

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "ctx.h"
-#include "startup.h"
+#include "outbox.h"
+#include "startup_logger.h"
 #include "startup_parts.h"
 #include "psd_assert.h"
+#include "work.h"
 
 bool psd_startup_reply_text(const struct psd_reply *r, char *dst, size_t size)
 {

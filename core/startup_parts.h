@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "startup.h"
+#include "startup_state.h"
 
 struct psd_ctx;
 

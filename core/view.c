@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "links.h"
+#include "outbox.h"
 #include "recovery.h"
 #include "resync.h"
 #include "startup.h"

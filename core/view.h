@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "psd/core.h"
-#include "psd/metrics.h"
+#include "psd/health.h"
 
 struct psd_ctx;
 struct psd_startup;
@@ -71,6 +71,8 @@ uint32_t psd_view_health_causes(const struct psd_view *v, uint64_t now_ns);
  * UINT64_MAX: not while nothing happens. */
 uint64_t psd_view_health_deadline(const struct psd_view *v, uint64_t now_ns);
 size_t psd_view_status(const struct psd_view *v, char *buf, size_t size);
+/* The exposition (metrics.c; struct psd_metrics_info: psd/metrics.h). */
+struct psd_metrics_info;
 size_t psd_view_metrics(const struct psd_view *v, const struct psd_metrics_info *info, char *buf,
 			size_t size);
 

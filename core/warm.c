@@ -30,10 +30,13 @@
 
 #include "ctx.h"
 #include "emit.h"
+#include "outbox.h"
+#include "port_stats.h"
 #include "warm.h"
 #include "names.h"
 #include "port_fsm.h"
 #include "psd_assert.h"
+#include "work.h"
 
 void psd_warm_init(struct psd_ctx *c, struct psd_warm *w)
 {

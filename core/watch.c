@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "outbox.h"
 #include "psd_assert.h"
 #include "text.h"
 #include "watch.h"

@@ -1,6 +1,6 @@
 /*
  * Read-only views of the core for operators: the Prometheus text exposition (format 0.0.4) of
- * its counters and the health verdict behind /health and systemd's STATUS=. Pure: the text goes
+ * its counters, and the health verdict behind /health and systemd's STATUS= (psd/health.h). Pure: the text goes
  * into the caller's buffer, time is handed in. docs/metrics.md lists every family.
  */
 #ifndef PSD_METRICS_H
@@ -10,19 +10,8 @@
 #include <stdint.h>
 
 #include "psd/core.h"
+#include "psd/health.h"
 
-
-enum psd_health {
-	PSD_HEALTH_OK,
-	PSD_HEALTH_DEGRADED, /* a database unreachable, a netlink re-dump pending, starting */
-	PSD_HEALTH_FAILING,  /* a database unreachable past its limit, or Redis stalled */
-	_PSD_HEALTH_MAX,
-};
-
-const char *psd_health_name(enum psd_health h);
-/* The verdict at now_ns, and why ("" when ok) in why (NUL-terminated, truncated to size). */
-enum psd_health psd_core_health(const struct psd_core *c, uint64_t now_ns, char *why,
-				size_t size);
 
 struct psd_metrics_info {
 	const char *version;        /* portsyncd_build_info{version} */
