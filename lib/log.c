@@ -31,7 +31,7 @@ static struct {
 	enum psd_log_output output;
 	char ident[96]; /* "": the program name, as upstream */
 	char syslog_path[108];
-	struct psd_sink sink;
+	struct psd_log_sink sink;
 	bool sink_open;
 	char bytes[PSD_LOG_QUEUE_BYTES];
 	size_t head, tail;

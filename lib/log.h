@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_sink.h"
 #include "psd/core.h"
 
 #define PSD_LOG_QUEUE_RECORDS 1024u          /* records waiting for the output, at most */
 #define PSD_LOG_QUEUE_BYTES (128u * 1024)    /* bytes of records waiting, at most */
 #define PSD_LOG_TEXT_MAX 1024u               /* a record's text; a longer one is cut */
-#define PSD_LOG_RETRY_NS 1000000000ull       /* syslog unreachable: the next attempt after */
 #define PSD_LOG_DRAIN_MS 1000                /* at exit, the longest wait for the output */
 #define PSD_LOG_SYSLOG_PATH "/dev/log"
 

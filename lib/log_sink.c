@@ -30,7 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "log_sink.h"
 
 static uint64_t monotonic_ns(void)
@@ -40,7 +39,7 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int syslog_connect(struct psd_sink *s)
+static int syslog_connect(struct psd_log_sink *s)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->syslog_path);
@@ -55,7 +54,7 @@ static int syslog_connect(struct psd_sink *s)
 }
 
 /* stdout or stderr as its kind asks (above). */
-static void open_inherited(struct psd_sink *s, int fd)
+static void open_inherited(struct psd_log_sink *s, int fd)
 {
 	struct stat st;
 	char proc[32];
@@ -82,9 +81,9 @@ static void open_inherited(struct psd_sink *s, int fd)
 	s->chunk = S_ISFIFO(st.st_mode) ? PIPE_BUF : PSD_SINK_TTY_ROOM;
 }
 
-void psd_sink_open(struct psd_sink *s, enum psd_log_output output, const char *syslog_path)
+void psd_sink_open(struct psd_log_sink *s, enum psd_log_output output, const char *syslog_path)
 {
-	*s = (struct psd_sink){.output = output, .fd = -1, .syslog_path = syslog_path};
+	*s = (struct psd_log_sink){.output = output, .fd = -1, .syslog_path = syslog_path};
 	switch (output) {
 	case PSD_LOG_SYSLOG:
 		s->kind = PSD_SINK_SYSLOG;
@@ -101,7 +100,7 @@ void psd_sink_open(struct psd_sink *s, enum psd_log_output output, const char *s
 	}
 }
 
-static ssize_t syslog_send(struct psd_sink *s, const char *buf, size_t len)
+static ssize_t syslog_send(struct psd_log_sink *s, const char *buf, size_t len)
 {
 	if (s->fd < 0)
 		return monotonic_ns() < s->retry_ns ? -ENOTCONN : -ECONNRESET;
@@ -115,7 +114,7 @@ static ssize_t syslog_send(struct psd_sink *s, const char *buf, size_t len)
 	return -errno;
 }
 
-ssize_t psd_sink_write(struct psd_sink *s, const char *buf, size_t len)
+ssize_t psd_sink_write(struct psd_log_sink *s, const char *buf, size_t len)
 {
 	struct pollfd p = {.fd = s->fd, .events = POLLOUT};
 	ssize_t n;
@@ -140,7 +139,7 @@ ssize_t psd_sink_write(struct psd_sink *s, const char *buf, size_t len)
 	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 }
 
-void psd_sink_close(struct psd_sink *s)
+void psd_sink_close(struct psd_log_sink *s)
 {
 	if (s->owned && s->fd >= 0)
 		close(s->fd);

@@ -1,6 +1,7 @@
 /*
  * Where log lines are written (log.c's output), without ever blocking: stdout or stderr as
- * whatever kind of file it is, or syslog's datagram socket. Inside lib/ only.
+ * whatever kind of file it is, or syslog's datagram socket. log.h includes it for the retry
+ * interval; its functions are log.c's alone.
  */
 #ifndef PSD_LOG_SINK_H
 #define PSD_LOG_SINK_H
@@ -12,6 +13,8 @@
 
 #include "psd/core.h"
 
+#define PSD_LOG_RETRY_NS 1000000000ull /* syslog unreachable: the next attempt after */
+
 enum psd_sink_kind {
 	PSD_SINK_FD,     /* write(2) on a descriptor that never blocks: our own O_NONBLOCK
 			  * description of a pipe, FIFO or terminal, or a regular file */
@@ -21,7 +24,7 @@ enum psd_sink_kind {
 	PSD_SINK_SYSLOG, /* our datagram socket to syslog, non-blocking; -1 while unreachable */
 };
 
-struct psd_sink {
+struct psd_log_sink {
 	enum psd_log_output output;
 	enum psd_sink_kind kind;
 	int fd;              /* -1: none (a closed stdout or stderr, syslog unreachable) */
@@ -34,13 +37,13 @@ struct psd_sink {
 #define PSD_SINK_TTY_ROOM 256u /* a terminal that polls writable takes at least this */
 
 /* Opens the sink of output (its descriptor is looked at, reopened or connected now). */
-void psd_sink_open(struct psd_sink *s, enum psd_log_output output, const char *syslog_path);
+void psd_sink_open(struct psd_log_sink *s, enum psd_log_output output, const char *syslog_path);
 /* Writes from buf: the bytes taken (a stream may take part of it; a syslog datagram all or
  * nothing), -EAGAIN (wait for the descriptor to be writable), -ECONNRESET (syslog's peer is gone
  * or the retry time has come: close the sink and open it again), -ENOTCONN (syslog unreachable:
  * try again once PSD_LOG_RETRY_NS has passed) or another -errno (this record cannot be
  * written). Never blocks. */
-ssize_t psd_sink_write(struct psd_sink *s, const char *buf, size_t len);
-void psd_sink_close(struct psd_sink *s);
+ssize_t psd_sink_write(struct psd_log_sink *s, const char *buf, size_t len);
+void psd_sink_close(struct psd_log_sink *s);
 
 #endif
