@@ -691,8 +691,12 @@ static void teardown(struct psd_daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct psd_daemon d = {.netns = {.target = -1, .home = -1}, .lock_fd = -1};
+	/* not on the stack: pages of it never written stay unbacked, and the stack stays shallow */
+	static struct psd_daemon d;
 	sigset_t mask;
+
+	d.netns.target = d.netns.home = -1;
+	d.lock_fd = -1;
 
 	/* before anything else: a signal that comes during start-up waits for the loop's handler
 	 * (SIGHUP, SIGUSR1 and the like would otherwise kill the daemon) */
