@@ -158,6 +158,13 @@ report_scaling() { # LARGE ports against SMALL
 		"port count (within 10% or" \
 		"5000 ns a second): $(awk -v a="$ia" -v b="$ib" 'BEGIN {d = b - a; if (d < 0) d = -d
 		l = a / 10; if (l < 5000) l = 5000; print (d <= l ? "met" : "MISSED")}')"
+	# the kernel's own cost per change grows with the namespace's netdevs: the floor shows it
+	local fa fb
+	fa=$(P=$SMALL med floor ns_per_change) fb=$(P=$LARGE med floor ns_per_change)
+	echo "bench: $LARGE ports against $SMALL, against the floor: floor CPU per port change" \
+		"$(calc %.0f "$fb") ns against $(calc %.0f "$fa") ns: ratio $(calc %.3f "$fb / $fa");" \
+		"ours/floor $(calc %.2f "$b / $fb") against $(calc %.2f "$a / $fa"): ratio" \
+		"$(calc %.3f "($b / $fb) / ($a / $fa)")"
 }
 
 echo "bench: side by side: $(for k in $KINDS; do printf '%s=%s ' "$(name "$k")" "$(binary "$k")"; done)$RUNS" \
