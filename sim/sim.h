@@ -3,12 +3,12 @@
  *
  * A simulation is one struct psd_sim: the world (world.h: the core, the Redis model, the event
  * loop), the kernel model (kernel.h), the PRNG that draws the workload and the faults (prng.h),
- * the faults' state (faults.h) and the oracle's (oracle.h). The modules, by job:
+ * the faults' state (faults.h) and the oracle's (violation.h). The modules, by job:
  *   sim.c              assembly: the simulation built from the options, the world's hooks wired
  *   prng.c             the PRNG; commands.h: reading the core's commands
  *   workload.c         a switch's normal life: CONFIG_DB as minigraph writes it, kernel changes
  *   fault_schedule.c, fault_inject.c   the faults (faults.h)
- *   oracle.c, check_*.c                the invariants (oracle.h)
+ *   oracle.c, check_*.c, violation.c   the invariants (oracle.h)
  *   scenario_swarm.c   the default run: steps of workload and faults, flap storms, healing,
  *                      convergence, the summary
  *   scenario_warm_bench.c   --warm-bench: one measured warm restart after convergence
