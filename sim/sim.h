@@ -9,6 +9,8 @@
  *   workload.c         a switch's normal life: CONFIG_DB as minigraph writes it, kernel changes
  *   fault_schedule.c, fault_inject.c   the faults (faults.h)
  *   oracle.c, check_*.c, violation.c   the invariants (oracle.h)
+ *   heal.c             the faults stop and the world heals: convergence asked (every scenario
+ *                      of faults ends so)
  *   scenario_swarm.c   the default run: steps of workload and faults, flap storms, healing,
  *                      convergence, the summary
  *   scenario_warm_bench.c   --warm-bench: one measured warm restart after convergence
@@ -90,12 +92,13 @@ void psd_sim_free(struct psd_sim *s);
 void psd_sim_config_ports(struct psd_sim *s); /* CONFIG_DB PORT|Ethernet<i> for every port */
 void psd_sim_kernel_change(struct psd_sim *s); /* one change of one netdev, netdev faults drawn */
 
+/* heal.c: the faults stop and the world heals: the virtual time convergence took, or UINT64_MAX
+ * with *why saying what differs. */
+uint64_t psd_sim_heal(struct psd_sim *s, const char **why);
+
 /* scenario_swarm.c */
 int psd_sim_run_swarm(struct psd_sim *s, const struct psd_sim_options *opt,
 		      uint32_t enabled_faults);
-/* The faults stop and the world heals: the virtual time convergence took, or UINT64_MAX with
- * *why saying what differs. */
-uint64_t psd_sim_heal(struct psd_sim *s, const char **why);
 
 /* scenario_warm_bench.c: 0 once converged again (*ret_took: how long that took), or the exit
  * status of a reported failure */
