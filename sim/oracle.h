@@ -15,8 +15,8 @@
  *
  * What happens in the world reaches the checkers through oracle.c, in a fixed order: every
  * command Redis executes and every command the core sends, every message (and every dump entry
- * missing) the kernel hands the core, every netdev the core brings down (sim.c wires the world's
- * hooks here), and the news of faults and scenarios (Redis restarted, a new core started).
+ * missing) the kernel hands the core, every netdev the core brings down (assembly.c wires the
+ * world's hooks here), and the news of faults and scenarios (Redis restarted, a new core started).
  * The scenarios call the per-step checks (check_step.c) after every step and the liveness checks
  * when the world heals. The first violation is the one reported (psd_sim_fail).
  *

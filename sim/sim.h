@@ -3,8 +3,10 @@
  *
  * A simulation is one struct psd_sim: the world (world.h: the core, the Redis model, the event
  * loop), the kernel model (kernel.h), the PRNG that draws the workload and the faults (prng.h),
- * the faults' state (faults.h) and the oracle's (violation.h). The modules, by job:
- *   sim.c              assembly: the simulation built from the options, the world's hooks wired
+ * the faults' state (faults.h) and the oracle's (violation.h). This header holds it and declares
+ * the modules' entry points; its only code is the PRNG's draw (psd_sim_below), so any module may
+ * use it without tying itself to the modules above. The modules, by job:
+ *   assembly.c         the simulation built from the options, the world's hooks wired
  *   prng.c             the PRNG; commands.h: reading the core's commands
  *   workload.c         a switch's normal life: CONFIG_DB as minigraph writes it, kernel changes
  *   fault_schedule.c, fault_inject.c   the faults (faults.h)
@@ -82,7 +84,7 @@ static inline uint32_t psd_sim_below(struct psd_sim *s, uint32_t n)
 	return psd_prng_below(&s->prng, n);
 }
 
-/* sim.c */
+/* assembly.c */
 /* Builds the simulation; 0, or the exit status of a failure it has reported. */
 int psd_sim_init(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled_faults,
 		 const char *reproduce);
