@@ -4,8 +4,8 @@
  * (fault_schedule.c) or a piece of workload: orchagent consuming APPL_DB (and SAI creating the
  * host interfaces again after a cold swss start), a kernel change, a delivery of queued messages
  * to the daemon, or time passing. --storm R then flaps every port R times. Then the faults stop
- * and STATE_DB must equal the kernel within PSD_SIM_CONVERGE_NS (--warm-bench then runs its warm
- * restart and converges again). Every step ends with the oracle's per-step checks.
+ * and the world heals (heal.c): STATE_DB must equal the kernel within PSD_SIM_CONVERGE_NS
+ * (--warm-bench then runs its warm restart and converges again). Every step ends with the oracle's per-step checks.
  *
  * It prints the seed and its rates first, and at the end the fault counts and one line with the
  * events run, the virtual convergence time, simulated events per second (wall clock), the peak
@@ -58,34 +58,6 @@ static void storm_round(struct psd_sim *s)
 	psd_world_advance(s->w, 10 * PSD_SIM_MS);
 	psd_sim_serve_dump(s);
 	psd_check_step(s);
-}
-
-uint64_t psd_sim_heal(struct psd_sim *s, const char **why)
-{
-	const uint64_t tick = 500 * PSD_SIM_MS;
-	psd_sim_faults_stop(s);
-	uint64_t next_check = tick;
-	for (uint64_t t = tick; t <= PSD_SIM_CONVERGE_NS; t += tick) {
-		psd_kernel_deliver(&s->k, s->w, PSD_KERNEL_QUEUE_MAX);
-		psd_sim_serve_dump(s);
-		psd_model_consume(&s->w->m, PSD_WORLD_APPL);
-		psd_world_notes_deliver(s->w); /* orchagent's writes are told now, not at a reply */
-		psd_sim_sai_recreate(s);
-		psd_world_advance(s->w, tick);
-		psd_world_accept_connects(s->w);
-		psd_sim_watch_clock(s);
-		psd_sim_serve_dump(s);
-		psd_check_alerts(s);
-		if (t < next_check && t < PSD_SIM_CONVERGE_NS)
-			continue;
-		next_check = 2 * t; /* O(ports) each: checked at 0.5, 1, 2, 4 ... s and at the bound */
-		*why = psd_check_converged(s);
-		if (*why == NULL) {
-			psd_check_wrong_acks(s);
-			return t;
-		}
-	}
-	return UINT64_MAX;
 }
 
 /* This seed's rates, the disabled faults' zeroed, and the line that shows them. */

@@ -3,12 +3,16 @@
  *
  * A simulation is one struct psd_sim: the world (world.h: the core, the Redis model, the event
  * loop), the kernel model (kernel.h), the PRNG that draws the workload and the faults (prng.h),
- * the faults' state (faults.h) and the oracle's (oracle.h). The modules, by job:
- *   sim.c              assembly: the simulation built from the options, the world's hooks wired
+ * the faults' state (faults.h) and the oracle's (violation.h). This header holds it and declares
+ * the modules' entry points; its only code is the PRNG's draw (psd_sim_below), so any module may
+ * use it without tying itself to the modules above. The modules, by job:
+ *   assembly.c         the simulation built from the options, the world's hooks wired
  *   prng.c             the PRNG; commands.h: reading the core's commands
  *   workload.c         a switch's normal life: CONFIG_DB as minigraph writes it, kernel changes
  *   fault_schedule.c, fault_inject.c   the faults (faults.h)
- *   oracle.c, check_*.c                the invariants (oracle.h)
+ *   oracle.c, check_*.c, violation.c   the invariants (oracle.h)
+ *   heal.c             the faults stop and the world heals: convergence asked (every scenario
+ *                      of faults ends so)
  *   scenario_swarm.c   the default run: steps of workload and faults, flap storms, healing,
  *                      convergence, the summary
  *   scenario_warm_bench.c   --warm-bench: one measured warm restart after convergence
@@ -80,7 +84,7 @@ static inline uint32_t psd_sim_below(struct psd_sim *s, uint32_t n)
 	return psd_prng_below(&s->prng, n);
 }
 
-/* sim.c */
+/* assembly.c */
 /* Builds the simulation; 0, or the exit status of a failure it has reported. */
 int psd_sim_init(struct psd_sim *s, const struct psd_sim_options *opt, uint32_t enabled_faults,
 		 const char *reproduce);
@@ -90,12 +94,13 @@ void psd_sim_free(struct psd_sim *s);
 void psd_sim_config_ports(struct psd_sim *s); /* CONFIG_DB PORT|Ethernet<i> for every port */
 void psd_sim_kernel_change(struct psd_sim *s); /* one change of one netdev, netdev faults drawn */
 
+/* heal.c: the faults stop and the world heals: the virtual time convergence took, or UINT64_MAX
+ * with *why saying what differs. */
+uint64_t psd_sim_heal(struct psd_sim *s, const char **why);
+
 /* scenario_swarm.c */
 int psd_sim_run_swarm(struct psd_sim *s, const struct psd_sim_options *opt,
 		      uint32_t enabled_faults);
-/* The faults stop and the world heals: the virtual time convergence took, or UINT64_MAX with
- * *why saying what differs. */
-uint64_t psd_sim_heal(struct psd_sim *s, const char **why);
 
 /* scenario_warm_bench.c: 0 once converged again (*ret_took: how long that took), or the exit
  * status of a reported failure */

@@ -50,7 +50,8 @@ struct psd_world *psd_world_new(void)
 		world_fail("out of memory");
 	psd_model_init(&w->m);
 	psd_world_config(w);
-	psd_world_watch_init(w);
+	w->m.notify = psd_world_subs_published; /* the model's writes, to the subscriptions */
+	w->m.notify_ctx = &w->subs;
 	w->now = 1000;
 	return w;
 }
@@ -320,7 +321,7 @@ static int world_watch(void *ctx, enum psd_db db, uint32_t db_id, uint32_t count
 {
 	struct psd_world *w = ctx;
 	w->watches[db]++; /* answered (or not) by the simulation: psd_world_watch_up */
-	psd_world_watch_asked(w, db, db_id, count, patterns, len);
+	psd_world_subs_asked(&w->subs, db, db_id, count, patterns, len);
 	return 0;
 }
 
@@ -355,6 +356,32 @@ void psd_world_push(struct psd_world *w, const struct psd_event *ev)
 	w->events++;
 	if (w->check_every <= 1 || ++w->drains % w->check_every == 0)
 		psd_core_check(w->core);
+}
+
+void psd_world_watch_up(struct psd_world *w, enum psd_db db)
+{
+	struct psd_event ev;
+	if (psd_world_subs_up(&w->subs, db, &ev))
+		psd_world_push(w, &ev);
+}
+
+void psd_world_watch_down(struct psd_world *w, enum psd_db db)
+{
+	struct psd_event ev;
+	if (psd_world_subs_down(&w->subs, db, &ev))
+		psd_world_push(w, &ev);
+}
+
+void psd_world_notes_deliver(struct psd_world *w)
+{
+	struct psd_event ev;
+	char *key;
+	/* one at a time from the front: delivering one may make the core send commands the
+	 * model executes at once, queueing more behind */
+	while ((key = psd_world_subs_next(&w->subs, &ev)) != NULL) {
+		psd_world_push(w, &ev);
+		free(key);
+	}
 }
 
 static unsigned tag_db(uint64_t tag);
@@ -716,7 +743,7 @@ void psd_world_free(struct psd_world *w)
 	drop_connections(w);
 	free(w->replies);
 	free(w->mem);
-	psd_world_watch_free(w);
+	psd_world_subs_free(&w->subs);
 	psd_model_free(&w->m);
 	free(w);
 }

@@ -20,6 +20,7 @@
 #include "nl_build.h"
 #include "psd/core.h"
 #include "redis_model.h"
+#include "world_watch.h"
 
 #define PSD_WORLD_APPL 0u   /* Redis database numbers in SONiC's layout */
 #define PSD_WORLD_CONFIG 4u
@@ -68,31 +69,6 @@ struct psd_world_hooks {
 			    const size_t *len);
 	/* the core's timer fired and what it caused has settled */
 	void (*timer)(void *ctx);
-};
-
-/* A keyspace notification published by the model, not yet handed to the core. */
-struct psd_world_note {
-	uint32_t db; /* enum psd_db */
-	char *key;
-	const char *event;
-};
-
-/* The keyspace subscriptions (world_watch.c): what the core asked to watch, whether the world
- * confirmed it, and the notifications queued for it. By default nothing is confirmed and the
- * core does as without notifications; a simulation confirms with psd_world_watch_up(). */
-struct psd_world_subs {
-	bool asked[3];
-	bool up[3];
-	uint32_t db_id[3];
-	uint32_t count[3];
-	char pattern[3][3][64];
-	const char *flags;        /* notify-keyspace-events the world says ("AKE" if NULL) */
-	bool flags_unknown;       /* CONFIG GET refused */
-	bool hold;                /* notifications wait (psd_world_notes_deliver) */
-	bool ahead;               /* a command's notifications come before its reply */
-	struct psd_world_note *notes;
-	size_t len, cap;
-	uint64_t published, delivered, lost;
 };
 
 struct psd_world {
@@ -195,15 +171,11 @@ size_t psd_world_trace_count(const struct psd_world *w, const char *prefix);
 bool psd_world_logged(const struct psd_world *w, const char *part);
 void psd_world_free(struct psd_world *w);
 const char *psd_world_state(struct psd_world *w, const char *port);
-/* world_watch.c: the model's notifications routed to the core's subscriptions. */
-void psd_world_watch_init(struct psd_world *w);
-void psd_world_watch_asked(struct psd_world *w, enum psd_db db, uint32_t db_id, uint32_t count,
-			   const char *const *patterns, const size_t *len);
-/* The subscription of db confirmed (as asked), or lost with its queued notifications. */
+/* The keyspace subscriptions (world_watch.h), their news handed to the core: the subscription
+ * of db confirmed (as asked), or lost with its queued notifications. */
 void psd_world_watch_up(struct psd_world *w, enum psd_db db);
 void psd_world_watch_down(struct psd_world *w, enum psd_db db);
 /* Hands the queued notifications to the core, oldest first (none while subs.hold). */
 void psd_world_notes_deliver(struct psd_world *w);
-void psd_world_watch_free(struct psd_world *w);
 
 #endif

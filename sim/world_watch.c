@@ -4,7 +4,8 @@
  * queued as a notification and handed to the core after the reply of the command that made it
  * (psd_world_deliver_one), or when a simulation delivers them; a simulation may hold them (late),
  * deliver them before a reply (ahead of the write they describe, as another connection's bytes
- * can be), or drop the subscription with them (lost with their connection).
+ * can be), or drop the subscription with them (lost with their connection). What the core is to
+ * be told comes back as its event, which world.c pushes (world_watch.h).
  *
  * Invariants: a note is queued only for a database whose subscription is up; a dropped
  * subscription leaves no note of its database queued.
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "world.h"
+#include "world_watch.h"
 
 static bool matches(const char *pattern, const char *channel)
 {
@@ -23,10 +24,10 @@ static bool matches(const char *pattern, const char *channel)
 	return strcmp(pattern, channel) == 0;
 }
 
-static void published(void *ctx, uint32_t db_id, const char *key, size_t len, const char *event)
+void psd_world_subs_published(void *ctx, uint32_t db_id, const char *key, size_t len,
+			      const char *event)
 {
-	struct psd_world *w = ctx;
-	struct psd_world_subs *s = &w->subs;
+	struct psd_world_subs *s = ctx;
 	char channel[160];
 
 	for (uint32_t db = 0; db < 3; db++) {
@@ -49,16 +50,9 @@ static void published(void *ctx, uint32_t db_id, const char *key, size_t len, co
 	}
 }
 
-void psd_world_watch_init(struct psd_world *w)
+void psd_world_subs_asked(struct psd_world_subs *s, enum psd_db db, uint32_t db_id,
+			  uint32_t count, const char *const *patterns, const size_t *len)
 {
-	w->m.notify = published;
-	w->m.notify_ctx = w;
-}
-
-void psd_world_watch_asked(struct psd_world *w, enum psd_db db, uint32_t db_id, uint32_t count,
-			   const char *const *patterns, const size_t *len)
-{
-	struct psd_world_subs *s = &w->subs;
 	s->asked[db] = true;
 	s->db_id[db] = db_id;
 	s->count[db] = count < 3 ? count : 3;
@@ -67,27 +61,25 @@ void psd_world_watch_asked(struct psd_world *w, enum psd_db db, uint32_t db_id, 
 			 patterns[i]);
 }
 
-void psd_world_watch_up(struct psd_world *w, enum psd_db db)
+bool psd_world_subs_up(struct psd_world_subs *s, enum psd_db db, struct psd_event *ev)
 {
-	struct psd_world_subs *s = &w->subs;
 	if (!s->asked[db] || s->up[db])
-		return;
+		return false;
 	s->asked[db] = false;
 	s->up[db] = true;
-	struct psd_event ev = {.type = PSD_EV_WATCH_UP};
-	ev.u.watch_up.db = db;
-	ev.u.watch_up.flags_known = !s->flags_unknown;
-	snprintf(ev.u.watch_up.flags, sizeof(ev.u.watch_up.flags), "%s",
+	*ev = (struct psd_event){.type = PSD_EV_WATCH_UP};
+	ev->u.watch_up.db = db;
+	ev->u.watch_up.flags_known = !s->flags_unknown;
+	snprintf(ev->u.watch_up.flags, sizeof(ev->u.watch_up.flags), "%s",
 		 s->flags_unknown ? "ERR unknown command 'CONFIG'" : s->flags != NULL ? s->flags : "AKE");
-	psd_world_push(w, &ev);
+	return true;
 }
 
-void psd_world_watch_down(struct psd_world *w, enum psd_db db)
+bool psd_world_subs_down(struct psd_world_subs *s, enum psd_db db, struct psd_event *ev)
 {
-	struct psd_world_subs *s = &w->subs;
 	size_t kept = 0;
 	if (!s->up[db] && !s->asked[db])
-		return;
+		return false;
 	s->up[db] = s->asked[db] = false;
 	for (size_t i = 0; i < s->len; i++) {
 		if (s->notes[i].db == db) {
@@ -98,37 +90,33 @@ void psd_world_watch_down(struct psd_world *w, enum psd_db db)
 		}
 	}
 	s->len = kept;
-	struct psd_event ev = {.type = PSD_EV_WATCH_DOWN};
-	ev.u.down.db = db;
-	ev.u.down.cause = PSD_DOWN_LOST;
-	snprintf(ev.u.down.detail, sizeof(ev.u.down.detail), "closed by the server");
-	psd_world_push(w, &ev);
+	*ev = (struct psd_event){.type = PSD_EV_WATCH_DOWN};
+	ev->u.down.db = db;
+	ev->u.down.cause = PSD_DOWN_LOST;
+	snprintf(ev->u.down.detail, sizeof(ev->u.down.detail), "closed by the server");
+	return true;
 }
 
-void psd_world_notes_deliver(struct psd_world *w)
+char *psd_world_subs_next(struct psd_world_subs *s, struct psd_event *ev)
 {
-	struct psd_world_subs *s = &w->subs;
-	/* one at a time from the front: delivering one may make the core send commands the
-	 * model executes at once, queueing more behind */
-	while (!s->hold && s->len > 0) {
-		struct psd_world_note n = s->notes[0];
-		memmove(s->notes, s->notes + 1, (s->len - 1) * sizeof(*s->notes));
-		s->len--;
-		struct psd_event ev = {.type = PSD_EV_KEYSPACE};
-		ev.u.keyspace.db = (enum psd_db)n.db;
-		ev.u.keyspace.key = (struct psd_str){n.key, strlen(n.key)};
-		ev.u.keyspace.event = (struct psd_str){n.event, strlen(n.event)};
-		s->delivered++;
-		psd_world_push(w, &ev);
-		free(n.key);
-	}
+	if (s->hold || s->len == 0)
+		return NULL;
+	struct psd_world_note n = s->notes[0];
+	memmove(s->notes, s->notes + 1, (s->len - 1) * sizeof(*s->notes));
+	s->len--;
+	*ev = (struct psd_event){.type = PSD_EV_KEYSPACE};
+	ev->u.keyspace.db = (enum psd_db)n.db;
+	ev->u.keyspace.key = (struct psd_str){n.key, strlen(n.key)};
+	ev->u.keyspace.event = (struct psd_str){n.event, strlen(n.event)};
+	s->delivered++;
+	return n.key;
 }
 
-void psd_world_watch_free(struct psd_world *w)
+void psd_world_subs_free(struct psd_world_subs *s)
 {
-	for (size_t i = 0; i < w->subs.len; i++)
-		free(w->subs.notes[i].key);
-	free(w->subs.notes);
-	w->subs.notes = NULL;
-	w->subs.len = w->subs.cap = 0;
+	for (size_t i = 0; i < s->len; i++)
+		free(s->notes[i].key);
+	free(s->notes);
+	s->notes = NULL;
+	s->len = s->cap = 0;
 }

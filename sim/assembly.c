@@ -1,9 +1,10 @@
 /*
  * Assembly of a simulation (sim.h): the seed and its sub-seeds, the kernel model, the world and
  * its core's settings, the oracle, the alert rules; and the world's hooks wired to the modules
- * that answer them: the faults (a refused command), the oracle (every command executed or sent,
- * every message and missing dump entry the kernel hands over, a netdev brought down), the kernel
- * (the interface list) and the PRNG (how late the event loop fires a timer).
+ * that answer them: the faults (a refused command, a reply of a wrong type), the oracle (every
+ * command executed or sent, every message and missing dump entry the kernel hands over, a netdev
+ * brought down), the kernel (the interface list) and the PRNG (how late the event loop fires a
+ * timer). Only sim_main.c and the scenarios' ends call it: it stands above the modules it wires.
  */
 #include <stdio.h>
 #include <stdlib.h>
