@@ -6,8 +6,10 @@
  * records, PSD_LOG_QUEUE_BYTES bytes) that is written without blocking; while the output does
  * not take more, records wait, and a record that finds the queue full is dropped and counted.
  * Once the queue has drained, one line says how many were dropped. A program with an event loop
- * watches the output through psd_log_watch and psd_log_waiting and calls psd_log_flush when it
- * may write again; one without a loop has each record's call write what the output takes.
+ * watches the output through psd_log_watch and psd_log_waiting and calls psd_log_flush at the
+ * end of the loop turn in which records came (an ERROR or worse is written at once) and when the
+ * output may take more: what a turn logs goes out in one write (one sendmmsg to syslog). One
+ * without a loop has each record's call write what the output takes.
  */
 #ifndef PSD_LOG_H
 #define PSD_LOG_H
@@ -41,6 +43,8 @@ enum psd_log_wait {
 	PSD_LOG_IDLE,           /* nothing queued, or nothing a wait would help */
 	PSD_LOG_WAIT_WRITABLE,  /* the descriptor *ret_fd to be writable */
 	PSD_LOG_WAIT_RETRY,     /* syslog unreachable: psd_log_flush once PSD_LOG_RETRY_NS passed */
+	PSD_LOG_WAIT_TURN,      /* records the output may take: psd_log_flush at the end of the
+				 * loop turn (a watcher's records are written together then) */
 };
 enum psd_log_wait psd_log_waiting(int *ret_fd);
 /* changed(ctx) is called whenever psd_log_waiting's answer may have changed, and always before
