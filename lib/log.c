@@ -28,6 +28,7 @@
 
 #define LEN_BYTES sizeof(uint16_t) /* before each record's text */
 #define SYSLOG_FACILITY_USER 8     /* LOG_USER */
+#define TEXT_CUT ((int)PSD_LOG_TEXT_MAX - 1) /* a record's text, at most */
 
 static struct {
 	enum psd_log_level level;
@@ -126,12 +127,12 @@ static size_t format(char *out, size_t size, enum psd_log_level level, const cha
 		struct tm tm;
 		time_t now = time(NULL);
 		strftime(stamp, sizeof(stamp), "%h %e %T", localtime_r(&now, &tm));
-		n = snprintf(out, size, "<%d>%s %s[%d]: :- %s", SYSLOG_FACILITY_USER | (int)level,
+		n = snprintf(out, size, "<%d>%s %s[%d]: :- %.*s", SYSLOG_FACILITY_USER | (int)level,
 			     stamp, lg.ident[0] != '\0' ? lg.ident : program_invocation_short_name,
-			     (int)getpid(), text);
+			     (int)getpid(), TEXT_CUT, text);
 	} else {
-		n = snprintf(out, size, "%s%s%6s: %s\n", lg.ident, lg.ident[0] != '\0' ? " " : "",
-			     psd_log_level_name(level), text);
+		n = snprintf(out, size, "%s%s%6s: %.*s\n", lg.ident, lg.ident[0] != '\0' ? " " : "",
+			     psd_log_level_name(level), TEXT_CUT, text);
 	}
 	if (n < 0)
 		return 0;
@@ -261,7 +262,7 @@ void psd_log_flush(void)
 
 void psd_log(enum psd_log_level level, const char *fmt, ...)
 {
-	char text[PSD_LOG_TEXT_MAX], line[PSD_LOG_TEXT_MAX + 200];
+	char text[PSD_LOG_TEXT_MAX];
 	va_list ap;
 
 	if (level > lg.level)
@@ -269,6 +270,15 @@ void psd_log(enum psd_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	psd_log_text(level, text);
+}
+
+void psd_log_text(enum psd_log_level level, const char *text)
+{
+	char line[PSD_LOG_TEXT_MAX + 200];
+
+	if (level > lg.level)
+		return;
 	enqueue(line, format(line, sizeof(line), level, text));
 	/* without a watcher, written now; with one, at the end of the loop turn (PSD_LOG_WAIT_TURN:
 	 * the turn's records in one write), or when the output is ready again; an error at once,

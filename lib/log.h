@@ -34,6 +34,8 @@ void psd_log_ident(const char *name);
  * old one and it does not take at once is dropped, counted. */
 void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
 void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* psd_log(level, "%s", text) without the formatting pass. */
+void psd_log_text(enum psd_log_level level, const char *text);
 /* r, the result of an event loop call (0 or more, or -errno); below 0 it is logged as an ERROR
  * naming what failed. For "if (psd_checked(...) < 0)" and for calls whose failure is only told. */
 int psd_checked(int r, const char *what);
