@@ -7,7 +7,7 @@
  *
  * Each record is formatted for the output once, then queued: a byte area of PSD_LOG_QUEUE_BYTES
  * holding, from head to tail, each record's length (2 bytes) and text; records leave from the
- * head as the output takes them, up to PSD_SINK_RECORDS_MAX in one write (head_written: a
+ * head as the output takes them, up to PSD_LOG_WRITE_RECORDS in one write (head_written: a
  * stream took part of the head one), arrive at the tail, and the area is compacted when a record
  * does not fit after the tail. With a watcher, a record waits for the end of the loop turn
  * (PSD_LOG_WAIT_TURN), so a storm's lines go out a turn's worth at a time. Invariants:
@@ -179,7 +179,7 @@ static unsigned gather(struct iovec *iov)
 {
 	size_t at = lg.head;
 	unsigned n = 0;
-	for (; n < lg.records && n < PSD_SINK_RECORDS_MAX; n++) {
+	for (; n < lg.records && n < PSD_LOG_WRITE_RECORDS; n++) {
 		uint16_t len;
 		memcpy(&len, lg.bytes + at, LEN_BYTES);
 		size_t skip = n == 0 ? lg.head_written : 0;
@@ -209,7 +209,7 @@ static void written(size_t n)
  * is connected again once per call; refused, it waits PSD_LOG_RETRY_NS. */
 static void write_queue(bool *ret_refused)
 {
-	struct iovec iov[PSD_SINK_RECORDS_MAX];
+	struct iovec iov[PSD_LOG_WRITE_RECORDS];
 	bool reconnected = false;
 	lg.waiting = PSD_LOG_IDLE;
 	while (lg.records > 0) {
@@ -281,9 +281,11 @@ void psd_log_text(enum psd_log_level level, const char *text)
 		return;
 	enqueue(line, format(line, sizeof(line), level, text));
 	/* without a watcher, written now; with one, at the end of the loop turn (PSD_LOG_WAIT_TURN:
-	 * the turn's records in one write), or when the output is ready again; an error at once,
-	 * with what queued before it, so that it is out should the daemon end before the turn does */
-	if (lg.changed == NULL || (lg.waiting == PSD_LOG_IDLE && level <= PSD_LOG_ERROR))
+	 * the turn's records in one write), or when the output is ready again; a full write's worth
+	 * at once (a long turn never fills the queue); an error at once, with what queued before
+	 * it, so that it is out should the daemon end before the turn does */
+	if (lg.changed == NULL || (lg.waiting == PSD_LOG_IDLE &&
+				   (level <= PSD_LOG_ERROR || lg.records >= PSD_LOG_WRITE_RECORDS)))
 		psd_log_flush();
 	else
 		tell();

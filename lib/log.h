@@ -7,9 +7,10 @@
  * not take more, records wait, and a record that finds the queue full is dropped and counted.
  * Once the queue has drained, one line says how many were dropped. A program with an event loop
  * watches the output through psd_log_watch and psd_log_waiting and calls psd_log_flush at the
- * end of the loop turn in which records came (an ERROR or worse is written at once) and when the
- * output may take more: what a turn logs goes out in one write (one sendmmsg to syslog). One
- * without a loop has each record's call write what the output takes.
+ * end of the loop turn in which records came and when the output may take more: what a turn
+ * logs goes out in writes of PSD_LOG_WRITE_RECORDS records (one sendmmsg to syslog), a write's
+ * worth as soon as it is there, an ERROR or worse at once. One without a loop has each record's
+ * call write what the output takes.
  */
 #ifndef PSD_LOG_H
 #define PSD_LOG_H
@@ -22,6 +23,7 @@
 #define PSD_LOG_QUEUE_RECORDS 1024u          /* records waiting for the output, at most */
 #define PSD_LOG_QUEUE_BYTES (128u * 1024)    /* bytes of records waiting, at most */
 #define PSD_LOG_TEXT_MAX 1024u               /* a record's text; a longer one is cut */
+#define PSD_LOG_WRITE_RECORDS 64u            /* records one write carries, at most */
 #define PSD_LOG_RETRY_NS 1000000000ull       /* syslog unreachable: the next attempt after */
 #define PSD_LOG_DRAIN_MS 1000                /* at exit, the longest wait for the output */
 #define PSD_LOG_SYSLOG_PATH "/dev/log"

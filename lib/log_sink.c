@@ -107,7 +107,7 @@ void psd_sink_open(struct psd_sink *s, enum psd_log_output output, const char *s
 /* Each record one datagram, as many as the socket takes in one sendmmsg. */
 static ssize_t syslog_send(struct psd_sink *s, const struct iovec *iov, unsigned count)
 {
-	struct mmsghdr mm[PSD_SINK_RECORDS_MAX];
+	struct mmsghdr mm[PSD_LOG_WRITE_RECORDS];
 	ssize_t taken = 0;
 	if (s->fd < 0)
 		return monotonic_ns() < s->retry_ns ? -ENOTCONN : -ECONNRESET;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "log.h"
 #include "psd/core.h"
 
 enum psd_sink_kind {
@@ -36,15 +37,13 @@ struct psd_sink {
 
 /* Opens the sink of output (its descriptor is looked at, reopened or connected now). */
 void psd_sink_open(struct psd_sink *s, enum psd_log_output output, const char *syslog_path);
-#define PSD_SINK_RECORDS_MAX 64u /* records one write may carry */
-
 /* Writes the count records of iov, in order, in one system call (a write, a sendmsg, a
  * sendmmsg of a datagram each; a polled descriptor takes part of the first record only): the
  * bytes taken (a stream may stop inside a record; a syslog datagram goes all or nothing), or,
  * when the first record is not taken, -EAGAIN (wait for the descriptor to be writable),
  * -ECONNRESET (syslog's peer is gone or the retry time has come: close the sink and open it
  * again), -ENOTCONN (syslog unreachable: try again once PSD_LOG_RETRY_NS has passed) or another
- * -errno (the first record cannot be written). Never blocks. count <= PSD_SINK_RECORDS_MAX. */
+ * -errno (the first record cannot be written). Never blocks. count <= PSD_LOG_WRITE_RECORDS. */
 ssize_t psd_sink_write(struct psd_sink *s, const struct iovec *iov, unsigned count);
 void psd_sink_close(struct psd_sink *s);
 

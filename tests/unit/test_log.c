@@ -7,8 +7,8 @@
  * /dev/null take everything; a closed stderr drops and counts. syslog gets glibc's format (ident
  * and pid), is queued while its socket is full, and is connected again when syslogd restarts,
  * at once or, when it is not there yet, after PSD_LOG_RETRY_NS. With a watcher, records wait for
- * the flush at the end of the loop turn and go out together (an ERROR at once, with those
- * before it).
+ * the flush at the end of the loop turn and go out together (a write's worth, or an ERROR, at
+ * once, with those before it).
  *
  * stderr is swapped for the descriptor under test while records are logged, and put back
  * before anything is asserted (cmocka reports on it).
@@ -315,9 +315,11 @@ static void syslog_format_queue_and_restart(void **state)
 }
 
 /* With a watcher: records wait for psd_log_flush (the end of the loop turn), then come out
- * whole and in order; an ERROR is written at once, with what queued before it. */
+ * whole and in order; a write's worth (PSD_LOG_WRITE_RECORDS) goes at once, and so does an
+ * ERROR, with what queued before it. */
 static void watched_records_wait_for_the_turn(void **state)
 {
+	enum { FEW = PSD_LOG_WRITE_RECORDS - 1, ALL = FEW + PSD_LOG_WRITE_RECORDS };
 	static char got[1 << 16];
 	size_t len = 0;
 	int fds[2], fd;
@@ -329,14 +331,17 @@ static void watched_records_wait_for_the_turn(void **state)
 	len = 0;
 	changes = 0;
 	psd_log_watch(count_changes, NULL);
-	for (int i = 0; i < 200; i++)
+	for (int i = 0; i < FEW; i++)
 		psd_log(PSD_LOG_NOTICE, "turn record %d", i);
 	enum psd_log_wait queued = psd_log_waiting(&fd);
 	read_all(fds[0], got, sizeof(got), &len);
 	size_t before_flush = len;
 	psd_log_flush();
-	read_all(fds[0], got, sizeof(got), &len);
 	enum psd_log_wait flushed = psd_log_waiting(&fd);
+	for (int i = FEW; i < ALL; i++)
+		psd_log(PSD_LOG_NOTICE, "turn record %d", i);
+	enum psd_log_wait full = psd_log_waiting(&fd);
+	read_all(fds[0], got, sizeof(got), &len);
 	size_t turn_len = len;
 	psd_log(PSD_LOG_NOTICE, "waits");
 	psd_log(PSD_LOG_ERROR, "at once");
@@ -350,9 +355,10 @@ static void watched_records_wait_for_the_turn(void **state)
 	assert_int_equal(queued, PSD_LOG_WAIT_TURN);
 	assert_int_equal(before_flush, 0);
 	assert_int_equal(flushed, PSD_LOG_IDLE);
+	assert_int_equal(full, PSD_LOG_IDLE); /* a write's worth went without waiting */
 	assert_true(changes >= 2); /* records wait for the turn, then none */
 	const char *line = got;
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < ALL; i++) {
 		char want[64];
 		snprintf(want, sizeof(want), "NOTICE: turn record %d\n", i);
 		assert_memory_equal(line, want, strlen(want));
