@@ -15,6 +15,7 @@
  * of order; a record that finds no room is dropped, never one already queued.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -174,16 +175,21 @@ static void pop(void)
 		lg.head = lg.tail = 0;
 }
 
-/* The records from the head, as many as one write carries (the head's from what is unwritten). */
+/* The records from the head, as many as one write carries (the head's from what is unwritten):
+ * PSD_LOG_WRITE_RECORDS whole records of PIPE_BUF bytes at most together, so that a pipe takes
+ * them in one piece no other writer's bytes can split, as it does one record. */
 static unsigned gather(struct iovec *iov)
 {
-	size_t at = lg.head;
+	size_t at = lg.head, bytes = 0;
 	unsigned n = 0;
 	for (; n < lg.records && n < PSD_LOG_WRITE_RECORDS; n++) {
 		uint16_t len;
 		memcpy(&len, lg.bytes + at, LEN_BYTES);
 		size_t skip = n == 0 ? lg.head_written : 0;
+		if (n > 0 && bytes + len > PIPE_BUF)
+			break;
 		iov[n] = (struct iovec){lg.bytes + at + LEN_BYTES + skip, len - skip};
+		bytes += len - skip;
 		at += LEN_BYTES + len;
 	}
 	return n;

@@ -8,9 +8,9 @@
  * Once the queue has drained, one line says how many were dropped. A program with an event loop
  * watches the output through psd_log_watch and psd_log_waiting and calls psd_log_flush at the
  * end of the loop turn in which records came and when the output may take more: what a turn
- * logs goes out in writes of PSD_LOG_WRITE_RECORDS records (one sendmmsg to syslog), a write's
- * worth as soon as it is there, an ERROR or worse at once. One without a loop has each record's
- * call write what the output takes.
+ * logs goes out in writes of PSD_LOG_WRITE_RECORDS records and PIPE_BUF bytes at most (one
+ * sendmmsg to syslog), a write's worth as soon as it is there, an ERROR or worse at once. One
+ * without a loop has each record's call write what the output takes.
  */
 #ifndef PSD_LOG_H
 #define PSD_LOG_H
