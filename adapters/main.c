@@ -117,7 +117,7 @@ static void command(void *ctx, enum psd_db db, uint64_t tag, uint32_t expect, ui
 
 static void log_record(void *ctx, enum psd_log_level level, const char *text)
 {
-	psd_log(level, "%s", text);
+	psd_log_text(level, text);
 }
 
 static void log_config(void *ctx, enum psd_log_level level, enum psd_log_output output)

@@ -7,10 +7,11 @@
  *    end-of-turn callback), so one turn's commands share one write per connection; what the
  *    socket cannot take waits for EPOLLOUT. Nothing here blocks: the sockets are non-blocking and
  *    a connection's unwritten output is bounded (PSD_RCONN_OUT_MAX);
- *  - replies are read when the core waits on them (psd_redis_replies_wanted: EPOLLIN on), and
- *    otherwise whenever the loop wakes for something else (psd_redis_collect); a connection is
- *    always watched for the peer closing it (EPOLLRDHUP), so a Redis that goes away is noticed at
- *    once, with or without commands in flight;
+ *  - replies are read when the core waits on them (psd_redis_replies_wanted: EPOLLIN on, set
+ *    at the end of the turn for the core's last wish in it), and otherwise whenever the loop
+ *    wakes for something else (psd_redis_collect); a connection is always watched for the
+ *    peer closing it (EPOLLRDHUP), so a Redis that goes away is noticed at once, with or
+ *    without commands in flight;
  *  - a connection that fails, closes, or says what was never asked is closed and reported down
  *    (PSD_EV_DB_DOWN, with the cause and what was wrong); the core decides when to connect again
  *    (PSD_ACT_DB_CONNECT) and is told up once the SELECT succeeds.
@@ -283,13 +284,15 @@ void psd_redis_command(struct psd_redis *rd, enum psd_db db, uint64_t tag, uint3
 	schedule_flush(rd);
 }
 
+/* Told after every event the core takes: the sockets follow at the end of the turn (the flush
+ * watches each connection as it leaves it), so a wish that flips with each link message of a
+ * burst costs no epoll_ctl until the turn's last answer is known. */
 void psd_redis_replies_wanted(struct psd_redis *rd, bool wanted)
 {
 	if (rd->replies_wanted == wanted)
 		return;
 	rd->replies_wanted = wanted;
-	for (int db = 0; db < _PSD_DB_MAX; db++)
-		watch(&rd->conn[db]);
+	schedule_flush(rd);
 }
 
 void psd_redis_collect(struct psd_redis *rd)

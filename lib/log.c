@@ -7,17 +7,21 @@
  *
  * Each record is formatted for the output once, then queued: a byte area of PSD_LOG_QUEUE_BYTES
  * holding, from head to tail, each record's length (2 bytes) and text; records leave from the
- * head as the output takes them (head_written: a stream took part of the head one), arrive at
- * the tail, and the area is compacted when a record does not fit after the tail. Invariants:
+ * head as the output takes them, up to PSD_LOG_WRITE_RECORDS in one write (head_written: a
+ * stream took part of the head one), arrive at the tail, and the area is compacted when a record
+ * does not fit after the tail. With a watcher, a record waits for the end of the loop turn
+ * (PSD_LOG_WAIT_TURN), so a storm's lines go out a turn's worth at a time. Invariants:
  * records <= PSD_LOG_QUEUE_RECORDS; tail - head <= PSD_LOG_QUEUE_BYTES; nothing is written out
  * of order; a record that finds no room is dropped, never one already queued.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -25,6 +29,7 @@
 
 #define LEN_BYTES sizeof(uint16_t) /* before each record's text */
 #define SYSLOG_FACILITY_USER 8     /* LOG_USER */
+#define TEXT_CUT ((int)PSD_LOG_TEXT_MAX - 1) /* a record's text, at most */
 
 static struct {
 	enum psd_log_level level;
@@ -123,12 +128,12 @@ static size_t format(char *out, size_t size, enum psd_log_level level, const cha
 		struct tm tm;
 		time_t now = time(NULL);
 		strftime(stamp, sizeof(stamp), "%h %e %T", localtime_r(&now, &tm));
-		n = snprintf(out, size, "<%d>%s %s[%d]: :- %s", SYSLOG_FACILITY_USER | (int)level,
+		n = snprintf(out, size, "<%d>%s %s[%d]: :- %.*s", SYSLOG_FACILITY_USER | (int)level,
 			     stamp, lg.ident[0] != '\0' ? lg.ident : program_invocation_short_name,
-			     (int)getpid(), text);
+			     (int)getpid(), TEXT_CUT, text);
 	} else {
-		n = snprintf(out, size, "%s%s%6s: %s\n", lg.ident, lg.ident[0] != '\0' ? " " : "",
-			     psd_log_level_name(level), text);
+		n = snprintf(out, size, "%s%s%6s: %.*s\n", lg.ident, lg.ident[0] != '\0' ? " " : "",
+			     psd_log_level_name(level), TEXT_CUT, text);
 	}
 	if (n < 0)
 		return 0;
@@ -170,10 +175,47 @@ static void pop(void)
 		lg.head = lg.tail = 0;
 }
 
+/* The records from the head, as many as one write carries (the head's from what is unwritten):
+ * PSD_LOG_WRITE_RECORDS whole records of PIPE_BUF bytes at most together, so that a pipe takes
+ * them in one piece no other writer's bytes can split, as it does one record. */
+static unsigned gather(struct iovec *iov)
+{
+	size_t at = lg.head, bytes = 0;
+	unsigned n = 0;
+	for (; n < lg.records && n < PSD_LOG_WRITE_RECORDS; n++) {
+		uint16_t len;
+		memcpy(&len, lg.bytes + at, LEN_BYTES);
+		size_t skip = n == 0 ? lg.head_written : 0;
+		if (n > 0 && bytes + len > PIPE_BUF)
+			break;
+		iov[n] = (struct iovec){lg.bytes + at + LEN_BYTES + skip, len - skip};
+		bytes += len - skip;
+		at += LEN_BYTES + len;
+	}
+	return n;
+}
+
+/* n bytes from the head were written: the whole records popped, the rest of a part noted. */
+static void written(size_t n)
+{
+	while (n > 0 && lg.records > 0) {
+		uint16_t len;
+		memcpy(&len, lg.bytes + lg.head, LEN_BYTES);
+		size_t rest = len - lg.head_written;
+		if (n < rest) {
+			lg.head_written += n;
+			return;
+		}
+		n -= rest;
+		pop();
+	}
+}
+
 /* Writes from the head until the queue is empty or the output takes no more. syslog gone away
  * is connected again once per call; refused, it waits PSD_LOG_RETRY_NS. */
 static void write_queue(bool *ret_refused)
 {
+	struct iovec iov[PSD_LOG_WRITE_RECORDS];
 	bool reconnected = false;
 	lg.waiting = PSD_LOG_IDLE;
 	while (lg.records > 0) {
@@ -181,10 +223,7 @@ static void write_queue(bool *ret_refused)
 			psd_sink_open(&lg.sink, lg.output, lg.syslog_path);
 			lg.sink_open = true;
 		}
-		uint16_t len;
-		memcpy(&len, lg.bytes + lg.head, LEN_BYTES);
-		const char *text = lg.bytes + lg.head + LEN_BYTES;
-		ssize_t n = psd_sink_write(&lg.sink, text + lg.head_written, len - lg.head_written);
+		ssize_t n = psd_sink_write(&lg.sink, iov, gather(iov));
 		if (n == -ECONNRESET && !reconnected) {
 			reconnected = true;
 			close_sink(); /* its watcher told first */
@@ -194,16 +233,14 @@ static void write_queue(bool *ret_refused)
 			lg.waiting = n == -EAGAIN ? PSD_LOG_WAIT_WRITABLE : PSD_LOG_WAIT_RETRY;
 			return;
 		}
-		if (n < 0) { /* this record cannot be written: counted, and the next one tried */
+		if (n < 0) { /* the head record cannot be written: counted, and the next one tried */
 			*ret_refused = true;
 			lg.dropped++;
 			lg.dropped_unsaid++;
 			pop();
 			continue;
 		}
-		lg.head_written += (size_t)n;
-		if (lg.head_written >= len)
-			pop();
+		written((size_t)n);
 	}
 }
 
@@ -231,7 +268,7 @@ void psd_log_flush(void)
 
 void psd_log(enum psd_log_level level, const char *fmt, ...)
 {
-	char text[PSD_LOG_TEXT_MAX], line[PSD_LOG_TEXT_MAX + 200];
+	char text[PSD_LOG_TEXT_MAX];
 	va_list ap;
 
 	if (level > lg.level)
@@ -239,10 +276,25 @@ void psd_log(enum psd_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	psd_log_text(level, text);
+}
+
+void psd_log_text(enum psd_log_level level, const char *text)
+{
+	char line[PSD_LOG_TEXT_MAX + 200];
+
+	if (level > lg.level)
+		return;
 	enqueue(line, format(line, sizeof(line), level, text));
-	/* waiting for the output: its watcher flushes when it may (no write that would fail) */
-	if (lg.waiting == PSD_LOG_IDLE || lg.changed == NULL)
+	/* without a watcher, written now; with one, at the end of the loop turn (PSD_LOG_WAIT_TURN:
+	 * the turn's records in one write), or when the output is ready again; a full write's worth
+	 * at once (a long turn never fills the queue); an error at once, with what queued before
+	 * it, so that it is out should the daemon end before the turn does */
+	if (lg.changed == NULL || (lg.waiting == PSD_LOG_IDLE &&
+				   (level <= PSD_LOG_ERROR || lg.records >= PSD_LOG_WRITE_RECORDS)))
 		psd_log_flush();
+	else
+		tell();
 }
 
 int psd_checked(int r, const char *what)
@@ -257,7 +309,7 @@ enum psd_log_wait psd_log_waiting(int *ret_fd)
 	*ret_fd = lg.sink_open ? lg.sink.fd : -1;
 	if (lg.records == 0 || (lg.waiting == PSD_LOG_WAIT_WRITABLE && *ret_fd < 0))
 		return PSD_LOG_IDLE;
-	return lg.waiting;
+	return lg.waiting == PSD_LOG_IDLE ? PSD_LOG_WAIT_TURN : lg.waiting;
 }
 
 void psd_log_watch(void (*changed)(void *ctx), void *ctx)

@@ -6,8 +6,11 @@
  * records, PSD_LOG_QUEUE_BYTES bytes) that is written without blocking; while the output does
  * not take more, records wait, and a record that finds the queue full is dropped and counted.
  * Once the queue has drained, one line says how many were dropped. A program with an event loop
- * watches the output through psd_log_watch and psd_log_waiting and calls psd_log_flush when it
- * may write again; one without a loop has each record's call write what the output takes.
+ * watches the output through psd_log_watch and psd_log_waiting and calls psd_log_flush at the
+ * end of the loop turn in which records came and when the output may take more: what a turn
+ * logs goes out in writes of PSD_LOG_WRITE_RECORDS records and PIPE_BUF bytes at most (one
+ * sendmmsg to syslog), a write's worth as soon as it is there, an ERROR or worse at once. One
+ * without a loop has each record's call write what the output takes.
  */
 #ifndef PSD_LOG_H
 #define PSD_LOG_H
@@ -32,6 +35,8 @@ void psd_log_ident(const char *name);
  * old one and it does not take at once is dropped, counted. */
 void psd_log_setup(enum psd_log_level level, enum psd_log_output output);
 void psd_log(enum psd_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* psd_log(level, "%s", text) without the formatting pass. */
+void psd_log_text(enum psd_log_level level, const char *text);
 /* r, the result of an event loop call (0 or more, or -errno); below 0 it is logged as an ERROR
  * naming what failed. For "if (psd_checked(...) < 0)" and for calls whose failure is only told. */
 int psd_checked(int r, const char *what);
@@ -41,6 +46,8 @@ enum psd_log_wait {
 	PSD_LOG_IDLE,           /* nothing queued, or nothing a wait would help */
 	PSD_LOG_WAIT_WRITABLE,  /* the descriptor *ret_fd to be writable */
 	PSD_LOG_WAIT_RETRY,     /* syslog unreachable: psd_log_flush once PSD_LOG_RETRY_NS passed */
+	PSD_LOG_WAIT_TURN,      /* records the output may take: psd_log_flush at the end of the
+				 * loop turn (a watcher's records are written together then) */
 };
 enum psd_log_wait psd_log_waiting(int *ret_fd);
 /* changed(ctx) is called whenever psd_log_waiting's answer may have changed, and always before

@@ -17,6 +17,8 @@
  * write says so (-ECONNRESET) and the caller opens the sink again, which connects anew; a
  * connection refused leaves the sink unreachable until PSD_LOG_RETRY_NS has passed. The sink
  * never closes a descriptor by itself: its caller tells whoever watches it first.
+ * One call writes several records in one system call: writev(2) on a descriptor, sendmsg(2) on a
+ * stream socket, sendmmsg(2) of a datagram each to syslog.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,12 +103,20 @@ void psd_sink_open(struct psd_log_sink *s, enum psd_log_output output, const cha
 	}
 }
 
-static ssize_t syslog_send(struct psd_log_sink *s, const char *buf, size_t len)
+/* Each record one datagram, as many as the socket takes in one sendmmsg. */
+static ssize_t syslog_send(struct psd_log_sink *s, const struct iovec *iov, unsigned count)
 {
+	struct mmsghdr mm[PSD_LOG_WRITE_RECORDS];
+	ssize_t taken = 0;
 	if (s->fd < 0)
 		return monotonic_ns() < s->retry_ns ? -ENOTCONN : -ECONNRESET;
-	if (send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
-		return (ssize_t)len;
+	for (unsigned i = 0; i < count; i++)
+		mm[i].msg_hdr = (struct msghdr){.msg_iov = (struct iovec *)&iov[i], .msg_iovlen = 1};
+	int sent = sendmmsg(s->fd, mm, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+	for (int i = 0; i < sent; i++)
+		taken += (ssize_t)iov[i].iov_len;
+	if (sent > 0)
+		return taken; /* an error after the first is said again by the next call */
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return -EAGAIN;
 	if (errno == ECONNREFUSED || errno == ENOTCONN || errno == ECONNRESET || errno == EPIPE ||
@@ -114,24 +125,25 @@ static ssize_t syslog_send(struct psd_log_sink *s, const char *buf, size_t len)
 	return -errno;
 }
 
-ssize_t psd_sink_write(struct psd_log_sink *s, const char *buf, size_t len)
+ssize_t psd_sink_write(struct psd_log_sink *s, const struct iovec *iov, unsigned count)
 {
 	struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = count};
 	ssize_t n;
 	switch (s->kind) {
 	case PSD_SINK_SYSLOG:
-		return syslog_send(s, buf, len);
+		return syslog_send(s, iov, count);
 	case PSD_SINK_SOCKET:
-		n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		break;
-	case PSD_SINK_POLLED:
+	case PSD_SINK_POLLED: /* only what is sure to fit: part of the first record at most */
 		if (poll(&p, 1, 0) == 0)
 			return -EAGAIN;
-		n = write(s->fd, buf, len < s->chunk ? len : s->chunk);
+		n = write(s->fd, iov[0].iov_base, iov[0].iov_len < s->chunk ? iov[0].iov_len : s->chunk);
 		break;
 	case PSD_SINK_FD:
 	default:
-		n = s->fd >= 0 ? write(s->fd, buf, len) : (errno = EBADF, -1);
+		n = s->fd >= 0 ? writev(s->fd, iov, (int)count) : (errno = EBADF, -1);
 		break;
 	}
 	if (n >= 0)

@@ -13,6 +13,7 @@
 #define PSD_LOOP_EVENTS 32               /* epoll events taken per turn */
 #define PSD_LOOP_BATCH (2 * PSD_LOOP_EVENTS) /* what one turn dispatches: descriptors, timers */
 #define PSD_LOOP_SIGNALS 65              /* signal numbers 1..64 */
+#define PSD_LOOP_EARLY_NS 2000000ull     /* a timer this close is not armed later (arm_timerfd) */
 
 struct psd_loop_ready {
 	struct psd_loop_source *s; /* NULL: changed or removed since it was found ready */
@@ -202,13 +203,18 @@ void psd_loop_exit(struct psd_loop *l, int status)
 	l->status = status;
 }
 
-/* The timerfd armed for the earliest deadline of the timers that are on, or disarmed. */
+/* The timerfd armed for the earliest deadline of the timers that are on, or disarmed; left
+ * armed for an earlier one that is at most PSD_LOOP_EARLY_NS away (it goes off, finds nothing
+ * due, and is armed then for what is): a storm moves a deadline a little later at each turn
+ * (the core's lazy acknowledgements), and each setting of the timer costs a system call and
+ * the kernel's reprogramming of its clock. */
 static int arm_timerfd(struct psd_loop *l)
 {
 	uint64_t next = UINT64_MAX;
 	for (struct psd_loop_source *t = l->timers; t != NULL; t = t->next)
 		next = t->deadline_ns < next ? t->deadline_ns : next;
-	if (next == l->timer_armed_ns)
+	if (next == l->timer_armed_ns ||
+	    (next > l->timer_armed_ns && l->timer_armed_ns <= l->now_ns + PSD_LOOP_EARLY_NS))
 		return 0;
 	struct itimerspec its = {0}; /* all zero: disarmed */
 	if (next != UINT64_MAX) {

@@ -13,8 +13,9 @@
  *  - a source changed or removed during a turn is not dispatched for what was ready before the
  *    change (epoll is level-triggered: what is still ready is reported again at the next turn);
  *  - before every wait, the timerfd is armed for the earliest deadline of the timers that are
- *    on, and disarmed when none is; a timer fires at or after its deadline, never before, and
- *    is off when its callback runs (one-shot);
+ *    on, or for an earlier one at most 2 ms away (it goes off to no timer), and disarmed when
+ *    none is on and none is that close; a timer fires at or after its deadline, never before,
+ *    and is off when its callback runs (one-shot);
  *  - a descriptor is in epoll exactly while its source watches a non-empty set of events;
  *  - once psd_loop_exit() has been called, nothing more is dispatched and psd_loop_run()
  *    returns the status.

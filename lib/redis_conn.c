@@ -188,17 +188,26 @@ static int out_reserve(struct psd_rconn *c, size_t more)
 	return 0;
 }
 
-/* Appends "$<len>\r\n<bytes>\r\n" or "*<n>\r\n" (len of SIZE_MAX: a count). */
+/* Appends "$<len>\r\n<bytes>\r\n" or "*<n>\r\n" (bytes NULL: a count), its digits without
+ * printf: a storm formats nine of these per port write. */
 static void out_append(struct psd_rconn *c, char kind, size_t n, const char *bytes)
 {
-	int w = snprintf(c->out + c->out_len, c->out_cap - c->out_len, "%c%zu\r\n", kind, n);
-	c->out_len += (size_t)w;
-	if (bytes == NULL)
-		return;
-	memcpy(c->out + c->out_len, bytes, n);
-	c->out_len += n;
-	memcpy(c->out + c->out_len, "\r\n", 2);
-	c->out_len += 2;
+	char digits[20], *out = c->out + c->out_len;
+	size_t d = 0;
+	for (size_t v = n; d == 0 || v != 0; v /= 10)
+		digits[d++] = (char)('0' + v % 10);
+	*out++ = kind;
+	while (d > 0)
+		*out++ = digits[--d];
+	*out++ = '\r';
+	*out++ = '\n';
+	if (bytes != NULL) {
+		memcpy(out, bytes, n);
+		out += n;
+		*out++ = '\r';
+		*out++ = '\n';
+	}
+	c->out_len = (size_t)(out - c->out);
 }
 
 /* Formats argv as a RESP array and queues what its reply must be. */

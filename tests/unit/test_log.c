@@ -6,7 +6,9 @@
  * shared description keeps its flags (the output is its own description). A regular file and
  * /dev/null take everything; a closed stderr drops and counts. syslog gets glibc's format (ident
  * and pid), is queued while its socket is full, and is connected again when syslogd restarts,
- * at once or, when it is not there yet, after PSD_LOG_RETRY_NS.
+ * at once or, when it is not there yet, after PSD_LOG_RETRY_NS. With a watcher, records wait for
+ * the flush at the end of the loop turn and go out together (a write's worth, or an ERROR, at
+ * once, with those before it).
  *
  * stderr is swapped for the descriptor under test while records are logged, and put back
  * before anything is asserted (cmocka reports on it).
@@ -284,6 +286,8 @@ static void syslog_format_queue_and_restart(void **state)
 	changes = 0;
 	psd_log_watch(count_changes, NULL);
 	psd_log(PSD_LOG_NOTICE, "while away");
+	assert_int_equal(psd_log_waiting(&fd), PSD_LOG_WAIT_TURN); /* a watcher flushes at its end */
+	psd_log_flush();
 	assert_int_equal(psd_log_waiting(&fd), PSD_LOG_WAIT_RETRY);
 	assert_true(changes >= 2); /* once at the watch, once for the retry */
 	s = syslogd(path);
@@ -310,6 +314,61 @@ static void syslog_format_queue_and_restart(void **state)
 	unlink(path);
 }
 
+/* With a watcher: records wait for psd_log_flush (the end of the loop turn), then come out
+ * whole and in order; a write's worth (PSD_LOG_WRITE_RECORDS) goes at once, and so does an
+ * ERROR, with what queued before it. */
+static void watched_records_wait_for_the_turn(void **state)
+{
+	enum { FEW = PSD_LOG_WRITE_RECORDS - 1, ALL = FEW + PSD_LOG_WRITE_RECORDS };
+	static char got[1 << 16];
+	size_t len = 0;
+	int fds[2], fd;
+	assert_int_equal(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	psd_log_ident(""); /* lines without a name before them */
+	stderr_to(fds[1]);
+	psd_log_flush(); /* what earlier tests left (the summary of their drops) goes first */
+	read_all(fds[0], got, sizeof(got), &len);
+	len = 0;
+	changes = 0;
+	psd_log_watch(count_changes, NULL);
+	for (int i = 0; i < FEW; i++)
+		psd_log(PSD_LOG_NOTICE, "turn record %d", i);
+	enum psd_log_wait queued = psd_log_waiting(&fd);
+	read_all(fds[0], got, sizeof(got), &len);
+	size_t before_flush = len;
+	psd_log_flush();
+	enum psd_log_wait flushed = psd_log_waiting(&fd);
+	for (int i = FEW; i < ALL; i++)
+		psd_log(PSD_LOG_NOTICE, "turn record %d", i);
+	enum psd_log_wait full = psd_log_waiting(&fd);
+	read_all(fds[0], got, sizeof(got), &len);
+	size_t turn_len = len;
+	psd_log(PSD_LOG_NOTICE, "waits");
+	psd_log(PSD_LOG_ERROR, "at once");
+	read_all(fds[0], got, sizeof(got), &len);
+	enum psd_log_wait after_error = psd_log_waiting(&fd);
+	psd_log_watch(NULL, NULL);
+	stderr_back();
+	close(fds[0]);
+	close(fds[1]);
+
+	assert_int_equal(queued, PSD_LOG_WAIT_TURN);
+	assert_int_equal(before_flush, 0);
+	assert_int_equal(flushed, PSD_LOG_IDLE);
+	assert_int_equal(full, PSD_LOG_IDLE); /* a write's worth went without waiting */
+	assert_true(changes >= 2); /* records wait for the turn, then none */
+	const char *line = got;
+	for (int i = 0; i < ALL; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "NOTICE: turn record %d\n", i);
+		assert_memory_equal(line, want, strlen(want));
+		line += strlen(want);
+	}
+	assert_int_equal((size_t)(line - got), turn_len);
+	assert_string_equal(line, "NOTICE: waits\n ERROR: at once\n");
+	assert_int_equal(after_error, PSD_LOG_IDLE);
+}
+
 static int guard(void **state)
 {
 	alarm(HANG_GUARD_S);
@@ -325,6 +384,7 @@ int main(void)
 		cmocka_unit_test_setup(regular_file_and_dev_null, guard),
 		cmocka_unit_test_setup(closed_stderr_drops, guard),
 		cmocka_unit_test_setup(syslog_format_queue_and_restart, guard),
+		cmocka_unit_test_setup(watched_records_wait_for_the_turn, guard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,10 @@
 /*
  * The daemon's event loop (lib/loop.c) and systemd's notifications (lib/notify.c): a turn
  * dispatches what is ready by priority, then its end-of-turn callbacks; timers fire in deadline
- * order and never early; a source removed or changed during a turn is not dispatched for what
- * was ready before; signals come through the signalfd; exit stops the dispatch at once. The
- * notification socket's address (path or abstract), WATCHDOG_USEC and WATCHDOG_PID, the STATUS=
- * line with a namespace, and datagrams as a listener receives them.
+ * order and never early, a timer moved later too; a source removed or changed during a turn is
+ * not dispatched for what was ready before; signals come through the signalfd; exit stops the
+ * dispatch at once. The notification socket's address (path or abstract), WATCHDOG_USEC and
+ * WATCHDOG_PID, the STATUS= line with a namespace, and datagrams as a listener receives them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -86,6 +86,34 @@ static void timers_in_order(void **state)
 	assert_true(seen.at_ns[2] >= now + 30000000);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(t[i].deadline_ns, UINT64_MAX);
+	psd_loop_free(l);
+}
+
+static struct psd_loop_source *moved;
+static uint64_t moved_to_ns;
+
+static void move_timer(void *ctx, uint32_t revents)
+{
+	psd_loop_timer_at(moved, moved_to_ns);
+}
+
+/* A timer moved later while the timerfd is armed for its old deadline, close by: the timerfd
+ * goes off then to no timer, and the timer fires at its new deadline, once. */
+static void timer_moved_later(void **state)
+{
+	struct psd_loop *l = fresh(1);
+	struct psd_loop_source t, d;
+	uint64_t now = mono_ns();
+	psd_loop_timer(l, &t, PSD_LOOP_PRIORITY_NORMAL, cb_a, NULL);
+	psd_loop_defer(l, &d, move_timer, NULL);
+	psd_loop_timer_at(&t, now + 1000000);
+	moved = &t;
+	moved_to_ns = now + 5000000;
+	psd_loop_defer_set(&d, PSD_DEFER_ONCE); /* at the end of the first turn */
+	assert_int_equal(psd_loop_run(l), 7);
+	assert_string_equal(seen.order, "a");
+	assert_true(seen.at_ns[0] >= now + 5000000);
+	assert_int_equal(t.deadline_ns, UINT64_MAX);
 	psd_loop_free(l);
 }
 
@@ -259,6 +287,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(timers_in_order, guard),
+		cmocka_unit_test_setup(timer_moved_later, guard),
 		cmocka_unit_test_setup(priorities_then_end_of_turn, guard),
 		cmocka_unit_test_setup(removed_during_a_turn, guard),
 		cmocka_unit_test_setup(signal_through_the_loop, guard),
