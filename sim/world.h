@@ -70,11 +70,15 @@ struct psd_world_hooks {
 	void (*timer)(void *ctx);
 };
 
+#define PSD_WORLD_NOTE_KEY 47 /* a note's key up to this long is kept in the note */
+
 /* A keyspace notification published by the model, not yet handed to the core. */
 struct psd_world_note {
 	uint32_t db; /* enum psd_db */
-	char *key;
+	uint32_t key_len;
 	const char *event;
+	char *long_key; /* a key longer than PSD_WORLD_NOTE_KEY (else NULL: in key) */
+	char key[PSD_WORLD_NOTE_KEY + 1];
 };
 
 /* The keyspace subscriptions (world_watch.c): what the core asked to watch, whether the world
@@ -90,8 +94,8 @@ struct psd_world_subs {
 	bool flags_unknown;       /* CONFIG GET refused */
 	bool hold;                /* notifications wait (psd_world_notes_deliver) */
 	bool ahead;               /* a command's notifications come before its reply */
-	struct psd_world_note *notes;
-	size_t len, cap;
+	struct psd_world_note *notes; /* queued: notes[head] to notes[head + len - 1], oldest first */
+	size_t head, len, cap;
 	uint64_t published, delivered, lost;
 };
 

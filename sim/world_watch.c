@@ -6,6 +6,10 @@
  * deliver them before a reply (ahead of the write they describe, as another connection's bytes
  * can be), or drop the subscription with them (lost with their connection).
  *
+ * The queue is a FIFO: notes[head] is the oldest, the room before it is reused once it is as
+ * large as what is queued; a note keeps a short key in itself (a long one allocated), so
+ * publishing and delivering copy no more than the key's bytes.
+ *
  * Invariants: a note is queued only for a database whose subscription is up; a dropped
  * subscription leaves no note of its database queued.
  */
@@ -15,36 +19,59 @@
 
 #include "world.h"
 
-static bool matches(const char *pattern, const char *channel)
+/* Whether the channel prefix + key matches pattern: the same bytes, or up to a trailing '*'. */
+static bool matches(const char *pattern, const char *prefix, size_t plen, const char *key,
+		    size_t len)
 {
 	size_t n = strlen(pattern);
-	if (n > 0 && pattern[n - 1] == '*')
-		return strncmp(pattern, channel, n - 1) == 0;
-	return strcmp(pattern, channel) == 0;
+	bool glob = n > 0 && pattern[n - 1] == '*';
+	n -= glob;
+	if (glob ? plen + len < n : plen + len != n)
+		return false;
+	size_t head = n < plen ? n : plen;
+	return memcmp(pattern, prefix, head) == 0 && memcmp(pattern + head, key, n - head) == 0;
+}
+
+/* The slot at the queue's end, made room for: the consumed front reused, or the queue grown. */
+static struct psd_world_note *queue_end(struct psd_world_subs *s)
+{
+	if (s->head + s->len == s->cap) {
+		if (s->head > 0 && s->head >= s->len) {
+			memmove(s->notes, s->notes + s->head, s->len * sizeof(*s->notes));
+			s->head = 0;
+		} else {
+			s->cap = s->cap != 0 ? 2 * s->cap : 64;
+			s->notes = realloc(s->notes, s->cap * sizeof(*s->notes));
+			if (s->notes == NULL)
+				abort();
+		}
+	}
+	return &s->notes[s->head + s->len++];
 }
 
 static void published(void *ctx, uint32_t db_id, const char *key, size_t len, const char *event)
 {
 	struct psd_world *w = ctx;
 	struct psd_world_subs *s = &w->subs;
-	char channel[160];
+	char prefix[32];
+	size_t plen = 0;
 
 	for (uint32_t db = 0; db < 3; db++) {
 		if (!s->up[db] || s->db_id[db] != db_id)
 			continue;
-		snprintf(channel, sizeof(channel), "__keyspace@%u__:%.*s", db_id, (int)len, key);
+		if (plen == 0)
+			plen = (size_t)snprintf(prefix, sizeof(prefix), "__keyspace@%u__:", db_id);
 		bool hit = false;
 		for (uint32_t i = 0; i < s->count[db]; i++)
-			hit = hit || matches(s->pattern[db][i], channel);
+			hit = hit || matches(s->pattern[db][i], prefix, plen, key, len);
 		if (!hit)
 			continue;
-		if (s->len == s->cap) {
-			s->cap = s->cap != 0 ? 2 * s->cap : 64;
-			s->notes = realloc(s->notes, s->cap * sizeof(*s->notes));
-			if (s->notes == NULL)
-				abort();
-		}
-		s->notes[s->len++] = (struct psd_world_note){db, strndup(key, len), event};
+		struct psd_world_note *n = queue_end(s);
+		*n = (struct psd_world_note){.db = db, .key_len = (uint32_t)len, .event = event};
+		if (len > PSD_WORLD_NOTE_KEY)
+			n->long_key = strndup(key, len);
+		else
+			memcpy(n->key, key, len);
 		s->published++;
 	}
 }
@@ -89,12 +116,12 @@ void psd_world_watch_down(struct psd_world *w, enum psd_db db)
 	if (!s->up[db] && !s->asked[db])
 		return;
 	s->up[db] = s->asked[db] = false;
-	for (size_t i = 0; i < s->len; i++) {
+	for (size_t i = s->head; i < s->head + s->len; i++) {
 		if (s->notes[i].db == db) {
-			free(s->notes[i].key);
+			free(s->notes[i].long_key);
 			s->lost++;
 		} else {
-			s->notes[kept++] = s->notes[i];
+			s->notes[s->head + kept++] = s->notes[i];
 		}
 	}
 	s->len = kept;
@@ -111,24 +138,27 @@ void psd_world_notes_deliver(struct psd_world *w)
 	/* one at a time from the front: delivering one may make the core send commands the
 	 * model executes at once, queueing more behind */
 	while (!s->hold && s->len > 0) {
-		struct psd_world_note n = s->notes[0];
-		memmove(s->notes, s->notes + 1, (s->len - 1) * sizeof(*s->notes));
-		s->len--;
+		struct psd_world_note n = s->notes[s->head]; /* a copy: pushing may queue more */
+		s->head++;
+		if (--s->len == 0)
+			s->head = 0;
 		struct psd_event ev = {.type = PSD_EV_KEYSPACE};
 		ev.u.keyspace.db = (enum psd_db)n.db;
-		ev.u.keyspace.key = (struct psd_str){n.key, strlen(n.key)};
+		ev.u.keyspace.key =
+			(struct psd_str){n.long_key != NULL ? n.long_key : n.key, n.key_len};
 		ev.u.keyspace.event = (struct psd_str){n.event, strlen(n.event)};
 		s->delivered++;
 		psd_world_push(w, &ev);
-		free(n.key);
+		free(n.long_key);
 	}
 }
 
 void psd_world_watch_free(struct psd_world *w)
 {
-	for (size_t i = 0; i < w->subs.len; i++)
-		free(w->subs.notes[i].key);
-	free(w->subs.notes);
-	w->subs.notes = NULL;
-	w->subs.len = w->subs.cap = 0;
+	struct psd_world_subs *s = &w->subs;
+	for (size_t i = s->head; i < s->head + s->len; i++)
+		free(s->notes[i].long_key);
+	free(s->notes);
+	s->notes = NULL;
+	s->head = s->len = s->cap = 0;
 }
