@@ -24,7 +24,8 @@
 #define PSD_MODEL_SCAN_FIELDS 16u /* hashes this small are scanned, larger ones indexed */
 #define PSD_MODEL_SHA "5e1ac7e0a0e1f2b3c4d5e6f708192a3b4c5d6e7f"
 
-struct psd_model_key; /* redis_model.c */
+struct psd_model_key;   /* redis_store.h */
+struct psd_model_names; /* redis_store.c */
 
 struct psd_model {
 	struct psd_model_key *keys; /* in creation order; a removal moves the last key into its gap */
@@ -32,6 +33,7 @@ struct psd_model {
 	size_t cap;
 	uint32_t *index;   /* open addressing over (db, key): key position + 1; 0 is empty */
 	size_t index_cap;  /* a power of two, at least twice count */
+	struct psd_model_names *names; /* hash fields' names, shared with snapshots */
 	uint64_t publishes;      /* PUBLISH calls made by the producer script */
 	bool loading;            /* every command answers -LOADING */
 	uint64_t run_id;         /* INFO server's run_id (as 40 hex digits); a restart changes it */
