@@ -50,8 +50,8 @@ struct psd_model_names {
 };
 
 #define NO_NAME UINT32_MAX
-#define FIELDS_MIN 4u  /* a new body's room when its size is not known: a port's few fields */
-#define VALUES_MIN 32u /* and their values */
+#define FIELDS_MIN 3u  /* a new body's room when its size is not known: a port's three fields */
+#define VALUES_MIN 24u /* and their values */
 
 static void *must(void *p)
 {

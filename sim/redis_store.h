@@ -34,7 +34,7 @@ struct psd_model_key {
 struct psd_model_key *psd_store_find(const struct psd_model *m, uint32_t db, const char *key,
 				     size_t len);
 /* The key, created when absent with room for `fields` fields and `text` bytes of values (0, 0:
- * room for a port's few). */
+ * room for a port's three fields). */
 struct psd_model_key *psd_store_create(struct psd_model *m, uint32_t db, const char *key,
 				       size_t len, bool is_set, uint32_t fields, uint32_t text);
 void psd_store_remove(struct psd_model *m, struct psd_model_key *k);
