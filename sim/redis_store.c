@@ -224,12 +224,10 @@ static bool named(const struct psd_model_body *b, const struct psd_model_field *
 	return f->name == len && memcmp(text_of(b) + f->text, name, len) == 0;
 }
 
-size_t psd_store_field(const struct psd_model *m, const struct psd_model_key *k, const char *name,
-		       size_t len)
+/* The position of the field named name (id: the name's in the dictionary), or PSD_STORE_NONE. */
+static size_t field_at(const struct psd_model_body *b, uint32_t id, const char *name, size_t len)
 {
-	const struct psd_model_body *b = k->body;
 	const struct psd_model_field *f = fields_of(b);
-	uint32_t id = name_find(m->names, name, len);
 	uint32_t mask = index_size(b->cap) - 1, *index = index_of(b);
 	if (index_size(b->cap) == 0) {
 		for (size_t i = 0; i < b->count; i++)
@@ -241,6 +239,12 @@ size_t psd_store_field(const struct psd_model *m, const struct psd_model_key *k,
 		if (named(b, &f[index[i] - 1], id, name, len))
 			return index[i] - 1;
 	return PSD_STORE_NONE;
+}
+
+size_t psd_store_field(const struct psd_model *m, const struct psd_model_key *k, const char *name,
+		       size_t len)
+{
+	return field_at(k->body, name_find(m->names, name, len), name, len);
 }
 
 /* A body for the key's name with room for `fields` fields and `text` bytes of records. */
@@ -347,8 +351,9 @@ uint32_t psd_store_value_room(size_t vlen)
 	return ((uint32_t)vlen + 8) & ~7u;
 }
 
-/* Appends a record (room() made the room): a value in value_cap bytes, or a member's name. */
-static struct psd_model_field record(struct psd_model *m, struct psd_model_body *b,
+/* Appends a record (room() made the room): a value in value_cap bytes, or a member's name;
+ * id: the name's in the dictionary, or NO_NAME. */
+static struct psd_model_field record(struct psd_model *m, struct psd_model_body *b, uint32_t id,
 				     const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	struct psd_model_field f = {.text = b->text_len};
@@ -356,7 +361,10 @@ static struct psd_model_field record(struct psd_model *m, struct psd_model_body 
 	size_t len = value != NULL ? vlen : nlen;
 	memcpy(text_of(b) + f.text, bytes, len);
 	text_of(b)[f.text + len] = '\0';
-	f.name = value != NULL ? name_add(m, name, nlen) : (uint32_t)nlen;
+	if (value != NULL)
+		f.name = id != NO_NAME ? id : name_add(m, name, nlen);
+	else
+		f.name = (uint32_t)nlen;
 	f.value_cap = value != NULL ? psd_store_value_room(vlen) : 0;
 	b->text_len += record_size(&f);
 	return f;
@@ -365,7 +373,8 @@ static struct psd_model_field record(struct psd_model *m, struct psd_model_body 
 int psd_store_put(struct psd_model *m, struct psd_model_key *k, const char *name, size_t nlen,
 		  const char *value, size_t vlen)
 {
-	size_t at = psd_store_field(m, k, name, nlen);
+	uint32_t id = name_find(m->names, name, nlen);
+	size_t at = field_at(k->body, id, name, nlen);
 	if (at != PSD_STORE_NONE && value == NULL)
 		return 0; /* a member already there */
 	struct psd_model_body *b = own(k);
@@ -379,11 +388,11 @@ int psd_store_put(struct psd_model *m, struct psd_model_key *k, const char *name
 	if (f != NULL) { /* outgrew its room: moved to the end */
 		f = &fields_of(b)[at];
 		drop_text(b, f);
-		*f = record(m, b, name, nlen, value, vlen);
+		*f = record(m, b, id, name, nlen, value, vlen);
 		compact(b, k->key_len);
 		return 0;
 	}
-	fields_of(b)[b->count] = record(m, b, name, nlen, value, vlen);
+	fields_of(b)[b->count] = record(m, b, id, name, nlen, value, vlen);
 	if (index_size(b->cap) > 0)
 		index_field(m, b, b->count);
 	b->count++;
