@@ -288,21 +288,22 @@ static void exec_evalsha(struct exec *x)
 
 static const struct {
 	const char *name;
-	bool hash; /* a hash command: WRONGTYPE on a key of another type */
+	bool keyed; /* argv[1] names a key, looked up before the command runs */
+	bool hash;  /* a hash command: WRONGTYPE on a key of another type */
 	void (*run)(struct exec *x);
 } commands[] = {
-	{"HGET", true, exec_hget},     {"HSET", true, exec_hset},
-	{"HGETALL", true, exec_hgetall}, {"KEYS", false, exec_keys},
-	{"EXISTS", false, exec_exists}, {"HEXISTS", true, exec_hexists},
-	{"HDEL", true, exec_hdel},     {"DEL", false, exec_del},
-	{"INFO", false, exec_info},    {"SCRIPT", false, exec_script},
-	{"EVALSHA", false, exec_evalsha},
+	{"HGET", true, true, exec_hget},       {"HSET", true, true, exec_hset},
+	{"HGETALL", true, true, exec_hgetall}, {"KEYS", false, false, exec_keys},
+	{"EXISTS", true, false, exec_exists},  {"HEXISTS", true, true, exec_hexists},
+	{"HDEL", true, true, exec_hdel},       {"DEL", true, false, exec_del},
+	{"INFO", false, false, exec_info},     {"SCRIPT", false, false, exec_script},
+	{"EVALSHA", false, false, exec_evalsha},
 };
 
 void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char *const *argv,
 		    const size_t *len, struct psd_reply *r)
 {
-	struct exec x = {m, db, argc, argv, len, argc > 1 ? find(m, db, argv[1], len[1]) : NULL, r};
+	struct exec x = {m, db, argc, argv, len, NULL, r};
 	size_t c = 0;
 	while (c < sizeof(commands) / sizeof(commands[0]) && !is(argv[0], len[0], commands[c].name))
 		c++;
@@ -316,6 +317,8 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 		r->str = (struct psd_str){"ERR unknown command", 19};
 		return;
 	}
+	if (commands[c].keyed && argc > 1)
+		x.k = find(m, db, argv[1], len[1]);
 	if (commands[c].hash && x.k != NULL && (x.k->is_other || x.k->is_set)) {
 		reply_error(r, PSD_MODEL_WRONGTYPE);
 		return;
