@@ -68,7 +68,7 @@ struct psd_world_hooks {
 	void (*timer)(void *ctx);
 };
 
-#define PSD_WORLD_NOTE_KEY 47 /* a note's key up to this long is kept in the note */
+#define PSD_WORLD_NOTE_KEY 31 /* a note's key up to this long is kept in the note (56 bytes) */
 
 /* A keyspace notification published by the model, not yet handed to the core. */
 struct psd_world_note {
