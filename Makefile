@@ -40,7 +40,7 @@ LIB_SRC := $(LOG_SRC) $(PCAP_SRC)
 # The metrics listener's decisions: pure, like the core (make lint), with the core's text builder
 HTTP_SRC := lib/http_request.c lib/http_response.c lib/http_listener.c lib/http_metrics.c
 HTTP_PURE_OBJ = $(call obj,$(REL),$(HTTP_SRC) core/text.c)
-SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/world.c sim/world_watch.c sim/alert_watch.c
+SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/redis_store.c sim/world.c sim/world_watch.c sim/alert_watch.c
 # psd-sim: the command line, the assembly, the PRNG, the workload, the faults, the oracle and its
 # checkers, the scenarios (sim/sim.h lists them by job)
 SIM_MAIN_SRC := sim/sim_main.c sim/assembly.c sim/prng.c sim/workload.c sim/fault_schedule.c \
@@ -66,7 +66,8 @@ FUZZ_SRC_dbconfig := $(CORE_SRC) adapters/dbconfig.c $(LOG_SRC)
 FUZZ_SRC_alert_rules := $(CORE_SRC) adapters/alert_rules.c $(LOG_SRC)
 FUZZ_SRC_fixture := $(CORE_SRC) $(SIM_SRC) sim/fixture.c $(PCAP_SRC) $(LOG_SRC)
 FUZZ_SRC_capture := $(CORE_SRC) $(PCAP_SRC) $(LOG_SRC)
-FUZZ_SRC_redis := $(CORE_SRC) $(DRIVER_SRC) $(REDIS_CONN_SRC) sim/redis_model.c sim/nl_build.c
+FUZZ_SRC_redis := $(CORE_SRC) $(DRIVER_SRC) $(REDIS_CONN_SRC) sim/redis_model.c sim/redis_store.c \
+	sim/nl_build.c
 FUZZ_SRC_http := $(HTTP_SRC) core/text.c
 FUZZ_LIBS := -linih -ljansson -lhiredis
 

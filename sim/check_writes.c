@@ -51,7 +51,9 @@ void psd_check_state_needs_appl(struct psd_sim *s, uint32_t argc, const char *co
 	if (argc < 2 || !psd_sim_arg_is(argv[0], len[0], "HSET") || len[1] <= n || len[1] >= 60 ||
 	    memcmp(argv[1], state, n) != 0)
 		return;
-	snprintf(appl, sizeof(appl), "PORT_TABLE:%.*s", (int)(len[1] - n), argv[1] + n);
+	memcpy(appl, "PORT_TABLE:", n); /* as long as "PORT_TABLE|" */
+	memcpy(appl + n, argv[1] + n, len[1] - n);
+	appl[len[1]] = '\0';
 	if (!psd_model_exists(&s->w->m, PSD_WORLD_APPL, appl))
 		psd_sim_violate(s, PSD_INV_STATE_NEEDS_APPL, "STATE_DB written without APPL_DB", appl,
 				strlen(appl));

@@ -40,10 +40,23 @@ void psd_kernel_free(struct psd_kernel *k)
 	free(k->unheard);
 }
 
+/* Ethernet<port>, x-suffixed when renamed, cut at 15 bytes as snprintf would: written by hand,
+ * since every message the kernel hands over names its netdev. */
 void psd_kernel_name(const struct psd_kernel *k, uint32_t port, bool renamed, char buf[16])
 {
+	char text[24] = "Ethernet", digits[10];
+	size_t n = 0, at = 8;
 	(void)k;
-	snprintf(buf, 16, renamed ? "Ethernet%ux" : "Ethernet%u", port);
+	do
+		digits[n++] = (char)('0' + port % 10);
+	while ((port /= 10) != 0);
+	while (n > 0)
+		text[at++] = digits[--n];
+	if (renamed)
+		text[at++] = 'x';
+	at = at < 15 ? at : 15;
+	memcpy(buf, text, at);
+	buf[at] = '\0';
 }
 
 static struct psd_kernel_msg snapshot(const struct psd_kernel *k, uint32_t port, uint16_t type)

@@ -4,7 +4,9 @@
  * producer "set" script executed natively (SADD, HSET per pair, PUBLISH when newly added).
  * psd_model_consume() pops PORT_TABLE_KEY_SET the way orchagent's consumer does. Test and
  * simulation code only: it allocates freely; keys are found through a hash index, so 100K-port
- * worlds stay fast (KEYS still scans, as Redis does).
+ * worlds stay fast (KEYS still scans, as Redis does), and a key's name, fields and values are one
+ * block, shared with the snapshots taken since it was last written (copy on write), so a SAVE
+ * copies the key list, not the data.
  *
  * Besides hashes and sets, a key may hold another type (string, list, zset, stream: kept as an
  * opaque "other"): hash commands on it, and on a set, answer WRONGTYPE as Redis does. While
@@ -22,33 +24,16 @@
 #define PSD_MODEL_SCAN_FIELDS 16u /* hashes this small are scanned, larger ones indexed */
 #define PSD_MODEL_SHA "5e1ac7e0a0e1f2b3c4d5e6f708192a3b4c5d6e7f"
 
-struct psd_model_field {
-	char *name;
-	char *value;
-	uint32_t value_cap; /* bytes allocated for value: rewritten in place when it fits */
-	uint32_t hash; /* of name: compared before the bytes, so 100K-member sets stay usable */
-	uint32_t len;  /* of name */
-};
-
-struct psd_model_key {
-	uint32_t db;
-	uint32_t key_len;
-	uint32_t key_hash; /* of (db, key): compared first, and the index slot's home */
-	char *key;
-	bool is_set;
-	bool is_other; /* a string, list, zset or stream: hash commands answer WRONGTYPE */
-	size_t count;
-	struct psd_model_field *fields; /* sets keep members in name, value NULL */
-	uint32_t *field_index; /* beyond PSD_MODEL_SCAN_FIELDS: open addressing, position + 1 */
-	size_t field_index_cap; /* a power of two, at least twice the fields' capacity */
-};
+struct psd_model_key;   /* redis_store.h */
+struct psd_model_names; /* redis_store.c */
 
 struct psd_model {
-	struct psd_model_key *keys;
+	struct psd_model_key *keys; /* in creation order; a removal moves the last key into its gap */
 	size_t count;
 	size_t cap;
 	uint32_t *index;   /* open addressing over (db, key): key position + 1; 0 is empty */
-	size_t index_cap;  /* a power of two, at least twice cap */
+	size_t index_cap;  /* a power of two, at least twice count */
+	struct psd_model_names *names; /* hash fields' names, shared with snapshots */
 	uint64_t publishes;      /* PUBLISH calls made by the producer script */
 	bool loading;            /* every command answers -LOADING */
 	uint64_t run_id;         /* INFO server's run_id (as 40 hex digits); a restart changes it */
@@ -71,11 +56,13 @@ void psd_model_exec(struct psd_model *m, uint32_t db, uint32_t argc, const char 
 /* Test helpers: db ids are Redis numbers (0 APPL, 4 CONFIG, 6 STATE in SONiC's layout). */
 void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const char *field,
 		    const char *value);
+/* The value, valid until the key is next written or removed; NULL when absent. */
 const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *key,
 			   const char *field);
 /* Deletes every key of db starting with prefix ("" for FLUSHDB); returns how many. */
 size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *prefix);
-/* dst (uninitialised) becomes a copy of src's data: an RDB snapshot. */
+/* dst (uninitialised) becomes a copy of src's data: an RDB snapshot. Either may be written
+ * afterwards; the other keeps its data. */
 void psd_model_copy(struct psd_model *dst, const struct psd_model *src);
 /* Redis restarts from snapshot (NULL: empty): m's data is replaced, the snapshot is consumed
  * (freed), and the run_id changes. */

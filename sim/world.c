@@ -16,11 +16,7 @@ static void world_fail(const char *what)
 
 static void free_reply(struct psd_world_reply *q)
 {
-	free(q->str);
-	for (size_t i = 0; q->element_text != NULL && q->element_text[i] != NULL; i++)
-		free(q->element_text[i]);
-	free(q->element_text);
-	free(q->elements);
+	free(q->copy);
 }
 
 uint32_t psd_world_db_id(const struct psd_world *w, enum psd_db db)
@@ -101,6 +97,35 @@ void psd_world_queue_reply(struct psd_world *w, uint64_t tag, const struct psd_r
 	queue_reply(w, tag, UINT32_MAX, src);
 }
 
+/* len bytes of s and a NUL, at dst (NULL: allocated) */
+static char *copy_text(char *dst, const char *s, size_t len)
+{
+	if (dst == NULL && (dst = malloc(len + 1)) == NULL)
+		world_fail("out of memory");
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return dst;
+}
+
+/* A copy of n elements and their text in one block (*block, to free). */
+static const struct psd_str *copy_elements(void **block, const struct psd_str *src, size_t n)
+{
+	size_t text = 0;
+	for (size_t i = 0; i < n; i++)
+		text += src[i].len + 1;
+	struct psd_str *e = malloc((n + 1) * sizeof(*e) + text);
+	if (e == NULL)
+		world_fail("out of memory");
+	char *at = (char *)(e + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		e[i] = (struct psd_str){copy_text(at, src[i].ptr, src[i].len), src[i].len};
+		at += src[i].len + 1;
+	}
+	e[n] = (struct psd_str){NULL, 0};
+	*block = e;
+	return e;
+}
+
 static void queue_reply(struct psd_world *w, uint64_t tag, uint32_t expect,
 			const struct psd_reply *src)
 {
@@ -117,23 +142,14 @@ static void queue_reply(struct psd_world *w, uint64_t tag, uint32_t expect,
 		w->reply_head = 0;
 	}
 	struct psd_world_reply *q = reply_at(w, w->reply_count++);
-	memset(q, 0, sizeof(*q));
-	q->r = *src;
+	*q = (struct psd_world_reply){.r = *src, .expect = expect};
 	q->r.tag = tag;
-	q->expect = expect;
 	if (src->type == PSD_REPLY_STRING || src->type == PSD_REPLY_ERROR) {
-		q->str = strndup(src->str.ptr, src->str.len);
-		q->r.str.ptr = q->str;
+		q->copy = copy_text(NULL, src->str.ptr, src->str.len);
+		q->r.str.ptr = q->copy;
 	}
-	if (src->type == PSD_REPLY_ARRAY) {
-		q->elements = calloc(src->element_count + 1, sizeof(*q->elements));
-		q->element_text = calloc(src->element_count + 1, sizeof(char *));
-		for (size_t i = 0; i < src->element_count; i++) {
-			q->element_text[i] = strndup(src->elements[i].ptr, src->elements[i].len);
-			q->elements[i] = (struct psd_str){q->element_text[i], src->elements[i].len};
-		}
-		q->r.elements = q->elements;
-	}
+	if (src->type == PSD_REPLY_ARRAY)
+		q->r.elements = copy_elements(&q->copy, src->elements, src->element_count);
 }
 
 /* A reply of a type a command expecting `expect` cannot have: an integer where a status, a bulk
@@ -374,13 +390,13 @@ void psd_world_watch_down(struct psd_world *w, enum psd_db db)
 
 void psd_world_notes_deliver(struct psd_world *w)
 {
+	struct psd_world_note n;
 	struct psd_event ev;
-	char *key;
 	/* one at a time from the front: delivering one may make the core send commands the
 	 * model executes at once, queueing more behind */
-	while ((key = psd_world_subs_next(&w->subs, &ev)) != NULL) {
+	while (psd_world_subs_next(&w->subs, &n, &ev)) {
 		psd_world_push(w, &ev);
-		free(key);
+		free(n.long_key);
 	}
 }
 

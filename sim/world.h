@@ -40,9 +40,7 @@ struct psd_world_cmd {
 struct psd_world_reply {
 	struct psd_reply r;
 	uint32_t expect; /* the reply types its command may have (an error always may) */
-	char *str;
-	struct psd_str *elements;
-	char **element_text;
+	void *copy; /* the reply's string, or its elements then their text, in one block (or NULL) */
 };
 
 /* What a simulation adds to the world; every member may be NULL. */

@@ -13,11 +13,15 @@
 
 #include "psd/core.h"
 
+#define PSD_WORLD_NOTE_KEY 31 /* a note's key up to this long is kept in the note (56 bytes) */
+
 /* A keyspace notification published by the model, not yet handed to the core. */
 struct psd_world_note {
 	uint32_t db; /* enum psd_db */
-	char *key;
+	uint32_t key_len;
 	const char *event;
+	char *long_key; /* a key longer than PSD_WORLD_NOTE_KEY (else NULL: in key) */
+	char key[PSD_WORLD_NOTE_KEY + 1];
 };
 
 /* By default nothing is confirmed and the core does as without notifications; a simulation
@@ -32,8 +36,8 @@ struct psd_world_subs {
 	bool flags_unknown;       /* CONFIG GET refused */
 	bool hold;                /* notifications wait (psd_world_notes_deliver) */
 	bool ahead;               /* a command's notifications come before its reply */
-	struct psd_world_note *notes;
-	size_t len, cap;
+	struct psd_world_note *notes; /* queued: notes[head] to notes[head + len - 1], oldest first */
+	size_t head, len, cap;
 	uint64_t published, delivered, lost;
 };
 
@@ -47,9 +51,10 @@ void psd_world_subs_asked(struct psd_world_subs *s, enum psd_db db, uint32_t db_
  * nothing changed, else *ev is the event that tells the core. */
 bool psd_world_subs_up(struct psd_world_subs *s, enum psd_db db, struct psd_event *ev);
 bool psd_world_subs_down(struct psd_world_subs *s, enum psd_db db, struct psd_event *ev);
-/* The oldest queued notification taken off as the event that tells it (*ev): its key, to free
- * once the event is handed over; NULL when none is queued or they are held. */
-char *psd_world_subs_next(struct psd_world_subs *s, struct psd_event *ev);
+/* The oldest queued notification taken off into *n, and the event that tells it (*ev, its key in
+ * *n: keep n until the event is handed over, then free n->long_key); false when none is queued
+ * or they are held. */
+bool psd_world_subs_next(struct psd_world_subs *s, struct psd_world_note *n, struct psd_event *ev);
 void psd_world_subs_free(struct psd_world_subs *s);
 
 #endif
