@@ -44,9 +44,9 @@ SIM_SRC := $(DRIVER_SRC) sim/nl_build.c sim/redis_model.c sim/redis_store.c sim/
 # psd-sim: the command line, the assembly, the PRNG, the workload, the faults, the oracle and its
 # checkers, the scenarios (sim/sim.h lists them by job)
 SIM_MAIN_SRC := sim/sim_main.c sim/assembly.c sim/prng.c sim/workload.c sim/fault_schedule.c \
-	sim/fault_inject.c sim/oracle.c sim/violation.c sim/check_writes.c sim/check_warm.c \
-	sim/check_step.c sim/check_liveness.c sim/check_replies.c sim/heal.c sim/scenario_swarm.c \
-	sim/scenario_warm_bench.c sim/scenario_alerts.c sim/scenario_soak.c \
+	sim/fault_inject.c sim/oracle.c sim/violation.c sim/report.c sim/check_writes.c \
+	sim/check_warm.c sim/check_step.c sim/check_liveness.c sim/check_replies.c sim/heal.c \
+	sim/scenario_swarm.c sim/scenario_warm_bench.c sim/scenario_alerts.c sim/scenario_soak.c \
 	sim/kernel.c sim/fixture.c adapters/alert_rules.c $(LIB_SRC)
 REDIS_CONN_SRC := lib/redis_conn.c
 # the daemon's event loop and systemd's notifications: no libsystemd

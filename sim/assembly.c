@@ -12,6 +12,7 @@
 
 #include "alert_rules.h"
 #include "commands.h"
+#include "oracle.h"
 #include "sim.h"
 
 /* A commit hash (40 hex digits) folds its digits; anything else is a number (strtoull, base 0). */

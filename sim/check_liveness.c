@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checks.h"
 #include "sim.h"
 
 void psd_check_reconnected(struct psd_sim *s, uint64_t back_ns)
@@ -18,7 +19,7 @@ void psd_check_reconnected(struct psd_sim *s, uint64_t back_ns)
 		char took[64];
 		snprintf(took, sizeof(took), "%llu ms after Redis was back",
 			 (unsigned long long)((s->w->now - back_ns) / PSD_SIM_MS));
-		psd_sim_violate(s, PSD_INV_RECONNECTED, "reconnected", took, strlen(took));
+		psd_sim_violate(&s->o, PSD_INV_RECONNECTED, "reconnected", took, strlen(took));
 	}
 }
 

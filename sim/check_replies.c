@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "checks.h"
 #include "commands.h"
 #include "sim.h"
 
@@ -53,7 +54,7 @@ void psd_check_wrong_acks(struct psd_sim *s)
 		if (!s->o.replies.unacked[i])
 			continue;
 		snprintf(key, sizeof(key), "PORT_TABLE|Ethernet%u%s", i / 2, i % 2 ? "x" : "");
-		psd_sim_violate(s, PSD_INV_NO_WRONG_ACK,
+		psd_sim_violate(&s->o, PSD_INV_NO_WRONG_ACK,
 				"answered with a wrong type, never sent again:", key, strlen(key));
 		return;
 	}

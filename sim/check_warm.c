@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checks.h"
 #include "commands.h"
 #include "sim.h"
 
@@ -51,7 +52,7 @@ static void check_warm_state(struct psd_sim *s, uint32_t argc, const char *const
 	if (!warm_edge(cw->state, to)) {
 		char edge[40];
 		snprintf(edge, sizeof(edge), "%s -> %s", cw->state[0] ? cw->state : "start", to);
-		psd_sim_violate(s, PSD_INV_WARM_PATH, "no such transition:", edge, strlen(edge));
+		psd_sim_violate(&s->o, PSD_INV_WARM_PATH, "no such transition:", edge, strlen(edge));
 	}
 	if (strcmp(to, "initialized") == 0 && cw->state[0] == '\0')
 		cw->window = true; /* until reconciled, or until Redis loses what it held */
@@ -111,7 +112,7 @@ static void check_warm_churn(struct psd_sim *s, uint32_t argc, const char *const
 				 had != NULL;
 	}
 	if (!changes)
-		psd_sim_violate(s, PSD_INV_WARM_NO_CHURN,
+		psd_sim_violate(&s->o, PSD_INV_WARM_NO_CHURN,
 				"a warm start wrote what STATE_DB already held:", argv[1], len[1]);
 }
 
@@ -140,13 +141,13 @@ static void check_warm_exact(struct psd_sim *s)
 			continue;
 		snprintf(mtu, sizeof(mtu), "%u", p->mtu);
 		if (p->ifindex == 0 || p->renamed)
-			psd_sim_violate(s, PSD_INV_WARM_EXACT,
+			psd_sim_violate(&s->o, PSD_INV_WARM_EXACT,
 					"at reconciled, an entry for a netdev that is gone:", key,
 					strlen(key));
 		else if (oper == NULL || admin == NULL || m == NULL ||
 			 strcmp(oper, p->up && p->carrier ? "up" : "down") != 0 ||
 			 strcmp(admin, p->up ? "up" : "down") != 0 || strcmp(m, mtu) != 0)
-			psd_sim_violate(s, PSD_INV_WARM_EXACT, "at reconciled, an entry not the kernel's:",
+			psd_sim_violate(&s->o, PSD_INV_WARM_EXACT, "at reconciled, an entry not the kernel's:",
 					key, strlen(key));
 	}
 }

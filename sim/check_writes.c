@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "checks.h"
 #include "commands.h"
 #include "sim.h"
 
@@ -33,10 +34,10 @@ void psd_check_writes_sent(struct psd_sim *s, uint32_t db, uint32_t argc,
 	if (i == UINT32_MAX || renamed)
 		return;
 	if (!cw->fresh[i])
-		psd_sim_violate(s, PSD_INV_NO_OLD_IFINDEX,
+		psd_sim_violate(&s->o, PSD_INV_NO_OLD_IFINDEX,
 				"STATE_DB changed by an old interface's message:", argv[1], len[1]);
 	if (del && !cw->told_gone[i])
-		psd_sim_violate(s, PSD_INV_NO_FALSE_DELETE,
+		psd_sim_violate(&s->o, PSD_INV_NO_FALSE_DELETE,
 				"deleted, though the core was told of no deletion:", argv[1], len[1]);
 	if (hset)
 		cw->told_gone[i] = false;
@@ -55,7 +56,7 @@ void psd_check_state_needs_appl(struct psd_sim *s, uint32_t argc, const char *co
 	memcpy(appl + n, argv[1] + n, len[1] - n);
 	appl[len[1]] = '\0';
 	if (!psd_model_exists(&s->w->m, PSD_WORLD_APPL, appl))
-		psd_sim_violate(s, PSD_INV_STATE_NEEDS_APPL, "STATE_DB written without APPL_DB", appl,
+		psd_sim_violate(&s->o, PSD_INV_STATE_NEEDS_APPL, "STATE_DB written without APPL_DB", appl,
 				strlen(appl));
 }
 
@@ -73,7 +74,7 @@ void psd_check_init_done_once(struct psd_sim *s, uint32_t db, uint32_t argc,
 {
 	if (db == PSD_WORLD_APPL && psd_sim_cmd_writes(argv, len) &&
 	    names_init_done(argc, argv, len) && ++s->o.writes.init_done_writes > 1)
-		psd_sim_violate(s, PSD_INV_INIT_DONE_ONCE, "PortInitDone written twice", "", 0);
+		psd_sim_violate(&s->o, PSD_INV_INIT_DONE_ONCE, "PortInitDone written twice", "", 0);
 }
 
 /* From now on the netdev must not move STATE_DB. */

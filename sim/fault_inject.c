@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "oracle.h"
 #include "sim.h"
 
 /* Error replies a real Redis gives, with its own words; the `refuse` fault draws one. */

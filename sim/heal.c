@@ -7,6 +7,7 @@
  * PSD_SIM_CONVERGE_NS; once converged, every port command answered with a wrong type must have
  * been sent again (check_replies.c).
  */
+#include "oracle.h"
 #include "sim.h"
 
 uint64_t psd_sim_heal(struct psd_sim *s, const char **why)

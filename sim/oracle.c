@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle.h"
 #include "sim.h"
 
 bool psd_sim_oracle_init(struct psd_sim *s)

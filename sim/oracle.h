@@ -4,7 +4,8 @@
  * The invariants' names, the checkers' state and that record and report are violation.h's, below
  * the checkers and the dispatch: they call it, it calls neither.
  *
- * One checker per concern, each in its own file, each saying at its top what it checks:
+ * One checker per concern, each in its own file, each saying at its top what it checks (their
+ * entry points: checks.h):
  *   check_writes.c    the commands the core sends follow from what it was told (state-needs-appl,
  *                     no-old-ifindex, no-false-delete, init-done-once)
  *   check_warm.c      a warm start (warm-path, warm-no-churn, warm-exact)
@@ -32,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checks.h"
 #include "kernel.h"
 #include "violation.h"
 
@@ -59,43 +61,5 @@ void psd_sim_oracle_daemon_restart(struct psd_sim *s);
 /* A connection dropped for a reply that broke the protocol: the core treats what the server
  * acknowledged as suspect and writes every port again, as after a restart. */
 void psd_sim_oracle_protocol_drop(struct psd_sim *s);
-
-/* check_writes.c */
-void psd_check_writes_sent(struct psd_sim *s, uint32_t db, uint32_t argc,
-			   const char *const *argv, const size_t *len);
-void psd_check_state_needs_appl(struct psd_sim *s, uint32_t argc, const char *const *argv,
-				const size_t *len);
-void psd_check_init_done_once(struct psd_sim *s, uint32_t db, uint32_t argc,
-			      const char *const *argv, const size_t *len);
-/* The kernel brought port's netdev (ifindex) down at the core's request. */
-void psd_check_writes_link_down(struct psd_sim *s, uint32_t port, int32_t ifindex);
-void psd_check_writes_seen(struct psd_sim *s, const struct psd_kernel_msg *msg);
-void psd_check_writes_dump_missing(struct psd_sim *s, uint32_t port);
-
-/* check_warm.c */
-void psd_check_warm_sent(struct psd_sim *s, uint32_t db, uint32_t argc,
-			 const char *const *argv, const size_t *len);
-void psd_check_warm_command(struct psd_sim *s, uint32_t argc, const char *const *argv,
-			    const size_t *len); /* a STATE_DB command */
-
-/* check_step.c */
-void psd_check_step(struct psd_sim *s);   /* after every step: memory-bounded, alert-held-for */
-void psd_check_alerts(struct psd_sim *s); /* alert-held-for alone */
-void psd_check_alerts_hook(void *ctx);     /* the same, as the world's timer hook */
-
-/* check_replies.c */
-/* Redis answers this command, unexecuted, with a type it cannot have. */
-void psd_check_wrong_reply(struct psd_sim *s, uint32_t db, uint32_t argc,
-			   const char *const *argv, const size_t *len);
-void psd_check_replies_sent(struct psd_sim *s, uint32_t db, uint32_t argc,
-			    const char *const *argv, const size_t *len);
-void psd_check_replies_reset(struct psd_sim *s); /* a new core */
-void psd_check_wrong_acks(struct psd_sim *s);     /* the world healed: every one sent again */
-
-/* check_liveness.c */
-/* Redis came back at back_ns and the daemon has now reconnected to every database. */
-void psd_check_reconnected(struct psd_sim *s, uint64_t back_ns);
-/* STATE_DB equals the kernel for every port: NULL, or what differs. */
-const char *psd_check_converged(struct psd_sim *s);
 
 #endif

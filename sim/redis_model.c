@@ -28,7 +28,7 @@ void psd_model_init(struct psd_model *m)
 
 void psd_model_free(struct psd_model *m)
 {
-	psd_store_free(m);
+	psd_store_free(&m->store);
 	free(m->elements);
 	free(m->reply_text);
 	memset(m, 0, sizeof(*m));
@@ -37,13 +37,13 @@ void psd_model_free(struct psd_model *m)
 static struct psd_model_key *find(const struct psd_model *m, uint32_t db, const char *key,
 				  size_t len)
 {
-	return psd_store_find(m, db, key, len);
+	return psd_store_find(&m->store, db, key, len);
 }
 
 static struct psd_model_key *create(struct psd_model *m, uint32_t db, const char *key, size_t len,
 				    bool is_set)
 {
-	return psd_store_create(m, db, key, len, is_set, 0, 0);
+	return psd_store_create(&m->store, db, key, len, is_set, 0, 0);
 }
 
 static const char *key_name(const struct psd_model_key *k)
@@ -100,13 +100,13 @@ static void producer_set(struct psd_model *m, uint32_t db, uint32_t argc, const 
 	const char *const *args = argv + 3 + numkeys;
 	const size_t *alen = len + 3 + numkeys;
 	struct psd_model_key *set = create(m, db, keys[1], klen[1], true);
-	int added = psd_store_put(m, set, args[1], alen[1], NULL, 0);
+	int added = psd_store_put(&m->store, set, args[1], alen[1], NULL, 0);
 
 	if (added)
 		notify(m, db, keys[1], klen[1], "sadd");
 	for (uint32_t i = 2; i < numkeys; i++) {
 		struct psd_model_key *h = create(m, db, keys[i], klen[i], false);
-		psd_store_put(m, h, args[2 * i - 2], alen[2 * i - 2], args[2 * i - 1],
+		psd_store_put(&m->store, h, args[2 * i - 2], alen[2 * i - 2], args[2 * i - 1],
 			      alen[2 * i - 1]);
 		notify(m, db, keys[i], klen[i], "hset");
 	}
@@ -129,7 +129,7 @@ static void reply_error(struct psd_reply *r, const char *text)
 void psd_model_copy(struct psd_model *dst, const struct psd_model *src)
 {
 	psd_model_init(dst);
-	psd_store_copy(dst, src);
+	psd_store_copy(&dst->store, &src->store);
 	dst->run_id = src->run_id;
 }
 
@@ -154,7 +154,7 @@ void psd_model_put_other(struct psd_model *m, uint32_t db, const char *key)
 {
 	struct psd_model_key *k = find(m, db, key, strlen(key));
 	if (k != NULL)
-		psd_store_remove(m, k);
+		psd_store_remove(&m->store, k);
 	create(m, db, key, strlen(key), false)->is_other = true;
 	notify(m, db, key, strlen(key), "set");
 }
@@ -174,7 +174,7 @@ struct exec {
 /* Reads: HGET, HGETALL, EXISTS, HEXISTS, KEYS. */
 static void exec_hget(struct exec *x)
 {
-	size_t at = x->k != NULL ? psd_store_field(x->m, x->k, x->argv[2], x->len[2]) : PSD_STORE_NONE;
+	size_t at = x->k != NULL ? psd_store_field(&x->m->store, x->k, x->argv[2], x->len[2]) : PSD_STORE_NONE;
 	if (at == PSD_STORE_NONE)
 		x->r->type = PSD_REPLY_NIL;
 	else
@@ -186,7 +186,7 @@ static void exec_hgetall(struct exec *x)
 	size_t n = x->k != NULL ? psd_store_fields(x->k) : 0;
 	reply_array(x->m, x->r, 2 * n);
 	for (size_t i = 0; i < n; i++) {
-		const char *name = psd_store_name(x->m, x->k, i), *value = psd_store_value(x->k, i);
+		const char *name = psd_store_name(&x->m->store, x->k, i), *value = psd_store_value(x->k, i);
 		x->m->elements[2 * i] = (struct psd_str){name, strlen(name)};
 		x->m->elements[2 * i + 1] = (struct psd_str){value, strlen(value)};
 	}
@@ -200,7 +200,7 @@ static void exec_exists(struct exec *x)
 static void exec_hexists(struct exec *x)
 {
 	reply_int(x->r, x->k != NULL &&
-			       psd_store_field(x->m, x->k, x->argv[2], x->len[2]) != PSD_STORE_NONE);
+			       psd_store_field(&x->m->store, x->k, x->argv[2], x->len[2]) != PSD_STORE_NONE);
 }
 
 /* KEYS with at most a trailing '*' */
@@ -210,13 +210,13 @@ static void exec_keys(struct exec *x)
 	const char *pattern = x->argv[1];
 	size_t plen = x->len[1] > 0 && pattern[x->len[1] - 1] == '*' ? x->len[1] - 1 : x->len[1];
 	size_t n = 0;
-	for (size_t i = 0; i < m->count; i++)
-		n += m->keys[i].db == x->db && strncmp(key_name(&m->keys[i]), pattern, plen) == 0;
+	for (size_t i = 0; i < m->store.count; i++)
+		n += m->store.keys[i].db == x->db && strncmp(key_name(&m->store.keys[i]), pattern, plen) == 0;
 	reply_array(x->m, x->r, n);
 	n = 0;
-	for (size_t i = 0; i < m->count; i++)
-		if (m->keys[i].db == x->db && strncmp(key_name(&m->keys[i]), pattern, plen) == 0)
-			x->m->elements[n++] = (struct psd_str){key_name(&m->keys[i]), m->keys[i].key_len};
+	for (size_t i = 0; i < m->store.count; i++)
+		if (m->store.keys[i].db == x->db && strncmp(key_name(&m->store.keys[i]), pattern, plen) == 0)
+			x->m->elements[n++] = (struct psd_str){key_name(&m->store.keys[i]), m->store.keys[i].key_len};
 }
 
 /* Writes: HSET, HDEL, DEL, each published as Redis does. */
@@ -227,9 +227,9 @@ static void exec_hset(struct exec *x)
 	for (uint32_t i = 2; i + 1 < x->argc; i += 2) /* a new key's room for its fields */
 		text += psd_store_value_room(x->len[i + 1]);
 	struct psd_model_key *k =
-		psd_store_create(x->m, x->db, x->argv[1], x->len[1], false, (x->argc - 2) / 2, text);
+		psd_store_create(&x->m->store, x->db, x->argv[1], x->len[1], false, (x->argc - 2) / 2, text);
 	for (uint32_t i = 2; i + 1 < x->argc; i += 2)
-		added += psd_store_put(x->m, k, x->argv[i], x->len[i], x->argv[i + 1], x->len[i + 1]);
+		added += psd_store_put(&x->m->store, k, x->argv[i], x->len[i], x->argv[i + 1], x->len[i + 1]);
 	notify(x->m, x->db, x->argv[1], x->len[1], "hset");
 	reply_int(x->r, added);
 }
@@ -238,16 +238,16 @@ static void exec_hdel(struct exec *x)
 {
 	int64_t removed = 0;
 	for (uint32_t i = 2; x->k != NULL && i < x->argc; i++) {
-		size_t at = psd_store_field(x->m, x->k, x->argv[i], x->len[i]);
+		size_t at = psd_store_field(&x->m->store, x->k, x->argv[i], x->len[i]);
 		if (at != PSD_STORE_NONE) {
-			psd_store_remove_field(x->m, x->k, at);
+			psd_store_remove_field(&x->m->store, x->k, at);
 			removed++;
 		}
 	}
 	if (removed > 0)
 		notify(x->m, x->db, x->argv[1], x->len[1], "hdel");
 	if (x->k != NULL && psd_store_fields(x->k) == 0) { /* Redis keeps no empty hash */
-		psd_store_remove(x->m, x->k);
+		psd_store_remove(&x->m->store, x->k);
 		notify(x->m, x->db, x->argv[1], x->len[1], "del");
 	}
 	reply_int(x->r, removed);
@@ -257,7 +257,7 @@ static void exec_del(struct exec *x)
 {
 	reply_int(x->r, x->k != NULL);
 	if (x->k != NULL) {
-		psd_store_remove(x->m, x->k);
+		psd_store_remove(&x->m->store, x->k);
 		notify(x->m, x->db, x->argv[1], x->len[1], "del");
 	}
 }
@@ -330,7 +330,7 @@ void psd_model_hset(struct psd_model *m, uint32_t db, const char *key, const cha
 		    const char *value)
 {
 	struct psd_model_key *k = create(m, db, key, strlen(key), false);
-	psd_store_put(m, k, field, strlen(field), value, strlen(value));
+	psd_store_put(&m->store, k, field, strlen(field), value, strlen(value));
 	notify(m, db, key, strlen(key), "hset");
 }
 
@@ -338,17 +338,17 @@ const char *psd_model_hget(const struct psd_model *m, uint32_t db, const char *k
 			   const char *field)
 {
 	struct psd_model_key *k = find(m, db, key, strlen(key));
-	size_t at = k != NULL ? psd_store_field(m, k, field, strlen(field)) : PSD_STORE_NONE;
+	size_t at = k != NULL ? psd_store_field(&m->store, k, field, strlen(field)) : PSD_STORE_NONE;
 	return at != PSD_STORE_NONE ? psd_store_value(k, at) : NULL;
 }
 
 size_t psd_model_del_matching(struct psd_model *m, uint32_t db, const char *prefix)
 {
 	size_t removed = 0, plen = strlen(prefix);
-	for (size_t i = m->count; i-- > 0;) { /* removal moves the last key into i: go down */
-		if (m->keys[i].db == db && strncmp(key_name(&m->keys[i]), prefix, plen) == 0) {
-			notify(m, db, key_name(&m->keys[i]), m->keys[i].key_len, "del");
-			psd_store_remove(m, &m->keys[i]);
+	for (size_t i = m->store.count; i-- > 0;) { /* removal moves the last key into i: go down */
+		if (m->store.keys[i].db == db && strncmp(key_name(&m->store.keys[i]), prefix, plen) == 0) {
+			notify(m, db, key_name(&m->store.keys[i]), m->store.keys[i].key_len, "del");
+			psd_store_remove(&m->store, &m->store.keys[i]);
 			removed++;
 		}
 	}
@@ -365,7 +365,7 @@ bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key
 {
 	struct psd_model_key *k = find(m, db, key, strlen(key));
 	return k != NULL && k->is_set &&
-	       psd_store_field(m, k, member, strlen(member)) != PSD_STORE_NONE;
+	       psd_store_field(&m->store, k, member, strlen(member)) != PSD_STORE_NONE;
 }
 
 /* orchagent's move of one popped member: _PORT_TABLE:<name>'s fields into PORT_TABLE:<name>. */
@@ -382,13 +382,13 @@ static void consume_one(struct psd_model *m, uint32_t db, const char *name)
 		if (psd_store_value(src, i) != NULL)
 			text += psd_store_value_room(strlen(psd_store_value(src, i)));
 	if (n > 0)
-		psd_store_create(m, db, table, strlen(table), false, (uint32_t)n, (uint32_t)text);
+		psd_store_create(&m->store, db, table, strlen(table), false, (uint32_t)n, (uint32_t)text);
 	/* found again each time: a new key may move the key array */
 	for (size_t i = 0; (src = find(m, db, staging, strlen(staging))) != NULL &&
 			   i < psd_store_fields(src); i++)
-		psd_model_hset(m, db, table, psd_store_name(m, src, i), psd_store_value(src, i));
+		psd_model_hset(m, db, table, psd_store_name(&m->store, src, i), psd_store_value(src, i));
 	if (src != NULL) {
-		psd_store_remove(m, src);
+		psd_store_remove(&m->store, src);
 		notify(m, db, staging, strlen(staging), "del");
 	}
 }
@@ -403,8 +403,8 @@ size_t psd_model_consume(struct psd_model *m, uint32_t db)
 	size_t popped = psd_store_fields(&members);
 	psd_store_hold(&members); /* its body, while keys are created and removed */
 	for (size_t i = popped; i-- > 0;)
-		consume_one(m, db, psd_store_name(m, &members, i));
+		consume_one(m, db, psd_store_name(&m->store, &members, i));
 	psd_store_drop(&members);
-	psd_store_remove(m, find(m, db, PSD_LIT("PORT_TABLE_KEY_SET")));
+	psd_store_remove(&m->store, find(m, db, PSD_LIT("PORT_TABLE_KEY_SET")));
 	return popped;
 }

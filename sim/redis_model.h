@@ -20,20 +20,12 @@
 #include <stdint.h>
 
 #include "psd/core.h"
+#include "redis_store.h"
 
-#define PSD_MODEL_SCAN_FIELDS 16u /* hashes this small are scanned, larger ones indexed */
 #define PSD_MODEL_SHA "5e1ac7e0a0e1f2b3c4d5e6f708192a3b4c5d6e7f"
 
-struct psd_model_key;   /* redis_store.h */
-struct psd_model_names; /* redis_store.c */
-
 struct psd_model {
-	struct psd_model_key *keys; /* in creation order; a removal moves the last key into its gap */
-	size_t count;
-	size_t cap;
-	uint32_t *index;   /* open addressing over (db, key): key position + 1; 0 is empty */
-	size_t index_cap;  /* a power of two, at least twice count */
-	struct psd_model_names *names; /* hash fields' names, shared with snapshots */
+	struct psd_store store; /* the keys, their fields and values (redis_store.h) */
 	uint64_t publishes;      /* PUBLISH calls made by the producer script */
 	bool loading;            /* every command answers -LOADING */
 	uint64_t run_id;         /* INFO server's run_id (as 40 hex digits); a restart changes it */
@@ -76,5 +68,11 @@ bool psd_model_sismember(const struct psd_model *m, uint32_t db, const char *key
 			 const char *member);
 /* orchagent's pop of APPL_DB (db) PORT_TABLE_KEY_SET into PORT_TABLE:<k>; returns keys popped. */
 size_t psd_model_consume(struct psd_model *m, uint32_t db);
+
+/* The keys the model holds, in every database. */
+static inline size_t psd_model_key_count(const struct psd_model *m)
+{
+	return m->store.count;
+}
 
 #endif

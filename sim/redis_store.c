@@ -98,16 +98,16 @@ static uint32_t name_find(const struct psd_model_names *d, const char *name, siz
 }
 
 /* The id of a hash field's name, added when absent. */
-static uint32_t name_add(struct psd_model *m, const char *name, size_t len)
+static uint32_t name_add(struct psd_store *st, const char *name, size_t len)
 {
-	uint32_t id = name_find(m->names, name, len);
+	uint32_t id = name_find(st->names, name, len);
 	if (id != NO_NAME)
 		return id;
-	if (m->names == NULL) {
-		m->names = must(calloc(1, sizeof(*m->names)));
-		m->names->refs = 1;
+	if (st->names == NULL) {
+		st->names = must(calloc(1, sizeof(*st->names)));
+		st->names->refs = 1;
 	}
-	struct psd_model_names *d = m->names;
+	struct psd_model_names *d = st->names;
 	if (d->count == d->cap)
 		names_grow(d);
 	d->text[d->count] = must(malloc(len + 1));
@@ -177,15 +177,15 @@ size_t psd_store_fields(const struct psd_model_key *k)
 	return k->body->count;
 }
 
-static const char *name_of(const struct psd_model *m, const struct psd_model_body *b, size_t at)
+static const char *name_of(const struct psd_store *st, const struct psd_model_body *b, size_t at)
 {
 	const struct psd_model_field *f = &fields_of(b)[at];
-	return f->value_cap != 0 ? m->names->text[f->name] : text_of(b) + f->text;
+	return f->value_cap != 0 ? st->names->text[f->name] : text_of(b) + f->text;
 }
 
-const char *psd_store_name(const struct psd_model *m, const struct psd_model_key *k, size_t at)
+const char *psd_store_name(const struct psd_store *st, const struct psd_model_key *k, size_t at)
 {
-	return name_of(m, k->body, at);
+	return name_of(st, k->body, at);
 }
 
 const char *psd_store_value(const struct psd_model_key *k, size_t at)
@@ -194,25 +194,25 @@ const char *psd_store_value(const struct psd_model_key *k, size_t at)
 	return f->value_cap != 0 ? text_of(k->body) + f->text : NULL;
 }
 
-static void index_field(const struct psd_model *m, struct psd_model_body *b, size_t pos)
+static void index_field(const struct psd_store *st, struct psd_model_body *b, size_t pos)
 {
 	uint32_t mask = index_size(b->cap) - 1, *index = index_of(b);
 	const struct psd_model_field *f = &fields_of(b)[pos];
-	uint32_t len = f->value_cap != 0 ? m->names->len[f->name] : f->name;
-	uint32_t i = text_hash(name_of(m, b, pos), len) & mask;
+	uint32_t len = f->value_cap != 0 ? st->names->len[f->name] : f->name;
+	uint32_t i = text_hash(name_of(st, b, pos), len) & mask;
 	while (index[i] != 0)
 		i = (i + 1) & mask;
 	index[i] = (uint32_t)pos + 1;
 }
 
 /* Builds the field index again (a body beyond scanning, after a move or a removal). */
-static void reindex_fields(const struct psd_model *m, struct psd_model_body *b)
+static void reindex_fields(const struct psd_store *st, struct psd_model_body *b)
 {
 	if (index_size(b->cap) == 0)
 		return;
 	memset(index_of(b), 0, index_size(b->cap) * sizeof(uint32_t));
 	for (size_t i = 0; i < b->count; i++)
-		index_field(m, b, i);
+		index_field(st, b, i);
 }
 
 /* Whether field f of b is named name: a hash field by its id, a member by its bytes. */
@@ -241,10 +241,10 @@ static size_t field_at(const struct psd_model_body *b, uint32_t id, const char *
 	return PSD_STORE_NONE;
 }
 
-size_t psd_store_field(const struct psd_model *m, const struct psd_model_key *k, const char *name,
+size_t psd_store_field(const struct psd_store *st, const struct psd_model_key *k, const char *name,
 		       size_t len)
 {
-	return field_at(k->body, name_find(m->names, name, len), name, len);
+	return field_at(k->body, name_find(st->names, name, len), name, len);
 }
 
 /* A body for the key's name with room for `fields` fields and `text` bytes of records. */
@@ -293,7 +293,7 @@ static struct psd_model_body *own(struct psd_model_key *k)
 
 /* Room in k's (owned) body for `fields` more fields and `text` more bytes: it grows (and may
  * move), doubling. */
-static struct psd_model_body *room(const struct psd_model *m, struct psd_model_key *k,
+static struct psd_model_body *room(const struct psd_store *st, struct psd_model_key *k,
 				   uint32_t fields, uint32_t text)
 {
 	struct psd_model_body *b = k->body;
@@ -311,7 +311,7 @@ static struct psd_model_body *room(const struct psd_model *m, struct psd_model_k
 	memmove(text_of(b), (char *)b + old_text, b->text_len);
 	k->body = b;
 	if (cap != old_cap)
-		reindex_fields(m, b);
+		reindex_fields(st, b);
 	return b;
 }
 
@@ -353,7 +353,7 @@ uint32_t psd_store_value_room(size_t vlen)
 
 /* Appends a record (room() made the room): a value in value_cap bytes, or a member's name;
  * id: the name's in the dictionary, or NO_NAME. */
-static struct psd_model_field record(struct psd_model *m, struct psd_model_body *b, uint32_t id,
+static struct psd_model_field record(struct psd_store *st, struct psd_model_body *b, uint32_t id,
 				     const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	struct psd_model_field f = {.text = b->text_len};
@@ -362,7 +362,7 @@ static struct psd_model_field record(struct psd_model *m, struct psd_model_body 
 	memcpy(text_of(b) + f.text, bytes, len);
 	text_of(b)[f.text + len] = '\0';
 	if (value != NULL)
-		f.name = id != NO_NAME ? id : name_add(m, name, nlen);
+		f.name = id != NO_NAME ? id : name_add(st, name, nlen);
 	else
 		f.name = (uint32_t)nlen;
 	f.value_cap = value != NULL ? psd_store_value_room(vlen) : 0;
@@ -370,10 +370,10 @@ static struct psd_model_field record(struct psd_model *m, struct psd_model_body 
 	return f;
 }
 
-int psd_store_put(struct psd_model *m, struct psd_model_key *k, const char *name, size_t nlen,
+int psd_store_put(struct psd_store *st, struct psd_model_key *k, const char *name, size_t nlen,
 		  const char *value, size_t vlen)
 {
-	uint32_t id = name_find(m->names, name, nlen);
+	uint32_t id = name_find(st->names, name, nlen);
 	size_t at = field_at(k->body, id, name, nlen);
 	if (at != PSD_STORE_NONE && value == NULL)
 		return 0; /* a member already there */
@@ -384,27 +384,27 @@ int psd_store_put(struct psd_model *m, struct psd_model_key *k, const char *name
 		text_of(b)[f->text + vlen] = '\0';
 		return 0;
 	}
-	b = room(m, k, f == NULL, value != NULL ? psd_store_value_room(vlen) : (uint32_t)nlen + 1);
+	b = room(st, k, f == NULL, value != NULL ? psd_store_value_room(vlen) : (uint32_t)nlen + 1);
 	if (f != NULL) { /* outgrew its room: moved to the end */
 		f = &fields_of(b)[at];
 		drop_text(b, f);
-		*f = record(m, b, id, name, nlen, value, vlen);
+		*f = record(st, b, id, name, nlen, value, vlen);
 		compact(b, k->key_len);
 		return 0;
 	}
-	fields_of(b)[b->count] = record(m, b, id, name, nlen, value, vlen);
+	fields_of(b)[b->count] = record(st, b, id, name, nlen, value, vlen);
 	if (index_size(b->cap) > 0)
-		index_field(m, b, b->count);
+		index_field(st, b, b->count);
 	b->count++;
 	return 1;
 }
 
-void psd_store_remove_field(struct psd_model *m, struct psd_model_key *k, size_t at)
+void psd_store_remove_field(struct psd_store *st, struct psd_model_key *k, size_t at)
 {
 	struct psd_model_body *b = own(k);
 	drop_text(b, &fields_of(b)[at]);
 	fields_of(b)[at] = fields_of(b)[--b->count];
-	reindex_fields(m, b);
+	reindex_fields(st, b);
 	compact(b, k->key_len);
 }
 
@@ -416,103 +416,103 @@ static bool same(const struct psd_model_key *k, uint32_t h, uint32_t db, const c
 }
 
 /* The index slot holding (db, key), or the empty slot where it would go. */
-static size_t slot_of(const struct psd_model *m, uint32_t h, uint32_t db, const char *key,
+static size_t slot_of(const struct psd_store *st, uint32_t h, uint32_t db, const char *key,
 		      size_t len)
 {
-	size_t mask = m->index_cap - 1;
+	size_t mask = st->index_cap - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask)
-		if (m->index[i] == 0 || same(&m->keys[m->index[i] - 1], h, db, key, len))
+		if (st->index[i] == 0 || same(&st->keys[st->index[i] - 1], h, db, key, len))
 			return i;
 }
 
 /* The slot holding key k (no comparison: positions are unique). */
-static size_t slot_of_key(const struct psd_model *m, const struct psd_model_key *k)
+static size_t slot_of_key(const struct psd_store *st, const struct psd_model_key *k)
 {
-	size_t mask = m->index_cap - 1, pos = (size_t)(k - m->keys) + 1;
+	size_t mask = st->index_cap - 1, pos = (size_t)(k - st->keys) + 1;
 	size_t i = k->key_hash & mask;
-	while (m->index[i] != pos)
+	while (st->index[i] != pos)
 		i = (i + 1) & mask;
 	return i;
 }
 
 /* Places every key again in an index of index_cap slots. */
-static void reindex(struct psd_model *m)
+static void reindex(struct psd_store *st)
 {
-	size_t mask = m->index_cap - 1;
-	free(m->index);
-	m->index = must(calloc(m->index_cap, sizeof(*m->index)));
-	for (size_t k = 0; k < m->count; k++) {
-		size_t i = m->keys[k].key_hash & mask;
-		while (m->index[i] != 0)
+	size_t mask = st->index_cap - 1;
+	free(st->index);
+	st->index = must(calloc(st->index_cap, sizeof(*st->index)));
+	for (size_t k = 0; k < st->count; k++) {
+		size_t i = st->keys[k].key_hash & mask;
+		while (st->index[i] != 0)
 			i = (i + 1) & mask;
-		m->index[i] = (uint32_t)k + 1;
+		st->index[i] = (uint32_t)k + 1;
 	}
 }
 
-struct psd_model_key *psd_store_find(const struct psd_model *m, uint32_t db, const char *key,
+struct psd_model_key *psd_store_find(const struct psd_store *st, uint32_t db, const char *key,
 				     size_t len)
 {
-	if (m->index_cap == 0)
+	if (st->index_cap == 0)
 		return NULL;
-	uint32_t at = m->index[slot_of(m, (uint32_t)psd_sim_hash(db, key, len), db, key, len)];
-	return at != 0 ? &m->keys[at - 1] : NULL;
+	uint32_t at = st->index[slot_of(st, (uint32_t)psd_sim_hash(db, key, len), db, key, len)];
+	return at != 0 ? &st->keys[at - 1] : NULL;
 }
 
-struct psd_model_key *psd_store_create(struct psd_model *m, uint32_t db, const char *key,
+struct psd_model_key *psd_store_create(struct psd_store *st, uint32_t db, const char *key,
 				       size_t len, bool is_set, uint32_t fields, uint32_t text)
 {
-	struct psd_model_key *k = psd_store_find(m, db, key, len);
+	struct psd_model_key *k = psd_store_find(st, db, key, len);
 	if (k != NULL)
 		return k;
-	if (m->count == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 64;
-		m->keys = must(realloc(m->keys, m->cap * sizeof(*m->keys)));
+	if (st->count == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 64;
+		st->keys = must(realloc(st->keys, st->cap * sizeof(*st->keys)));
 	}
-	if (2 * (m->count + 1) > m->index_cap) {
-		m->index_cap = m->index_cap ? 2 * m->index_cap : 128;
-		reindex(m);
+	if (2 * (st->count + 1) > st->index_cap) {
+		st->index_cap = st->index_cap ? 2 * st->index_cap : 128;
+		reindex(st);
 	}
 	if (fields == 0 && text == 0) {
 		fields = FIELDS_MIN;
 		text = VALUES_MIN;
 	}
 	uint32_t h = (uint32_t)psd_sim_hash(db, key, len);
-	k = &m->keys[m->count++];
+	k = &st->keys[st->count++];
 	*k = (struct psd_model_key){.db = db, .key_len = (uint32_t)len, .key_hash = h,
 				    .is_set = is_set, .body = body_new(key, len, fields, text)};
-	m->index[slot_of(m, h, db, key, len)] = (uint32_t)m->count;
+	st->index[slot_of(st, h, db, key, len)] = (uint32_t)st->count;
 	return k;
 }
 
 /* Frees index slot hole and pulls later entries of its probe run back (no tombstones). */
-static void unindex(struct psd_model *m, size_t hole)
+static void unindex(struct psd_store *st, size_t hole)
 {
-	size_t mask = m->index_cap - 1;
-	m->index[hole] = 0;
-	for (size_t i = (hole + 1) & mask; m->index[i] != 0; i = (i + 1) & mask) {
-		const struct psd_model_key *e = &m->keys[m->index[i] - 1];
+	size_t mask = st->index_cap - 1;
+	st->index[hole] = 0;
+	for (size_t i = (hole + 1) & mask; st->index[i] != 0; i = (i + 1) & mask) {
+		const struct psd_model_key *e = &st->keys[st->index[i] - 1];
 		size_t home = e->key_hash & mask;
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
-			m->index[hole] = m->index[i];
-			m->index[i] = 0;
+			st->index[hole] = st->index[i];
+			st->index[i] = 0;
 			hole = i;
 		}
 	}
 }
 
-void psd_store_remove(struct psd_model *m, struct psd_model_key *k)
+void psd_store_remove(struct psd_store *st, struct psd_model_key *k)
 {
-	size_t pos = (size_t)(k - m->keys), last = m->count - 1;
-	unindex(m, slot_of_key(m, k));
+	size_t pos = (size_t)(k - st->keys), last = st->count - 1;
+	unindex(st, slot_of_key(st, k));
 	release(k->body);
 	if (pos != last) { /* the last key moves into the gap; repoint its slot */
-		m->index[slot_of_key(m, &m->keys[last])] = (uint32_t)pos + 1;
-		m->keys[pos] = m->keys[last];
+		st->index[slot_of_key(st, &st->keys[last])] = (uint32_t)pos + 1;
+		st->keys[pos] = st->keys[last];
 	}
-	m->count--;
+	st->count--;
 }
 
-void psd_store_copy(struct psd_model *dst, const struct psd_model *src)
+void psd_store_copy(struct psd_store *dst, const struct psd_store *src)
 {
 	dst->count = dst->cap = src->count;
 	dst->index_cap = src->index_cap;
@@ -531,11 +531,11 @@ void psd_store_copy(struct psd_model *dst, const struct psd_model *src)
 		dst->names->refs++;
 }
 
-void psd_store_free(struct psd_model *m)
+void psd_store_free(struct psd_store *st)
 {
-	for (size_t i = 0; i < m->count; i++)
-		release(m->keys[i].body);
-	free(m->keys);
-	free(m->index);
-	names_release(m->names);
+	for (size_t i = 0; i < st->count; i++)
+		release(st->keys[i].body);
+	free(st->keys);
+	free(st->index);
+	names_release(st->names);
 }

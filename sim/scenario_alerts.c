@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle.h"
 #include "sim.h"
 
 struct alert_run {

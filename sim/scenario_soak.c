@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "oracle.h"
 #include "sim.h"
 
 #define QUIET_NS (3600ull * PSD_SIM_S)  /* the quiet after each round */

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "oracle.h"
 #include "sim.h"
 
 void psd_sim_step(struct psd_sim *s)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "oracle.h"
 #include "sim.h"
 
 static bool warm_state_is(const struct psd_sim *s, const char *want)

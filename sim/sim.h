@@ -11,6 +11,7 @@
  *   workload.c         a switch's normal life: CONFIG_DB as minigraph writes it, kernel changes
  *   fault_schedule.c, fault_inject.c   the faults (faults.h)
  *   oracle.c, check_*.c, violation.c   the invariants (oracle.h)
+ *   report.c           a failed run's report
  *   heal.c             the faults stop and the world heals: convergence asked (every scenario
  *                      of faults ends so)
  *   scenario_swarm.c   the default run: steps of workload and faults, flap storms, healing,
@@ -36,8 +37,8 @@
 
 #include "faults.h"
 #include "kernel.h"
-#include "oracle.h"
 #include "prng.h"
+#include "violation.h"
 #include "world.h"
 
 #define PSD_SIM_PORTS_MAX 200000u
@@ -92,6 +93,10 @@ void psd_sim_free(struct psd_sim *s);
 
 /* workload.c */
 void psd_sim_config_ports(struct psd_sim *s); /* CONFIG_DB PORT|Ethernet<i> for every port */
+/* report.c: prints the failure, the last commands and the reproducer; returns the exit status
+ * (1). */
+int psd_sim_fail(struct psd_sim *s, enum psd_sim_invariant inv, const char *what);
+int psd_sim_fail_violated(struct psd_sim *s); /* the violation recorded */
 void psd_sim_kernel_change(struct psd_sim *s); /* one change of one netdev, netdev faults drawn */
 
 /* heal.c: the faults stop and the world heals: the virtual time convergence took, or UINT64_MAX

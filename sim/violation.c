@@ -1,9 +1,9 @@
 /*
- * The first violation, recorded and reported (violation.h).
+ * The first violation, recorded (violation.h), and the invariants' names.
  */
 #include <stdio.h>
 
-#include "sim.h"
+#include "violation.h"
 
 /* docs/simulator.md says what each one means. */
 static const char *const invariant_names[_PSD_INV_MAX] = {
@@ -22,33 +22,17 @@ static const char *const invariant_names[_PSD_INV_MAX] = {
 	[PSD_INV_NO_WRONG_ACK] = "no-wrong-ack",
 };
 
-void psd_sim_violate(struct psd_sim *s, enum psd_sim_invariant inv, const char *what,
+void psd_sim_violate(struct psd_sim_oracle *o, enum psd_sim_invariant inv, const char *what,
 		     const char *key, size_t key_len)
 {
-	if (s->o.failed)
+	if (o->failed)
 		return; /* the first violation is the one reported */
-	s->o.failed = true;
-	s->o.violated = inv;
-	snprintf(s->o.why, sizeof(s->o.why), "%s %.*s", what, (int)key_len, key);
+	o->failed = true;
+	o->violated = inv;
+	snprintf(o->why, sizeof(o->why), "%s %.*s", what, (int)key_len, key);
 }
 
-static void print_recent(const struct psd_world *w)
+const char *psd_sim_invariant_name(enum psd_sim_invariant inv)
 {
-	printf("psd-sim: last commands:\n");
-	uint64_t from = w->recent_total > 16 ? w->recent_total - 16 : 0;
-	for (uint64_t i = from; i < w->recent_total; i++)
-		printf("  %s\n", w->recent[i % 16]);
-}
-
-int psd_sim_fail(struct psd_sim *s, enum psd_sim_invariant inv, const char *what)
-{
-	printf("psd-sim: FAILED: invariant %s: %s\n", invariant_names[inv], what);
-	print_recent(s->w);
-	printf("psd-sim: reproduce with: %s\n", s->reproduce);
-	return 1;
-}
-
-int psd_sim_fail_violated(struct psd_sim *s)
-{
-	return psd_sim_fail(s, s->o.violated, s->o.why);
+	return invariant_names[inv];
 }

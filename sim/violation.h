@@ -1,8 +1,8 @@
 /*
  * The oracle's state and its verdict (oracle.h): the named invariants, what each checker keeps,
- * and the first violation, recorded (psd_sim_violate) and reported with the last commands and
- * the command line that reproduces the run (psd_sim_fail). The checkers record here and the
- * scenarios report from here; it calls none of them, nor the oracle's dispatch.
+ * and the first violation, recorded (psd_sim_violate; report.c reports it with the last commands
+ * and the command line that reproduces the run). The checkers record here; it calls none of
+ * them, nor the oracle's dispatch, and knows nothing of the simulation around the oracle.
  */
 #ifndef PSD_SIM_VIOLATION_H
 #define PSD_SIM_VIOLATION_H
@@ -66,13 +66,10 @@ struct psd_sim_oracle {
 	bool failed;
 };
 
-struct psd_sim;
-
 /* Records a violation; the first one is kept (what, then key_len bytes of key). */
-void psd_sim_violate(struct psd_sim *s, enum psd_sim_invariant inv, const char *what,
+void psd_sim_violate(struct psd_sim_oracle *o, enum psd_sim_invariant inv, const char *what,
 		     const char *key, size_t key_len);
-/* Prints the failure, the last commands and the reproducer; returns the exit status (1). */
-int psd_sim_fail(struct psd_sim *s, enum psd_sim_invariant inv, const char *what);
-int psd_sim_fail_violated(struct psd_sim *s); /* the violation recorded */
+/* The invariant's name, as docs/simulator.md lists it. */
+const char *psd_sim_invariant_name(enum psd_sim_invariant inv);
 
 #endif
