@@ -246,16 +246,21 @@ SIZE_DIRS := core lib adapters sim fuzz bench tools tests/unit
 # another (core/layers); the generated sources match their .rl; files and functions are small.
 # The metrics listener's decisions (HTTP_SRC) are held to the same purity, with the core's text
 # builder.
-lint: $(CORE_OBJ) $(HTTP_PURE_OBJ)
+# the daemon's and the simulator's objects: no circle between their files (tools/lint-graph.py)
+GRAPH_OBJ := $(call obj,$(REL),$(sort $(CORE_SRC) $(ADAPTER_SRC) $(SIM_MAIN_SRC) $(SIM_SRC)))
+
+lint: $(CORE_OBJ) $(HTTP_PURE_OBJ) $(GRAPH_OBJ)
 	tools/lint-core.sh $(CORE_OBJ)
 	tools/lint-core.sh $(HTTP_PURE_OBJ)
 	tools/lint-layers.sh core/layers $(CORE_OBJ)
+	tools/lint-graph.py $(GRAPH_OBJ)
 	tools/check-generated.sh $(RAGEL_SRC)
 	tools/lint-size.sh tools/size-allowlist $(SIZE_DIRS)
 
 # The lint fails on each known way around it, planted one at a time beside the real core.
 lint-test: $(CORE_OBJ)
 	LINT_CC="$(REL_CC) -MMD -MP $(CORE_INC)" tests/make/lint-evasions.sh $(CORE_OBJ)
+	CC="$(REL_CC)" tests/make/graph-circles.sh
 
 # Touching a header rebuilds exactly the objects whose dependency files name it.
 deps-test: bins

@@ -4,7 +4,7 @@ set -eu
 packages="build-essential pkg-config ragel clang libnl-3-dev libhiredis-dev
 	libjansson-dev libinih-dev libcmocka-dev redis-server redis-tools tcpdump iproute2 valgrind
 	tshark debhelper lintian mandoc afl++ llvm curl prometheus
-	prometheus-alertmanager"
+	prometheus-alertmanager python3"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
