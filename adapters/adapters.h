@@ -23,8 +23,6 @@ struct psd_db_endpoint {
 	char separator[PSD_SEPARATOR_LEN_MAX + 1];
 };
 
-struct psd_daemon;
-
 /* dbconfig.c: database_config.json. 0, or -1 with a message naming file and field in err. */
 int psd_dbconfig_load(const char *path, struct psd_db_endpoint ret[_PSD_DB_MAX], char *err,
 		      size_t err_size);
