@@ -188,6 +188,10 @@ static int out_reserve(struct psd_rconn *c, size_t more)
 	return 0;
 }
 
+/* The bytes out_append adds beyond an element's own: '$' or '*', a size_t's 20 digits, CRLF, and
+ * the CRLF after the bytes. */
+#define RESP_FRAME_MAX 25u
+
 /* Appends "$<len>\r\n<bytes>\r\n" or "*<n>\r\n" (bytes NULL: a count), its digits without
  * printf: a storm formats nine of these per port write. */
 static void out_append(struct psd_rconn *c, char kind, size_t n, const char *bytes)
@@ -214,9 +218,9 @@ static void out_append(struct psd_rconn *c, char kind, size_t n, const char *byt
 static int queue_command(struct psd_rconn *c, struct psd_rconn_pending p, uint32_t argc,
 			 const char *const *argv, const size_t *argv_len)
 {
-	size_t bytes = 24;
+	size_t bytes = RESP_FRAME_MAX;
 	for (uint32_t i = 0; i < argc; i++)
-		bytes += argv_len[i] + 24;
+		bytes += argv_len[i] + RESP_FRAME_MAX;
 	if (c->out_len - c->out_sent + bytes > PSD_RCONN_OUT_MAX) {
 		snprintf(c->error, sizeof(c->error), "more than %u bytes of commands unwritten",
 			 (unsigned)PSD_RCONN_OUT_MAX);
